@@ -1,0 +1,404 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "ferry-disk-endpoint.h"
+#include "ferry-error.h"
+
+/**
+ * FerryDiskEndpoint:
+ *
+ * One end of a disk copy: an NBD URI (`nbd+unix:///?socket=…`, `nbd://host/`)
+ * or a local file or block device, plus whatever serves it. A provider's
+ * `open_disk` typically starts nbdkit or qemu-nbd and hands the child
+ * process to the endpoint with ferry_disk_endpoint_add_process(); closing
+ * the endpoint (or dropping the last reference) stops those processes and
+ * removes the files registered with ferry_disk_endpoint_add_cleanup_path().
+ *
+ * Since: 0.1
+ */
+struct _FerryDiskEndpoint {
+	GObject parent_instance;
+	FerryDiskRole role;
+	char *uri;
+	char *path;
+	char *format;
+	char *disk_id;
+	char *description;
+	guint64 size;
+	gboolean zeroed;
+	GPtrArray *processes;	  /* of GSubprocess */
+	GPtrArray *cleanup_paths; /* of utf8 */
+	gboolean closed;
+};
+
+G_DEFINE_TYPE(FerryDiskEndpoint, ferry_disk_endpoint, G_TYPE_OBJECT)
+
+static void
+ferry_disk_endpoint_dispose(GObject *object)
+{
+	FerryDiskEndpoint *self = FERRY_DISK_ENDPOINT(object);
+	g_autoptr(GError) error = NULL;
+	if (!ferry_disk_endpoint_close(self, &error))
+		g_warning("closing %s: %s", self->description, error->message);
+	G_OBJECT_CLASS(ferry_disk_endpoint_parent_class)->dispose(object);
+}
+
+static void
+ferry_disk_endpoint_finalize(GObject *object)
+{
+	FerryDiskEndpoint *self = FERRY_DISK_ENDPOINT(object);
+	g_free(self->uri);
+	g_free(self->path);
+	g_free(self->format);
+	g_free(self->disk_id);
+	g_free(self->description);
+	g_ptr_array_unref(self->processes);
+	g_ptr_array_unref(self->cleanup_paths);
+	G_OBJECT_CLASS(ferry_disk_endpoint_parent_class)->finalize(object);
+}
+
+static void
+ferry_disk_endpoint_class_init(FerryDiskEndpointClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	object_class->dispose = ferry_disk_endpoint_dispose;
+	object_class->finalize = ferry_disk_endpoint_finalize;
+}
+
+static void
+ferry_disk_endpoint_init(FerryDiskEndpoint *self)
+{
+	self->processes = g_ptr_array_new_with_free_func(g_object_unref);
+	self->cleanup_paths = g_ptr_array_new_with_free_func(g_free);
+	self->format = g_strdup("raw");
+}
+
+/**
+ * ferry_disk_endpoint_new_nbd:
+ * @role: source or target
+ * @uri: an NBD URI
+ *
+ * Returns: (transfer full): a new endpoint
+ *
+ * Since: 0.1
+ */
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_nbd(FerryDiskRole role, const char *uri)
+{
+	FerryDiskEndpoint *self;
+	g_return_val_if_fail(uri != NULL, NULL);
+	self = g_object_new(FERRY_TYPE_DISK_ENDPOINT, NULL);
+	self->role = role;
+	self->uri = g_strdup(uri);
+	self->description = g_strdup(uri);
+	return self;
+}
+
+/**
+ * ferry_disk_endpoint_new_file:
+ * @role: source or target
+ * @path: a local file or block device
+ *
+ * Returns: (transfer full): a new endpoint
+ *
+ * Since: 0.1
+ */
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_file(FerryDiskRole role, const char *path)
+{
+	FerryDiskEndpoint *self;
+	g_return_val_if_fail(path != NULL, NULL);
+	self = g_object_new(FERRY_TYPE_DISK_ENDPOINT, NULL);
+	self->role = role;
+	self->path = g_strdup(path);
+	self->description = g_strdup(path);
+	return self;
+}
+
+/**
+ * ferry_disk_endpoint_get_role:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: the role
+ *
+ * Since: 0.1
+ */
+FerryDiskRole
+ferry_disk_endpoint_get_role(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), FERRY_DISK_ROLE_SOURCE);
+	return self->role;
+}
+
+/**
+ * ferry_disk_endpoint_get_uri:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: (transfer none) (nullable): the NBD URI, or %NULL for a local file
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_disk_endpoint_get_uri(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), NULL);
+	return self->uri;
+}
+
+/**
+ * ferry_disk_endpoint_get_path:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: (transfer none) (nullable): the local path, or %NULL for NBD
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_disk_endpoint_get_path(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), NULL);
+	return self->path;
+}
+
+/**
+ * ferry_disk_endpoint_set_size:
+ * @self: a #FerryDiskEndpoint
+ * @size: the virtual size in bytes, when known
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_set_size(FerryDiskEndpoint *self, guint64 size)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	self->size = size;
+}
+
+/**
+ * ferry_disk_endpoint_get_size:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: the virtual size in bytes, 0 when unknown
+ *
+ * Since: 0.1
+ */
+guint64
+ferry_disk_endpoint_get_size(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), 0);
+	return self->size;
+}
+
+/**
+ * ferry_disk_endpoint_set_format:
+ * @self: a #FerryDiskEndpoint
+ * @format: the image format of the bytes the endpoint exposes (`raw` by default)
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_set_format(FerryDiskEndpoint *self, const char *format)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_return_if_fail(format != NULL);
+	g_free(self->format);
+	self->format = g_strdup(format);
+}
+
+/**
+ * ferry_disk_endpoint_get_format:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: (transfer none): the image format
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_disk_endpoint_get_format(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), NULL);
+	return self->format;
+}
+
+/**
+ * ferry_disk_endpoint_set_disk_id:
+ * @self: a #FerryDiskEndpoint
+ * @disk_id: (nullable): the id of the disk in the VM document
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_set_disk_id(FerryDiskEndpoint *self, const char *disk_id)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_free(self->disk_id);
+	self->disk_id = g_strdup(disk_id);
+}
+
+/**
+ * ferry_disk_endpoint_get_disk_id:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: (transfer none) (nullable): the disk id
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_disk_endpoint_get_disk_id(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), NULL);
+	return self->disk_id;
+}
+
+/**
+ * ferry_disk_endpoint_set_description:
+ * @self: a #FerryDiskEndpoint
+ * @description: how messages name this disk, e.g. `vm-42 disk 2000`;
+ *   must not contain credentials
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_set_description(FerryDiskEndpoint *self, const char *description)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_return_if_fail(description != NULL);
+	g_free(self->description);
+	self->description = g_strdup(description);
+}
+
+/**
+ * ferry_disk_endpoint_get_description:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: (transfer none): the description
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_disk_endpoint_get_description(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), NULL);
+	return self->description;
+}
+
+/**
+ * ferry_disk_endpoint_set_zeroed:
+ * @self: a #FerryDiskEndpoint
+ * @zeroed: whether a target is known to read as zeroes everywhere (a fresh
+ *   sparse file or volume), so zero ranges need not be written
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_set_zeroed(FerryDiskEndpoint *self, gboolean zeroed)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	self->zeroed = zeroed;
+}
+
+/**
+ * ferry_disk_endpoint_get_zeroed:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: whether the target is known to read as zeroes
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_disk_endpoint_get_zeroed(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), FALSE);
+	return self->zeroed;
+}
+
+/**
+ * ferry_disk_endpoint_add_process:
+ * @self: a #FerryDiskEndpoint
+ * @process: a child process serving the disk; the endpoint stops it on close
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_add_process(FerryDiskEndpoint *self, GSubprocess *process)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_return_if_fail(G_IS_SUBPROCESS(process));
+	g_ptr_array_add(self->processes, g_object_ref(process));
+}
+
+/**
+ * ferry_disk_endpoint_add_cleanup_path:
+ * @self: a #FerryDiskEndpoint
+ * @path: a file or empty directory to remove on close (a socket, a pid file)
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_return_if_fail(path != NULL);
+	g_ptr_array_add(self->cleanup_paths, g_strdup(path));
+}
+
+static gboolean
+ferry_disk_endpoint_stop_process(GSubprocess *process)
+{
+	/* a polite SIGTERM first; SIGKILL after 5 s */
+	if (g_subprocess_get_identifier(process) == NULL)
+		return TRUE;
+	g_subprocess_send_signal(process, SIGTERM);
+	for (guint i = 0; i < 500; i++) {
+		if (g_subprocess_get_identifier(process) == NULL)
+			return TRUE;
+		/* reaping happens in the GLib worker thread */
+		g_usleep(10 * 1000);
+	}
+	g_subprocess_force_exit(process);
+	return g_subprocess_wait(process, NULL, NULL);
+}
+
+/**
+ * ferry_disk_endpoint_close:
+ * @self: a #FerryDiskEndpoint
+ * @error: return location for a #GError
+ *
+ * Stops the serving processes and removes the registered files. Closing
+ * twice is harmless.
+ *
+ * Returns: %FALSE when a registered file could not be removed
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_disk_endpoint_close(FerryDiskEndpoint *self, GError **error)
+{
+	gboolean ok = TRUE;
+
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), FALSE);
+	if (self->closed)
+		return TRUE;
+	self->closed = TRUE;
+	for (guint i = 0; i < self->processes->len; i++)
+		ferry_disk_endpoint_stop_process(g_ptr_array_index(self->processes, i));
+	g_ptr_array_set_size(self->processes, 0);
+	for (guint i = 0; i < self->cleanup_paths->len; i++) {
+		const char *path = g_ptr_array_index(self->cleanup_paths, i);
+		if (g_remove(path) != 0 && errno != ENOENT && ok) {
+			int saved_errno = errno;
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot remove %s: %s",
+				    path, g_strerror(saved_errno));
+			ok = FALSE;
+		}
+	}
+	g_ptr_array_set_size(self->cleanup_paths, 0);
+	return ok;
+}

@@ -1,0 +1,792 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "ferry-error.h"
+#include "ferry-inventory.h"
+
+/**
+ * FerryInventory:
+ *
+ * What providers discover about their platforms, kept in SQLite: objects of
+ * any kind (`vm`, `host`, `cluster`, `network`, `datastore`, `disk`, …) as
+ * JSON documents with an id, a name, a parent and a revision that goes up
+ * whenever the document changes.
+ *
+ * Collectors write in updates: ferry_inventory_begin_update(), any number of
+ * ferry_inventory_upsert() and ferry_inventory_remove(), then
+ * ferry_inventory_commit_update(). An update is one transaction. A *full*
+ * update replaces everything the provider had: objects it did not mention
+ * are deleted, and the provider reaches parity (its first full load is done).
+ *
+ * All methods are safe to call from any thread; an update belongs to the
+ * thread that began it.
+ *
+ * Since: 0.1
+ */
+
+#define INVENTORY_SCHEMA_VERSION 1
+
+struct _FerryInventory {
+	GObject parent_instance;
+	char *path;
+	sqlite3 *db;
+	GRecMutex lock;
+	/* the update under way, if any */
+	GThread *update_thread;
+	char *update_provider;
+	gboolean update_full;
+	gint64 update_serial;
+	guint update_changes;
+};
+
+enum { SIGNAL_CHANGED, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST];
+
+G_DEFINE_TYPE(FerryInventory, ferry_inventory, G_TYPE_OBJECT)
+
+static gboolean
+ferry_inventory_exec(FerryInventory *self, const char *sql, GError **error)
+{
+	char *message = NULL;
+	if (sqlite3_exec(self->db, sql, NULL, NULL, &message) != SQLITE_OK) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "inventory database %s: %s",
+			    self->path, message != NULL ? message : sqlite3_errmsg(self->db));
+		sqlite3_free(message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+ferry_inventory_set_sqlite_error(FerryInventory *self, GError **error, const char *what)
+{
+	int code = sqlite3_errcode(self->db);
+	FerryError ferry_code = FERRY_ERROR_IO;
+	if (code == SQLITE_FULL)
+		ferry_code = FERRY_ERROR_NO_SPACE;
+	else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		ferry_code = FERRY_ERROR_BUSY;
+	else if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN)
+		ferry_code = FERRY_ERROR_PERMISSION_DENIED;
+	g_set_error(error, FERRY_ERROR, ferry_code, "inventory database %s: %s: %s", self->path,
+		    what, sqlite3_errmsg(self->db));
+	return FALSE;
+}
+
+static void
+ferry_inventory_finalize(GObject *object)
+{
+	FerryInventory *self = FERRY_INVENTORY(object);
+	if (self->update_thread != NULL)
+		g_warning("inventory %s finalized during an update; rolled back", self->path);
+	if (self->db != NULL)
+		sqlite3_close_v2(self->db);
+	g_rec_mutex_clear(&self->lock);
+	g_free(self->update_provider);
+	g_free(self->path);
+	G_OBJECT_CLASS(ferry_inventory_parent_class)->finalize(object);
+}
+
+static void
+ferry_inventory_class_init(FerryInventoryClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = ferry_inventory_finalize;
+
+	/**
+	 * FerryInventory::changed:
+	 * @self: the #FerryInventory
+	 * @provider: the provider whose objects changed
+	 * @count: how many objects were added, changed or removed
+	 *
+	 * Emitted after an update that changed something was committed, in the
+	 * thread that committed it.
+	 *
+	 * Since: 0.1
+	 */
+	signals[SIGNAL_CHANGED] =
+	    g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			 NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+}
+
+static void
+ferry_inventory_init(FerryInventory *self)
+{
+	g_rec_mutex_init(&self->lock);
+}
+
+static gboolean
+ferry_inventory_setup(FerryInventory *self, GError **error)
+{
+	int version = 0;
+	sqlite3_stmt *stmt = NULL;
+
+	if (!ferry_inventory_exec(self,
+				  "PRAGMA journal_mode=WAL;"
+				  "PRAGMA synchronous=NORMAL;"
+				  "PRAGMA foreign_keys=ON;"
+				  "CREATE TABLE IF NOT EXISTS inventory_meta("
+				  "  key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+				  error))
+		return FALSE;
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT value FROM inventory_meta WHERE key = 'schema_version'", -1,
+			       &stmt, NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "reading the schema version");
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+
+	if (version > INVENTORY_SCHEMA_VERSION) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "inventory database %s has schema version %d, newer than this Ferry "
+			    "understands (%d); upgrade Ferry or use another --state directory",
+			    self->path, version, INVENTORY_SCHEMA_VERSION);
+		return FALSE;
+	}
+	if (version < 1) {
+		if (!ferry_inventory_exec(
+			self,
+			"BEGIN;"
+			"CREATE TABLE inventory_providers("
+			"  provider TEXT PRIMARY KEY,"
+			"  parity INTEGER NOT NULL DEFAULT 0,"
+			"  load_serial INTEGER NOT NULL DEFAULT 0,"
+			"  updated TEXT);"
+			"CREATE TABLE inventory_objects("
+			"  provider TEXT NOT NULL,"
+			"  kind TEXT NOT NULL,"
+			"  id TEXT NOT NULL,"
+			"  name TEXT,"
+			"  parent TEXT,"
+			"  revision INTEGER NOT NULL DEFAULT 1,"
+			"  load_serial INTEGER NOT NULL DEFAULT 0,"
+			"  document TEXT NOT NULL CHECK (json_valid(document)),"
+			"  PRIMARY KEY (provider, kind, id));"
+			"CREATE INDEX inventory_objects_name ON inventory_objects(provider, kind, "
+			"name);"
+			"CREATE INDEX inventory_objects_parent ON inventory_objects(provider, "
+			"parent);"
+			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '1');"
+			"COMMIT;",
+			error)) {
+			ferry_inventory_exec(self, "ROLLBACK;", NULL);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/**
+ * ferry_inventory_new:
+ * @path: (nullable): the SQLite database file (created when missing), or
+ *   %NULL for a private in-memory database
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a new inventory, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+FerryInventory *
+ferry_inventory_new(const char *path, GError **error)
+{
+	g_autoptr(FerryInventory) self = g_object_new(FERRY_TYPE_INVENTORY, NULL);
+	int rc;
+
+	self->path = g_strdup(path != NULL ? path : ":memory:");
+	rc = sqlite3_open_v2(self->path, &self->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
+			    "cannot open inventory database %s: %s", self->path,
+			    self->db != NULL ? sqlite3_errmsg(self->db) : sqlite3_errstr(rc));
+		return NULL;
+	}
+	sqlite3_busy_timeout(self->db, 10000);
+	if (!ferry_inventory_setup(self, error))
+		return NULL;
+	return g_steal_pointer(&self);
+}
+
+/**
+ * ferry_inventory_get_path:
+ * @self: a #FerryInventory
+ *
+ * Returns: (transfer none): the database path, or `:memory:`
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_inventory_get_path(FerryInventory *self)
+{
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	return self->path;
+}
+
+static gboolean
+ferry_inventory_check_update(FerryInventory *self, GError **error)
+{
+	if (self->update_thread != g_thread_self()) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
+				    "no inventory update under way in this thread; call "
+				    "ferry_inventory_begin_update() first");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * ferry_inventory_begin_update:
+ * @self: a #FerryInventory
+ * @provider: the provider the objects belong to (its uid or name)
+ * @full: whether this update is a complete load that replaces everything
+ * @error: return location for a #GError
+ *
+ * Starts an update. Other threads wait until it is committed or aborted.
+ *
+ * Returns: %TRUE when the update started
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_inventory_begin_update(FerryInventory *self,
+			     const char *provider,
+			     gboolean full,
+			     GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	gint64 serial = 0;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
+	g_return_val_if_fail(provider != NULL, FALSE);
+
+	g_rec_mutex_lock(&self->lock);
+	if (self->update_thread == g_thread_self()) {
+		g_rec_mutex_unlock(&self->lock);
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
+				    "an inventory update is already under way in this thread");
+		return FALSE;
+	}
+	if (!ferry_inventory_exec(self, "BEGIN IMMEDIATE;", error)) {
+		g_rec_mutex_unlock(&self->lock);
+		return FALSE;
+	}
+	if (sqlite3_prepare_v2(self->db,
+			       "INSERT INTO inventory_providers(provider) VALUES (?1) "
+			       "ON CONFLICT(provider) DO UPDATE SET load_serial = load_serial "
+			       "RETURNING load_serial",
+			       -1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "starting an update");
+		ferry_inventory_exec(self, "ROLLBACK;", NULL);
+		g_rec_mutex_unlock(&self->lock);
+		return FALSE;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		serial = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+
+	self->update_thread = g_thread_self();
+	g_free(self->update_provider);
+	self->update_provider = g_strdup(provider);
+	self->update_full = full;
+	self->update_serial = serial + 1;
+	self->update_changes = 0;
+	/* the lock stays held until commit or abort */
+	return TRUE;
+}
+
+/**
+ * ferry_inventory_upsert:
+ * @self: a #FerryInventory
+ * @kind: the object kind, e.g. `vm`
+ * @id: the provider's id of the object
+ * @name: (nullable): its name
+ * @parent: (nullable): the id of its parent (folder, cluster, …)
+ * @document: the whole object, with Forklift's field names
+ * @error: return location for a #GError
+ *
+ * Adds or replaces an object in the update under way. The revision goes up
+ * only when the stored document actually changes.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_inventory_upsert(FerryInventory *self,
+		       const char *kind,
+		       const char *id,
+		       const char *name,
+		       const char *parent,
+		       JsonObject *document,
+		       GError **error)
+{
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *text = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
+	g_return_val_if_fail(kind != NULL && id != NULL, FALSE);
+	g_return_val_if_fail(document != NULL, FALSE);
+
+	if (!ferry_inventory_check_update(self, error))
+		return FALSE;
+	node = json_node_init_object(json_node_alloc(), document);
+	text = json_to_string(node, FALSE);
+	rc = sqlite3_prepare_v2(
+	    self->db,
+	    "INSERT INTO inventory_objects(provider, kind, id, name, parent, document, "
+	    "load_serial) VALUES (?1, ?2, ?3, ?4, ?5, json(?6), ?7) "
+	    "ON CONFLICT(provider, kind, id) DO UPDATE SET "
+	    "  revision = revision + (document IS NOT excluded.document OR name IS NOT "
+	    "excluded.name OR parent IS NOT excluded.parent),"
+	    "  name = excluded.name, parent = excluded.parent, document = excluded.document,"
+	    "  load_serial = excluded.load_serial "
+	    "RETURNING revision",
+	    -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "storing an object");
+	sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 4, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 5, parent, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 6, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, self->update_serial);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		g_autofree char *what = g_strdup_printf("storing %s %s", kind, id);
+		return ferry_inventory_set_sqlite_error(self, error, what);
+	}
+	self->update_changes += sqlite3_changes(self->db) > 0 ? 1 : 0;
+	return TRUE;
+}
+
+/**
+ * ferry_inventory_remove:
+ * @self: a #FerryInventory
+ * @kind: the object kind
+ * @id: the object id
+ * @error: return location for a #GError
+ *
+ * Removes an object in the update under way; removing a missing object is
+ * not an error.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_inventory_remove(FerryInventory *self, const char *kind, const char *id, GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
+	g_return_val_if_fail(kind != NULL && id != NULL, FALSE);
+	if (!ferry_inventory_check_update(self, error))
+		return FALSE;
+	if (sqlite3_prepare_v2(self->db,
+			       "DELETE FROM inventory_objects WHERE provider = ?1 AND kind = ?2 "
+			       "AND id = ?3",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "removing an object");
+	sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return ferry_inventory_set_sqlite_error(self, error, "removing an object");
+	self->update_changes += sqlite3_changes(self->db);
+	return TRUE;
+}
+
+static void
+ferry_inventory_end_update(FerryInventory *self)
+{
+	self->update_thread = NULL;
+	g_clear_pointer(&self->update_provider, g_free);
+	g_rec_mutex_unlock(&self->lock);
+}
+
+/**
+ * ferry_inventory_commit_update:
+ * @self: a #FerryInventory
+ * @error: return location for a #GError
+ *
+ * Commits the update under way. For a full update, objects of the provider
+ * that the update did not mention are removed and the provider has parity.
+ * On failure the update is rolled back.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_inventory_commit_update(FerryInventory *self, GError **error)
+{
+	g_autofree char *provider = NULL;
+	sqlite3_stmt *stmt = NULL;
+	guint changes;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
+	if (!ferry_inventory_check_update(self, error))
+		return FALSE;
+
+	if (self->update_full) {
+		if (sqlite3_prepare_v2(self->db,
+				       "DELETE FROM inventory_objects WHERE provider = ?1 AND "
+				       "load_serial != ?2",
+				       -1, &stmt, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, self->update_serial);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+		self->update_changes += sqlite3_changes(self->db);
+	}
+	if (sqlite3_prepare_v2(self->db,
+			       "UPDATE inventory_providers SET load_serial = ?2, "
+			       "parity = parity OR ?3, updated = strftime('%Y-%m-%dT%H:%M:%SZ') "
+			       "WHERE provider = ?1",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, self->update_serial);
+	sqlite3_bind_int(stmt, 3, self->update_full ? 1 : 0);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (!ferry_inventory_exec(self, "COMMIT;", error)) {
+		ferry_inventory_abort_update(self);
+		return FALSE;
+	}
+	provider = g_steal_pointer(&self->update_provider);
+	changes = self->update_changes;
+	ferry_inventory_end_update(self);
+	if (changes > 0)
+		g_signal_emit(self, signals[SIGNAL_CHANGED], 0, provider, changes);
+	return TRUE;
+
+fail:
+	ferry_inventory_set_sqlite_error(self, error, "committing an update");
+	sqlite3_finalize(stmt);
+	ferry_inventory_abort_update(self);
+	return FALSE;
+}
+
+/**
+ * ferry_inventory_abort_update:
+ * @self: a #FerryInventory
+ *
+ * Rolls back the update under way in this thread, if any.
+ *
+ * Since: 0.1
+ */
+void
+ferry_inventory_abort_update(FerryInventory *self)
+{
+	g_return_if_fail(FERRY_IS_INVENTORY(self));
+	if (self->update_thread != g_thread_self())
+		return;
+	ferry_inventory_exec(self, "ROLLBACK;", NULL);
+	ferry_inventory_end_update(self);
+}
+
+static JsonObject *
+ferry_inventory_parse_document(const char *text, GError **error)
+{
+	g_autoptr(JsonNode) node = json_from_string(text, error);
+	if (node == NULL)
+		return NULL;
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+				    "stored inventory document is not a JSON object");
+		return NULL;
+	}
+	return json_object_ref(json_node_get_object(node));
+}
+
+static JsonObject *
+ferry_inventory_get_one(FerryInventory *self,
+			const char *sql,
+			const char *provider,
+			const char *kind,
+			const char *key,
+			GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	JsonObject *result = NULL;
+	int rc;
+
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "reading an object");
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		result = ferry_inventory_parse_document(
+		    (const char *)sqlite3_column_text(stmt, 0), error);
+		if (result == NULL)
+			ferry_error_convert(error);
+	} else if (rc == SQLITE_DONE) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+			    "%s '%s' not found in the inventory of provider '%s'", kind, key,
+			    provider);
+	} else {
+		ferry_inventory_set_sqlite_error(self, error, "reading an object");
+	}
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	return result;
+}
+
+/**
+ * ferry_inventory_get:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @kind: the object kind
+ * @id: the object id
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the document, or %NULL with
+ *   %FERRY_ERROR_NOT_FOUND
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_inventory_get(FerryInventory *self,
+		    const char *provider,
+		    const char *kind,
+		    const char *id,
+		    GError **error)
+{
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL && kind != NULL && id != NULL, NULL);
+	return ferry_inventory_get_one(self,
+				       "SELECT document FROM inventory_objects WHERE provider = ?1 "
+				       "AND kind = ?2 AND id = ?3",
+				       provider, kind, id, error);
+}
+
+/**
+ * ferry_inventory_find_by_name:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @kind: the object kind
+ * @name: the object name
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the first document with that name (by id), or
+ *   %NULL with %FERRY_ERROR_NOT_FOUND
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_inventory_find_by_name(FerryInventory *self,
+			     const char *provider,
+			     const char *kind,
+			     const char *name,
+			     GError **error)
+{
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL && kind != NULL && name != NULL, NULL);
+	return ferry_inventory_get_one(self,
+				       "SELECT document FROM inventory_objects WHERE provider = ?1 "
+				       "AND kind = ?2 AND name = ?3 ORDER BY id LIMIT 1",
+				       provider, kind, name, error);
+}
+
+/**
+ * ferry_inventory_list:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @kind: the object kind
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type Json.Object): the documents of that
+ *   kind, ordered by name then id
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_inventory_list(FerryInventory *self, const char *provider, const char *kind, GError **error)
+{
+	g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL && kind != NULL, NULL);
+
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT document FROM inventory_objects WHERE provider = ?1 AND "
+			       "kind = ?2 ORDER BY name, id",
+			       -1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "listing objects");
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		JsonObject *document = ferry_inventory_parse_document(
+		    (const char *)sqlite3_column_text(stmt, 0), error);
+		if (document == NULL) {
+			ferry_error_convert(error);
+			sqlite3_finalize(stmt);
+			g_rec_mutex_unlock(&self->lock);
+			return NULL;
+		}
+		g_ptr_array_add(result, document);
+	}
+	if (rc != SQLITE_DONE) {
+		ferry_inventory_set_sqlite_error(self, error, "listing objects");
+		sqlite3_finalize(stmt);
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	return g_steal_pointer(&result);
+}
+
+/**
+ * ferry_inventory_get_revision:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @kind: the object kind
+ * @id: the object id
+ *
+ * Returns: the revision of the object, or 0 when it does not exist
+ *
+ * Since: 0.1
+ */
+gint64
+ferry_inventory_get_revision(FerryInventory *self,
+			     const char *provider,
+			     const char *kind,
+			     const char *id)
+{
+	sqlite3_stmt *stmt = NULL;
+	gint64 revision = 0;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), 0);
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT revision FROM inventory_objects WHERE provider = ?1 AND "
+			       "kind = ?2 AND id = ?3",
+			       -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 3, id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			revision = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	return revision;
+}
+
+/**
+ * ferry_inventory_has_parity:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ *
+ * Returns: whether a full load of @provider has been committed
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_inventory_has_parity(FerryInventory *self, const char *provider)
+{
+	sqlite3_stmt *stmt = NULL;
+	gboolean parity = FALSE;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT parity FROM inventory_providers WHERE provider = ?1", -1,
+			       &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			parity = sqlite3_column_int(stmt, 0) != 0;
+	}
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	return parity;
+}
+
+/**
+ * ferry_inventory_clear:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @error: return location for a #GError
+ *
+ * Removes every object of @provider and its parity, for a deleted provider.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	gboolean ok = TRUE;
+	guint changes;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
+	g_return_val_if_fail(provider != NULL, FALSE);
+	if (!ferry_inventory_begin_update(self, provider, FALSE, error))
+		return FALSE;
+	if (sqlite3_prepare_v2(self->db,
+			       "DELETE FROM inventory_objects WHERE provider = ?1; ", -1, &stmt,
+			       NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "clearing a provider");
+		ferry_inventory_abort_update(self);
+		return FALSE;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		ok = ferry_inventory_set_sqlite_error(self, error, "clearing a provider");
+	sqlite3_finalize(stmt);
+	if (!ok) {
+		ferry_inventory_abort_update(self);
+		return FALSE;
+	}
+	changes = sqlite3_changes(self->db);
+	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_providers WHERE provider = ?1",
+			       -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+		sqlite3_step(stmt);
+	}
+	sqlite3_finalize(stmt);
+	if (!ferry_inventory_exec(self, "COMMIT;", error)) {
+		ferry_inventory_abort_update(self);
+		return FALSE;
+	}
+	ferry_inventory_end_update(self);
+	if (changes > 0)
+		g_signal_emit(self, signals[SIGNAL_CHANGED], 0, provider, changes);
+	return TRUE;
+}

@@ -1,0 +1,30 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#define __FERRY_H_INSIDE__
+
+#include "ferry-concern.h"
+#include "ferry-disk-endpoint.h"
+#include "ferry-enums.h"
+#include "ferry-error.h"
+#include "ferry-extent.h"
+#include "ferry-inventory.h"
+#include "ferry-plugin-info.h"
+#include "ferry-plugin-module.h"
+#include "ferry-plugin-registry.h"
+#include "ferry-plugin.h"
+#include "ferry-progress.h"
+#include "ferry-provider-config.h"
+#include "ferry-provider.h"
+#include "ferry-secret.h"
+#include "ferry-snapshot.h"
+#include "ferry-transfer-method.h"
+#include "ferry-transfer-request.h"
+#include "ferry-validator.h"
+#include "ferry-version.h"
+
+#undef __FERRY_H_INSIDE__
