@@ -231,8 +231,12 @@ ferry_plugin_info_get_error(FerryPluginInfo *self)
 const char *const *
 ferry_plugin_info_get_names(FerryPluginInfo *self, FerryPluginKind kind)
 {
+	static const char *const empty[] = {NULL};
 	g_return_val_if_fail(FERRY_IS_PLUGIN_INFO(self), NULL);
 	g_return_val_if_fail((guint)kind < G_N_ELEMENTS(self->names), NULL);
+	/* an empty null-terminated GPtrArray may have no storage yet */
+	if (self->names[kind]->len == 0)
+		return empty;
 	return (const char *const *)self->names[kind]->pdata;
 }
 

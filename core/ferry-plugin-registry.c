@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -354,7 +355,12 @@ ferry_plugin_registry_load_one(FerryPluginRegistry *self, FerryPluginInfo *info,
 		ferry_plugin_registry_skip(info, path, error->message);
 		return;
 	}
-	real_path = g_canonicalize_filename(path, NULL);
+	/* one module per file, however it is reached */
+	real_path = realpath(path, NULL);
+	if (real_path == NULL) {
+		ferry_plugin_registry_skip(info, path, g_strerror(errno));
+		return;
+	}
 	module = ferry_plugin_registry_get_module(real_path);
 	g_mutex_lock(&modules_lock);
 	if (!ferry_plugin_module_load_plugin(module, &error)) {

@@ -1,0 +1,195 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The ferry command line, run as a user would run it.
+ */
+
+#include <ferry.h>
+#include <gio/gio.h>
+#include <string.h>
+
+typedef struct {
+	int status;
+	char *out;
+	char *err;
+} RunResult;
+
+static void
+run_result_clear(RunResult *result)
+{
+	g_free(result->out);
+	g_free(result->err);
+}
+
+static RunResult
+run_ferry(const char *first_arg, ...)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GError) error = NULL;
+	RunResult result = {0};
+	va_list args;
+
+	g_ptr_array_add(argv, (gpointer)g_getenv("FERRY_BIN"));
+	va_start(args, first_arg);
+	for (const char *arg = first_arg; arg != NULL; arg = va_arg(args, const char *))
+		g_ptr_array_add(argv, (gpointer)arg);
+	va_end(args);
+	g_ptr_array_add(argv, NULL);
+	process = g_subprocess_newv((const char *const *)argv->pdata,
+				    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				    &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &result.out, &result.err,
+						    &error));
+	g_assert_no_error(error);
+	result.status = g_subprocess_get_exit_status(process);
+	return result;
+}
+
+static void
+test_cli_version(void)
+{
+	RunResult r = run_ferry("version", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_true(g_str_has_prefix(r.out, "ferry " FERRY_VERSION_STRING " (plugin ABI 1)"));
+	run_result_clear(&r);
+	r = run_ferry("--version", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_true(g_str_has_prefix(r.out, "ferry "));
+	run_result_clear(&r);
+	r = run_ferry("version", "-o", "json", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	{
+		g_autoptr(JsonNode) node = json_from_string(r.out, NULL);
+		g_assert_nonnull(node);
+		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(node), "version"),
+				==, FERRY_VERSION_STRING);
+	}
+	run_result_clear(&r);
+}
+
+static JsonObject *
+find_entry(JsonArray *array, const char *name)
+{
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *object = json_array_get_object_element(array, i);
+		if (g_strcmp0(json_object_get_string_member(object, "name"), name) == 0)
+			return object;
+	}
+	return NULL;
+}
+
+static void
+test_cli_plugins_json(void)
+{
+	RunResult r = run_ferry("plugins", "-o", "json", NULL);
+	g_autoptr(JsonNode) node = NULL;
+	JsonArray *array;
+	JsonObject *good, *wrong_abi;
+
+	g_assert_cmpint(r.status, ==, 0);
+	node = json_from_string(r.out, NULL);
+	g_assert_nonnull(node);
+	array = json_node_get_array(node);
+	good = find_entry(array, "good");
+	g_assert_nonnull(good);
+	g_assert_true(json_object_get_boolean_member(good, "loaded"));
+	g_assert_cmpint(json_object_get_int_member(good, "abi"), ==, FERRY_PLUGIN_ABI_VERSION);
+	g_assert_cmpstr(
+	    json_array_get_string_element(json_object_get_array_member(good, "providerTypes"), 0),
+	    ==, "good");
+	g_assert_cmpstr(json_array_get_string_element(
+			    json_object_get_array_member(good, "transferMethods"), 0),
+			==, "good-copy");
+	g_assert_true(g_str_has_suffix(json_object_get_string_member(good, "file"), "/good.so"));
+	wrong_abi = find_entry(array, "wrong-abi");
+	g_assert_nonnull(wrong_abi);
+	g_assert_false(json_object_get_boolean_member(wrong_abi, "loaded"));
+	g_assert_nonnull(strstr(json_object_get_string_member(wrong_abi, "error"), "ABI 999"));
+	/* each broken plugin warned once on stderr */
+	g_assert_nonnull(strstr(r.err, "ferry: warning: plugin wrong-abi"));
+	g_assert_nonnull(strstr(r.err, "ferry: warning: plugin not-elf"));
+	g_assert_null(strstr(strstr(r.err, "plugin not-elf") + 1, "plugin not-elf"));
+	run_result_clear(&r);
+}
+
+static void
+test_cli_plugins_table(void)
+{
+	RunResult r = run_ferry("plugins", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_true(g_str_has_prefix(r.out, "NAME "));
+	g_assert_nonnull(strstr(r.out, "good "));
+	g_assert_nonnull(strstr(r.out, "loaded"));
+	g_assert_nonnull(strstr(r.out, "skipped"));
+	run_result_clear(&r);
+	r = run_ferry("-q", "plugins", "--no-load", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_nonnull(strstr(r.out, "found"));
+	g_assert_cmpstr(r.err, ==, "");
+	run_result_clear(&r);
+}
+
+static void
+test_cli_usage_errors(void)
+{
+	RunResult r = run_ferry(NULL);
+	g_assert_cmpint(r.status, ==, 2);
+	g_assert_nonnull(strstr(r.err, "Verbs:"));
+	run_result_clear(&r);
+	r = run_ferry("frobnicate", NULL);
+	g_assert_cmpint(r.status, ==, 2);
+	g_assert_nonnull(strstr(r.err, "unknown verb 'frobnicate'"));
+	run_result_clear(&r);
+	r = run_ferry("plugins", "-o", "xml", NULL);
+	g_assert_cmpint(r.status, ==, 2);
+	g_assert_nonnull(strstr(r.err, "unknown output format 'xml'"));
+	run_result_clear(&r);
+	r = run_ferry("plugins", "--bogus", NULL);
+	g_assert_cmpint(r.status, ==, 2);
+	g_assert_nonnull(strstr(r.err, "Unknown option --bogus"));
+	run_result_clear(&r);
+	r = run_ferry("plugins", "extra", NULL);
+	g_assert_cmpint(r.status, ==, 2);
+	run_result_clear(&r);
+}
+
+static void
+test_cli_help(void)
+{
+	RunResult r = run_ferry("--help", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_nonnull(strstr(r.out, "plugins"));
+	run_result_clear(&r);
+	/* every verb has --help, and it exits 0 */
+	for (const char *const *verb = (const char *const[]){"version", "plugins", NULL};
+	     *verb != NULL; verb++) {
+		r = run_ferry(*verb, "--help", NULL);
+		g_assert_cmpint(r.status, ==, 0);
+		g_assert_nonnull(strstr(r.out, "Usage:"));
+		g_assert_nonnull(strstr(r.out, "--state"));
+		run_result_clear(&r);
+	}
+	r = run_ferry("help", "plugins", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_nonnull(strstr(r.out, "--no-load"));
+	run_result_clear(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	if (g_getenv("FERRY_BIN") == NULL) {
+		g_printerr("FERRY_BIN is not set; run through meson test\n");
+		return 77;
+	}
+	g_test_add_func("/cli/version", test_cli_version);
+	g_test_add_func("/cli/plugins-json", test_cli_plugins_json);
+	g_test_add_func("/cli/plugins-table", test_cli_plugins_table);
+	g_test_add_func("/cli/usage-errors", test_cli_usage_errors);
+	g_test_add_func("/cli/help", test_cli_help);
+	return g_test_run();
+}

@@ -1,0 +1,252 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ferry-cli.h"
+
+static void
+ferry_cli_fill_global_entries(FerryCli *cli, GOptionEntry entries[5])
+{
+	const GOptionEntry globals[] = {
+	    {"state", 0, 0, G_OPTION_ARG_FILENAME, &cli->state_dir,
+	     "State directory (default: $FERRY_STATE_DIR or $XDG_STATE_HOME/ferry)", "DIR"},
+	    {"namespace", 'n', 0, G_OPTION_ARG_STRING, &cli->name_space,
+	     "Namespace of the resources (default: default)", "NS"},
+	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet, "Print only results and errors",
+	     NULL},
+	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Print debug messages", NULL},
+	    {NULL},
+	};
+	memcpy(entries, globals, sizeof(globals));
+}
+
+GOptionGroup *
+ferry_cli_global_options(FerryCli *cli)
+{
+	GOptionEntry entries[5];
+	GOptionGroup *group =
+	    g_option_group_new("global", "Global options:", "Show the global options", cli, NULL);
+	ferry_cli_fill_global_entries(cli, entries);
+	g_option_group_add_entries(group, entries);
+	return group;
+}
+
+gboolean
+ferry_cli_parse(FerryCli *cli,
+		int *argc,
+		char ***argv,
+		const GOptionEntry *entries,
+		const char *parameter_string,
+		const char *description,
+		GError **error)
+{
+	g_autoptr(GOptionContext) context = NULL;
+	g_autofree char *parameters =
+	    g_strdup_printf("%s%s%s", cli->verb, parameter_string != NULL ? " " : "",
+			    parameter_string != NULL ? parameter_string : "");
+
+	context = g_option_context_new(parameters);
+	if (description != NULL)
+		g_option_context_set_summary(context, description);
+	if (entries != NULL)
+		g_option_context_add_main_entries(context, entries, NULL);
+	{
+		/* global options are accepted after the verb too, and listed with it */
+		GOptionEntry globals[5];
+		ferry_cli_fill_global_entries(cli, globals);
+		g_option_context_add_main_entries(context, globals, NULL);
+	}
+	if (!g_option_context_parse(context, argc, argv, error)) {
+		g_prefix_error(error, "%s: ", cli->verb);
+		return FALSE;
+	}
+	if (cli->verbose)
+		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+	return TRUE;
+}
+
+const char *
+ferry_cli_get_state_dir(FerryCli *cli, GError **error)
+{
+	if (cli->state_dir == NULL) {
+		const char *env = g_getenv("FERRY_STATE_DIR");
+		if (env != NULL && env[0] != '\0')
+			cli->state_dir = g_strdup(env);
+		else
+			cli->state_dir = g_build_filename(g_get_user_state_dir(), "ferry", NULL);
+	}
+	if (g_mkdir_with_parents(cli->state_dir, 0700) != 0) {
+		int saved_errno = errno;
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
+			    "cannot create the state directory %s: %s; choose another with "
+			    "--state DIR or FERRY_STATE_DIR",
+			    cli->state_dir, g_strerror(saved_errno));
+		return NULL;
+	}
+	return cli->state_dir;
+}
+
+FerryPluginRegistry *
+ferry_cli_get_registry(FerryCli *cli, GError **error)
+{
+	if (cli->registry == NULL) {
+		g_autoptr(FerryPluginRegistry) registry = ferry_plugin_registry_new();
+		if (!ferry_plugin_registry_load(registry, error))
+			return NULL;
+		cli->registry = g_steal_pointer(&registry);
+	}
+	return cli->registry;
+}
+
+gboolean
+ferry_cli_parse_output(const char *text,
+		       gboolean allow_yaml,
+		       FerryOutputFormat *format,
+		       GError **error)
+{
+	if (text == NULL || g_strcmp0(text, "table") == 0 || g_strcmp0(text, "wide") == 0) {
+		*format = FERRY_OUTPUT_TABLE;
+		return TRUE;
+	}
+	if (g_strcmp0(text, "json") == 0) {
+		*format = FERRY_OUTPUT_JSON;
+		return TRUE;
+	}
+	if (allow_yaml && g_strcmp0(text, "yaml") == 0) {
+		*format = FERRY_OUTPUT_YAML;
+		return TRUE;
+	}
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "unknown output format '%s'; use %s", text,
+		    allow_yaml ? "table, json or yaml" : "table or json");
+	return FALSE;
+}
+
+int
+ferry_cli_fail(FerryCli *cli, GError *error)
+{
+	int status = ferry_error_to_exit_status(error);
+	g_printerr("ferry %s: error: %s\n", cli->verb != NULL ? cli->verb : "", error->message);
+	if (error->domain == G_OPTION_ERROR)
+		g_printerr("Run 'ferry %s --help' for usage.\n", cli->verb != NULL ? cli->verb : "");
+	g_error_free(error);
+	return status != 0 ? status : FERRY_EXIT_FAILURE;
+}
+
+int
+ferry_cli_usage_error(FerryCli *cli, const char *format, ...)
+{
+	va_list args;
+	g_autofree char *message = NULL;
+	va_start(args, format);
+	message = g_strdup_vprintf(format, args);
+	va_end(args);
+	return ferry_cli_fail(cli, g_error_new_literal(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+						       message));
+}
+
+void
+ferry_cli_print_json(JsonNode *node)
+{
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	g_autofree char *text = NULL;
+	json_generator_set_pretty(generator, TRUE);
+	json_generator_set_indent(generator, 2);
+	json_generator_set_root(generator, node);
+	text = json_generator_to_data(generator, NULL);
+	g_print("%s\n", text);
+}
+
+struct _FerryTable {
+	GPtrArray *rows; /* of GStrv; row 0 is the header */
+	guint columns;
+};
+
+static FerryTable *
+ferry_table_new_valist(const char *first, va_list args)
+{
+	FerryTable *table = g_new0(FerryTable, 1);
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	table->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (const char *cell = first; cell != NULL; cell = va_arg(args, const char *))
+		g_strv_builder_add(builder, cell);
+	g_ptr_array_add(table->rows, g_strv_builder_end(builder));
+	table->columns = g_strv_length(g_ptr_array_index(table->rows, 0));
+	return table;
+}
+
+FerryTable *
+ferry_table_new(const char *first_header, ...)
+{
+	va_list args;
+	FerryTable *table;
+	va_start(args, first_header);
+	table = ferry_table_new_valist(first_header, args);
+	va_end(args);
+	return table;
+}
+
+void
+ferry_table_add_rowv(FerryTable *table, const char *const *cells)
+{
+	GStrv row = g_new0(char *, table->columns + 1);
+	for (guint i = 0; i < table->columns; i++) {
+		const char *cell = (cells != NULL && i < g_strv_length((GStrv)cells)) ? cells[i]
+										       : NULL;
+		row[i] = g_strdup(cell != NULL && cell[0] != '\0' ? cell : "-");
+	}
+	g_ptr_array_add(table->rows, row);
+}
+
+void
+ferry_table_add_row(FerryTable *table, const char *first_cell, ...)
+{
+	va_list args;
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_auto(GStrv) cells = NULL;
+	va_start(args, first_cell);
+	for (const char *cell = first_cell; cell != NULL; cell = va_arg(args, const char *))
+		g_strv_builder_add(builder, cell);
+	va_end(args);
+	cells = g_strv_builder_end(builder);
+	ferry_table_add_rowv(table, (const char *const *)cells);
+}
+
+void
+ferry_table_print(FerryTable *table)
+{
+	g_autofree glong *widths = g_new0(glong, table->columns);
+	for (guint r = 0; r < table->rows->len; r++) {
+		GStrv row = g_ptr_array_index(table->rows, r);
+		for (guint c = 0; c < table->columns; c++)
+			widths[c] = MAX(widths[c], g_utf8_strlen(row[c], -1));
+	}
+	for (guint r = 0; r < table->rows->len; r++) {
+		GStrv row = g_ptr_array_index(table->rows, r);
+		g_autoptr(GString) line = g_string_new(NULL);
+		for (guint c = 0; c < table->columns; c++) {
+			g_string_append(line, row[c]);
+			if (c + 1 < table->columns) {
+				for (glong pad = g_utf8_strlen(row[c], -1); pad < widths[c] + 3;
+				     pad++)
+					g_string_append_c(line, ' ');
+			}
+		}
+		g_print("%s\n", line->str);
+	}
+}
+
+void
+ferry_table_free(FerryTable *table)
+{
+	g_ptr_array_unref(table->rows);
+	g_free(table);
+}

@@ -1,0 +1,86 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <ferry.h>
+
+G_BEGIN_DECLS
+
+/* exit statuses beyond ferry_error_to_exit_status() */
+#define FERRY_EXIT_OK 0
+#define FERRY_EXIT_FAILURE 1
+#define FERRY_EXIT_USAGE 2
+
+typedef enum {
+	FERRY_OUTPUT_TABLE,
+	FERRY_OUTPUT_JSON,
+	FERRY_OUTPUT_YAML,
+} FerryOutputFormat;
+
+/* state shared by every verb: global options and lazily created services */
+typedef struct {
+	char *state_dir;
+	char *name_space;
+	gboolean quiet;
+	gboolean verbose;
+	const char *verb;
+	FerryPluginRegistry *registry;
+} FerryCli;
+
+typedef int (*FerryCliVerbFunc)(FerryCli *cli, int argc, char **argv);
+
+typedef struct {
+	const char *name;
+	const char *summary;
+	FerryCliVerbFunc run;
+} FerryCliVerb;
+
+/* parses a verb's options; the global options are accepted too; on --help
+ * prints and exits 0; returns FALSE with @error on a usage error */
+gboolean
+ferry_cli_parse(FerryCli *cli,
+		int *argc,
+		char ***argv,
+		const GOptionEntry *entries,
+		const char *parameter_string,
+		const char *description,
+		GError **error);
+GOptionGroup *
+ferry_cli_global_options(FerryCli *cli);
+const char *
+ferry_cli_get_state_dir(FerryCli *cli, GError **error);
+FerryPluginRegistry *
+ferry_cli_get_registry(FerryCli *cli, GError **error);
+gboolean
+ferry_cli_parse_output(const char *text, gboolean allow_yaml, FerryOutputFormat *format, GError **error);
+int
+ferry_cli_fail(FerryCli *cli, GError *error);
+int
+ferry_cli_usage_error(FerryCli *cli, const char *format, ...) G_GNUC_PRINTF(2, 3);
+void
+ferry_cli_print_json(JsonNode *node);
+
+/* a plain column-aligned table, like kubectl's */
+typedef struct _FerryTable FerryTable;
+FerryTable *
+ferry_table_new(const char *first_header, ...) G_GNUC_NULL_TERMINATED;
+void
+ferry_table_add_row(FerryTable *table, const char *first_cell, ...) G_GNUC_NULL_TERMINATED;
+void
+ferry_table_add_rowv(FerryTable *table, const char *const *cells);
+void
+ferry_table_print(FerryTable *table);
+void
+ferry_table_free(FerryTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryTable, ferry_table_free)
+
+/* the verbs */
+int
+ferry_cmd_version(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_plugins(FerryCli *cli, int argc, char **argv);
+
+G_END_DECLS
