@@ -968,15 +968,22 @@ ferry_vsphere_client_call(FerryVsphereClient *self,
 			ferry_vsphere_client_redact_error(self, error != NULL ? *error : NULL);
 			return NULL;
 		}
-		if (response->fault == NULL)
+		if (response->fault == NULL && !ferry_vsphere_response_is_unauthenticated(response))
 			return g_steal_pointer(&response);
 		if (attempt == 0 && self->logged_in &&
-		    g_strcmp0(response->fault->type, "NotAuthenticated") == 0) {
+		    (response->fault == NULL ||
+		     g_strcmp0(response->fault->type, "NotAuthenticated") == 0)) {
 			if (!ferry_vsphere_client_relogin(self, generation, cancellable, error))
 				return NULL;
 			continue;
 		}
-		ferry_vsphere_fault_set_error(response->fault, context, error);
+		if (response->fault == NULL) {
+			g_autoptr(FerryVsphereFault) fault = g_new0(FerryVsphereFault, 1);
+			fault->type = g_strdup("NotAuthenticated");
+			ferry_vsphere_fault_set_error(fault, context, error);
+		} else {
+			ferry_vsphere_fault_set_error(response->fault, context, error);
+		}
 		ferry_vsphere_client_redact_error(self, error != NULL ? *error : NULL);
 		return NULL;
 	}

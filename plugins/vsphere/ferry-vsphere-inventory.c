@@ -1277,6 +1277,17 @@ ferry_vsphere_destroy(FerryVsphereClient *client, const char *method, const char
 	response = ferry_vsphere_client_call(client, request, "vsphere: clean up", NULL, NULL);
 }
 
+/* the view holds what is below the root folder, not the root itself */
+static void
+ferry_vsphere_add_root_object_set(FerryVsphereRequest *request, FerryVsphereClient *client)
+{
+	ferry_vsphere_request_open(request, "objectSet", NULL);
+	ferry_vsphere_request_add_moref(request, "obj", "Folder",
+					ferry_vsphere_client_get_root_folder(client));
+	ferry_vsphere_request_add_boolean(request, "skip", FALSE);
+	ferry_vsphere_request_close(request, "objectSet");
+}
+
 static FerryVsphereRequest *
 ferry_vsphere_retrieve_request(FerryVsphereClient *client,
 			       const char *view,
@@ -1290,6 +1301,8 @@ ferry_vsphere_retrieve_request(FerryVsphereClient *client,
 	ferry_vsphere_request_open(request, "specSet", NULL);
 	ferry_vsphere_add_prop_sets(request, client, sets);
 	ferry_vsphere_add_view_object_set(request, view);
+	if (sets == infrastructure_sets)
+		ferry_vsphere_add_root_object_set(request, client);
 	ferry_vsphere_request_close(request, "specSet");
 	ferry_vsphere_request_open(request, "options", NULL);
 	if (page_size > 0)
@@ -1490,6 +1503,7 @@ ferry_vsphere_watch_create_filter(Watch *watch, GCancellable *cancellable, GErro
 	for (guint i = 0; i < G_N_ELEMENTS(all_sets); i++)
 		ferry_vsphere_add_prop_sets(request, watch->client, all_sets[i]);
 	ferry_vsphere_add_view_object_set(request, watch->view);
+	ferry_vsphere_add_root_object_set(request, watch->client);
 	ferry_vsphere_request_close(request, "spec");
 	ferry_vsphere_request_add_boolean(request, "partialUpdates", FALSE);
 	response = ferry_vsphere_client_call(watch->client, request, context, cancellable, error);

@@ -130,8 +130,7 @@ ferry_vsphere_provider_get_client(FerryVsphereProvider *self,
 static char *
 ferry_vsphere_provider_display_name(FerryProviderConfig *config)
 {
-	g_autofree char *name = ferry_provider_config_dup_display_name(config);
-	return g_strdup_printf("Provider %s", name);
+	return ferry_provider_config_dup_display_name(config);
 }
 
 static gboolean
@@ -731,7 +730,7 @@ ferry_vsphere_provider_host_client(FerryVsphereProvider *self,
 		}
 		g_clear_pointer(&keys, g_strfreev);
 	}
-	display = g_strdup_printf("Host %s (%s)", host_id, address);
+	display = g_strdup_printf("Host/%s (%s)", host_id, address);
 	host_client = ferry_vsphere_client_new(url, secret, display, error);
 	if (host_client == NULL || !ferry_vsphere_client_login(host_client, cancellable, error)) {
 		g_prefix_error(error, "%s: ", context);

@@ -517,6 +517,32 @@ ferry_vsphere_response_get_returnval(FerryVsphereResponse *self)
 	return ferry_vsphere_xml_child(self->body, "returnval");
 }
 
+/**
+ * ferry_vsphere_response_is_unauthenticated:
+ * @self: a reply
+ *
+ * The property collector answers a session that expired not with a fault
+ * but with every property missing for NotAuthenticated.
+ *
+ * Returns: whether a property of the reply is missing for that reason
+ */
+gboolean
+ferry_vsphere_response_is_unauthenticated(FerryVsphereResponse *self)
+{
+	xmlNode *returnval = ferry_vsphere_response_get_returnval(self);
+
+	for (xmlNode *content = ferry_vsphere_xml_child(returnval, "objects"); content != NULL;
+	     content = ferry_vsphere_xml_next(content, "objects")) {
+		for (xmlNode *missing = ferry_vsphere_xml_child(content, "missingSet");
+		     missing != NULL; missing = ferry_vsphere_xml_next(missing, "missingSet")) {
+			xmlNode *fault = ferry_vsphere_xml_path(missing, "fault.fault");
+			if (ferry_vsphere_xml_type_is(fault, "NotAuthenticated"))
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 /* --- property collector results --- */
 
 void

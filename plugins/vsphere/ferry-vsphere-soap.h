@@ -107,6 +107,8 @@ void
 ferry_vsphere_response_free(FerryVsphereResponse *self);
 xmlNode *
 ferry_vsphere_response_get_returnval(FerryVsphereResponse *self);
+gboolean
+ferry_vsphere_response_is_unauthenticated(FerryVsphereResponse *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryVsphereResponse, ferry_vsphere_response_free)
 

@@ -148,9 +148,13 @@ func enableChangeTracking(vm *simulator.VirtualMachine) {
 var changeGeneration int
 
 // newChangeIds gives every disk of vm a new device object with a new
-// changeId; the old objects stay with the snapshots that copied them
+// changeId; the old objects stay with the snapshots that copied them. Disks
+// of VMs without change tracking have no changeId, as on a real host.
 func newChangeIds(vm *simulator.VirtualMachine) {
 	simulator.Map.WithLock(vm, func() {
+		if vm.Config.ChangeTrackingEnabled == nil || !*vm.Config.ChangeTrackingEnabled {
+			return
+		}
 		changeGeneration++
 		devices := make([]types.BaseVirtualDevice, 0, len(vm.Config.Hardware.Device))
 		for _, d := range vm.Config.Hardware.Device {
