@@ -744,17 +744,21 @@ ferry_vsphere_client_post(FerryVsphereClient *self,
 	const char *data;
 	gsize size = 0;
 	guint status;
+	gint64 started;
 
 	action = g_strdup_printf("\"urn:vim25/%s\"",
 				 self->api_version != NULL ? self->api_version : "6.5");
 	soup_message_headers_replace(soup_message_get_request_headers(msg), "SOAPAction", action);
 	soup_message_set_request_body_from_bytes(msg, "text/xml; charset=utf-8", request);
 	g_atomic_int_inc(&self->requests);
+	started = g_get_monotonic_time();
 	reply = soup_session_send_and_read(self->session, msg, cancellable, &local_error);
 	if (reply == NULL) {
 		ferry_vsphere_client_set_transport_error(self, msg, context, local_error, error);
 		return NULL;
 	}
+	g_debug("%s: %s answered in %.3f s (%" G_GSIZE_FORMAT " bytes)", context,
+		self->base_url, (g_get_monotonic_time() - started) / 1e6, g_bytes_get_size(reply));
 	if (!ferry_vsphere_client_check_pin(self, msg, context, error))
 		return NULL;
 	ferry_vsphere_client_take_cookie(self, msg);

@@ -1313,6 +1313,78 @@ ferry_vsphere_retrieve_request(FerryVsphereClient *client,
 
 typedef gboolean (*PageFunc)(FerryVsphereObject *object, gpointer user_data, GError **error);
 
+/* pages travel from the fetching thread to the caller as these */
+typedef struct {
+	FerryVsphereResult *result;
+	GError *error;
+} Page;
+
+static void
+page_free(Page *page)
+{
+	ferry_vsphere_result_free(page->result);
+	g_clear_error(&page->error);
+	g_free(page);
+}
+
+/* fetches pages ahead while the caller maps and stores the previous one:
+ * the network, TLS and XML parsing overlap with the inventory writes */
+typedef struct {
+	FerryVsphereClient *client;
+	FerryVsphereRequest *request;
+	const char *context;
+	GCancellable *cancellable; /* ours: cancelled by the caller's, or to stop */
+	GAsyncQueue *pages;	   /* of Page; a NULL result and error mean the end */
+	GAsyncQueue *slots;	   /* how many more pages may be fetched ahead */
+} Fetcher;
+
+#define PAGES_AHEAD 2
+
+static gpointer
+ferry_vsphere_fetcher_thread(gpointer user_data)
+{
+	Fetcher *fetcher = user_data;
+	g_autofree char *token = NULL;
+
+	for (guint n = 0;; n++) {
+		Page *page = g_new0(Page, 1);
+		gboolean failed;
+
+		g_async_queue_pop(fetcher->slots);
+		if (g_cancellable_set_error_if_cancelled(fetcher->cancellable, &page->error)) {
+			g_async_queue_push(fetcher->pages, page);
+			return NULL;
+		}
+		if (n == 0)
+			page->result = ferry_vsphere_client_retrieve(
+			    fetcher->client, fetcher->request, fetcher->context,
+			    fetcher->cancellable, &page->error);
+		else
+			page->result = ferry_vsphere_client_continue(fetcher->client, token,
+								     fetcher->context,
+								     fetcher->cancellable,
+								     &page->error);
+		g_clear_pointer(&token, g_free);
+		if (page->result != NULL)
+			token = g_steal_pointer(&page->result->token);
+		failed = page->error != NULL;
+		/* the page belongs to the caller from here on */
+		g_async_queue_push(fetcher->pages, page);
+		if (failed)
+			return NULL;
+		if (token == NULL || *token == '\0') {
+			g_async_queue_push(fetcher->pages, g_new0(Page, 1));
+			return NULL;
+		}
+	}
+}
+
+static void
+ferry_vsphere_fetcher_cancel_cb(GCancellable *caller, gpointer user_data)
+{
+	g_cancellable_cancel(G_CANCELLABLE(user_data));
+}
+
 /* reads every page of a RetrievePropertiesEx, calling @func per object */
 static gboolean
 ferry_vsphere_retrieve_all(FerryVsphereClient *client,
@@ -1324,22 +1396,44 @@ ferry_vsphere_retrieve_all(FerryVsphereClient *client,
 {
 	g_autofree char *context =
 	    g_strdup_printf("vsphere: %s: inventory", ferry_vsphere_client_get_display_name(client));
-	g_autoptr(FerryVsphereResult) page =
-	    ferry_vsphere_client_retrieve(client, request, context, cancellable, error);
+	Fetcher fetcher = {client, request, context, g_cancellable_new(),
+			   g_async_queue_new_full((GDestroyNotify)page_free), g_async_queue_new()};
+	gulong handler = 0;
+	GThread *thread;
+	gboolean ok = TRUE;
 
-	while (page != NULL) {
-		g_autofree char *token = NULL;
-		for (guint i = 0; i < page->objects->len; i++) {
-			if (!func(g_ptr_array_index(page->objects, i), user_data, error))
-				return FALSE;
+	if (cancellable != NULL)
+		handler = g_cancellable_connect(cancellable,
+						G_CALLBACK(ferry_vsphere_fetcher_cancel_cb),
+						g_object_ref(fetcher.cancellable), g_object_unref);
+	for (guint i = 0; i < PAGES_AHEAD; i++)
+		g_async_queue_push(fetcher.slots, GUINT_TO_POINTER(1));
+	thread = g_thread_new("ferry-vsphere-pages", ferry_vsphere_fetcher_thread, &fetcher);
+	for (;;) {
+		Page *page = g_async_queue_pop(fetcher.pages);
+		if (page->error != NULL) {
+			ferry_error_convert(&page->error);
+			g_propagate_error(error, g_steal_pointer(&page->error));
+			ok = FALSE;
 		}
-		token = g_steal_pointer(&page->token);
-		g_clear_pointer(&page, ferry_vsphere_result_free);
-		if (token == NULL || *token == '\0')
-			return TRUE;
-		page = ferry_vsphere_client_continue(client, token, context, cancellable, error);
+		for (guint i = 0; ok && page->result != NULL && i < page->result->objects->len; i++)
+			ok = func(g_ptr_array_index(page->result->objects, i), user_data, error);
+		if (page->result == NULL || !ok) {
+			page_free(page);
+			break;
+		}
+		page_free(page);
+		g_async_queue_push(fetcher.slots, GUINT_TO_POINTER(1));
 	}
-	return FALSE;
+	/* stop the fetcher if it still runs, and wait for it */
+	g_cancellable_cancel(fetcher.cancellable);
+	g_async_queue_push(fetcher.slots, GUINT_TO_POINTER(1));
+	g_thread_join(thread);
+	g_cancellable_disconnect(cancellable, handler);
+	g_object_unref(fetcher.cancellable);
+	g_async_queue_unref(fetcher.pages);
+	g_async_queue_unref(fetcher.slots);
+	return ok;
 }
 
 static gboolean
@@ -1475,6 +1569,59 @@ ferry_vsphere_inventory_load(FerryVsphereClient *client,
 		ferry_vsphere_client_get_display_name(client), data.objects,
 		ferry_vsphere_client_get_request_count(client));
 	return ferry_inventory_commit_update(inventory, error);
+}
+
+static gboolean
+ferry_vsphere_count_cb(FerryVsphereObject *object, gpointer user_data, GError **error)
+{
+	guint *count = user_data;
+	(*count)++;
+	return TRUE;
+}
+
+/**
+ * ferry_vsphere_inventory_fetch_only:
+ * @client: a logged-in client
+ * @page_size: objects per page
+ * @objects: (out): how many objects came back
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends the requests of a full load and parses the replies, but maps and
+ * stores nothing: the floor a full load is measured against.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+ferry_vsphere_inventory_fetch_only(FerryVsphereClient *client,
+				   guint page_size,
+				   guint *objects,
+				   GCancellable *cancellable,
+				   GError **error)
+{
+	g_autofree char *view = ferry_vsphere_create_view(client, cancellable, error);
+	gboolean ok;
+
+	*objects = 0;
+	if (view == NULL)
+		return FALSE;
+	{
+		g_autoptr(FerryVsphereRequest) tree =
+		    ferry_vsphere_retrieve_request(client, view, tree_sets, 0);
+		g_autoptr(FerryVsphereRequest) infrastructure =
+		    ferry_vsphere_retrieve_request(client, view, infrastructure_sets, page_size);
+		g_autoptr(FerryVsphereRequest) vms =
+		    ferry_vsphere_retrieve_request(client, view, vm_sets, page_size);
+		guint ignored = 0;
+		ok = ferry_vsphere_retrieve_all(client, tree, ferry_vsphere_count_cb, &ignored,
+						cancellable, error) &&
+		     ferry_vsphere_retrieve_all(client, infrastructure, ferry_vsphere_count_cb,
+						objects, cancellable, error) &&
+		     ferry_vsphere_retrieve_all(client, vms, ferry_vsphere_count_cb, objects,
+						cancellable, error);
+	}
+	ferry_vsphere_destroy(client, "DestroyView", "ContainerView", view);
+	return ok;
 }
 
 /* --- following changes --- */

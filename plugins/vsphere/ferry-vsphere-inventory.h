@@ -62,6 +62,12 @@ ferry_vsphere_inventory_load(FerryVsphereClient *client,
 			     GCancellable *cancellable,
 			     GError **error);
 gboolean
+ferry_vsphere_inventory_fetch_only(FerryVsphereClient *client,
+				   guint page_size,
+				   guint *objects,
+				   GCancellable *cancellable,
+				   GError **error);
+gboolean
 ferry_vsphere_inventory_watch(FerryVsphereClient *client,
 			      FerryInventory *inventory,
 			      const char *provider,

@@ -45,17 +45,36 @@ ferry_vsphere_xml_next(xmlNode *node, const char *name)
 	return NULL;
 }
 
-/* follows a dotted property path such as `hardware.numCPU` */
+/* the first child element whose name is the @length bytes at @name */
+static xmlNode *
+ferry_vsphere_xml_child_n(xmlNode *node, const char *name, gsize length)
+{
+	for (xmlNode *child = node->children; child != NULL; child = child->next) {
+		if (child->type == XML_ELEMENT_NODE &&
+		    strncmp((const char *)child->name, name, length) == 0 &&
+		    child->name[length] == '\0')
+			return child;
+	}
+	return NULL;
+}
+
+/* follows a dotted property path such as `hardware.numCPU`; called for
+ * every field of every object, so it allocates nothing */
 xmlNode *
 ferry_vsphere_xml_path(xmlNode *node, const char *path)
 {
-	g_auto(GStrv) parts = NULL;
+	const char *segment = path;
 
-	if (node == NULL || path == NULL || *path == '\0')
+	if (path == NULL)
 		return node;
-	parts = g_strsplit(path, ".", -1);
-	for (guint i = 0; parts[i] != NULL && node != NULL; i++)
-		node = ferry_vsphere_xml_child(node, parts[i]);
+	while (node != NULL && *segment != '\0') {
+		const char *dot = strchr(segment, '.');
+		gsize length = dot != NULL ? (gsize)(dot - segment) : strlen(segment);
+		node = ferry_vsphere_xml_child_n(node, segment, length);
+		segment += length;
+		if (*segment == '.')
+			segment++;
+	}
 	return node;
 }
 
@@ -67,6 +86,11 @@ ferry_vsphere_xml_dup_text(xmlNode *node)
 
 	if (node == NULL)
 		return NULL;
+	/* the common case, one text node, without libxml2's buffer */
+	if (node->children == NULL)
+		return g_strdup("");
+	if (node->children->next == NULL && node->children->type == XML_TEXT_NODE)
+		return g_strdup((const char *)node->children->content);
 	content = xmlNodeGetContent(node);
 	if (content == NULL)
 		return g_strdup("");
@@ -81,32 +105,46 @@ ferry_vsphere_xml_dup_path_text(xmlNode *node, const char *path)
 	return ferry_vsphere_xml_dup_text(ferry_vsphere_xml_path(node, path));
 }
 
+/* the xsi:type value of @node, borrowed, still with its prefix */
+static const char *
+ferry_vsphere_xml_peek_type(xmlNode *node)
+{
+	xmlAttr *attribute;
+
+	if (node == NULL)
+		return NULL;
+	attribute = xmlHasNsProp(node, (const xmlChar *)"type", (const xmlChar *)FERRY_VSPHERE_XSI_NS);
+	if (attribute == NULL || attribute->children == NULL ||
+	    attribute->children->type != XML_TEXT_NODE)
+		return NULL;
+	return (const char *)attribute->children->content;
+}
+
 /* the xsi:type of @node without its namespace prefix, e.g. `VirtualDisk`;
  * servers differ in the prefix they bind to the XSI namespace, so it is
  * looked up by namespace URI */
 char *
 ferry_vsphere_xml_dup_type(xmlNode *node)
 {
-	xmlChar *value;
+	const char *value = ferry_vsphere_xml_peek_type(node);
 	const char *colon;
-	char *type;
 
-	if (node == NULL)
-		return NULL;
-	value = xmlGetNsProp(node, (const xmlChar *)"type", (const xmlChar *)FERRY_VSPHERE_XSI_NS);
 	if (value == NULL)
 		return NULL;
-	colon = strchr((const char *)value, ':');
-	type = g_strdup(colon != NULL ? colon + 1 : (const char *)value);
-	xmlFree(value);
-	return type;
+	colon = strchr(value, ':');
+	return g_strdup(colon != NULL ? colon + 1 : value);
 }
 
 gboolean
 ferry_vsphere_xml_type_is(xmlNode *node, const char *type)
 {
-	g_autofree char *actual = ferry_vsphere_xml_dup_type(node);
-	return g_strcmp0(actual, type) == 0;
+	const char *value = ferry_vsphere_xml_peek_type(node);
+	const char *colon;
+
+	if (value == NULL)
+		return FALSE;
+	colon = strchr(value, ':');
+	return g_strcmp0(colon != NULL ? colon + 1 : value, type) == 0;
 }
 
 gboolean

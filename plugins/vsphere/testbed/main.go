@@ -15,6 +15,10 @@
 //     so each snapshot carries its own;
 //   - -cbt VM,... turns change tracking on for those VMs at start, and
 //     -disk-mb N gives every disk a capacity of N MiB;
+//   - RetrievePropertiesEx honours maxObjects and ContinueRetrievePropertiesEx
+//     serves the following pages, as vCenter does (the library answers
+//     everything at once);
+//   - GET /ferry/stats counts the SOAP calls by method;
 //   - -scenario rules gives DC0_H0_VM1 and the cluster the settings that
 //     Forklift's vmware validation rules look for.
 //
@@ -42,10 +46,13 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -280,6 +287,15 @@ type frontEnd struct {
 	cbtDir  string
 	mu      sync.Mutex
 	cookies map[string]bool
+	calls   map[string]int
+	pages   map[string]*pagedResult
+	tokens  int
+}
+
+// pagedResult is what is left of a RetrievePropertiesEx answer
+type pagedResult struct {
+	objects  [][]byte
+	pageSize int
 }
 
 type moRef struct {
@@ -411,6 +427,138 @@ func (r *cookieRecorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
+// soapMethod is the name of the first element in the SOAP body
+func soapMethod(body []byte) string {
+	decoder := xml.NewDecoder(bytes.NewReader(body))
+	inBody := false
+	for {
+		token, err := decoder.Token()
+		if err != nil {
+			return ""
+		}
+		if start, ok := token.(xml.StartElement); ok {
+			if inBody {
+				return start.Name.Local
+			}
+			inBody = start.Name.Local == "Body"
+		}
+	}
+}
+
+// splitElements finds the <name>…</name> elements of a document. The
+// elements used here (ObjectContent) do not nest and markup never appears
+// escaped in text, so plain byte search is exact, and fast over megabytes.
+func splitElements(body []byte, name string) (elements [][]byte) {
+	open, close := []byte("<"+name+">"), []byte("</"+name+">")
+	for offset := 0; ; {
+		start := bytes.Index(body[offset:], open)
+		if start < 0 {
+			return elements
+		}
+		start += offset
+		end := bytes.Index(body[start:], close)
+		if end < 0 {
+			return nil
+		}
+		end += start + len(close)
+		elements = append(elements, body[start:end])
+		offset = end
+	}
+}
+
+func writeObjects(w http.ResponseWriter, method string, objects [][]byte, token string) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><%sResponse xmlns="urn:vim25"><returnval>`, method)
+	if token != "" {
+		fmt.Fprintf(w, "<token>%s</token>", token)
+	}
+	for _, o := range objects {
+		_, _ = w.Write(o)
+	}
+	fmt.Fprintf(w, "</returnval></%sResponse></soapenv:Body></soapenv:Envelope>", method)
+}
+
+// nextPage hands out a page of a stored answer, and a token when more
+// remain
+func (f *frontEnd) nextPage(result *pagedResult) ([][]byte, string) {
+	n := result.pageSize
+	if n > len(result.objects) {
+		n = len(result.objects)
+	}
+	page := result.objects[:n]
+	result.objects = result.objects[n:]
+	if len(result.objects) == 0 {
+		return page, ""
+	}
+	f.mu.Lock()
+	f.tokens++
+	token := strconv.Itoa(f.tokens)
+	f.pages[token] = result
+	f.mu.Unlock()
+	return page, token
+}
+
+// retrievePaged answers a RetrievePropertiesEx with maxObjects in pages.
+// The library collects everything in one go; collecting each page on its
+// own (explicit object sets) is far slower in it, so the whole answer is
+// collected once and handed out page by page.
+func (f *frontEnd) retrievePaged(w http.ResponseWriter, r *http.Request, body []byte) {
+	var req struct {
+		MaxObjects int `xml:"options>maxObjects"`
+	}
+	if !findCall(body, "RetrievePropertiesEx", &req) || req.MaxObjects <= 0 {
+		f.next.ServeHTTP(&cookieRecorder{ResponseWriter: w, front: f}, r)
+		return
+	}
+	recorder := httptest.NewRecorder()
+	f.next.ServeHTTP(recorder, r)
+	objects := splitElements(recorder.Body.Bytes(), "objects")
+	if recorder.Code != http.StatusOK || len(objects) <= req.MaxObjects {
+		for k, v := range recorder.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(recorder.Code)
+		_, _ = w.Write(recorder.Body.Bytes())
+		return
+	}
+	page, token := f.nextPage(&pagedResult{objects: objects, pageSize: req.MaxObjects})
+	writeObjects(w, "RetrievePropertiesEx", page, token)
+}
+
+func (f *frontEnd) continueRetrieve(w http.ResponseWriter, body []byte) {
+	var req struct {
+		Token string `xml:"token"`
+	}
+	findCall(body, "ContinueRetrievePropertiesEx", &req)
+	f.mu.Lock()
+	result := f.pages[req.Token]
+	delete(f.pages, req.Token)
+	f.mu.Unlock()
+	if result == nil {
+		writeFault(w, "InvalidArgument", "unknown token "+req.Token)
+		return
+	}
+	page, token := f.nextPage(result)
+	writeObjects(w, "ContinueRetrievePropertiesEx", page, token)
+}
+
+func (f *frontEnd) serveStats(w http.ResponseWriter) {
+	f.mu.Lock()
+	names := make([]string, 0, len(f.calls))
+	for name := range f.calls {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	counts := make(map[string]int, len(f.calls))
+	for _, name := range names {
+		counts[name] = f.calls[name]
+	}
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]interface{}{"calls": counts})
+}
+
 func (f *frontEnd) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/folder"):
@@ -423,6 +571,8 @@ func (f *frontEnd) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.next.ServeHTTP(w, r)
+	case r.URL.Path == "/ferry/stats":
+		f.serveStats(w)
 	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/sdk"):
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -430,6 +580,18 @@ func (f *frontEnd) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		method := soapMethod(body)
+		f.mu.Lock()
+		f.calls[method]++
+		f.mu.Unlock()
+		switch method {
+		case "RetrievePropertiesEx":
+			f.retrievePaged(w, r, body)
+			return
+		case "ContinueRetrievePropertiesEx":
+			f.continueRetrieve(w, body)
+			return
+		}
 		var cbt cbtRequest
 		if bytes.Contains(body, []byte("QueryChangedDiskAreas")) && findCall(body, "QueryChangedDiskAreas", &cbt) {
 			c, err := r.Cookie(sessionCookie)
@@ -547,6 +709,8 @@ func main() {
 		next:    server.Server.Config.Handler,
 		cbtDir:  *cbtDir,
 		cookies: map[string]bool{},
+		calls:   map[string]int{},
+		pages:   map[string]*pagedResult{},
 	}
 
 	out := bufio.NewWriter(os.Stdout)

@@ -11,7 +11,10 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libnbd.h>
+#include <libsoup/soup.h>
 #include <string.h>
+
+#include "ferry-vcsim-runner.h"
 
 #define PROVIDER_NAME "vsphere-prod"
 #define VM0 "DC0_H0_VM0"
@@ -19,50 +22,7 @@
 
 static char *cert_dir; /* one certificate for every simulator of the run */
 
-typedef struct {
-	GSubprocess *process;
-	char *url;
-	char *ca;
-	char *thumbprint;
-	char *datastore;
-	char *cbt_dir;
-} Vcsim;
-
-/* removes a flat directory of files */
-static void
-remove_dir(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *file = g_build_filename(path, name, NULL);
-		g_unlink(file);
-	}
-	g_rmdir(path);
-}
-
-static void
-vcsim_free(Vcsim *self)
-{
-	if (self == NULL)
-		return;
-	if (self->process != NULL) {
-		g_subprocess_send_signal(self->process, SIGTERM);
-		g_subprocess_wait(self->process, NULL, NULL);
-		g_object_unref(self->process);
-	}
-	if (self->cbt_dir != NULL)
-		remove_dir(self->cbt_dir);
-	g_free(self->url);
-	g_free(self->ca);
-	g_free(self->thumbprint);
-	g_free(self->datastore);
-	g_free(self->cbt_dir);
-	g_free(self);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vcsim, vcsim_free)
+typedef FerryVcsim Vcsim;
 
 /* starts the simulator with extra arguments (NULL-terminated); NULL and a
  * skipped test when it was not built */
@@ -70,11 +30,10 @@ static Vcsim *
 vcsim_start(const char *first_arg, ...)
 {
 	const char *binary = g_getenv("FERRY_VCSIM");
-	g_autoptr(Vcsim) self = g_new0(Vcsim, 1);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GDataInputStream) lines = NULL;
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
-	va_list args;
+	Vcsim *vcsim;
+	va_list list;
 
 	if (binary == NULL || *binary == '\0') {
 		if (g_strcmp0(g_getenv("CI"), "true") == 0)
@@ -84,46 +43,16 @@ vcsim_start(const char *first_arg, ...)
 			    "golang-github-vmware-govmomi-dev)");
 		return NULL;
 	}
-	self->cbt_dir = g_dir_make_tmp("ferry-vcsim-cbt-XXXXXX", &error);
-	g_assert_no_error(error);
-	g_ptr_array_add(argv, g_strdup(binary));
-	g_ptr_array_add(argv, g_strdup("-exit-on-eof"));
-	g_ptr_array_add(argv, g_strdup_printf("-certdir=%s", cert_dir));
-	g_ptr_array_add(argv, g_strdup_printf("-cbtdir=%s", self->cbt_dir));
-	g_ptr_array_add(argv, g_strdup("-username=admin"));
-	g_ptr_array_add(argv, g_strdup("-password=Secret-Pa55"));
-	va_start(args, first_arg);
-	for (const char *arg = first_arg; arg != NULL; arg = va_arg(args, const char *))
-		g_ptr_array_add(argv, g_strdup(arg));
-	va_end(args);
-	g_ptr_array_add(argv, NULL);
+	va_start(list, first_arg);
+	for (const char *arg = first_arg; arg != NULL; arg = va_arg(list, const char *))
+		g_ptr_array_add(args, (gpointer)arg);
+	va_end(list);
+	g_ptr_array_add(args, NULL);
 	/* the simulator narrates every property change: only when asked */
-	self->process = g_subprocess_newv((const char *const *)argv->pdata,
-					  G_SUBPROCESS_FLAGS_STDIN_PIPE |
-					      G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-					      (g_test_verbose() ? 0
-								: G_SUBPROCESS_FLAGS_STDERR_SILENCE),
-					  &error);
+	vcsim = ferry_vcsim_start(binary, cert_dir, (const char *const *)args->pdata,
+				  !g_test_verbose(), &error);
 	g_assert_no_error(error);
-	lines = g_data_input_stream_new(g_subprocess_get_stdout_pipe(self->process));
-	for (;;) {
-		g_autofree char *line = g_data_input_stream_read_line(lines, NULL, NULL, &error);
-		g_assert_no_error(error);
-		g_assert_nonnull(line); /* the simulator died before it was ready */
-		if (g_strcmp0(line, "VCSIM_READY") == 0)
-			break;
-		if (g_str_has_prefix(line, "VCSIM_URL="))
-			self->url = g_strdup(line + strlen("VCSIM_URL="));
-		else if (g_str_has_prefix(line, "VCSIM_CA="))
-			self->ca = g_strdup(line + strlen("VCSIM_CA="));
-		else if (g_str_has_prefix(line, "VCSIM_THUMBPRINT="))
-			self->thumbprint = g_strdup(line + strlen("VCSIM_THUMBPRINT="));
-		else if (g_str_has_prefix(line, "VCSIM_DATASTORE_LocalDS_0="))
-			self->datastore = g_strdup(line + strlen("VCSIM_DATASTORE_LocalDS_0="));
-	}
-	g_assert_nonnull(self->url);
-	g_assert_nonnull(self->ca);
-	return g_steal_pointer(&self);
+	return vcsim;
 }
 
 static FerrySecret *
@@ -132,8 +61,9 @@ vcsim_secret(Vcsim *vcsim, const char *password)
 	FerrySecret *secret = ferry_secret_new("vcsim-credentials");
 	g_autofree char *ca = NULL;
 
-	ferry_secret_set_string(secret, "user", "admin");
-	ferry_secret_set_string(secret, "password", password != NULL ? password : "Secret-Pa55");
+	ferry_secret_set_string(secret, "user", FERRY_VCSIM_USER);
+	ferry_secret_set_string(secret, "password",
+				password != NULL ? password : FERRY_VCSIM_PASSWORD);
 	g_assert_true(g_file_get_contents(vcsim->ca, &ca, NULL, NULL));
 	ferry_secret_set_string(secret, "ca.crt", ca);
 	return secret;
@@ -233,7 +163,7 @@ array_has_kind(JsonArray *array, const char *kind)
 static void
 test_connect_good(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start(NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autofree char *fingerprint = NULL;
 
@@ -254,7 +184,7 @@ test_connect_good(void)
 static void
 test_connect_bad_password(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start(NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerrySecret) secret = NULL;
 	g_autoptr(FerryProviderConfig) config = NULL;
@@ -331,7 +261,7 @@ test_connect_unreachable(void)
 static void
 test_connect_not_sdk(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start(NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerrySecret) secret = NULL;
 	g_autoptr(FerryProviderConfig) config = NULL;
@@ -375,7 +305,7 @@ connect_with_tls(Vcsim *vcsim, const char *key, const char *value, GError **erro
 static void
 test_tls_modes(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start(NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *lower = NULL;
 
@@ -424,7 +354,7 @@ test_tls_modes(void)
 static void
 test_tls_ca_with_wrong_pin(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start(NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerrySecret) secret = NULL;
 	g_autoptr(FerryProviderConfig) config = NULL;
@@ -447,7 +377,7 @@ test_tls_ca_with_wrong_pin(void)
 static void
 test_relogin(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start("-idle-timeout=1s", NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-idle-timeout=1s", NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(GError) error = NULL;
@@ -492,7 +422,7 @@ count_kind(FerryInventory *inventory, const char *kind)
 static void
 test_inventory_default(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start(NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(JsonObject) vm = NULL;
@@ -579,7 +509,7 @@ test_inventory_default(void)
 static void
 test_inventory_rules(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start("-scenario=rules", "-cbt=" VM0, NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-scenario=rules", "-cbt=" VM0, NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(JsonObject) flagged = NULL;
@@ -670,11 +600,38 @@ test_inventory_rules(void)
 			 3);
 }
 
+/* how many times the simulator was called with @method (GET /ferry/stats) */
+static gint64
+vcsim_calls(FerryVcsim *vcsim, const char *method)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autoptr(GTlsDatabase) database = NULL;
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *url = g_strdup_printf(
+	    "%.*s/ferry/stats", (int)(strlen(vcsim->url) - strlen("/sdk")), vcsim->url);
+	JsonObject *calls;
+
+	database = g_tls_file_database_new(vcsim->ca, &error);
+	g_assert_no_error(error);
+	soup_session_set_tls_database(session, database);
+	msg = soup_message_new("GET", url);
+	body = soup_session_send_and_read(session, msg, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(json_parser_load_from_data(parser, g_bytes_get_data(body, NULL),
+						 (gssize)g_bytes_get_size(body), &error));
+	calls = json_object_get_object_member(json_node_get_object(json_parser_get_root(parser)),
+					      "calls");
+	return json_object_get_int_member_with_default(calls, method, 0);
+}
+
 static void
 test_inventory_large(void)
 {
 	/* 2 resource pools × 300 = 600 VMs: more than one page */
-	g_autoptr(Vcsim) vcsim = vcsim_start("-vm=300", NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-vm=300", NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(GPtrArray) vms = NULL;
@@ -695,6 +652,8 @@ test_inventory_large(void)
 				 ==, 1);
 	}
 	g_assert_cmpuint(g_hash_table_size(names), ==, 600);
+	/* the VMs came in pages of 500: at least one continuation */
+	g_assert_cmpint(vcsim_calls(vcsim, "ContinueRetrievePropertiesEx"), >=, 1);
 
 	/* a second load changes nothing: no revision moves */
 	{
@@ -743,7 +702,7 @@ wait_for_power_state(FerryInventory *inventory, const char *id, const char *stat
 static void
 test_watch_power_change(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start(NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryProvider) actor = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
@@ -793,7 +752,7 @@ test_watch_power_change(void)
 static void
 test_power(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start(NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(GError) error = NULL;
@@ -839,7 +798,7 @@ static void
 test_power_off_guest_shutdown(void)
 {
 	/* the rules scenario has VMware Tools running in VM0: a clean shutdown */
-	g_autoptr(Vcsim) vcsim = vcsim_start("-scenario=rules", NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-scenario=rules", NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(GError) error = NULL;
@@ -861,7 +820,7 @@ test_power_off_guest_shutdown(void)
 static void
 test_snapshots(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start("-cbt=" VM0, NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-cbt=" VM0, NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(FerrySnapshot) first = NULL;
@@ -956,7 +915,7 @@ write_cbt_script(Vcsim *vcsim, const char *vm_name, gint64 key, const char *area
 static void
 test_changed_areas(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start("-cbt=" VM0, "-disk-mb=64", NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-cbt=" VM0, "-disk-mb=64", NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(FerrySnapshot) snapshot = NULL;
@@ -1110,7 +1069,7 @@ assert_no_secret_in_cmdline(const char *uri, const char *const *secrets)
 static void
 test_disk_read(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start("-disk-mb=16", NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-disk-mb=16", NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
@@ -1155,7 +1114,7 @@ test_disk_read(void)
 static void
 test_disk_errors(void)
 {
-	g_autoptr(Vcsim) vcsim = vcsim_start("-disk-mb=4", NULL);
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-disk-mb=4", NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(JsonObject) vm = NULL;
@@ -1217,8 +1176,8 @@ test_disk_errors(void)
 static void
 test_esxi(void)
 {
-	g_autoptr(Vcsim) esx = vcsim_start("-esx", NULL);
-	g_autoptr(Vcsim) vcenter = NULL;
+	g_autoptr(FerryVcsim) esx = vcsim_start("-esx", NULL);
+	g_autoptr(FerryVcsim) vcenter = NULL;
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(FerrySecret) secret = NULL;
@@ -1262,8 +1221,8 @@ static void
 test_host_endpoint(void)
 {
 	/* a vCenter, and an ESXi host that serves the disks of one of its hosts */
-	g_autoptr(Vcsim) vcenter = vcsim_start("-disk-mb=8", NULL);
-	g_autoptr(Vcsim) esx = NULL;
+	g_autoptr(FerryVcsim) vcenter = vcsim_start("-disk-mb=8", NULL);
+	g_autoptr(FerryVcsim) esx = NULL;
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(FerrySecret) secret = NULL;
@@ -1341,7 +1300,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vsphere/esxi/host-endpoint", test_host_endpoint);
 	status = g_test_run();
 
-	remove_dir(cert_dir);
+	ferry_vcsim_remove_dir(cert_dir);
 	g_free(cert_dir);
 	return status;
 }
