@@ -564,17 +564,30 @@ ferry_vsphere_response_get_returnval(FerryVsphereResponse *self)
  *
  * Returns: whether a property of the reply is missing for that reason
  */
+static gboolean
+ferry_vsphere_missing_unauthenticated(xmlNode *content)
+{
+	for (xmlNode *missing = ferry_vsphere_xml_child(content, "missingSet"); missing != NULL;
+	     missing = ferry_vsphere_xml_next(missing, "missingSet")) {
+		if (ferry_vsphere_xml_type_is(ferry_vsphere_xml_path(missing, "fault.fault"),
+					      "NotAuthenticated"))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 gboolean
 ferry_vsphere_response_is_unauthenticated(FerryVsphereResponse *self)
 {
-	xmlNode *returnval = ferry_vsphere_response_get_returnval(self);
-
-	for (xmlNode *content = ferry_vsphere_xml_child(returnval, "objects"); content != NULL;
-	     content = ferry_vsphere_xml_next(content, "objects")) {
-		for (xmlNode *missing = ferry_vsphere_xml_child(content, "missingSet");
-		     missing != NULL; missing = ferry_vsphere_xml_next(missing, "missingSet")) {
-			xmlNode *fault = ferry_vsphere_xml_path(missing, "fault.fault");
-			if (ferry_vsphere_xml_type_is(fault, "NotAuthenticated"))
+	/* RetrievePropertiesEx: returnval/objects/missingSet; RetrieveProperties
+	 * and WaitForUpdatesEx carry them one level up or down */
+	for (xmlNode *returnval = ferry_vsphere_xml_child(self->body, "returnval");
+	     returnval != NULL; returnval = ferry_vsphere_xml_next(returnval, "returnval")) {
+		if (ferry_vsphere_missing_unauthenticated(returnval))
+			return TRUE;
+		for (xmlNode *content = ferry_vsphere_xml_child(returnval, "objects");
+		     content != NULL; content = ferry_vsphere_xml_next(content, "objects")) {
+			if (ferry_vsphere_missing_unauthenticated(content))
 				return TRUE;
 		}
 	}
