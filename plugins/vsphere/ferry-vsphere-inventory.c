@@ -1492,7 +1492,17 @@ typedef struct {
 	FerryVsphereIndex *index;
 	FerryInventory *inventory;
 	guint objects;
+	guint incomplete;    /* objects with properties the server withheld */
+	char *first_missing; /* the first of them, for the warning */
 } StoreData;
+
+static void
+store_data_clear(StoreData *data)
+{
+	g_clear_pointer(&data->first_missing, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StoreData, store_data_clear)
 
 static gboolean
 ferry_vsphere_store_cb(FerryVsphereObject *object, gpointer user_data, GError **error)
@@ -1506,6 +1516,14 @@ ferry_vsphere_store_cb(FerryVsphereObject *object, gpointer user_data, GError **
 	if (!ferry_vsphere_inventory_map(data->index, object, &kind, &name, &parent, &document))
 		return TRUE;
 	data->objects++;
+	if (object->missing->len > 0) {
+		FerryVsphereFault *fault = g_ptr_array_index(object->missing, 0);
+		data->incomplete++;
+		if (data->first_missing == NULL)
+			data->first_missing = g_strdup_printf("%s %s: %s (%s)", object->type,
+							      object->id, fault->property,
+							      fault->type);
+	}
 	return ferry_inventory_upsert(data->inventory, kind, object->id, name, parent, document,
 				      error);
 }
@@ -1536,7 +1554,7 @@ ferry_vsphere_inventory_load(FerryVsphereClient *client,
 	g_autoptr(FerryVsphereIndex) index =
 	    ferry_vsphere_index_new(ferry_vsphere_client_get_root_folder(client));
 	g_autofree char *view = NULL;
-	StoreData data = {index, inventory, 0};
+	g_auto(StoreData) data = {index, inventory, 0, 0, NULL};
 	gboolean ok;
 
 	view = ferry_vsphere_create_view(client, cancellable, error);
@@ -1568,6 +1586,13 @@ ferry_vsphere_inventory_load(FerryVsphereClient *client,
 	g_debug("vsphere: %s: loaded %u objects in %u requests",
 		ferry_vsphere_client_get_display_name(client), data.objects,
 		ferry_vsphere_client_get_request_count(client));
+	/* usually a role without read access somewhere in the tree */
+	if (data.incomplete > 0)
+		g_warning("vsphere: %s: the server withheld properties of %u objects (first: %s); "
+			  "give the user at least the Read-only role on the whole vCenter "
+			  "inventory",
+			  ferry_vsphere_client_get_display_name(client), data.incomplete,
+			  data.first_missing);
 	return ferry_inventory_commit_update(inventory, error);
 }
 
@@ -1726,7 +1751,7 @@ ferry_vsphere_watch_apply(Watch *watch,
 {
 	g_autoptr(GPtrArray) modified = g_ptr_array_new();
 	g_autoptr(FerryVsphereResult) refetched = NULL;
-	StoreData data = {watch->index, watch->inventory, 0};
+	g_auto(StoreData) data = {watch->index, watch->inventory, 0, 0, NULL};
 	gboolean paths_stale = FALSE;
 
 	for (guint i = 0; i < updates->len; i++) {

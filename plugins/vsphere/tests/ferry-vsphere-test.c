@@ -627,6 +627,47 @@ vcsim_calls(FerryVcsim *vcsim, const char *method)
 	return json_object_get_int_member_with_default(calls, method, 0);
 }
 
+/* sends one SOAP call to the simulator as another user would, outside the
+ * plugin; returns the reply */
+static char *
+vcsim_soap(FerryVcsim *vcsim, const char *call)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autoptr(GTlsDatabase) database = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *bodies[2] = {
+	    "<Login xmlns=\"urn:vim25\"><_this type=\"SessionManager\">SessionManager</_this>"
+	    "<userName>" FERRY_VCSIM_USER "</userName><password>" FERRY_VCSIM_PASSWORD
+	    "</password></Login>",
+	    call};
+	char *reply = NULL;
+
+	database = g_tls_file_database_new(vcsim->ca, &error);
+	g_assert_no_error(error);
+	soup_session_set_tls_database(session, database);
+	soup_session_add_feature_by_type(session, SOUP_TYPE_COOKIE_JAR);
+	for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
+		g_autoptr(SoupMessage) msg = soup_message_new("POST", vcsim->url);
+		g_autofree char *envelope = g_strdup_printf(
+		    "<?xml version=\"1.0\"?><soapenv:Envelope "
+		    "xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+		    "<soapenv:Body>%s</soapenv:Body></soapenv:Envelope>",
+		    bodies[i]);
+		g_autoptr(GBytes) request = g_bytes_new(envelope, strlen(envelope));
+		g_autoptr(GBytes) body = NULL;
+
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "SOAPAction",
+					     "\"urn:vim25/6.5\"");
+		soup_message_set_request_body_from_bytes(msg, "text/xml", request);
+		body = soup_session_send_and_read(session, msg, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(soup_message_get_status(msg), ==, SOUP_STATUS_OK);
+		g_free(reply);
+		reply = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+	}
+	return reply;
+}
+
 static void
 test_inventory_large(void)
 {
@@ -684,6 +725,35 @@ watch_thread(gpointer user_data)
 	return NULL;
 }
 
+typedef gboolean (*InventoryCheck)(FerryInventory *inventory, const char *id, const char *value);
+
+/* waits until @check holds, or fails after 20 s */
+static gboolean
+wait_for(InventoryCheck check, FerryInventory *inventory, const char *id, const char *value)
+{
+	for (guint i = 0; i < 2000; i++) {
+		if (check(inventory, id, value))
+			return TRUE;
+		g_usleep(10 * 1000);
+	}
+	return FALSE;
+}
+
+static gboolean
+vm_has_path(FerryInventory *inventory, const char *id, const char *path)
+{
+	g_autoptr(JsonObject) vm = ferry_inventory_get(inventory, PROVIDER_NAME, "vm", id, NULL);
+	return vm != NULL && g_strcmp0(json_object_get_string_member(vm, "path"), path) == 0;
+}
+
+static gboolean
+vm_is_gone(FerryInventory *inventory, const char *id, const char *unused)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) vm = ferry_inventory_get(inventory, PROVIDER_NAME, "vm", id, &error);
+	return vm == NULL && g_error_matches(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
+}
+
 /* waits until the VM has @state in the inventory, or fails after 20 s */
 static gboolean
 wait_for_power_state(FerryInventory *inventory, const char *id, const char *state)
@@ -738,13 +808,37 @@ test_watch_power_change(void)
 	g_assert_cmpint(ferry_inventory_get_revision(inventory, PROVIDER_NAME, "vm", id), >,
 			revision);
 
+	/* a folder renamed: the paths of the VMs in it follow */
+	{
+		g_autoptr(JsonObject) vm = ferry_inventory_get(inventory, PROVIDER_NAME, "vm", id,
+							       &error);
+		g_autofree char *call = g_strdup_printf(
+		    "<Rename_Task xmlns=\"urn:vim25\"><_this type=\"Folder\">%s</_this>"
+		    "<newName>production</newName></Rename_Task>",
+		    json_object_get_string_member(vm, "folder"));
+		g_autofree char *reply = vcsim_soap(vcsim, call);
+		g_assert_nonnull(strstr(reply, "Rename_TaskResponse"));
+		g_assert_true(wait_for(vm_has_path, inventory, id, "/DC0/production/" VM0));
+	}
+	/* a VM destroyed: it leaves the inventory */
+	{
+		g_autofree char *call = g_strdup_printf(
+		    "<Destroy_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this>"
+		    "</Destroy_Task>",
+		    id);
+		g_autofree char *reply = vcsim_soap(vcsim, call);
+		g_assert_nonnull(strstr(reply, "Destroy_TaskResponse"));
+		g_assert_true(wait_for(vm_is_gone, inventory, id, NULL));
+	}
+
 	g_cancellable_cancel(cancellable);
 	g_thread_join(thread);
 	g_assert_false(watch.ok);
 	g_assert_error(watch.error, FERRY_ERROR, FERRY_ERROR_CANCELLED);
 	g_clear_error(&watch.error);
 	/* the inventory stays as it was */
-	g_assert_true(wait_for_power_state(inventory, id, "poweredOff"));
+	g_assert_true(vm_is_gone(inventory, id, NULL));
+	g_assert_cmpuint(count_kind(inventory, "vm"), ==, 3);
 }
 
 /* --- power --- */
