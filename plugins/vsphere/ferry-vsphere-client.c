@@ -379,6 +379,18 @@ ferry_vsphere_client_get_request_count(FerryVsphereClient *self)
 	return (guint)g_atomic_int_get(&self->requests);
 }
 
+/* goes up with every login: objects of the session (views, filters) made
+ * under an older one are gone */
+guint
+ferry_vsphere_client_get_generation(FerryVsphereClient *self)
+{
+	guint generation;
+	g_mutex_lock(&self->lock);
+	generation = self->generation;
+	g_mutex_unlock(&self->lock);
+	return generation;
+}
+
 FerrySecret *
 ferry_vsphere_client_get_secret(FerryVsphereClient *self)
 {
@@ -891,26 +903,74 @@ ferry_vsphere_client_login(FerryVsphereClient *self, GCancellable *cancellable, 
 	return ok;
 }
 
+typedef struct {
+	GBytes *reply;
+	gboolean done;
+} LogoutCall;
+
+static void
+ferry_vsphere_client_logout_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	LogoutCall *call = user_data;
+	call->reply = soup_session_send_and_read_finish(SOUP_SESSION(source), result, NULL);
+	call->done = TRUE;
+}
+
+static gboolean
+ferry_vsphere_client_logout_timeout_cb(gpointer user_data)
+{
+	g_cancellable_cancel(G_CANCELLABLE(user_data));
+	return G_SOURCE_REMOVE;
+}
+
 /**
  * ferry_vsphere_client_logout:
  * @self: a client
  *
  * Ends the session on the server (vCenter keeps idle sessions, and a limit
- * applies); errors are ignored.
+ * applies). Gives up after 5 s, so a server gone away does not hold up
+ * whoever drops the provider; errors are ignored.
  */
 void
 ferry_vsphere_client_logout(FerryVsphereClient *self)
 {
 	g_autoptr(FerryVsphereRequest) request = NULL;
-	g_autoptr(FerryVsphereResponse) response = NULL;
+	g_autoptr(GMainContext) context = NULL;
+	g_autoptr(GCancellable) cancellable = NULL;
+	g_autoptr(GSource) timeout = NULL;
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) body = NULL;
 	g_autofree char *envelope = NULL;
+	g_autofree char *url = NULL;
+	g_autofree char *action = NULL;
+	LogoutCall call = {NULL, FALSE};
 
 	if (!self->logged_in)
 		return;
 	self->logged_in = FALSE;
 	request = ferry_vsphere_request_new("Logout", "SessionManager", self->session_manager);
 	envelope = ferry_vsphere_request_finish(request);
-	response = ferry_vsphere_client_post(self, envelope, "vsphere: log out", NULL, NULL);
+	url = g_uri_to_string(self->uri);
+	msg = ferry_vsphere_client_new_message(self, "POST", url);
+	action = g_strdup_printf("\"urn:vim25/%s\"", self->api_version);
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "SOAPAction", action);
+	body = g_bytes_new(envelope, strlen(envelope));
+	soup_message_set_request_body_from_bytes(msg, "text/xml; charset=utf-8", body);
+
+	/* a private main context: this may run in any thread, blocking only here */
+	context = g_main_context_new();
+	cancellable = g_cancellable_new();
+	g_main_context_push_thread_default(context);
+	timeout = g_timeout_source_new_seconds(5);
+	g_source_set_callback(timeout, ferry_vsphere_client_logout_timeout_cb, cancellable, NULL);
+	g_source_attach(timeout, context);
+	soup_session_send_and_read_async(self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+					 ferry_vsphere_client_logout_cb, &call);
+	while (!call.done)
+		g_main_context_iteration(context, TRUE);
+	g_source_destroy(timeout);
+	g_main_context_pop_thread_default(context);
+	g_clear_pointer(&call.reply, g_bytes_unref);
 	g_mutex_lock(&self->lock);
 	ferry_vsphere_client_set_cookie_locked(self, NULL);
 	g_mutex_unlock(&self->lock);

@@ -53,6 +53,8 @@ gboolean
 ferry_vsphere_client_api_at_least(FerryVsphereClient *self, const char *version);
 guint
 ferry_vsphere_client_get_request_count(FerryVsphereClient *self);
+guint
+ferry_vsphere_client_get_generation(FerryVsphereClient *self);
 
 /* TLS material for child processes (nbdkit) that talk to the same server */
 gboolean

@@ -1528,28 +1528,13 @@ ferry_vsphere_store_cb(FerryVsphereObject *object, gpointer user_data, GError **
 				      error);
 }
 
-/**
- * ferry_vsphere_inventory_load:
- * @client: a logged-in client
- * @inventory: where to write
- * @provider: the provider name the objects belong to
- * @page_size: objects per RetrievePropertiesEx page
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Loads everything in one full inventory update: first the infrastructure
- * (folders, datacenters, clusters, hosts, networks, datastores), then the VMs
- * page by page, so memory stays flat however many VMs there are.
- *
- * Returns: %TRUE on success; on failure nothing was changed
- */
-gboolean
-ferry_vsphere_inventory_load(FerryVsphereClient *client,
-			     FerryInventory *inventory,
-			     const char *provider,
-			     guint page_size,
-			     GCancellable *cancellable,
-			     GError **error)
+static gboolean
+ferry_vsphere_inventory_load_once(FerryVsphereClient *client,
+				  FerryInventory *inventory,
+				  const char *provider,
+				  guint page_size,
+				  GCancellable *cancellable,
+				  GError **error)
 {
 	g_autoptr(FerryVsphereIndex) index =
 	    ferry_vsphere_index_new(ferry_vsphere_client_get_root_folder(client));
@@ -1594,6 +1579,47 @@ ferry_vsphere_inventory_load(FerryVsphereClient *client,
 			  ferry_vsphere_client_get_display_name(client), data.incomplete,
 			  data.first_missing);
 	return ferry_inventory_commit_update(inventory, error);
+}
+
+/**
+ * ferry_vsphere_inventory_load:
+ * @client: a logged-in client
+ * @inventory: where to write
+ * @provider: the provider name the objects belong to
+ * @page_size: objects per RetrievePropertiesEx page
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Loads everything in one full inventory update: first the infrastructure
+ * (folders, datacenters, clusters, hosts, networks, datastores), then the VMs
+ * page by page, so memory stays flat however many VMs there are.
+ *
+ * Returns: %TRUE on success; on failure nothing was changed
+ */
+gboolean
+ferry_vsphere_inventory_load(FerryVsphereClient *client,
+			     FerryInventory *inventory,
+			     const char *provider,
+			     guint page_size,
+			     GCancellable *cancellable,
+			     GError **error)
+{
+	guint generation = ferry_vsphere_client_get_generation(client);
+	g_autoptr(GError) local_error = NULL;
+
+	if (ferry_vsphere_inventory_load_once(client, inventory, provider, page_size, cancellable,
+					      &local_error))
+		return TRUE;
+	/* the session expired under the load and the client logged in again:
+	 * the container view died with the old session, so start over once */
+	if (ferry_vsphere_client_get_generation(client) != generation &&
+	    !g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_CANCELLED)) {
+		g_debug("%s; loading again in the new session", local_error->message);
+		return ferry_vsphere_inventory_load_once(client, inventory, provider, page_size,
+							 cancellable, error);
+	}
+	g_propagate_error(error, g_steal_pointer(&local_error));
+	return FALSE;
 }
 
 static gboolean
@@ -1863,30 +1889,13 @@ ferry_vsphere_watch_loop(Watch *watch,
 	}
 }
 
-/**
- * ferry_vsphere_inventory_watch:
- * @client: a logged-in client
- * @inventory: where to write
- * @provider: the provider name the objects belong to
- * @max_wait_seconds: how long one WaitForUpdatesEx may wait on the server
- * @cancellable: (nullable): ends the watch
- * @error: return location for a #GError
- *
- * Follows the inventory the way Forklift's collector does: a property filter
- * over a ContainerView of everything, then WaitForUpdatesEx in a loop. The
- * first update set is a full load (the provider reaches parity); after it,
- * entered objects are stored as sent, modified ones are read again whole,
- * and objects that left are removed.
- *
- * Returns: %FALSE with %FERRY_ERROR_CANCELLED when cancelled, or another error
- */
-gboolean
-ferry_vsphere_inventory_watch(FerryVsphereClient *client,
-			      FerryInventory *inventory,
-			      const char *provider,
-			      guint max_wait_seconds,
-			      GCancellable *cancellable,
-			      GError **error)
+static gboolean
+ferry_vsphere_inventory_watch_session(FerryVsphereClient *client,
+				      FerryInventory *inventory,
+				      const char *provider,
+				      guint max_wait_seconds,
+				      GCancellable *cancellable,
+				      GError **error)
 {
 	Watch watch = {client, inventory, provider, NULL, NULL, NULL};
 	gboolean ok = FALSE;
@@ -1907,4 +1916,49 @@ ferry_vsphere_inventory_watch(FerryVsphereClient *client,
 	g_free(watch.filter);
 	g_free(watch.view);
 	return ok;
+}
+
+/**
+ * ferry_vsphere_inventory_watch:
+ * @client: a logged-in client
+ * @inventory: where to write
+ * @provider: the provider name the objects belong to
+ * @max_wait_seconds: how long one WaitForUpdatesEx may wait on the server
+ * @cancellable: (nullable): ends the watch
+ * @error: return location for a #GError
+ *
+ * Follows the inventory the way Forklift's collector does: a property filter
+ * over a ContainerView of everything, then WaitForUpdatesEx in a loop. The
+ * first update set is a full load (the provider reaches parity); after it,
+ * entered objects are stored as sent, modified ones are read again whole,
+ * and objects that left are removed. When the session expires the client
+ * logs in again; the filter and view died with the old session, so the
+ * watch starts over (with a full update) in the new one.
+ *
+ * Returns: %FALSE with %FERRY_ERROR_CANCELLED when cancelled, or another error
+ */
+gboolean
+ferry_vsphere_inventory_watch(FerryVsphereClient *client,
+			      FerryInventory *inventory,
+			      const char *provider,
+			      guint max_wait_seconds,
+			      GCancellable *cancellable,
+			      GError **error)
+{
+	for (guint attempt = 0;; attempt++) {
+		guint generation = ferry_vsphere_client_get_generation(client);
+		g_autoptr(GError) local_error = NULL;
+
+		if (ferry_vsphere_inventory_watch_session(client, inventory, provider,
+							  max_wait_seconds, cancellable,
+							  &local_error))
+			return TRUE;
+		if (attempt < 3 && ferry_vsphere_client_get_generation(client) != generation &&
+		    !g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_CANCELLED)) {
+			g_debug("%s; watching again in the new session", local_error->message);
+			continue;
+		}
+		g_propagate_error(error, g_steal_pointer(&local_error));
+		return FALSE;
+	}
 }

@@ -117,7 +117,7 @@ loaded_inventory(FerryProvider *provider)
 	FerryInventory *inventory = ferry_inventory_new(NULL, &error);
 
 	g_assert_no_error(error);
-	g_assert_true(ferry_provider_load_inventory(provider, inventory, NULL, &error));
+	ferry_provider_load_inventory(provider, inventory, NULL, &error);
 	g_assert_no_error(error);
 	return inventory;
 }
@@ -377,7 +377,8 @@ test_tls_ca_with_wrong_pin(void)
 static void
 test_relogin(void)
 {
-	g_autoptr(FerryVcsim) vcsim = vcsim_start("-idle-timeout=1s", NULL);
+	/* long enough for a load under valgrind, short enough to wait out */
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-idle-timeout=3s", NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(GError) error = NULL;
@@ -390,10 +391,28 @@ test_relogin(void)
 	inventory = loaded_inventory(provider);
 	id = vm_id(inventory, VM0);
 	/* the server forgets the idle session; the next call logs in again */
-	g_usleep(2500 * 1000);
+	g_usleep(4500 * 1000);
 	state = ferry_provider_get_power_state(provider, id, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(state, ==, FERRY_POWER_STATE_ON);
+}
+
+static void
+test_logout_hung_server(void)
+{
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(NULL);
+	FerryProvider *provider;
+	gint64 start;
+
+	if (vcsim == NULL)
+		return;
+	provider = connected_provider(vcsim);
+	/* the server stops answering: dropping the provider must not hang */
+	g_subprocess_send_signal(vcsim->process, SIGSTOP);
+	start = g_get_monotonic_time();
+	g_object_unref(provider);
+	g_assert_cmpint(g_get_monotonic_time() - start, <, 8 * G_USEC_PER_SEC);
+	g_subprocess_send_signal(vcsim->process, SIGCONT);
 }
 
 static void
@@ -839,6 +858,44 @@ test_watch_power_change(void)
 	/* the inventory stays as it was */
 	g_assert_true(vm_is_gone(inventory, id, NULL));
 	g_assert_cmpuint(count_kind(inventory, "vm"), ==, 3);
+}
+
+static void
+test_watch_relogin(void)
+{
+	/* sessions expire after 2 s idle: the watch's own expires while it waits */
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-idle-timeout=2s", NULL);
+	g_autoptr(FerryProvider) provider = NULL;
+	g_autoptr(FerryProvider) actor = NULL;
+	g_autoptr(FerryInventory) inventory = NULL;
+	g_autoptr(FerryInventory) scratch = NULL;
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *id = NULL;
+	WatchThread watch = {0};
+	GThread *thread;
+
+	if (vcsim == NULL)
+		return;
+	provider = connected_provider(vcsim);
+	inventory = ferry_inventory_new(NULL, &error);
+	g_assert_no_error(error);
+	watch.provider = provider;
+	watch.inventory = inventory;
+	watch.cancellable = cancellable;
+	thread = g_thread_new("watch", watch_thread, &watch);
+	g_usleep(5 * G_USEC_PER_SEC);
+
+	actor = connected_provider(vcsim);
+	scratch = loaded_inventory(actor);
+	id = vm_id(scratch, VM0);
+	g_assert_true(ferry_provider_power_off(actor, id, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(wait_for_power_state(inventory, id, "poweredOff"));
+	g_cancellable_cancel(cancellable);
+	g_thread_join(thread);
+	g_assert_error(watch.error, FERRY_ERROR, FERRY_ERROR_CANCELLED);
+	g_clear_error(&watch.error);
 }
 
 /* --- power --- */
@@ -1378,12 +1435,14 @@ main(int argc, char **argv)
 	g_test_add_func("/vsphere/connect/not-sdk", test_connect_not_sdk);
 	g_test_add_func("/vsphere/connect/not-connected", test_not_connected);
 	g_test_add_func("/vsphere/connect/relogin", test_relogin);
+	g_test_add_func("/vsphere/connect/logout-hung-server", test_logout_hung_server);
 	g_test_add_func("/vsphere/tls/modes", test_tls_modes);
 	g_test_add_func("/vsphere/tls/ca-with-wrong-pin", test_tls_ca_with_wrong_pin);
 	g_test_add_func("/vsphere/inventory/default", test_inventory_default);
 	g_test_add_func("/vsphere/inventory/rules", test_inventory_rules);
 	g_test_add_func("/vsphere/inventory/large", test_inventory_large);
 	g_test_add_func("/vsphere/inventory/watch", test_watch_power_change);
+	g_test_add_func("/vsphere/inventory/watch-relogin", test_watch_relogin);
 	g_test_add_func("/vsphere/power/on-off", test_power);
 	g_test_add_func("/vsphere/power/guest-shutdown", test_power_off_guest_shutdown);
 	g_test_add_func("/vsphere/snapshot/create-remove", test_snapshots);
