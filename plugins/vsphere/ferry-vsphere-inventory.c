@@ -374,27 +374,74 @@ ferry_vsphere_refs_from_array(xmlNode *val)
 	return refs;
 }
 
-static void
-set_text(JsonObject *doc, const char *member, xmlNode *node, const char *path)
-{
-	g_autofree char *text = ferry_vsphere_xml_dup_path_text(node, path);
-	json_object_set_string_member(doc, member, text != NULL ? text : "");
-}
+typedef enum {
+	FIELD_TEXT,
+	FIELD_INT,
+	FIELD_BOOL,
+} FieldType;
+
+/* one field of a document: @member is the value at @path below a node
+ * (below the property @prop of an object, for map_properties) */
+typedef struct {
+	const char *member;
+	const char *prop;
+	const char *path;
+	FieldType type;
+} Field;
 
 static void
-set_int(JsonObject *doc, const char *member, xmlNode *node, const char *path)
+set_field(JsonObject *doc, const char *member, xmlNode *node, const char *path, FieldType type)
 {
-	gint64 value = 0;
-	ferry_vsphere_xml_get_int64(node, path, &value);
-	json_object_set_int_member(doc, member, value);
+	g_autofree char *text = NULL;
+	gint64 number = 0;
+	gboolean flag = FALSE;
+
+	switch (type) {
+	case FIELD_TEXT:
+		text = ferry_vsphere_xml_dup_path_text(node, path);
+		json_object_set_string_member(doc, member, text != NULL ? text : "");
+		break;
+	case FIELD_INT:
+		ferry_vsphere_xml_get_int64(node, path, &number);
+		json_object_set_int_member(doc, member, number);
+		break;
+	case FIELD_BOOL:
+		ferry_vsphere_xml_get_boolean(node, path, &flag);
+		json_object_set_boolean_member(doc, member, flag);
+		break;
+	}
 }
 
+/* @fields of a data object, paths relative to @node */
 static void
-set_bool(JsonObject *doc, const char *member, xmlNode *node, const char *path)
+map_fields(JsonObject *doc, xmlNode *node, const Field *fields)
 {
-	gboolean value = FALSE;
-	ferry_vsphere_xml_get_boolean(node, path, &value);
-	json_object_set_boolean_member(doc, member, value);
+	for (guint i = 0; fields[i].member != NULL; i++)
+		set_field(doc, fields[i].member, node, fields[i].path, fields[i].type);
+}
+
+/* @fields of an object, each below one of its properties */
+static void
+map_properties(JsonObject *doc, FerryVsphereObject *object, const Field *fields)
+{
+	for (guint i = 0; fields[i].member != NULL; i++)
+		set_field(doc, fields[i].member, ferry_vsphere_object_get(object, fields[i].prop),
+			  fields[i].path, fields[i].type);
+}
+
+/* every child @element (any element when %NULL: the items of an ArrayOf…)
+ * of @parent as an object with @fields */
+static JsonArray *
+map_list(xmlNode *parent, const char *element, const Field *fields)
+{
+	JsonArray *list = json_array_new();
+	for (xmlNode *child = ferry_vsphere_xml_child(parent, element); child != NULL;
+	     child = ferry_vsphere_xml_next(child, element)) {
+		JsonObject *item = json_object_new();
+		map_fields(item, child, fields);
+		json_array_add_object_element(list, item);
+	}
+	return list;
 }
 
 /* the text of every child element @name of @parent, as strings */
@@ -515,15 +562,23 @@ ferry_vsphere_keyed_refs(xmlNode *config, const char *element, const char *kind)
 	return refs;
 }
 
+static const Field cluster_fields[] = {
+    {"folder", "parent", NULL, FIELD_TEXT},
+    {"dasEnabled", "configurationEx", "dasConfig.enabled", FIELD_BOOL},
+    {"drsEnabled", "configurationEx", "drsConfig.enabled", FIELD_BOOL},
+    {"drsBehavior", "configurationEx", "drsConfig.defaultVmBehavior", FIELD_TEXT},
+    {"dpmEnabled", "configurationEx", "dpmConfigInfo.enabled", FIELD_BOOL},
+    {NULL},
+};
+
 static void
 ferry_vsphere_map_cluster(JsonObject *doc, FerryVsphereIndex *index, FerryVsphereObject *object)
 {
-	g_autofree char *parent = ferry_vsphere_object_dup_string(object, "parent");
 	const char *datacenter = ferry_vsphere_index_find_datacenter(index, object->id);
 	xmlNode *config = ferry_vsphere_object_get(object, "configurationEx");
 	gboolean is_cluster = g_strcmp0(object->type, "ClusterComputeResource") == 0;
 
-	json_object_set_string_member(doc, "folder", parent != NULL ? parent : "");
+	map_properties(doc, object, cluster_fields);
 	json_object_set_string_member(doc, "datacenter", datacenter != NULL ? datacenter : "");
 	json_object_set_string_member(doc, "variant", is_cluster ? "Cluster" : "ComputeResource");
 	json_object_set_array_member(
@@ -534,114 +589,102 @@ ferry_vsphere_map_cluster(JsonObject *doc, FerryVsphereIndex *index, FerryVspher
 	json_object_set_array_member(
 	    doc, "datastores",
 	    ferry_vsphere_refs_from_array(ferry_vsphere_object_get(object, "datastore")));
-	set_bool(doc, "dasEnabled", config, "dasConfig.enabled");
 	json_object_set_array_member(doc, "dasVms",
 				     ferry_vsphere_keyed_refs(config, "dasVmConfig", "VM"));
-	set_bool(doc, "drsEnabled", config, "drsConfig.enabled");
-	set_text(doc, "drsBehavior", config, "drsConfig.defaultVmBehavior");
 	json_object_set_array_member(doc, "drsVms",
 				     ferry_vsphere_keyed_refs(config, "drsVmConfig", "VM"));
-	set_bool(doc, "dpmEnabled", config, "dpmConfigInfo.enabled");
 	json_object_set_array_member(doc, "hostAffinityVms",
 				     ferry_vsphere_host_affinity_vms(config));
 }
 
-static void
-ferry_vsphere_map_host_network(JsonObject *doc, xmlNode *network, JsonArray *management_ips)
-{
-	JsonObject *out = json_object_new();
-	JsonArray *pnics = json_array_new();
-	JsonArray *vnics = json_array_new();
-	JsonArray *portgroups = json_array_new();
-	JsonArray *switches = json_array_new();
+static const Field pnic_fields[] = {
+    {"key", NULL, "key", FIELD_TEXT},
+    {"device", NULL, "device", FIELD_TEXT},
+    {"linkSpeed", NULL, "linkSpeed.speedMb", FIELD_INT},
+    {NULL},
+};
 
-	for (xmlNode *pnic = ferry_vsphere_xml_child(network, "pnic"); pnic != NULL;
-	     pnic = ferry_vsphere_xml_next(pnic, "pnic")) {
-		JsonObject *item = json_object_new();
-		set_text(item, "key", pnic, "key");
-		set_text(item, "device", pnic, "device");
-		set_int(item, "linkSpeed", pnic, "linkSpeed.speedMb");
-		json_array_add_object_element(pnics, item);
-	}
-	for (xmlNode *vnic = ferry_vsphere_xml_child(network, "vnic"); vnic != NULL;
-	     vnic = ferry_vsphere_xml_next(vnic, "vnic")) {
-		JsonObject *item = json_object_new();
-		g_autofree char *ip = ferry_vsphere_xml_dup_path_text(vnic, "spec.ip.ipAddress");
-		set_text(item, "key", vnic, "key");
-		set_text(item, "device", vnic, "device");
-		set_text(item, "portGroup", vnic, "portgroup");
-		set_text(item, "dPortGroup", vnic, "spec.distributedVirtualPort.portgroupKey");
-		json_object_set_string_member(item, "ipAddress", ip != NULL ? ip : "");
-		set_text(item, "subnetMask", vnic, "spec.ip.subnetMask");
-		set_int(item, "mtu", vnic, "spec.mtu");
-		json_array_add_object_element(vnics, item);
-		if (ip != NULL && *ip != '\0')
-			json_array_add_string_element(management_ips, ip);
-	}
-	for (xmlNode *pg = ferry_vsphere_xml_child(network, "portgroup"); pg != NULL;
-	     pg = ferry_vsphere_xml_next(pg, "portgroup")) {
-		JsonObject *item = json_object_new();
-		set_text(item, "key", pg, "key");
-		set_text(item, "name", pg, "spec.name");
-		set_text(item, "vSwitch", pg, "spec.vswitchName");
-		set_int(item, "vlanId", pg, "spec.vlanId");
-		json_array_add_object_element(portgroups, item);
-	}
-	for (xmlNode *sw = ferry_vsphere_xml_child(network, "vswitch"); sw != NULL;
-	     sw = ferry_vsphere_xml_next(sw, "vswitch")) {
-		JsonObject *item = json_object_new();
-		JsonArray *sw_pgs = json_array_new();
-		JsonArray *sw_pnics = json_array_new();
-		set_text(item, "key", sw, "key");
-		set_text(item, "name", sw, "name");
-		add_texts(sw_pgs, sw, "portgroup");
-		add_texts(sw_pnics, sw, "pnic");
-		json_object_set_array_member(item, "portGroups", sw_pgs);
-		json_object_set_array_member(item, "pNICs", sw_pnics);
-		json_array_add_object_element(switches, item);
-	}
-	json_object_set_array_member(out, "pNICs", pnics);
-	json_object_set_array_member(out, "vNICs", vnics);
-	json_object_set_array_member(out, "portGroups", portgroups);
-	json_object_set_array_member(out, "switches", switches);
-	json_object_set_object_member(doc, "network", out);
-}
+static const Field vnic_fields[] = {
+    {"key", NULL, "key", FIELD_TEXT},
+    {"device", NULL, "device", FIELD_TEXT},
+    {"portGroup", NULL, "portgroup", FIELD_TEXT},
+    {"dPortGroup", NULL, "spec.distributedVirtualPort.portgroupKey", FIELD_TEXT},
+    {"ipAddress", NULL, "spec.ip.ipAddress", FIELD_TEXT},
+    {"subnetMask", NULL, "spec.ip.subnetMask", FIELD_TEXT},
+    {"mtu", NULL, "spec.mtu", FIELD_INT},
+    {NULL},
+};
+
+static const Field portgroup_fields[] = {
+    {"key", NULL, "key", FIELD_TEXT},
+    {"name", NULL, "spec.name", FIELD_TEXT},
+    {"vSwitch", NULL, "spec.vswitchName", FIELD_TEXT},
+    {"vlanId", NULL, "spec.vlanId", FIELD_INT},
+    {NULL},
+};
+
+static const Field switch_fields[] = {
+    {"key", NULL, "key", FIELD_TEXT},
+    {"name", NULL, "name", FIELD_TEXT},
+    {NULL},
+};
+
+static const Field host_fields[] = {
+    {"cluster", "parent", NULL, FIELD_TEXT},
+    {"status", "overallStatus", NULL, FIELD_TEXT},
+    {"connectionState", "runtime.connectionState", NULL, FIELD_TEXT},
+    {"inMaintenanceMode", "runtime.inMaintenanceMode", NULL, FIELD_BOOL},
+    {"managementServerIp", "summary.managementServerIp", NULL, FIELD_TEXT},
+    {"thumbprint", "summary.config.sslThumbprint", NULL, FIELD_TEXT},
+    {"timezone", "config.dateTimeInfo", "timeZone.name", FIELD_TEXT},
+    {"cpuSockets", "summary.hardware", "numCpuPkgs", FIELD_INT},
+    {"cpuCores", "summary.hardware", "numCpuCores", FIELD_INT},
+    {"memoryBytes", "summary.hardware", "memorySize", FIELD_INT},
+    {"productName", "config.product", "name", FIELD_TEXT},
+    {"productVersion", "config.product", "version", FIELD_TEXT},
+    {NULL},
+};
 
 static void
 ferry_vsphere_map_host(JsonObject *doc, FerryVsphereObject *object)
 {
-	g_autofree char *parent = ferry_vsphere_object_dup_string(object, "parent");
-	xmlNode *hardware = ferry_vsphere_object_get(object, "summary.hardware");
-	xmlNode *product = ferry_vsphere_object_get(object, "config.product");
+	xmlNode *network = ferry_vsphere_object_get(object, "config.network");
+	JsonObject *out = json_object_new();
+	JsonArray *vnics = map_list(network, "vnic", vnic_fields);
+	JsonArray *switches = map_list(network, "vswitch", switch_fields);
 	JsonArray *management_ips = json_array_new();
-	gint64 packages = 0;
+	guint i = 0;
 
-	json_object_set_string_member(doc, "cluster", parent != NULL ? parent : "");
-	set_text(doc, "status", ferry_vsphere_object_get(object, "overallStatus"), NULL);
-	set_text(doc, "connectionState",
-		 ferry_vsphere_object_get(object, "runtime.connectionState"), NULL);
-	set_bool(doc, "inMaintenanceMode",
-		 ferry_vsphere_object_get(object, "runtime.inMaintenanceMode"), NULL);
-	set_text(doc, "managementServerIp",
-		 ferry_vsphere_object_get(object, "summary.managementServerIp"), NULL);
-	set_text(doc, "thumbprint", ferry_vsphere_object_get(object, "summary.config.sslThumbprint"),
-		 NULL);
-	set_text(doc, "timezone", ferry_vsphere_object_get(object, "config.dateTimeInfo"),
-		 "timeZone.name");
-	ferry_vsphere_xml_get_int64(hardware, "numCpuPkgs", &packages);
-	json_object_set_int_member(doc, "cpuSockets", packages);
-	set_int(doc, "cpuCores", hardware, "numCpuCores");
-	set_int(doc, "memoryBytes", hardware, "memorySize");
-	set_text(doc, "productName", product, "name");
-	set_text(doc, "productVersion", product, "version");
+	map_properties(doc, object, host_fields);
 	json_object_set_array_member(
 	    doc, "networks",
 	    ferry_vsphere_refs_from_array(ferry_vsphere_object_get(object, "network")));
 	json_object_set_array_member(
 	    doc, "datastores",
 	    ferry_vsphere_refs_from_array(ferry_vsphere_object_get(object, "datastore")));
-	ferry_vsphere_map_host_network(doc, ferry_vsphere_object_get(object, "config.network"),
-				       management_ips);
+	for (i = 0; i < json_array_get_length(vnics); i++) {
+		const char *ip = json_object_get_string_member(
+		    json_array_get_object_element(vnics, i), "ipAddress");
+		if (*ip != '\0')
+			json_array_add_string_element(management_ips, ip);
+	}
+	i = 0;
+	for (xmlNode *sw = ferry_vsphere_xml_child(network, "vswitch"); sw != NULL;
+	     sw = ferry_vsphere_xml_next(sw, "vswitch"), i++) {
+		JsonObject *item = json_array_get_object_element(switches, i);
+		JsonArray *sw_pgs = json_array_new();
+		JsonArray *sw_pnics = json_array_new();
+		add_texts(sw_pgs, sw, "portgroup");
+		add_texts(sw_pnics, sw, "pnic");
+		json_object_set_array_member(item, "portGroups", sw_pgs);
+		json_object_set_array_member(item, "pNICs", sw_pnics);
+	}
+	json_object_set_array_member(out, "pNICs", map_list(network, "pnic", pnic_fields));
+	json_object_set_array_member(out, "vNICs", vnics);
+	json_object_set_array_member(out, "portGroups",
+				     map_list(network, "portgroup", portgroup_fields));
+	json_object_set_array_member(out, "switches", switches);
+	json_object_set_object_member(doc, "network", out);
 	json_object_set_array_member(doc, "managementIPs", management_ips);
 }
 
@@ -663,7 +706,7 @@ ferry_vsphere_map_network(JsonObject *doc, FerryVsphereObject *object)
 	if (g_strcmp0(variant, "DvSwitch") == 0) {
 		JsonArray *hosts = json_array_new();
 		xmlNode *members = ferry_vsphere_object_get(object, "config.host");
-		set_text(doc, "key", ferry_vsphere_object_get(object, "uuid"), NULL);
+		set_field(doc, "key", ferry_vsphere_object_get(object, "uuid"), NULL, FIELD_TEXT);
 		for (xmlNode *member = ferry_vsphere_xml_child(members, NULL); member != NULL;
 		     member = ferry_vsphere_xml_next(member, NULL)) {
 			JsonObject *item = json_object_new();
@@ -689,7 +732,7 @@ ferry_vsphere_map_network(JsonObject *doc, FerryVsphereObject *object)
 	if (g_strcmp0(variant, "DvPortGroup") == 0) {
 		g_autofree char *dvs =
 		    ferry_vsphere_object_dup_string(object, "config.distributedVirtualSwitch");
-		set_text(doc, "key", ferry_vsphere_object_get(object, "key"), NULL);
+		set_field(doc, "key", ferry_vsphere_object_get(object, "key"), NULL, FIELD_TEXT);
 		json_object_set_object_member(doc, "dvSwitch", ferry_vsphere_ref_new("Network", dvs));
 		vlan = ferry_vsphere_xml_path(ferry_vsphere_object_get(object,
 								       "config.defaultPortConfig"),
@@ -700,33 +743,38 @@ ferry_vsphere_map_network(JsonObject *doc, FerryVsphereObject *object)
 						   "VmwareDistributedVirtualSwitchTrunkVlanSpec"))
 			json_object_set_string_member(doc, "tag", "trunk");
 	} else if (g_strcmp0(variant, "OpaqueNetwork") == 0) {
-		set_text(doc, "key", ferry_vsphere_object_get(object, "summary"), "opaqueNetworkId");
+		set_field(doc, "key", ferry_vsphere_object_get(object, "summary"), "opaqueNetworkId",
+			  FIELD_TEXT);
 	}
 	json_object_set_string_member(doc, "vlanId", vlan_id != NULL ? vlan_id : "");
 }
 
+static const Field datastore_fields[] = {
+    {"type", "summary", "type", FIELD_TEXT},
+    {"capacity", "summary", "capacity", FIELD_INT},
+    {"free", "summary", "freeSpace", FIELD_INT},
+    {"maintenanceMode", "summary", "maintenanceMode", FIELD_TEXT},
+    {"accessible", "summary", "accessible", FIELD_BOOL},
+    {"url", "summary", "url", FIELD_TEXT},
+    {"nasRemoteHost", "info", "nas.remoteHost", FIELD_TEXT},
+    {"nasRemotePath", "info", "nas.remotePath", FIELD_TEXT},
+    {NULL},
+};
+
 static void
 ferry_vsphere_map_datastore(JsonObject *doc, FerryVsphereObject *object)
 {
-	xmlNode *summary = ferry_vsphere_object_get(object, "summary");
-	xmlNode *info = ferry_vsphere_object_get(object, "info");
+	xmlNode *vmfs = ferry_vsphere_xml_child(ferry_vsphere_object_get(object, "info"), "vmfs");
 	JsonArray *devices = json_array_new();
 	JsonArray *hosts = json_array_new();
 
-	set_text(doc, "type", summary, "type");
-	set_int(doc, "capacity", summary, "capacity");
-	set_int(doc, "free", summary, "freeSpace");
-	set_text(doc, "maintenanceMode", summary, "maintenanceMode");
-	set_bool(doc, "accessible", summary, "accessible");
-	set_text(doc, "url", summary, "url");
-	for (xmlNode *extent = ferry_vsphere_xml_child(ferry_vsphere_xml_child(info, "vmfs"), "extent");
-	     extent != NULL; extent = ferry_vsphere_xml_next(extent, "extent")) {
+	map_properties(doc, object, datastore_fields);
+	for (xmlNode *extent = ferry_vsphere_xml_child(vmfs, "extent"); extent != NULL;
+	     extent = ferry_vsphere_xml_next(extent, "extent")) {
 		g_autofree char *name = ferry_vsphere_xml_dup_path_text(extent, "diskName");
 		json_array_add_string_element(devices, name != NULL ? name : "");
 	}
 	json_object_set_array_member(doc, "backingDevicesNames", devices);
-	set_text(doc, "nasRemoteHost", info, "nas.remoteHost");
-	set_text(doc, "nasRemotePath", info, "nas.remotePath");
 	for (xmlNode *mount = ferry_vsphere_xml_child(ferry_vsphere_object_get(object, "host"), NULL);
 	     mount != NULL; mount = ferry_vsphere_xml_next(mount, NULL)) {
 		g_autofree char *host = ferry_vsphere_xml_dup_path_text(mount, "key");
@@ -809,6 +857,19 @@ ferry_vsphere_drive_letter(xmlNode *guest_disks, gint64 key)
 	return NULL;
 }
 
+static const Field rdm_fields[] = {
+    {"deviceName", NULL, "deviceName", FIELD_TEXT},
+    {"lunUuid", NULL, "lunUuid", FIELD_TEXT},
+    {NULL},
+};
+
+static const Field disk_backing_fields[] = {
+    {"serial", NULL, "uuid", FIELD_TEXT},
+    {"parent", NULL, "parent.fileName", FIELD_TEXT},
+    {"changeId", NULL, "changeId", FIELD_TEXT},
+    {NULL},
+};
+
 static JsonObject *
 ferry_vsphere_map_disk(xmlNode *device,
 		       GHashTable *controllers,
@@ -849,7 +910,7 @@ ferry_vsphere_map_disk(xmlNode *device,
 	json_object_set_int_member(disk, "key", key);
 	json_object_set_int_member(disk, "unitNumber", unit);
 	json_object_set_int_member(disk, "controllerKey", controller_key);
-	set_text(disk, "file", backing, "fileName");
+	set_field(disk, "file", backing, "fileName", FIELD_TEXT);
 	json_object_set_object_member(disk, "datastore",
 				      ferry_vsphere_ref_new(datastore != NULL ? "Datastore" : "",
 							    datastore));
@@ -861,18 +922,15 @@ ferry_vsphere_map_disk(xmlNode *device,
 		    ferry_vsphere_xml_dup_path_text(backing, "compatibilityMode");
 		json_object_set_boolean_member(disk, "physicalMode",
 					       g_strcmp0(compatibility, "physicalMode") == 0);
-		set_text(disk, "deviceName", backing, "deviceName");
-		set_text(disk, "lunUuid", backing, "lunUuid");
+		map_fields(disk, backing, rdm_fields);
 	}
 	json_object_set_string_member(disk, "bus",
 				      controller != NULL && controller->bus != NULL ? controller->bus
 										    : "");
 	json_object_set_string_member(disk, "mode", mode != NULL ? mode : "");
-	set_text(disk, "serial", backing, "uuid");
-	set_text(disk, "parent", backing, "parent.fileName");
-	set_text(disk, "changeId", backing, "changeId");
+	map_fields(disk, backing, disk_backing_fields);
 	if (ferry_vsphere_xml_child(backing, "backingObjectId") != NULL)
-		set_text(disk, "vvolId", backing, "backingObjectId");
+		set_field(disk, "vvolId", backing, "backingObjectId", FIELD_TEXT);
 	/* per-disk CBT: ctkEnabled in extraConfig wins, as on real hosts */
 	if (controller != NULL && controller->bus != NULL) {
 		g_autofree char *ctk_key =
@@ -969,7 +1027,7 @@ ferry_vsphere_map_devices(JsonObject *doc, FerryVsphereObject *object, gboolean 
 				network = ferry_vsphere_xml_dup_path_text(backing, "opaqueNetworkId");
 			json_object_set_object_member(nic, "network",
 						      ferry_vsphere_ref_new("Network", network));
-			set_text(nic, "mac", device, "macAddress");
+			set_field(nic, "mac", device, "macAddress", FIELD_TEXT);
 			json_object_set_int_member(nic, "order", order++);
 			json_object_set_int_member(nic, "deviceKey", key);
 			json_object_set_string_member(nic, "kind", type != NULL ? type : "");
@@ -989,11 +1047,39 @@ ferry_vsphere_map_devices(JsonObject *doc, FerryVsphereObject *object, gboolean 
 		json_object_set_boolean_member(doc, "tpmEnabled", TRUE);
 }
 
+static const Field route_fields[] = {
+    {"gateway", NULL, "gateway.ipAddress", FIELD_TEXT},
+    {"device", NULL, "gateway.device", FIELD_TEXT},
+    {NULL},
+};
+
+static const Field guest_nic_fields[] = {
+    {"device", NULL, "deviceConfigId", FIELD_TEXT},
+    {"mac", NULL, "macAddress", FIELD_TEXT},
+    {"network", NULL, "network", FIELD_TEXT},
+    {NULL},
+};
+
+static const Field guest_address_fields[] = {
+    {"ip", NULL, "ipAddress", FIELD_TEXT},
+    {"origin", NULL, "origin", FIELD_TEXT},
+    {"prefix", NULL, "prefixLength", FIELD_INT},
+    {NULL},
+};
+
+static const Field guest_disk_fields[] = {
+    {"key", NULL, "mappings.key", FIELD_INT},
+    {"diskPath", NULL, "diskPath", FIELD_TEXT},
+    {"capacity", NULL, "capacity", FIELD_INT},
+    {"freeSpace", NULL, "freeSpace", FIELD_INT},
+    {"filesystemType", NULL, "filesystemType", FIELD_TEXT},
+    {NULL},
+};
+
 static void
 ferry_vsphere_map_guest(JsonObject *doc, FerryVsphereObject *object)
 {
 	JsonArray *networks = json_array_new();
-	JsonArray *disks = json_array_new();
 	JsonArray *stacks = json_array_new();
 	g_autoptr(JsonArray) dns = json_array_new();
 
@@ -1020,8 +1106,7 @@ ferry_vsphere_map_guest(JsonObject *doc, FerryVsphereObject *object)
 			    (g_strcmp0(network, "0.0.0.0") != 0 && g_strcmp0(network, "::") != 0))
 				continue;
 			item = json_object_new();
-			set_text(item, "gateway", route, "gateway.ipAddress");
-			set_text(item, "device", route, "gateway.device");
+			map_fields(item, route, route_fields);
 			json_object_set_array_member(item, "dns", json_array_ref(stack_dns));
 			json_array_add_object_element(stacks, item);
 		}
@@ -1035,88 +1120,82 @@ ferry_vsphere_map_guest(JsonObject *doc, FerryVsphereObject *object)
 		for (xmlNode *address = ferry_vsphere_xml_child(config, "ipAddress"); address != NULL;
 		     address = ferry_vsphere_xml_next(address, "ipAddress")) {
 			JsonObject *item = json_object_new();
-			set_text(item, "device", nic, "deviceConfigId");
-			set_text(item, "mac", nic, "macAddress");
-			set_text(item, "ip", address, "ipAddress");
-			set_text(item, "origin", address, "origin");
-			set_int(item, "prefix", address, "prefixLength");
-			set_text(item, "network", nic, "network");
+			map_fields(item, nic, guest_nic_fields);
+			map_fields(item, address, guest_address_fields);
 			json_object_set_array_member(item, "dns", json_array_ref(dns));
 			json_array_add_object_element(networks, item);
 		}
 	}
 
-	for (xmlNode *disk = ferry_vsphere_xml_child(ferry_vsphere_object_get(object, "guest.disk"),
-						     NULL);
-	     disk != NULL; disk = ferry_vsphere_xml_next(disk, NULL)) {
-		JsonObject *item = json_object_new();
-		gint64 key = 0;
-		ferry_vsphere_xml_get_int64(disk, "mappings.key", &key);
-		json_object_set_int_member(item, "key", key);
-		set_text(item, "diskPath", disk, "diskPath");
-		set_int(item, "capacity", disk, "capacity");
-		set_int(item, "freeSpace", disk, "freeSpace");
-		set_text(item, "filesystemType", disk, "filesystemType");
-		json_array_add_object_element(disks, item);
-	}
 	json_object_set_array_member(doc, "guestNetworks", networks);
-	json_object_set_array_member(doc, "guestDisks", disks);
+	json_object_set_array_member(
+	    doc, "guestDisks",
+	    map_list(ferry_vsphere_object_get(object, "guest.disk"), NULL, guest_disk_fields));
 	json_object_set_array_member(doc, "guestIpStacks", stacks);
 }
+
+static const Field vm_fields[] = {
+    {"uuid", "config.uuid", NULL, FIELD_TEXT},
+    {"instanceUuid", "config.instanceUuid", NULL, FIELD_TEXT},
+    {"firmware", "config.firmware", NULL, FIELD_TEXT},
+    {"powerState", "runtime.powerState", NULL, FIELD_TEXT},
+    {"connectionState", "runtime.connectionState", NULL, FIELD_TEXT},
+    {"isTemplate", "config.template", NULL, FIELD_BOOL},
+    {"changeTrackingEnabled", "config.changeTrackingEnabled", NULL, FIELD_BOOL},
+    {"cpuHotAddEnabled", "config.cpuHotAddEnabled", NULL, FIELD_BOOL},
+    {"cpuHotRemoveEnabled", "config.cpuHotRemoveEnabled", NULL, FIELD_BOOL},
+    {"memoryHotAddEnabled", "config.memoryHotAddEnabled", NULL, FIELD_BOOL},
+    {"cpuCount", "config.hardware.numCPU", NULL, FIELD_INT},
+    {"coresPerSocket", "config.hardware.numCoresPerSocket", NULL, FIELD_INT},
+    {"memoryMB", "config.hardware.memoryMB", NULL, FIELD_INT},
+    {"guestName", "config.guestFullName", NULL, FIELD_TEXT},
+    {"guestNameFromVmwareTools", "guest.guestFullName", NULL, FIELD_TEXT},
+    {"guestId", "config.guestId", NULL, FIELD_TEXT},
+    {"hostName", "guest.hostName", NULL, FIELD_TEXT},
+    {"balloonedMemory", "summary.quickStats.balloonedMemory", NULL, FIELD_INT},
+    {"ipAddress", "guest.ipAddress", NULL, FIELD_TEXT},
+    {"storageUsed", "summary.storage.committed", NULL, FIELD_INT},
+    {"tpmEnabled", "summary.config.tpmPresent", NULL, FIELD_BOOL},
+    {"secureBoot", "config.bootOptions", "efiSecureBootEnabled", FIELD_BOOL},
+    {"toolsStatus", "guest.toolsStatus", NULL, FIELD_TEXT},
+    {"toolsRunningStatus", "guest.toolsRunningStatus", NULL, FIELD_TEXT},
+    {"toolsVersionStatus", "guest.toolsVersionStatus2", NULL, FIELD_TEXT},
+    {"nestedHVEnabled", "config.nestedHVEnabled", NULL, FIELD_BOOL},
+    {"consolidationNeeded", "runtime.consolidationNeeded", NULL, FIELD_BOOL},
+    {"host", "runtime.host", NULL, FIELD_TEXT},
+    {"folder", "parent", NULL, FIELD_TEXT},
+    {NULL},
+};
 
 static void
 ferry_vsphere_map_vm(JsonObject *doc, FerryVsphereObject *object)
 {
-#define PROP(path) ferry_vsphere_object_get(object, path)
-	g_autofree char *parent = ferry_vsphere_object_dup_string(object, "parent");
-	g_autofree char *host = ferry_vsphere_object_dup_string(object, "runtime.host");
 	g_autofree char *ft = ferry_vsphere_object_dup_string(object, "runtime.faultToleranceState");
 	g_autofree char *snapshot = ferry_vsphere_object_dup_string(object, "snapshot.currentSnapshot");
-	g_autofree char *guest_id = ferry_vsphere_object_dup_string(object, "config.guestId");
 	g_autofree char *numa = NULL;
 	g_autofree char *enable_uuid = NULL;
-	xmlNode *extra = PROP("config.extraConfig");
+	xmlNode *extra = ferry_vsphere_object_get(object, "config.extraConfig");
+	xmlNode *affinity_set = ferry_vsphere_object_get(object, "config.cpuAffinity");
 	JsonArray *affinity = json_array_new();
 	JsonArray *numa_nodes = json_array_new();
-	gboolean tracking = FALSE;
-	gboolean tpm = FALSE;
 
-	set_text(doc, "uuid", PROP("config.uuid"), NULL);
-	set_text(doc, "instanceUuid", PROP("config.instanceUuid"), NULL);
-	set_text(doc, "firmware", PROP("config.firmware"), NULL);
-	if (json_object_get_string_member(doc, "firmware")[0] == '\0')
+	map_properties(doc, object, vm_fields);
+	/* what vSphere leaves unset, Forklift reads as these */
+	if (*json_object_get_string_member(doc, "firmware") == '\0')
 		json_object_set_string_member(doc, "firmware", "bios");
-	set_text(doc, "powerState", PROP("runtime.powerState"), NULL);
-	set_text(doc, "connectionState", PROP("runtime.connectionState"), NULL);
-	set_bool(doc, "isTemplate", PROP("config.template"), NULL);
-	ferry_vsphere_xml_get_boolean(PROP("config.changeTrackingEnabled"), NULL, &tracking);
-	json_object_set_boolean_member(doc, "changeTrackingEnabled", tracking);
-	for (xmlNode *cpu = ferry_vsphere_xml_child(PROP("config.cpuAffinity"), "affinitySet");
-	     cpu != NULL; cpu = ferry_vsphere_xml_next(cpu, "affinitySet")) {
+	if (*json_object_get_string_member(doc, "guestId") == '\0')
+		set_field(doc, "guestId", ferry_vsphere_object_get(object, "guest.guestId"), NULL,
+			  FIELD_TEXT);
+	json_object_set_boolean_member(doc, "faultToleranceEnabled",
+				       ft != NULL && *ft != '\0' &&
+					   g_strcmp0(ft, "notConfigured") != 0);
+	for (xmlNode *cpu = ferry_vsphere_xml_child(affinity_set, "affinitySet"); cpu != NULL;
+	     cpu = ferry_vsphere_xml_next(cpu, "affinitySet")) {
 		gint64 value = 0;
 		if (ferry_vsphere_xml_get_int64(cpu, NULL, &value))
 			json_array_add_int_element(affinity, value);
 	}
 	json_object_set_array_member(doc, "cpuAffinity", affinity);
-	set_bool(doc, "cpuHotAddEnabled", PROP("config.cpuHotAddEnabled"), NULL);
-	set_bool(doc, "cpuHotRemoveEnabled", PROP("config.cpuHotRemoveEnabled"), NULL);
-	set_bool(doc, "memoryHotAddEnabled", PROP("config.memoryHotAddEnabled"), NULL);
-	json_object_set_boolean_member(doc, "faultToleranceEnabled",
-				       ft != NULL && *ft != '\0' &&
-					   g_strcmp0(ft, "notConfigured") != 0);
-	set_int(doc, "cpuCount", PROP("config.hardware.numCPU"), NULL);
-	set_int(doc, "coresPerSocket", PROP("config.hardware.numCoresPerSocket"), NULL);
-	set_int(doc, "memoryMB", PROP("config.hardware.memoryMB"), NULL);
-	set_text(doc, "guestName", PROP("config.guestFullName"), NULL);
-	set_text(doc, "guestNameFromVmwareTools", PROP("guest.guestFullName"), NULL);
-	if (guest_id == NULL || *guest_id == '\0') {
-		g_free(guest_id);
-		guest_id = ferry_vsphere_object_dup_string(object, "guest.guestId");
-	}
-	json_object_set_string_member(doc, "guestId", guest_id != NULL ? guest_id : "");
-	set_text(doc, "hostName", PROP("guest.hostName"), NULL);
-	set_int(doc, "balloonedMemory", PROP("summary.quickStats.balloonedMemory"), NULL);
-	set_text(doc, "ipAddress", PROP("guest.ipAddress"), NULL);
 	numa = ferry_vsphere_extra_config(extra, "numa.nodeAffinity");
 	if (numa != NULL && *numa != '\0') {
 		g_auto(GStrv) nodes = g_strsplit(numa, ",", -1);
@@ -1124,26 +1203,16 @@ ferry_vsphere_map_vm(JsonObject *doc, FerryVsphereObject *object)
 			json_array_add_string_element(numa_nodes, g_strstrip(nodes[i]));
 	}
 	json_object_set_array_member(doc, "numaNodeAffinity", numa_nodes);
-	set_int(doc, "storageUsed", PROP("summary.storage.committed"), NULL);
 	json_object_set_object_member(
 	    doc, "snapshot",
 	    ferry_vsphere_ref_new(snapshot != NULL ? "VirtualMachineSnapshot" : "", snapshot));
-	ferry_vsphere_xml_get_boolean(PROP("summary.config.tpmPresent"), NULL, &tpm);
-	json_object_set_boolean_member(doc, "tpmEnabled", tpm);
-	set_bool(doc, "secureBoot", PROP("config.bootOptions"), "efiSecureBootEnabled");
-	set_text(doc, "toolsStatus", PROP("guest.toolsStatus"), NULL);
-	set_text(doc, "toolsRunningStatus", PROP("guest.toolsRunningStatus"), NULL);
-	set_text(doc, "toolsVersionStatus", PROP("guest.toolsVersionStatus2"), NULL);
 	enable_uuid = ferry_vsphere_extra_config(extra, "disk.EnableUUID");
 	json_object_set_boolean_member(doc, "diskEnableUuid", ferry_vsphere_is_true(enable_uuid));
-	set_bool(doc, "nestedHVEnabled", PROP("config.nestedHVEnabled"), NULL);
-	set_bool(doc, "consolidationNeeded", PROP("runtime.consolidationNeeded"), NULL);
-	json_object_set_string_member(doc, "host", host != NULL ? host : "");
-	json_object_set_string_member(doc, "folder", parent != NULL ? parent : "");
-	json_object_set_array_member(doc, "networks", ferry_vsphere_refs_from_array(PROP("network")));
-	ferry_vsphere_map_devices(doc, object, tracking);
+	json_object_set_array_member(
+	    doc, "networks", ferry_vsphere_refs_from_array(ferry_vsphere_object_get(object, "network")));
+	ferry_vsphere_map_devices(doc, object,
+				  json_object_get_boolean_member(doc, "changeTrackingEnabled"));
 	ferry_vsphere_map_guest(doc, object);
-#undef PROP
 }
 
 /**
