@@ -681,6 +681,49 @@ ferry_vsphere_datacenter_path(FerryVsphereClient *client,
 	return g_strdup(path + 1);
 }
 
+static const char *const credential_keys[] = {"user", "password", NULL};
+static const char *const tls_keys[] = {"ca.crt", "cacert", "thumbprint", "insecureSkipVerify",
+				       NULL};
+
+static void
+ferry_vsphere_copy_keys(FerrySecret *to, FerrySecret *from, const char *const *keys)
+{
+	for (guint i = 0; keys[i] != NULL; i++) {
+		g_autoptr(GBytes) value = ferry_secret_get(from, keys[i]);
+		if (value != NULL)
+			ferry_secret_set(to, keys[i], value);
+	}
+}
+
+static gboolean
+ferry_vsphere_has_any_key(FerrySecret *secret, const char *const *keys)
+{
+	for (guint i = 0; keys[i] != NULL; i++) {
+		if (ferry_secret_has_key(secret, keys[i]))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* the SHA-1 thumbprint of an ESXi host's certificate as vCenter knows it,
+ * or NULL (a standalone host, or a simulator, does not say) */
+static char *
+ferry_vsphere_host_thumbprint(FerryVsphereClient *client,
+			      const char *host_id,
+			      const char *context,
+			      GCancellable *cancellable)
+{
+	static const char *const paths[] = {"summary.config.sslThumbprint", NULL};
+	g_autoptr(FerryVsphereResult) result = NULL;
+
+	result = ferry_vsphere_client_retrieve_object(client, "HostSystem", host_id, paths, context,
+						      cancellable, NULL);
+	if (result == NULL)
+		return NULL;
+	return ferry_vsphere_object_dup_string(ferry_vsphere_result_get_object(result, host_id),
+					       "summary.config.sslThumbprint");
+}
+
 /* a client logged in to the ESXi host of a Host endpoint */
 static FerryVsphereClient *
 ferry_vsphere_provider_host_client(FerryVsphereProvider *self,
@@ -694,11 +737,11 @@ ferry_vsphere_provider_host_client(FerryVsphereProvider *self,
 	const char *address = ferry_provider_config_get_host_address(config, host_id);
 	FerrySecret *host_secret = ferry_provider_config_get_host_secret(config, host_id);
 	FerrySecret *provider_secret = ferry_vsphere_client_get_secret(client);
+	FerrySecret *credentials;
 	g_autoptr(FerrySecret) secret = NULL;
 	g_autoptr(FerryVsphereClient) host_client = NULL;
 	g_autofree char *url = NULL;
 	g_autofree char *display = NULL;
-	g_auto(GStrv) keys = NULL;
 
 	g_mutex_lock(&self->lock);
 	host_client = g_hash_table_lookup(self->host_clients, host_id);
@@ -715,20 +758,24 @@ ferry_vsphere_provider_host_client(FerryVsphereProvider *self,
 		url = g_strdup_printf("https://[%s]/sdk", address);
 	else
 		url = g_strdup_printf("https://%s/sdk", address);
-	/* the Host's credentials; TLS settings from the Provider's Secret
-	 * unless the Host's Secret has its own */
-	secret = ferry_secret_new(host_secret != NULL ? ferry_secret_get_name(host_secret)
-						      : ferry_secret_get_name(provider_secret));
-	for (guint pass = 0; pass < 2; pass++) {
-		FerrySecret *from = pass == 0 ? provider_secret : host_secret;
-		if (from == NULL)
-			continue;
-		keys = ferry_secret_list_keys(from);
-		for (guint i = 0; keys[i] != NULL; i++) {
-			g_autoptr(GBytes) value = ferry_secret_get(from, keys[i]);
-			ferry_secret_set(secret, keys[i], value);
-		}
-		g_clear_pointer(&keys, g_strfreev);
+	/* credentials from the Host's Secret (else the Provider's); TLS keys as
+	 * one group: the Host Secret's own, else the host thumbprint vCenter
+	 * knows (read over the verified vCenter session, as Forklift hands it
+	 * to VDDK), else the Provider Secret's */
+	credentials = host_secret != NULL && ferry_secret_has_key(host_secret, "user")
+			  ? host_secret
+			  : provider_secret;
+	secret = ferry_secret_new(ferry_secret_get_name(credentials));
+	ferry_vsphere_copy_keys(secret, credentials, credential_keys);
+	if (host_secret != NULL && ferry_vsphere_has_any_key(host_secret, tls_keys)) {
+		ferry_vsphere_copy_keys(secret, host_secret, tls_keys);
+	} else {
+		g_autofree char *thumbprint =
+		    ferry_vsphere_host_thumbprint(client, host_id, context, cancellable);
+		if (thumbprint != NULL && *thumbprint != '\0')
+			ferry_secret_set_string(secret, "thumbprint", thumbprint);
+		else
+			ferry_vsphere_copy_keys(secret, provider_secret, tls_keys);
 	}
 	display = g_strdup_printf("Host/%s (%s)", host_id, address);
 	host_client = ferry_vsphere_client_new(url, secret, display, error);

@@ -22,6 +22,14 @@
 
 static char *cert_dir; /* one certificate for every simulator of the run */
 
+/* seconds of session idle time the tests wait out: longer under valgrind,
+ * where a single load can take that long */
+static guint
+idle_seconds(guint seconds)
+{
+	return g_getenv("FERRY_UNDER_VALGRIND") != NULL ? seconds * 6 : seconds;
+}
+
 typedef FerryVcsim Vcsim;
 
 /* starts the simulator with extra arguments (NULL-terminated); NULL and a
@@ -377,8 +385,8 @@ test_tls_ca_with_wrong_pin(void)
 static void
 test_relogin(void)
 {
-	/* long enough for a load under valgrind, short enough to wait out */
-	g_autoptr(FerryVcsim) vcsim = vcsim_start("-idle-timeout=3s", NULL);
+	g_autofree char *idle = g_strdup_printf("-idle-timeout=%us", idle_seconds(2));
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(idle, NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
 	g_autoptr(GError) error = NULL;
@@ -391,7 +399,7 @@ test_relogin(void)
 	inventory = loaded_inventory(provider);
 	id = vm_id(inventory, VM0);
 	/* the server forgets the idle session; the next call logs in again */
-	g_usleep(4500 * 1000);
+	g_usleep((idle_seconds(2) + 1) * G_USEC_PER_SEC);
 	state = ferry_provider_get_power_state(provider, id, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(state, ==, FERRY_POWER_STATE_ON);
@@ -863,8 +871,9 @@ test_watch_power_change(void)
 static void
 test_watch_relogin(void)
 {
-	/* sessions expire after 2 s idle: the watch's own expires while it waits */
-	g_autoptr(FerryVcsim) vcsim = vcsim_start("-idle-timeout=2s", NULL);
+	/* sessions expire when idle: the watch's own expires while it waits */
+	g_autofree char *idle = g_strdup_printf("-idle-timeout=%us", idle_seconds(2));
+	g_autoptr(FerryVcsim) vcsim = vcsim_start(idle, NULL);
 	g_autoptr(FerryProvider) provider = NULL;
 	g_autoptr(FerryProvider) actor = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
@@ -884,7 +893,7 @@ test_watch_relogin(void)
 	watch.inventory = inventory;
 	watch.cancellable = cancellable;
 	thread = g_thread_new("watch", watch_thread, &watch);
-	g_usleep(5 * G_USEC_PER_SEC);
+	g_usleep((2 * idle_seconds(2) + 1) * G_USEC_PER_SEC);
 
 	actor = connected_provider(vcsim);
 	scratch = loaded_inventory(actor);
@@ -1416,6 +1425,30 @@ test_host_endpoint(void)
 					    NULL, NULL, &error);
 	g_assert_no_error(error);
 	assert_nbd_equals(ferry_disk_endpoint_get_uri(endpoint), on_host);
+
+	/* the Host's own TLS keys win over the Provider's: a wrong pin fails,
+	 * naming the host */
+	{
+		g_autoptr(FerryProvider) pinned = new_provider();
+		g_autoptr(FerrySecret) pinned_secret = ferry_secret_new("host-pinned");
+		g_autoptr(FerryDiskEndpoint) refused = NULL;
+		g_autofree char *expect = g_strdup_printf(
+		    "Host/%s", json_object_get_string_member(vm, "host"));
+
+		ferry_secret_set_string(pinned_secret, "user", FERRY_VCSIM_USER);
+		ferry_secret_set_string(pinned_secret, "password", FERRY_VCSIM_PASSWORD);
+		ferry_secret_set_string(pinned_secret, "thumbprint",
+					"00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33");
+		ferry_provider_config_add_host(config, json_object_get_string_member(vm, "host"),
+					       address, pinned_secret);
+		g_assert_true(ferry_provider_connect(pinned, config, NULL, &error));
+		refused = ferry_provider_open_disk(
+		    pinned, json_object_get_string_member(vm, "id"),
+		    json_object_get_string_member(first_disk(vm), "id"), NULL, NULL, &error);
+		g_assert_null(refused);
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_TLS_FAILED);
+		g_assert_nonnull(strstr(error->message, expect));
+	}
 }
 
 int
