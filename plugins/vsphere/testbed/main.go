@@ -212,7 +212,30 @@ func applyRulesScenario() {
 			}
 		}
 	}
+	// a second disk: a physical RDM of no size, on no datastore
+	var controllerKey int32
+	for _, d := range cfg.Hardware.Device {
+		if disk, ok := d.(*types.VirtualDisk); ok {
+			controllerKey = disk.ControllerKey
+		}
+	}
+	unit := int32(1)
 	cfg.Hardware.Device = append(cfg.Hardware.Device,
+		&types.VirtualDisk{
+			VirtualDevice: types.VirtualDevice{
+				Key: 2100, ControllerKey: controllerKey, UnitNumber: &unit,
+				Backing: &types.VirtualDiskRawDiskMappingVer1BackingInfo{
+					VirtualDeviceFileBackingInfo: types.VirtualDeviceFileBackingInfo{
+						FileName: "[LocalDS_0] DC0_H0_VM1/lun0-rdm.vmdk"},
+					LunUuid:           "0200000000600a098038303053453f463045373651304c554e",
+					DeviceName:        "vml.0200000000600a098038303053453f4630453736",
+					CompatibilityMode: "physicalMode",
+					DiskMode:          "independent_persistent",
+				},
+			},
+			CapacityInKB: 0,
+		},
+		&types.VirtualTPM{VirtualDevice: types.VirtualDevice{Key: 11000}},
 		&types.VirtualUSBController{VirtualController: types.VirtualController{
 			VirtualDevice: types.VirtualDevice{Key: 7000}}},
 		&types.VirtualPCIPassthrough{VirtualDevice: types.VirtualDevice{Key: 13000}},
@@ -241,7 +264,7 @@ func applyRulesScenario() {
 		}}
 		healthy.Guest.Disk = []types.GuestDiskInfo{
 			{DiskPath: "/", Capacity: 10 << 30, FreeSpace: 4 << 30, FilesystemType: "xfs"},
-			{DiskPath: "/boot", Capacity: 1 << 30, FreeSpace: 20 << 20, FilesystemType: "xfs"},
+			{DiskPath: "/boot", Capacity: 1 << 30, FreeSpace: 600 << 20, FilesystemType: "xfs"},
 		}
 		healthy.Guest.IpStack = []types.GuestStackInfo{{
 			DnsConfig: &types.NetDnsConfigInfo{IpAddress: []string{"192.0.2.53"}},

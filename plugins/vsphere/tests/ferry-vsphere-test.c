@@ -578,16 +578,32 @@ test_inventory_rules(void)
 	g_assert_true(array_has_kind(devices, "VirtualUSBController"));
 	g_assert_true(array_has_kind(devices, "VirtualPCIPassthrough"));
 	g_assert_true(array_has_kind(devices, "VirtualSriovEthernetCard"));
+	g_assert_true(json_object_get_boolean_member(flagged, "tpmEnabled"));
 	disk = first_disk(flagged);
 	g_assert_cmpstr(json_object_get_string_member(disk, "mode"), ==, "independent_persistent");
 	g_assert_true(json_object_get_boolean_member(disk, "shared"));
 	g_assert_false(json_object_get_boolean_member(disk, "changeTrackingEnabled"));
+	/* an RDM of no size on no datastore: the rdm, disk_size and datastore rules */
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(flagged, "disks")), ==,
+			 2);
+	disk = json_array_get_object_element(json_object_get_array_member(flagged, "disks"), 1);
+	g_assert_true(json_object_get_boolean_member(disk, "rdm"));
+	g_assert_true(json_object_get_boolean_member(disk, "physicalMode"));
+	g_assert_cmpint(json_object_get_int_member(disk, "capacity"), ==, 0);
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(disk,
+										    "datastore"),
+						      "id"),
+			==, "");
+	g_assert_cmpstr(json_object_get_string_member(disk, "lunUuid"), !=, "");
 
 	/* and one that trips none of them */
 	healthy = find_vm(inventory, VM0);
 	g_assert_true(json_object_get_boolean_member(healthy, "changeTrackingEnabled"));
 	g_assert_true(json_object_get_boolean_member(first_disk(healthy), "changeTrackingEnabled"));
 	g_assert_false(json_object_get_boolean_member(healthy, "cpuHotAddEnabled"));
+	g_assert_false(json_object_get_boolean_member(healthy, "tpmEnabled"));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(healthy, "disks")), ==,
+			 1);
 	g_assert_false(array_has_kind(json_object_get_array_member(healthy, "devices"),
 				      "VirtualUSBController"));
 	g_assert_cmpstr(json_object_get_string_member(healthy, "guestId"), ==, "rhel8_64Guest");
@@ -1237,11 +1253,13 @@ test_disk_read(void)
 	g_autoptr(GBytes) image = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *socket_dir = NULL;
+	g_autofree char *nbdkit = NULL;
 	const char *const secrets[] = {"Secret-Pa55", NULL};
 
 	if (vcsim == NULL)
 		return;
-	if (g_find_program_in_path("nbdkit") == NULL) {
+	nbdkit = g_find_program_in_path("nbdkit");
+	if (nbdkit == NULL) {
 		g_test_skip("nbdkit is not installed");
 		return;
 	}
