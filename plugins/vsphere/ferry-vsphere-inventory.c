@@ -1380,30 +1380,39 @@ ferry_vsphere_retrieve_request(FerryVsphereClient *client,
 	return request;
 }
 
-typedef gboolean (*PageFunc)(FerryVsphereObject *object, gpointer user_data, GError **error);
+/* runs in the fetching thread, on each object of a page as it arrives:
+ * returns what the caller's thread then takes, or %NULL */
+typedef gpointer (*PrepareFunc)(FerryVsphereObject *object, gpointer user_data);
+/* runs in the caller's thread on what PrepareFunc returned */
+typedef gboolean (*ConsumeFunc)(gpointer item, gpointer user_data, GError **error);
 
 /* pages travel from the fetching thread to the caller as these */
 typedef struct {
-	FerryVsphereResult *result;
+	GPtrArray *items; /* what PrepareFunc made of the page's objects */
+	gboolean last;
 	GError *error;
 } Page;
 
 static void
 page_free(Page *page)
 {
-	ferry_vsphere_result_free(page->result);
+	g_clear_pointer(&page->items, g_ptr_array_unref);
 	g_clear_error(&page->error);
 	g_free(page);
 }
 
-/* fetches pages ahead while the caller maps and stores the previous one:
- * the network, TLS and XML parsing overlap with the inventory writes */
+/* fetches, parses and maps pages ahead while the caller stores the previous
+ * one: the network, TLS, XML parsing and mapping overlap with the inventory
+ * writes, which must stay in the caller's thread */
 typedef struct {
 	FerryVsphereClient *client;
 	FerryVsphereRequest *request;
 	const char *context;
+	PrepareFunc prepare;
+	GDestroyNotify item_free;
+	gpointer user_data;
 	GCancellable *cancellable; /* ours: cancelled by the caller's, or to stop */
-	GAsyncQueue *pages;	   /* of Page; a NULL result and error mean the end */
+	GAsyncQueue *pages;	   /* of Page, the last one marked */
 	GAsyncQueue *slots;	   /* how many more pages may be fetched ahead */
 } Fetcher;
 
@@ -1416,6 +1425,7 @@ ferry_vsphere_fetcher_thread(gpointer user_data)
 	g_autofree char *token = NULL;
 
 	for (guint n = 0;; n++) {
+		g_autoptr(FerryVsphereResult) result = NULL;
 		Page *page = g_new0(Page, 1);
 		gboolean failed;
 
@@ -1425,26 +1435,30 @@ ferry_vsphere_fetcher_thread(gpointer user_data)
 			return NULL;
 		}
 		if (n == 0)
-			page->result = ferry_vsphere_client_retrieve(
-			    fetcher->client, fetcher->request, fetcher->context,
-			    fetcher->cancellable, &page->error);
+			result = ferry_vsphere_client_retrieve(fetcher->client, fetcher->request,
+							       fetcher->context, fetcher->cancellable,
+							       &page->error);
 		else
-			page->result = ferry_vsphere_client_continue(fetcher->client, token,
-								     fetcher->context,
-								     fetcher->cancellable,
-								     &page->error);
+			result = ferry_vsphere_client_continue(fetcher->client, token,
+							       fetcher->context,
+							       fetcher->cancellable, &page->error);
 		g_clear_pointer(&token, g_free);
-		if (page->result != NULL)
-			token = g_steal_pointer(&page->result->token);
+		if (result != NULL) {
+			token = g_steal_pointer(&result->token);
+			page->items = g_ptr_array_new_with_free_func(fetcher->item_free);
+			for (guint i = 0; i < result->objects->len; i++) {
+				gpointer item = fetcher->prepare(
+				    g_ptr_array_index(result->objects, i), fetcher->user_data);
+				if (item != NULL)
+					g_ptr_array_add(page->items, item);
+			}
+		}
 		failed = page->error != NULL;
+		page->last = failed || token == NULL || *token == '\0';
 		/* the page belongs to the caller from here on */
 		g_async_queue_push(fetcher->pages, page);
-		if (failed)
+		if (failed || token == NULL || *token == '\0')
 			return NULL;
-		if (token == NULL || *token == '\0') {
-			g_async_queue_push(fetcher->pages, g_new0(Page, 1));
-			return NULL;
-		}
 	}
 }
 
@@ -1454,19 +1468,30 @@ ferry_vsphere_fetcher_cancel_cb(GCancellable *caller, gpointer user_data)
 	g_cancellable_cancel(G_CANCELLABLE(user_data));
 }
 
-/* reads every page of a RetrievePropertiesEx, calling @func per object */
+/* reads every page of a RetrievePropertiesEx: @prepare runs on each
+ * object in a fetching thread, @consume (when not %NULL) on each result of it
+ * in this thread */
 static gboolean
 ferry_vsphere_retrieve_all(FerryVsphereClient *client,
 			   FerryVsphereRequest *request,
-			   PageFunc func,
+			   PrepareFunc prepare,
+			   ConsumeFunc consume,
+			   GDestroyNotify item_free,
 			   gpointer user_data,
 			   GCancellable *cancellable,
 			   GError **error)
 {
 	g_autofree char *context =
 	    g_strdup_printf("vsphere: %s: inventory", ferry_vsphere_client_get_display_name(client));
-	Fetcher fetcher = {client, request, context, g_cancellable_new(),
-			   g_async_queue_new_full((GDestroyNotify)page_free), g_async_queue_new()};
+	Fetcher fetcher = {client,
+			   request,
+			   context,
+			   prepare,
+			   item_free,
+			   user_data,
+			   g_cancellable_new(),
+			   g_async_queue_new_full((GDestroyNotify)page_free),
+			   g_async_queue_new()};
 	gulong handler = 0;
 	GThread *thread;
 	gboolean ok = TRUE;
@@ -1480,18 +1505,20 @@ ferry_vsphere_retrieve_all(FerryVsphereClient *client,
 	thread = g_thread_new("ferry-vsphere-pages", ferry_vsphere_fetcher_thread, &fetcher);
 	for (;;) {
 		Page *page = g_async_queue_pop(fetcher.pages);
+		gboolean last = page->last;
+
 		if (page->error != NULL) {
 			ferry_error_convert(&page->error);
 			g_propagate_error(error, g_steal_pointer(&page->error));
 			ok = FALSE;
 		}
-		for (guint i = 0; ok && page->result != NULL && i < page->result->objects->len; i++)
-			ok = func(g_ptr_array_index(page->result->objects, i), user_data, error);
-		if (page->result == NULL || !ok) {
-			page_free(page);
-			break;
-		}
+		for (guint i = 0; ok && consume != NULL && page->items != NULL &&
+				  i < page->items->len;
+		     i++)
+			ok = consume(g_ptr_array_index(page->items, i), user_data, error);
 		page_free(page);
+		if (last || !ok)
+			break;
 		g_async_queue_push(fetcher.slots, GUINT_TO_POINTER(1));
 	}
 	/* stop the fetcher if it still runs, and wait for it */
@@ -1505,14 +1532,14 @@ ferry_vsphere_retrieve_all(FerryVsphereClient *client,
 	return ok;
 }
 
-static gboolean
-ferry_vsphere_index_page_cb(FerryVsphereObject *object, gpointer user_data, GError **error)
+static gpointer
+ferry_vsphere_index_prepare(FerryVsphereObject *object, gpointer user_data)
 {
 	FerryVsphereIndex *index = user_data;
 	g_autofree char *name = ferry_vsphere_object_dup_string(object, "name");
 	g_autofree char *parent = ferry_vsphere_object_dup_string(object, "parent");
 	ferry_vsphere_index_update(index, object->type, object->id, name, parent);
-	return TRUE;
+	return NULL;
 }
 
 static FerryVsphereIndex *
@@ -1526,8 +1553,8 @@ ferry_vsphere_inventory_build_index_in_view(FerryVsphereClient *client,
 	g_autoptr(FerryVsphereRequest) request =
 	    ferry_vsphere_retrieve_request(client, view, tree_sets, 0);
 
-	if (!ferry_vsphere_retrieve_all(client, request, ferry_vsphere_index_page_cb, index,
-					cancellable, error))
+	if (!ferry_vsphere_retrieve_all(client, request, ferry_vsphere_index_prepare, NULL, NULL,
+					index, cancellable, error))
 		return NULL;
 	return g_steal_pointer(&index);
 }
@@ -1573,28 +1600,72 @@ store_data_clear(StoreData *data)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StoreData, store_data_clear)
 
-static gboolean
-ferry_vsphere_store_cb(FerryVsphereObject *object, gpointer user_data, GError **error)
+/* an object mapped to its document, on its way to the inventory */
+typedef struct {
+	char *kind;
+	char *id;
+	char *name;
+	char *parent;
+	JsonObject *document;
+	char *missing; /* the first withheld property, if any */
+} Mapped;
+
+static void
+mapped_free(Mapped *mapped)
+{
+	g_free(mapped->kind);
+	g_free(mapped->id);
+	g_free(mapped->name);
+	g_free(mapped->parent);
+	g_clear_pointer(&mapped->document, json_object_unref);
+	g_free(mapped->missing);
+	g_free(mapped);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Mapped, mapped_free)
+
+/* PrepareFunc: maps an object (the index is only written by this thread) */
+static gpointer
+ferry_vsphere_store_prepare(FerryVsphereObject *object, gpointer user_data)
 {
 	StoreData *data = user_data;
-	g_autofree char *kind = NULL;
-	g_autofree char *name = NULL;
-	g_autofree char *parent = NULL;
-	g_autoptr(JsonObject) document = NULL;
+	g_autoptr(Mapped) mapped = g_new0(Mapped, 1);
 
-	if (!ferry_vsphere_inventory_map(data->index, object, &kind, &name, &parent, &document))
-		return TRUE;
-	data->objects++;
+	if (!ferry_vsphere_inventory_map(data->index, object, &mapped->kind, &mapped->name,
+					 &mapped->parent, &mapped->document))
+		return NULL;
+	mapped->id = g_strdup(object->id);
 	if (object->missing->len > 0) {
 		FerryVsphereFault *fault = g_ptr_array_index(object->missing, 0);
+		mapped->missing = g_strdup_printf("%s %s: %s (%s)", object->type, object->id,
+						  fault->property, fault->type);
+	}
+	return g_steal_pointer(&mapped);
+}
+
+/* ConsumeFunc: stores a mapped object */
+static gboolean
+ferry_vsphere_store_consume(gpointer item, gpointer user_data, GError **error)
+{
+	StoreData *data = user_data;
+	Mapped *mapped = item;
+
+	data->objects++;
+	if (mapped->missing != NULL) {
 		data->incomplete++;
 		if (data->first_missing == NULL)
-			data->first_missing = g_strdup_printf("%s %s: %s (%s)", object->type,
-							      object->id, fault->property,
-							      fault->type);
+			data->first_missing = g_strdup(mapped->missing);
 	}
-	return ferry_inventory_upsert(data->inventory, kind, object->id, name, parent, document,
-				      error);
+	return ferry_inventory_upsert(data->inventory, mapped->kind, mapped->id, mapped->name,
+				      mapped->parent, mapped->document, error);
+}
+
+/* both steps in this thread (the watch) */
+static gboolean
+ferry_vsphere_store_object(FerryVsphereObject *object, StoreData *data, GError **error)
+{
+	g_autoptr(Mapped) mapped = ferry_vsphere_store_prepare(object, data);
+	return mapped == NULL || ferry_vsphere_store_consume(mapped, data, error);
 }
 
 static gboolean
@@ -1625,12 +1696,16 @@ ferry_vsphere_inventory_load_once(FerryVsphereClient *client,
 		    ferry_vsphere_retrieve_request(client, view, infrastructure_sets, page_size);
 		g_autoptr(FerryVsphereRequest) vms =
 		    ferry_vsphere_retrieve_request(client, view, vm_sets, page_size);
-		ok = ferry_vsphere_retrieve_all(client, tree, ferry_vsphere_index_page_cb, index,
-						cancellable, error) &&
-		     ferry_vsphere_retrieve_all(client, infrastructure, ferry_vsphere_store_cb,
-						&data, cancellable, error) &&
-		     ferry_vsphere_retrieve_all(client, vms, ferry_vsphere_store_cb, &data,
-						cancellable, error);
+		ok = ferry_vsphere_retrieve_all(client, tree, ferry_vsphere_index_prepare, NULL,
+						NULL, index, cancellable, error) &&
+		     ferry_vsphere_retrieve_all(client, infrastructure, ferry_vsphere_store_prepare,
+						ferry_vsphere_store_consume,
+						(GDestroyNotify)mapped_free, &data, cancellable,
+						error) &&
+		     ferry_vsphere_retrieve_all(client, vms, ferry_vsphere_store_prepare,
+						ferry_vsphere_store_consume,
+						(GDestroyNotify)mapped_free, &data, cancellable,
+						error);
 	}
 	ferry_vsphere_destroy(client, "DestroyView", "ContainerView", view);
 	if (!ok) {
@@ -1691,12 +1766,12 @@ ferry_vsphere_inventory_load(FerryVsphereClient *client,
 	return FALSE;
 }
 
-static gboolean
-ferry_vsphere_count_cb(FerryVsphereObject *object, gpointer user_data, GError **error)
+static gpointer
+ferry_vsphere_count_prepare(FerryVsphereObject *object, gpointer user_data)
 {
 	guint *count = user_data;
 	(*count)++;
-	return TRUE;
+	return NULL;
 }
 
 /**
@@ -1733,12 +1808,12 @@ ferry_vsphere_inventory_fetch_only(FerryVsphereClient *client,
 		g_autoptr(FerryVsphereRequest) vms =
 		    ferry_vsphere_retrieve_request(client, view, vm_sets, page_size);
 		guint ignored = 0;
-		ok = ferry_vsphere_retrieve_all(client, tree, ferry_vsphere_count_cb, &ignored,
-						cancellable, error) &&
-		     ferry_vsphere_retrieve_all(client, infrastructure, ferry_vsphere_count_cb,
-						objects, cancellable, error) &&
-		     ferry_vsphere_retrieve_all(client, vms, ferry_vsphere_count_cb, objects,
-						cancellable, error);
+		ok = ferry_vsphere_retrieve_all(client, tree, ferry_vsphere_count_prepare, NULL,
+						NULL, &ignored, cancellable, error) &&
+		     ferry_vsphere_retrieve_all(client, infrastructure, ferry_vsphere_count_prepare,
+						NULL, NULL, objects, cancellable, error) &&
+		     ferry_vsphere_retrieve_all(client, vms, ferry_vsphere_count_prepare, NULL,
+						NULL, objects, cancellable, error);
 	}
 	ferry_vsphere_destroy(client, "DestroyView", "ContainerView", view);
 	return ok;
@@ -1860,7 +1935,7 @@ ferry_vsphere_watch_apply(Watch *watch,
 			if (!ferry_inventory_remove(watch->inventory, kind, object->id, error))
 				return FALSE;
 		} else if (g_strcmp0(object->kind, "enter") == 0) {
-			if (!ferry_vsphere_store_cb(object, &data, error))
+			if (!ferry_vsphere_store_object(object, &data, error))
 				return FALSE;
 		} else {
 			g_ptr_array_add(modified, object);
@@ -1877,7 +1952,7 @@ ferry_vsphere_watch_apply(Watch *watch,
 		g_autofree char *parent = ferry_vsphere_object_dup_string(object, "parent");
 		if (ferry_vsphere_index_update(watch->index, object->type, object->id, name, parent))
 			paths_stale = TRUE;
-		if (!ferry_vsphere_store_cb(object, &data, error))
+		if (!ferry_vsphere_store_object(object, &data, error))
 			return FALSE;
 	}
 	if (paths_stale)
