@@ -232,17 +232,24 @@ ferry_vsphere_read_log(const char *path, FerryVsphereClient *client)
 	return ferry_secret_redact(ferry_vsphere_client_get_secret(client), text);
 }
 
-/* starts nbdkit in the foreground and waits until its pid file says it
- * listens on the socket */
-static GSubprocess *
-ferry_vsphere_start_nbdkit(FerryVsphereClient *client,
-			   PrivateDir *dir,
-			   GPtrArray *plugin_args,
-			   const char *socket_path,
-			   const char *context,
-			   GCancellable *cancellable,
-			   GError **error)
+static FerryDiskEndpoint *ferry_vsphere_disk_endpoint(FerryVsphereDisk *disk,
+						      PrivateDir *dir,
+						      GSubprocess *process,
+						      const char *socket_path);
+
+/* starts nbdkit with @plugin_args on a socket in @dir, in the foreground,
+ * waits until its pid file says it listens, and returns the endpoint that
+ * owns it and @dir */
+static FerryDiskEndpoint *
+ferry_vsphere_serve(FerryVsphereClient *client,
+		    FerryVsphereDisk *disk,
+		    PrivateDir *dir,
+		    GPtrArray *plugin_args,
+		    const char *context,
+		    GCancellable *cancellable,
+		    GError **error)
 {
+	g_autofree char *socket_path = private_dir_add(dir, "nbd.sock");
 	g_autoptr(GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -287,7 +294,7 @@ ferry_vsphere_start_nbdkit(FerryVsphereClient *client,
 		}
 		if (g_file_get_contents(pid_path, &pid, NULL, NULL) && *pid != '\0' &&
 		    g_file_test(socket_path, G_FILE_TEST_EXISTS))
-			return g_steal_pointer(&process);
+			return ferry_vsphere_disk_endpoint(disk, dir, process, socket_path);
 		if (g_cancellable_is_cancelled(cancellable))
 			break;
 		g_usleep(10 * 1000);
@@ -360,7 +367,6 @@ ferry_vsphere_disk_serve_https(FerryVsphereClient *client,
 {
 	g_autoptr(PrivateDir) dir = NULL;
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GSubprocess) process = NULL;
 	g_autofree char *datastore = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *flat = NULL;
@@ -372,7 +378,6 @@ ferry_vsphere_disk_serve_https(FerryVsphereClient *client,
 	g_autofree char *cookie_path = NULL;
 	g_autofree char *trust_path = NULL;
 	g_autofree char *trust = NULL;
-	g_autofree char *socket_path = NULL;
 	g_autofree char *quoted = NULL;
 	g_autoptr(GError) local_error = NULL;
 	guint64 size = 0;
@@ -431,7 +436,6 @@ ferry_vsphere_disk_serve_https(FerryVsphereClient *client,
 		g_propagate_error(error, g_steal_pointer(&local_error));
 		return NULL;
 	}
-	socket_path = private_dir_add(dir, "nbd.sock");
 	url = g_strconcat(ferry_vsphere_client_get_base_url(client), resource, NULL);
 	quoted = g_shell_quote(cookie_path);
 
@@ -443,11 +447,7 @@ ferry_vsphere_disk_serve_https(FerryVsphereClient *client,
 		g_ptr_array_add(args, g_strdup_printf("cainfo=%s", trust));
 	else if (ferry_vsphere_client_get_insecure(client))
 		g_ptr_array_add(args, g_strdup("sslverify=false"));
-	process = ferry_vsphere_start_nbdkit(client, dir, args, socket_path, context, cancellable,
-					     error);
-	if (process == NULL)
-		return NULL;
-	return ferry_vsphere_disk_endpoint(disk, dir, process, socket_path);
+	return ferry_vsphere_serve(client, disk, dir, args, context, cancellable, error);
 }
 
 static gboolean
@@ -519,10 +519,8 @@ ferry_vsphere_disk_serve_vddk(FerryVsphereClient *client,
 {
 	g_autoptr(PrivateDir) dir = NULL;
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GSubprocess) process = NULL;
 	g_autoptr(GError) local_error = NULL;
 	g_autofree char *password_path = NULL;
-	g_autofree char *socket_path = NULL;
 	g_autofree char *password = NULL;
 	g_autofree char *user = NULL;
 	g_autofree char *thumbprint = NULL;
@@ -551,7 +549,6 @@ ferry_vsphere_disk_serve_vddk(FerryVsphereClient *client,
 		return NULL;
 	}
 	user = ferry_secret_dup_string(ferry_vsphere_client_get_secret(client), "user");
-	socket_path = private_dir_add(dir, "nbd.sock");
 	g_ptr_array_add(args, g_strdup("vddk"));
 	g_ptr_array_add(args, g_strdup_printf("libdir=%s", libdir));
 	g_ptr_array_add(args, g_strdup_printf("server=%s", ferry_vsphere_client_get_host(client)));
@@ -562,9 +559,5 @@ ferry_vsphere_disk_serve_vddk(FerryVsphereClient *client,
 	if (snapshot_id != NULL)
 		g_ptr_array_add(args, g_strdup_printf("snapshot=%s", snapshot_id));
 	g_ptr_array_add(args, g_strdup_printf("file=%s", disk->file_name));
-	process = ferry_vsphere_start_nbdkit(client, dir, args, socket_path, context, cancellable,
-					     error);
-	if (process == NULL)
-		return NULL;
-	return ferry_vsphere_disk_endpoint(disk, dir, process, socket_path);
+	return ferry_vsphere_serve(client, disk, dir, args, context, cancellable, error);
 }
