@@ -60,6 +60,8 @@ gboolean
 ferry_disk_endpoint_get_zeroed(FerryDiskEndpoint *self);
 void
 ferry_disk_endpoint_add_process(FerryDiskEndpoint *self, GSubprocess *process);
+GPtrArray *
+ferry_disk_endpoint_get_processes(FerryDiskEndpoint *self);
 void
 ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path);
 gboolean

@@ -9,6 +9,7 @@
 
 #include "ferry-concern.h"
 #include "ferry-disk-endpoint.h"
+#include "ferry-engine.h"
 #include "ferry-enums.h"
 #include "ferry-error.h"
 #include "ferry-extent.h"
