@@ -532,8 +532,11 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		JsonObject *warm_status = status_object(job->status, "warm");
 		JsonArray *precopies = ferry_json_get_array(warm_status, "precopies");
 		g_autofree char *now = ferry_engine_timestamp_now();
-		gint64 interval_min =
-		    ferry_engine_get_setting_int(job->engine, "controller_precopy_interval", 60);
+		/* minutes, as Forklift's setting; precopy_interval_seconds overrides it */
+		gint64 interval_s = ferry_engine_get_setting_int(
+		    job->engine, "precopy_interval_seconds",
+		    ferry_engine_get_setting_int(job->engine, "controller_precopy_interval", 60) *
+			60);
 		g_autoptr(GDateTime) next = NULL;
 		g_autoptr(GDateTime) utc = g_date_time_new_now_utc();
 		g_autofree char *next_text = NULL;
@@ -552,7 +555,7 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		json_object_set_int_member(warm_status, "successes",
 					   ferry_json_get_int(warm_status, "successes", 0) + 1);
 		json_object_set_int_member(warm_status, "consecutiveFailures", 0);
-		next = g_date_time_add_seconds(utc, (gdouble)interval_min * 60);
+		next = g_date_time_add_seconds(utc, (gdouble)interval_s);
 		next_text = g_date_time_format(next, "%Y-%m-%dT%H:%M:%SZ");
 		json_object_set_string_member(warm_status, "nextPrecopyAt", next_text);
 		json_object_set_int_member(job->state, "nextPrecopyAtUnix",
