@@ -713,6 +713,7 @@ tp_create_vm(FerryProvider *provider,
 
 	if (!test_check(self, "create_vm", error))
 		return NULL;
+	g_mkdir_with_parents(dir, 0755);
 	if (!save_json(path, vm_spec, error))
 		return NULL;
 	return g_strdup(json_object_get_string_member(vm_spec, "name"));
