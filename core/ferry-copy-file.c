@@ -83,7 +83,6 @@ ferry_copy_file_open(const char *path, const char *description, gboolean writabl
 	conn->can_multi_conn = TRUE;
 	conn->can_flush = TRUE;
 	conn->can_zero = writable;
-	conn->can_fast_zero = writable;
 	conn->can_extents = TRUE;
 	self->can_punch = TRUE;
 	self->can_zero_range = TRUE;
@@ -226,7 +225,7 @@ ferry_copy_file_write_sync(FerryCopyFile *self, const void *buffer, gsize length
 }
 
 static int
-ferry_copy_file_zero_sync(FerryCopyConn *conn, gsize length, guint64 offset, gboolean fast)
+ferry_copy_file_zero(FerryCopyConn *conn, gsize length, guint64 offset)
 {
 	FerryCopyFile *self = (FerryCopyFile *)conn;
 	g_autofree guint8 *zeroes = NULL;
@@ -252,8 +251,6 @@ ferry_copy_file_zero_sync(FerryCopyConn *conn, gsize length, guint64 offset, gbo
 		if (ioctl(self->fd, BLKZEROOUT, range) == 0)
 			return 0;
 	}
-	if (fast)
-		return ENOTSUP;
 	zeroes = g_malloc0(FILE_ZERO_BUFFER);
 	for (gsize done = 0; done < length;) {
 		gsize chunk = MIN(length - done, FILE_ZERO_BUFFER);
@@ -298,13 +295,9 @@ static int
 ferry_copy_file_start_zero(FerryCopyConn *conn,
 			   gsize length,
 			   guint64 offset,
-			   gboolean fast,
 			   FerryCopyCompletion *completion)
 {
-	int err = ferry_copy_file_zero_sync(conn, length, offset, fast);
-	if (fast && err == ENOTSUP)
-		return ENOTSUP;
-	completion->done(completion->user_data, err);
+	completion->done(completion->user_data, ferry_copy_file_zero(conn, length, offset));
 	return 0;
 }
 
@@ -340,7 +333,6 @@ static const FerryCopyConnClass ferry_copy_file_class = {
     .start_zero = ferry_copy_file_start_zero,
     .start_flush = ferry_copy_file_start_flush,
     .read_sync = ferry_copy_file_read_sync,
-    .zero_sync = ferry_copy_file_zero_sync,
     .get_poll_fd = ferry_copy_file_get_poll_fd,
     .notify = ferry_copy_file_notify,
 };

@@ -168,7 +168,6 @@ ferry_copy_nbd_probe(FerryCopyNbd *self, GError **error)
 	conn->size = (guint64)size;
 	conn->can_multi_conn = nbd_can_multi_conn(self->nbd) == 1;
 	conn->can_zero = nbd_can_zero(self->nbd) == 1;
-	conn->can_fast_zero = nbd_can_fast_zero(self->nbd) == 1;
 	conn->can_flush = nbd_can_flush(self->nbd) == 1;
 	conn->can_extents = nbd_can_meta_context(self->nbd, FERRY_COPY_CONTEXT_ALLOCATION) == 1;
 	conn->max_request = max_block > 0 ? MIN((guint64)max_block, NBD_MAX_REQUEST)
@@ -383,15 +382,11 @@ static int
 ferry_copy_nbd_start_zero(FerryCopyConn *conn,
 			  gsize length,
 			  guint64 offset,
-			  gboolean fast,
 			  FerryCopyCompletion *completion)
 {
 	FerryCopyNbd *self = (FerryCopyNbd *)conn;
 	nbd_completion_callback callback = {ferry_copy_nbd_done_cb, completion, NULL};
-	guint32 flags = fast && conn->can_fast_zero ? LIBNBD_CMD_FLAG_FAST_ZERO : 0;
-	if (fast && !conn->can_fast_zero)
-		return ENOTSUP;
-	return ferry_copy_nbd_started(nbd_aio_zero(self->nbd, length, offset, callback, flags));
+	return ferry_copy_nbd_started(nbd_aio_zero(self->nbd, length, offset, callback, 0));
 }
 
 static int
@@ -414,19 +409,6 @@ ferry_copy_nbd_read_sync(FerryCopyConn *conn, void *buffer, gsize length, guint6
 			return nbd_get_errno() != 0 ? nbd_get_errno() : EIO;
 		done += chunk;
 	}
-	return 0;
-}
-
-static int
-ferry_copy_nbd_zero_sync(FerryCopyConn *conn, gsize length, guint64 offset, gboolean fast)
-{
-	FerryCopyNbd *self = (FerryCopyNbd *)conn;
-	if (fast && !conn->can_fast_zero)
-		return ENOTSUP;
-	if (!conn->can_zero)
-		return ENOTSUP;
-	if (nbd_zero(self->nbd, length, offset, fast ? LIBNBD_CMD_FLAG_FAST_ZERO : 0) == -1)
-		return nbd_get_errno() != 0 ? nbd_get_errno() : EIO;
 	return 0;
 }
 
@@ -470,7 +452,6 @@ static const FerryCopyConnClass ferry_copy_nbd_class = {
     .start_zero = ferry_copy_nbd_start_zero,
     .start_flush = ferry_copy_nbd_start_flush,
     .read_sync = ferry_copy_nbd_read_sync,
-    .zero_sync = ferry_copy_nbd_zero_sync,
     .get_poll_fd = ferry_copy_nbd_get_poll_fd,
     .notify = ferry_copy_nbd_notify,
 };

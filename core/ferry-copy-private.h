@@ -61,12 +61,10 @@ typedef struct {
 	int (*start_zero)(FerryCopyConn *self,
 			  gsize length,
 			  guint64 offset,
-			  gboolean fast,
 			  FerryCopyCompletion *completion);
 	int (*start_flush)(FerryCopyConn *self, FerryCopyCompletion *completion);
-	/* blocking forms, for the rare checks outside the pipeline */
+	/* blocking read, for the rare checks outside the pipeline */
 	int (*read_sync)(FerryCopyConn *self, void *buffer, gsize length, guint64 offset);
-	int (*zero_sync)(FerryCopyConn *self, gsize length, guint64 offset, gboolean fast);
 	/* the descriptor to poll and the events wanted, or -1 */
 	int (*get_poll_fd)(FerryCopyConn *self, short *events);
 	void (*notify)(FerryCopyConn *self, short revents);
@@ -79,7 +77,6 @@ struct _FerryCopyConn {
 	guint64 size;
 	gboolean can_multi_conn;
 	gboolean can_zero;
-	gboolean can_fast_zero;
 	gboolean can_flush;
 	gboolean can_extents; /* base:allocation */
 	gboolean is_local;

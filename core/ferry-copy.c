@@ -29,9 +29,9 @@
  *   by its own thread with many requests in flight.
  * - Holes and zero ranges (`base:allocation`, `SEEK_DATA`/`SEEK_HOLE`, and
  *   zero blocks found in the data) are not read or sent: they are skipped on
- *   a target known to read as zeroes and written with `WRITE_ZEROES`
- *   elsewhere. A full copy first tries to zero the whole target with
- *   fast-zero, so that zero ranges cost nothing.
+ *   a target known to read as zeroes (a new file, or one the caller vouches
+ *   for with ferry_disk_endpoint_set_zeroed()) and written with
+ *   `WRITE_ZEROES` (or hole punching) elsewhere.
  * - Incremental copies take an explicit [struct@Ferry.ExtentList] (changed
  *   block areas from a provider) or a `qemu:dirty-bitmap:NAME` context;
  *   ranges the source now reads as zeroes are written as zeroes.
@@ -58,7 +58,6 @@
 #define SPARSE_SIZE	     4096u
 #define MAX_SLICE	     (128ull * 1024 * 1024)
 #define MIN_SLICE	     (4ull * 1024 * 1024)
-#define PREZERO_CHUNK	     (1ull << 30)
 #define COMMIT_INTERVAL_US   (1 * G_USEC_PER_SEC)
 #define RETRY_BASE_US	     (200 * 1000)
 #define RETRY_MAX_US	     (5 * G_USEC_PER_SEC)
@@ -1005,8 +1004,7 @@ op_write_zeroes(Op *op, guint64 offset, gsize length)
 	op->stats.zeroed += length;
 	if (dst->can_zero) {
 		op->pending++;
-		op_add_command(op, dst->klass->start_zero(dst, length, offset, FALSE,
-							  &op->completion));
+		op_add_command(op, dst->klass->start_zero(dst, length, offset, &op->completion));
 		return;
 	}
 	/* no WRITE_ZEROES on this target: write a buffer of zeroes */
@@ -1900,29 +1898,6 @@ ferry_copy_work_digest(FerryExtentList *work)
 	return g_strdup(g_checksum_get_string(checksum));
 }
 
-/* zeroes the whole target with fast-zero requests, so that zero ranges need
- * no writes; FALSE when the target cannot do that quickly */
-static gboolean
-ferry_copy_prezero(FerryCopyConn *dst, guint64 size, GCancellable *cancellable)
-{
-	if (!dst->can_fast_zero)
-		return FALSE;
-	for (guint64 offset = 0; offset < size; offset += PREZERO_CHUNK) {
-		gsize chunk = (gsize)MIN(PREZERO_CHUNK, size - offset);
-		int err;
-		if (g_cancellable_is_cancelled(cancellable))
-			return FALSE;
-		err = dst->klass->zero_sync(dst, chunk, offset, TRUE);
-		if (err != 0) {
-			g_debug("%s: fast zero at %" G_GUINT64_FORMAT " failed (%s); writing zero "
-				"ranges instead",
-				dst->description, offset, g_strerror(err));
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
-
 static GArray *
 ferry_copy_make_slices(FerryExtentList *remaining, guint workers, guint request_size)
 {
@@ -2113,15 +2088,16 @@ ferry_copy_run_internal(FerryCopy *self,
 	remaining = ferry_extent_list_subtract(work, done);
 
 	/* zero ranges need no writes on a target that reads as zeroes: a fresh
-	 * one, one the caller vouches for, or one zeroed quickly now */
+	 * one, or one the caller vouches for. Zeroing the whole target first
+	 * (qemu-img's fast-zero pass) was measured to cost more than it saves:
+	 * it frees what dense data then allocates again, and WRITE_ZEROES per
+	 * zero range costs the target nearly nothing */
 	if (incremental)
 		target_zero = FALSE;
 	else if (journal != NULL && ferry_extent_list_get_total(done) > 0)
 		target_zero = ferry_copy_journal_get_target_zero(journal);
 	else
 		target_zero = ends.fresh_zero || ferry_disk_endpoint_get_zeroed(self->target);
-	if (!target_zero && !incremental && ferry_extent_list_get_total(done) == 0)
-		target_zero = ferry_copy_prezero(ends.dst, ends.src->size, cancellable);
 	if (journal != NULL && !ferry_copy_journal_set_target_zero(journal, target_zero, error)) {
 		ends_discard_target(&ends);
 		return FALSE;
