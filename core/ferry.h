@@ -8,6 +8,7 @@
 #define __FERRY_H_INSIDE__
 
 #include "ferry-concern.h"
+#include "ferry-copy.h"
 #include "ferry-disk-endpoint.h"
 #include "ferry-engine.h"
 #include "ferry-enums.h"

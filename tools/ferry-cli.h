@@ -82,5 +82,7 @@ int
 ferry_cmd_version(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_plugins(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_copy(FerryCli *cli, int argc, char **argv);
 
 G_END_DECLS

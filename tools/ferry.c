@@ -16,6 +16,7 @@ static const FerryCliVerb verbs[] = {
     {"version", "Print the version of Ferry and its plugin ABI", ferry_cmd_version},
     {"plugins", "List plugins, what they implement and why any were skipped",
      ferry_cmd_plugins},
+    {"copy", "Copy a disk between NBD URIs and local files (sparse, resumable)", ferry_cmd_copy},
 };
 
 static FerryCli *global_cli = NULL;
