@@ -189,8 +189,13 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 			    job->vm_id, job->phase, hook_key);
 		return FERRY_PHASE_FAIL;
 	}
-	annotation = ferry_json_get_string(ferry_json_get_object(hook, "metadata.annotations"),
-					   HOOK_COMMAND_ANNOTATION, NULL);
+	{
+		/* an annotation key has dots: no path lookup */
+		JsonObject *annotations = ferry_json_get_object(hook, "metadata.annotations");
+		annotation = annotations != NULL ? json_object_get_string_member_with_default(
+						       annotations, HOOK_COMMAND_ANNOTATION, NULL)
+						 : NULL;
+	}
 	playbook = ferry_json_get_string(hook, "spec.playbook", NULL);
 	if (annotation == NULL && playbook == NULL) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,

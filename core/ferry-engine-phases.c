@@ -1174,7 +1174,7 @@ ferry_engine_run_phase(FerryEngineJob *job)
 		if (retries < MAX_TRANSIENT_RETRIES) {
 			json_object_set_int_member(job->state, "retries", retries + 1);
 			job->wake_at = g_get_monotonic_time() + (G_USEC_PER_SEC << retries);
-			g_warning("VM %s: phase %s: %s; retrying", job_display_name(job), job->phase,
+			g_message("VM %s: phase %s: %s; retrying", job_display_name(job), job->phase,
 				  error->message);
 			return FERRY_PHASE_WAIT;
 		}

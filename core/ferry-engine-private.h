@@ -27,7 +27,7 @@ typedef enum {
 	FERRY_PHASE_FLAG_V2V_COPY = 1 << 3,   /* one-pass copy and convert */
 	FERRY_PHASE_FLAG_CDI_COPY = 1 << 4,   /* the engine copies, conversion (if any) after */
 	FERRY_PHASE_FLAG_OPENSTACK = 1 << 5,
-	FERRY_PHASE_FLAG_SNAPSHOT_REMOVAL = 1 << 6, /* the source keeps snapshots to remove */
+	FERRY_PHASE_FLAG_VSPHERE = 1 << 6, /* vSphere-only phases */
 	FERRY_PHASE_FLAG_WINDOWS_REBOOT = 1 << 7,   /* never set: no guest reboot watcher here */
 } FerryPhaseFlags;
 

@@ -1070,9 +1070,8 @@ engine_vm_flags(FerryEngine *self,
 		flags |= FERRY_PHASE_FLAG_CDI_COPY;
 	if (g_strcmp0(source_type, "openstack") == 0)
 		flags |= FERRY_PHASE_FLAG_OPENSTACK;
-	if (g_strcmp0(source_type, "vsphere") == 0 || g_strcmp0(source_type, "ovirt") == 0 ||
-	    ferry_json_get_bool(context, "source.snapshotRemoval", TRUE))
-		flags |= FERRY_PHASE_FLAG_SNAPSHOT_REMOVAL;
+	if (g_strcmp0(source_type, "vsphere") == 0)
+		flags |= FERRY_PHASE_FLAG_VSPHERE;
 	return flags;
 }
 

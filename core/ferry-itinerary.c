@@ -17,7 +17,7 @@
 #define V2V FERRY_PHASE_FLAG_V2V_COPY
 #define CDI FERRY_PHASE_FLAG_CDI_COPY
 #define OSTACK FERRY_PHASE_FLAG_OPENSTACK
-#define SNAPRM FERRY_PHASE_FLAG_SNAPSHOT_REMOVAL
+#define VSPHERE FERRY_PHASE_FLAG_VSPHERE
 #define WIN FERRY_PHASE_FLAG_WINDOWS_REBOOT
 
 static const FerryPhase cold_phases[] = {
@@ -49,8 +49,8 @@ static const FerryPhase warm_phases[] = {
     /* the precopy loop: AddCheckpoint jumps back to CopyDisks */
     {"CopyDisks", "DiskTransfer", 0},
     {"CopyingPaused", "DiskTransfer", 0},
-    {"RemovePreviousSnapshot", "DiskTransfer", SNAPRM},
-    {"WaitForPreviousSnapshotRemoval", "DiskTransfer", SNAPRM},
+    {"RemovePreviousSnapshot", "DiskTransfer", 0},
+    {"WaitForPreviousSnapshotRemoval", "DiskTransfer", 0},
     {"CreateSnapshot", "DiskTransfer", 0},
     {"WaitForSnapshot", "DiskTransfer", 0},
     {"StoreSnapshotDeltas", "DiskTransfer", 0},
@@ -59,19 +59,19 @@ static const FerryPhase warm_phases[] = {
     {"StorePowerState", "Cutover", 0},
     {"PowerOffSource", "Cutover", 0},
     {"WaitForPowerOff", "Cutover", 0},
-    {"RemovePenultimateSnapshot", "Cutover", SNAPRM},
-    {"WaitForPenultimateSnapshotRemoval", "Cutover", SNAPRM},
+    {"RemovePenultimateSnapshot", "Cutover", 0},
+    {"WaitForPenultimateSnapshotRemoval", "Cutover", 0},
     {"CreateFinalSnapshot", "Cutover", 0},
     {"WaitForFinalSnapshot", "Cutover", 0},
     {"AddFinalCheckpoint", "Cutover", 0},
     {"Finalize", "Cutover", 0},
-    {"RemoveFinalSnapshot", "Cutover", SNAPRM},
+    {"RemoveFinalSnapshot", "Cutover", 0},
     {"CreateGuestConversionPod", "ImageConversion", CONV},
     {"ConvertGuest", "ImageConversion", CONV},
     {"CreateVM", "VirtualMachineCreation", 0},
     {"WaitForGuestReboots", "WaitForGuestReboots", WIN},
     {"PostHook", "PostHook", POST},
-    {"WaitForFinalSnapshotRemoval", "WaitForFinalSnapshotConsolidation", SNAPRM},
+    {"WaitForFinalSnapshotRemoval", "WaitForFinalSnapshotConsolidation", VSPHERE},
     {"Completed", NULL, 0},
 };
 

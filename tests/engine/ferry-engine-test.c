@@ -765,7 +765,11 @@ test_engine_hooks(Fixture *f, gconstpointer data)
 	uid = start(f, context);
 	status = run_until(f, uid, NULL, NULL, 60);
 	/* the pre-hook ran with the workload; the post-hook failed the VM */
-	g_assert_true(g_file_get_contents(log, &contents, NULL, NULL));
+	if (!g_file_get_contents(log, &contents, NULL, NULL)) {
+		g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), status);
+		g_autofree char *text = json_to_string(node, TRUE);
+		g_error("the pre-hook did not run: %s", text);
+	}
 	g_assert_cmpstr(contents, ==, "pre vm-1\n");
 	vm = vm_status(status, "vm-1");
 	g_assert_true(has_condition(vm, "Failed"));

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <ferry.h>
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <libnbd.h>
 #include <string.h>
@@ -483,6 +484,7 @@ export_start(const char *path, const char *bitmap, GError **error)
 {
 	g_autoptr(Export) export = g_new0(Export, 1);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	gboolean ready = FALSE;
 
 	export->dir = g_dir_make_tmp("ferry-testprov-XXXXXX", error);
 	if (export->dir == NULL)
@@ -505,9 +507,19 @@ export_start(const char *path, const char *bitmap, GError **error)
 					    G_SUBPROCESS_FLAGS_STDERR_SILENCE, error);
 	if (export->process == NULL)
 		return NULL;
-	for (guint i = 0; i < 500 && !g_file_test(export->socket, G_FILE_TEST_EXISTS); i++)
+	/* ready when it accepts a connection: the socket file exists before listen() */
+	for (guint i = 0; i < 500; i++) {
+		g_autoptr(GSocketClient) client = g_socket_client_new();
+		g_autoptr(GSocketAddress) address = g_unix_socket_address_new(export->socket);
+		g_autoptr(GSocketConnection) connection = g_socket_client_connect(
+		    client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+		if (connection != NULL) {
+			ready = TRUE;
+			break;
+		}
 		g_usleep(10 * 1000);
-	if (!g_file_test(export->socket, G_FILE_TEST_EXISTS)) {
+	}
+	if (!ready) {
 		g_subprocess_force_exit(export->process);
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
 			    "qemu-nbd did not start for %s", path);
