@@ -26,5 +26,6 @@
 #include "ferry-transfer-request.h"
 #include "ferry-validator.h"
 #include "ferry-version.h"
+#include "ferry-yaml.h"
 
 #undef __FERRY_H_INSIDE__
