@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "ferry-error.h"
+#include "ferry-json-private.h"
 #include "ferry-yaml.h"
 
 /**
@@ -233,6 +234,39 @@ char *
 ferry_yaml_path_append_index(const char *path, guint index)
 {
 	return g_strdup_printf("%s[%u]", path != NULL ? path : "", index);
+}
+
+JsonNode *
+ferry_json_node_deep_copy(JsonNode *node)
+{
+	switch (JSON_NODE_TYPE(node)) {
+	case JSON_NODE_OBJECT: {
+		JsonObject *copy = json_object_new();
+		JsonObjectIter iter;
+		const char *name;
+		JsonNode *member;
+		json_object_iter_init(&iter, json_node_get_object(node));
+		while (json_object_iter_next(&iter, &name, &member))
+			json_object_set_member(copy, name, ferry_json_node_deep_copy(member));
+		JsonNode *result = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(result, copy);
+		return result;
+	}
+	case JSON_NODE_ARRAY: {
+		JsonArray *array = json_node_get_array(node);
+		JsonArray *copy = json_array_sized_new(json_array_get_length(array));
+		for (guint i = 0; i < json_array_get_length(array); i++)
+			json_array_add_element(
+			    copy, ferry_json_node_deep_copy(json_array_get_element(array, i)));
+		JsonNode *result = json_node_new(JSON_NODE_ARRAY);
+		json_node_take_array(result, copy);
+		return result;
+	}
+	case JSON_NODE_VALUE:
+	case JSON_NODE_NULL:
+	default:
+		return json_node_copy(node);
+	}
 }
 
 /* -- reading -- */
@@ -495,7 +529,7 @@ reader_merge(Reader *reader,
 		json_object_iter_init(&iter, json_node_get_object(source));
 		while (json_object_iter_next(&iter, &name, &member)) {
 			if (!json_object_has_member(target, name))
-				json_object_set_member(target, name, json_node_copy(member));
+				json_object_set_member(target, name, ferry_json_node_deep_copy(member));
 		}
 	}
 	return TRUE;
@@ -634,7 +668,7 @@ reader_value(Reader *reader, yaml_event_t *event, const char *path, GError **err
 				    FERRY_YAML_MAX_ALIAS_NODES);
 			return NULL;
 		}
-		return json_node_copy(anchor->node);
+		return ferry_json_node_deep_copy(anchor->node);
 	}
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
@@ -797,7 +831,7 @@ parse_json(const char *data, gsize length, const char *filename, GError **error)
 		g_ptr_array_set_size(locations, 0);
 	if (root != NULL && !JSON_NODE_HOLDS_NULL(root))
 		g_ptr_array_add(documents,
-				document_new(filename, 0, json_node_copy(root),
+				document_new(filename, 0, ferry_json_node_deep_copy(root),
 					     locations->len == 1 ? g_ptr_array_index(locations, 0)
 								 : NULL));
 	return documents;
