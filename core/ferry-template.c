@@ -750,7 +750,7 @@ fn_regex_replace_all(Value *args, guint n_args, Value *result, GError **error)
 	g_autofree char *replacement = NULL;
 	char *replaced;
 	STRING_FUNCTION("mustRegexReplaceAll", 3);
-	regex = g_regex_new(args[0].string, G_REGEX_OPTIMIZE, 0, &local_error);
+	regex = g_regex_new(args[0].string, 0, 0, &local_error);
 	if (regex == NULL)
 		return fail(error, "error calling mustRegexReplaceAll: %s", local_error->message);
 	replacement = convert_replacement(args[2].string);
