@@ -165,6 +165,21 @@ ferry_cli_print_json(JsonNode *node)
 	g_print("%s\n", text);
 }
 
+gboolean
+ferry_cli_print_node(FerryOutputFormat format, JsonNode *node, GError **error)
+{
+	g_autofree char *text = NULL;
+	if (format == FERRY_OUTPUT_JSON) {
+		ferry_cli_print_json(node);
+		return TRUE;
+	}
+	text = ferry_yaml_to_string(node, error);
+	if (text == NULL)
+		return FALSE;
+	g_print("%s", text);
+	return TRUE;
+}
+
 struct _FerryTable {
 	GPtrArray *rows; /* of GStrv; row 0 is the header */
 	guint columns;

@@ -62,6 +62,10 @@ int
 ferry_cli_usage_error(FerryCli *cli, const char *format, ...) G_GNUC_PRINTF(2, 3);
 void
 ferry_cli_print_json(JsonNode *node);
+/* prints @node as JSON or YAML (table falls back to YAML); FALSE with @error
+ * when the value cannot be written */
+gboolean
+ferry_cli_print_node(FerryOutputFormat format, JsonNode *node, GError **error);
 
 /* a plain column-aligned table, like kubectl's */
 typedef struct _FerryTable FerryTable;
