@@ -21,7 +21,5 @@ ferry_engine_build_vm_spec(JsonObject *context,
 			   JsonObject *described,
 			   const char *migration_uid,
 			   GError **error);
-char *
-ferry_engine_sanitize_name(const char *name, const char *fallback);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "ferry-engine-spec-private.h"
 #include "ferry-error.h"
+#include "ferry-naming.h"
 
 /* Builds the target VM description (`vm_spec`) from the source inventory
  * document, the plan and the maps, the way Forklift's builders do. */
@@ -244,63 +245,6 @@ find_map_pair(JsonObject *map, const char *ref)
 	return NULL;
 }
 
-static char *
-trunc_utf8(const char *text, glong n)
-{
-	if (g_utf8_strlen(text, -1) <= n)
-		return g_strdup(text);
-	return g_utf8_substring(text, 0, n);
-}
-
-static char *
-default_pvc_name(const char *plan_name, const char *target_name, guint index)
-{
-	g_autofree char *plan = trunc_utf8(plan_name, 15);
-	g_autofree char *vm = trunc_utf8(target_name, 15);
-	return g_strdup_printf("%s-%s-disk-%u", plan, vm, index);
-}
-
-/* Forklift's ChangeVmName, for names that are not DNS-1123 labels */
-char *
-ferry_engine_sanitize_name(const char *name, const char *fallback)
-{
-	g_autofree char *lower = g_utf8_strdown(name != NULL ? name : "", -1);
-	g_auto(GStrv) parts = g_strsplit(g_strstrip(lower), ".", -1);
-	g_autoptr(GString) out = g_string_new(NULL);
-
-	for (guint i = 0; parts[i] != NULL; i++) {
-		g_autoptr(GString) part = g_string_new(NULL);
-		for (const char *p = parts[i]; *p != '\0'; p++) {
-			char c = *p;
-			if (strchr("_+* /\\", c) != NULL)
-				c = '-';
-			if (g_ascii_isalnum(c) || c == '-') {
-				if (c == '-' && part->len > 0 && part->str[part->len - 1] == '-')
-					continue;
-				g_string_append_c(part, c);
-			}
-		}
-		while (part->len > 0 && part->str[0] == '-')
-			g_string_erase(part, 0, 1);
-		if (part->len > 63)
-			g_string_truncate(part, 63);
-		while (part->len > 0 && part->str[part->len - 1] == '-')
-			g_string_truncate(part, part->len - 1);
-		if (part->len == 0)
-			continue;
-		if (out->len > 0)
-			g_string_append_c(out, '.');
-		g_string_append(out, part->str);
-	}
-	if (out->len > 63)
-		g_string_truncate(out, 63);
-	while (out->len > 0 && (out->str[out->len - 1] == '-' || out->str[out->len - 1] == '.'))
-		g_string_truncate(out, out->len - 1);
-	if (out->len == 0)
-		return g_strdup(fallback);
-	return g_string_free(g_steal_pointer(&out), FALSE);
-}
-
 JsonObject *
 ferry_engine_build_vm_spec(JsonObject *context,
 			   JsonObject *plan_vm,
@@ -325,10 +269,13 @@ ferry_engine_build_vm_spec(JsonObject *context,
 	gboolean compat = raw_copy && ferry_json_get_bool(plan, "spec.useCompatibilityMode", TRUE);
 	guint pod_networks = 0;
 
-	name = target_name != NULL
-		   ? g_strdup(target_name)
-		   : ferry_engine_sanitize_name(ferry_json_get_string(described, "name", vm_id),
-						"vm-0000");
+	/* Forklift's ResolveTargetVmName: targetName, an earlier newName, the
+	 * name when it is a DNS-1123 label, else ChangeVmName */
+	name = ferry_naming_resolve_target_vm_name(
+	    target_name, ferry_json_get_string(plan_vm, "newName", NULL),
+	    ferry_json_get_string(described, "name", vm_id), vm_id, NULL, error);
+	if (name == NULL)
+		return NULL;
 	json_object_set_string_member(spec, "name", name);
 	json_object_set_string_member(
 	    spec, "namespace",
@@ -362,7 +309,11 @@ ferry_engine_build_vm_spec(JsonObject *context,
 		JsonObject *pair = find_map_pair(ferry_json_get_object(context, "storageMap"),
 						 ferry_json_get_string(d, "storage", NULL));
 		JsonObject *disk = ferry_json_object_copy(d);
-		g_autofree char *pvc = default_pvc_name(plan_name, name, i);
+		g_autoptr(JsonObject) names = ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_PVC);
+		g_autofree char *pvc = NULL;
+		const char *pvc_template = ferry_json_get_string(
+		    plan_vm, "pvcNameTemplate",
+		    ferry_json_get_string(plan, "spec.pvcNameTemplate", NULL));
 
 		if (pair == NULL && ferry_json_get_object(context, "storageMap") != NULL) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
@@ -370,6 +321,34 @@ ferry_engine_build_vm_spec(JsonObject *context,
 				    "not map; add a pair for it to the StorageMap",
 				    name, ferry_json_get_string(d, "id", "?"),
 				    ferry_json_get_string(d, "storage", "(none)"));
+			json_object_unref(disk);
+			json_array_unref(disks);
+			json_array_unref(nics);
+			return NULL;
+		}
+		json_object_set_string_member(names, "VmName",
+					      ferry_json_get_string(described, "name", ""));
+		if (pvc_template == NULL) {
+			/* the default template must give a DNS-1123 label: the dots a
+			 * sanitised VM name may keep become dashes */
+			g_autofree char *label_name = g_strdelimit(g_strdup(name), ".", '-');
+			json_object_set_string_member(names, "TargetVmName", label_name);
+		} else {
+			json_object_set_string_member(names, "TargetVmName", name);
+		}
+		json_object_set_string_member(names, "PlanName", plan_name);
+		json_object_set_int_member(names, "DiskIndex", i);
+		json_object_set_string_member(names, "VmId", vm_id != NULL ? vm_id : "");
+		json_object_set_string_member(names, "DiskId", ferry_json_get_string(d, "id", ""));
+		json_object_set_string_member(names, "FileName",
+					      ferry_json_get_string(d, "fileName", ""));
+		json_object_set_boolean_member(names, "Shared", ferry_json_get_bool(d, "shared", FALSE));
+		pvc = ferry_naming_render(FERRY_NAME_TEMPLATE_PVC, pvc_template, names,
+					  g_strcmp0(ferry_json_get_string(context, "source.type", ""),
+						    "openshift") == 0,
+					  error);
+		if (pvc == NULL) {
+			g_prefix_error(error, "VM %s disk %u: ", name, i);
 			json_object_unref(disk);
 			json_array_unref(disks);
 			json_array_unref(nics);

@@ -337,6 +337,12 @@ target_path(Fixture *f, const char *vm_name, const char *plan, guint disk)
 	return g_build_filename(f->dest_dir, "migrated", vm_name, file, NULL);
 }
 
+static char *
+target_path_named(Fixture *f, const char *vm_name, const char *file)
+{
+	return g_build_filename(f->dest_dir, "migrated", vm_name, file, NULL);
+}
+
 static void
 assert_ledger_empty(Fixture *f)
 {
@@ -381,7 +387,11 @@ test_engine_cold(Fixture *f, gconstpointer data)
 	context = make_context(f, "web-tier", NULL, 3);
 	uid = start(f, context);
 	status = run_until(f, uid, NULL, NULL, 120);
-	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Succeeded");
+	if (g_strcmp0(json_object_get_string_member(status, "phase"), "Succeeded") != 0) {
+		g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), status);
+		g_autofree char *text = json_to_string(node, TRUE);
+		g_error("the migration did not succeed: %s", text);
+	}
 
 	web = vm_status(status, "vm-1");
 	g_assert_cmpstr(json_object_get_string_member(web, "phase"), ==, "Completed");
@@ -423,7 +433,7 @@ test_engine_cold(Fixture *f, gconstpointer data)
 	{
 		g_autofree char *t0 = target_path(f, "web", "web-tier", 0);
 		g_autofree char *t1 = target_path(f, "web", "web-tier", 1);
-		g_autofree char *t2 = target_path(f, "db-server.prod", "web-tier", 0);
+		g_autofree char *t2 = target_path_named(f, "db-server.prod", "web-tier-db-server-prod-disk-0.img");
 		g_autofree char *t3 = target_path(f, "cache", "web-tier", 0);
 		g_autofree char *vm_json =
 		    g_build_filename(f->dest_dir, "migrated", "web", "vm.json", NULL);
