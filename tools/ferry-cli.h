@@ -87,6 +87,10 @@ ferry_cmd_version(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_plugins(FerryCli *cli, int argc, char **argv);
 int
+ferry_cmd_plan(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_run(FerryCli *cli, int argc, char **argv);
+int
 ferry_cmd_copy(FerryCli *cli, int argc, char **argv);
 
 G_END_DECLS

@@ -16,6 +16,9 @@ static const FerryCliVerb verbs[] = {
     {"version", "Print the version of Ferry and its plugin ABI", ferry_cmd_version},
     {"plugins", "List plugins, what they implement and why any were skipped",
      ferry_cmd_plugins},
+    {"plan", "Create, start, cut over, cancel, archive and inspect migration plans",
+     ferry_cmd_plan},
+    {"run", "Resume and finish every pending or running migration", ferry_cmd_run},
     {"copy", "Copy a disk between NBD URIs and local files (sparse, resumable)", ferry_cmd_copy},
 };
 
