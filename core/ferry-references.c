@@ -46,9 +46,54 @@ static const Reference references[] = {
 
 /* conditions this check owns, besides those in references[] */
 static const char *const owned_conditions[] = {
-    "NetworkMapNotReady", "StorageMapNotReady", "HookNotValid",	 "DuplicateVM",
-    "PlanNotReady",	  "MigrationTypeNotValid", NULL,
+    "NetworkMapNotReady",    "StorageMapNotReady",	 "HookNotValid", "DuplicateVM",
+    "PlanNotReady",	     "MigrationTypeNotValid",	 "UrlNotValid",	 "ProviderTypeNotSupported",
+    NULL,
 };
+
+static const char *const provider_types[] = {
+    "openshift", "vsphere", "ovirt", "openstack", "ova", "ec2", "hyperv", "nutanix", NULL,
+};
+
+/* Forklift's checks of spec.type and spec.url */
+static void
+check_provider_url(FerryProviderResource *provider)
+{
+	FerryResource *resource = FERRY_RESOURCE(provider);
+	const char *type = ferry_provider_resource_get_provider_type(provider);
+	const char *url = ferry_provider_resource_get_url(provider);
+	g_autofree char *message = NULL;
+
+	if (type == NULL || !g_strv_contains(provider_types, type)) {
+		message = g_strdup_printf("The provider type '%s' is not supported; use vsphere, "
+					  "ovirt, openstack, ova or openshift.",
+					  type != NULL ? type : "");
+		ferry_resource_set_condition(resource, "ProviderTypeNotSupported", TRUE,
+					     FERRY_CONDITION_CATEGORY_CRITICAL, "NotSupported",
+					     message);
+		return;
+	}
+	if (url == NULL || url[0] == '\0') {
+		if (g_strcmp0(type, "openshift") != 0 && g_strcmp0(type, "ec2") != 0)
+			ferry_resource_set_condition(resource, "UrlNotValid", TRUE,
+						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotSet",
+						     "The `url` is not set; set spec.url.");
+		return;
+	}
+	if (g_strcmp0(type, "ova") == 0) {
+		if (!g_regex_match_simple("^[^:]+:\\/[^:].*$", url, 0, 0))
+			ferry_resource_set_condition(
+			    resource, "UrlNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+			    "Malformed", "The `url` is not valid: write an NFS export as "
+					 "server:/path.");
+		return;
+	}
+	if (g_strcmp0(type, "hyperv") != 0 && !g_uri_is_valid(url, G_URI_FLAGS_NONE, NULL))
+		ferry_resource_set_condition(resource, "UrlNotValid", TRUE,
+					     FERRY_CONDITION_CATEGORY_CRITICAL, "Malformed",
+					     "The `url` is not valid: write it as "
+					     "https://host/path.");
+}
 
 static const char *const ready_messages[][2] = {
     {"Host", "The host is ready."},
@@ -358,6 +403,7 @@ ferry_references_check(FerryResource *resource, GHashTable *index, GHashTable *s
 	}
 
 	if (FERRY_IS_PROVIDER_RESOURCE(resource)) {
+		check_provider_url(FERRY_PROVIDER_RESOURCE(resource));
 		check_provider_secret(FERRY_PROVIDER_RESOURCE(resource), secrets);
 		/* a provider is Ready only once it connected; others set that */
 		json_object_set_int_member(ferry_resource_ensure_status(resource),

@@ -283,6 +283,9 @@ typedef struct {
 	GHashTable *locations; /* path → Location, of the current document */
 	guint64 alias_nodes;
 	guint depth;
+	/* where the key of the value being read was, if any */
+	gboolean have_key_mark;
+	yaml_mark_t key_mark;
 } Reader;
 
 static void
@@ -545,6 +548,7 @@ reader_mapping(Reader *reader, yaml_event_t *start, const char *path, GError **e
 	for (;;) {
 		yaml_event_t key_event;
 		yaml_event_t value_event;
+		yaml_mark_t key_mark;
 		g_autofree char *key = NULL;
 		g_autofree char *child_path = NULL;
 		JsonNode *value;
@@ -565,6 +569,7 @@ reader_mapping(Reader *reader, yaml_event_t *start, const char *path, GError **e
 		}
 		key = g_strndup((const char *)key_event.data.scalar.value,
 				key_event.data.scalar.length);
+		key_mark = key_event.start_mark;
 		is_merge = g_strcmp0(key, "<<") == 0 &&
 			   key_event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		if (!is_merge && json_object_has_member(object, key)) {
@@ -584,6 +589,8 @@ reader_mapping(Reader *reader, yaml_event_t *start, const char *path, GError **e
 		child_path = ferry_yaml_path_append_member(path, key);
 		if (!reader_next(reader, &value_event, error))
 			return NULL;
+		reader->have_key_mark = TRUE;
+		reader->key_mark = key_mark;
 		value = reader_value(reader, &value_event, child_path, error);
 		yaml_event_delete(&value_event);
 		if (value == NULL)
@@ -643,8 +650,15 @@ static JsonNode *
 reader_value(Reader *reader, yaml_event_t *event, const char *path, GError **error)
 {
 	JsonNode *node = NULL;
+	gboolean block = (event->type == YAML_MAPPING_START_EVENT &&
+			  event->data.mapping_start.style == YAML_BLOCK_MAPPING_STYLE) ||
+			 (event->type == YAML_SEQUENCE_START_EVENT &&
+			  event->data.sequence_start.style == YAML_BLOCK_SEQUENCE_STYLE);
 
-	reader_set_location(reader, path, event->start_mark);
+	/* a block mapping or list is located at its key, where the user looks */
+	reader_set_location(reader, path,
+			    block && reader->have_key_mark ? reader->key_mark : event->start_mark);
+	reader->have_key_mark = FALSE;
 	switch (event->type) {
 	case YAML_SCALAR_EVENT:
 		node = reader_scalar(reader, event, error);
