@@ -173,6 +173,92 @@ object_get_string(JsonObject *object, const char *member)
 	return json_node_get_string(node);
 }
 
+typedef struct {
+	const char *kind;
+	const char *header;
+	const char *path;      /* a field, or NULL */
+	const char *condition; /* a condition type, or NULL */
+} Column;
+
+/* the printer columns of Forklift's CRDs, as `kubectl get` shows them */
+static const Column columns[] = {
+    {"Secret", "TYPE", "type", NULL},
+    {"Provider", "TYPE", "spec.type", NULL},
+    {"Provider", "STATUS", "status.phase", NULL},
+    {"Provider", "READY", NULL, "Ready"},
+    {"Provider", "CONNECTED", NULL, "ConnectionTestSucceeded"},
+    {"Provider", "INVENTORY", NULL, "InventoryCreated"},
+    {"Provider", "URL", "spec.url", NULL},
+    {"Host", "READY", NULL, "Ready"},
+    {"Host", "CONNECTED", NULL, "ConnectionTestSucceeded"},
+    {"NetworkMap", "READY", NULL, "Ready"},
+    {"StorageMap", "READY", NULL, "Ready"},
+    {"Hook", "READY", NULL, "Ready"},
+    {"Hook", "IMAGE", "spec.image", NULL},
+    {"Plan", "READY", NULL, "Ready"},
+    {"Plan", "EXECUTING", NULL, "Executing"},
+    {"Plan", "SUCCEEDED", NULL, "Succeeded"},
+    {"Plan", "FAILED", NULL, "Failed"},
+    {"Migration", "READY", NULL, "Ready"},
+    {"Migration", "RUNNING", NULL, "Running"},
+    {"Migration", "SUCCEEDED", NULL, "Succeeded"},
+    {"Migration", "FAILED", NULL, "Failed"},
+};
+
+/**
+ * ferry_resource_kind_list_columns:
+ * @kind: a kind, such as `Plan`
+ *
+ * Returns: (transfer full): the headers of the columns `ferry get` shows
+ *   for @kind between NAME and AGE, as in Forklift's CRDs
+ *
+ * Since: 0.1
+ */
+GStrv
+ferry_resource_kind_list_columns(const char *kind)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	for (guint i = 0; i < G_N_ELEMENTS(columns); i++) {
+		if (g_strcmp0(columns[i].kind, kind) == 0)
+			g_strv_builder_add(builder, columns[i].header);
+	}
+	return g_strv_builder_end(builder);
+}
+
+/**
+ * ferry_resource_dup_columns:
+ * @resource: a #FerryResource
+ *
+ * Returns: (transfer full): the values of the columns named by
+ *   ferry_resource_kind_list_columns(): fields, or the status (`True`,
+ *   `False`) of a condition; empty strings for what is not set
+ *
+ * Since: 0.1
+ */
+GStrv
+ferry_resource_dup_columns(FerryResource *resource)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	const char *kind;
+
+	g_return_val_if_fail(FERRY_IS_RESOURCE(resource), NULL);
+	kind = ferry_resource_get_kind(resource);
+	for (guint i = 0; i < G_N_ELEMENTS(columns); i++) {
+		const char *value = NULL;
+		if (g_strcmp0(columns[i].kind, kind) != 0)
+			continue;
+		if (columns[i].path != NULL) {
+			value = ferry_resource_get_string(resource, columns[i].path);
+		} else {
+			JsonObject *condition =
+			    ferry_resource_get_condition(resource, columns[i].condition);
+			value = condition != NULL ? object_get_string(condition, "status") : NULL;
+		}
+		g_strv_builder_add(builder, value != NULL ? value : "");
+	}
+	return g_strv_builder_end(builder);
+}
+
 /* finds the map pair whose source matches by id first, then by name */
 static JsonObject *
 find_pair_destination(JsonArray *pairs, const char *source_id, const char *source_name)

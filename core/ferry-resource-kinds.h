@@ -25,6 +25,10 @@ GType
 ferry_resource_kind_get_gtype(const char *kind);
 GStrv
 ferry_resource_kind_list(void);
+GStrv
+ferry_resource_kind_list_columns(const char *kind);
+GStrv
+ferry_resource_dup_columns(FerryResource *resource);
 
 #define FERRY_TYPE_PROVIDER_RESOURCE (ferry_provider_resource_get_type())
 G_DECLARE_FINAL_TYPE(FerryProviderResource,

@@ -35,9 +35,6 @@ ferry_schema_get_default(GError **error);
 /* appends FerrySchemaIssue to @issues for every problem in @document */
 void
 ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues);
-/* the `columns` of @kind: objects with name and path or condition */
-JsonArray *
-ferry_schema_get_columns(FerrySchema *self, const char *kind);
 /* the schema of @kind's spec (or of the whole Secret) */
 JsonObject *
 ferry_schema_get_kind_schema(FerrySchema *self, const char *kind);

@@ -163,15 +163,6 @@ ferry_schema_get_kind_schema(FerrySchema *self, const char *kind)
 	return schema;
 }
 
-JsonArray *
-ferry_schema_get_columns(FerrySchema *self, const char *kind)
-{
-	JsonObject *entry = object_member(self->kinds, kind);
-	JsonNode *columns = entry != NULL ? json_object_get_member(entry, "columns") : NULL;
-	return columns != NULL && JSON_NODE_HOLDS_ARRAY(columns) ? json_node_get_array(columns)
-								  : NULL;
-}
-
 static void
 add_issue(GPtrArray *issues, const char *path, gboolean warning, const char *format, ...)
     G_GNUC_PRINTF(4, 5);
