@@ -22,11 +22,10 @@ test_manifest_docs(void)
 	const char *paths[] = {path, NULL};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
-	g_autoptr(GPtrArray) resources =
-	    ferry_manifest_load_paths(paths, NULL, &warnings, &error);
-	const char *const expected[] = {"Secret",     "Provider",   "Provider", "Secret",
-					"Host",	      "NetworkMap", "StorageMap", "Hook",
-					"Plan",	      "Migration",  "ForkliftController"};
+	g_autoptr(GPtrArray) resources = ferry_manifest_load_paths(paths, NULL, &warnings, &error);
+	const char *const expected[] = {"Secret", "Provider",   "Provider",          "Secret",
+					"Host",   "NetworkMap", "StorageMap",        "Hook",
+					"Plan",   "Migration",  "ForkliftController"};
 
 	g_assert_no_error(error);
 	g_assert_cmpuint(warnings->len, ==, 0);
@@ -42,19 +41,20 @@ test_manifest_docs(void)
 		g_assert_cmpstr(ferry_resource_get_kind(resource), ==, expected[i]);
 		g_assert_cmpstr(ferry_resource_get_namespace(resource), ==, "openshift-mtv");
 		g_assert_true(G_TYPE_CHECK_INSTANCE_TYPE(
-		    resource, ferry_resource_kind_get_gtype(expected[i])));
+			resource, ferry_resource_kind_get_gtype(expected[i])));
 		/* YAML → object → YAML → object, and through JSON */
 		yaml = ferry_yaml_to_string(json, &error);
 		g_assert_no_error(error);
 		again = ferry_manifest_load_data(yaml, -1, "again.yaml", NULL, NULL, &error);
 		g_assert_no_error(error);
-		g_assert_true(
-		    json_node_equal(json, ferry_resource_get_json(g_ptr_array_index(again, 0))));
+		g_assert_true(json_node_equal(
+			json, ferry_resource_get_json(g_ptr_array_index(again, 0))));
 		json_text = json_to_string(json, TRUE);
-		from_json = ferry_manifest_load_data(json_text, -1, "again.json", NULL, NULL, &error);
+		from_json =
+			ferry_manifest_load_data(json_text, -1, "again.json", NULL, NULL, &error);
 		g_assert_no_error(error);
 		g_assert_true(json_node_equal(
-		    json, ferry_resource_get_json(g_ptr_array_index(from_json, 0))));
+			json, ferry_resource_get_json(g_ptr_array_index(from_json, 0))));
 	}
 
 	/* typed accessors over what was read */
@@ -79,23 +79,24 @@ test_manifest_docs(void)
 				"vsphere-credentials");
 		g_assert_cmpstr(name_space, ==, "openshift-mtv");
 		g_assert_true(ferry_provider_resource_is_host(g_ptr_array_index(resources, 2)));
-		g_assert_cmpstr(json_object_get_string_member(
-				    ferry_network_map_find_destination(map, "dvportgroup-13", NULL),
-				    "name"),
+		g_assert_cmpstr(json_object_get_string_member(ferry_network_map_find_destination(
+								      map, "dvportgroup-13", NULL),
+							      "name"),
 				==, "vlan-100");
-		g_assert_cmpstr(json_object_get_string_member(
-				    ferry_network_map_find_destination(map, NULL, "Backup Network"),
-				    "type"),
+		g_assert_cmpstr(json_object_get_string_member(ferry_network_map_find_destination(
+								      map, NULL, "Backup Network"),
+							      "type"),
 				==, "ignored");
 		g_assert_null(ferry_network_map_find_destination(map, "network-99", NULL));
 		g_assert_cmpstr(
-		    json_object_get_string_member(
-			ferry_storage_map_find_destination(storage, NULL, "nfs-datastore"),
-			"storageClass"),
-		    ==, "nfs-csi");
+			json_object_get_string_member(
+				ferry_storage_map_find_destination(storage, NULL, "nfs-datastore"),
+				"storageClass"),
+			==, "nfs-csi");
 		playbook = ferry_hook_dup_playbook(hook, &error);
 		g_assert_no_error(error);
-		g_assert_true(g_str_has_prefix(g_bytes_get_data(playbook, NULL), "---\n- name: Main"));
+		g_assert_true(
+			g_str_has_prefix(g_bytes_get_data(playbook, NULL), "---\n- name: Main"));
 		g_assert_cmpint(ferry_hook_get_deadline(hook), ==, 600);
 		g_assert_cmpstr(ferry_plan_get_migration_type(plan), ==, "cold");
 		g_assert_true(ferry_plan_get_preserve_static_ips(plan));
@@ -107,21 +108,21 @@ test_manifest_docs(void)
 		g_assert_cmpstr(ferry_migration_get_vm_cutover(migration, "vm-431"), ==,
 				"2026-12-01T22:00:00Z");
 		g_assert_cmpint(ferry_forklift_controller_get_setting_int(
-				    controller, "controller_max_vm_inflight"),
+					controller, "controller_max_vm_inflight"),
 				==, 40);
 		g_assert_cmpint(ferry_forklift_controller_get_setting_int(
-				    controller, "controller_precopy_interval"),
+					controller, "controller_precopy_interval"),
 				==, 30);
 		g_assert_cmpint(ferry_forklift_controller_get_setting_int(
-				    controller, "controller_max_populator_inflight"),
+					controller, "controller_max_populator_inflight"),
 				==, 20);
 		g_assert_cmpint(ferry_forklift_controller_get_setting_int(
-				    NULL, "controller_blocker_grace_period_minutes"),
+					NULL, "controller_blocker_grace_period_minutes"),
 				==, 5);
 		g_assert_true(ferry_forklift_controller_get_setting_boolean(controller,
 									    "feature_validation"));
 		g_assert_false(ferry_forklift_controller_get_setting_boolean(
-		    controller, "feature_copy_offload"));
+			controller, "feature_copy_offload"));
 		credentials = ferry_secret_resource_to_secret(secret, &error);
 		g_assert_no_error(error);
 		user = ferry_secret_dup_string(credentials, "user");
@@ -143,7 +144,7 @@ test_manifest_unknown_fields(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
 	g_autoptr(GPtrArray) resources =
-	    ferry_manifest_load_data(text, -1, "hook.yaml", "team-a", &warnings, &error);
+		ferry_manifest_load_data(text, -1, "hook.yaml", "team-a", &warnings, &error);
 	FerryResource *hook;
 	g_autofree char *yaml = NULL;
 
@@ -152,7 +153,8 @@ test_manifest_unknown_fields(void)
 	g_assert_cmpstr(g_ptr_array_index(warnings, 0), ==,
 			"hook.yaml:7:16: Hook/h: spec.futureField: unknown field; it is kept but "
 			"Ferry does not use it (check its spelling)");
-	g_assert_true(g_str_has_prefix(g_ptr_array_index(warnings, 1), "hook.yaml:8:8: Hook/h: extra:"));
+	g_assert_true(
+		g_str_has_prefix(g_ptr_array_index(warnings, 1), "hook.yaml:8:8: Hook/h: extra:"));
 	hook = g_ptr_array_index(resources, 0);
 	g_assert_cmpstr(ferry_resource_get_namespace(hook), ==, "team-a");
 	g_assert_cmpint(ferry_resource_get_int(hook, "spec.futureField.nested[1]", 0), ==, 2);
@@ -175,99 +177,109 @@ typedef struct {
 
 /* every class of error the schema and naming rules find */
 static const BadCase bad_cases[] = {
-    {"wrong type", PLAN_HEAD PLAN_SPEC "  vms: []\n  warm: maybe\n",
-     "*bad.yaml:10:9: Plan/web-tier: spec.warm: expected true or false, got a string "
-     "\"maybe\"*"},
-    {"required", PLAN_HEAD "spec:\n  targetNamespace: web\n  vms: []\n",
-     "*bad.yaml:5:1: Plan/web-tier: spec.map: required field is missing*spec.provider: "
-     "required field is missing*"},
-    {"required nested",
-     PLAN_HEAD "spec:\n  targetNamespace: web\n  vms: []\n  provider: {source: {name: a}}\n"
-	       "  map: {network: {name: n}, storage: {name: s}}\n",
-     "*bad.yaml:8:13: Plan/web-tier: spec.provider.destination: required field is missing*"},
-    {"enum", PLAN_HEAD PLAN_SPEC "  vms: []\n  type: hot\n",
-     "*bad.yaml:10:9: Plan/web-tier: spec.type: unsupported value \"hot\"; use one of "
-     "\"cold\", \"warm\", \"live\", \"conversion\"*"},
-    {"nested enum",
-     PLAN_HEAD PLAN_SPEC "  vms:\n  - id: vm-1\n    targetPowerState: sleeping\n",
-     "*bad.yaml:11:23: Plan/web-tier: spec.vms[0].targetPowerState: unsupported value*"},
-    {"pattern", PLAN_HEAD PLAN_SPEC "  vms: []\n  serviceAccount: Bad_Account\n",
-     "*spec.serviceAccount: \"Bad_Account\" does not match the pattern*"},
-    {"max length",
-     PLAN_HEAD PLAN_SPEC "  vms: []\n  serviceAccount: "
-			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-			 "aaaaaaaaaaaaaaaaaaaaaaaaa\n",
-     "*spec.serviceAccount: too long: at most 253 characters*"},
-    {"array item type", PLAN_HEAD PLAN_SPEC "  vms: [vm-1]\n",
-     "*bad.yaml:9:9: Plan/web-tier: spec.vms[0]: expected a mapping, got a string \"vm-1\"*"},
-    {"string map",
-     PLAN_HEAD PLAN_SPEC "  vms: []\n  targetLabels: {app: web, tier: {x: 1}}\n",
-     "*spec.targetLabels.tier: expected a string, got a mapping*"},
-    {"vlan pattern",
-     "apiVersion: forklift.konveyor.io/v1beta1\nkind: NetworkMap\nmetadata: {name: m}\n"
-     "spec:\n  provider: {source: {name: a}, destination: {name: b}}\n"
-     "  map:\n  - source: {id: net-1, vlan: \"4095\"}\n    destination: {type: pod}\n",
-     "*bad.yaml:7:31: NetworkMap/m: spec.map[0].source.vlan: \"4095\" does not match*"},
-    {"date-time",
-     "apiVersion: forklift.konveyor.io/v1beta1\nkind: Migration\nmetadata: {name: m}\n"
-     "spec:\n  plan: {name: p}\n  cutover: tomorrow\n",
-     "*bad.yaml:6:12: Migration/m: spec.cutover: \"tomorrow\" is not a time*"},
-    {"integer", "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\nmetadata: {name: h}\n"
-		"spec:\n  deadline: 1.5\n",
-     "*spec.deadline: expected an integer, got a number 1.5*"},
-    {"unknown kind", "apiVersion: forklift.konveyor.io/v1beta1\nkind: Plans\nmetadata: {name: "
-		     "p}\n",
-     "*bad.yaml:2:7: Plans/p: kind: 'Plans' is not a kind Ferry knows*"},
-    {"api version", "apiVersion: forklift.konveyor.io/v1alpha1\nkind: Hook\nmetadata: {name: "
-		    "h}\nspec: {}\n",
-     "*bad.yaml:1:13: Hook/h: apiVersion: 'forklift.konveyor.io/v1alpha1' is not valid for "
-     "Hook; use forklift.konveyor.io/v1beta1*"},
-    {"name", "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\nmetadata: {name: "
-	     "Web_Hook}\nspec: {}\n",
-     "*bad.yaml:3:18: Hook/Web_Hook: metadata.name: 'Web_Hook' is not a valid name*"},
-    {"no name", "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\nmetadata: {}\nspec: {}\n",
-     "*bad.yaml:3:11: Hook/(no name): metadata.name: required field is missing*"},
-    {"template", PLAN_HEAD PLAN_SPEC "  vms: []\n  pvcNameTemplate: \"{{.VmName}}_{{.Disk}}\"\n",
-     "*bad.yaml:10:20: Plan/web-tier: spec.pvcNameTemplate: pvcNameTemplate is invalid: "
-     "template: can't evaluate field Disk*"},
-    {"template syntax", PLAN_HEAD PLAN_SPEC "  vms:\n  - id: vm-1\n"
-					    "    volumeNameTemplate: \"{{if .VolumeIndex}}\"\n",
-     "*spec.vms[0].volumeNameTemplate: volumeNameTemplate is invalid: template: column 20: "
-     "unexpected EOF*"},
-    {"template output", PLAN_HEAD PLAN_SPEC "  vms: []\n  networkNameTemplate: "
-					    "\"{{.NetworkName | upper}}\"\n",
-     "*spec.networkNameTemplate: networkNameTemplate is invalid: the template gives "
-     "'TEST-NETWORK', which is not a valid name*"},
-    {"target name", PLAN_HEAD PLAN_SPEC "  vms:\n  - id: vm-1\n    targetName: Web_01\n",
-     "*bad.yaml:11:17: Plan/web-tier: spec.vms[0].targetName: targetName 'Web_01' is not a "
-     "valid name*"},
-    {"hook step",
-     PLAN_HEAD PLAN_SPEC "  vms:\n  - id: vm-1\n    hooks:\n    - {step: During, hook: "
-			 "{name: h}}\n",
-     "*spec.vms[0].hooks[0].step: unsupported step; use PreHook or PostHook*"},
-    {"secret base64",
-     "apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\ndata:\n  password: "
-     "\"s3cr3t value!\"\n",
-     "*bad.yaml:5:13: Secret/creds: data.password: not valid base64 (the value is not "
-     "shown)*"},
-    {"secret type", "apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\nstringData:\n  "
-		    "port: 443\n",
-     "*bad.yaml:5:9: Secret/creds: stringData.port: expected a string, got an integer 443*"},
-    {"namespace mismatch",
-     "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\nmetadata: {name: h, namespace: "
-     "prod}\nspec: {}\n",
-     "*metadata.namespace: 'prod' does not match the namespace given with -n ('dev')*"},
-    {"yaml syntax", "kind: Hook\nmetadata: {name: h\nspec: {}\n",
-     "*bad.yaml:3:*invalid YAML*"},
-    {"json syntax", "{\"kind\": \"Hook\",}", "*bad.yaml:1:*invalid JSON*"},
-    {"list item",
-     "apiVersion: v1\nkind: List\nitems:\n- apiVersion: forklift.konveyor.io/v1beta1\n  kind: "
-     "Hook\n  metadata: {name: h}\n  spec: {deadline: soon}\n",
-     "*bad.yaml:7:20: Hook/h: spec.deadline: expected an integer, got a string \"soon\"*"},
-    {"not a mapping", "- a\n- b\n", "*bad.yaml:1:1: (no kind)/(no name): a resource must be "
-				     "a mapping*"},
+	{"wrong type", PLAN_HEAD PLAN_SPEC "  vms: []\n  warm: maybe\n",
+	 "*bad.yaml:10:9: Plan/web-tier: spec.warm: expected true or false, got a string "
+	 "\"maybe\"*"},
+	{"required", PLAN_HEAD "spec:\n  targetNamespace: web\n  vms: []\n",
+	 "*bad.yaml:5:1: Plan/web-tier: spec.map: required field is missing*spec.provider: "
+	 "required field is missing*"},
+	{"required nested",
+	 PLAN_HEAD "spec:\n  targetNamespace: web\n  vms: []\n  provider: {source: {name: a}}\n"
+		   "  map: {network: {name: n}, storage: {name: s}}\n",
+	 "*bad.yaml:8:13: Plan/web-tier: spec.provider.destination: required field is missing*"},
+	{"enum", PLAN_HEAD PLAN_SPEC "  vms: []\n  type: hot\n",
+	 "*bad.yaml:10:9: Plan/web-tier: spec.type: unsupported value \"hot\"; use one of "
+	 "\"cold\", \"warm\", \"live\", \"conversion\"*"},
+	{"nested enum",
+	 PLAN_HEAD PLAN_SPEC "  vms:\n  - id: vm-1\n    targetPowerState: sleeping\n",
+	 "*bad.yaml:11:23: Plan/web-tier: spec.vms[0].targetPowerState: unsupported value*"},
+	{"pattern", PLAN_HEAD PLAN_SPEC "  vms: []\n  serviceAccount: Bad_Account\n",
+	 "*spec.serviceAccount: \"Bad_Account\" does not match the pattern*"},
+	{"max length",
+	 PLAN_HEAD PLAN_SPEC
+	 "  vms: []\n  serviceAccount: "
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	 "*spec.serviceAccount: too long: at most 253 characters*"},
+	{"array item type", PLAN_HEAD PLAN_SPEC "  vms: [vm-1]\n",
+	 "*bad.yaml:9:9: Plan/web-tier: spec.vms[0]: expected a mapping, got a string \"vm-1\"*"},
+	{"string map", PLAN_HEAD PLAN_SPEC "  vms: []\n  targetLabels: {app: web, tier: {x: 1}}\n",
+	 "*spec.targetLabels.tier: expected a string, got a mapping*"},
+	{"vlan pattern",
+	 "apiVersion: forklift.konveyor.io/v1beta1\nkind: NetworkMap\nmetadata: {name: m}\n"
+	 "spec:\n  provider: {source: {name: a}, destination: {name: b}}\n"
+	 "  map:\n  - source: {id: net-1, vlan: \"4095\"}\n    destination: {type: pod}\n",
+	 "*bad.yaml:7:31: NetworkMap/m: spec.map[0].source.vlan: \"4095\" does not match*"},
+	{"date-time",
+	 "apiVersion: forklift.konveyor.io/v1beta1\nkind: Migration\nmetadata: {name: m}\n"
+	 "spec:\n  plan: {name: p}\n  cutover: tomorrow\n",
+	 "*bad.yaml:6:12: Migration/m: spec.cutover: \"tomorrow\" is not a time*"},
+	{"integer",
+	 "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\nmetadata: {name: h}\n"
+	 "spec:\n  deadline: 1.5\n",
+	 "*spec.deadline: expected an integer, got a number 1.5*"},
+	{"unknown kind",
+	 "apiVersion: forklift.konveyor.io/v1beta1\nkind: Plans\nmetadata: {name: "
+	 "p}\n",
+	 "*bad.yaml:2:7: Plans/p: kind: 'Plans' is not a kind Ferry knows*"},
+	{"api version",
+	 "apiVersion: forklift.konveyor.io/v1alpha1\nkind: Hook\nmetadata: {name: "
+	 "h}\nspec: {}\n",
+	 "*bad.yaml:1:13: Hook/h: apiVersion: 'forklift.konveyor.io/v1alpha1' is not valid for "
+	 "Hook; use forklift.konveyor.io/v1beta1*"},
+	{"name",
+	 "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\nmetadata: {name: "
+	 "Web_Hook}\nspec: {}\n",
+	 "*bad.yaml:3:18: Hook/Web_Hook: metadata.name: 'Web_Hook' is not a valid name*"},
+	{"no name",
+	 "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\nmetadata: {}\nspec: {}\n",
+	 "*bad.yaml:3:11: Hook/(no name): metadata.name: required field is missing*"},
+	{"template",
+	 PLAN_HEAD PLAN_SPEC "  vms: []\n  pvcNameTemplate: \"{{.VmName}}_{{.Disk}}\"\n",
+	 "*bad.yaml:10:20: Plan/web-tier: spec.pvcNameTemplate: pvcNameTemplate is invalid: "
+	 "template: can't evaluate field Disk*"},
+	{"template syntax",
+	 PLAN_HEAD PLAN_SPEC "  vms:\n  - id: vm-1\n"
+			     "    volumeNameTemplate: \"{{if .VolumeIndex}}\"\n",
+	 "*spec.vms[0].volumeNameTemplate: volumeNameTemplate is invalid: template: column 20: "
+	 "unexpected EOF*"},
+	{"template output",
+	 PLAN_HEAD PLAN_SPEC "  vms: []\n  networkNameTemplate: "
+			     "\"{{.NetworkName | upper}}\"\n",
+	 "*spec.networkNameTemplate: networkNameTemplate is invalid: the template gives "
+	 "'TEST-NETWORK', which is not a valid name*"},
+	{"target name", PLAN_HEAD PLAN_SPEC "  vms:\n  - id: vm-1\n    targetName: Web_01\n",
+	 "*bad.yaml:11:17: Plan/web-tier: spec.vms[0].targetName: targetName 'Web_01' is not a "
+	 "valid name*"},
+	{"hook step",
+	 PLAN_HEAD PLAN_SPEC "  vms:\n  - id: vm-1\n    hooks:\n    - {step: During, hook: "
+			     "{name: h}}\n",
+	 "*spec.vms[0].hooks[0].step: unsupported step; use PreHook or PostHook*"},
+	{"secret base64",
+	 "apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\ndata:\n  password: "
+	 "\"s3cr3t value!\"\n",
+	 "*bad.yaml:5:13: Secret/creds: data.password: not valid base64 (the value is not "
+	 "shown)*"},
+	{"secret type",
+	 "apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\nstringData:\n  "
+	 "port: 443\n",
+	 "*bad.yaml:5:9: Secret/creds: stringData.port: expected a string, got an integer (value "
+	 "not shown)*"},
+	{"namespace mismatch",
+	 "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\nmetadata: {name: h, namespace: "
+	 "prod}\nspec: {}\n",
+	 "*metadata.namespace: 'prod' does not match the namespace given with -n ('dev')*"},
+	{"yaml syntax", "kind: Hook\nmetadata: {name: h\nspec: {}\n", "*bad.yaml:3:*invalid YAML*"},
+	{"json syntax", "{\"kind\": \"Hook\",}", "*bad.yaml:1:*invalid JSON*"},
+	{"list item",
+	 "apiVersion: v1\nkind: List\nitems:\n- apiVersion: forklift.konveyor.io/v1beta1\n  kind: "
+	 "Hook\n  metadata: {name: h}\n  spec: {deadline: soon}\n",
+	 "*bad.yaml:7:20: Hook/h: spec.deadline: expected an integer, got a string \"soon\"*"},
+	{"not a mapping", "- a\n- b\n",
+	 "*bad.yaml:1:1: (no kind)/(no name): a resource must be "
+	 "a mapping*"},
 };
 
 static void
@@ -276,11 +288,9 @@ test_manifest_errors(void)
 	for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		const BadCase *c = &bad_cases[i];
 		g_autoptr(GError) error = NULL;
-		g_autoptr(GPtrArray) resources =
-		    ferry_manifest_load_data(c->text, -1, "bad.yaml",
-					     g_strcmp0(c->name, "namespace mismatch") == 0 ? "dev"
-											     : NULL,
-					     NULL, &error);
+		g_autoptr(GPtrArray) resources = ferry_manifest_load_data(
+			c->text, -1, "bad.yaml",
+			g_strcmp0(c->name, "namespace mismatch") == 0 ? "dev" : NULL, NULL, &error);
 		g_assert_null(resources);
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
 		if (!g_pattern_match_simple(c->message, error->message))
@@ -301,7 +311,7 @@ test_manifest_all_or_nothing(void)
 {
 	g_autofree char *good = docs_path();
 	g_autofree char *bad =
-	    g_test_build_filename(G_TEST_DIST, "..", "tests", "manifests", "broken.yaml", NULL);
+		g_test_build_filename(G_TEST_DIST, "..", "tests", "manifests", "broken.yaml", NULL);
 	const char *paths[] = {good, bad, NULL};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) resources = ferry_manifest_load_paths(paths, NULL, NULL, &error);
@@ -323,13 +333,13 @@ test_manifest_all_or_nothing(void)
 static void
 test_manifest_forklift_samples(void)
 {
-	g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "..", "..", "shared", "testdata",
-						     "forklift-examples", "operator", "config",
-						     "samples", NULL);
+	g_autofree char *dir =
+		g_test_build_filename(G_TEST_DIST, "..", "..", "shared", "testdata",
+				      "forklift-examples", "operator", "config", "samples", NULL);
 	g_autofree char *plan = g_build_filename(dir, "forklift_v1beta1_plan.yaml", NULL);
 	g_autofree char *hook = g_build_filename(dir, "forklift_v1beta1_hook.yaml", NULL);
 	g_autofree char *controller =
-	    g_build_filename(dir, "forklift_v1beta1_forkliftcontroller.yaml", NULL);
+		g_build_filename(dir, "forklift_v1beta1_forkliftcontroller.yaml", NULL);
 	g_autoptr(GError) error = NULL;
 
 	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
@@ -340,7 +350,8 @@ test_manifest_forklift_samples(void)
 		const char *paths[] = {plan, NULL};
 		g_autoptr(GPtrArray) none = ferry_manifest_load_paths(paths, NULL, NULL, &error);
 		g_assert_null(none);
-		g_assert_nonnull(strstr(error->message, "metadata.namespace: not a valid namespace"));
+		g_assert_nonnull(
+			strstr(error->message, "metadata.namespace: not a valid namespace"));
 		g_assert_nonnull(strstr(error->message, "spec.targetNamespace: required field"));
 		g_assert_nonnull(strstr(error->message, "spec.vms: required field"));
 		g_assert_nonnull(strstr(error->message, "spec.map: required field"));
@@ -358,8 +369,8 @@ test_manifest_forklift_samples(void)
 		g_assert_true(g_file_get_contents(paths[0], &hook_text, NULL, NULL));
 		g_assert_true(g_file_get_contents(paths[1], &controller_text, NULL, NULL));
 		joined = g_strconcat(hook_text, "\n", controller_text, NULL);
-		filled = g_regex_replace_literal(placeholder, joined, -1, 0, "konveyor-forklift",
-						 0, NULL);
+		filled = g_regex_replace_literal(placeholder, joined, -1, 0, "konveyor-forklift", 0,
+						 NULL);
 		loaded = ferry_manifest_load_data(filled, -1, "samples.yaml", NULL, NULL, &error);
 		g_assert_no_error(error);
 		g_assert_cmpuint(loaded->len, ==, 2);

@@ -63,13 +63,8 @@ display_name(JsonNode *node)
 }
 
 static void
-report(Loader *loader,
-       FerryYamlDocument *document,
-       const char *prefix,
-       JsonNode *node,
-       const char *path,
-       gboolean warning,
-       const char *message)
+report(Loader *loader, FerryYamlDocument *document, const char *prefix, JsonNode *node,
+       const char *path, gboolean warning, const char *message)
 {
 	g_autofree char *full_path = NULL;
 	g_autofree char *where = NULL;
@@ -77,9 +72,9 @@ report(Loader *loader,
 	GPtrArray *into = warning ? loader->warnings : loader->errors;
 
 	if (prefix != NULL && prefix[0] != '\0')
-		full_path = path[0] == '\0' ? g_strdup(prefix)
-				: path[0] == '[' ? g_strconcat(prefix, path, NULL)
-						 : g_strconcat(prefix, ".", path, NULL);
+		full_path = path[0] == '\0'  ? g_strdup(prefix)
+			    : path[0] == '[' ? g_strconcat(prefix, path, NULL)
+					     : g_strconcat(prefix, ".", path, NULL);
 	else
 		full_path = g_strdup(path);
 	where = ferry_yaml_document_format_location(document, full_path);
@@ -92,18 +87,12 @@ report(Loader *loader,
 	if (path[0] == '\0')
 		g_ptr_array_add(into, g_strdup_printf("%s: %s: %s", where, who, message));
 	else
-		g_ptr_array_add(into,
-				g_strdup_printf("%s: %s: %s: %s", where, who, path, message));
+		g_ptr_array_add(into, g_strdup_printf("%s: %s: %s: %s", where, who, path, message));
 }
 
 static void
-check_template(Loader *loader,
-	       FerryYamlDocument *document,
-	       const char *prefix,
-	       JsonNode *node,
-	       JsonObject *object,
-	       const char *object_path,
-	       const char *member,
+check_template(Loader *loader, FerryYamlDocument *document, const char *prefix, JsonNode *node,
+	       JsonObject *object, const char *object_path, const char *member,
 	       FerryNameTemplateKind kind)
 {
 	const char *text = string_member(object, member);
@@ -164,15 +153,16 @@ check_plan_names(Loader *loader, FerryYamlDocument *document, const char *prefix
 			for (guint h = 0; hooks != NULL && JSON_NODE_HOLDS_ARRAY(hooks) &&
 					  h < json_array_get_length(json_node_get_array(hooks));
 			     h++) {
-				JsonNode *hook = json_array_get_element(json_node_get_array(hooks), h);
+				JsonNode *hook =
+					json_array_get_element(json_node_get_array(hooks), h);
 				const char *step =
-				    JSON_NODE_HOLDS_OBJECT(hook)
-					? string_member(json_node_get_object(hook), "step")
-					: NULL;
+					JSON_NODE_HOLDS_OBJECT(hook)
+						? string_member(json_node_get_object(hook), "step")
+						: NULL;
 				if (step != NULL && g_strcmp0(step, "PreHook") != 0 &&
 				    g_strcmp0(step, "PostHook") != 0) {
 					g_autofree char *path =
-					    g_strdup_printf("%s.hooks[%u].step", vm_path, h);
+						g_strdup_printf("%s.hooks[%u].step", vm_path, h);
 					report(loader, document, prefix, node, path, FALSE,
 					       "unsupported step; use PreHook or PostHook");
 				}
@@ -196,7 +186,8 @@ check_secret_data(Loader *loader, FerryYamlDocument *document, const char *prefi
 		const char *text;
 		gboolean ok = TRUE;
 		gsize length = 0;
-		if (!JSON_NODE_HOLDS_VALUE(value) || json_node_get_value_type(value) != G_TYPE_STRING)
+		if (!JSON_NODE_HOLDS_VALUE(value) ||
+		    json_node_get_value_type(value) != G_TYPE_STRING)
 			continue;
 		text = json_node_get_string(value);
 		for (const char *p = text; *p != '\0'; p++) {
@@ -219,7 +210,7 @@ static void
 load_resource(Loader *loader, FerryYamlDocument *document, const char *prefix, JsonNode *node)
 {
 	g_autoptr(GPtrArray) issues =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)ferry_schema_issue_free);
+		g_ptr_array_new_with_free_func((GDestroyNotify)ferry_schema_issue_free);
 	guint errors_before = loader->errors->len;
 	JsonObject *root;
 	const char *kind;
@@ -227,8 +218,7 @@ load_resource(Loader *loader, FerryYamlDocument *document, const char *prefix, J
 	ferry_schema_validate(loader->schema, node, issues);
 	for (guint i = 0; i < issues->len; i++) {
 		FerrySchemaIssue *issue = g_ptr_array_index(issues, i);
-		report(loader, document, prefix, node, issue->path, issue->warning,
-		       issue->message);
+		report(loader, document, prefix, node, issue->path, issue->warning, issue->message);
 	}
 	if (!JSON_NODE_HOLDS_OBJECT(node))
 		return;
@@ -241,13 +231,14 @@ load_resource(Loader *loader, FerryYamlDocument *document, const char *prefix, J
 	if (loader->name_space != NULL) {
 		JsonNode *metadata = json_object_get_member(root, "metadata");
 		const char *name_space =
-		    metadata != NULL && JSON_NODE_HOLDS_OBJECT(metadata)
-			? string_member(json_node_get_object(metadata), "namespace")
-			: NULL;
+			metadata != NULL && JSON_NODE_HOLDS_OBJECT(metadata)
+				? string_member(json_node_get_object(metadata), "namespace")
+				: NULL;
 		if (name_space != NULL && g_strcmp0(name_space, loader->name_space) != 0) {
-			g_autofree char *message = g_strdup_printf(
-			    "'%s' does not match the namespace given with -n ('%s'); remove one",
-			    name_space, loader->name_space);
+			g_autofree char *message =
+				g_strdup_printf("'%s' does not match the namespace given with -n "
+						"('%s'); remove one",
+						name_space, loader->name_space);
 			report(loader, document, prefix, node, "metadata.namespace", FALSE,
 			       message);
 		}
@@ -255,7 +246,7 @@ load_resource(Loader *loader, FerryYamlDocument *document, const char *prefix, J
 	if (loader->errors->len == errors_before) {
 		g_autoptr(GError) error = NULL;
 		FerryResource *resource = ferry_resource_new_from_json(
-		    node, loader->name_space != NULL ? loader->name_space : "default", &error);
+			node, loader->name_space != NULL ? loader->name_space : "default", &error);
 		if (resource == NULL)
 			report(loader, document, prefix, node, "", FALSE, error->message);
 		else
@@ -291,8 +282,9 @@ loader_finish(Loader *loader, GPtrArray **warnings, GError **error)
 	if (loader->errors->len > 0) {
 		g_autoptr(GString) message = g_string_new(NULL);
 		guint count = MIN(loader->errors->len, MAX_REPORTED);
-		g_string_append_printf(message, "%u %s in the manifests; nothing was applied:",
-				       count, count == 1 ? "error" : "errors");
+		g_string_append_printf(message,
+				       "%u %s in the manifests; nothing was applied:", count,
+				       count == 1 ? "error" : "errors");
 		for (guint i = 0; i < loader->errors->len; i++)
 			g_string_append_printf(message, "\n%s",
 					       (const char *)g_ptr_array_index(loader->errors, i));
@@ -362,12 +354,8 @@ loader_add_data(Loader *loader, const char *data, gssize length, const char *fil
  * Since: 0.1
  */
 GPtrArray *
-ferry_manifest_load_data(const char *data,
-			 gssize length,
-			 const char *filename,
-			 const char *name_space,
-			 GPtrArray **warnings,
-			 GError **error)
+ferry_manifest_load_data(const char *data, gssize length, const char *filename,
+			 const char *name_space, GPtrArray **warnings, GError **error)
 {
 	Loader loader;
 	GPtrArray *resources = NULL;
@@ -411,7 +399,7 @@ loader_add_path(Loader *loader, const char *path)
 		g_ptr_array_sort(names, compare_names);
 		for (guint i = 0; i < names->len; i++) {
 			g_autofree char *child =
-			    g_build_filename(path, g_ptr_array_index(names, i), NULL);
+				g_build_filename(path, g_ptr_array_index(names, i), NULL);
 			loader_add_path(loader, child);
 		}
 		return;
@@ -451,9 +439,7 @@ loader_add_path(Loader *loader, const char *path)
  * Since: 0.1
  */
 GPtrArray *
-ferry_manifest_load_paths(const char *const *paths,
-			  const char *name_space,
-			  GPtrArray **warnings,
+ferry_manifest_load_paths(const char *const *paths, const char *name_space, GPtrArray **warnings,
 			  GError **error)
 {
 	Loader loader;

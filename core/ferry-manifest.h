@@ -13,17 +13,9 @@
 
 G_BEGIN_DECLS
 
-GPtrArray *
-ferry_manifest_load_data(const char *data,
-			 gssize length,
-			 const char *filename,
-			 const char *name_space,
-			 GPtrArray **warnings,
-			 GError **error);
-GPtrArray *
-ferry_manifest_load_paths(const char *const *paths,
-			  const char *name_space,
-			  GPtrArray **warnings,
-			  GError **error);
+GPtrArray *ferry_manifest_load_data(const char *data, gssize length, const char *filename,
+				    const char *name_space, GPtrArray **warnings, GError **error);
+GPtrArray *ferry_manifest_load_paths(const char *const *paths, const char *name_space,
+				     GPtrArray **warnings, GError **error);
 
 G_END_DECLS

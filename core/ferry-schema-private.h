@@ -17,29 +17,22 @@ typedef struct {
 	gboolean warning;
 } FerrySchemaIssue;
 
-void
-ferry_schema_issue_free(FerrySchemaIssue *issue);
+void ferry_schema_issue_free(FerrySchemaIssue *issue);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerrySchemaIssue, ferry_schema_issue_free)
 
 #define FERRY_TYPE_SCHEMA (ferry_schema_get_type())
 G_DECLARE_FINAL_TYPE(FerrySchema, ferry_schema, FERRY, SCHEMA, GObject)
 
 /* the schema file, data/schema/forklift-v1beta1.yaml */
-char *
-ferry_schema_get_default_path(void);
-FerrySchema *
-ferry_schema_new_from_file(const char *path, GError **error);
+char *ferry_schema_get_default_path(void);
+FerrySchema *ferry_schema_new_from_file(const char *path, GError **error);
 /* the default schema, loaded once */
-FerrySchema *
-ferry_schema_get_default(GError **error);
+FerrySchema *ferry_schema_get_default(GError **error);
 /* appends FerrySchemaIssue to @issues for every problem in @document */
-void
-ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues);
+void ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues);
 /* the schema of @kind's spec (or of the whole Secret) */
-JsonObject *
-ferry_schema_get_kind_schema(FerrySchema *self, const char *kind);
+JsonObject *ferry_schema_get_kind_schema(FerrySchema *self, const char *kind);
 /* a schema node with any $ref resolved */
-JsonObject *
-ferry_schema_resolve(FerrySchema *self, JsonObject *schema);
+JsonObject *ferry_schema_resolve(FerrySchema *self, JsonObject *schema);
 
 G_END_DECLS

@@ -23,6 +23,9 @@
 
 struct _FerrySchema {
 	GObject parent_instance;
+	/* while a Secret is validated: messages never quote values */
+	gboolean hide_values;
+	GMutex lock;
 	JsonNode *root;
 	JsonObject *definitions;
 	JsonObject *kinds;
@@ -45,6 +48,7 @@ ferry_schema_finalize(GObject *object)
 	FerrySchema *self = FERRY_SCHEMA(object);
 	g_clear_pointer(&self->root, json_node_unref);
 	g_hash_table_unref(self->regexes);
+	g_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(ferry_schema_parent_class)->finalize(object);
 }
 
@@ -57,8 +61,9 @@ ferry_schema_class_init(FerrySchemaClass *klass)
 static void
 ferry_schema_init(FerrySchema *self)
 {
-	self->regexes =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_regex_unref);
+	self->regexes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      (GDestroyNotify)g_regex_unref);
+	g_mutex_init(&self->lock);
 }
 
 static JsonObject *
@@ -104,8 +109,8 @@ ferry_schema_new_from_file(const char *path, GError **error)
 				      "directory holding schema/): ");
 		return NULL;
 	}
-	if (documents->len != 1 ||
-	    !JSON_NODE_HOLDS_OBJECT(ferry_yaml_document_get_root(g_ptr_array_index(documents, 0)))) {
+	if (documents->len != 1 || !JSON_NODE_HOLDS_OBJECT(ferry_yaml_document_get_root(
+					   g_ptr_array_index(documents, 0)))) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 			    "%s: Ferry's schema must be one YAML mapping", path);
 		return NULL;
@@ -163,9 +168,8 @@ ferry_schema_get_kind_schema(FerrySchema *self, const char *kind)
 	return schema;
 }
 
-static void
-add_issue(GPtrArray *issues, const char *path, gboolean warning, const char *format, ...)
-    G_GNUC_PRINTF(4, 5);
+static void add_issue(GPtrArray *issues, const char *path, gboolean warning, const char *format,
+		      ...) G_GNUC_PRINTF(4, 5);
 
 static void
 add_issue(GPtrArray *issues, const char *path, gboolean warning, const char *format, ...)
@@ -258,6 +262,15 @@ short_value(JsonNode *node)
 	return g_steal_pointer(&text);
 }
 
+/* a value for a message, or a placeholder inside a Secret */
+static char *
+quote_value(FerrySchema *self, JsonNode *node)
+{
+	if (self->hide_values)
+		return g_strdup("(value not shown)");
+	return short_value(node);
+}
+
 static GRegex *
 get_regex(FerrySchema *self, const char *pattern)
 {
@@ -271,9 +284,8 @@ get_regex(FerrySchema *self, const char *pattern)
 	return regex;
 }
 
-static void
-validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char *path,
-	      GPtrArray *issues, guint depth);
+static void validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char *path,
+			  GPtrArray *issues, guint depth);
 
 static void
 validate_object(FerrySchema *self, JsonObject *schema, JsonObject *object, const char *path,
@@ -330,7 +342,7 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 		return;
 	if (boolean_member(schema, "x-kubernetes-int-or-string")) {
 		if (!type_matches("integer", node) && !type_matches("string", node)) {
-			g_autofree char *value = short_value(node);
+			g_autofree char *value = quote_value(self, node);
 			add_issue(issues, path, FALSE, "expected an integer or a string, got %s %s",
 				  node_type_name(node), value);
 		}
@@ -338,7 +350,7 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 	}
 	type = string_member(schema, "type");
 	if (!type_matches(type, node)) {
-		g_autofree char *value = short_value(node);
+		g_autofree char *value = quote_value(self, node);
 		add_issue(issues, path, FALSE, "expected %s, got %s %s", expected_name(type),
 			  node_type_name(node), value);
 		return;
@@ -355,7 +367,7 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 			g_string_append_printf(choices, "%s%s", i > 0 ? ", " : "", text);
 		}
 		if (!found) {
-			g_autofree char *value = short_value(node);
+			g_autofree char *value = quote_value(self, node);
 			add_issue(issues, path, FALSE, "unsupported value %s; use one of %s", value,
 				  choices->str);
 			return;
@@ -368,13 +380,13 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 		JsonNode *max_length = json_object_get_member(schema, "maxLength");
 		if (max_length != NULL && JSON_NODE_HOLDS_VALUE(max_length) &&
 		    g_utf8_strlen(text, -1) > json_node_get_int(max_length))
-			add_issue(issues, path, FALSE, "too long: at most %" G_GINT64_FORMAT
-						       " characters",
+			add_issue(issues, path, FALSE,
+				  "too long: at most %" G_GINT64_FORMAT " characters",
 				  json_node_get_int(max_length));
 		if (pattern != NULL) {
 			GRegex *regex = get_regex(self, pattern);
 			if (regex != NULL && !g_regex_match(regex, text, 0, NULL)) {
-				g_autofree char *value = short_value(node);
+				g_autofree char *value = quote_value(self, node);
 				add_issue(issues, path, FALSE, "%s does not match the pattern '%s'",
 					  value, pattern);
 			}
@@ -382,7 +394,7 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 		if (g_strcmp0(format, "date-time") == 0) {
 			g_autoptr(GDateTime) time = g_date_time_new_from_iso8601(text, NULL);
 			if (time == NULL) {
-				g_autofree char *value = short_value(node);
+				g_autofree char *value = quote_value(self, node);
 				add_issue(issues, path, FALSE,
 					  "%s is not a time; write it as RFC 3339, such as "
 					  "2026-01-31T22:00:00Z",
@@ -422,8 +434,8 @@ validate_string_map(JsonObject *object, const char *member, const char *path, GP
 	while (json_object_iter_next(&iter, &name, &value)) {
 		if (!type_matches("string", value)) {
 			g_autofree char *value_path = ferry_yaml_path_append_member(map_path, name);
-			add_issue(issues, value_path, FALSE,
-				  "expected a string, got %s; quote it", node_type_name(value));
+			add_issue(issues, value_path, FALSE, "expected a string, got %s; quote it",
+				  node_type_name(value));
 		}
 	}
 }
@@ -463,11 +475,21 @@ validate_metadata(JsonObject *root, GPtrArray *issues)
 	validate_string_map(metadata, "annotations", "metadata", issues);
 	json_object_iter_init(&iter, metadata);
 	while (json_object_iter_next(&iter, &member, &node)) {
-		const char *const known[] = {"name",		  "namespace",	      "labels",
-					     "annotations",	  "uid",	      "generation",
-					     "resourceVersion",	  "creationTimestamp", "finalizers",
-					     "ownerReferences",	  "managedFields",    "generateName",
-					     "deletionTimestamp", "selfLink",	      NULL};
+		const char *const known[] = {"name",
+					     "namespace",
+					     "labels",
+					     "annotations",
+					     "uid",
+					     "generation",
+					     "resourceVersion",
+					     "creationTimestamp",
+					     "finalizers",
+					     "ownerReferences",
+					     "managedFields",
+					     "generateName",
+					     "deletionTimestamp",
+					     "selfLink",
+					     NULL};
 		if (!g_strv_contains(known, member)) {
 			g_autofree char *path = ferry_yaml_path_append_member("metadata", member);
 			add_issue(issues, path, TRUE, "unknown field; it is kept but ignored");
@@ -484,8 +506,11 @@ ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues)
 	JsonObjectIter iter;
 	const char *member;
 	JsonNode *node;
+	g_autoptr(GMutexLocker) locker = NULL;
 
 	g_return_if_fail(FERRY_IS_SCHEMA(self));
+	/* the schema is shared: its regex cache and hide_values are guarded */
+	locker = g_mutex_locker_new(&self->lock);
 	if (!JSON_NODE_HOLDS_OBJECT(document)) {
 		add_issue(issues, "", FALSE,
 			  "a resource must be a mapping with apiVersion, kind, metadata and spec");
@@ -521,14 +546,16 @@ ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues)
 		JsonObject *copy = json_object_new();
 		json_object_iter_init(&iter, root);
 		while (json_object_iter_next(&iter, &member, &node)) {
-			if (g_strcmp0(member, "apiVersion") != 0 && g_strcmp0(member, "kind") != 0 &&
-			    g_strcmp0(member, "metadata") != 0)
+			if (g_strcmp0(member, "apiVersion") != 0 &&
+			    g_strcmp0(member, "kind") != 0 && g_strcmp0(member, "metadata") != 0)
 				json_object_set_member(copy, member, json_node_ref(node));
 		}
 		{
 			g_autoptr(JsonNode) wrapped = json_node_new(JSON_NODE_OBJECT);
 			json_node_take_object(wrapped, copy);
+			self->hide_values = TRUE;
 			validate_node(self, schema, wrapped, "", issues, 0);
+			self->hide_values = FALSE;
 		}
 		return;
 	}

@@ -34,8 +34,8 @@ resource_reference(FerryResource *resource, gboolean quote_name)
 	const char *kind = ferry_resource_get_kind(resource);
 	g_autofree char *lower = g_ascii_strdown(kind, -1);
 	gboolean core = g_strcmp0(ferry_resource_get_api_version(resource), "v1") == 0;
-	g_autofree char *type = core ? g_strdup(lower) : g_strdup_printf("%s.%s", lower,
-									   FERRY_API_GROUP);
+	g_autofree char *type =
+		core ? g_strdup(lower) : g_strdup_printf("%s.%s", lower, FERRY_API_GROUP);
 	if (quote_name)
 		return g_strdup_printf("%s \"%s\"", type, ferry_resource_get_name(resource));
 	return g_strdup_printf("%s/%s", type, ferry_resource_get_name(resource));
@@ -46,10 +46,11 @@ lookup_kind(FerryCli *cli, const char *name, GError **error)
 {
 	const char *kind = ferry_resource_kind_lookup(name);
 	if (kind == NULL)
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "unknown kind '%s'; use provider, secret, host, networkmap, storagemap, "
-			    "plan, migration, hook or forkliftcontroller (plurals work too)",
-			    name);
+		g_set_error(
+			error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			"unknown kind '%s'; use provider, secret, host, networkmap, storagemap, "
+			"plan, migration, hook or forkliftcontroller (plurals work too)",
+			name);
 	return kind;
 }
 
@@ -88,12 +89,12 @@ ferry_cmd_apply(FerryCli *cli, int argc, char **argv)
 	g_autoptr(GArray) outcomes = NULL;
 	g_autoptr(FerryStore) store = NULL;
 	const GOptionEntry entries[] = {
-	    {"filename", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &files,
-	     "A manifest file, a directory of them, or - for standard input (repeatable)",
-	     "FILE"},
-	    {"dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
-	     "Check the manifests and change nothing", NULL},
-	    {NULL},
+		{"filename", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &files,
+		 "A manifest file, a directory of them, or - for standard input (repeatable)",
+		 "FILE"},
+		{"dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
+		 "Check the manifests and change nothing", NULL},
+		{NULL},
 	};
 
 	if (!ferry_cli_parse(cli, &argc, &argv, entries, "-f FILE…",
@@ -104,7 +105,8 @@ ferry_cmd_apply(FerryCli *cli, int argc, char **argv)
 			     &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (files == NULL || argc > 1)
-		return ferry_cli_usage_error(cli, "give the manifests with -f FILE, -f DIR or -f -");
+		return ferry_cli_usage_error(cli,
+					     "give the manifests with -f FILE, -f DIR or -f -");
 
 	resources = ferry_manifest_load_paths((const char *const *)files, cli->name_space,
 					      &warnings, &error);
@@ -115,7 +117,7 @@ ferry_cmd_apply(FerryCli *cli, int argc, char **argv)
 	if (dry_run) {
 		for (guint i = 0; i < resources->len; i++) {
 			g_autofree char *reference =
-			    resource_reference(g_ptr_array_index(resources, i), FALSE);
+				resource_reference(g_ptr_array_index(resources, i), FALSE);
 			g_print("%s valid (dry run)\n", reference);
 		}
 		return FERRY_EXIT_OK;
@@ -193,9 +195,9 @@ print_table(const char *kind, GPtrArray *resources, gboolean all_namespaces)
 		if (secret) {
 			JsonNode *data = ferry_resource_get_node(resource, "data");
 			g_autofree char *count = g_strdup_printf(
-			    "%u", data != NULL && JSON_NODE_HOLDS_OBJECT(data)
-				      ? json_object_get_size(json_node_get_object(data))
-				      : 0);
+				"%u", data != NULL && JSON_NODE_HOLDS_OBJECT(data)
+					      ? json_object_get_size(json_node_get_object(data))
+					      : 0);
 			g_strv_builder_add(row, count);
 		}
 		g_strv_builder_add(row, age);
@@ -215,7 +217,7 @@ list_node(GPtrArray *resources)
 	json_object_set_string_member(list, "kind", "List");
 	for (guint i = 0; i < resources->len; i++)
 		json_array_add_element(items, json_node_copy(ferry_resource_get_json(
-						  g_ptr_array_index(resources, i))));
+						      g_ptr_array_index(resources, i))));
 	json_object_set_array_member(list, "items", items);
 	json_node_take_object(node, list);
 	return node;
@@ -232,11 +234,11 @@ ferry_cmd_get(FerryCli *cli, int argc, char **argv)
 	g_autoptr(GPtrArray) resources = NULL;
 	const char *kind;
 	const GOptionEntry entries[] = {
-	    {"output", 'o', 0, G_OPTION_ARG_STRING, &output,
-	     "Output format: table, json or yaml", "FORMAT"},
-	    {"all-namespaces", 'A', 0, G_OPTION_ARG_NONE, &all_namespaces,
-	     "List the resources of every namespace", NULL},
-	    {NULL},
+		{"output", 'o', 0, G_OPTION_ARG_STRING, &output,
+		 "Output format: table, json or yaml", "FORMAT"},
+		{"all-namespaces", 'A', 0, G_OPTION_ARG_NONE, &all_namespaces,
+		 "List the resources of every namespace", NULL},
+		{NULL},
 	};
 
 	if (!ferry_cli_parse(cli, &argc, &argv, entries, "KIND [NAME…]",
@@ -258,7 +260,7 @@ ferry_cmd_get(FerryCli *cli, int argc, char **argv)
 		resources = g_ptr_array_new_with_free_func(g_object_unref);
 		for (int i = 2; i < argc; i++) {
 			FerryResource *resource =
-			    ferry_store_get(store, kind, cli_namespace(cli), argv[i], &error);
+				ferry_store_get(store, kind, cli_namespace(cli), argv[i], &error);
 			if (resource == NULL)
 				return ferry_cli_fail(cli, g_steal_pointer(&error));
 			g_ptr_array_add(resources, resource);
@@ -283,9 +285,9 @@ ferry_cmd_get(FerryCli *cli, int argc, char **argv)
 		return FERRY_EXIT_OK;
 	}
 	{
-		g_autoptr(JsonNode) node =
-		    argc == 3 ? json_node_copy(ferry_resource_get_json(g_ptr_array_index(resources, 0)))
-			      : list_node(resources);
+		g_autoptr(JsonNode) node = argc == 3 ? json_node_copy(ferry_resource_get_json(
+							       g_ptr_array_index(resources, 0)))
+						     : list_node(resources);
 		if (!ferry_cli_print_node(format, node, &error))
 			return ferry_cli_fail(cli, g_steal_pointer(&error));
 	}
@@ -316,7 +318,7 @@ ferry_cmd_delete(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	for (int i = 2; i < argc; i++) {
 		g_autoptr(FerryResource) resource =
-		    ferry_store_get(store, kind, cli_namespace(cli), argv[i], &error);
+			ferry_store_get(store, kind, cli_namespace(cli), argv[i], &error);
 		g_auto(GStrv) referrers = NULL;
 		g_autofree char *reference = NULL;
 		if (resource == NULL ||
@@ -328,7 +330,7 @@ ferry_cmd_delete(FerryCli *cli, int argc, char **argv)
 		if (!cli->quiet)
 			g_print("%s deleted\n", reference);
 		referrers =
-		    ferry_store_list_referrers(store, kind, cli_namespace(cli), argv[i], NULL);
+			ferry_store_list_referrers(store, kind, cli_namespace(cli), argv[i], NULL);
 		for (guint r = 0; referrers != NULL && referrers[r] != NULL; r++)
 			g_printerr("Warning: %s still refers to it\n", referrers[r]);
 	}
@@ -361,10 +363,11 @@ print_map(const char *title, FerryResource *resource, const char *path)
 	}
 	json_object_iter_init(&iter, json_node_get_object(node));
 	while (json_object_iter_next(&iter, &key, &value)) {
-		g_autofree char *text = JSON_NODE_HOLDS_VALUE(value) &&
-						json_node_get_value_type(value) == G_TYPE_STRING
-					    ? g_strdup(json_node_get_string(value))
-					    : json_to_string(value, FALSE);
+		g_autofree char *text =
+			JSON_NODE_HOLDS_VALUE(value) &&
+					json_node_get_value_type(value) == G_TYPE_STRING
+				? g_strdup(json_node_get_string(value))
+				: json_to_string(value, FALSE);
 		g_print("%-18s%s=%s\n", first ? title : "", key, text);
 		first = FALSE;
 	}
@@ -389,12 +392,11 @@ print_conditions(FerryResource *resource)
 		c = json_node_get_object(node);
 		type = g_strconcat("  ", json_object_get_string_member_with_default(c, "type", ""),
 				   NULL);
-		ferry_table_add_row(table, type,
-				    json_object_get_string_member_with_default(c, "status", ""),
-				    json_object_get_string_member_with_default(c, "category", ""),
-				    json_object_get_string_member_with_default(c, "reason", ""),
-				    json_object_get_string_member_with_default(c, "message", ""),
-				    NULL);
+		ferry_table_add_row(
+			table, type, json_object_get_string_member_with_default(c, "status", ""),
+			json_object_get_string_member_with_default(c, "category", ""),
+			json_object_get_string_member_with_default(c, "reason", ""),
+			json_object_get_string_member_with_default(c, "message", ""), NULL);
 	}
 	ferry_table_print(table);
 }
@@ -434,22 +436,24 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 	g_print("%-18s%s\n", "Kind:", kind);
 	g_print("%-18s%s\n", "API Version:", ferry_resource_get_api_version(resource));
 	g_print("%-18s%s\n", "UID:", ferry_resource_get_uid(resource));
-	g_print("%-18s%" G_GINT64_FORMAT "\n", "Generation:",
-		ferry_resource_get_generation(resource));
+	g_print("%-18s%" G_GINT64_FORMAT "\n",
+		"Generation:", ferry_resource_get_generation(resource));
 	g_print("%-18s%s\n", "Resource Version:", ferry_resource_get_resource_version(resource));
 	g_print("%-18s%s\n", "Created:", ferry_resource_get_creation_timestamp(resource));
 	print_map("Labels:", resource, "metadata.labels");
 	print_map("Annotations:", resource, "metadata.annotations");
 
 	if (FERRY_IS_SECRET_RESOURCE(resource)) {
-		g_autoptr(FerrySecret) secret = ferry_store_get_secret(
-		    store, ferry_resource_get_namespace(resource), ferry_resource_get_name(resource),
-		    NULL);
+		g_autoptr(FerrySecret) secret =
+			ferry_store_get_secret(store, ferry_resource_get_namespace(resource),
+					       ferry_resource_get_name(resource), NULL);
 		g_auto(GStrv) keys = secret != NULL ? ferry_secret_list_keys(secret) : NULL;
 		g_print("%-18s%s\n", "Type:",
-			ferry_secret_resource_get_secret_type(FERRY_SECRET_RESOURCE(resource)) != NULL
-			    ? ferry_secret_resource_get_secret_type(FERRY_SECRET_RESOURCE(resource))
-			    : "Opaque");
+			ferry_secret_resource_get_secret_type(FERRY_SECRET_RESOURCE(resource)) !=
+					NULL
+				? ferry_secret_resource_get_secret_type(
+					  FERRY_SECRET_RESOURCE(resource))
+				: "Opaque");
 		g_print("Data:\n");
 		for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
 			g_autoptr(GBytes) value = ferry_secret_get(secret, keys[i]);
@@ -492,7 +496,7 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 	referrers = ferry_store_list_referrers(store, kind, ferry_resource_get_namespace(resource),
 					       ferry_resource_get_name(resource), NULL);
 	referrer_list = referrers != NULL && referrers[0] != NULL ? g_strjoinv(", ", referrers)
-								 : g_strdup("<none>");
+								  : g_strdup("<none>");
 	g_print("%-18s%s\n", "Used By:", referrer_list);
 	return FERRY_EXIT_OK;
 }
