@@ -32,6 +32,10 @@ FerrySchema *ferry_schema_get_default(GError **error);
 void ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues);
 /* the schema of @kind's spec (or of the whole Secret) */
 JsonObject *ferry_schema_get_kind_schema(FerrySchema *self, const char *kind);
+/* checks @node against one schema node (OpenAPI v3, as in a CRD's
+ * openAPIV3Schema) */
+void ferry_schema_validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node,
+				const char *path, GPtrArray *issues);
 /* a schema node with any $ref resolved */
 JsonObject *ferry_schema_resolve(FerrySchema *self, JsonObject *schema);
 

@@ -415,6 +415,14 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 	}
 }
 
+void
+ferry_schema_validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char *path,
+			   GPtrArray *issues)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	validate_node(self, schema, node, path, issues, 0);
+}
+
 static void
 validate_string_map(JsonObject *object, const char *member, const char *path, GPtrArray *issues)
 {
