@@ -11,7 +11,6 @@ G_BEGIN_DECLS
 
 /* a copy that shares nothing with @node (json_node_copy() shares objects
  * and arrays) */
-JsonNode *
-ferry_json_node_deep_copy(JsonNode *node);
+JsonNode *ferry_json_node_deep_copy(JsonNode *node);
 
 G_END_DECLS

@@ -14,24 +14,24 @@ typedef struct {
 
 /* ChangeVmName: the rules and examples of Forklift, and hard cases */
 static const NameCase change_cases[] = {
-    {"My_VM.Web+1", "my-vm.web-1"},
-    {"Web Server 01", "web-server-01"},
-    {"--web--", "web"},
-    {"..db..", "db"},
-    {"a__b**c//d\\\\e", "a-b-c-d-e"},
-    {"UPPER", "upper"},
-    {"dots.in.name", "dots.in.name"},
-    {"a..b", "a.b"},
-    {"-.-x.-.y-.-", "x.y"},
-    {"vm (copy)", "vm-copy"},
-    {"srv#1@dc", "srv1dc"},
-    {"t\xc3\xa9st-\xc3\x9cml\xc3\xa4ut", "tst-mlut"},
-    {"\xe6\x97\xa5\xe6\x9c\xac", NULL},
-    {"!!!", NULL},
-    {"", NULL},
-    {"._-", NULL},
-    {"a-_-b", "a-b"},
-    {"x.____.y", "x.y"},
+	{"My_VM.Web+1", "my-vm.web-1"},
+	{"Web Server 01", "web-server-01"},
+	{"--web--", "web"},
+	{"..db..", "db"},
+	{"a__b**c//d\\\\e", "a-b-c-d-e"},
+	{"UPPER", "upper"},
+	{"dots.in.name", "dots.in.name"},
+	{"a..b", "a.b"},
+	{"-.-x.-.y-.-", "x.y"},
+	{"vm (copy)", "vm-copy"},
+	{"srv#1@dc", "srv1dc"},
+	{"t\xc3\xa9st-\xc3\x9cml\xc3\xa4ut", "tst-mlut"},
+	{"\xe6\x97\xa5\xe6\x9c\xac", NULL},
+	{"!!!", NULL},
+	{"", NULL},
+	{"._-", NULL},
+	{"a-_-b", "a-b"},
+	{"x.____.y", "x.y"},
 };
 
 static void
@@ -151,7 +151,8 @@ test_make_unique_long(void)
 	taken[0] = name->str;
 	unique = ferry_naming_make_unique(name->str, taken);
 	g_assert_cmpuint(strlen(unique), ==, 63);
-	g_assert_true(g_str_has_prefix(unique, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-"));
+	g_assert_true(g_str_has_prefix(
+		unique, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-"));
 	g_assert_true(ferry_naming_is_dns1123_label(unique));
 }
 
@@ -162,62 +163,62 @@ typedef struct {
 } TemplateCase;
 
 static const TemplateCase template_cases[] = {
-    /* the default and the documented variables */
-    {NULL, "migrate-web-tie-srv01-disk-2", NULL},
-    {"{{.VmName}}-{{.DiskIndex}}", "srv01-2", NULL},
-    {"{{.PlanName | trunc 4}}-{{.TargetVmName}}", "migr-srv01", NULL},
-    {"{{if .Shared}}shared{{else}}disk{{end}}-{{.DiskIndex}}", "disk-2", NULL},
-    {"{{if eq .DiskIndex .RootDiskIndex}}root{{else}}data{{end}}", "data", NULL},
-    {"{{if eq .DiskIndex 0}}a{{else if eq .DiskIndex 2}}c{{else}}b{{end}}", "c", NULL},
-    {"{{lower .WinDriveLetter}}-drive", "e-drive", NULL},
-    {"{{printf \"%s-%03d\" .VmName .DiskIndex}}", "srv01-002", NULL},
-    {"{{.VmName | upper | lower}}", "srv01", NULL},
-    {"{{ .VmName -}} - {{- .DiskIndex }}", "srv01-2", NULL},
-    {"{{/* a comment */}}{{.VmName}}", "srv01", NULL},
-    {"{{replace \"_\" \"-\" .FileName | trimSuffix \".vmdk\" | lower}}", "disk-a", NULL},
-    {"{{mustRegexReplaceAll \"[^a-z0-9]+\" (lower .FileName) \"-\"}}", "disk-a-vmdk", NULL},
-    {"{{mustRegexReplaceAll \"(d)(isk)\" .VmName \"${2}$1\"}}", "srv01", NULL},
-    {"{{mustRegexReplaceAll \"(d)(isk)\" \"disk\" \"${2}$1\"}}", "iskd", NULL},
-    {"{{trimPrefix \"srv\" .VmName}}", "01", NULL},
-    {"{{trimAll \"0s\" .VmName}}", "rv01", NULL},
-    {"{{trim \"  x  \"}}", "x", NULL},
-    {"{{nospace \" a b \"}}", "ab", NULL},
-    {"{{repeat 3 \"ab\"}}", "ababab", NULL},
-    {"{{substr 0 3 .VmName}}", "srv", NULL},
-    {"{{substr 2 99 .VmName}}", "v01", NULL},
-    {"{{trunc -2 .VmName}}", "01", NULL},
-    {"{{initials \"my big vm\"}}", "mbv", NULL},
-    {"{{title \"web server\" | lower | nospace}}", "webserver", NULL},
-    {"{{untitle \"Web\"}}", "web", NULL},
-    {"{{if contains \"rv\" .VmName}}yes{{end}}", "yes", NULL},
-    {"{{if hasPrefix \"srv\" .VmName}}p{{end}}{{if hasSuffix \"01\" .VmName}}s{{end}}", "ps",
-     NULL},
-    {"d{{add .DiskIndex 1}}-{{add1 .DiskIndex}}-{{sub 10 .DiskIndex}}", "d3-3-8", NULL},
-    {"d{{mul .DiskIndex 3}}-{{div 7 .DiskIndex}}-{{mod 7 .DiskIndex}}", "d6-3-1", NULL},
-    {"d{{max 1 .DiskIndex 5}}-{{min 4 .DiskIndex}}", "d5-2", NULL},
-    {"d{{floor 2.7}}-{{ceil 2.1}}-{{round 2.5 0}}", "d2-3-3", NULL},
-    {"{{with .VmName}}{{.}}{{end}}", "srv01", NULL},
-    {"{{$.VmName}}-{{len .VmName}}", "srv01-5", NULL},
-    {"{{if and .Shared .VmName}}x{{else}}{{or .SourcePVCName \"y\"}}{{end}}", "y", NULL},
-    {"{{if not .Shared}}ns{{end}}", "ns", NULL},
-    {"{{if lt .DiskIndex 3}}lt{{end}}{{if ge .DiskIndex 2}}ge{{end}}", "ltge", NULL},
-    {"{{print .VmName 1 2}}", NULL, "*not a valid name*"},
-    {"v{{print 1 2}}", NULL, "*'v1 2'*"},
-    /* errors */
-    {"{{.NoSuchField}}", NULL, "*NoSuchField*"},
-    {"{{nosuchfunc .VmName}}", NULL, "*function \"nosuchfunc\" not defined*"},
-    {"{{.VmName", NULL, "*unclosed action*"},
-    {"{{if .Shared}}x", NULL, "*no {{end}}*"},
-    {"{{end}}", NULL, "*unexpected {{end}}*"},
-    {"{{lower .DiskIndex}}", NULL, "*expected string; got int*"},
-    {"{{eq .DiskIndex \"2\"}}", NULL, "*incompatible types*"},
-    {"{{div 1 0}}", NULL, "*divide by zero*"},
-    {"{{range .VmName}}{{end}}", NULL, "*not supported*"},
-    {"{{$x := 1}}", NULL, "*variables*"},
-    {"UPPER", NULL, "*not a valid name*"},
-    {"", "migrate-web-tie-srv01-disk-2", NULL},
-    {"{{.VmName}}_{{.DiskIndex}}", NULL, "*'srv01_2'*"},
-    {"{{mustRegexReplaceAll \"(\" .VmName \"x\"}}", NULL, "*mustRegexReplaceAll*"},
+	/* the default and the documented variables */
+	{NULL, "migrate-web-tie-srv01-disk-2", NULL},
+	{"{{.VmName}}-{{.DiskIndex}}", "srv01-2", NULL},
+	{"{{.PlanName | trunc 4}}-{{.TargetVmName}}", "migr-srv01", NULL},
+	{"{{if .Shared}}shared{{else}}disk{{end}}-{{.DiskIndex}}", "disk-2", NULL},
+	{"{{if eq .DiskIndex .RootDiskIndex}}root{{else}}data{{end}}", "data", NULL},
+	{"{{if eq .DiskIndex 0}}a{{else if eq .DiskIndex 2}}c{{else}}b{{end}}", "c", NULL},
+	{"{{lower .WinDriveLetter}}-drive", "e-drive", NULL},
+	{"{{printf \"%s-%03d\" .VmName .DiskIndex}}", "srv01-002", NULL},
+	{"{{.VmName | upper | lower}}", "srv01", NULL},
+	{"{{ .VmName -}} - {{- .DiskIndex }}", "srv01-2", NULL},
+	{"{{/* a comment */}}{{.VmName}}", "srv01", NULL},
+	{"{{replace \"_\" \"-\" .FileName | trimSuffix \".vmdk\" | lower}}", "disk-a", NULL},
+	{"{{mustRegexReplaceAll \"[^a-z0-9]+\" (lower .FileName) \"-\"}}", "disk-a-vmdk", NULL},
+	{"{{mustRegexReplaceAll \"(d)(isk)\" .VmName \"${2}$1\"}}", "srv01", NULL},
+	{"{{mustRegexReplaceAll \"(d)(isk)\" \"disk\" \"${2}$1\"}}", "iskd", NULL},
+	{"{{trimPrefix \"srv\" .VmName}}", "01", NULL},
+	{"{{trimAll \"0s\" .VmName}}", "rv01", NULL},
+	{"{{trim \"  x  \"}}", "x", NULL},
+	{"{{nospace \" a b \"}}", "ab", NULL},
+	{"{{repeat 3 \"ab\"}}", "ababab", NULL},
+	{"{{substr 0 3 .VmName}}", "srv", NULL},
+	{"{{substr 2 99 .VmName}}", "v01", NULL},
+	{"{{trunc -2 .VmName}}", "01", NULL},
+	{"{{initials \"my big vm\"}}", "mbv", NULL},
+	{"{{title \"web server\" | lower | nospace}}", "webserver", NULL},
+	{"{{untitle \"Web\"}}", "web", NULL},
+	{"{{if contains \"rv\" .VmName}}yes{{end}}", "yes", NULL},
+	{"{{if hasPrefix \"srv\" .VmName}}p{{end}}{{if hasSuffix \"01\" .VmName}}s{{end}}", "ps",
+	 NULL},
+	{"d{{add .DiskIndex 1}}-{{add1 .DiskIndex}}-{{sub 10 .DiskIndex}}", "d3-3-8", NULL},
+	{"d{{mul .DiskIndex 3}}-{{div 7 .DiskIndex}}-{{mod 7 .DiskIndex}}", "d6-3-1", NULL},
+	{"d{{max 1 .DiskIndex 5}}-{{min 4 .DiskIndex}}", "d5-2", NULL},
+	{"d{{floor 2.7}}-{{ceil 2.1}}-{{round 2.5 0}}", "d2-3-3", NULL},
+	{"{{with .VmName}}{{.}}{{end}}", "srv01", NULL},
+	{"{{$.VmName}}-{{len .VmName}}", "srv01-5", NULL},
+	{"{{if and .Shared .VmName}}x{{else}}{{or .SourcePVCName \"y\"}}{{end}}", "y", NULL},
+	{"{{if not .Shared}}ns{{end}}", "ns", NULL},
+	{"{{if lt .DiskIndex 3}}lt{{end}}{{if ge .DiskIndex 2}}ge{{end}}", "ltge", NULL},
+	{"{{print .VmName 1 2}}", NULL, "*not a valid name*"},
+	{"v{{print 1 2}}", NULL, "*'v1 2'*"},
+	/* errors */
+	{"{{.NoSuchField}}", NULL, "*NoSuchField*"},
+	{"{{nosuchfunc .VmName}}", NULL, "*function \"nosuchfunc\" not defined*"},
+	{"{{.VmName", NULL, "*unclosed action*"},
+	{"{{if .Shared}}x", NULL, "*no {{end}}*"},
+	{"{{end}}", NULL, "*unexpected {{end}}*"},
+	{"{{lower .DiskIndex}}", NULL, "*expected string; got int*"},
+	{"{{eq .DiskIndex \"2\"}}", NULL, "*incompatible types*"},
+	{"{{div 1 0}}", NULL, "*divide by zero*"},
+	{"{{range .VmName}}{{end}}", NULL, "*not supported*"},
+	{"{{$x := 1}}", NULL, "*variables*"},
+	{"UPPER", NULL, "*not a valid name*"},
+	{"", "migrate-web-tie-srv01-disk-2", NULL},
+	{"{{.VmName}}_{{.DiskIndex}}", NULL, "*'srv01_2'*"},
+	{"{{mustRegexReplaceAll \"(\" .VmName \"x\"}}", NULL, "*mustRegexReplaceAll*"},
 };
 
 static void
@@ -234,9 +235,8 @@ test_templates(void)
 	for (guint i = 0; i < G_N_ELEMENTS(template_cases); i++) {
 		const TemplateCase *c = &template_cases[i];
 		g_autoptr(GError) error = NULL;
-		g_autofree char *name =
-		    ferry_naming_render(FERRY_NAME_TEMPLATE_PVC, c->template_text, data, FALSE,
-					&error);
+		g_autofree char *name = ferry_naming_render(FERRY_NAME_TEMPLATE_PVC,
+							    c->template_text, data, FALSE, &error);
 		if (c->expected != NULL) {
 			if (error != NULL)
 				g_error("case %u (%s): %s", i, c->template_text, error->message);
@@ -257,8 +257,7 @@ test_template_defaults(void)
 {
 	g_autoptr(JsonObject) pvc = ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_PVC);
 	g_autoptr(JsonObject) volume = ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_VOLUME);
-	g_autoptr(JsonObject) network =
-	    ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_NETWORK);
+	g_autoptr(JsonObject) network = ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_NETWORK);
 	g_autofree char *ocp = NULL;
 	g_autofree char *vol = NULL;
 	g_autofree char *net = NULL;
@@ -290,8 +289,8 @@ test_template_defaults(void)
 						      "{{.VmName}}_{{.DiskIndex}}", &error));
 	g_assert_true(g_str_has_prefix(error->message, "pvcNameTemplate is invalid: "));
 	g_clear_error(&error);
-	g_assert_false(ferry_naming_validate_template(FERRY_NAME_TEMPLATE_VOLUME,
-						      "{{.VmName}}", &error));
+	g_assert_false(
+		ferry_naming_validate_template(FERRY_NAME_TEMPLATE_VOLUME, "{{.VmName}}", &error));
 	g_assert_nonnull(strstr(error->message, "VmName"));
 	g_clear_error(&error);
 	g_assert_true(ferry_naming_validate_template(FERRY_NAME_TEMPLATE_NETWORK,

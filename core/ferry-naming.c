@@ -17,9 +17,9 @@
  * PVCs, volumes and networks with their defaults.
  */
 
-#define DNS1123_LABEL_MAX 63
+#define DNS1123_LABEL_MAX     63
 #define DNS1123_SUBDOMAIN_MAX 253
-#define UNIQUE_CUT 58
+#define UNIQUE_CUT            58
 
 static const char random_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -262,12 +262,9 @@ has_alphanumeric(const char *name)
  * Since: 0.1
  */
 char *
-ferry_naming_resolve_target_vm_name(const char *target_name,
-				    const char *new_name,
-				    const char *vm_name,
-				    const char *vm_id,
-				    const char *const *taken,
-				    GError **error)
+ferry_naming_resolve_target_vm_name(const char *target_name, const char *new_name,
+				    const char *vm_name, const char *vm_id,
+				    const char *const *taken, GError **error)
 {
 	g_autofree char *generated = NULL;
 
@@ -310,35 +307,35 @@ typedef struct {
 /* the fields of Forklift's template data, with the test values templates
  * are validated with at apply time */
 static const Field pvc_fields[] = {
-    {"VmName", G_TYPE_STRING, "test-vm", 0},
-    {"TargetVmName", G_TYPE_STRING, "test-vm", 0},
-    {"PlanName", G_TYPE_STRING, "test-plan", 0},
-    {"DiskIndex", G_TYPE_INT64, NULL, 0},
-    {"VmId", G_TYPE_STRING, "vm-1", 0},
-    {"WinDriveLetter", G_TYPE_STRING, "c", 0},
-    {"RootDiskIndex", G_TYPE_INT64, NULL, 0},
-    {"Shared", G_TYPE_BOOLEAN, NULL, 0},
-    {"FileName", G_TYPE_STRING, "disk.vmdk", 0},
-    {"SourcePVCName", G_TYPE_STRING, "test-pvc", 0},
-    {"SourcePVCNamespace", G_TYPE_STRING, "test-namespace", 0},
-    {"VolumeID", G_TYPE_STRING, "vol-1", 0},
-    {"SnapshotID", G_TYPE_STRING, "snap-1", 0},
-    {"DiskId", G_TYPE_STRING, "disk-1", 0},
-    {NULL, G_TYPE_INVALID, NULL, 0},
+	{"VmName", G_TYPE_STRING, "test-vm", 0},
+	{"TargetVmName", G_TYPE_STRING, "test-vm", 0},
+	{"PlanName", G_TYPE_STRING, "test-plan", 0},
+	{"DiskIndex", G_TYPE_INT64, NULL, 0},
+	{"VmId", G_TYPE_STRING, "vm-1", 0},
+	{"WinDriveLetter", G_TYPE_STRING, "c", 0},
+	{"RootDiskIndex", G_TYPE_INT64, NULL, 0},
+	{"Shared", G_TYPE_BOOLEAN, NULL, 0},
+	{"FileName", G_TYPE_STRING, "disk.vmdk", 0},
+	{"SourcePVCName", G_TYPE_STRING, "test-pvc", 0},
+	{"SourcePVCNamespace", G_TYPE_STRING, "test-namespace", 0},
+	{"VolumeID", G_TYPE_STRING, "vol-1", 0},
+	{"SnapshotID", G_TYPE_STRING, "snap-1", 0},
+	{"DiskId", G_TYPE_STRING, "disk-1", 0},
+	{NULL, G_TYPE_INVALID, NULL, 0},
 };
 
 static const Field volume_fields[] = {
-    {"PVCName", G_TYPE_STRING, "test-pvc", 0},
-    {"VolumeIndex", G_TYPE_INT64, NULL, 0},
-    {NULL, G_TYPE_INVALID, NULL, 0},
+	{"PVCName", G_TYPE_STRING, "test-pvc", 0},
+	{"VolumeIndex", G_TYPE_INT64, NULL, 0},
+	{NULL, G_TYPE_INVALID, NULL, 0},
 };
 
 static const Field network_fields[] = {
-    {"NetworkName", G_TYPE_STRING, "test-network", 0},
-    {"NetworkNamespace", G_TYPE_STRING, "test-namespace", 0},
-    {"NetworkType", G_TYPE_STRING, "Multus", 0},
-    {"NetworkIndex", G_TYPE_INT64, NULL, 0},
-    {NULL, G_TYPE_INVALID, NULL, 0},
+	{"NetworkName", G_TYPE_STRING, "test-network", 0},
+	{"NetworkNamespace", G_TYPE_STRING, "test-namespace", 0},
+	{"NetworkType", G_TYPE_STRING, "Multus", 0},
+	{"NetworkIndex", G_TYPE_INT64, NULL, 0},
+	{NULL, G_TYPE_INVALID, NULL, 0},
 };
 
 static const Field *
@@ -431,10 +428,7 @@ ferry_naming_new_template_data(FerryNameTemplateKind kind)
 }
 
 static char *
-render(FerryNameTemplateKind kind,
-       const char *template_text,
-       JsonObject *data,
-       gboolean ocp_source,
+render(FerryNameTemplateKind kind, const char *template_text, JsonObject *data, gboolean ocp_source,
        GError **error)
 {
 	g_autoptr(FerryTemplate) tmpl = NULL;
@@ -484,11 +478,8 @@ render(FerryNameTemplateKind kind,
  * Since: 0.1
  */
 char *
-ferry_naming_render(FerryNameTemplateKind kind,
-		    const char *template_text,
-		    JsonObject *data,
-		    gboolean ocp_source,
-		    GError **error)
+ferry_naming_render(FerryNameTemplateKind kind, const char *template_text, JsonObject *data,
+		    gboolean ocp_source, GError **error)
 {
 	char *name = render(kind, template_text, data, ocp_source, error);
 	if (name == NULL)
@@ -510,7 +501,8 @@ ferry_naming_render(FerryNameTemplateKind kind,
  * Since: 0.1
  */
 gboolean
-ferry_naming_validate_template(FerryNameTemplateKind kind, const char *template_text, GError **error)
+ferry_naming_validate_template(FerryNameTemplateKind kind, const char *template_text,
+			       GError **error)
 {
 	g_autoptr(JsonObject) test_data = new_data(kind, TRUE);
 	g_autofree char *name = NULL;

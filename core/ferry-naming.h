@@ -29,35 +29,20 @@ typedef enum {
 	FERRY_NAME_TEMPLATE_NETWORK,
 } FerryNameTemplateKind;
 
-gboolean
-ferry_naming_is_dns1123_label(const char *name);
-gboolean
-ferry_naming_is_dns1123_subdomain(const char *name);
-char *
-ferry_naming_change_vm_name(const char *name);
-char *
-ferry_naming_make_unique(const char *name, const char *const *taken);
-gboolean
-ferry_naming_validate_target_name(const char *target_name, GError **error);
-char *
-ferry_naming_resolve_target_vm_name(const char *target_name,
-				    const char *new_name,
-				    const char *vm_name,
-				    const char *vm_id,
-				    const char *const *taken,
-				    GError **error);
+gboolean ferry_naming_is_dns1123_label(const char *name);
+gboolean ferry_naming_is_dns1123_subdomain(const char *name);
+char *ferry_naming_change_vm_name(const char *name);
+char *ferry_naming_make_unique(const char *name, const char *const *taken);
+gboolean ferry_naming_validate_target_name(const char *target_name, GError **error);
+char *ferry_naming_resolve_target_vm_name(const char *target_name, const char *new_name,
+					  const char *vm_name, const char *vm_id,
+					  const char *const *taken, GError **error);
 
-const char *
-ferry_naming_get_default_template(FerryNameTemplateKind kind, gboolean ocp_source);
-JsonObject *
-ferry_naming_new_template_data(FerryNameTemplateKind kind);
-char *
-ferry_naming_render(FerryNameTemplateKind kind,
-		    const char *template_text,
-		    JsonObject *data,
-		    gboolean ocp_source,
-		    GError **error);
-gboolean
-ferry_naming_validate_template(FerryNameTemplateKind kind, const char *template_text, GError **error);
+const char *ferry_naming_get_default_template(FerryNameTemplateKind kind, gboolean ocp_source);
+JsonObject *ferry_naming_new_template_data(FerryNameTemplateKind kind);
+char *ferry_naming_render(FerryNameTemplateKind kind, const char *template_text, JsonObject *data,
+			  gboolean ocp_source, GError **error);
+gboolean ferry_naming_validate_template(FerryNameTemplateKind kind, const char *template_text,
+					GError **error);
 
 G_END_DECLS

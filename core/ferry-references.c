@@ -20,49 +20,100 @@
  */
 
 typedef struct {
-	const char *kind;	 /* kind of the resource checked */
-	const char *path;	 /* its reference field */
+	const char *kind;        /* kind of the resource checked */
+	const char *path;        /* its reference field */
 	const char *target_kind; /* what it must name */
-	const char *condition;	 /* the condition set when it does not */
+	const char *condition;   /* the condition set when it does not */
 	gboolean required;
 } Reference;
 
 static const Reference references[] = {
-    {"Provider", "spec.secret", "Secret", "SecretNotValid", TRUE},
-    {"Host", "spec.provider", "Provider", "ProviderNotValid", TRUE},
-    {"Host", "spec.secret", "Secret", "SecretNotValid", TRUE},
-    {"NetworkMap", "spec.provider.source", "Provider", "SourceProviderNotValid", TRUE},
-    {"NetworkMap", "spec.provider.destination", "Provider", "DestinationProviderNotValid",
-     TRUE},
-    {"StorageMap", "spec.provider.source", "Provider", "SourceProviderNotValid", TRUE},
-    {"StorageMap", "spec.provider.destination", "Provider", "DestinationProviderNotValid",
-     TRUE},
-    {"Plan", "spec.provider.source", "Provider", "SourceProviderNotValid", TRUE},
-    {"Plan", "spec.provider.destination", "Provider", "DestinationProviderNotValid", TRUE},
-    {"Plan", "spec.map.network", "NetworkMap", "NetworkMapRefNotValid", TRUE},
-    {"Plan", "spec.map.storage", "StorageMap", "StorageRefNotValid", TRUE},
-    {"Migration", "spec.plan", "Plan", "PlanNotValid", TRUE},
+	{"Provider", "spec.secret", "Secret", "SecretNotValid", TRUE},
+	{"Host", "spec.provider", "Provider", "ProviderNotValid", TRUE},
+	{"Host", "spec.secret", "Secret", "SecretNotValid", TRUE},
+	{"NetworkMap", "spec.provider.source", "Provider", "SourceProviderNotValid", TRUE},
+	{"NetworkMap", "spec.provider.destination", "Provider", "DestinationProviderNotValid",
+	 TRUE},
+	{"StorageMap", "spec.provider.source", "Provider", "SourceProviderNotValid", TRUE},
+	{"StorageMap", "spec.provider.destination", "Provider", "DestinationProviderNotValid",
+	 TRUE},
+	{"Plan", "spec.provider.source", "Provider", "SourceProviderNotValid", TRUE},
+	{"Plan", "spec.provider.destination", "Provider", "DestinationProviderNotValid", TRUE},
+	{"Plan", "spec.map.network", "NetworkMap", "NetworkMapRefNotValid", TRUE},
+	{"Plan", "spec.map.storage", "StorageMap", "StorageRefNotValid", TRUE},
+	{"Migration", "spec.plan", "Plan", "PlanNotValid", TRUE},
 };
 
 /* conditions this check owns, besides those in references[] */
 static const char *const owned_conditions[] = {
-    "NetworkMapNotReady", "StorageMapNotReady", "HookNotValid",	 "DuplicateVM",
-    "PlanNotReady",	  "MigrationTypeNotValid", NULL,
+	"NetworkMapNotReady",
+	"StorageMapNotReady",
+	"HookNotValid",
+	"DuplicateVM",
+	"PlanNotReady",
+	"MigrationTypeNotValid",
+	"UrlNotValid",
+	"ProviderTypeNotSupported",
+	NULL,
 };
 
+static const char *const provider_types[] = {
+	"openshift", "vsphere", "ovirt", "openstack", "ova", "ec2", "hyperv", "nutanix", NULL,
+};
+
+/* Forklift's checks of spec.type and spec.url */
+static void
+check_provider_url(FerryProviderResource *provider)
+{
+	FerryResource *resource = FERRY_RESOURCE(provider);
+	const char *type = ferry_provider_resource_get_provider_type(provider);
+	const char *url = ferry_provider_resource_get_url(provider);
+	g_autofree char *message = NULL;
+
+	if (type == NULL || !g_strv_contains(provider_types, type)) {
+		message = g_strdup_printf("The provider type '%s' is not supported; use vsphere, "
+					  "ovirt, openstack, ova or openshift.",
+					  type != NULL ? type : "");
+		ferry_resource_set_condition(resource, "ProviderTypeNotSupported", TRUE,
+					     FERRY_CONDITION_CATEGORY_CRITICAL, "NotSupported",
+					     message);
+		return;
+	}
+	if (url == NULL || url[0] == '\0') {
+		if (g_strcmp0(type, "openshift") != 0 && g_strcmp0(type, "ec2") != 0)
+			ferry_resource_set_condition(resource, "UrlNotValid", TRUE,
+						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotSet",
+						     "The `url` is not set; set spec.url.");
+		return;
+	}
+	if (g_strcmp0(type, "ova") == 0) {
+		if (!g_regex_match_simple("^[^:]+:\\/[^:].*$", url, 0, 0))
+			ferry_resource_set_condition(
+				resource, "UrlNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+				"Malformed",
+				"The `url` is not valid: write an NFS export as "
+				"server:/path.");
+		return;
+	}
+	if (g_strcmp0(type, "hyperv") != 0 && !g_uri_is_valid(url, G_URI_FLAGS_NONE, NULL))
+		ferry_resource_set_condition(resource, "UrlNotValid", TRUE,
+					     FERRY_CONDITION_CATEGORY_CRITICAL, "Malformed",
+					     "The `url` is not valid: write it as "
+					     "https://host/path.");
+}
+
 static const char *const ready_messages[][2] = {
-    {"Host", "The host is ready."},
-    {"NetworkMap", "The network map is ready."},
-    {"StorageMap", "The storage map is ready."},
-    {"Plan", "The migration plan is ready."},
-    {"Migration", "The migration is ready."},
+	{"Host", "The host is ready."},
+	{"NetworkMap", "The network map is ready."},
+	{"StorageMap", "The storage map is ready."},
+	{"Plan", "The migration plan is ready."},
+	{"Migration", "The migration is ready."},
 };
 
 char *
 ferry_references_key(const char *kind, const char *name_space, const char *name)
 {
-	return g_strdup_printf("%s/%s/%s", kind, name_space != NULL ? name_space : "default",
-			       name);
+	return g_strdup_printf("%s/%s/%s", kind, name_space != NULL ? name_space : "default", name);
 }
 
 static const char *
@@ -89,10 +140,10 @@ list_hook_references(FerryResource *resource, GPtrArray *keys)
 			continue;
 		for (guint h = 0; h < json_array_get_length(json_node_get_array(hooks)); h++) {
 			g_autofree char *hook_path =
-			    g_strdup_printf("spec.vms[%u].hooks[%u].hook", i, h);
+				g_strdup_printf("spec.vms[%u].hooks[%u].hook", i, h);
 			const char *name_space = NULL;
 			const char *name =
-			    ferry_resource_get_reference(resource, hook_path, &name_space);
+				ferry_resource_get_reference(resource, hook_path, &name_space);
 			if (name != NULL)
 				g_ptr_array_add(keys,
 						ferry_references_key("Hook", name_space, name));
@@ -175,19 +226,21 @@ check_provider_secret(FerryProviderResource *provider, GHashTable *secrets)
 	if (name == NULL) {
 		if (!ferry_provider_resource_is_host(provider))
 			ferry_resource_set_condition(
-			    resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
-			    "NotSet", "The `secret` is not valid: set spec.secret to the Secret "
-				      "holding the credentials.");
+				resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+				"NotSet",
+				"The `secret` is not valid: set spec.secret to the Secret "
+				"holding the credentials.");
 		return;
 	}
 	key = g_strdup_printf("%s/%s", name_space, name);
 	secret = g_hash_table_lookup(secrets, key);
 	if (secret == NULL) {
 		g_autofree char *message = g_strdup_printf(
-		    "The `secret` is not valid: Secret %s/%s does not exist; apply it.", name_space,
-		    name);
+			"The `secret` is not valid: Secret %s/%s does not exist; apply it.",
+			name_space, name);
 		ferry_resource_set_condition(resource, "SecretNotValid", TRUE,
-					     FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound", message);
+					     FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound",
+					     message);
 		return;
 	}
 	missing = missing_secret_keys(provider, secret);
@@ -197,8 +250,8 @@ check_provider_secret(FerryProviderResource *provider, GHashTable *secrets)
 		g_ptr_array_add(missing, NULL);
 		keys = g_strjoinv(", ", (char **)missing->pdata);
 		message = g_strdup_printf(
-		    "The `secret` is not valid: Secret %s/%s lacks the keys: %s.", name_space, name,
-		    keys);
+			"The `secret` is not valid: Secret %s/%s lacks the keys: %s.", name_space,
+			name, keys);
 		ferry_resource_set_condition(resource, "SecretNotValid", TRUE,
 					     FERRY_CONDITION_CATEGORY_CRITICAL, "DataErr", message);
 		ferry_resource_set_condition_items(resource, "SecretNotValid",
@@ -225,11 +278,12 @@ check_reference(FerryResource *resource, const Reference *reference, GHashTable 
 	}
 	key = ferry_references_key(reference->target_kind, name_space, name);
 	if (!g_hash_table_contains(index, key)) {
-		message = g_strdup_printf("%s names %s %s/%s, which does not exist; apply it.",
-					  reference->path, reference->target_kind, name_space,
-					  name);
+		message =
+			g_strdup_printf("%s names %s %s/%s, which does not exist; apply it.",
+					reference->path, reference->target_kind, name_space, name);
 		ferry_resource_set_condition(resource, reference->condition, TRUE,
-					     FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound", message);
+					     FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound",
+					     message);
 	}
 }
 
@@ -270,8 +324,8 @@ check_plan(FerryPlan *plan, GHashTable *index)
 
 	/* what each source platform supports (Forklift's Validator.MigrationType) */
 	if (source != NULL) {
-		const char *provider_type = ferry_provider_resource_get_provider_type(
-		    FERRY_PROVIDER_RESOURCE(source));
+		const char *provider_type =
+			ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(source));
 		gboolean ok = g_strcmp0(type, "cold") == 0;
 		if (g_strcmp0(provider_type, "vsphere") == 0)
 			ok = ok || g_strcmp0(type, "warm") == 0 ||
@@ -282,9 +336,10 @@ check_plan(FerryPlan *plan, GHashTable *index)
 			ok = ok || g_strcmp0(type, "live") == 0;
 		if (!ok) {
 			g_autofree char *message = g_strdup_printf(
-			    "Migration type '%s' is not supported for a %s source; use cold%s.",
-			    type, provider_type,
-			    g_strcmp0(provider_type, "vsphere") == 0 ? ", warm or conversion" : "");
+				"Migration type '%s' is not supported for a %s source; use cold%s.",
+				type, provider_type,
+				g_strcmp0(provider_type, "vsphere") == 0 ? ", warm or conversion"
+									 : "");
 			ferry_resource_set_condition(resource, "MigrationTypeNotValid", TRUE,
 						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
 						     message);
@@ -318,7 +373,7 @@ check_plan(FerryPlan *plan, GHashTable *index)
 					  h < json_array_get_length(json_node_get_array(hooks));
 			     h++) {
 				g_autofree char *hook_path =
-				    g_strdup_printf("%s[%u].hook", hooks_path, h);
+					g_strdup_printf("%s[%u].hook", hooks_path, h);
 				if (lookup(index, resource, hook_path, "Hook") == NULL) {
 					g_ptr_array_add(bad_hooks, g_strdup(vm_key));
 					break;
@@ -358,6 +413,7 @@ ferry_references_check(FerryResource *resource, GHashTable *index, GHashTable *s
 	}
 
 	if (FERRY_IS_PROVIDER_RESOURCE(resource)) {
+		check_provider_url(FERRY_PROVIDER_RESOURCE(resource));
 		check_provider_secret(FERRY_PROVIDER_RESOURCE(resource), secrets);
 		/* a provider is Ready only once it connected; others set that */
 		json_object_set_int_member(ferry_resource_ensure_status(resource),
@@ -385,15 +441,15 @@ ferry_references_check(FerryResource *resource, GHashTable *index, GHashTable *s
 		const char *name_space = NULL;
 		const char *name = ferry_host_get_secret(FERRY_HOST(resource), &name_space);
 		g_autofree char *key =
-		    name != NULL ? g_strdup_printf("%s/%s", name_space, name) : NULL;
+			name != NULL ? g_strdup_printf("%s/%s", name_space, name) : NULL;
 		if (name == NULL || !g_hash_table_contains(secrets, key))
 			ferry_resource_set_condition(
-			    resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
-			    name == NULL ? "NotSet" : "NotFound",
-			    name == NULL ? "spec.secret is not set; name the Secret with the "
-					   "host's credentials."
-					 : "spec.secret names a Secret that does not exist; "
-					   "apply it.");
+				resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+				name == NULL ? "NotSet" : "NotFound",
+				name == NULL ? "spec.secret is not set; name the Secret with the "
+					       "host's credentials."
+					     : "spec.secret names a Secret that does not exist; "
+					       "apply it.");
 	}
 	if (FERRY_IS_PLAN(resource))
 		check_plan(FERRY_PLAN(resource), index);
@@ -401,8 +457,7 @@ ferry_references_check(FerryResource *resource, GHashTable *index, GHashTable *s
 		FerryResource *plan = lookup(index, resource, "spec.plan", "Plan");
 		if (plan != NULL && ferry_resource_has_blocker(plan))
 			ferry_resource_set_condition(resource, "PlanNotReady", TRUE,
-						     FERRY_CONDITION_CATEGORY_CRITICAL,
-						     "NotReady",
+						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotReady",
 						     "Plan does not have Ready condition.");
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(ready_messages); i++) {

@@ -37,16 +37,16 @@ typedef struct {
 
 /* in the order a batch is applied: what is referred to comes first */
 static const KindInfo kinds[] = {
-    {"Secret", "secrets", NULL, "v1", ferry_secret_resource_get_type},
-    {"Provider", "providers", NULL, FERRY_API_VERSION, ferry_provider_resource_get_type},
-    {"Host", "hosts", NULL, FERRY_API_VERSION, ferry_host_get_type},
-    {"NetworkMap", "networkmaps", "netmap", FERRY_API_VERSION, ferry_network_map_get_type},
-    {"StorageMap", "storagemaps", "storagemap", FERRY_API_VERSION, ferry_storage_map_get_type},
-    {"Hook", "hooks", NULL, FERRY_API_VERSION, ferry_hook_get_type},
-    {"Plan", "plans", NULL, FERRY_API_VERSION, ferry_plan_get_type},
-    {"Migration", "migrations", "migration", FERRY_API_VERSION, ferry_migration_get_type},
-    {"ForkliftController", "forkliftcontrollers", "fc", FERRY_API_VERSION,
-     ferry_forklift_controller_get_type},
+	{"Secret", "secrets", NULL, "v1", ferry_secret_resource_get_type},
+	{"Provider", "providers", NULL, FERRY_API_VERSION, ferry_provider_resource_get_type},
+	{"Host", "hosts", NULL, FERRY_API_VERSION, ferry_host_get_type},
+	{"NetworkMap", "networkmaps", "netmap", FERRY_API_VERSION, ferry_network_map_get_type},
+	{"StorageMap", "storagemaps", "storagemap", FERRY_API_VERSION, ferry_storage_map_get_type},
+	{"Hook", "hooks", NULL, FERRY_API_VERSION, ferry_hook_get_type},
+	{"Plan", "plans", NULL, FERRY_API_VERSION, ferry_plan_get_type},
+	{"Migration", "migrations", "migration", FERRY_API_VERSION, ferry_migration_get_type},
+	{"ForkliftController", "forkliftcontrollers", "fc", FERRY_API_VERSION,
+	 ferry_forklift_controller_get_type},
 };
 
 static const KindInfo *
@@ -173,6 +173,92 @@ object_get_string(JsonObject *object, const char *member)
 	return json_node_get_string(node);
 }
 
+typedef struct {
+	const char *kind;
+	const char *header;
+	const char *path;      /* a field, or NULL */
+	const char *condition; /* a condition type, or NULL */
+} Column;
+
+/* the printer columns of Forklift's CRDs, as `kubectl get` shows them */
+static const Column columns[] = {
+	{"Secret", "TYPE", "type", NULL},
+	{"Provider", "TYPE", "spec.type", NULL},
+	{"Provider", "STATUS", "status.phase", NULL},
+	{"Provider", "READY", NULL, "Ready"},
+	{"Provider", "CONNECTED", NULL, "ConnectionTestSucceeded"},
+	{"Provider", "INVENTORY", NULL, "InventoryCreated"},
+	{"Provider", "URL", "spec.url", NULL},
+	{"Host", "READY", NULL, "Ready"},
+	{"Host", "CONNECTED", NULL, "ConnectionTestSucceeded"},
+	{"NetworkMap", "READY", NULL, "Ready"},
+	{"StorageMap", "READY", NULL, "Ready"},
+	{"Hook", "READY", NULL, "Ready"},
+	{"Hook", "IMAGE", "spec.image", NULL},
+	{"Plan", "READY", NULL, "Ready"},
+	{"Plan", "EXECUTING", NULL, "Executing"},
+	{"Plan", "SUCCEEDED", NULL, "Succeeded"},
+	{"Plan", "FAILED", NULL, "Failed"},
+	{"Migration", "READY", NULL, "Ready"},
+	{"Migration", "RUNNING", NULL, "Running"},
+	{"Migration", "SUCCEEDED", NULL, "Succeeded"},
+	{"Migration", "FAILED", NULL, "Failed"},
+};
+
+/**
+ * ferry_resource_kind_list_columns:
+ * @kind: a kind, such as `Plan`
+ *
+ * Returns: (transfer full): the headers of the columns `ferry get` shows
+ *   for @kind between NAME and AGE, as in Forklift's CRDs
+ *
+ * Since: 0.1
+ */
+GStrv
+ferry_resource_kind_list_columns(const char *kind)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	for (guint i = 0; i < G_N_ELEMENTS(columns); i++) {
+		if (g_strcmp0(columns[i].kind, kind) == 0)
+			g_strv_builder_add(builder, columns[i].header);
+	}
+	return g_strv_builder_end(builder);
+}
+
+/**
+ * ferry_resource_dup_columns:
+ * @resource: a #FerryResource
+ *
+ * Returns: (transfer full): the values of the columns named by
+ *   ferry_resource_kind_list_columns(): fields, or the status (`True`,
+ *   `False`) of a condition; empty strings for what is not set
+ *
+ * Since: 0.1
+ */
+GStrv
+ferry_resource_dup_columns(FerryResource *resource)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	const char *kind;
+
+	g_return_val_if_fail(FERRY_IS_RESOURCE(resource), NULL);
+	kind = ferry_resource_get_kind(resource);
+	for (guint i = 0; i < G_N_ELEMENTS(columns); i++) {
+		const char *value = NULL;
+		if (g_strcmp0(columns[i].kind, kind) != 0)
+			continue;
+		if (columns[i].path != NULL) {
+			value = ferry_resource_get_string(resource, columns[i].path);
+		} else {
+			JsonObject *condition =
+				ferry_resource_get_condition(resource, columns[i].condition);
+			value = condition != NULL ? object_get_string(condition, "status") : NULL;
+		}
+		g_strv_builder_add(builder, value != NULL ? value : "");
+	}
+	return g_strv_builder_end(builder);
+}
+
 /* finds the map pair whose source matches by id first, then by name */
 static JsonObject *
 find_pair_destination(JsonArray *pairs, const char *source_id, const char *source_name)
@@ -193,7 +279,7 @@ find_pair_destination(JsonArray *pairs, const char *source_id, const char *sourc
 				continue;
 			source = json_object_get_member(json_node_get_object(pair), "source");
 			destination =
-			    json_object_get_member(json_node_get_object(pair), "destination");
+				json_object_get_member(json_node_get_object(pair), "destination");
 			if (source == NULL || !JSON_NODE_HOLDS_OBJECT(source) ||
 			    destination == NULL || !JSON_NODE_HOLDS_OBJECT(destination))
 				continue;
@@ -374,9 +460,9 @@ ferry_secret_resource_to_secret(FerrySecretResource *self, GError **error)
 			if (JSON_NODE_HOLDS_NULL(value))
 				continue;
 			text = JSON_NODE_HOLDS_VALUE(value) &&
-					json_node_get_value_type(value) == G_TYPE_STRING
-				   ? json_node_get_string(value)
-				   : NULL;
+					       json_node_get_value_type(value) == G_TYPE_STRING
+				       ? json_node_get_string(value)
+				       : NULL;
 			for (const char *p = text; p != NULL && *p != '\0'; p++) {
 				if (!g_ascii_isalnum(*p) && *p != '+' && *p != '/' && *p != '=' &&
 				    !g_ascii_isspace(*p))
@@ -592,8 +678,7 @@ ferry_network_map_get_pairs(FerryNetworkMap *self)
  * Since: 0.1
  */
 JsonObject *
-ferry_network_map_find_destination(FerryNetworkMap *self,
-				   const char *source_id,
+ferry_network_map_find_destination(FerryNetworkMap *self, const char *source_id,
 				   const char *source_name)
 {
 	return find_pair_destination(ferry_network_map_get_pairs(self), source_id, source_name);
@@ -668,8 +753,7 @@ ferry_storage_map_get_pairs(FerryStorageMap *self)
  * Since: 0.1
  */
 JsonObject *
-ferry_storage_map_find_destination(FerryStorageMap *self,
-				   const char *source_id,
+ferry_storage_map_find_destination(FerryStorageMap *self, const char *source_id,
 				   const char *source_name)
 {
 	return find_pair_destination(ferry_storage_map_get_pairs(self), source_id, source_name);
@@ -1182,45 +1266,45 @@ typedef struct {
 
 /* Forklift's defaults for the settings the engine reads */
 static const Default controller_defaults[] = {
-    {"controller_max_vm_inflight", "20"},
-    {"controller_max_populator_inflight", "20"},
-    {"controller_precopy_interval", "60"},
-    {"controller_snapshot_removal_timeout_minuts", "120"},
-    {"controller_snapshot_status_check_rate_seconds", "10"},
-    {"controller_snapshot_removal_check_retries", "20"},
-    {"controller_cleanup_retries", "10"},
-    {"controller_max_parent_backing_retries", "10"},
-    {"controller_blocker_grace_period_minutes", "5"},
-    {"controller_vddk_job_active_deadline_sec", "300"},
-    {"controller_tls_connection_timeout_sec", "5"},
-    {"controller_windows_reboot_timeout", "1800"},
-    {"controller_max_concurrent_reconciles", "10"},
-    {"controller_filesystem_overhead", "10"},
-    {"controller_block_overhead", "0"},
-    {"controller_host_lease_namespace", "openshift-mtv"},
-    {"controller_host_lease_duration_seconds", "10"},
-    {"controller_pvc_name_template", ""},
-    {"controller_ocp_pvc_name_template", ""},
-    {"controller_migration_service_account", ""},
-    {"controller_ovirt_warm_migration", "true"},
-    {"controller_vsphere_incremental_backup", "true"},
-    {"controller_retain_precopy_importer_pods", "false"},
-    {"controller_retain_populator_pods", "false"},
-    {"controller_static_udn_ip_addresses", "true"},
-    {"wait_for_final_snapshot_consolidation", "true"},
-    {"feature_copy_offload", "false"},
-    {"feature_ocp_live_migration", "false"},
-    {"feature_volume_populator", "true"},
-    {"feature_validation", "true"},
-    {"feature_vmware_system_serial_number", "true"},
-    {"feature_windows_wait_for_reboot", "true"},
-    {"feature_use_conversion_cr", "true"},
-    {"feature_vsphere_vmware_driver_removal", "false"},
-    {"feature_windows_registry_network_config", "false"},
-    {"feature_xfs_repair_ignore", "false"},
-    {"validation_policy_agent_search_interval", "120"},
-    {"validation_extra_volume_mountpath", "/usr/share/opa/policies/extra"},
-    {"aap_timeout", "0"},
+	{"controller_max_vm_inflight", "20"},
+	{"controller_max_populator_inflight", "20"},
+	{"controller_precopy_interval", "60"},
+	{"controller_snapshot_removal_timeout_minuts", "120"},
+	{"controller_snapshot_status_check_rate_seconds", "10"},
+	{"controller_snapshot_removal_check_retries", "20"},
+	{"controller_cleanup_retries", "10"},
+	{"controller_max_parent_backing_retries", "10"},
+	{"controller_blocker_grace_period_minutes", "5"},
+	{"controller_vddk_job_active_deadline_sec", "300"},
+	{"controller_tls_connection_timeout_sec", "5"},
+	{"controller_windows_reboot_timeout", "1800"},
+	{"controller_max_concurrent_reconciles", "10"},
+	{"controller_filesystem_overhead", "10"},
+	{"controller_block_overhead", "0"},
+	{"controller_host_lease_namespace", "openshift-mtv"},
+	{"controller_host_lease_duration_seconds", "10"},
+	{"controller_pvc_name_template", ""},
+	{"controller_ocp_pvc_name_template", ""},
+	{"controller_migration_service_account", ""},
+	{"controller_ovirt_warm_migration", "true"},
+	{"controller_vsphere_incremental_backup", "true"},
+	{"controller_retain_precopy_importer_pods", "false"},
+	{"controller_retain_populator_pods", "false"},
+	{"controller_static_udn_ip_addresses", "true"},
+	{"wait_for_final_snapshot_consolidation", "true"},
+	{"feature_copy_offload", "false"},
+	{"feature_ocp_live_migration", "false"},
+	{"feature_volume_populator", "true"},
+	{"feature_validation", "true"},
+	{"feature_vmware_system_serial_number", "true"},
+	{"feature_windows_wait_for_reboot", "true"},
+	{"feature_use_conversion_cr", "true"},
+	{"feature_vsphere_vmware_driver_removal", "false"},
+	{"feature_windows_registry_network_config", "false"},
+	{"feature_xfs_repair_ignore", "false"},
+	{"validation_policy_agent_search_interval", "120"},
+	{"validation_extra_volume_mountpath", "/usr/share/opa/policies/extra"},
+	{"aap_timeout", "0"},
 };
 
 static const char *
@@ -1283,8 +1367,8 @@ ferry_forklift_controller_get_setting_int(FerryForkliftController *self, const c
 		if (json_node_get_value_type(node) == G_TYPE_DOUBLE)
 			return (gint64)json_node_get_double(node);
 		if (json_node_get_value_type(node) == G_TYPE_STRING &&
-		    g_ascii_string_to_signed(json_node_get_string(node), 10, G_MININT64,
-					     G_MAXINT64, &value, NULL))
+		    g_ascii_string_to_signed(json_node_get_string(node), 10, G_MININT64, G_MAXINT64,
+					     &value, NULL))
 			return value;
 	}
 	return ferry_forklift_controller_default_int(key);

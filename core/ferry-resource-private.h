@@ -10,7 +10,6 @@
 G_BEGIN_DECLS
 
 /* a resource of the class for @kind around @root (an object node, owned) */
-FerryResource *
-ferry_resource_new_for_kind(const char *kind, JsonNode *root);
+FerryResource *ferry_resource_new_for_kind(const char *kind, JsonNode *root);
 
 G_END_DECLS

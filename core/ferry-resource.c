@@ -338,8 +338,7 @@ const char *
 ferry_resource_get_creation_timestamp(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_object_get_string(ferry_resource_metadata(self),
-						"creationTimestamp");
+	return ferry_resource_object_get_string(ferry_resource_metadata(self), "creationTimestamp");
 }
 
 static const char *
@@ -550,8 +549,8 @@ ferry_resource_get_node(FerryResource *self, const char *path)
 			node = json_array_get_element(array, (guint)index);
 		} else if (JSON_NODE_HOLDS_OBJECT(node)) {
 			g_autofree char *member =
-			    part[0] == '[' ? g_strndup(part + 1, length >= 2 ? length - 2 : 0)
-					   : g_strdup(part);
+				part[0] == '[' ? g_strndup(part + 1, length >= 2 ? length - 2 : 0)
+					       : g_strdup(part);
 			node = json_object_get_member(json_node_get_object(node), member);
 		} else {
 			return NULL;
@@ -623,8 +622,8 @@ ferry_resource_get_int(FerryResource *self, const char *path, gint64 default_val
 	case G_TYPE_DOUBLE:
 		return (gint64)json_node_get_double(node);
 	case G_TYPE_STRING:
-		if (g_ascii_string_to_signed(json_node_get_string(node), 10, G_MININT64,
-					     G_MAXINT64, &value, NULL))
+		if (g_ascii_string_to_signed(json_node_get_string(node), 10, G_MININT64, G_MAXINT64,
+					     &value, NULL))
 			return value;
 		return default_value;
 	default:
@@ -701,7 +700,7 @@ static JsonArray *
 ferry_resource_conditions(FerryResource *self, gboolean create)
 {
 	JsonObject *status =
-	    create ? ferry_resource_ensure_status(self) : ferry_resource_get_status(self);
+		create ? ferry_resource_ensure_status(self) : ferry_resource_get_status(self);
 	JsonNode *node;
 	if (status == NULL)
 		return NULL;
@@ -791,11 +790,8 @@ ferry_resource_now(void)
  * Since: 0.1
  */
 void
-ferry_resource_set_condition(FerryResource *self,
-			     const char *type,
-			     gboolean status,
-			     FerryConditionCategory category,
-			     const char *reason,
+ferry_resource_set_condition(FerryResource *self, const char *type, gboolean status,
+			     FerryConditionCategory category, const char *reason,
 			     const char *message)
 {
 	JsonArray *conditions;
@@ -974,6 +970,6 @@ ferry_resource_set_generation(FerryResource *self, gint64 generation)
 {
 	g_return_if_fail(FERRY_IS_RESOURCE(self));
 	json_object_set_int_member(
-	    ferry_resource_ensure_object_member(ferry_resource_root(self), "metadata"),
-	    "generation", generation);
+		ferry_resource_ensure_object_member(ferry_resource_root(self), "metadata"),
+		"generation", generation);
 }

@@ -11,69 +11,69 @@
 #include "ferry.h"
 
 static const char *const manifests =
-    "apiVersion: v1\n"
-    "kind: Secret\n"
-    "metadata: {name: vcenter-creds, namespace: mtv}\n"
-    "type: Opaque\n"
-    "stringData:\n"
-    "  user: administrator@vsphere.local\n"
-    "  password: Pa55-w0rd-Very-Secret\n"
-    "  insecureSkipVerify: \"true\"\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Provider\n"
-    "metadata: {name: vcenter, namespace: mtv}\n"
-    "spec:\n"
-    "  type: vsphere\n"
-    "  url: https://vcenter.example.com/sdk\n"
-    "  secret: {name: vcenter-creds, namespace: mtv}\n"
-    "  settings: {sdkEndpoint: vcenter, vddkInitImage: quay.io/x/vddk:8}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Provider\n"
-    "metadata: {name: host, namespace: mtv}\n"
-    "spec: {type: openshift, url: ''}\n"
-    "---\n"
-    "apiVersion: v1\n"
-    "kind: Secret\n"
-    "metadata: {name: esxi-creds, namespace: mtv}\n"
-    "data: {user: cm9vdA==, password: ZXN4aS1wYXNz}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Host\n"
-    "metadata: {name: esxi-21, namespace: mtv}\n"
-    "spec:\n"
-    "  id: host-21\n"
-    "  ipAddress: 192.0.2.21\n"
-    "  provider: {name: vcenter, namespace: mtv}\n"
-    "  secret: {name: esxi-creds, namespace: mtv}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: NetworkMap\n"
-    "metadata: {name: net, namespace: mtv}\n"
-    "spec:\n"
-    "  provider: {source: {name: vcenter}, destination: {name: host}}\n"
-    "  map:\n"
-    "  - source: {id: network-7}\n"
-    "    destination: {type: pod}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: StorageMap\n"
-    "metadata: {name: storage, namespace: mtv}\n"
-    "spec:\n"
-    "  provider: {source: {name: vcenter}, destination: {name: host}}\n"
-    "  map:\n"
-    "  - source: {id: datastore-11}\n"
-    "    destination: {storageClass: standard}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Plan\n"
-    "metadata: {name: web-tier, namespace: mtv}\n"
-    "spec:\n"
-    "  targetNamespace: web\n"
-    "  provider: {source: {name: vcenter}, destination: {name: host}}\n"
-    "  map: {network: {name: net}, storage: {name: storage}}\n"
-    "  vms: [{id: vm-1}, {name: db}]\n";
+	"apiVersion: v1\n"
+	"kind: Secret\n"
+	"metadata: {name: vcenter-creds, namespace: mtv}\n"
+	"type: Opaque\n"
+	"stringData:\n"
+	"  user: administrator@vsphere.local\n"
+	"  password: Pa55-w0rd-Very-Secret\n"
+	"  insecureSkipVerify: \"true\"\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Provider\n"
+	"metadata: {name: vcenter, namespace: mtv}\n"
+	"spec:\n"
+	"  type: vsphere\n"
+	"  url: https://vcenter.example.com/sdk\n"
+	"  secret: {name: vcenter-creds, namespace: mtv}\n"
+	"  settings: {sdkEndpoint: vcenter, vddkInitImage: quay.io/x/vddk:8}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Provider\n"
+	"metadata: {name: host, namespace: mtv}\n"
+	"spec: {type: openshift, url: ''}\n"
+	"---\n"
+	"apiVersion: v1\n"
+	"kind: Secret\n"
+	"metadata: {name: esxi-creds, namespace: mtv}\n"
+	"data: {user: cm9vdA==, password: ZXN4aS1wYXNz}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Host\n"
+	"metadata: {name: esxi-21, namespace: mtv}\n"
+	"spec:\n"
+	"  id: host-21\n"
+	"  ipAddress: 192.0.2.21\n"
+	"  provider: {name: vcenter, namespace: mtv}\n"
+	"  secret: {name: esxi-creds, namespace: mtv}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: NetworkMap\n"
+	"metadata: {name: net, namespace: mtv}\n"
+	"spec:\n"
+	"  provider: {source: {name: vcenter}, destination: {name: host}}\n"
+	"  map:\n"
+	"  - source: {id: network-7}\n"
+	"    destination: {type: pod}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: StorageMap\n"
+	"metadata: {name: storage, namespace: mtv}\n"
+	"spec:\n"
+	"  provider: {source: {name: vcenter}, destination: {name: host}}\n"
+	"  map:\n"
+	"  - source: {id: datastore-11}\n"
+	"    destination: {storageClass: standard}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Plan\n"
+	"metadata: {name: web-tier, namespace: mtv}\n"
+	"spec:\n"
+	"  targetNamespace: web\n"
+	"  provider: {source: {name: vcenter}, destination: {name: host}}\n"
+	"  map: {network: {name: net}, storage: {name: storage}}\n"
+	"  vms: [{id: vm-1}, {name: db}]\n";
 
 static GPtrArray *
 resources_from_yaml(const char *text)
@@ -175,17 +175,17 @@ test_store_generation(Fixture *fixture, gconstpointer data)
 	/* a label changes the resourceVersion, not the generation */
 	{
 		g_autoptr(GPtrArray) labelled = resources_from_yaml(
-		    "apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\n"
-		    "metadata: {name: web-tier, namespace: mtv, labels: {team: web}}\n"
-		    "spec:\n"
-		    "  targetNamespace: web\n"
-		    "  provider: {source: {name: vcenter}, destination: {name: host}}\n"
-		    "  map: {network: {name: net}, storage: {name: storage}}\n"
-		    "  vms: [{id: vm-1}, {name: db}]\n"
-		    "status: {ignored: true}\n");
+			"apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\n"
+			"metadata: {name: web-tier, namespace: mtv, labels: {team: web}}\n"
+			"spec:\n"
+			"  targetNamespace: web\n"
+			"  provider: {source: {name: vcenter}, destination: {name: host}}\n"
+			"  map: {network: {name: net}, storage: {name: storage}}\n"
+			"  vms: [{id: vm-1}, {name: db}]\n"
+			"status: {ignored: true}\n");
 		g_autoptr(GArray) labelled_outcomes = NULL;
 		g_assert_true(
-		    ferry_store_apply(fixture->store, labelled, &labelled_outcomes, &error));
+			ferry_store_apply(fixture->store, labelled, &labelled_outcomes, &error));
 		g_assert_cmpint(g_array_index(labelled_outcomes, FerryApplyOutcome, 0), ==,
 				FERRY_APPLY_OUTCOME_CONFIGURED);
 		g_clear_object(&again);
@@ -202,20 +202,20 @@ test_store_generation(Fixture *fixture, gconstpointer data)
 	/* a spec change bumps the generation */
 	{
 		g_autoptr(GPtrArray) changed = resources_from_yaml(
-		    "apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\n"
-		    "metadata: {name: web-tier, namespace: mtv, labels: {team: web}}\n"
-		    "spec:\n"
-		    "  targetNamespace: web\n"
-		    "  warm: true\n"
-		    "  provider: {source: {name: vcenter}, destination: {name: host}}\n"
-		    "  map: {network: {name: net}, storage: {name: storage}}\n"
-		    "  vms: [{id: vm-1}, {name: db}]\n");
+			"apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\n"
+			"metadata: {name: web-tier, namespace: mtv, labels: {team: web}}\n"
+			"spec:\n"
+			"  targetNamespace: web\n"
+			"  warm: true\n"
+			"  provider: {source: {name: vcenter}, destination: {name: host}}\n"
+			"  map: {network: {name: net}, storage: {name: storage}}\n"
+			"  vms: [{id: vm-1}, {name: db}]\n");
 		g_assert_true(ferry_store_apply(fixture->store, changed, NULL, &error));
 		third = ferry_store_get(fixture->store, "Plan", "mtv", "web-tier", &error);
 		g_assert_cmpint(ferry_resource_get_generation(third), ==, 2);
 		g_assert_true(ferry_plan_is_warm(FERRY_PLAN(third)));
-		g_assert_cmpint(
-		    ferry_resource_get_int(third, "status.observedGeneration", 0), ==, 2);
+		g_assert_cmpint(ferry_resource_get_int(third, "status.observedGeneration", 0), ==,
+				2);
 	}
 }
 
@@ -224,7 +224,7 @@ test_store_status(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryResource) plan =
-	    ferry_store_get(fixture->store, "Plan", "mtv", "web-tier", NULL);
+		ferry_store_get(fixture->store, "Plan", "mtv", "web-tier", NULL);
 	g_autoptr(FerryResource) stale = ferry_resource_copy(plan);
 	g_autoptr(FerryResource) read = NULL;
 	g_autofree char *before = g_strdup(ferry_resource_get_resource_version(plan));
@@ -253,7 +253,7 @@ test_store_secrets(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryResource) resource =
-	    ferry_store_get(fixture->store, "Secret", "mtv", "vcenter-creds", &error);
+		ferry_store_get(fixture->store, "Secret", "mtv", "vcenter-creds", &error);
 	g_autoptr(FerrySecret) secret = NULL;
 	g_autofree char *password = NULL;
 	g_autofree char *printed = NULL;
@@ -283,15 +283,16 @@ test_store_secrets(Fixture *fixture, gconstpointer data)
 	/* data (base64) decodes */
 	{
 		g_autoptr(FerrySecret) esxi =
-		    ferry_store_get_secret(fixture->store, "mtv", "esxi-creds", &error);
+			ferry_store_get_secret(fixture->store, "mtv", "esxi-creds", &error);
 		g_autofree char *user = ferry_secret_dup_string(esxi, "user");
 		g_assert_cmpstr(user, ==, "root");
 	}
 	/* a changed value is a change */
 	{
-		g_autoptr(GPtrArray) changed = resources_from_yaml(
-		    "apiVersion: v1\nkind: Secret\nmetadata: {name: esxi-creds, namespace: mtv}\n"
-		    "data: {user: cm9vdA==, password: bmV3}\n");
+		g_autoptr(GPtrArray) changed =
+			resources_from_yaml("apiVersion: v1\nkind: Secret\nmetadata: {name: "
+					    "esxi-creds, namespace: mtv}\n"
+					    "data: {user: cm9vdA==, password: bmV3}\n");
 		g_autoptr(GArray) outcomes = NULL;
 		g_autoptr(FerrySecret) esxi = NULL;
 		g_autofree char *new_password = NULL;
@@ -314,7 +315,8 @@ test_store_references(Fixture *fixture, gconstpointer data)
 	g_auto(GStrv) referrers = NULL;
 	JsonObject *condition;
 
-	referrers = ferry_store_list_referrers(fixture->store, "Provider", "mtv", "vcenter", &error);
+	referrers =
+		ferry_store_list_referrers(fixture->store, "Provider", "mtv", "vcenter", &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(g_strv_length(referrers), ==, 4);
 	g_assert_cmpstr(referrers[0], ==, "Host/mtv/esxi-21");
@@ -330,7 +332,8 @@ test_store_references(Fixture *fixture, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(condition, "category"), ==, "Critical");
 	g_assert_cmpstr(ferry_resource_get_string(provider, "status.phase"), ==,
 			"ValidationFailed");
-	g_assert_false(ferry_store_delete(fixture->store, "Secret", "mtv", "vcenter-creds", &error));
+	g_assert_false(
+		ferry_store_delete(fixture->store, "Secret", "mtv", "vcenter-creds", &error));
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
 	g_clear_error(&error);
 
@@ -346,15 +349,14 @@ test_store_references(Fixture *fixture, gconstpointer data)
 	/* a secret that lacks keys is DataErr with the keys as items */
 	{
 		g_autoptr(GPtrArray) partial = resources_from_yaml(
-		    "apiVersion: v1\nkind: Secret\nmetadata: {name: vcenter-creds, "
-		    "namespace: mtv}\nstringData: {user: admin}\n");
+			"apiVersion: v1\nkind: Secret\nmetadata: {name: vcenter-creds, "
+			"namespace: mtv}\nstringData: {user: admin}\n");
 		JsonArray *items;
 		g_assert_true(ferry_store_apply(fixture->store, partial, NULL, &error));
 		g_clear_object(&provider);
 		provider = ferry_store_get(fixture->store, "Provider", "mtv", "vcenter", &error);
 		condition = ferry_resource_get_condition(provider, "SecretNotValid");
-		g_assert_cmpstr(json_object_get_string_member(condition, "reason"), ==,
-				"DataErr");
+		g_assert_cmpstr(json_object_get_string_member(condition, "reason"), ==, "DataErr");
 		items = json_object_get_array_member(condition, "items");
 		g_assert_cmpuint(json_array_get_length(items), ==, 2);
 		g_assert_cmpstr(json_array_get_string_element(items, 0), ==, "password");
@@ -369,11 +371,11 @@ test_store_atomic(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) batch = resources_from_yaml(
-	    "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\n"
-	    "metadata: {name: pre}\nspec: {image: quay.io/konveyor/hook-runner}\n"
-	    "---\n"
-	    "apiVersion: v1\nkind: Secret\nmetadata: {name: broken}\n"
-	    "data: {password: 'not base64!'}\n");
+		"apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\n"
+		"metadata: {name: pre}\nspec: {image: quay.io/konveyor/hook-runner}\n"
+		"---\n"
+		"apiVersion: v1\nkind: Secret\nmetadata: {name: broken}\n"
+		"data: {password: 'not base64!'}\n");
 	g_autoptr(GPtrArray) all = NULL;
 
 	g_assert_false(ferry_store_apply(fixture->store, batch, NULL, &error));
@@ -389,7 +391,7 @@ test_store_provider_config(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryProviderConfig) config =
-	    ferry_store_dup_provider_config(fixture->store, "mtv", "vcenter", &error);
+		ferry_store_dup_provider_config(fixture->store, "mtv", "vcenter", &error);
 	FerrySecret *host_secret;
 	g_autofree char *user = NULL;
 

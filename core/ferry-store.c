@@ -46,36 +46,36 @@
 
 /* each entry moves the schema up one version; never edit a released one */
 static const char *const store_migrations[] = {
-    /* 1 */
-    "CREATE TABLE resources("
-    "  uid TEXT PRIMARY KEY,"
-    "  kind TEXT NOT NULL,"
-    "  namespace TEXT NOT NULL,"
-    "  name TEXT NOT NULL,"
-    "  generation INTEGER NOT NULL,"
-    "  resource_version INTEGER NOT NULL,"
-    "  created TEXT NOT NULL,"
-    "  document TEXT NOT NULL CHECK (json_valid(document)),"
-    "  UNIQUE (kind, namespace, name));"
-    "CREATE TABLE resource_refs("
-    "  uid TEXT NOT NULL REFERENCES resources(uid) ON DELETE CASCADE,"
-    "  target TEXT NOT NULL,"
-    "  PRIMARY KEY (uid, target));"
-    "CREATE INDEX resource_refs_target ON resource_refs(target);",
+	/* 1 */
+	"CREATE TABLE resources("
+	"  uid TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  namespace TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  generation INTEGER NOT NULL,"
+	"  resource_version INTEGER NOT NULL,"
+	"  created TEXT NOT NULL,"
+	"  document TEXT NOT NULL CHECK (json_valid(document)),"
+	"  UNIQUE (kind, namespace, name));"
+	"CREATE TABLE resource_refs("
+	"  uid TEXT NOT NULL REFERENCES resources(uid) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  PRIMARY KEY (uid, target));"
+	"CREATE INDEX resource_refs_target ON resource_refs(target);",
 };
 
 static const char *const secret_migrations[] = {
-    /* 1 */
-    "CREATE TABLE secrets("
-    "  uid TEXT PRIMARY KEY,"
-    "  namespace TEXT NOT NULL,"
-    "  name TEXT NOT NULL,"
-    "  UNIQUE (namespace, name));"
-    "CREATE TABLE secret_values("
-    "  secret_uid TEXT NOT NULL REFERENCES secrets(uid) ON DELETE CASCADE,"
-    "  key TEXT NOT NULL,"
-    "  value BLOB NOT NULL,"
-    "  PRIMARY KEY (secret_uid, key));",
+	/* 1 */
+	"CREATE TABLE secrets("
+	"  uid TEXT PRIMARY KEY,"
+	"  namespace TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  UNIQUE (namespace, name));"
+	"CREATE TABLE secret_values("
+	"  secret_uid TEXT NOT NULL REFERENCES secrets(uid) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value BLOB NOT NULL,"
+	"  PRIMARY KEY (secret_uid, key));",
 };
 
 struct _FerryStore {
@@ -142,10 +142,7 @@ store_exec(sqlite3 *db, const char *path, const char *sql, GError **error)
 }
 
 static gboolean
-store_migrate(sqlite3 *db,
-	      const char *path,
-	      const char *const *migrations,
-	      guint n_migrations,
+store_migrate(sqlite3 *db, const char *path, const char *const *migrations, guint n_migrations,
 	      GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -257,8 +254,8 @@ ferry_store_new(const char *state_dir, GError **error)
 	self->db = store_open(self->path, error);
 	if (self->db == NULL)
 		return NULL;
-	if (!store_migrate(self->db, self->path, store_migrations,
-			   G_N_ELEMENTS(store_migrations), error))
+	if (!store_migrate(self->db, self->path, store_migrations, G_N_ELEMENTS(store_migrations),
+			   error))
 		return NULL;
 	if (!store_prepare_secrets_file(self->secrets_path, error))
 		return NULL;
@@ -330,10 +327,7 @@ row_from_statement(sqlite3_stmt *stmt, GError **error)
 
 /* %NULL without @error when there is no such row */
 static Row *
-store_read_row(FerryStore *self,
-	       const char *kind,
-	       const char *name_space,
-	       const char *name,
+store_read_row(FerryStore *self, const char *kind, const char *name_space, const char *name,
 	       GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -424,8 +418,7 @@ store_read_secret(FerryStore *self, const char *name_space, const char *name, gb
 		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL) {
 			g_autoptr(GBytes) value = g_bytes_new(sqlite3_column_blob(stmt, 2),
 							      (gsize)sqlite3_column_bytes(stmt, 2));
-			ferry_secret_set(secret, (const char *)sqlite3_column_text(stmt, 1),
-					 value);
+			ferry_secret_set(secret, (const char *)sqlite3_column_text(stmt, 1), value);
 		}
 	}
 	sqlite3_finalize(stmt);
@@ -449,12 +442,8 @@ store_secrets_equal(FerrySecret *a, FerrySecret *b)
 }
 
 static gboolean
-store_write_secret(FerryStore *self,
-		   const char *uid,
-		   const char *name_space,
-		   const char *name,
-		   FerrySecret *secret,
-		   GError **error)
+store_write_secret(FerryStore *self, const char *uid, const char *name_space, const char *name,
+		   FerrySecret *secret, GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
 	g_auto(GStrv) keys = ferry_secret_list_keys(secret);
@@ -472,8 +461,8 @@ store_write_secret(FerryStore *self,
 		return store_sqlite_error(self->secrets, self->secrets_path, "cannot write", error);
 	}
 	sqlite3_finalize(stmt);
-	if (sqlite3_prepare_v2(self->secrets, "DELETE FROM secret_values WHERE secret_uid = ?1",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(self->secrets, "DELETE FROM secret_values WHERE secret_uid = ?1", -1,
+			       &stmt, NULL) != SQLITE_OK)
 		return store_sqlite_error(self->secrets, self->secrets_path, "cannot write", error);
 	sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_TRANSIENT);
 	sqlite3_step(stmt);
@@ -486,15 +475,15 @@ store_write_secret(FerryStore *self,
 				       "INSERT INTO secret_values(secret_uid, key, value) "
 				       "VALUES (?1, ?2, ?3)",
 				       -1, &stmt, NULL) != SQLITE_OK)
-			return store_sqlite_error(self->secrets, self->secrets_path,
-						  "cannot write", error);
+			return store_sqlite_error(self->secrets, self->secrets_path, "cannot write",
+						  error);
 		sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(stmt, 2, keys[i], -1, SQLITE_TRANSIENT);
 		sqlite3_bind_blob(stmt, 3, data != NULL ? data : "", (int)size, SQLITE_TRANSIENT);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
 			sqlite3_finalize(stmt);
-			return store_sqlite_error(self->secrets, self->secrets_path,
-						  "cannot write", error);
+			return store_sqlite_error(self->secrets, self->secrets_path, "cannot write",
+						  error);
 		}
 		sqlite3_finalize(stmt);
 	}
@@ -517,10 +506,7 @@ store_next_resource_version(FerryStore *self)
 }
 
 static gboolean
-store_write_row(FerryStore *self,
-		FerryResource *resource,
-		Row *row,
-		gboolean insert,
+store_write_row(FerryStore *self, FerryResource *resource, Row *row, gboolean insert,
 		GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -543,8 +529,7 @@ store_write_row(FerryStore *self,
 		sqlite3_bind_text(stmt, 6, ferry_resource_get_kind(resource), -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(stmt, 7, ferry_resource_get_namespace(resource), -1,
 				  SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 8, ferry_resource_get_name(resource), -1,
-				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 8, ferry_resource_get_name(resource), -1, SQLITE_TRANSIENT);
 	}
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		sqlite3_finalize(stmt);
@@ -585,10 +570,9 @@ store_strip(FerryResource *resource)
 	JsonNode *node = ferry_json_node_deep_copy(ferry_resource_get_json(resource));
 	JsonObject *object = json_node_get_object(node);
 	JsonNode *metadata = json_object_get_member(object, "metadata");
-	const char *const system_fields[] = {"uid",		  "resourceVersion",
-					     "generation",	  "creationTimestamp",
-					     "managedFields",	  "selfLink",
-					     "deletionTimestamp", NULL};
+	const char *const system_fields[] = {
+		"uid",           "resourceVersion", "generation",        "creationTimestamp",
+		"managedFields", "selfLink",        "deletionTimestamp", NULL};
 	json_object_remove_member(object, "status");
 	if (FERRY_IS_SECRET_RESOURCE(resource)) {
 		json_object_remove_member(object, "data");
@@ -596,8 +580,7 @@ store_strip(FerryResource *resource)
 	}
 	if (metadata != NULL && JSON_NODE_HOLDS_OBJECT(metadata)) {
 		for (guint i = 0; system_fields[i] != NULL; i++)
-			json_object_remove_member(json_node_get_object(metadata),
-						  system_fields[i]);
+			json_object_remove_member(json_node_get_object(metadata), system_fields[i]);
 	}
 	return node;
 }
@@ -644,11 +627,8 @@ store_now(void)
 }
 
 static gboolean
-store_apply_one(FerryStore *self,
-		FerryResource *resource,
-		FerrySecret *secret,
-		FerryApplyOutcome *outcome,
-		GError **error)
+store_apply_one(FerryStore *self, FerryResource *resource, FerrySecret *secret,
+		FerryApplyOutcome *outcome, GError **error)
 {
 	const char *kind = ferry_resource_get_kind(resource);
 	const char *name_space = ferry_resource_get_namespace(resource);
@@ -706,8 +686,7 @@ store_apply_one(FerryStore *self,
 	}
 	if (!store_write_row(self, resource, row, old == NULL, error))
 		return FALSE;
-	if (secret != NULL &&
-	    !store_write_secret(self, row->uid, name_space, name, secret, error))
+	if (secret != NULL && !store_write_secret(self, row->uid, name_space, name, secret, error))
 		return FALSE;
 	return TRUE;
 }
@@ -750,10 +729,9 @@ static gboolean
 store_write_status_unlocked(FerryStore *self, FerryResource *resource, GError **error)
 {
 	g_autoptr(GError) local_error = NULL;
-	g_autoptr(Row) row =
-	    store_read_row(self, ferry_resource_get_kind(resource),
-			   ferry_resource_get_namespace(resource), ferry_resource_get_name(resource),
-			   &local_error);
+	g_autoptr(Row) row = store_read_row(self, ferry_resource_get_kind(resource),
+					    ferry_resource_get_namespace(resource),
+					    ferry_resource_get_name(resource), &local_error);
 	JsonObject *document;
 	JsonObject *status = ferry_resource_get_status(resource);
 	JsonNode *old_status;
@@ -813,14 +791,15 @@ store_check_references(FerryStore *self, GError **error)
 		if (FERRY_IS_SECRET_RESOURCE(resource)) {
 			gboolean found = FALSE;
 			FerrySecret *secret =
-			    store_read_secret(self, ferry_resource_get_namespace(resource),
-					      ferry_resource_get_name(resource), &found);
+				store_read_secret(self, ferry_resource_get_namespace(resource),
+						  ferry_resource_get_name(resource), &found);
 			if (secret != NULL)
 				g_hash_table_replace(
-				    secrets,
-				    g_strdup_printf("%s/%s", ferry_resource_get_namespace(resource),
-						    ferry_resource_get_name(resource)),
-				    secret);
+					secrets,
+					g_strdup_printf("%s/%s",
+							ferry_resource_get_namespace(resource),
+							ferry_resource_get_name(resource)),
+					secret);
 		}
 	}
 	/* kinds in order, so a plan sees its maps' fresh conditions */
@@ -884,7 +863,8 @@ ferry_store_apply(FerryStore *self, GPtrArray *resources, GArray **outcomes, GEr
 			secret = ferry_secret_resource_to_secret(FERRY_SECRET_RESOURCE(resource),
 								 error);
 			if (secret == NULL) {
-				g_autofree char *display = ferry_resource_dup_display_name(resource);
+				g_autofree char *display =
+					ferry_resource_dup_display_name(resource);
 				g_prefix_error(error, "%s: ", display);
 				return FALSE;
 			}
@@ -922,9 +902,10 @@ store_set_not_found(GError **error, const char *kind, const char *name_space, co
 {
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
 		    "%s %s not found in namespace %s; list them with 'ferry get %s -n %s'", kind,
-		    name, name_space, ferry_resource_kind_get_plural(kind) != NULL
-					  ? ferry_resource_kind_get_plural(kind)
-					  : kind,
+		    name, name_space,
+		    ferry_resource_kind_get_plural(kind) != NULL
+			    ? ferry_resource_kind_get_plural(kind)
+			    : kind,
 		    name_space);
 }
 
@@ -942,10 +923,7 @@ store_set_not_found(GError **error, const char *kind, const char *name_space, co
  * Since: 0.1
  */
 FerryResource *
-ferry_store_get(FerryStore *self,
-		const char *kind,
-		const char *name_space,
-		const char *name,
+ferry_store_get(FerryStore *self, const char *kind, const char *name_space, const char *name,
 		GError **error)
 {
 	g_autoptr(GMutexLocker) locker = NULL;
@@ -1005,10 +983,7 @@ ferry_store_list(FerryStore *self, const char *kind, const char *name_space, GEr
  * Since: 0.1
  */
 gboolean
-ferry_store_delete(FerryStore *self,
-		   const char *kind,
-		   const char *name_space,
-		   const char *name,
+ferry_store_delete(FerryStore *self, const char *kind, const char *name_space, const char *name,
 		   GError **error)
 {
 	g_autoptr(GMutexLocker) locker = NULL;
@@ -1110,8 +1085,8 @@ ferry_store_update_status(FerryStore *self, FerryResource *resource, GError **er
 			    "it again and retry",
 			    display,
 			    ferry_resource_get_resource_version(resource) != NULL
-				? ferry_resource_get_resource_version(resource)
-				: "none",
+				    ? ferry_resource_get_resource_version(resource)
+				    : "none",
 			    stored_version);
 		return FALSE;
 	}
@@ -1135,10 +1110,7 @@ ferry_store_update_status(FerryStore *self, FerryResource *resource, GError **er
  * Since: 0.1
  */
 FerrySecret *
-ferry_store_get_secret(FerryStore *self,
-		       const char *name_space,
-		       const char *name,
-		       GError **error)
+ferry_store_get_secret(FerryStore *self, const char *name_space, const char *name, GError **error)
 {
 	g_autoptr(GMutexLocker) locker = NULL;
 	FerrySecret *secret;
@@ -1169,11 +1141,8 @@ ferry_store_get_secret(FerryStore *self,
  * Since: 0.1
  */
 GStrv
-ferry_store_list_referrers(FerryStore *self,
-			   const char *kind,
-			   const char *name_space,
-			   const char *name,
-			   GError **error)
+ferry_store_list_referrers(FerryStore *self, const char *kind, const char *name_space,
+			   const char *name, GError **error)
 {
 	g_autoptr(GMutexLocker) locker = NULL;
 	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
@@ -1224,9 +1193,7 @@ ferry_store_list_referrers(FerryStore *self,
  * Since: 0.1
  */
 FerryProviderConfig *
-ferry_store_dup_provider_config(FerryStore *self,
-				const char *name_space,
-				const char *name,
+ferry_store_dup_provider_config(FerryStore *self, const char *name_space, const char *name,
 				GError **error)
 {
 	g_autoptr(FerryResource) resource = NULL;
@@ -1272,7 +1239,7 @@ ferry_store_dup_provider_config(FerryStore *self,
 	secret_name = ferry_provider_resource_get_secret(provider, &secret_namespace);
 	if (secret_name != NULL) {
 		g_autoptr(FerrySecret) secret =
-		    ferry_store_get_secret(self, secret_namespace, secret_name, NULL);
+			ferry_store_get_secret(self, secret_namespace, secret_name, NULL);
 		if (secret == NULL) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
 				    "Provider/%s: spec.secret names Secret %s/%s, which does not "

@@ -34,46 +34,22 @@ typedef enum {
 #define FERRY_TYPE_STORE (ferry_store_get_type())
 G_DECLARE_FINAL_TYPE(FerryStore, ferry_store, FERRY, STORE, GObject)
 
-FerryStore *
-ferry_store_new(const char *state_dir, GError **error);
-const char *
-ferry_store_get_state_dir(FerryStore *self);
-gboolean
-ferry_store_apply(FerryStore *self,
-		  GPtrArray *resources,
-		  GArray **outcomes,
-		  GError **error);
-FerryResource *
-ferry_store_get(FerryStore *self,
-		const char *kind,
-		const char *name_space,
-		const char *name,
-		GError **error);
-GPtrArray *
-ferry_store_list(FerryStore *self, const char *kind, const char *name_space, GError **error);
-gboolean
-ferry_store_delete(FerryStore *self,
-		   const char *kind,
-		   const char *name_space,
-		   const char *name,
-		   GError **error);
-gboolean
-ferry_store_update_status(FerryStore *self, FerryResource *resource, GError **error);
-FerrySecret *
-ferry_store_get_secret(FerryStore *self,
-		       const char *name_space,
-		       const char *name,
-		       GError **error);
-FerryProviderConfig *
-ferry_store_dup_provider_config(FerryStore *self,
-				const char *name_space,
-				const char *name,
-				GError **error);
-GStrv
-ferry_store_list_referrers(FerryStore *self,
-			   const char *kind,
-			   const char *name_space,
-			   const char *name,
+FerryStore *ferry_store_new(const char *state_dir, GError **error);
+const char *ferry_store_get_state_dir(FerryStore *self);
+gboolean ferry_store_apply(FerryStore *self, GPtrArray *resources, GArray **outcomes,
 			   GError **error);
+FerryResource *ferry_store_get(FerryStore *self, const char *kind, const char *name_space,
+			       const char *name, GError **error);
+GPtrArray *ferry_store_list(FerryStore *self, const char *kind, const char *name_space,
+			    GError **error);
+gboolean ferry_store_delete(FerryStore *self, const char *kind, const char *name_space,
+			    const char *name, GError **error);
+gboolean ferry_store_update_status(FerryStore *self, FerryResource *resource, GError **error);
+FerrySecret *ferry_store_get_secret(FerryStore *self, const char *name_space, const char *name,
+				    GError **error);
+FerryProviderConfig *ferry_store_dup_provider_config(FerryStore *self, const char *name_space,
+						     const char *name, GError **error);
+GStrv ferry_store_list_referrers(FerryStore *self, const char *kind, const char *name_space,
+				 const char *name, GError **error);
 
 G_END_DECLS

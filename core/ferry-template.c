@@ -196,8 +196,8 @@ value_from_json(JsonNode *node)
 		return nil;
 	}
 	if (JSON_NODE_HOLDS_OBJECT(node)) {
-		Value data = {VALUE_DATA, FALSE, 0, 0, NULL,
-			      json_object_ref(json_node_get_object(node))};
+		Value data = {VALUE_DATA, FALSE, 0,
+			      0,          NULL,  json_object_ref(json_node_get_object(node))};
 		return data;
 	}
 	if (JSON_NODE_HOLDS_ARRAY(node)) {
@@ -263,8 +263,7 @@ typedef struct {
 	GPtrArray *else_list; /* of Node, nullable */
 } Node;
 
-static void
-pipeline_free(Pipeline *pipeline);
+static void pipeline_free(Pipeline *pipeline);
 
 static void
 arg_free(gpointer data)
@@ -310,8 +309,7 @@ node_free(gpointer data)
 
 typedef gboolean (*Function)(Value *args, guint n_args, Value *result, GError **error);
 
-static gboolean
-fail(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static gboolean fail(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 static gboolean
 fail(GError **error, const char *format, ...)
@@ -343,8 +341,8 @@ want_string(const char *name, Value *args, guint index, GError **error)
 {
 	if (args[index].type != VALUE_STRING)
 		return fail(error,
-			    "error calling %s: wrong type for value; expected string; got %s",
-			    name, value_type_name(&args[index]));
+			    "error calling %s: wrong type for value; expected string; got %s", name,
+			    value_type_name(&args[index]));
 	return TRUE;
 }
 
@@ -404,7 +402,7 @@ to_float64(const Value *value)
 }
 
 #define STRING_FUNCTION(fname, count)                                                              \
-	if (!want_count(fname, n_args, count, count, error))                                      \
+	if (!want_count(fname, n_args, count, count, error))                                       \
 		return FALSE;                                                                      \
 	for (guint i = 0; i < n_args; i++) {                                                       \
 		if (!want_string(fname, args, i, error))                                           \
@@ -553,8 +551,8 @@ fn_trim_suffix(Value *args, guint n_args, Value *result, GError **error)
 {
 	STRING_FUNCTION("trimSuffix", 2);
 	if (g_str_has_suffix(args[1].string, args[0].string))
-		*result = value_take_string(g_strndup(
-		    args[1].string, strlen(args[1].string) - strlen(args[0].string)));
+		*result = value_take_string(
+			g_strndup(args[1].string, strlen(args[1].string) - strlen(args[0].string)));
 	else
 		*result = value_string(args[1].string);
 	return TRUE;
@@ -675,8 +673,9 @@ fn_substr(Value *args, guint n_args, Value *result, GError **error)
 		end = length;
 	}
 	if (start > length || end > length || start > end || end < 0)
-		return fail(error, "error calling substr: slice bounds out of range [%" G_GINT64_FORMAT
-				   ":%" G_GINT64_FORMAT "] with length %" G_GINT64_FORMAT,
+		return fail(error,
+			    "error calling substr: slice bounds out of range [%" G_GINT64_FORMAT
+			    ":%" G_GINT64_FORMAT "] with length %" G_GINT64_FORMAT,
 			    start, end, length);
 	*result = value_take_string(g_strndup(args[2].string + start, (gsize)(end - start)));
 	return TRUE;
@@ -936,8 +935,7 @@ fn_len(Value *args, guint n_args, Value *result, GError **error)
 	else if (args[0].type == VALUE_DATA)
 		*result = value_int(json_object_get_size(args[0].data));
 	else
-		return fail(error, "error calling len: len of type %s",
-			    value_type_name(&args[0]));
+		return fail(error, "error calling len: len of type %s", value_type_name(&args[0]));
 	return TRUE;
 }
 
@@ -1001,7 +999,7 @@ fn_ne(Value *args, guint n_args, Value *result, GError **error)
 }
 
 #define ORDER_FUNCTION(cname, fname, test)                                                         \
-	static gboolean cname(Value *args, guint n_args, Value *result, GError **error)           \
+	static gboolean cname(Value *args, guint n_args, Value *result, GError **error)            \
 	{                                                                                          \
 		int order = 0;                                                                     \
 		if (!want_count(fname, n_args, 2, 2, error) ||                                     \
@@ -1224,50 +1222,50 @@ typedef struct {
 } FunctionEntry;
 
 static const FunctionEntry functions[] = {
-    /* text/template built-ins */
-    {"and", fn_and},
-    {"or", fn_or},
-    {"not", fn_not},
-    {"len", fn_len},
-    {"eq", fn_eq},
-    {"ne", fn_ne},
-    {"lt", fn_lt},
-    {"le", fn_le},
-    {"gt", fn_gt},
-    {"ge", fn_ge},
-    {"print", fn_print},
-    {"printf", fn_printf},
-    {"println", fn_println},
-    /* Forklift's sprig subset */
-    {"lower", fn_lower},
-    {"upper", fn_upper},
-    {"contains", fn_contains},
-    {"replace", fn_replace},
-    {"trim", fn_trim},
-    {"trimAll", fn_trim_all},
-    {"trimSuffix", fn_trim_suffix},
-    {"trimPrefix", fn_trim_prefix},
-    {"title", fn_title},
-    {"untitle", fn_untitle},
-    {"repeat", fn_repeat},
-    {"substr", fn_substr},
-    {"nospace", fn_nospace},
-    {"trunc", fn_trunc},
-    {"initials", fn_initials},
-    {"hasPrefix", fn_has_prefix},
-    {"hasSuffix", fn_has_suffix},
-    {"mustRegexReplaceAll", fn_regex_replace_all},
-    {"add", fn_add},
-    {"add1", fn_add1},
-    {"sub", fn_sub},
-    {"div", fn_div},
-    {"mod", fn_mod},
-    {"mul", fn_mul},
-    {"max", fn_max},
-    {"min", fn_min},
-    {"floor", fn_floor},
-    {"ceil", fn_ceil},
-    {"round", fn_round},
+	/* text/template built-ins */
+	{"and", fn_and},
+	{"or", fn_or},
+	{"not", fn_not},
+	{"len", fn_len},
+	{"eq", fn_eq},
+	{"ne", fn_ne},
+	{"lt", fn_lt},
+	{"le", fn_le},
+	{"gt", fn_gt},
+	{"ge", fn_ge},
+	{"print", fn_print},
+	{"printf", fn_printf},
+	{"println", fn_println},
+	/* Forklift's sprig subset */
+	{"lower", fn_lower},
+	{"upper", fn_upper},
+	{"contains", fn_contains},
+	{"replace", fn_replace},
+	{"trim", fn_trim},
+	{"trimAll", fn_trim_all},
+	{"trimSuffix", fn_trim_suffix},
+	{"trimPrefix", fn_trim_prefix},
+	{"title", fn_title},
+	{"untitle", fn_untitle},
+	{"repeat", fn_repeat},
+	{"substr", fn_substr},
+	{"nospace", fn_nospace},
+	{"trunc", fn_trunc},
+	{"initials", fn_initials},
+	{"hasPrefix", fn_has_prefix},
+	{"hasSuffix", fn_has_suffix},
+	{"mustRegexReplaceAll", fn_regex_replace_all},
+	{"add", fn_add},
+	{"add1", fn_add1},
+	{"sub", fn_sub},
+	{"div", fn_div},
+	{"mod", fn_mod},
+	{"mul", fn_mul},
+	{"max", fn_max},
+	{"min", fn_min},
+	{"floor", fn_floor},
+	{"ceil", fn_ceil},
+	{"round", fn_round},
 };
 
 static Function
@@ -1292,8 +1290,8 @@ typedef struct {
 
 #define FERRY_TEMPLATE_MAX_DEPTH 64
 
-static gboolean
-parse_fail(Parser *parser, gsize position, const char *format, ...) G_GNUC_PRINTF(3, 4);
+static gboolean parse_fail(Parser *parser, gsize position, const char *format, ...)
+	G_GNUC_PRINTF(3, 4);
 
 static gboolean
 parse_fail(Parser *parser, gsize position, const char *format, ...)
@@ -1335,8 +1333,7 @@ at_action_end(Parser *parser, gboolean *trim)
 	return FALSE;
 }
 
-static Pipeline *
-parse_pipeline(Parser *parser, gboolean in_parens);
+static Pipeline *parse_pipeline(Parser *parser, gboolean in_parens);
 
 static gboolean
 is_ident_char(char c)
@@ -1467,7 +1464,8 @@ parse_operand(Parser *parser)
 		gboolean root = c == '$';
 		parser->pos++;
 		if (root) {
-			if (parser->pos < parser->length && is_ident_char(parser->text[parser->pos])) {
+			if (parser->pos < parser->length &&
+			    is_ident_char(parser->text[parser->pos])) {
 				parse_fail(parser, arg->position,
 					   "template variables other than $ are not supported");
 				return NULL;
@@ -1635,8 +1633,8 @@ typedef enum {
 	END_ELSE_WITH,
 } EndKind;
 
-static GPtrArray *
-parse_list(Parser *parser, gboolean nested, EndKind *end_kind, gboolean *trim_next);
+static GPtrArray *parse_list(Parser *parser, gboolean nested, EndKind *end_kind,
+			     gboolean *trim_next);
 
 /* parses what follows `{{if` or `{{with` (or `{{else if`) up to its `end` */
 static Node *
@@ -1731,9 +1729,9 @@ parse_list(Parser *parser, gboolean nested, EndKind *end_kind, gboolean *trim_ne
 		/* a comment */
 		if (parser->length - parser->pos >= 2 &&
 		    strncmp(parser->text + parser->pos, "/*", 2) == 0) {
-			const char *close = g_strstr_len(parser->text + parser->pos,
-							 (gssize)(parser->length - parser->pos),
-							 "*/");
+			const char *close =
+				g_strstr_len(parser->text + parser->pos,
+					     (gssize)(parser->length - parser->pos), "*/");
 			gboolean trim = FALSE;
 			if (close == NULL) {
 				parse_fail(parser, action_start, "unclosed comment");
@@ -1742,7 +1740,8 @@ parse_list(Parser *parser, gboolean nested, EndKind *end_kind, gboolean *trim_ne
 			parser->pos = (gsize)(close - parser->text) + 2;
 			skip_space(parser);
 			if (!at_action_end(parser, &trim)) {
-				parse_fail(parser, action_start, "comment ends before closing delimiter");
+				parse_fail(parser, action_start,
+					   "comment ends before closing delimiter");
 				return NULL;
 			}
 			parser->pos += trim ? 3 : 2;
@@ -1754,9 +1753,8 @@ parse_list(Parser *parser, gboolean nested, EndKind *end_kind, gboolean *trim_ne
 			g_autofree char *word = parse_identifier(parser);
 			gboolean trim = FALSE;
 			if (g_strcmp0(word, "if") == 0 || g_strcmp0(word, "with") == 0) {
-				Node *node = parse_branch(parser,
-							  word[0] == 'i' ? NODE_IF : NODE_WITH,
-							  trim_next);
+				Node *node = parse_branch(
+					parser, word[0] == 'i' ? NODE_IF : NODE_WITH, trim_next);
 				if (node == NULL)
 					return NULL;
 				g_ptr_array_add(list, node);
@@ -1781,8 +1779,8 @@ parse_list(Parser *parser, gboolean nested, EndKind *end_kind, gboolean *trim_ne
 					return g_steal_pointer(&list);
 				}
 				if (!at_action_end(parser, &trim)) {
-					parse_fail(parser, word_start, "unexpected content in {{%s}}",
-						   word);
+					parse_fail(parser, word_start,
+						   "unexpected content in {{%s}}", word);
 					return NULL;
 				}
 				parser->pos += trim ? 3 : 2;
@@ -1813,8 +1811,9 @@ parse_list(Parser *parser, gboolean nested, EndKind *end_kind, gboolean *trim_ne
 		}
 	}
 	if (nested) {
-		parse_fail(parser, parser->length, "unexpected EOF: an {{if}} or {{with}} has no "
-						   "{{end}}");
+		parse_fail(parser, parser->length,
+			   "unexpected EOF: an {{if}} or {{with}} has no "
+			   "{{end}}");
 		return NULL;
 	}
 	return g_steal_pointer(&list);
@@ -1828,8 +1827,8 @@ typedef struct {
 	guint steps;
 } Runner;
 
-static gboolean
-run_pipeline(Runner *runner, Pipeline *pipeline, const Value *dot, Value *result, GError **error);
+static gboolean run_pipeline(Runner *runner, Pipeline *pipeline, const Value *dot, Value *result,
+			     GError **error);
 
 static gboolean
 run_arg(Runner *runner, Arg *arg, const Value *dot, Value *result, GError **error)
@@ -1866,11 +1865,7 @@ run_arg(Runner *runner, Arg *arg, const Value *dot, Value *result, GError **erro
 }
 
 static gboolean
-run_command(Runner *runner,
-	    Command *command,
-	    const Value *dot,
-	    Value *piped,
-	    Value *result,
+run_command(Runner *runner, Command *command, const Value *dot, Value *piped, Value *result,
 	    GError **error)
 {
 	Arg *first = g_ptr_array_index(command->args, 0);

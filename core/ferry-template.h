@@ -16,11 +16,8 @@ G_BEGIN_DECLS
 #define FERRY_TYPE_TEMPLATE (ferry_template_get_type())
 G_DECLARE_FINAL_TYPE(FerryTemplate, ferry_template, FERRY, TEMPLATE, GObject)
 
-FerryTemplate *
-ferry_template_new(const char *text, GError **error);
-const char *
-ferry_template_get_text(FerryTemplate *self);
-char *
-ferry_template_execute(FerryTemplate *self, JsonObject *data, GError **error);
+FerryTemplate *ferry_template_new(const char *text, GError **error);
+const char *ferry_template_get_text(FerryTemplate *self);
+char *ferry_template_execute(FerryTemplate *self, JsonObject *data, GError **error);
 
 G_END_DECLS

@@ -111,15 +111,15 @@ test_yaml_locations(void)
 	/* a missing field points at its nearest parent */
 	missing = ferry_yaml_document_format_location(doc, "spec.vms[1].hooks[0].step");
 	g_assert_cmpstr(missing, ==, "plan.yaml:12:12");
-	annotation = ferry_yaml_path_append_member("metadata.annotations",
-						   "forklift.konveyor.io/route");
+	annotation =
+		ferry_yaml_path_append_member("metadata.annotations", "forklift.konveyor.io/route");
 	g_assert_cmpstr(annotation, ==, "metadata.annotations[forklift.konveyor.io/route]");
 	g_assert_true(ferry_yaml_document_get_location(doc, annotation, &line, &column));
 	g_assert_cmpuint(line, ==, 7);
 	g_assert_cmpuint(column, ==, 33);
 	g_assert_cmpuint(ferry_yaml_document_get_index(g_ptr_array_index(docs, 1)), ==, 2);
 	g_assert_true(
-	    ferry_yaml_document_get_location(g_ptr_array_index(docs, 1), "kind", &line, NULL));
+		ferry_yaml_document_get_location(g_ptr_array_index(docs, 1), "kind", &line, NULL));
 	g_assert_cmpuint(line, ==, 16);
 }
 
@@ -141,7 +141,8 @@ test_yaml_json(void)
 	root = ferry_yaml_document_get_root(g_ptr_array_index(docs, 0));
 	g_assert_cmpint(json_node_get_int(node_at(root, "spec", "port", NULL)), ==, 443);
 	g_assert_cmpstr(json_node_get_string(node_at(root, "spec", "n", NULL)), ==, "42");
-	g_assert_cmpstr(json_node_get_string(node_at(root, "spec", "esc", NULL)), ==, "a/b\xc3\xa9");
+	g_assert_cmpstr(json_node_get_string(node_at(root, "spec", "esc", NULL)), ==,
+			"a/b\xc3\xa9");
 	where = ferry_yaml_document_format_location(g_ptr_array_index(docs, 0), "spec.port");
 	g_assert_cmpstr(where, ==, "p.json:3:45");
 }
@@ -155,19 +156,19 @@ static void
 test_yaml_errors(void)
 {
 	const BadCase cases[] = {
-	    {"a: 1\na: 2\n", "bad.yaml:2:1: *'a' appears twice*"},
-	    {"a: [1, 2\n", "bad.yaml:2:1: invalid YAML: *"},
-	    {"a:\n\tb: 1\n", "bad.yaml:2:1: invalid YAML: *"},
-	    {"a: *nothing\n", "bad.yaml:1:4: *alias*no anchor*"},
-	    {"? [a, b]\n: 1\n", "bad.yaml:1:3: *key must be a plain value*"},
-	    {"a: !!int abc\n", "bad.yaml:1:4: *not a valid value*"},
-	    {"{\"a\": 1,}", "bad.yaml:1:*invalid JSON*"},
-	    {"[1, 2", "bad.yaml:*invalid JSON*"},
+		{"a: 1\na: 2\n", "bad.yaml:2:1: *'a' appears twice*"},
+		{"a: [1, 2\n", "bad.yaml:2:1: invalid YAML: *"},
+		{"a:\n\tb: 1\n", "bad.yaml:2:1: invalid YAML: *"},
+		{"a: *nothing\n", "bad.yaml:1:4: *alias*no anchor*"},
+		{"? [a, b]\n: 1\n", "bad.yaml:1:3: *key must be a plain value*"},
+		{"a: !!int abc\n", "bad.yaml:1:4: *not a valid value*"},
+		{"{\"a\": 1,}", "bad.yaml:1:*invalid JSON*"},
+		{"[1, 2", "bad.yaml:*invalid JSON*"},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(GPtrArray) docs =
-		    ferry_yaml_parse_data(cases[i].text, -1, "bad.yaml", &error);
+			ferry_yaml_parse_data(cases[i].text, -1, "bad.yaml", &error);
 		g_assert_null(docs);
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
 		if (!g_pattern_match_simple(cases[i].message, error->message))
@@ -198,13 +199,13 @@ test_yaml_aliases(void)
 
 	/* a billion laughs stops early with an error */
 	for (char c = 'b'; c <= 'k'; c++)
-		g_string_append_printf(bomb, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n",
-				       c, c, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1,
-				       c - 1, c - 1, c - 1);
+		g_string_append_printf(
+			bomb, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", c, c,
+			c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
 	{
 		g_autoptr(GError) bomb_error = NULL;
-		g_autoptr(GPtrArray) none = ferry_yaml_parse_data(bomb->str, -1, "bomb.yaml",
-								  &bomb_error);
+		g_autoptr(GPtrArray) none =
+			ferry_yaml_parse_data(bomb->str, -1, "bomb.yaml", &bomb_error);
 		g_assert_null(none);
 		g_assert_error(bomb_error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
 		g_assert_nonnull(strstr(bomb_error->message, "aliases expand"));
@@ -215,12 +216,13 @@ test_yaml_aliases(void)
 static void
 test_yaml_write(void)
 {
-	const char *text = "{\"kind\": \"Plan\", \"apiVersion\": \"forklift.konveyor.io/v1beta1\","
-			   " \"metadata\": {\"name\": \"web\", \"labels\": {}},"
-			   " \"spec\": {\"vms\": [{\"id\": \"vm-1\", \"name\": \"a\"}, {\"id\": \"2\"}],"
-			   " \"warm\": false, \"n\": \"true\", \"e\": \"\", \"num\": \"0x10\","
-			   " \"ratio\": 0.5, \"whole\": 3.0, \"list\": [], \"text\": \"a\\nb\\n\","
-			   " \"colon\": \"a: b\", \"nil\": null}}";
+	const char *text =
+		"{\"kind\": \"Plan\", \"apiVersion\": \"forklift.konveyor.io/v1beta1\","
+		" \"metadata\": {\"name\": \"web\", \"labels\": {}},"
+		" \"spec\": {\"vms\": [{\"id\": \"vm-1\", \"name\": \"a\"}, {\"id\": \"2\"}],"
+		" \"warm\": false, \"n\": \"true\", \"e\": \"\", \"num\": \"0x10\","
+		" \"ratio\": 0.5, \"whole\": 3.0, \"list\": [], \"text\": \"a\\nb\\n\","
+		" \"colon\": \"a: b\", \"nil\": null}}";
 	const char *expected = "apiVersion: forklift.konveyor.io/v1beta1\n"
 			       "kind: Plan\n"
 			       "metadata:\n"
@@ -257,13 +259,15 @@ test_yaml_write(void)
 	/* and it reads back to the same tree */
 	again = ferry_yaml_parse_data(yaml, -1, NULL, &error);
 	g_assert_no_error(error);
-	g_assert_true(json_node_equal(root, ferry_yaml_document_get_root(g_ptr_array_index(again, 0))));
+	g_assert_true(
+		json_node_equal(root, ferry_yaml_document_get_root(g_ptr_array_index(again, 0))));
 }
 
 static void
 test_yaml_write_multi(void)
 {
-	g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	g_autoptr(GPtrArray) nodes =
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
 	g_autofree char *yaml = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) docs = NULL;

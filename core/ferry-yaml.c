@@ -31,7 +31,7 @@
  */
 
 /* limits that keep hostile input (alias bombs, deep nesting) cheap */
-#define FERRY_YAML_MAX_DEPTH 256
+#define FERRY_YAML_MAX_DEPTH       256
 #define FERRY_YAML_MAX_ALIAS_NODES 1000000
 
 typedef struct {
@@ -136,9 +136,7 @@ ferry_yaml_document_get_root(FerryYamlDocument *self)
  * Since: 0.1
  */
 gboolean
-ferry_yaml_document_get_location(FerryYamlDocument *self,
-				 const char *path,
-				 guint *line,
+ferry_yaml_document_get_location(FerryYamlDocument *self, const char *path, guint *line,
 				 guint *column)
 {
 	g_autofree char *current = NULL;
@@ -257,7 +255,7 @@ ferry_json_node_deep_copy(JsonNode *node)
 		JsonArray *copy = json_array_sized_new(json_array_get_length(array));
 		for (guint i = 0; i < json_array_get_length(array); i++)
 			json_array_add_element(
-			    copy, ferry_json_node_deep_copy(json_array_get_element(array, i)));
+				copy, ferry_json_node_deep_copy(json_array_get_element(array, i)));
 		JsonNode *result = json_node_new(JSON_NODE_ARRAY);
 		json_node_take_array(result, copy);
 		return result;
@@ -283,6 +281,9 @@ typedef struct {
 	GHashTable *locations; /* path → Location, of the current document */
 	guint64 alias_nodes;
 	guint depth;
+	/* where the key of the value being read was, if any */
+	gboolean have_key_mark;
+	yaml_mark_t key_mark;
 } Reader;
 
 static void
@@ -293,9 +294,8 @@ anchor_free(gpointer data)
 	g_free(anchor);
 }
 
-static gboolean
-reader_fail(Reader *reader, yaml_mark_t mark, GError **error, const char *format, ...)
-    G_GNUC_PRINTF(4, 5);
+static gboolean reader_fail(Reader *reader, yaml_mark_t mark, GError **error, const char *format,
+			    ...) G_GNUC_PRINTF(4, 5);
 
 static gboolean
 reader_fail(Reader *reader, yaml_mark_t mark, GError **error, const char *format, ...)
@@ -414,10 +414,10 @@ parse_int_text(const char *text, gint64 *value)
 }
 
 static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const true_words[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
-					 "on",	 "On",	 "ON",	 NULL};
-static const char *const false_words[] = {"false", "False", "FALSE", "no", "No", "NO",
-					  "off",   "Off",   "OFF",   NULL};
+static const char *const true_words[] = {"true", "True", "TRUE", "yes", "Yes",
+					 "YES",  "on",   "On",   "ON",  NULL};
+static const char *const false_words[] = {"false", "False", "FALSE", "no",  "No",
+					  "NO",    "off",   "Off",   "OFF", NULL};
 
 /* what a plain scalar means, as Kubernetes reads YAML */
 static JsonNode *
@@ -450,9 +450,9 @@ reader_scalar(Reader *reader, yaml_event_t *event, GError **error)
 			    "a value holds a NUL byte or invalid UTF-8");
 		return NULL;
 	}
-	if (tag != NULL && (g_strcmp0(tag, YAML_INT_TAG) == 0 ||
-			    g_strcmp0(tag, YAML_FLOAT_TAG) == 0 ||
-			    g_strcmp0(tag, YAML_BOOL_TAG) == 0 || g_strcmp0(tag, YAML_NULL_TAG) == 0)) {
+	if (tag != NULL &&
+	    (g_strcmp0(tag, YAML_INT_TAG) == 0 || g_strcmp0(tag, YAML_FLOAT_TAG) == 0 ||
+	     g_strcmp0(tag, YAML_BOOL_TAG) == 0 || g_strcmp0(tag, YAML_NULL_TAG) == 0)) {
 		JsonNodeType want_type = JSON_NODE_VALUE;
 		node = resolve_plain(text);
 		if (g_strcmp0(tag, YAML_NULL_TAG) == 0)
@@ -496,15 +496,11 @@ count_nodes(JsonNode *node)
 	return count;
 }
 
-static JsonNode *
-reader_value(Reader *reader, yaml_event_t *event, const char *path, GError **error);
+static JsonNode *reader_value(Reader *reader, yaml_event_t *event, const char *path,
+			      GError **error);
 
 static gboolean
-reader_merge(Reader *reader,
-	     JsonObject *target,
-	     JsonNode *source,
-	     yaml_mark_t mark,
-	     GError **error)
+reader_merge(Reader *reader, JsonObject *target, JsonNode *source, yaml_mark_t mark, GError **error)
 {
 	if (JSON_NODE_HOLDS_ARRAY(source)) {
 		JsonArray *array = json_node_get_array(source);
@@ -529,7 +525,8 @@ reader_merge(Reader *reader,
 		json_object_iter_init(&iter, json_node_get_object(source));
 		while (json_object_iter_next(&iter, &name, &member)) {
 			if (!json_object_has_member(target, name))
-				json_object_set_member(target, name, ferry_json_node_deep_copy(member));
+				json_object_set_member(target, name,
+						       ferry_json_node_deep_copy(member));
 		}
 	}
 	return TRUE;
@@ -539,12 +536,14 @@ static JsonNode *
 reader_mapping(Reader *reader, yaml_event_t *start, const char *path, GError **error)
 {
 	g_autoptr(JsonObject) object = json_object_new();
-	g_autoptr(GPtrArray) merges = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	g_autoptr(GPtrArray) merges =
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
 	yaml_mark_t merge_mark = start->start_mark;
 
 	for (;;) {
 		yaml_event_t key_event;
 		yaml_event_t value_event;
+		yaml_mark_t key_mark;
 		g_autofree char *key = NULL;
 		g_autofree char *child_path = NULL;
 		JsonNode *value;
@@ -559,12 +558,14 @@ reader_mapping(Reader *reader, yaml_event_t *start, const char *path, GError **e
 		if (key_event.type != YAML_SCALAR_EVENT) {
 			reader_fail(reader, key_event.start_mark, error,
 				    "a mapping key must be a plain value, not a %s",
-				    key_event.type == YAML_ALIAS_EVENT ? "alias" : "list or mapping");
+				    key_event.type == YAML_ALIAS_EVENT ? "alias"
+								       : "list or mapping");
 			yaml_event_delete(&key_event);
 			return NULL;
 		}
 		key = g_strndup((const char *)key_event.data.scalar.value,
 				key_event.data.scalar.length);
+		key_mark = key_event.start_mark;
 		is_merge = g_strcmp0(key, "<<") == 0 &&
 			   key_event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		if (!is_merge && json_object_has_member(object, key)) {
@@ -584,6 +585,8 @@ reader_mapping(Reader *reader, yaml_event_t *start, const char *path, GError **e
 		child_path = ferry_yaml_path_append_member(path, key);
 		if (!reader_next(reader, &value_event, error))
 			return NULL;
+		reader->have_key_mark = TRUE;
+		reader->key_mark = key_mark;
 		value = reader_value(reader, &value_event, child_path, error);
 		yaml_event_delete(&value_event);
 		if (value == NULL)
@@ -643,8 +646,15 @@ static JsonNode *
 reader_value(Reader *reader, yaml_event_t *event, const char *path, GError **error)
 {
 	JsonNode *node = NULL;
+	gboolean block = (event->type == YAML_MAPPING_START_EVENT &&
+			  event->data.mapping_start.style == YAML_BLOCK_MAPPING_STYLE) ||
+			 (event->type == YAML_SEQUENCE_START_EVENT &&
+			  event->data.sequence_start.style == YAML_BLOCK_SEQUENCE_STYLE);
 
-	reader_set_location(reader, path, event->start_mark);
+	/* a block mapping or list is located at its key, where the user looks */
+	reader_set_location(reader, path,
+			    block && reader->have_key_mark ? reader->key_mark : event->start_mark);
+	reader->have_key_mark = FALSE;
 	switch (event->type) {
 	case YAML_SCALAR_EVENT:
 		node = reader_scalar(reader, event, error);
@@ -652,8 +662,8 @@ reader_value(Reader *reader, yaml_event_t *event, const char *path, GError **err
 			reader_remember_anchor(reader, event->data.scalar.anchor, node);
 		return node;
 	case YAML_ALIAS_EVENT: {
-		Anchor *anchor =
-		    g_hash_table_lookup(reader->anchors, (const char *)event->data.alias.anchor);
+		Anchor *anchor = g_hash_table_lookup(reader->anchors,
+						     (const char *)event->data.alias.anchor);
 		if (anchor == NULL) {
 			reader_fail(reader, event->start_mark, error,
 				    "the alias *%s names no anchor defined before it",
@@ -687,8 +697,8 @@ reader_value(Reader *reader, yaml_event_t *event, const char *path, GError **err
 		if (node != NULL)
 			reader_remember_anchor(reader,
 					       event->type == YAML_SEQUENCE_START_EVENT
-						   ? event->data.sequence_start.anchor
-						   : event->data.mapping_start.anchor,
+						       ? event->data.sequence_start.anchor
+						       : event->data.mapping_start.anchor,
 					       node);
 		return node;
 	default:
@@ -700,12 +710,8 @@ reader_value(Reader *reader, yaml_event_t *event, const char *path, GError **err
 /* reads every document; locations of each are added to @locations_out if
  * given; @roots_out gets the root nodes, NULL for empty documents */
 static gboolean
-reader_run(const char *data,
-	   gsize length,
-	   const char *filename,
-	   GPtrArray *roots_out,
-	   GPtrArray *locations_out,
-	   GError **error)
+reader_run(const char *data, gsize length, const char *filename, GPtrArray *roots_out,
+	   GPtrArray *locations_out, GError **error)
 {
 	Reader reader = {0};
 	gboolean ok = TRUE;
@@ -732,7 +738,7 @@ reader_run(const char *data,
 			JsonNode *root;
 			g_hash_table_remove_all(reader.anchors);
 			reader.locations =
-			    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+				g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 			if (locations_out != NULL)
 				g_ptr_array_add(locations_out, reader.locations);
 			if (!reader_next(&reader, &root_event, error)) {
@@ -800,9 +806,10 @@ parse_json(const char *data, gsize length, const char *filename, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) local_error = NULL;
-	g_autoptr(GPtrArray) roots = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	g_autoptr(GPtrArray) roots =
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
 	g_autoptr(GPtrArray) locations =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
+		g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
 	GPtrArray *documents = g_ptr_array_new_with_free_func(g_object_unref);
 	JsonNode *root;
 
@@ -830,10 +837,10 @@ parse_json(const char *data, gsize length, const char *filename, GError **error)
 	if (!reader_run(data, length, filename, roots, locations, NULL) || locations->len != 1)
 		g_ptr_array_set_size(locations, 0);
 	if (root != NULL && !JSON_NODE_HOLDS_NULL(root))
-		g_ptr_array_add(documents,
-				document_new(filename, 0, ferry_json_node_deep_copy(root),
-					     locations->len == 1 ? g_ptr_array_index(locations, 0)
-								 : NULL));
+		g_ptr_array_add(
+			documents,
+			document_new(filename, 0, ferry_json_node_deep_copy(root),
+				     locations->len == 1 ? g_ptr_array_index(locations, 0) : NULL));
 	return documents;
 }
 
@@ -924,8 +931,8 @@ ferry_yaml_parse_file(const char *filename, GError **error)
 		if (!g_file_get_contents(filename, &contents, &length, &local_error)) {
 			g_set_error(error, FERRY_ERROR,
 				    g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-					? FERRY_ERROR_NOT_FOUND
-					: FERRY_ERROR_IO,
+					    ? FERRY_ERROR_NOT_FOUND
+					    : FERRY_ERROR_IO,
 				    "%s", local_error->message);
 			return NULL;
 		}
@@ -1003,9 +1010,10 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 		for (guint i = 0; i < names->len; i++) {
 			const char *name = g_ptr_array_index(names, i);
 			g_autoptr(JsonNode) key_node = resolve_plain(name);
-			if (!writer_scalar(writer, name, JSON_NODE_HOLDS_VALUE(key_node) &&
-							 json_node_get_value_type(key_node) ==
-							     G_TYPE_STRING,
+			if (!writer_scalar(writer, name,
+					   JSON_NODE_HOLDS_VALUE(key_node) &&
+						   json_node_get_value_type(key_node) ==
+							   G_TYPE_STRING,
 					   error))
 				return FALSE;
 			if (!writer_node(writer, json_object_get_member(object, name), error))
@@ -1064,12 +1072,13 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 		/* a string that would read back as something else is quoted */
 		return writer_scalar(writer, text,
 				     JSON_NODE_HOLDS_VALUE(resolved) &&
-					 json_node_get_value_type(resolved) == G_TYPE_STRING,
+					     json_node_get_value_type(resolved) == G_TYPE_STRING,
 				     error);
 	}
 	default:
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
-			    "cannot write a %s value as YAML", g_type_name(json_node_get_value_type(node)));
+			    "cannot write a %s value as YAML",
+			    g_type_name(json_node_get_value_type(node)));
 		return FALSE;
 	}
 }

@@ -15,6 +15,7 @@
 #include "ferry-error.h"
 #include "ferry-extent.h"
 #include "ferry-inventory.h"
+#include "ferry-manifest.h"
 #include "ferry-naming.h"
 #include "ferry-plugin-info.h"
 #include "ferry-plugin-module.h"

@@ -209,6 +209,16 @@ ferry_table_new(const char *first_header, ...)
 	return table;
 }
 
+FerryTable *
+ferry_table_new_strv(const char *const *headers)
+{
+	FerryTable *table = g_new0(FerryTable, 1);
+	table->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	g_ptr_array_add(table->rows, g_strdupv((GStrv)headers));
+	table->columns = g_strv_length((GStrv)headers);
+	return table;
+}
+
 void
 ferry_table_add_rowv(FerryTable *table, const char *const *cells)
 {

@@ -71,6 +71,8 @@ ferry_cli_print_node(FerryOutputFormat format, JsonNode *node, GError **error);
 typedef struct _FerryTable FerryTable;
 FerryTable *
 ferry_table_new(const char *first_header, ...) G_GNUC_NULL_TERMINATED;
+FerryTable *
+ferry_table_new_strv(const char *const *headers);
 void
 ferry_table_add_row(FerryTable *table, const char *first_cell, ...) G_GNUC_NULL_TERMINATED;
 void
@@ -86,6 +88,17 @@ int
 ferry_cmd_version(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_plugins(FerryCli *cli, int argc, char **argv);
+/* resources in the state store (ferry-cmd-resources.c) */
+FerryStore *
+ferry_cli_open_store(FerryCli *cli, GError **error);
+int
+ferry_cmd_apply(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_get(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_delete(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_describe(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_plan(FerryCli *cli, int argc, char **argv);
 int
