@@ -110,6 +110,7 @@ job_record_processes(FerryEngineJob *job, FerryDiskEndpoint *endpoint, GPtrArray
 	GPtrArray *processes = ferry_disk_endpoint_get_processes(endpoint);
 	const char *uri = ferry_disk_endpoint_get_uri(endpoint);
 	const char *socket = uri != NULL ? strstr(uri, "socket=") : NULL;
+	g_auto(GStrv) cleanup = ferry_disk_endpoint_dup_cleanup_paths(endpoint);
 
 	for (guint i = 0; processes != NULL && i < processes->len; i++) {
 		const char *pid = g_subprocess_get_identifier(g_ptr_array_index(processes, i));
@@ -124,7 +125,13 @@ job_record_processes(FerryEngineJob *job, FerryDiskEndpoint *endpoint, GPtrArray
 			if (amp != NULL)
 				*amp = '\0';
 			json_object_set_string_member(details, "match", path);
-			json_object_set_string_member(details, "path", path);
+		}
+		{
+			/* what the endpoint would remove on close, removed after a crash */
+			JsonArray *paths = json_array_new();
+			for (guint p = 0; cleanup[p] != NULL; p++)
+				json_array_add_string_element(paths, cleanup[p]);
+			json_object_set_array_member(details, "paths", paths);
 		}
 		row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id, "local",
 						 "process", pid, details, NULL);

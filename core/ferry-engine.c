@@ -700,8 +700,13 @@ static gboolean
 engine_remove_local(JsonObject *details, GError **error)
 {
 	const char *path = ferry_json_get_string(details, "path", NULL);
+	JsonArray *paths = ferry_json_get_array(details, "paths");
 	if (ferry_json_get_int(details, "pid", 0) > 0)
 		engine_kill_recorded_process(details);
+	for (guint i = 0; paths != NULL && i < json_array_get_length(paths); i++) {
+		g_autoptr(GFile) file = g_file_new_for_path(json_array_get_string_element(paths, i));
+		engine_remove_tree(file);
+	}
 	if (path == NULL)
 		return TRUE;
 	{

@@ -27,6 +27,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <libnbd.h>
+#include <signal.h>
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -341,6 +342,8 @@ tp_power_on(FerryProvider *provider, const char *vm_id, GCancellable *c, GError 
 	return test_check(self, "power_on", error) && tp_set_power(self, vm_id, "On", error);
 }
 
+static void stop_orphans(const char *path);
+
 static gboolean
 run_tool(const char *const *argv, GError **error)
 {
@@ -388,8 +391,12 @@ tp_create_snapshot(FerryProvider *provider,
 		JsonObject *disk = json_array_get_object_element(disks, i);
 		const char *path = json_object_get_string_member(disk, "path");
 		const char *argv[] = {"qemu-img", "bitmap", "--add", path, id, NULL};
+		const char *remove[] = {"qemu-img", "bitmap", "--remove", path, id, NULL};
 		g_autofree char *key =
 		    g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(disk, "key"));
+		stop_orphans(path);
+		/* a crash may have left a bitmap of this name: start it afresh */
+		run_tool(remove, NULL);
 		if (!run_tool(argv, error))
 			return NULL;
 		ferry_snapshot_set_change_id(snapshot, key, id);
@@ -429,6 +436,9 @@ tp_remove_snapshot(FerryProvider *provider,
 	if (vm == NULL || !test_check(self, "remove_snapshot", error))
 		return FALSE;
 	disks = json_object_get_array_member(vm, "disks");
+	for (guint d = 0; d < json_array_get_length(disks); d++)
+		stop_orphans(json_object_get_string_member(json_array_get_object_element(disks, d),
+							   "path"));
 	g_mutex_lock(&state_lock);
 	state = state_load(self, error);
 	if (state == NULL) {
@@ -440,15 +450,22 @@ tp_remove_snapshot(FerryProvider *provider,
 		list = json_object_has_member(all, vm_id) ? json_object_get_array_member(all, vm_id)
 							  : NULL;
 	}
-	for (guint i = 0; list != NULL && i < json_array_get_length(list); i++) {
-		if (g_strcmp0(json_array_get_string_element(list, i), snapshot_id) != 0)
+	for (guint i = 0; i <= (list != NULL ? json_array_get_length(list) : 0); i++) {
+		gboolean listed = list != NULL && i < json_array_get_length(list);
+		if (listed && g_strcmp0(json_array_get_string_element(list, i), snapshot_id) != 0)
 			continue;
-		json_array_remove_element(list, i);
+		if (listed)
+			json_array_remove_element(list, i);
 		for (guint d = 0; d < json_array_get_length(disks); d++) {
 			const char *path =
 			    json_object_get_string_member(json_array_get_object_element(disks, d), "path");
 			const char *argv[] = {"qemu-img", "bitmap", "--remove", path, snapshot_id, NULL};
-			if (!run_tool(argv, error)) {
+			g_autoptr(GError) local_error = NULL;
+			/* removing what is already gone is not an error (a crash may have
+			 * come between the removal and the state write) */
+			if (!run_tool(argv, &local_error) &&
+			    strstr(local_error->message, "not found") == NULL) {
+				g_propagate_error(error, g_steal_pointer(&local_error));
 				g_mutex_unlock(&state_lock);
 				return FALSE;
 			}
@@ -478,6 +495,53 @@ export_free(Export *export)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Export, export_free)
 
+/* qemu-nbd servers of a run that was killed keep their image locked:
+ * stop those whose parent is gone (re-parented to init) */
+static void
+stop_orphans(const char *path)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *entry;
+	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
+		g_autofree char *cmdline_path = NULL, *status_path = NULL;
+		g_autofree char *cmdline = NULL, *status = NULL;
+		gsize length = 0;
+		const char *ppid;
+		if (!g_ascii_isdigit(entry[0]))
+			continue;
+		cmdline_path = g_build_filename("/proc", entry, "cmdline", NULL);
+		status_path = g_build_filename("/proc", entry, "status", NULL);
+		if (!g_file_get_contents(cmdline_path, &cmdline, &length, NULL) ||
+		    !g_file_get_contents(status_path, &status, NULL, NULL))
+			continue;
+		for (gsize i = 0; i + 1 < length; i++) {
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		}
+		ppid = strstr(status, "PPid:\t");
+		if (!g_str_has_prefix(cmdline, "qemu-nbd") || strstr(cmdline, path) == NULL ||
+		    ppid == NULL || g_ascii_strtoll(ppid + 6, NULL, 10) != 1)
+			continue;
+		kill((pid_t)g_ascii_strtoll(entry, NULL, 10), SIGKILL);
+		g_usleep(50 * 1000);
+		{
+			/* and its socket directory */
+			const char *socket = strstr(cmdline, "--socket ");
+			if (socket != NULL) {
+				g_autofree char *sock = g_strdup(socket + strlen("--socket "));
+				char *space = strchr(sock, ' ');
+				g_autofree char *dir = NULL;
+				if (space != NULL)
+					*space = '\0';
+				dir = g_path_get_dirname(sock);
+				g_unlink(sock);
+				if (strstr(dir, "ferry-testprov-") != NULL)
+					g_rmdir(dir);
+			}
+		}
+	}
+}
+
 /* qemu-nbd exports the guest-visible bytes of a qcow2, read-only */
 static Export *
 export_start(const char *path, const char *bitmap, GError **error)
@@ -490,6 +554,7 @@ export_start(const char *path, const char *bitmap, GError **error)
 	if (export->dir == NULL)
 		return NULL;
 	export->socket = g_build_filename(export->dir, "nbd.sock", NULL);
+	stop_orphans(path);
 	g_ptr_array_add(argv, "qemu-nbd");
 	g_ptr_array_add(argv, "--read-only");
 	g_ptr_array_add(argv, "--persistent");
