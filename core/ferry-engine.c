@@ -917,6 +917,17 @@ engine_save_migration(FerryEngine *self, EngineMigration *m, GError **error)
 
 /* --- recovery --- */
 
+static gboolean
+engine_vm_running(EngineMigration *m, const char *vm_id)
+{
+	for (guint i = 0; i < m->vms->len; i++) {
+		FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
+		if (g_strcmp0(vm->vm_id, vm_id) == 0)
+			return !vm->done;
+	}
+	return FALSE;
+}
+
 /**
  * ferry_engine_recover:
  * @self: a #FerryEngine
@@ -924,10 +935,11 @@ engine_save_migration(FerryEngine *self, EngineMigration *m, GError **error)
  * @error: return location for a #GError
  *
  * Reconciles the ledger after a restart: server processes a dead run left
- * are stopped, files it was writing are removed, and artefacts recorded as
- * about to be created (a crash may have come before or after the platform
- * made them) are removed through their provider. Artefacts known to exist
- * stay: the interrupted phases reuse them when they run again.
+ * are stopped and the files they used removed. Artefacts recorded as about
+ * to be made for a VM that no longer migrates (a crash may have come before
+ * or after the platform made them) are removed through their provider;
+ * those of VMs still migrating, and every artefact known to exist, stay:
+ * the interrupted phases find or make them again when they run.
  *
  * Returns: %TRUE when everything left behind was cleaned up
  *
@@ -957,6 +969,13 @@ ferry_engine_recover(FerryEngine *self, GCancellable *cancellable, GError **erro
 		if (g_cancellable_set_error_if_cancelled(cancellable, error))
 			return FALSE;
 		if (!transient && g_strcmp0(entry->state, "intent") != 0)
+			continue;
+		/* an artefact about to be made by a VM that is still migrating is
+		 * left to its phase, which runs again and either makes it or finds
+		 * it: removing it here could remove what that phase builds on (a
+		 * VM's disks) */
+		if (!transient && g_strcmp0(entry->side, "local") != 0 && m != NULL &&
+		    g_strcmp0(m->phase, "Running") == 0 && engine_vm_running(m, entry->vm_id))
 			continue;
 		if (!engine_remove_entry(self, entry, m != NULL ? m->context : NULL,
 					 &local_error)) {

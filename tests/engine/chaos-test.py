@@ -141,13 +141,18 @@ def main():
             proc = subprocess.Popen([FERRY, "--state", state, "run"], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             try:
-                proc.wait(timeout=random.uniform(0.05, 1.5))
+                proc.wait(timeout=random.uniform(0.05, 1.0))
                 # it finished everything before the kill came
                 break
             except subprocess.TimeoutExpired:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
                 kills += 1
+                with open(os.path.join(work, "kills.log"), "a") as log:
+                    db = sqlite3.connect(os.path.join(state, "ferry.db"))
+                    rows = db.execute("SELECT vm_id, phase FROM engine_vms WHERE done = 0").fetchall()
+                    log.write("kill %d: %s\n" % (kills, rows))
+                    db.close()
         print("killed the engine %d times" % kills)
         final = ferry("run", check=False)
         if final.returncode != 0:
@@ -169,8 +174,13 @@ def main():
             images = [n for n in os.listdir(target_dir) if n.endswith(".img")]
             if len(images) != 1:
                 sys.exit("%s: expected one target disk, found %s" % (v["name"], images))
-            sh("qemu-img", "compare", "-q", "-f", "raw", "-F", "qcow2",
-               os.path.join(target_dir, images[0]), v["disks"][0]["path"])
+            compare = subprocess.run(["qemu-img", "compare", "-f", "raw", "-F", "qcow2",
+                                      os.path.join(target_dir, images[0]),
+                                      v["disks"][0]["path"]], capture_output=True, text=True)
+            if compare.returncode != 0:
+                sys.exit("%s: the target differs from the source: %s%s\nledger of the run:\n%s"
+                         % (v["name"], compare.stdout, compare.stderr,
+                            open(os.path.join(work, "kills.log")).read()))
             info = json.loads(sh("qemu-img", "info", "-U", "--output=json",
                                  v["disks"][0]["path"]).stdout)
             if info.get("format-specific", {}).get("data", {}).get("bitmaps"):
@@ -180,7 +190,8 @@ def main():
         left = db.execute("SELECT kind, artifact_id FROM engine_ledger").fetchall()
         if left:
             sys.exit("artifacts left in the ledger: %s" % left)
-        leftovers = [n for n in os.listdir(tmp) if n.startswith("ferry-testprov-")]
+        exports = world_path + ".exports"
+        leftovers = os.listdir(exports) if os.path.isdir(exports) else []
         if leftovers:
             sys.exit("server work directories left: %s" % leftovers)
         ps = sh("ps", "-eo", "args").stdout

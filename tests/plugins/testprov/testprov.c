@@ -39,10 +39,14 @@ struct _TestProvider {
 	GObject parent_instance;
 	char *world_path;
 	char *state_path;
+	char *exports_dir;
 	JsonObject *world;
 };
 
 static GMutex state_lock; /* the state file is shared by every instance */
+
+static void stop_orphans(const char *path);
+static void sweep_exports(const char *exports_dir);
 
 static void test_provider_iface_init(FerryProviderInterface *iface);
 G_DEFINE_DYNAMIC_TYPE_EXTENDED(TestProvider, test_provider, G_TYPE_OBJECT, G_TYPE_FLAG_FINAL,
@@ -55,6 +59,7 @@ test_provider_finalize(GObject *object)
 	TestProvider *self = TEST_PROVIDER(object);
 	g_free(self->world_path);
 	g_free(self->state_path);
+	g_free(self->exports_dir);
 	g_clear_pointer(&self->world, json_object_unref);
 	G_OBJECT_CLASS(test_provider_parent_class)->finalize(object);
 }
@@ -237,6 +242,9 @@ tp_connect(FerryProvider *provider,
 	self->world_path = g_steal_pointer(&path);
 	g_free(self->state_path);
 	self->state_path = g_strconcat(self->world_path, ".state", NULL);
+	g_free(self->exports_dir);
+	self->exports_dir = g_strconcat(self->world_path, ".exports", NULL);
+	sweep_exports(self->exports_dir);
 	return test_check(self, "connect", error);
 }
 
@@ -342,7 +350,6 @@ tp_power_on(FerryProvider *provider, const char *vm_id, GCancellable *c, GError 
 	return test_check(self, "power_on", error) && tp_set_power(self, vm_id, "On", error);
 }
 
-static void stop_orphans(const char *path);
 
 static gboolean
 run_tool(const char *const *argv, GError **error)
@@ -535,24 +542,49 @@ stop_orphans(const char *path)
 					*space = '\0';
 				dir = g_path_get_dirname(sock);
 				g_unlink(sock);
-				if (strstr(dir, "ferry-testprov-") != NULL)
+				if (strstr(dir, ".exports/export-") != NULL)
 					g_rmdir(dir);
 			}
 		}
 	}
 }
 
+/* a killed run leaves export directories whose server is gone */
+static void
+sweep_exports(const char *exports_dir)
+{
+	g_autoptr(GDir) dir = g_dir_open(exports_dir, 0, NULL);
+	const char *name;
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *path = g_build_filename(exports_dir, name, NULL);
+		g_autofree char *sock = g_build_filename(path, "nbd.sock", NULL);
+		g_autoptr(GSocketClient) client = g_socket_client_new();
+		g_autoptr(GSocketAddress) address = g_unix_socket_address_new(sock);
+		g_autoptr(GSocketConnection) connection = g_socket_client_connect(
+		    client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+		if (connection != NULL)
+			continue;
+		g_unlink(sock);
+		g_rmdir(path);
+	}
+}
+
 /* qemu-nbd exports the guest-visible bytes of a qcow2, read-only */
 static Export *
-export_start(const char *path, const char *bitmap, GError **error)
+export_start(const char *exports_dir, const char *path, const char *bitmap, GError **error)
 {
 	g_autoptr(Export) export = g_new0(Export, 1);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autofree char *template = g_build_filename(exports_dir, "export-XXXXXX", NULL);
 	gboolean ready = FALSE;
 
-	export->dir = g_dir_make_tmp("ferry-testprov-XXXXXX", error);
-	if (export->dir == NULL)
+	g_mkdir_with_parents(exports_dir, 0700);
+	if (g_mkdtemp(template) == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot create a directory in %s",
+			    exports_dir);
 		return NULL;
+	}
+	export->dir = g_steal_pointer(&template);
 	export->socket = g_build_filename(export->dir, "nbd.sock", NULL);
 	stop_orphans(path);
 	g_ptr_array_add(argv, "qemu-nbd");
@@ -656,7 +688,8 @@ tp_get_changed_areas(FerryProvider *provider,
 				      FERRY_EXTENT_FLAG_NONE, NULL);
 		return g_steal_pointer(&list);
 	}
-	export = export_start(json_object_get_string_member(disk, "path"), change_id, error);
+	export = export_start(self->exports_dir, json_object_get_string_member(disk, "path"),
+			      change_id, error);
 	if (export == NULL)
 		return NULL;
 	context = g_strdup_printf("qemu:dirty-bitmap:%s", change_id);
@@ -709,7 +742,8 @@ tp_open_disk(FerryProvider *provider,
 
 	if (disk == NULL || !test_check(self, "open_disk", error))
 		return NULL;
-	export = export_start(json_object_get_string_member(disk, "path"), NULL, error);
+	export = export_start(self->exports_dir, json_object_get_string_member(disk, "path"), NULL,
+			      error);
 	if (export == NULL)
 		return NULL;
 	endpoint = ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_SOURCE, export->uri);
