@@ -122,6 +122,12 @@ ferry_copy_file_is_dead(FerryCopyConn *conn)
 	return FALSE;
 }
 
+static int
+ferry_copy_file_in_flight(FerryCopyConn *conn)
+{
+	return 0;
+}
+
 static gboolean
 ferry_copy_file_extents(FerryCopyConn *conn,
 			const char *context,
@@ -327,6 +333,7 @@ static const FerryCopyConnClass ferry_copy_file_class = {
     .free = ferry_copy_file_free,
     .reconnect = ferry_copy_file_reconnect,
     .is_dead = ferry_copy_file_is_dead,
+    .in_flight = ferry_copy_file_in_flight,
     .extents = ferry_copy_file_extents,
     .start_read = ferry_copy_file_start_read,
     .start_write = ferry_copy_file_start_write,

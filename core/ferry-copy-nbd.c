@@ -260,6 +260,13 @@ ferry_copy_nbd_is_dead(FerryCopyConn *conn)
 	return nbd_aio_is_dead(self->nbd) == 1 || nbd_aio_is_closed(self->nbd) == 1;
 }
 
+static int
+ferry_copy_nbd_in_flight(FerryCopyConn *conn)
+{
+	FerryCopyNbd *self = (FerryCopyNbd *)conn;
+	return MAX(nbd_aio_in_flight(self->nbd), 0);
+}
+
 typedef struct {
 	const char *context;
 	guint64 end;
@@ -446,6 +453,7 @@ static const FerryCopyConnClass ferry_copy_nbd_class = {
     .free = ferry_copy_nbd_free,
     .reconnect = ferry_copy_nbd_reconnect,
     .is_dead = ferry_copy_nbd_is_dead,
+    .in_flight = ferry_copy_nbd_in_flight,
     .extents = ferry_copy_nbd_extents,
     .start_read = ferry_copy_nbd_start_read,
     .start_write = ferry_copy_nbd_start_write,

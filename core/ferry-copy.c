@@ -61,6 +61,7 @@
 #define COMMIT_INTERVAL_US   (1 * G_USEC_PER_SEC)
 #define RETRY_BASE_US	     (200 * 1000)
 #define RETRY_MAX_US	     (5 * G_USEC_PER_SEC)
+#define REVIVE_WAIT_US	     (50 * 1000)
 #define THROTTLE_BURST_US    (100 * 1000)
 #define PROGRESS_BATCH	     (8u * 1024 * 1024)
 
@@ -1222,6 +1223,8 @@ op_retry(Op *op)
 		op_release(op);
 		return;
 	}
+	if (ferry_copy_errno_is_disconnect(err))
+		conn->broken = TRUE;
 	op->attempts++;
 	op->stats.retried++;
 	worker->stats.retried++;
@@ -1232,22 +1235,32 @@ op_retry(Op *op)
 	g_queue_push_tail_link(&worker->waiting, &op->link);
 }
 
-/* reconnects @conn when it died; FALSE when that failed */
-static gboolean
+typedef enum {
+	REVIVE_OK,
+	REVIVE_WAIT,
+	REVIVE_FAILED,
+} Revive;
+
+/* reconnects @conn when it died or lost its socket, once no command is in
+ * flight on it any more */
+static Revive
 worker_revive(Worker *worker, FerryCopyConn *conn)
 {
 	g_autoptr(GError) error = NULL;
-	if (!conn->klass->is_dead(conn))
-		return TRUE;
+	if (!conn->broken && !conn->klass->is_dead(conn))
+		return REVIVE_OK;
+	if (conn->klass->in_flight(conn) > 0)
+		return REVIVE_WAIT;
 	if (!conn->klass->reconnect(conn, &error)) {
 		g_debug("reconnecting to %s failed: %s", conn->description, error->message);
 		g_clear_error(&worker->reconnect_error);
 		worker->reconnect_error = g_steal_pointer(&error);
-		return FALSE;
+		return REVIVE_FAILED;
 	}
 	g_debug("reconnected to %s", conn->description);
+	conn->broken = FALSE;
 	g_clear_error(&worker->reconnect_error);
-	return TRUE;
+	return REVIVE_OK;
 }
 
 static void
@@ -1256,10 +1269,18 @@ op_restart(Op *op)
 	Worker *worker = op->worker;
 	FerryCopyConn *conn = op->phase == PHASE_READ ? worker->src : worker->dst;
 
-	if (!worker_revive(worker, conn)) {
+	switch (worker_revive(worker, conn)) {
+	case REVIVE_WAIT:
+		op->not_before = g_get_monotonic_time() + REVIVE_WAIT_US;
+		g_queue_push_tail_link(&worker->waiting, &op->link);
+		return;
+	case REVIVE_FAILED:
 		op->error = ENOTCONN;
 		op_retry(op);
 		return;
+	case REVIVE_OK:
+	default:
+		break;
 	}
 	switch (op->phase) {
 	case PHASE_READ:
@@ -1478,11 +1499,17 @@ worker_maybe_flush(Worker *worker)
 		return;
 	if (job_stopping(job) && job->error != NULL && worker->dirty && !at_end)
 		return;
-	if (!worker_revive(worker, dst)) {
+	switch (worker_revive(worker, dst)) {
+	case REVIVE_WAIT:
+		return;
+	case REVIVE_FAILED:
 		worker->flush_error = ENOTCONN;
 		worker->flush_complete = TRUE;
 		worker->flush_in_flight = TRUE;
 		return;
+	case REVIVE_OK:
+	default:
+		break;
 	}
 	g_array_append_vals(worker->flushing, worker->done->data, worker->done->len);
 	g_array_set_size(worker->done, 0);
