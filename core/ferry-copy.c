@@ -838,7 +838,7 @@ ferry_copy_parse_size(const char *text, guint64 *size, GError **error)
 	g_return_val_if_fail(size != NULL, FALSE);
 	if (text == NULL)
 		text = "";
-	lower = g_ascii_strdown(g_strstrip(g_strdup(text)), -1);
+	lower = g_strstrip(g_ascii_strdown(text, -1));
 	length = strlen(lower);
 	if (length >= 2 && g_str_has_suffix(lower, "/s"))
 		lower[length - 2] = '\0';
@@ -2268,6 +2268,8 @@ ferry_copy_run_async(FerryCopy *self,
 
 	task = g_task_new(self, cancellable, callback, user_data);
 	g_task_set_source_tag(task, ferry_copy_run_async);
+	/* the copy's own error says what was done and how to resume */
+	g_task_set_check_cancellable(task, FALSE);
 	if (progress != NULL)
 		g_task_set_task_data(task, g_object_ref(progress), g_object_unref);
 	ferry_worker_run(task, ferry_copy_run_thread);
