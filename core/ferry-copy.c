@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "ferry-copy-private.h"
 #include "ferry-copy.h"
@@ -38,8 +37,9 @@
  * - With a journal, ranges are recorded once the target has flushed them;
  *   a copy that crashed, was killed or was cancelled resumes where it stopped
  *   and a finished one is not done again.
- * - Optional verification reads every written range back and compares its
- *   digest with the digest of the bytes read from the source.
+ * - Optional verification reads every written range back and compares it
+ *   with the bytes read from the source; a mismatch names the range, the
+ *   first byte that differs and the SHA-256 digests of both.
  * - Progress goes to a [class@Ferry.Progress]; a bandwidth limit, retries
  *   with backoff and reconnection after transient errors, and cancellation
  *   are built in.
@@ -151,7 +151,6 @@ typedef struct {
 	gint64 not_before;
 	guint8 *buffer;
 	guint8 *check;
-	XXH128_hash_t digest;
 	Stats stats; /* of this op, added to the worker's when it is done */
 } Op;
 
@@ -529,8 +528,8 @@ ferry_copy_get_journal(FerryCopy *self)
 /**
  * ferry_copy_set_verify:
  * @self: a #FerryCopy
- * @verify: whether to read every range back from the target and compare its
- *   digest with that of the source bytes
+ * @verify: whether to read every range back from the target and compare it
+ *   with the bytes read from the source
  *
  * Since: 0.1
  */
@@ -1296,6 +1295,28 @@ op_restart(Op *op)
 	}
 }
 
+/* the bytes read back differ from those read from the source: names the
+ * range, the first byte that differs and both digests */
+static void
+op_verify_failed(Op *op)
+{
+	Worker *worker = op->worker;
+	g_autofree char *target_digest =
+	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, op->check, op->length);
+	g_autofree char *source_digest =
+	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, op->buffer, op->length);
+	gsize first = 0;
+
+	while (first < op->length && op->check[first] == op->buffer[first])
+		first++;
+	op_fail(op, FERRY_ERROR_VERIFY_FAILED,
+		"verification failed: range %" G_GUINT64_FORMAT "+%" G_GSIZE_FORMAT
+		" of target %s does not match the source %s, first at byte %" G_GUINT64_FORMAT
+		" (SHA-256 %s read back, %s read from the source)",
+		op->offset, op->length, worker->dst->description, worker->src->description,
+		op->offset + first, target_digest, source_digest);
+}
+
 static void
 op_complete(Op *op)
 {
@@ -1318,8 +1339,6 @@ op_complete(Op *op)
 	switch (op->phase) {
 	case PHASE_READ:
 		op->stats.read = op->length;
-		if (job->verify)
-			op->digest = XXH3_128bits(op->buffer, op->length);
 		op_start_write(op);
 		break;
 	case PHASE_WRITE:
@@ -1330,22 +1349,12 @@ op_complete(Op *op)
 		break;
 	case PHASE_VERIFY:
 	default:
+		if (!op->zero && memcmp(op->check, op->buffer, op->length) != 0) {
+			op_verify_failed(op);
+			op_release(op);
+			return;
+		}
 		if (!op->zero) {
-			XXH128_hash_t digest = XXH3_128bits(op->check, op->length);
-			if (!XXH128_isEqual(digest, op->digest)) {
-				op_fail(op, FERRY_ERROR_VERIFY_FAILED,
-					"verification failed: range %" G_GUINT64_FORMAT
-					"+%" G_GSIZE_FORMAT " of target %s does not match the "
-					"source (digest %016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER
-					"x read back, %016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER
-					"x read from %s)",
-					op->offset, op->length, worker->dst->description,
-					(guint64)digest.high64, (guint64)digest.low64,
-					(guint64)op->digest.high64, (guint64)op->digest.low64,
-					worker->src->description);
-				op_release(op);
-				return;
-			}
 			op->stats.verified += op->length;
 		}
 		if (job_stopping(job)) {

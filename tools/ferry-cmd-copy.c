@@ -293,7 +293,7 @@ ferry_cmd_copy(FerryCli *cli, int argc, char **argv)
 	    {"journal", 0, 0, G_OPTION_ARG_FILENAME, &journal,
 	     "Record finished ranges in FILE, and resume from it", "FILE"},
 	    {"verify", 0, 0, G_OPTION_ARG_NONE, &verify,
-	     "Read every range back and compare its digest with the source's", NULL},
+	     "Read every range back and compare it with the source", NULL},
 	    {"bandwidth", 0, 0, G_OPTION_ARG_STRING, &bandwidth,
 	     "Read at most RATE bytes per second, e.g. 100M (MiB/s) or 50MB", "RATE"},
 	    {"connections", 0, 0, G_OPTION_ARG_INT, &connections,
