@@ -1582,7 +1582,7 @@ worker_poll(Worker *worker, GPollFD *stop_fd)
 {
 	Job *job = worker->job;
 	struct pollfd fds[3];
-	FerryCopyConn *conns[2] = {NULL, NULL};
+	FerryCopyConn *conns[3] = {NULL, NULL, NULL};
 	guint n = 0;
 	gint64 now = g_get_monotonic_time();
 	gint64 wake = G_MAXINT64;
