@@ -21,6 +21,7 @@
  * worker thread; commands complete before their start call returns */
 
 #define FILE_ZERO_BUFFER (1024 * 1024)
+#define HOLE_FLAGS	 (FERRY_EXTENT_FLAG_HOLE | FERRY_EXTENT_FLAG_ZERO)
 
 typedef struct {
 	FerryCopyConn parent;
@@ -154,9 +155,7 @@ ferry_copy_file_extents(FerryCopyConn *conn,
 		if (data < 0) {
 			if (errno == ENXIO) {
 				/* nothing but a hole up to the end of the file */
-				ferry_extent_list_add(out, pos, end - pos,
-						      FERRY_EXTENT_FLAG_HOLE | FERRY_EXTENT_FLAG_ZERO,
-						      NULL);
+				ferry_extent_list_add(out, pos, end - pos, HOLE_FLAGS, NULL);
 				return TRUE;
 			}
 			/* no SEEK_DATA here (some block devices): all data */
@@ -165,8 +164,7 @@ ferry_copy_file_extents(FerryCopyConn *conn,
 		}
 		if ((guint64)data > pos) {
 			guint64 hole_end = MIN((guint64)data, end);
-			ferry_extent_list_add(out, pos, hole_end - pos,
-					      FERRY_EXTENT_FLAG_HOLE | FERRY_EXTENT_FLAG_ZERO, NULL);
+			ferry_extent_list_add(out, pos, hole_end - pos, HOLE_FLAGS, NULL);
 			pos = hole_end;
 			if (pos >= end)
 				break;

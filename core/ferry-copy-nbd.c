@@ -45,7 +45,8 @@ ferry_copy_nbd_wait_connected(struct nbd_handle *nbd,
 {
 	gint64 deadline = g_get_monotonic_time() + NBD_CONNECT_TIMEOUT_MS * 1000ll;
 	GPollFD cancel_fd = {-1, 0, 0};
-	gboolean have_cancel = cancellable != NULL && g_cancellable_make_pollfd(cancellable, &cancel_fd);
+	gboolean have_cancel =
+	    cancellable != NULL && g_cancellable_make_pollfd(cancellable, &cancel_fd);
 	gboolean ok = TRUE;
 
 	while (nbd_aio_is_connecting(nbd) == 1) {

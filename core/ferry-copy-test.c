@@ -119,8 +119,10 @@ assert_same_file(const char *a, const char *b)
 static FerryCopy *
 copy_new(const char *source, const char *target)
 {
-	g_autoptr(FerryDiskEndpoint) src = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_SOURCE, source);
-	g_autoptr(FerryDiskEndpoint) dst = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, target);
+	g_autoptr(FerryDiskEndpoint) src =
+	    ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_SOURCE, source);
+	g_autoptr(FerryDiskEndpoint) dst =
+	    ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, target);
 	return ferry_copy_new(src, dst);
 }
 
@@ -422,8 +424,10 @@ test_copy_file_extents(Fixture *fixture, gconstpointer data)
 static void
 test_copy_request(Fixture *fixture, gconstpointer data)
 {
-	g_autoptr(FerryDiskEndpoint) src = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_SOURCE, "/a");
-	g_autoptr(FerryDiskEndpoint) dst = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, "/b");
+	g_autoptr(FerryDiskEndpoint) src =
+	    ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_SOURCE, "/a");
+	g_autoptr(FerryDiskEndpoint) dst =
+	    ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, "/b");
 	g_autoptr(FerryTransferRequest) request = ferry_transfer_request_new(src, dst);
 	g_autoptr(GError) error = NULL;
 	const struct {

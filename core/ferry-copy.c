@@ -1229,8 +1229,9 @@ op_retry(Op *op)
 	worker->stats.retried++;
 	op->not_before = g_get_monotonic_time() +
 			 MIN((gint64)RETRY_BASE_US << (op->attempts - 1), RETRY_MAX_US);
-	g_debug("%s of %s at %" G_GUINT64_FORMAT " failed (%s); retry %u of %u", op_phase_verb(op->phase),
-		conn->description, op->offset, g_strerror(err), op->attempts, job->retries);
+	g_debug("%s of %s at %" G_GUINT64_FORMAT " failed (%s); retry %u of %u",
+		op_phase_verb(op->phase), conn->description, op->offset, g_strerror(err),
+		op->attempts, job->retries);
 	g_queue_push_tail_link(&worker->waiting, &op->link);
 }
 
@@ -1442,8 +1443,8 @@ worker_next_piece(Worker *worker, guint64 *offset, gsize *length, gboolean *zero
 				worker->no_more_work = TRUE;
 				break;
 			}
-			worker->current =
-			    worker_map_slice(worker, &g_array_index(job->slices, FerryExtent, index));
+			const FerryExtent *slice = &g_array_index(job->slices, FerryExtent, index);
+			worker->current = worker_map_slice(worker, slice);
 			worker->current_index = 0;
 			worker->current_pos = 0;
 		}
@@ -1563,9 +1564,10 @@ worker_flush_complete(Worker *worker)
 		}
 		g_array_set_size(worker->done, 0);
 		worker->dirty = FALSE;
-		job_fail(job, g_error_new(FERRY_ERROR, ferry_copy_errno_to_code(err),
-					  "cannot flush %s: %s%s", worker->dst->description,
-					  g_strerror(err), ferry_copy_errno_hint(err, PHASE_WRITE)));
+		job_fail(job,
+			 g_error_new(FERRY_ERROR, ferry_copy_errno_to_code(err),
+				     "cannot flush %s: %s%s", worker->dst->description,
+				     g_strerror(err), ferry_copy_errno_hint(err, PHASE_WRITE)));
 		return;
 	}
 	worker->flush_attempts = 0;
@@ -2088,8 +2090,9 @@ ferry_copy_run_internal(FerryCopy *self,
 
 	if (self->journal != NULL) {
 		g_autofree char *digest = ferry_copy_work_digest(work);
-		journal = ferry_copy_journal_open(self->journal, incremental ? "incremental" : "full",
-						  ends.src->size, digest, error);
+		const char *mode = incremental ? "incremental" : "full";
+		journal = ferry_copy_journal_open(self->journal, mode, ends.src->size, digest,
+						  error);
 		if (journal == NULL) {
 			ends_discard_target(&ends);
 			return FALSE;
@@ -2101,9 +2104,9 @@ ferry_copy_run_internal(FerryCopy *self,
 		}
 		if (ferry_extent_list_get_total(done) > 0 && (ends.created || ends.was_empty)) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
-				    "target %s is new or empty, but journal %s records %" G_GUINT64_FORMAT
-				    " bytes already copied to it; delete the journal to copy "
-				    "everything again",
+				    "target %s is new or empty, but journal %s records "
+				    "%" G_GUINT64_FORMAT " bytes already copied to it; delete the "
+				    "journal to copy everything again",
 				    ends.dst->description, self->journal,
 				    ferry_extent_list_get_total(done));
 			ends_discard_target(&ends);

@@ -224,7 +224,8 @@ test_cli_exit_status(Fixture *fixture, gconstpointer data)
 	g_autoptr(TestServer) small = NULL;
 	g_autoptr(TestServer) sink = NULL;
 	g_autoptr(TestServer) read_only = NULL;
-	g_autofree char *nowhere = g_strdup_printf("nbd+unix:///?socket=%s/none.sock", fixture->dir);
+	g_autofree char *nowhere =
+	    g_strdup_printf("nbd+unix:///?socket=%s/none.sock", fixture->dir);
 	g_autofree char *file = g_build_filename(fixture->dir, "x.img", NULL);
 	g_autofree char *extents = g_build_filename(fixture->dir, "bad.json", NULL);
 	RunResult r;

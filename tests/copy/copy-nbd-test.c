@@ -440,7 +440,8 @@ test_copy_dirty_bitmap(Fixture *fixture, gconstpointer data)
 	g_assert_true(ferry_copy_run(listed, NULL, NULL, &error));
 	g_assert_no_error(error);
 	test_assert_same_disk(changed->uri, file2);
-	g_assert_cmpuint(ferry_copy_get_bytes_total(listed), ==, ferry_extent_list_get_total(extents));
+	g_assert_cmpuint(ferry_copy_get_bytes_total(listed), ==,
+			 ferry_extent_list_get_total(extents));
 }
 
 static void
@@ -530,8 +531,10 @@ test_copy_verify_catches(Fixture *fixture, gconstpointer data)
 				   NULL);
 	dirty = test_nbdkit_start(fixture->dir, "dirty", "data", "0xee*4194304", NULL);
 	{
-		g_autoptr(FerryDiskEndpoint) src = test_endpoint(FERRY_DISK_ROLE_SOURCE, sparse->uri);
-		g_autoptr(FerryDiskEndpoint) dst = test_endpoint(FERRY_DISK_ROLE_TARGET, dirty->uri);
+		g_autoptr(FerryDiskEndpoint) src =
+		    test_endpoint(FERRY_DISK_ROLE_SOURCE, sparse->uri);
+		g_autoptr(FerryDiskEndpoint) dst =
+		    test_endpoint(FERRY_DISK_ROLE_TARGET, dirty->uri);
 		g_autoptr(FerryCopy) copy = NULL;
 		ferry_disk_endpoint_set_zeroed(dst, TRUE);
 		copy = ferry_copy_new(src, dst);

@@ -172,7 +172,8 @@ test_run(const char *first_arg, ...)
 	va_end(args);
 	g_ptr_array_add(argv, NULL);
 	process = g_subprocess_newv((const char *const *)argv->pdata,
-				    G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				    G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+					G_SUBPROCESS_FLAGS_STDERR_PIPE,
 				    &error);
 	g_assert_no_error(error);
 	g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, NULL, &err, &error));
