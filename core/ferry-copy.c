@@ -1507,7 +1507,8 @@ worker_maybe_flush(Worker *worker)
 	    (job->journal == NULL ||
 	     g_get_monotonic_time() - worker->last_commit < COMMIT_INTERVAL_US))
 		return;
-	if (job_stopping(job) && job->error != NULL && worker->dirty && !at_end)
+	/* a stopping copy flushes once, when nothing is in flight any more */
+	if (job_stopping(job) && !at_end)
 		return;
 	switch (worker_revive(worker, dst)) {
 	case REVIVE_WAIT:
