@@ -15,27 +15,10 @@
 #define MiB (1024 * 1024)
 
 typedef struct {
-	char *dir;
-} Fixture;
-
-typedef struct {
 	int status;
 	char *out;
 	char *err;
 } RunResult;
-
-static void
-fixture_setup(Fixture *fixture, gconstpointer data)
-{
-	fixture->dir = test_dir_new();
-}
-
-static void
-fixture_teardown(Fixture *fixture, gconstpointer data)
-{
-	test_dir_remove(fixture->dir);
-	g_free(fixture->dir);
-}
 
 static void
 run_result_clear(RunResult *result)
@@ -120,12 +103,12 @@ parse_summary(const char *text)
 }
 
 static void
-test_cli_kill_resume(Fixture *fixture, gconstpointer data)
+test_cli_kill_resume(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
-	g_autofree char *target = g_build_filename(fixture->dir, "disk.img", NULL);
-	g_autofree char *journal = g_build_filename(fixture->dir, "disk.journal", NULL);
-	g_autofree char *image = g_build_filename(fixture->dir, "source.img", NULL);
+	g_autofree char *target = test_fixture_path(fixture, "disk.img");
+	g_autofree char *journal = test_fixture_path(fixture, "disk.journal");
+	g_autofree char *image = test_fixture_path(fixture, "source.img");
 	g_autofree char *make_image = NULL;
 	g_autoptr(JsonObject) summary = NULL;
 	RunResult r;
@@ -186,12 +169,12 @@ test_cli_kill_resume(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_cli_interrupt(Fixture *fixture, gconstpointer data)
+test_cli_interrupt(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(GSubprocess) process = NULL;
-	g_autofree char *target = g_build_filename(fixture->dir, "disk.img", NULL);
-	g_autofree char *journal = g_build_filename(fixture->dir, "disk.journal", NULL);
+	g_autofree char *target = test_fixture_path(fixture, "disk.img");
+	g_autofree char *journal = test_fixture_path(fixture, "disk.journal");
 	g_autofree char *err = NULL;
 	g_autoptr(GError) error = NULL;
 	RunResult r;
@@ -218,7 +201,7 @@ test_cli_interrupt(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_cli_exit_status(Fixture *fixture, gconstpointer data)
+test_cli_exit_status(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(TestServer) small = NULL;
@@ -226,8 +209,8 @@ test_cli_exit_status(Fixture *fixture, gconstpointer data)
 	g_autoptr(TestServer) read_only = NULL;
 	g_autofree char *nowhere =
 	    g_strdup_printf("nbd+unix:///?socket=%s/none.sock", fixture->dir);
-	g_autofree char *file = g_build_filename(fixture->dir, "x.img", NULL);
-	g_autofree char *extents = g_build_filename(fixture->dir, "bad.json", NULL);
+	g_autofree char *file = test_fixture_path(fixture, "x.img");
+	g_autofree char *extents = test_fixture_path(fixture, "bad.json");
 	RunResult r;
 
 	if (!test_require_programs("nbdkit", NULL))
@@ -289,11 +272,11 @@ test_cli_exit_status(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_cli_output(Fixture *fixture, gconstpointer data)
+test_cli_output(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
-	g_autofree char *file = g_build_filename(fixture->dir, "out.img", NULL);
-	g_autofree char *extents = g_build_filename(fixture->dir, "changed.json", NULL);
+	g_autofree char *file = test_fixture_path(fixture, "out.img");
+	g_autofree char *extents = test_fixture_path(fixture, "changed.json");
 	g_autoptr(JsonObject) summary = NULL;
 	RunResult r;
 
@@ -332,10 +315,10 @@ test_cli_output(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_cli_terminal(Fixture *fixture, gconstpointer data)
+test_cli_terminal(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
-	g_autofree char *file = g_build_filename(fixture->dir, "tty.img", NULL);
+	g_autofree char *file = test_fixture_path(fixture, "tty.img");
 	g_autofree char *command = NULL;
 	g_autofree char *out = NULL;
 	g_autoptr(GSubprocess) process = NULL;
@@ -362,10 +345,10 @@ test_cli_terminal(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_cli_dirty_bitmap(Fixture *fixture, gconstpointer data)
+test_cli_dirty_bitmap(TestFixture *fixture, gconstpointer data)
 {
-	g_autofree char *image = g_build_filename(fixture->dir, "vm.qcow2", NULL);
-	g_autofree char *file = g_build_filename(fixture->dir, "vm.img", NULL);
+	g_autofree char *image = test_fixture_path(fixture, "vm.qcow2");
+	g_autofree char *file = test_fixture_path(fixture, "vm.img");
 	g_autoptr(TestServer) server = NULL;
 	g_autoptr(JsonObject) summary = NULL;
 	RunResult r;
@@ -394,13 +377,11 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-#define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
-	ADD("/copy-cli/kill-resume", test_cli_kill_resume);
-	ADD("/copy-cli/interrupt", test_cli_interrupt);
-	ADD("/copy-cli/exit-status", test_cli_exit_status);
-	ADD("/copy-cli/output", test_cli_output);
-	ADD("/copy-cli/terminal", test_cli_terminal);
-	ADD("/copy-cli/dirty-bitmap", test_cli_dirty_bitmap);
-#undef ADD
+	TEST_ADD("/copy-cli/kill-resume", test_cli_kill_resume);
+	TEST_ADD("/copy-cli/interrupt", test_cli_interrupt);
+	TEST_ADD("/copy-cli/exit-status", test_cli_exit_status);
+	TEST_ADD("/copy-cli/output", test_cli_output);
+	TEST_ADD("/copy-cli/terminal", test_cli_terminal);
+	TEST_ADD("/copy-cli/dirty-bitmap", test_cli_dirty_bitmap);
 	return g_test_run();
 }

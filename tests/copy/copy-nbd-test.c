@@ -14,29 +14,6 @@
 
 #define MiB (1024 * 1024)
 
-typedef struct {
-	char *dir;
-} Fixture;
-
-static void
-fixture_setup(Fixture *fixture, gconstpointer data)
-{
-	fixture->dir = test_dir_new();
-}
-
-static void
-fixture_teardown(Fixture *fixture, gconstpointer data)
-{
-	test_dir_remove(fixture->dir);
-	g_free(fixture->dir);
-}
-
-static char *
-fixture_path(Fixture *fixture, const char *name)
-{
-	return g_build_filename(fixture->dir, name, NULL);
-}
-
 /* runs a copy from @source to @target (URIs or paths) and returns it */
 static FerryCopy *
 copy_new(const char *source, const char *target)
@@ -58,7 +35,7 @@ count_changed_cb(FerryProgress *progress, gpointer user_data)
 
 /* a small disk with data, zero runs and holes, through the data plugin */
 static TestServer *
-start_data_source(Fixture *fixture, const char *name)
+start_data_source(TestFixture *fixture, const char *name)
 {
 	return test_nbdkit_start(fixture->dir, name, "data",
 				 "1 2 3 4 @0x10000 ( 0x55 0xaa 0 0 )*65536 "
@@ -67,7 +44,7 @@ start_data_source(Fixture *fixture, const char *name)
 }
 
 static void
-test_copy_smoke(Fixture *fixture, gconstpointer data)
+test_copy_smoke(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(TestServer) target = NULL;
@@ -75,7 +52,7 @@ test_copy_smoke(Fixture *fixture, gconstpointer data)
 	g_autoptr(FerryCopy) to_file = NULL;
 	g_autoptr(FerryProgress) progress = ferry_progress_new();
 	g_autoptr(GError) error = NULL;
-	g_autofree char *file = fixture_path(fixture, "smoke.img");
+	g_autofree char *file = test_fixture_path(fixture, "smoke.img");
 	guint64 seen[2] = {0, 0};
 
 	if (!test_require_programs("nbdkit", NULL))
@@ -110,7 +87,7 @@ test_copy_smoke(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_copy_sparse_random(Fixture *fixture, gconstpointer data)
+test_copy_sparse_random(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(TestServer) target = NULL;
@@ -141,12 +118,12 @@ test_copy_sparse_random(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_copy_pattern_to_file(Fixture *fixture, gconstpointer data)
+test_copy_pattern_to_file(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(FerryCopy) copy = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree char *file = fixture_path(fixture, "pattern.img");
+	g_autofree char *file = test_fixture_path(fixture, "pattern.img");
 
 	if (!test_require_programs("nbdkit", NULL))
 		return;
@@ -162,13 +139,13 @@ test_copy_pattern_to_file(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_copy_error_transient(Fixture *fixture, gconstpointer data)
+test_copy_error_transient(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(TestServer) reference = NULL;
 	g_autoptr(FerryCopy) copy = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree char *file = fixture_path(fixture, "retried.img");
+	g_autofree char *file = test_fixture_path(fixture, "retried.img");
 
 	if (!test_require_programs("nbdkit", NULL))
 		return;
@@ -185,7 +162,7 @@ test_copy_error_transient(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_copy_error_persistent(Fixture *fixture, gconstpointer data)
+test_copy_error_persistent(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(TestServer) target = NULL;
@@ -193,7 +170,7 @@ test_copy_error_persistent(Fixture *fixture, gconstpointer data)
 	g_autoptr(FerryCopy) copy = NULL;
 	g_autoptr(FerryCopy) write_copy = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree char *file = fixture_path(fixture, "never.img");
+	g_autofree char *file = test_fixture_path(fixture, "never.img");
 
 	if (!test_require_programs("nbdkit", NULL))
 		return;
@@ -238,7 +215,7 @@ cancel_when_cb(FerryProgress *progress, gpointer user_data)
 }
 
 static void
-test_copy_cancel_resume(Fixture *fixture, gconstpointer data)
+test_copy_cancel_resume(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(FerryCopy) first = NULL;
@@ -247,8 +224,8 @@ test_copy_cancel_resume(Fixture *fixture, gconstpointer data)
 	g_autoptr(FerryProgress) progress = ferry_progress_new();
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
 	g_autoptr(GError) error = NULL;
-	g_autofree char *file = fixture_path(fixture, "resumed.img");
-	g_autofree char *journal = fixture_path(fixture, "resumed.journal");
+	g_autofree char *file = test_fixture_path(fixture, "resumed.img");
+	g_autofree char *journal = test_fixture_path(fixture, "resumed.journal");
 	CancelAt cancel = {cancellable, 12 * MiB};
 
 	if (!test_require_programs("nbdkit", NULL))
@@ -289,7 +266,7 @@ test_copy_cancel_resume(Fixture *fixture, gconstpointer data)
 }
 
 typedef struct {
-	Fixture *fixture;
+	TestFixture *fixture;
 	TestServer *source;
 	gboolean restarted;
 	GMainLoop *loop;
@@ -328,12 +305,12 @@ restart_copy_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-test_copy_reconnect(Fixture *fixture, gconstpointer data)
+test_copy_reconnect(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) reference = NULL;
 	g_autoptr(FerryCopy) copy = NULL;
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-	g_autofree char *file = fixture_path(fixture, "reconnected.img");
+	g_autofree char *file = test_fixture_path(fixture, "reconnected.img");
 	g_autofree char *uri = NULL;
 	Restart restart = {fixture, NULL, FALSE, loop, NULL, FALSE};
 
@@ -361,9 +338,9 @@ test_copy_reconnect(Fixture *fixture, gconstpointer data)
 /* a qcow2 disk with base data, then a dirty bitmap, then changes after it:
  * new data at 1M+64k and 40M+4k, and zeroes over data at 2M+1M */
 static char *
-make_bitmap_image(Fixture *fixture)
+make_bitmap_image(TestFixture *fixture)
 {
-	char *image = fixture_path(fixture, "cbt.qcow2");
+	char *image = test_fixture_path(fixture, "cbt.qcow2");
 	test_run("qemu-img", "create", "-q", "-f", "qcow2", image, "64M", NULL);
 	test_run("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 8M", "-c",
 		 "write -P 0x12 32M 16M", image, NULL);
@@ -379,11 +356,11 @@ change_bitmap_image(const char *image)
 }
 
 static void
-test_copy_dirty_bitmap(Fixture *fixture, gconstpointer data)
+test_copy_dirty_bitmap(TestFixture *fixture, gconstpointer data)
 {
 	g_autofree char *image = NULL;
-	g_autofree char *file = fixture_path(fixture, "warm.img");
-	g_autofree char *file2 = fixture_path(fixture, "warm2.img");
+	g_autofree char *file = test_fixture_path(fixture, "warm.img");
+	g_autofree char *file2 = test_fixture_path(fixture, "warm2.img");
 	g_autoptr(TestServer) base = NULL;
 	g_autoptr(TestServer) changed = NULL;
 	g_autoptr(FerryCopy) full = NULL;
@@ -445,7 +422,7 @@ test_copy_dirty_bitmap(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_copy_bad_ends(Fixture *fixture, gconstpointer data)
+test_copy_bad_ends(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(TestServer) small = NULL;
@@ -453,8 +430,8 @@ test_copy_bad_ends(Fixture *fixture, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *nowhere = g_strdup_printf("nbd+unix:///?socket=%s/nothing.sock",
 						   fixture->dir);
-	g_autofree char *file = fixture_path(fixture, "unused.img");
-	g_autofree char *journal = fixture_path(fixture, "other.journal");
+	g_autofree char *file = test_fixture_path(fixture, "unused.img");
+	g_autofree char *journal = test_fixture_path(fixture, "other.journal");
 
 	if (!test_require_programs("nbdkit", NULL))
 		return;
@@ -500,7 +477,7 @@ test_copy_bad_ends(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_copy_verify_catches(Fixture *fixture, gconstpointer data)
+test_copy_verify_catches(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(TestServer) sink = NULL;
@@ -547,12 +524,12 @@ test_copy_verify_catches(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_copy_bandwidth(Fixture *fixture, gconstpointer data)
+test_copy_bandwidth(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(FerryCopy) copy = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree char *file = fixture_path(fixture, "slow.img");
+	g_autofree char *file = test_fixture_path(fixture, "slow.img");
 	gint64 started;
 	double seconds;
 
@@ -572,7 +549,7 @@ test_copy_bandwidth(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_copy_transfer_method(Fixture *fixture, gconstpointer data)
+test_copy_transfer_method(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(FerryPluginRegistry) registry = ferry_plugin_registry_new_for_paths(NULL);
@@ -583,8 +560,8 @@ test_copy_transfer_method(Fixture *fixture, gconstpointer data)
 	g_autoptr(FerryExtentList) extents = ferry_extent_list_new();
 	g_autoptr(FerryProgress) progress = ferry_progress_new();
 	g_autoptr(GError) error = NULL;
-	g_autofree char *file = fixture_path(fixture, "method.img");
-	g_autofree char *journal = fixture_path(fixture, "method.journal");
+	g_autofree char *file = test_fixture_path(fixture, "method.img");
+	g_autofree char *journal = test_fixture_path(fixture, "method.journal");
 	g_autoptr(GBytes) bytes = NULL;
 	const guint8 *data_bytes;
 	gsize size = 0;
@@ -638,19 +615,17 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-#define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
-	ADD("/copy-nbd/quick/smoke", test_copy_smoke);
-	ADD("/copy-nbd/sparse-random", test_copy_sparse_random);
-	ADD("/copy-nbd/pattern-to-file", test_copy_pattern_to_file);
-	ADD("/copy-nbd/error-transient", test_copy_error_transient);
-	ADD("/copy-nbd/error-persistent", test_copy_error_persistent);
-	ADD("/copy-nbd/cancel-resume", test_copy_cancel_resume);
-	ADD("/copy-nbd/reconnect", test_copy_reconnect);
-	ADD("/copy-nbd/quick/dirty-bitmap", test_copy_dirty_bitmap);
-	ADD("/copy-nbd/quick/bad-ends", test_copy_bad_ends);
-	ADD("/copy-nbd/verify-catches", test_copy_verify_catches);
-	ADD("/copy-nbd/bandwidth", test_copy_bandwidth);
-	ADD("/copy-nbd/transfer-method", test_copy_transfer_method);
-#undef ADD
+	TEST_ADD("/copy-nbd/quick/smoke", test_copy_smoke);
+	TEST_ADD("/copy-nbd/sparse-random", test_copy_sparse_random);
+	TEST_ADD("/copy-nbd/pattern-to-file", test_copy_pattern_to_file);
+	TEST_ADD("/copy-nbd/error-transient", test_copy_error_transient);
+	TEST_ADD("/copy-nbd/error-persistent", test_copy_error_persistent);
+	TEST_ADD("/copy-nbd/cancel-resume", test_copy_cancel_resume);
+	TEST_ADD("/copy-nbd/reconnect", test_copy_reconnect);
+	TEST_ADD("/copy-nbd/quick/dirty-bitmap", test_copy_dirty_bitmap);
+	TEST_ADD("/copy-nbd/quick/bad-ends", test_copy_bad_ends);
+	TEST_ADD("/copy-nbd/verify-catches", test_copy_verify_catches);
+	TEST_ADD("/copy-nbd/bandwidth", test_copy_bandwidth);
+	TEST_ADD("/copy-nbd/transfer-method", test_copy_transfer_method);
 	return g_test_run();
 }

@@ -37,6 +37,25 @@ test_require_programs(const char *first, ...)
 	return FALSE;
 }
 
+void
+test_fixture_setup(TestFixture *fixture, gconstpointer data)
+{
+	fixture->dir = test_dir_new();
+}
+
+void
+test_fixture_teardown(TestFixture *fixture, gconstpointer data)
+{
+	test_dir_remove(fixture->dir);
+	g_free(fixture->dir);
+}
+
+char *
+test_fixture_path(TestFixture *fixture, const char *name)
+{
+	return g_build_filename(fixture->dir, name, NULL);
+}
+
 char *
 test_dir_new(void)
 {
@@ -94,41 +113,47 @@ test_server_spawn(GPtrArray *argv, const char *socket)
 	return server;
 }
 
-TestServer *
-test_nbdkit_start(const char *dir, const char *name, const char *first_arg, ...)
+/* PROGRAM FIXED-ARGS… SOCKET-OPTION DIR/NAME.sock ARGS… */
+static TestServer *
+test_server_start(const char *const *command,
+		  const char *dir,
+		  const char *name,
+		  const char *first_arg,
+		  va_list args)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *socket = g_strdup_printf("%s/%s.sock", dir, name);
-	va_list args;
 
-	g_ptr_array_add(argv, g_strdup("nbdkit"));
-	g_ptr_array_add(argv, g_strdup("-f"));
-	g_ptr_array_add(argv, g_strdup("--exit-with-parent"));
-	g_ptr_array_add(argv, g_strdup("-U"));
+	for (guint i = 0; command[i] != NULL; i++)
+		g_ptr_array_add(argv, g_strdup(command[i]));
 	g_ptr_array_add(argv, g_strdup(socket));
-	va_start(args, first_arg);
 	for (const char *arg = first_arg; arg != NULL; arg = va_arg(args, const char *))
 		g_ptr_array_add(argv, g_strdup(arg));
-	va_end(args);
 	return test_server_spawn(argv, socket);
+}
+
+TestServer *
+test_nbdkit_start(const char *dir, const char *name, const char *first_arg, ...)
+{
+	static const char *const command[] = {"nbdkit", "-f", "--exit-with-parent", "-U", NULL};
+	TestServer *server;
+	va_list args;
+	va_start(args, first_arg);
+	server = test_server_start(command, dir, name, first_arg, args);
+	va_end(args);
+	return server;
 }
 
 TestServer *
 test_qemu_nbd_start(const char *dir, const char *name, const char *first_arg, ...)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *socket = g_strdup_printf("%s/%s.sock", dir, name);
+	static const char *const command[] = {"qemu-nbd", "-t", "-k", NULL};
+	TestServer *server;
 	va_list args;
-
-	g_ptr_array_add(argv, g_strdup("qemu-nbd"));
-	g_ptr_array_add(argv, g_strdup("-t"));
-	g_ptr_array_add(argv, g_strdup("-k"));
-	g_ptr_array_add(argv, g_strdup(socket));
 	va_start(args, first_arg);
-	for (const char *arg = first_arg; arg != NULL; arg = va_arg(args, const char *))
-		g_ptr_array_add(argv, g_strdup(arg));
+	server = test_server_start(command, dir, name, first_arg, args);
 	va_end(args);
-	return test_server_spawn(argv, socket);
+	return server;
 }
 
 static void

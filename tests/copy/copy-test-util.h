@@ -18,6 +18,21 @@ typedef struct {
 	char *uri;
 } TestServer;
 
+/* a temporary directory per test, removed with its files afterwards */
+typedef struct {
+	char *dir;
+} TestFixture;
+
+void
+test_fixture_setup(TestFixture *fixture, gconstpointer data);
+void
+test_fixture_teardown(TestFixture *fixture, gconstpointer data);
+/* a path in the fixture's directory */
+char *
+test_fixture_path(TestFixture *fixture, const char *name);
+#define TEST_ADD(path, func)                                                                       \
+	g_test_add(path, TestFixture, NULL, test_fixture_setup, func, test_fixture_teardown)
+
 /* whether every program is installed; if not, skips the test (fails it
  * when CI=true, where nothing may be skipped) and returns FALSE */
 gboolean
