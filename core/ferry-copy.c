@@ -56,6 +56,7 @@
 #define MAX_REQUESTS	     1024
 #define MAX_CONNECTIONS	     64
 #define SPARSE_SIZE	     4096u
+#define MAX_QUEUE_BYTES	     (256u * 1024 * 1024)
 #define MAX_SLICE	     (128ull * 1024 * 1024)
 #define MIN_SLICE	     (4ull * 1024 * 1024)
 #define COMMIT_INTERVAL_US   (1 * G_USEC_PER_SEC)
@@ -398,7 +399,8 @@ ferry_copy_get_connections(FerryCopy *self)
  * ferry_copy_set_requests:
  * @self: a #FerryCopy
  * @requests: requests in flight per connection, at most 1024; 0 for the
- *   default (64)
+ *   default (64). Fewer are used when they would hold more than 256 MiB of
+ *   buffers per connection.
  *
  * Since: 0.1
  */
@@ -2171,6 +2173,8 @@ ferry_copy_run_internal(FerryCopy *self,
 	job.incremental = incremental;
 	job.request_size = request_size;
 	job.requests = self->requests != 0 ? self->requests : DEFAULT_REQUESTS;
+	/* the buffers in flight per connection stay within a bound */
+	job.requests = MIN(job.requests, MAX(1, MAX_QUEUE_BYTES / request_size));
 	job.retries = self->retries;
 	job.zero_buffer = zero_buffer;
 	job.throttle.rate = self->bandwidth;
