@@ -21,6 +21,7 @@
  * worker thread; commands complete before their start call returns */
 
 #define FILE_ZERO_BUFFER (1024 * 1024)
+#define HOLE_FLAGS	 (FERRY_EXTENT_FLAG_HOLE | FERRY_EXTENT_FLAG_ZERO)
 
 typedef struct {
 	FerryCopyConn parent;
@@ -122,6 +123,12 @@ ferry_copy_file_is_dead(FerryCopyConn *conn)
 	return FALSE;
 }
 
+static int
+ferry_copy_file_in_flight(FerryCopyConn *conn)
+{
+	return 0;
+}
+
 static gboolean
 ferry_copy_file_extents(FerryCopyConn *conn,
 			const char *context,
@@ -148,9 +155,7 @@ ferry_copy_file_extents(FerryCopyConn *conn,
 		if (data < 0) {
 			if (errno == ENXIO) {
 				/* nothing but a hole up to the end of the file */
-				ferry_extent_list_add(out, pos, end - pos,
-						      FERRY_EXTENT_FLAG_HOLE | FERRY_EXTENT_FLAG_ZERO,
-						      NULL);
+				ferry_extent_list_add(out, pos, end - pos, HOLE_FLAGS, NULL);
 				return TRUE;
 			}
 			/* no SEEK_DATA here (some block devices): all data */
@@ -159,8 +164,7 @@ ferry_copy_file_extents(FerryCopyConn *conn,
 		}
 		if ((guint64)data > pos) {
 			guint64 hole_end = MIN((guint64)data, end);
-			ferry_extent_list_add(out, pos, hole_end - pos,
-					      FERRY_EXTENT_FLAG_HOLE | FERRY_EXTENT_FLAG_ZERO, NULL);
+			ferry_extent_list_add(out, pos, hole_end - pos, HOLE_FLAGS, NULL);
 			pos = hole_end;
 			if (pos >= end)
 				break;
@@ -327,6 +331,7 @@ static const FerryCopyConnClass ferry_copy_file_class = {
     .free = ferry_copy_file_free,
     .reconnect = ferry_copy_file_reconnect,
     .is_dead = ferry_copy_file_is_dead,
+    .in_flight = ferry_copy_file_in_flight,
     .extents = ferry_copy_file_extents,
     .start_read = ferry_copy_file_start_read,
     .start_write = ferry_copy_file_start_write,

@@ -106,7 +106,10 @@ ferry_copy_journal_get_meta(FerryCopyJournal *self, const char *key)
 
 /* called inside a transaction or with autocommit */
 static gboolean
-ferry_copy_journal_put_meta(FerryCopyJournal *self, const char *key, const char *value, GError **error)
+ferry_copy_journal_put_meta(FerryCopyJournal *self,
+			    const char *key,
+			    const char *value,
+			    GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
@@ -139,7 +142,8 @@ ferry_copy_journal_create(FerryCopyJournal *self,
 
 	if (!ferry_copy_journal_exec(self,
 				     "BEGIN IMMEDIATE;"
-				     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+				     "CREATE TABLE meta (key TEXT PRIMARY KEY, "
+				     "                   value TEXT NOT NULL);"
 				     "CREATE TABLE done (offset INTEGER PRIMARY KEY, "
 				     "                   length INTEGER NOT NULL);",
 				     "create it", error))
@@ -150,7 +154,8 @@ ferry_copy_journal_create(FerryCopyJournal *self,
 	    !ferry_copy_journal_put_meta(self, "work", work_digest, error) ||
 	    !ferry_copy_journal_put_meta(self, "created", created, error) ||
 	    !ferry_copy_journal_exec(self,
-				     "PRAGMA application_id = 1178948185;" /* JOURNAL_APPLICATION_ID */
+				     /* JOURNAL_APPLICATION_ID */
+				     "PRAGMA application_id = 1178948185;"
 				     "PRAGMA user_version = 1;"
 				     "COMMIT;",
 				     "create it", error)) {

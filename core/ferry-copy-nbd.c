@@ -45,7 +45,8 @@ ferry_copy_nbd_wait_connected(struct nbd_handle *nbd,
 {
 	gint64 deadline = g_get_monotonic_time() + NBD_CONNECT_TIMEOUT_MS * 1000ll;
 	GPollFD cancel_fd = {-1, 0, 0};
-	gboolean have_cancel = cancellable != NULL && g_cancellable_make_pollfd(cancellable, &cancel_fd);
+	gboolean have_cancel =
+	    cancellable != NULL && g_cancellable_make_pollfd(cancellable, &cancel_fd);
 	gboolean ok = TRUE;
 
 	while (nbd_aio_is_connecting(nbd) == 1) {
@@ -260,6 +261,13 @@ ferry_copy_nbd_is_dead(FerryCopyConn *conn)
 	return nbd_aio_is_dead(self->nbd) == 1 || nbd_aio_is_closed(self->nbd) == 1;
 }
 
+static int
+ferry_copy_nbd_in_flight(FerryCopyConn *conn)
+{
+	FerryCopyNbd *self = (FerryCopyNbd *)conn;
+	return MAX(nbd_aio_in_flight(self->nbd), 0);
+}
+
 typedef struct {
 	const char *context;
 	guint64 end;
@@ -446,6 +454,7 @@ static const FerryCopyConnClass ferry_copy_nbd_class = {
     .free = ferry_copy_nbd_free,
     .reconnect = ferry_copy_nbd_reconnect,
     .is_dead = ferry_copy_nbd_is_dead,
+    .in_flight = ferry_copy_nbd_in_flight,
     .extents = ferry_copy_nbd_extents,
     .start_read = ferry_copy_nbd_start_read,
     .start_write = ferry_copy_nbd_start_write,

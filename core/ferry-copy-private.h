@@ -38,6 +38,7 @@ typedef struct {
 	void (*free)(FerryCopyConn *self);
 	gboolean (*reconnect)(FerryCopyConn *self, GError **error);
 	gboolean (*is_dead)(FerryCopyConn *self);
+	int (*in_flight)(FerryCopyConn *self);
 	/* appends the extents of @context from @offset on (at least one, at
 	 * most up to @offset + @length) to @out; flags are the context's bits */
 	gboolean (*extents)(FerryCopyConn *self,
@@ -80,6 +81,7 @@ struct _FerryCopyConn {
 	gboolean can_flush;
 	gboolean can_extents; /* base:allocation */
 	gboolean is_local;
+	gboolean broken; /* a command failed for a lost connection: reconnect */
 	guint64 max_request; /* 0 = no limit beyond the NBD protocol's */
 };
 

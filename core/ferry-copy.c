@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "ferry-copy-private.h"
 #include "ferry-copy.h"
@@ -38,8 +37,9 @@
  * - With a journal, ranges are recorded once the target has flushed them;
  *   a copy that crashed, was killed or was cancelled resumes where it stopped
  *   and a finished one is not done again.
- * - Optional verification reads every written range back and compares its
- *   digest with the digest of the bytes read from the source.
+ * - Optional verification reads every written range back and compares it
+ *   with the bytes read from the source; a mismatch names the range, the
+ *   first byte that differs and the SHA-256 digests of both.
  * - Progress goes to a [class@Ferry.Progress]; a bandwidth limit, retries
  *   with backoff and reconnection after transient errors, and cancellation
  *   are built in.
@@ -56,11 +56,13 @@
 #define MAX_REQUESTS	     1024
 #define MAX_CONNECTIONS	     64
 #define SPARSE_SIZE	     4096u
+#define MAX_QUEUE_BYTES	     (256u * 1024 * 1024)
 #define MAX_SLICE	     (128ull * 1024 * 1024)
 #define MIN_SLICE	     (4ull * 1024 * 1024)
 #define COMMIT_INTERVAL_US   (1 * G_USEC_PER_SEC)
 #define RETRY_BASE_US	     (200 * 1000)
 #define RETRY_MAX_US	     (5 * G_USEC_PER_SEC)
+#define REVIVE_WAIT_US	     (50 * 1000)
 #define THROTTLE_BURST_US    (100 * 1000)
 #define PROGRESS_BATCH	     (8u * 1024 * 1024)
 
@@ -150,7 +152,6 @@ typedef struct {
 	gint64 not_before;
 	guint8 *buffer;
 	guint8 *check;
-	XXH128_hash_t digest;
 	Stats stats; /* of this op, added to the worker's when it is done */
 } Op;
 
@@ -398,7 +399,8 @@ ferry_copy_get_connections(FerryCopy *self)
  * ferry_copy_set_requests:
  * @self: a #FerryCopy
  * @requests: requests in flight per connection, at most 1024; 0 for the
- *   default (64)
+ *   default (64). Fewer are used when they would hold more than 256 MiB of
+ *   buffers per connection.
  *
  * Since: 0.1
  */
@@ -528,8 +530,8 @@ ferry_copy_get_journal(FerryCopy *self)
 /**
  * ferry_copy_set_verify:
  * @self: a #FerryCopy
- * @verify: whether to read every range back from the target and compare its
- *   digest with that of the source bytes
+ * @verify: whether to read every range back from the target and compare it
+ *   with the bytes read from the source
  *
  * Since: 0.1
  */
@@ -837,7 +839,7 @@ ferry_copy_parse_size(const char *text, guint64 *size, GError **error)
 	g_return_val_if_fail(size != NULL, FALSE);
 	if (text == NULL)
 		text = "";
-	lower = g_ascii_strdown(g_strstrip(g_strdup(text)), -1);
+	lower = g_strstrip(g_ascii_strdown(text, -1));
 	length = strlen(lower);
 	if (length >= 2 && g_str_has_suffix(lower, "/s"))
 		lower[length - 2] = '\0';
@@ -1222,32 +1224,45 @@ op_retry(Op *op)
 		op_release(op);
 		return;
 	}
+	if (ferry_copy_errno_is_disconnect(err))
+		conn->broken = TRUE;
 	op->attempts++;
 	op->stats.retried++;
 	worker->stats.retried++;
 	op->not_before = g_get_monotonic_time() +
 			 MIN((gint64)RETRY_BASE_US << (op->attempts - 1), RETRY_MAX_US);
-	g_debug("%s of %s at %" G_GUINT64_FORMAT " failed (%s); retry %u of %u", op_phase_verb(op->phase),
-		conn->description, op->offset, g_strerror(err), op->attempts, job->retries);
+	g_debug("%s of %s at %" G_GUINT64_FORMAT " failed (%s); retry %u of %u",
+		op_phase_verb(op->phase), conn->description, op->offset, g_strerror(err),
+		op->attempts, job->retries);
 	g_queue_push_tail_link(&worker->waiting, &op->link);
 }
 
-/* reconnects @conn when it died; FALSE when that failed */
-static gboolean
+typedef enum {
+	REVIVE_OK,
+	REVIVE_WAIT,
+	REVIVE_FAILED,
+} Revive;
+
+/* reconnects @conn when it died or lost its socket, once no command is in
+ * flight on it any more */
+static Revive
 worker_revive(Worker *worker, FerryCopyConn *conn)
 {
 	g_autoptr(GError) error = NULL;
-	if (!conn->klass->is_dead(conn))
-		return TRUE;
+	if (!conn->broken && !conn->klass->is_dead(conn))
+		return REVIVE_OK;
+	if (conn->klass->in_flight(conn) > 0)
+		return REVIVE_WAIT;
 	if (!conn->klass->reconnect(conn, &error)) {
 		g_debug("reconnecting to %s failed: %s", conn->description, error->message);
 		g_clear_error(&worker->reconnect_error);
 		worker->reconnect_error = g_steal_pointer(&error);
-		return FALSE;
+		return REVIVE_FAILED;
 	}
 	g_debug("reconnected to %s", conn->description);
+	conn->broken = FALSE;
 	g_clear_error(&worker->reconnect_error);
-	return TRUE;
+	return REVIVE_OK;
 }
 
 static void
@@ -1256,10 +1271,18 @@ op_restart(Op *op)
 	Worker *worker = op->worker;
 	FerryCopyConn *conn = op->phase == PHASE_READ ? worker->src : worker->dst;
 
-	if (!worker_revive(worker, conn)) {
+	switch (worker_revive(worker, conn)) {
+	case REVIVE_WAIT:
+		op->not_before = g_get_monotonic_time() + REVIVE_WAIT_US;
+		g_queue_push_tail_link(&worker->waiting, &op->link);
+		return;
+	case REVIVE_FAILED:
 		op->error = ENOTCONN;
 		op_retry(op);
 		return;
+	case REVIVE_OK:
+	default:
+		break;
 	}
 	switch (op->phase) {
 	case PHASE_READ:
@@ -1273,6 +1296,28 @@ op_restart(Op *op)
 		op_start_verify(op);
 		break;
 	}
+}
+
+/* the bytes read back differ from those read from the source: names the
+ * range, the first byte that differs and both digests */
+static void
+op_verify_failed(Op *op)
+{
+	Worker *worker = op->worker;
+	g_autofree char *target_digest =
+	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, op->check, op->length);
+	g_autofree char *source_digest =
+	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, op->buffer, op->length);
+	gsize first = 0;
+
+	while (first < op->length && op->check[first] == op->buffer[first])
+		first++;
+	op_fail(op, FERRY_ERROR_VERIFY_FAILED,
+		"verification failed: range %" G_GUINT64_FORMAT "+%" G_GSIZE_FORMAT
+		" of target %s does not match the source %s, first at byte %" G_GUINT64_FORMAT
+		" (SHA-256 %s read back, %s read from the source)",
+		op->offset, op->length, worker->dst->description, worker->src->description,
+		op->offset + first, target_digest, source_digest);
 }
 
 static void
@@ -1297,8 +1342,6 @@ op_complete(Op *op)
 	switch (op->phase) {
 	case PHASE_READ:
 		op->stats.read = op->length;
-		if (job->verify)
-			op->digest = XXH3_128bits(op->buffer, op->length);
 		op_start_write(op);
 		break;
 	case PHASE_WRITE:
@@ -1309,22 +1352,12 @@ op_complete(Op *op)
 		break;
 	case PHASE_VERIFY:
 	default:
+		if (!op->zero && memcmp(op->check, op->buffer, op->length) != 0) {
+			op_verify_failed(op);
+			op_release(op);
+			return;
+		}
 		if (!op->zero) {
-			XXH128_hash_t digest = XXH3_128bits(op->check, op->length);
-			if (!XXH128_isEqual(digest, op->digest)) {
-				op_fail(op, FERRY_ERROR_VERIFY_FAILED,
-					"verification failed: range %" G_GUINT64_FORMAT
-					"+%" G_GSIZE_FORMAT " of target %s does not match the "
-					"source (digest %016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER
-					"x read back, %016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER
-					"x read from %s)",
-					op->offset, op->length, worker->dst->description,
-					(guint64)digest.high64, (guint64)digest.low64,
-					(guint64)op->digest.high64, (guint64)op->digest.low64,
-					worker->src->description);
-				op_release(op);
-				return;
-			}
 			op->stats.verified += op->length;
 		}
 		if (job_stopping(job)) {
@@ -1412,8 +1445,8 @@ worker_next_piece(Worker *worker, guint64 *offset, gsize *length, gboolean *zero
 				worker->no_more_work = TRUE;
 				break;
 			}
-			worker->current =
-			    worker_map_slice(worker, &g_array_index(job->slices, FerryExtent, index));
+			const FerryExtent *slice = &g_array_index(job->slices, FerryExtent, index);
+			worker->current = worker_map_slice(worker, slice);
 			worker->current_index = 0;
 			worker->current_pos = 0;
 		}
@@ -1476,13 +1509,20 @@ worker_maybe_flush(Worker *worker)
 	    (job->journal == NULL ||
 	     g_get_monotonic_time() - worker->last_commit < COMMIT_INTERVAL_US))
 		return;
-	if (job_stopping(job) && job->error != NULL && worker->dirty && !at_end)
+	/* a stopping copy flushes once, when nothing is in flight any more */
+	if (job_stopping(job) && !at_end)
 		return;
-	if (!worker_revive(worker, dst)) {
+	switch (worker_revive(worker, dst)) {
+	case REVIVE_WAIT:
+		return;
+	case REVIVE_FAILED:
 		worker->flush_error = ENOTCONN;
 		worker->flush_complete = TRUE;
 		worker->flush_in_flight = TRUE;
 		return;
+	case REVIVE_OK:
+	default:
+		break;
 	}
 	g_array_append_vals(worker->flushing, worker->done->data, worker->done->len);
 	g_array_set_size(worker->done, 0);
@@ -1527,9 +1567,10 @@ worker_flush_complete(Worker *worker)
 		}
 		g_array_set_size(worker->done, 0);
 		worker->dirty = FALSE;
-		job_fail(job, g_error_new(FERRY_ERROR, ferry_copy_errno_to_code(err),
-					  "cannot flush %s: %s%s", worker->dst->description,
-					  g_strerror(err), ferry_copy_errno_hint(err, PHASE_WRITE)));
+		job_fail(job,
+			 g_error_new(FERRY_ERROR, ferry_copy_errno_to_code(err),
+				     "cannot flush %s: %s%s", worker->dst->description,
+				     g_strerror(err), ferry_copy_errno_hint(err, PHASE_WRITE)));
 		return;
 	}
 	worker->flush_attempts = 0;
@@ -1546,7 +1587,7 @@ worker_poll(Worker *worker, GPollFD *stop_fd)
 {
 	Job *job = worker->job;
 	struct pollfd fds[3];
-	FerryCopyConn *conns[2] = {NULL, NULL};
+	FerryCopyConn *conns[3] = {NULL, NULL, NULL};
 	guint n = 0;
 	gint64 now = g_get_monotonic_time();
 	gint64 wake = G_MAXINT64;
@@ -2052,8 +2093,9 @@ ferry_copy_run_internal(FerryCopy *self,
 
 	if (self->journal != NULL) {
 		g_autofree char *digest = ferry_copy_work_digest(work);
-		journal = ferry_copy_journal_open(self->journal, incremental ? "incremental" : "full",
-						  ends.src->size, digest, error);
+		const char *mode = incremental ? "incremental" : "full";
+		journal = ferry_copy_journal_open(self->journal, mode, ends.src->size, digest,
+						  error);
 		if (journal == NULL) {
 			ends_discard_target(&ends);
 			return FALSE;
@@ -2065,9 +2107,9 @@ ferry_copy_run_internal(FerryCopy *self,
 		}
 		if (ferry_extent_list_get_total(done) > 0 && (ends.created || ends.was_empty)) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
-				    "target %s is new or empty, but journal %s records %" G_GUINT64_FORMAT
-				    " bytes already copied to it; delete the journal to copy "
-				    "everything again",
+				    "target %s is new or empty, but journal %s records "
+				    "%" G_GUINT64_FORMAT " bytes already copied to it; delete the "
+				    "journal to copy everything again",
 				    ends.dst->description, self->journal,
 				    ferry_extent_list_get_total(done));
 			ends_discard_target(&ends);
@@ -2131,6 +2173,8 @@ ferry_copy_run_internal(FerryCopy *self,
 	job.incremental = incremental;
 	job.request_size = request_size;
 	job.requests = self->requests != 0 ? self->requests : DEFAULT_REQUESTS;
+	/* the buffers in flight per connection stay within a bound */
+	job.requests = MIN(job.requests, MAX(1, MAX_QUEUE_BYTES / request_size));
 	job.retries = self->retries;
 	job.zero_buffer = zero_buffer;
 	job.throttle.rate = self->bandwidth;
@@ -2241,6 +2285,8 @@ ferry_copy_run_async(FerryCopy *self,
 
 	task = g_task_new(self, cancellable, callback, user_data);
 	g_task_set_source_tag(task, ferry_copy_run_async);
+	/* the copy's own error says what was done and how to resume */
+	g_task_set_check_cancellable(task, FALSE);
 	if (progress != NULL)
 		g_task_set_task_data(task, g_object_ref(progress), g_object_unref);
 	ferry_worker_run(task, ferry_copy_run_thread);

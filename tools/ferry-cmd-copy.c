@@ -114,7 +114,8 @@ ferry_cmd_copy_load_extents(const char *path, GError **error)
 				    path, i);
 			return NULL;
 		}
-		if (!ferry_extent_list_add(extents, offset, length, FERRY_EXTENT_FLAG_NONE, error)) {
+		if (!ferry_extent_list_add(extents, offset, length, FERRY_EXTENT_FLAG_NONE,
+					   error)) {
 			g_prefix_error(error, "extents file %s: element %u: ", path, i);
 			return NULL;
 		}
@@ -152,7 +153,8 @@ ferry_cmd_copy_draw(CopyRun *run, gboolean final)
 		for (guint i = 0; i < BAR_WIDTH; i++)
 			g_string_append_c(line, i < filled ? '#' : (i == filled ? '>' : ' '));
 		g_string_append_printf(line, "] %3d%%  %s / %s  %s/s  ETA %s",
-				       (int)(fraction * 100), done_text, total_text, rate_text, eta);
+				       (int)(fraction * 100), done_text, total_text, rate_text,
+				       eta);
 		/* pad over a longer line drawn before */
 		while (line->len < run->drawn_width)
 			g_string_append_c(line, ' ');
@@ -237,12 +239,14 @@ ferry_cmd_copy_print_summary(CopyRun *run, FerryOutputFormat format)
 	{
 		guint64 total = ferry_copy_get_bytes_total(copy);
 		guint64 resumed = ferry_copy_get_bytes_resumed(copy);
-		guint64 zero = ferry_copy_get_bytes_zeroed(copy) + ferry_copy_get_bytes_skipped(copy);
+		guint64 zero =
+		    ferry_copy_get_bytes_zeroed(copy) + ferry_copy_get_bytes_skipped(copy);
 		g_autofree char *total_text = g_format_size_full(total, G_FORMAT_SIZE_IEC_UNITS);
 		g_autofree char *written =
 		    g_format_size_full(ferry_copy_get_bytes_written(copy), G_FORMAT_SIZE_IEC_UNITS);
 		g_autofree char *zero_text = g_format_size_full(zero, G_FORMAT_SIZE_IEC_UNITS);
-		g_autofree char *resumed_text = g_format_size_full(resumed, G_FORMAT_SIZE_IEC_UNITS);
+		g_autofree char *resumed_text =
+		    g_format_size_full(resumed, G_FORMAT_SIZE_IEC_UNITS);
 		g_autofree char *rate = g_format_size_full(
 		    (guint64)((double)(total - resumed) / MAX(seconds, 0.001)),
 		    G_FORMAT_SIZE_IEC_UNITS);
@@ -293,7 +297,7 @@ ferry_cmd_copy(FerryCli *cli, int argc, char **argv)
 	    {"journal", 0, 0, G_OPTION_ARG_FILENAME, &journal,
 	     "Record finished ranges in FILE, and resume from it", "FILE"},
 	    {"verify", 0, 0, G_OPTION_ARG_NONE, &verify,
-	     "Read every range back and compare its digest with the source's", NULL},
+	     "Read every range back and compare it with the source", NULL},
 	    {"bandwidth", 0, 0, G_OPTION_ARG_STRING, &bandwidth,
 	     "Read at most RATE bytes per second, e.g. 100M (MiB/s) or 50MB", "RATE"},
 	    {"connections", 0, 0, G_OPTION_ARG_INT, &connections,
@@ -362,9 +366,8 @@ ferry_cmd_copy(FerryCli *cli, int argc, char **argv)
 		if (!ferry_copy_parse_size(request_size, &size, &error) || size < 4096 ||
 		    size > 32 * 1024 * 1024) {
 			g_clear_error(&error);
-			return ferry_cli_usage_error(cli,
-						     "--request-size %s: give a size from 4k to 32M",
-						     request_size);
+			return ferry_cli_usage_error(
+			    cli, "--request-size %s: give a size from 4k to 32M", request_size);
 		}
 		ferry_copy_set_request_size(copy, (guint)size);
 	}
