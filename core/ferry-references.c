@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "ferry-json-private.h"
 #include "ferry-references-private.h"
 #include "ferry-resource-kinds.h"
 #include "ferry-secret.h"
@@ -114,16 +115,6 @@ char *
 ferry_references_key(const char *kind, const char *name_space, const char *name)
 {
 	return g_strdup_printf("%s/%s/%s", kind, name_space != NULL ? name_space : "default", name);
-}
-
-static const char *
-object_get_string(JsonObject *object, const char *member)
-{
-	JsonNode *node = json_object_get_member(object, member);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
 }
 
 /* every hook reference in spec.vms[].hooks[] */
@@ -356,9 +347,9 @@ check_plan(FerryPlan *plan, GHashTable *index)
 		if (!JSON_NODE_HOLDS_OBJECT(node))
 			continue;
 		vm = json_node_get_object(node);
-		id = object_get_string(vm, "id");
-		name = object_get_string(vm, "name");
-		target = object_get_string(vm, "targetName");
+		id = ferry_json_get_string(vm, "id");
+		name = ferry_json_get_string(vm, "name");
+		target = ferry_json_get_string(vm, "targetName");
 		vm_key = g_strdup_printf("id:%s name:%s", id != NULL ? id : "",
 					 name != NULL ? name : "");
 		if ((id != NULL && id[0] != '\0' && !g_hash_table_add(seen_ids, (gpointer)id)) ||

@@ -33,7 +33,7 @@
 
 /* limits that keep hostile input (alias bombs, deep nesting) cheap */
 #define FERRY_YAML_MAX_DEPTH       256
-#define FERRY_YAML_MAX_ALIAS_NODES 1000000
+#define FERRY_YAML_MAX_ALIAS_NODES 200000
 
 typedef struct {
 	guint line;
@@ -266,6 +266,31 @@ ferry_json_node_deep_copy(JsonNode *node)
 	default:
 		return json_node_copy(node);
 	}
+}
+
+const char *
+ferry_json_get_string(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+JsonObject *
+ferry_json_get_object(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+gboolean
+ferry_json_get_true(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
+	       json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
 }
 
 /* -- reading -- */
