@@ -239,10 +239,13 @@ load_resource(Loader *loader, FerryYamlDocument *document, const char *prefix, J
 		g_autoptr(GError) error = NULL;
 		FerryResource *resource = ferry_resource_new_from_json(
 			node, loader->name_space != NULL ? loader->name_space : "default", &error);
-		if (resource == NULL)
+		if (resource == NULL) {
 			report(loader, document, prefix, node, "", FALSE, error->message);
-		else
+		} else {
+			ferry_schema_apply_defaults(loader->schema,
+						    ferry_resource_get_json(resource));
 			g_ptr_array_add(loader->resources, resource);
+		}
 	}
 }
 

@@ -391,6 +391,68 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 	}
 }
 
+static void
+apply_defaults(FerrySchema *self, JsonObject *schema, JsonNode *node, guint depth)
+{
+	JsonObject *properties;
+	JsonObjectIter iter;
+	const char *name;
+	JsonNode *property;
+
+	schema = ferry_schema_resolve(self, schema);
+	if (schema == NULL || depth > 64)
+		return;
+	if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonObject *items = ferry_json_get_object(schema, "items");
+		JsonArray *array = json_node_get_array(node);
+		for (guint i = 0; items != NULL && i < json_array_get_length(array); i++)
+			apply_defaults(self, items, json_array_get_element(array, i), depth + 1);
+		return;
+	}
+	if (!JSON_NODE_HOLDS_OBJECT(node))
+		return;
+	properties = ferry_json_get_object(schema, "properties");
+	if (properties == NULL)
+		return;
+	json_object_iter_init(&iter, properties);
+	while (json_object_iter_next(&iter, &name, &property)) {
+		JsonObject *property_schema;
+		JsonNode *value = json_object_get_member(json_node_get_object(node), name);
+		JsonNode *default_value;
+		if (!JSON_NODE_HOLDS_OBJECT(property))
+			continue;
+		property_schema = ferry_schema_resolve(self, json_node_get_object(property));
+		default_value = property_schema != NULL
+				    ? json_object_get_member(property_schema, "default")
+				    : NULL;
+		if ((value == NULL || JSON_NODE_HOLDS_NULL(value)) && default_value != NULL)
+			json_object_set_member(json_node_get_object(node), name,
+					       json_node_copy(default_value));
+		else if (value != NULL)
+			apply_defaults(self, property_schema, value, depth + 1);
+	}
+}
+
+void
+ferry_schema_apply_defaults(FerrySchema *self, JsonNode *document)
+{
+	JsonObject *root;
+	JsonNode *spec;
+	g_autoptr(GMutexLocker) locker = NULL;
+
+	g_return_if_fail(FERRY_IS_SCHEMA(self));
+	if (!JSON_NODE_HOLDS_OBJECT(document))
+		return;
+	root = json_node_get_object(document);
+	spec = json_object_get_member(root, "spec");
+	if (spec == NULL || g_strcmp0(ferry_json_get_string(root, "kind"), "Secret") == 0)
+		return;
+	locker = g_mutex_locker_new(&self->lock);
+	apply_defaults(self,
+		       ferry_schema_get_kind_schema(self, ferry_json_get_string(root, "kind")),
+		       spec, 0);
+}
+
 void
 ferry_schema_validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char *path,
 			   GPtrArray *issues)
