@@ -25,19 +25,19 @@
 static JsonObject *
 hook_find(FerryEngineJob *job, const char *step, char **hook_key)
 {
-	JsonArray *hooks = ferry_json_get_array(job->status, "hooks");
-	JsonObject *all = ferry_json_get_object(job->context, "hooks");
+	JsonArray *hooks = ferry_json_path_array(job->status, "hooks");
+	JsonObject *all = ferry_json_path_object(job->context, "hooks");
 
 	for (guint i = 0; hooks != NULL && i < json_array_get_length(hooks); i++) {
 		JsonObject *ref = json_array_get_object_element(hooks, i);
 		const char *ns, *name;
 		g_autofree char *key = NULL;
-		if (g_strcmp0(ferry_json_get_string(ref, "step", NULL), step) != 0)
+		if (g_strcmp0(ferry_json_path_string(ref, "step", NULL), step) != 0)
 			continue;
-		ns = ferry_json_get_string(ref, "hook.namespace",
-					   ferry_json_get_string(job->context, "plan.metadata.namespace",
+		ns = ferry_json_path_string(ref, "hook.namespace",
+					   ferry_json_path_string(job->context, "plan.metadata.namespace",
 								 "default"));
-		name = ferry_json_get_string(ref, "hook.name", "");
+		name = ferry_json_path_string(ref, "hook.name", "");
 		key = g_strdup_printf("%s/%s", ns, name);
 		*hook_key = g_strdup(key);
 		if (all != NULL && json_object_has_member(all, key))
@@ -111,7 +111,7 @@ hook_run_once(FerryEngineJob *job,
 	g_subprocess_launcher_setenv(launcher, "FERRY_HOOK_DIR", dir, TRUE);
 	g_subprocess_launcher_setenv(launcher, "FERRY_VM_ID", job->vm_id, TRUE);
 	g_subprocess_launcher_setenv(launcher, "FERRY_PLAN",
-				     ferry_json_get_string(job->context, "plan.metadata.name", ""), TRUE);
+				     ferry_json_path_string(job->context, "plan.metadata.name", ""), TRUE);
 	process = g_subprocess_launcher_spawnv(launcher, argv, error);
 	if (process == NULL) {
 		g_prefix_error(error, "Hook/%s: ", hook_name);
@@ -191,21 +191,21 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 	}
 	{
 		/* an annotation key has dots: no path lookup */
-		JsonObject *annotations = ferry_json_get_object(hook, "metadata.annotations");
+		JsonObject *annotations = ferry_json_path_object(hook, "metadata.annotations");
 		annotation = annotations != NULL ? json_object_get_string_member_with_default(
 						       annotations, HOOK_COMMAND_ANNOTATION, NULL)
 						 : NULL;
 	}
-	playbook = ferry_json_get_string(hook, "spec.playbook", NULL);
+	playbook = ferry_json_path_string(hook, "spec.playbook", NULL);
 	if (annotation == NULL && playbook == NULL) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
 			    "Hook/%s has no playbook and no '%s' annotation; Ferry runs hooks "
 			    "locally and cannot run the image %s",
 			    hook_key, HOOK_COMMAND_ANNOTATION,
-			    ferry_json_get_string(hook, "spec.image", "(none)"));
+			    ferry_json_path_string(hook, "spec.image", "(none)"));
 		return FERRY_PHASE_FAIL;
 	}
-	deadline = ferry_json_get_int(hook, "spec.deadline", 0);
+	deadline = ferry_json_path_int(hook, "spec.deadline", 0);
 
 	dir = g_build_filename(ferry_engine_get_state_dir(job->engine), "hooks", job->migration_uid,
 			       job->vm_id, job->phase, NULL);
@@ -221,8 +221,8 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 	ferry_engine_ledger_created(job->engine, row, NULL, NULL);
 
 	/* JSON is YAML: ansible reads these as it reads Forklift's */
-	plan_text = ferry_json_to_string(ferry_json_get_object(job->context, "plan"));
-	workload = ferry_json_get_object(job->context, "vms");
+	plan_text = ferry_json_to_string(ferry_json_path_object(job->context, "plan"));
+	workload = ferry_json_path_object(job->context, "vms");
 	workload = workload != NULL && json_object_has_member(workload, job->vm_id)
 		       ? json_object_get_object_member(workload, job->vm_id)
 		       : NULL;

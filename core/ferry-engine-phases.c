@@ -23,13 +23,13 @@ typedef FerryPhaseResult (*PhaseFunc)(FerryEngineJob *job, GError **error);
 static JsonObject *
 job_source_ref(FerryEngineJob *job)
 {
-	return ferry_json_get_object(job->context, "source");
+	return ferry_json_path_object(job->context, "source");
 }
 
 static JsonObject *
 job_destination_ref(FerryEngineJob *job)
 {
-	return ferry_json_get_object(job->context, "destination");
+	return ferry_json_path_object(job->context, "destination");
 }
 
 static FerryProvider *
@@ -47,13 +47,13 @@ job_destination(FerryEngineJob *job, GError **error)
 static JsonObject *
 job_plan(FerryEngineJob *job)
 {
-	return ferry_json_get_object(job->context, "plan");
+	return ferry_json_path_object(job->context, "plan");
 }
 
 static JsonObject *
 job_inventory_vm(FerryEngineJob *job)
 {
-	JsonObject *vms = ferry_json_get_object(job->context, "vms");
+	JsonObject *vms = ferry_json_path_object(job->context, "vms");
 	if (vms == NULL || !json_object_has_member(vms, job->vm_id))
 		return NULL;
 	return json_object_get_object_member(vms, job->vm_id);
@@ -62,27 +62,27 @@ job_inventory_vm(FerryEngineJob *job)
 static JsonObject *
 job_vm_spec(FerryEngineJob *job)
 {
-	return ferry_json_get_object(job->state, "vmSpec");
+	return ferry_json_path_object(job->state, "vmSpec");
 }
 
 static guint
 job_n_disks(FerryEngineJob *job)
 {
-	JsonArray *disks = ferry_json_get_array(job_vm_spec(job), "disks");
+	JsonArray *disks = ferry_json_path_array(job_vm_spec(job), "disks");
 	return disks != NULL ? json_array_get_length(disks) : 0;
 }
 
 static JsonObject *
 job_disk(FerryEngineJob *job, guint index)
 {
-	return json_array_get_object_element(ferry_json_get_array(job_vm_spec(job), "disks"),
+	return json_array_get_object_element(ferry_json_path_array(job_vm_spec(job), "disks"),
 					     index);
 }
 
 static const char *
 job_display_name(FerryEngineJob *job)
 {
-	return ferry_json_get_string(job->status, "name", job->vm_id);
+	return ferry_json_path_string(job->status, "name", job->vm_id);
 }
 
 static JsonArray *
@@ -178,7 +178,7 @@ job_prepare_target(FerryEngineJob *job, FerryProvider *destination, guint index,
 		json_object_set_int_member(details, "diskIndex", index);
 		row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id,
 						 "destination", "disk",
-						 ferry_json_get_string(disk, "name", "disk"), details,
+						 ferry_json_path_string(disk, "name", "disk"), details,
 						 error);
 		if (row == 0)
 			return NULL;
@@ -220,7 +220,7 @@ phase_started(FerryEngineJob *job, GError **error)
 	if (source == NULL)
 		return FERRY_PHASE_FAIL;
 	described = ferry_engine_describe_source_vm(
-	    source, ferry_json_get_string(job->context, "source.type", ""), inventory_vm, error);
+	    source, ferry_json_path_string(job->context, "source.type", ""), inventory_vm, error);
 	if (described == NULL)
 		return FERRY_PHASE_FAIL;
 	spec = ferry_engine_build_vm_spec(job->context, plan_vm, inventory_vm, described,
@@ -228,10 +228,10 @@ phase_started(FerryEngineJob *job, GError **error)
 	if (spec == NULL)
 		return FERRY_PHASE_FAIL;
 	json_object_set_object_member(job->state, "vmSpec", spec);
-	if (g_strcmp0(ferry_json_get_string(spec, "name", NULL),
-		      ferry_json_get_string(inventory_vm, "name", NULL)) != 0)
+	if (g_strcmp0(ferry_json_path_string(spec, "name", NULL),
+		      ferry_json_path_string(inventory_vm, "name", NULL)) != 0)
 		json_object_set_string_member(job->status, "newName",
-					      ferry_json_get_string(spec, "name", NULL));
+					      ferry_json_path_string(spec, "name", NULL));
 	return FERRY_PHASE_DONE;
 }
 
@@ -317,11 +317,11 @@ static FerryPhaseResult
 phase_create_data_volumes(FerryEngineJob *job, GError **error)
 {
 	g_autoptr(FerryProvider) source = job_source(job, error);
-	guint flags = (guint)ferry_json_get_int(job->state, "flags", 0);
+	guint flags = (guint)ferry_json_path_int(job->state, "flags", 0);
 
 	if (source == NULL)
 		return FERRY_PHASE_FAIL;
-	if (!ferry_json_get_bool(job->state, "preTransferDone", FALSE)) {
+	if (!ferry_json_path_bool(job->state, "preTransferDone", FALSE)) {
 		if (!ferry_provider_pre_transfer(source, job->vm_id, job->cancellable, error))
 			return FERRY_PHASE_FAIL;
 		json_object_set_boolean_member(job->state, "preTransferDone", TRUE);
@@ -341,20 +341,20 @@ phase_allocate_disks(FerryEngineJob *job, GError **error)
 static const char *
 job_current_snapshot(FerryEngineJob *job)
 {
-	JsonArray *snapshots = ferry_json_get_array(job->state, "snapshots");
+	JsonArray *snapshots = ferry_json_path_array(job->state, "snapshots");
 	guint n = snapshots != NULL ? json_array_get_length(snapshots) : 0;
 	if (n == 0)
 		return NULL;
-	return ferry_json_get_string(json_array_get_object_element(snapshots, n - 1), "id", NULL);
+	return ferry_json_path_string(json_array_get_object_element(snapshots, n - 1), "id", NULL);
 }
 
 /* the change id a disk had at the previous copied snapshot, or NULL */
 static const char *
 job_previous_change_id(FerryEngineJob *job, const char *disk_id)
 {
-	JsonArray *snapshots = ferry_json_get_array(job->state, "snapshots");
+	JsonArray *snapshots = ferry_json_path_array(job->state, "snapshots");
 	guint n = snapshots != NULL ? json_array_get_length(snapshots) : 0;
-	JsonObject *copied = ferry_json_get_object(job->state, "copiedChangeIds");
+	JsonObject *copied = ferry_json_path_object(job->state, "copiedChangeIds");
 	if (copied != NULL && json_object_has_member(copied, disk_id))
 		return json_object_get_string_member(copied, disk_id);
 	(void)n;
@@ -364,11 +364,11 @@ job_previous_change_id(FerryEngineJob *job, const char *disk_id)
 static const char *
 job_current_change_id(FerryEngineJob *job, const char *disk_id)
 {
-	JsonArray *snapshots = ferry_json_get_array(job->state, "snapshots");
+	JsonArray *snapshots = ferry_json_path_array(job->state, "snapshots");
 	guint n = snapshots != NULL ? json_array_get_length(snapshots) : 0;
 	if (n == 0)
 		return NULL;
-	return ferry_json_get_string(ferry_json_get_object(json_array_get_object_element(snapshots,
+	return ferry_json_path_string(ferry_json_path_object(json_array_get_object_element(snapshots,
 											  n - 1),
 							   "changeIds"),
 				     disk_id, NULL);
@@ -395,9 +395,9 @@ job_copy_disk(FerryEngineJob *job,
 	      GError **error)
 {
 	JsonObject *disk = job_disk(job, index);
-	const char *disk_id = ferry_json_get_string(disk, "id", "");
+	const char *disk_id = ferry_json_path_string(disk, "id", "");
 	const char *snapshot = warm ? job_current_snapshot(job) : NULL;
-	gint64 round = ferry_json_get_int(job->state, "round", 0);
+	gint64 round = ferry_json_path_int(job->state, "round", 0);
 	g_autoptr(FerryDiskEndpoint) src = NULL;
 	g_autoptr(FerryDiskEndpoint) dst = NULL;
 	g_autoptr(FerryTransferRequest) request = NULL;
@@ -439,12 +439,12 @@ job_copy_disk(FerryEngineJob *job,
 	ferry_transfer_request_set_vm_spec(request, job_vm_spec(job));
 	ferry_transfer_request_set_disk_index(request, index);
 	ferry_transfer_request_set_source_provider_type(
-	    request, ferry_json_get_string(job->context, "source.type", NULL));
+	    request, ferry_json_path_string(job->context, "source.type", NULL));
 	ferry_transfer_request_set_target_provider_type(
-	    request, ferry_json_get_string(job->context, "destination.type", NULL));
-	if (ferry_json_get_int(job_plan(job), "spec.bandwidth", 0) > 0)
+	    request, ferry_json_path_string(job->context, "destination.type", NULL));
+	if (ferry_json_path_int(job_plan(job), "spec.bandwidth", 0) > 0)
 		ferry_transfer_request_set_bandwidth(
-		    request, (guint64)ferry_json_get_int(job_plan(job), "spec.bandwidth", 0));
+		    request, (guint64)ferry_json_path_int(job_plan(job), "spec.bandwidth", 0));
 	if (ferry_engine_get_transfer_methods(job->engine) == NULL) {
 		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
 				    "the engine has no transfer methods");
@@ -472,7 +472,7 @@ job_copy_disk(FerryEngineJob *job,
 	job_close_endpoint(job, dst, NULL);
 	if (!ok) {
 		g_prefix_error(error, "VM %s disk %s: ", job_display_name(job),
-			       ferry_json_get_string(disk, "fileName", disk_id));
+			       ferry_json_path_string(disk, "fileName", disk_id));
 		return FALSE;
 	}
 	g_unlink(journal);
@@ -486,8 +486,8 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 {
 	g_autoptr(FerryProvider) source = job_source(job, error);
 	g_autoptr(FerryProvider) destination = NULL;
-	gboolean warm = g_strcmp0(ferry_json_get_string(job->state, "itinerary", "cold"), "warm") == 0;
-	gint64 round = ferry_json_get_int(job->state, "round", 0);
+	gboolean warm = g_strcmp0(ferry_json_path_string(job->state, "itinerary", "cold"), "warm") == 0;
+	gint64 round = ferry_json_path_int(job->state, "round", 0);
 	JsonArray *copied = state_array(job->state, "copiedDisks");
 	JsonObject *disk_tasks = ferry_engine_status_find_step(job->status, step);
 	JsonArray *tasks = disk_tasks != NULL ? json_object_get_array_member(disk_tasks, "tasks") : NULL;
@@ -509,14 +509,14 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		gboolean done = FALSE;
 		const char *task_name =
 		    tasks != NULL && i < json_array_get_length(tasks)
-			? ferry_json_get_string(json_array_get_object_element(tasks, i), "name", NULL)
+			? ferry_json_path_string(json_array_get_object_element(tasks, i), "name", NULL)
 			: NULL;
-		gint64 mib = (ferry_json_get_int(disk, "capacity", 0) + (1 << 20) - 1) >> 20;
+		gint64 mib = (ferry_json_path_int(disk, "capacity", 0) + (1 << 20) - 1) >> 20;
 
 		for (guint j = 0; j < json_array_get_length(copied); j++) {
 			JsonObject *c = json_array_get_object_element(copied, j);
-			if (ferry_json_get_int(c, "disk", -1) == i &&
-			    ferry_json_get_int(c, "round", -1) == round)
+			if (ferry_json_path_int(c, "disk", -1) == i &&
+			    ferry_json_path_int(c, "round", -1) == round)
 				done = TRUE;
 		}
 		if (done)
@@ -537,7 +537,7 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		/* remember what the target now holds: the next delta starts here */
 		JsonObject *changes = status_object(job->state, "copiedChangeIds");
 		JsonObject *warm_status = status_object(job->status, "warm");
-		JsonArray *precopies = ferry_json_get_array(warm_status, "precopies");
+		JsonArray *precopies = ferry_json_path_array(warm_status, "precopies");
 		g_autofree char *now = ferry_engine_timestamp_now();
 		/* minutes, as Forklift's setting; precopy_interval_seconds overrides it */
 		gint64 interval_s = ferry_engine_get_setting_int(
@@ -549,7 +549,7 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		g_autofree char *next_text = NULL;
 
 		for (guint i = 0; i < job_n_disks(job); i++) {
-			const char *disk_id = ferry_json_get_string(job_disk(job, i), "id", "");
+			const char *disk_id = ferry_json_path_string(job_disk(job, i), "id", "");
 			const char *change = job_current_change_id(job, disk_id);
 			if (change != NULL)
 				json_object_set_string_member(changes, disk_id, change);
@@ -560,7 +560,7 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 			json_object_set_string_member(last, "end", now);
 		}
 		json_object_set_int_member(warm_status, "successes",
-					   ferry_json_get_int(warm_status, "successes", 0) + 1);
+					   ferry_json_path_int(warm_status, "successes", 0) + 1);
 		json_object_set_int_member(warm_status, "consecutiveFailures", 0);
 		next = g_date_time_add_seconds(utc, (gdouble)interval_s);
 		next_text = g_date_time_format(next, "%Y-%m-%dT%H:%M:%SZ");
@@ -587,17 +587,17 @@ phase_finalize(FerryEngineJob *job, GError **error)
 static gint64
 job_cutover_time(FerryEngineJob *job)
 {
-	JsonArray *per_vm = ferry_json_get_array(job->migration, "spec.vmCutover");
+	JsonArray *per_vm = ferry_json_path_array(job->migration, "spec.vmCutover");
 	const char *when = NULL;
 	g_autoptr(GDateTime) parsed = NULL;
 
 	for (guint i = 0; per_vm != NULL && i < json_array_get_length(per_vm); i++) {
 		JsonObject *entry = json_array_get_object_element(per_vm, i);
-		if (g_strcmp0(ferry_json_get_string(entry, "id", NULL), job->vm_id) == 0)
-			when = ferry_json_get_string(entry, "cutover", NULL);
+		if (g_strcmp0(ferry_json_path_string(entry, "id", NULL), job->vm_id) == 0)
+			when = ferry_json_path_string(entry, "cutover", NULL);
 	}
 	if (when == NULL)
-		when = ferry_json_get_string(job->migration, "spec.cutover", NULL);
+		when = ferry_json_path_string(job->migration, "spec.cutover", NULL);
 	if (when == NULL)
 		return 0;
 	parsed = g_date_time_new_from_iso8601(when, NULL);
@@ -609,7 +609,7 @@ phase_copying_paused(FerryEngineJob *job, GError **error)
 {
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	gint64 cutover = job_cutover_time(job);
-	gint64 next = ferry_json_get_int(job->state, "nextPrecopyAtUnix", 0);
+	gint64 next = ferry_json_path_int(job->state, "nextPrecopyAtUnix", 0);
 	gint64 wake;
 
 	if (cutover > 0 && cutover <= now) {
@@ -637,7 +637,7 @@ job_create_snapshot(FerryEngineJob *job, GError **error)
 {
 	g_autoptr(FerryProvider) source = job_source(job, error);
 	JsonArray *snapshots = state_array(job->state, "snapshots");
-	gint64 number = ferry_json_get_int(job->state, "snapshotsTaken", 0) + 1;
+	gint64 number = ferry_json_path_int(job->state, "snapshotsTaken", 0) + 1;
 	g_autofree char *name = job_snapshot_name(job, number);
 	g_autoptr(JsonObject) details = json_object_new();
 	g_autoptr(FerrySnapshot) snapshot = NULL;
@@ -650,7 +650,7 @@ job_create_snapshot(FerryEngineJob *job, GError **error)
 
 	if (source == NULL)
 		return FERRY_PHASE_FAIL;
-	if (ferry_json_get_int(job->state, "snapshotPending", 0) == number) {
+	if (ferry_json_path_int(job->state, "snapshotPending", 0) == number) {
 		/* a crash may have come after the snapshot was made: remove it by name */
 		g_autoptr(JsonObject) lookup = json_object_new();
 		json_object_set_string_member(lookup, "vmId", job->vm_id);
@@ -696,7 +696,7 @@ job_create_snapshot(FerryEngineJob *job, GError **error)
 	json_object_set_int_member(job->state, "snapshotsTaken", number);
 
 	warm_status = status_object(job->status, "warm");
-	precopies = ferry_json_get_array(warm_status, "precopies");
+	precopies = ferry_json_path_array(warm_status, "precopies");
 	if (precopies == NULL) {
 		precopies = json_array_new();
 		json_object_set_array_member(warm_status, "precopies", precopies);
@@ -712,15 +712,15 @@ static FerryPhaseResult
 phase_create_snapshot(FerryEngineJob *job, GError **error)
 {
 	/* idempotent across crashes: the snapshot taken in this phase is kept */
-	gint64 taken_round = ferry_json_get_int(job->state, "snapshotRound", -1);
-	gint64 round = ferry_json_get_int(job->state, "round", 0);
+	gint64 taken_round = ferry_json_path_int(job->state, "snapshotRound", -1);
+	gint64 round = ferry_json_path_int(job->state, "round", 0);
 	FerryPhaseResult result;
 
-	if (taken_round == round && g_strcmp0(ferry_json_get_string(job->state, "snapshotPhase", ""),
+	if (taken_round == round && g_strcmp0(ferry_json_path_string(job->state, "snapshotPhase", ""),
 					      job->phase) == 0)
 		return FERRY_PHASE_DONE;
 	json_object_set_int_member(job->state, "snapshotPending",
-				   ferry_json_get_int(job->state, "snapshotsTaken", 0) + 1);
+				   ferry_json_path_int(job->state, "snapshotsTaken", 0) + 1);
 	result = job_create_snapshot(job, error);
 	if (result == FERRY_PHASE_DONE) {
 		json_object_set_int_member(job->state, "snapshotRound", round);
@@ -733,8 +733,8 @@ phase_create_snapshot(FerryEngineJob *job, GError **error)
 static FerryPhaseResult
 phase_store_snapshot_deltas(FerryEngineJob *job, GError **error)
 {
-	JsonArray *snapshots = ferry_json_get_array(job->state, "snapshots");
-	JsonArray *precopies = ferry_json_get_array(job->status, "warm.precopies");
+	JsonArray *snapshots = ferry_json_path_array(job->state, "snapshots");
+	JsonArray *precopies = ferry_json_path_array(job->status, "warm.precopies");
 	JsonObject *last_snapshot, *last_precopy;
 	JsonObject *change_ids;
 	JsonArray *deltas = json_array_new();
@@ -747,7 +747,7 @@ phase_store_snapshot_deltas(FerryEngineJob *job, GError **error)
 	}
 	last_snapshot = json_array_get_object_element(snapshots, json_array_get_length(snapshots) - 1);
 	last_precopy = json_array_get_object_element(precopies, json_array_get_length(precopies) - 1);
-	change_ids = ferry_json_get_object(last_snapshot, "changeIds");
+	change_ids = ferry_json_path_object(last_snapshot, "changeIds");
 	members = change_ids != NULL ? json_object_get_members(change_ids) : NULL;
 	for (GList *l = members; l != NULL; l = l->next) {
 		JsonObject *delta = json_object_new();
@@ -766,13 +766,13 @@ static FerryPhaseResult
 job_remove_snapshots(FerryEngineJob *job, guint keep, GError **error)
 {
 	g_autoptr(FerryProvider) source = job_source(job, error);
-	JsonArray *snapshots = ferry_json_get_array(job->state, "snapshots");
+	JsonArray *snapshots = ferry_json_path_array(job->state, "snapshots");
 
 	if (source == NULL)
 		return FERRY_PHASE_FAIL;
 	while (snapshots != NULL && json_array_get_length(snapshots) > keep) {
 		JsonObject *snapshot = json_array_get_object_element(snapshots, 0);
-		const char *id = ferry_json_get_string(snapshot, "id", NULL);
+		const char *id = ferry_json_path_string(snapshot, "id", NULL);
 		if (!ferry_provider_remove_snapshot(source, job->vm_id, id, job->cancellable, error))
 			return FERRY_PHASE_FAIL;
 		ferry_engine_ledger_forget_artifact(job->engine, job->migration_uid, job->vm_id,
@@ -799,7 +799,7 @@ phase_add_checkpoint(FerryEngineJob *job, GError **error)
 {
 	gboolean final = g_strcmp0(job->phase, "AddFinalCheckpoint") == 0;
 	json_object_set_int_member(job->state, "round",
-				   ferry_json_get_int(job->state, "round", 0) + 1);
+				   ferry_json_path_int(job->state, "round", 0) + 1);
 	job->jump_to = g_strdup(final ? "Finalize" : "CopyDisks");
 	return FERRY_PHASE_JUMP;
 }
@@ -813,7 +813,7 @@ phase_noop(FerryEngineJob *job, GError **error)
 static FerryPhaseResult
 phase_create_conversion(FerryEngineJob *job, GError **error)
 {
-	guint flags = (guint)ferry_json_get_int(job->state, "flags", 0);
+	guint flags = (guint)ferry_json_path_int(job->state, "flags", 0);
 	/* copy and conversion are separate: the disks are in place now */
 	if ((flags & FERRY_PHASE_FLAG_V2V_COPY) == 0)
 		json_object_set_boolean_member(job->status, "disksCopied", TRUE);
@@ -854,7 +854,7 @@ job_store_conversion_result(FerryEngineJob *job, JsonObject *result)
 static FerryPhaseResult
 phase_convert_guest(FerryEngineJob *job, GError **error)
 {
-	guint flags = (guint)ferry_json_get_int(job->state, "flags", 0);
+	guint flags = (guint)ferry_json_path_int(job->state, "flags", 0);
 	GPtrArray *methods = ferry_engine_get_transfer_methods(job->engine);
 	FerryTransferMethod *converter = NULL;
 	g_autoptr(FerryProvider) destination = NULL;
@@ -865,7 +865,7 @@ phase_convert_guest(FerryEngineJob *job, GError **error)
 	/* one-pass path: CopyDisksVirtV2V converts while it copies */
 	if (flags & FERRY_PHASE_FLAG_V2V_COPY)
 		return FERRY_PHASE_DONE;
-	if (ferry_json_get_bool(job->state, "converted", FALSE))
+	if (ferry_json_path_bool(job->state, "converted", FALSE))
 		return FERRY_PHASE_DONE;
 	for (guint i = 0; methods != NULL && i < methods->len && converter == NULL; i++) {
 		if (ferry_transfer_method_can_convert(g_ptr_array_index(methods, i)))
@@ -920,7 +920,7 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	if (targets == NULL)
 		return FERRY_PHASE_FAIL;
 	src = ferry_provider_open_disk(source, job->vm_id,
-				       ferry_json_get_string(job_disk(job, 0), "id", ""), NULL,
+				       ferry_json_path_string(job_disk(job, 0), "id", ""), NULL,
 				       job->cancellable, error);
 	if (src == NULL) {
 		job_close_target_list(job, targets);
@@ -946,9 +946,9 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	ferry_transfer_request_set_vm_spec(request, job_vm_spec(job));
 	ferry_transfer_request_set_option(request, "targets", target_text);
 	ferry_transfer_request_set_source_provider_type(
-	    request, ferry_json_get_string(job->context, "source.type", NULL));
+	    request, ferry_json_path_string(job->context, "source.type", NULL));
 	ferry_transfer_request_set_target_provider_type(
-	    request, ferry_json_get_string(job->context, "destination.type", NULL));
+	    request, ferry_json_path_string(job->context, "destination.type", NULL));
 	method = ferry_transfer_method_select(ferry_engine_get_transfer_methods(job->engine), request,
 					      error);
 	if (method == NULL) {
@@ -989,15 +989,15 @@ phase_create_vm(FerryEngineJob *job, GError **error)
 
 	if (destination == NULL)
 		return FERRY_PHASE_FAIL;
-	if (ferry_json_get_string(job->state, "targetVmId", NULL) != NULL)
+	if (ferry_json_path_string(job->state, "targetVmId", NULL) != NULL)
 		return FERRY_PHASE_DONE;
 	spec = ferry_json_object_copy(job_vm_spec(job));
-	name = ferry_json_get_string(spec, "name", job->vm_id);
-	power = ferry_json_get_string(spec, "targetPowerState", "auto");
+	name = ferry_json_path_string(spec, "name", job->vm_id);
+	power = ferry_json_path_string(spec, "targetPowerState", "auto");
 	if (g_strcmp0(power, "auto") == 0)
 		json_object_set_string_member(
 		    spec, "targetPowerState",
-		    g_strcmp0(ferry_json_get_string(job->state, "restorePowerState", "Off"), "On") == 0
+		    g_strcmp0(ferry_json_path_string(job->state, "restorePowerState", "Off"), "On") == 0
 			? "on"
 			: "off");
 	if (json_object_has_member(job->status, "operatingSystem"))
@@ -1087,19 +1087,19 @@ job_delete_on_failure(FerryEngineJob *job)
 {
 	JsonObject *plan = job_plan(job);
 	/* Forklift's CRD default is true: a half-made target is removed */
-	gboolean plan_value = ferry_json_get_bool(plan, "spec.deleteVmOnFailMigration", TRUE);
-	return ferry_json_get_bool(job->status, "deleteVmOnFailMigration", plan_value);
+	gboolean plan_value = ferry_json_path_bool(plan, "spec.deleteVmOnFailMigration", TRUE);
+	return ferry_json_path_bool(job->status, "deleteVmOnFailMigration", plan_value);
 }
 
 static FerryPhaseResult
 job_fail(FerryEngineJob *job)
 {
-	const char *reason = ferry_json_get_string(job->state, "failure", "the phase failed");
-	const char *phase = ferry_json_get_string(job->state, "failedPhase", job->phase);
+	const char *reason = ferry_json_path_string(job->state, "failure", "the phase failed");
+	const char *phase = ferry_json_path_string(job->state, "failedPhase", job->phase);
 	gboolean conversion_only =
-	    g_strcmp0(ferry_json_get_string(job->state, "itinerary", ""), "conversion") == 0;
+	    g_strcmp0(ferry_json_path_string(job->state, "itinerary", ""), "conversion") == 0;
 	gboolean remove = job_delete_on_failure(job) && !conversion_only &&
-			  !ferry_json_get_bool(job->status, "disksCopied", FALSE);
+			  !ferry_json_path_bool(job->status, "disksCopied", FALSE);
 	g_autoptr(GError) error = NULL;
 
 	if (!ferry_engine_cleanup_vm(job->engine, job->migration_uid, job->vm_id, job->context,
@@ -1124,7 +1124,7 @@ job_cancel(FerryEngineJob *job)
 		g_clear_error(&error);
 	}
 	/* a source that was running before the migration runs again */
-	if (g_strcmp0(ferry_json_get_string(job->state, "restorePowerState", ""), "On") == 0 &&
+	if (g_strcmp0(ferry_json_path_string(job->state, "restorePowerState", ""), "On") == 0 &&
 	    (source = job_source(job, &error)) != NULL &&
 	    ferry_provider_has_capability(source, FERRY_PROVIDER_CAPABILITY_POWER) &&
 	    ferry_provider_get_power_state(source, job->vm_id, NULL, NULL) == FERRY_POWER_STATE_OFF &&
@@ -1177,7 +1177,7 @@ ferry_engine_run_phase(FerryEngineJob *job)
 		return FERRY_PHASE_WAIT;
 	}
 	if (job_error_is_transient(error)) {
-		gint64 retries = ferry_json_get_int(job->state, "retries", 0);
+		gint64 retries = ferry_json_path_int(job->state, "retries", 0);
 		if (retries < MAX_TRANSIENT_RETRIES) {
 			json_object_set_int_member(job->state, "retries", retries + 1);
 			job->wake_at = g_get_monotonic_time() + (G_USEC_PER_SEC << retries);

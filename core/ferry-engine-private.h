@@ -177,15 +177,15 @@ ferry_engine_status_find_step(JsonObject *status, const char *step);
 JsonObject *
 ferry_json_object_copy(JsonObject *object);
 const char *
-ferry_json_get_string(JsonObject *object, const char *path, const char *default_value);
+ferry_json_path_string(JsonObject *object, const char *path, const char *default_value);
 gint64
-ferry_json_get_int(JsonObject *object, const char *path, gint64 default_value);
+ferry_json_path_int(JsonObject *object, const char *path, gint64 default_value);
 gboolean
-ferry_json_get_bool(JsonObject *object, const char *path, gboolean default_value);
+ferry_json_path_bool(JsonObject *object, const char *path, gboolean default_value);
 JsonObject *
-ferry_json_get_object(JsonObject *object, const char *path);
+ferry_json_path_object(JsonObject *object, const char *path);
 JsonArray *
-ferry_json_get_array(JsonObject *object, const char *path);
+ferry_json_path_array(JsonObject *object, const char *path);
 char *
 ferry_json_to_string(JsonObject *object);
 JsonObject *

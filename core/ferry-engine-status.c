@@ -41,7 +41,7 @@ ferry_json_lookup(JsonObject *object, const char *path)
 }
 
 const char *
-ferry_json_get_string(JsonObject *object, const char *path, const char *default_value)
+ferry_json_path_string(JsonObject *object, const char *path, const char *default_value)
 {
 	JsonNode *node = object != NULL ? ferry_json_lookup(object, path) : NULL;
 	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
@@ -51,7 +51,7 @@ ferry_json_get_string(JsonObject *object, const char *path, const char *default_
 }
 
 gint64
-ferry_json_get_int(JsonObject *object, const char *path, gint64 default_value)
+ferry_json_path_int(JsonObject *object, const char *path, gint64 default_value)
 {
 	JsonNode *node = object != NULL ? ferry_json_lookup(object, path) : NULL;
 	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
@@ -70,7 +70,7 @@ ferry_json_get_int(JsonObject *object, const char *path, gint64 default_value)
 }
 
 gboolean
-ferry_json_get_bool(JsonObject *object, const char *path, gboolean default_value)
+ferry_json_path_bool(JsonObject *object, const char *path, gboolean default_value)
 {
 	JsonNode *node = object != NULL ? ferry_json_lookup(object, path) : NULL;
 	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
@@ -83,14 +83,14 @@ ferry_json_get_bool(JsonObject *object, const char *path, gboolean default_value
 }
 
 JsonObject *
-ferry_json_get_object(JsonObject *object, const char *path)
+ferry_json_path_object(JsonObject *object, const char *path)
 {
 	JsonNode *node = object != NULL ? ferry_json_lookup(object, path) : NULL;
 	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 }
 
 JsonArray *
-ferry_json_get_array(JsonObject *object, const char *path)
+ferry_json_path_array(JsonObject *object, const char *path)
 {
 	JsonNode *node = object != NULL ? ferry_json_lookup(object, path) : NULL;
 	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
@@ -132,7 +132,7 @@ ferry_engine_status_new(JsonObject *plan_vm, JsonArray *steps)
 JsonObject *
 ferry_engine_status_find_step(JsonObject *status, const char *step)
 {
-	JsonArray *pipeline = ferry_json_get_array(status, "pipeline");
+	JsonArray *pipeline = ferry_json_path_array(status, "pipeline");
 	for (guint i = 0; pipeline != NULL && i < json_array_get_length(pipeline); i++) {
 		JsonObject *candidate = json_array_get_object_element(pipeline, i);
 		if (g_strcmp0(json_object_get_string_member(candidate, "name"), step) == 0)
@@ -164,7 +164,7 @@ void
 ferry_engine_status_enter_phase(JsonObject *status, const char *phase, const char *step_name)
 {
 	g_autofree char *now = ferry_engine_timestamp_now();
-	JsonArray *pipeline = ferry_json_get_array(status, "pipeline");
+	JsonArray *pipeline = ferry_json_path_array(status, "pipeline");
 
 	json_object_set_string_member(status, "phase", phase);
 	if (!json_object_has_member(status, "started"))
@@ -230,7 +230,7 @@ ferry_engine_status_set_condition(JsonObject *status,
 				  const char *reason,
 				  const char *message)
 {
-	JsonArray *conditions = ferry_json_get_array(status, "conditions");
+	JsonArray *conditions = ferry_json_path_array(status, "conditions");
 	g_autofree char *now = ferry_engine_timestamp_now();
 	JsonObject *condition = NULL;
 
@@ -261,7 +261,7 @@ ferry_engine_status_set_condition(JsonObject *status,
 void
 ferry_engine_status_remove_condition(JsonObject *status, const char *type)
 {
-	JsonArray *conditions = ferry_json_get_array(status, "conditions");
+	JsonArray *conditions = ferry_json_path_array(status, "conditions");
 	for (guint i = 0; conditions != NULL && i < json_array_get_length(conditions); i++) {
 		JsonObject *candidate = json_array_get_object_element(conditions, i);
 		if (g_strcmp0(json_object_get_string_member(candidate, "type"), type) == 0) {
@@ -276,7 +276,7 @@ ferry_engine_status_fail(JsonObject *status, const char *phase, const char *reas
 {
 	JsonObject *error = json_object_new();
 	JsonArray *reasons = json_array_new();
-	JsonArray *pipeline = ferry_json_get_array(status, "pipeline");
+	JsonArray *pipeline = ferry_json_path_array(status, "pipeline");
 
 	json_array_add_string_element(reasons, reason);
 	json_object_set_string_member(error, "phase", phase);
@@ -302,7 +302,7 @@ ferry_engine_status_complete(JsonObject *status,
 			     const char *message)
 {
 	g_autofree char *now = ferry_engine_timestamp_now();
-	JsonArray *pipeline = ferry_json_get_array(status, "pipeline");
+	JsonArray *pipeline = ferry_json_path_array(status, "pipeline");
 
 	for (guint i = 0; pipeline != NULL && i < json_array_get_length(pipeline); i++) {
 		JsonObject *step = json_array_get_object_element(pipeline, i);

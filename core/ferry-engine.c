@@ -455,14 +455,14 @@ ferry_engine_get_settings(FerryEngine *self)
 gint64
 ferry_engine_get_setting_int(FerryEngine *self, const char *key, gint64 default_value)
 {
-	return ferry_json_get_int(self->settings, key, default_value);
+	return ferry_json_path_int(self->settings, key, default_value);
 }
 
 FerryProvider *
 ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error)
 {
-	const char *ns = ferry_json_get_string(ref, "namespace", "");
-	const char *name = ferry_json_get_string(ref, "name", NULL);
+	const char *ns = ferry_json_path_string(ref, "namespace", "");
+	const char *name = ferry_json_path_string(ref, "name", NULL);
 	g_autofree char *key = NULL;
 	FerryProvider *provider;
 
@@ -652,8 +652,8 @@ engine_ledger_list(FerryEngine *self, const char *migration_uid, const char *vm_
 static void
 engine_kill_recorded_process(JsonObject *details)
 {
-	gint64 pid = ferry_json_get_int(details, "pid", 0);
-	const char *match = ferry_json_get_string(details, "match", NULL);
+	gint64 pid = ferry_json_path_int(details, "pid", 0);
+	const char *match = ferry_json_path_string(details, "match", NULL);
 	g_autofree char *cmdline_path = NULL;
 	g_autofree char *cmdline = NULL;
 	gsize length = 0;
@@ -699,9 +699,9 @@ engine_remove_tree(GFile *file)
 static gboolean
 engine_remove_local(JsonObject *details, GError **error)
 {
-	const char *path = ferry_json_get_string(details, "path", NULL);
-	JsonArray *paths = ferry_json_get_array(details, "paths");
-	if (ferry_json_get_int(details, "pid", 0) > 0)
+	const char *path = ferry_json_path_string(details, "path", NULL);
+	JsonArray *paths = ferry_json_path_array(details, "paths");
+	if (ferry_json_path_int(details, "pid", 0) > 0)
 		engine_kill_recorded_process(details);
 	for (guint i = 0; paths != NULL && i < json_array_get_length(paths); i++) {
 		g_autoptr(GFile) file = g_file_new_for_path(json_array_get_string_element(paths, i));
@@ -729,12 +729,12 @@ engine_remove_entry(FerryEngine *self, LedgerEntry *entry, JsonObject *context, 
 		if (!engine_remove_local(entry->details, error))
 			return FALSE;
 	} else {
-		JsonObject *ref = ferry_json_get_object(
+		JsonObject *ref = ferry_json_path_object(
 		    context, g_strcmp0(entry->side, "source") == 0 ? "source" : "destination");
 		g_autoptr(FerryProvider) provider = NULL;
 
 		if (ref == NULL)
-			ref = ferry_json_get_object(entry->details, "provider");
+			ref = ferry_json_path_object(entry->details, "provider");
 		provider = ferry_engine_get_provider(self, ref, error);
 		if (provider == NULL)
 			return FALSE;
@@ -873,7 +873,7 @@ engine_save_vm(FerryEngine *self, FerryEngineVm *vm, GError **error)
 		return FALSE;
 	sqlite3_bind_text(stmt, 1, vm->migration_uid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(stmt, 2, vm->vm_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, ferry_json_get_string(vm->status, "phase", "Pending"), -1,
+	sqlite3_bind_text(stmt, 3, ferry_json_path_string(vm->status, "phase", "Pending"), -1,
 			  SQLITE_TRANSIENT);
 	sqlite3_bind_int(stmt, 4, vm->done ? 1 : 0);
 	sqlite3_bind_text(stmt, 5, status, -1, SQLITE_TRANSIENT);
@@ -997,8 +997,8 @@ ferry_engine_recover(FerryEngine *self, GCancellable *cancellable, GError **erro
 static gboolean
 engine_vm_matches(JsonObject *ref, const char *vm_id, const char *vm_name)
 {
-	const char *id = ferry_json_get_string(ref, "id", NULL);
-	const char *name = ferry_json_get_string(ref, "name", NULL);
+	const char *id = ferry_json_path_string(ref, "id", NULL);
+	const char *name = ferry_json_path_string(ref, "name", NULL);
 	if (id != NULL && id[0] != '\0')
 		return g_strcmp0(id, vm_id) == 0;
 	return name != NULL && g_strcmp0(name, vm_name) == 0;
@@ -1007,9 +1007,9 @@ engine_vm_matches(JsonObject *ref, const char *vm_id, const char *vm_name)
 static JsonObject *
 engine_find_inventory_vm(JsonObject *context, JsonObject *plan_vm)
 {
-	JsonObject *vms = ferry_json_get_object(context, "vms");
-	const char *id = ferry_json_get_string(plan_vm, "id", NULL);
-	const char *name = ferry_json_get_string(plan_vm, "name", NULL);
+	JsonObject *vms = ferry_json_path_object(context, "vms");
+	const char *id = ferry_json_path_string(plan_vm, "id", NULL);
+	const char *name = ferry_json_path_string(plan_vm, "name", NULL);
 	GList *members;
 	JsonObject *found = NULL;
 
@@ -1021,7 +1021,7 @@ engine_find_inventory_vm(JsonObject *context, JsonObject *plan_vm)
 	for (GList *l = members; l != NULL && found == NULL && (id == NULL || id[0] == '\0');
 	     l = l->next) {
 		JsonObject *candidate = json_object_get_object_member(vms, l->data);
-		if (g_strcmp0(ferry_json_get_string(candidate, "name", NULL), name) == 0)
+		if (g_strcmp0(ferry_json_path_string(candidate, "name", NULL), name) == 0)
 			found = candidate;
 	}
 	g_list_free(members);
@@ -1031,10 +1031,10 @@ engine_find_inventory_vm(JsonObject *context, JsonObject *plan_vm)
 static gboolean
 engine_has_hook(JsonObject *plan_vm, const char *step)
 {
-	JsonArray *hooks = ferry_json_get_array(plan_vm, "hooks");
+	JsonArray *hooks = ferry_json_path_array(plan_vm, "hooks");
 	for (guint i = 0; hooks != NULL && i < json_array_get_length(hooks); i++) {
 		JsonObject *hook = json_array_get_object_element(hooks, i);
-		if (g_strcmp0(ferry_json_get_string(hook, "step", NULL), step) == 0)
+		if (g_strcmp0(ferry_json_path_string(hook, "step", NULL), step) == 0)
 			return TRUE;
 	}
 	return FALSE;
@@ -1068,9 +1068,9 @@ engine_vm_flags(FerryEngine *self,
 		JsonObject *plan_vm,
 		FerryItineraryKind kind)
 {
-	JsonObject *plan = ferry_json_get_object(context, "plan");
-	const char *source_type = ferry_json_get_string(context, "source.type", "");
-	gboolean raw_copy = ferry_json_get_bool(plan, "spec.skipGuestConversion", FALSE);
+	JsonObject *plan = ferry_json_path_object(context, "plan");
+	const char *source_type = ferry_json_path_string(context, "source.type", "");
+	gboolean raw_copy = ferry_json_path_bool(plan, "spec.skipGuestConversion", FALSE);
 	gboolean conversion = !raw_copy && (g_strcmp0(source_type, "vsphere") == 0 ||
 					    g_strcmp0(source_type, "ova") == 0 ||
 					    g_strcmp0(source_type, "hyperv") == 0 ||
@@ -1137,12 +1137,12 @@ engine_build_pipeline(FerryItineraryKind kind, guint flags, JsonArray *disks)
 				JsonObject *task = json_object_new();
 				JsonObject *task_progress = json_object_new();
 				JsonObject *annotations = json_object_new();
-				gint64 mib = (ferry_json_get_int(disk, "capacity", 0) + (1 << 20) - 1) /
+				gint64 mib = (ferry_json_path_int(disk, "capacity", 0) + (1 << 20) - 1) /
 					     (1 << 20);
 				json_object_set_string_member(
 				    task, "name",
-				    ferry_json_get_string(disk, "fileName",
-							  ferry_json_get_string(disk, "id", "disk")));
+				    ferry_json_path_string(disk, "fileName",
+							  ferry_json_path_string(disk, "id", "disk")));
 				json_object_set_string_member(task, "phase", "Pending");
 				json_object_set_int_member(task_progress, "total", mib);
 				json_object_set_int_member(task_progress, "completed", 0);
@@ -1192,10 +1192,10 @@ engine_previous_vm_status(FerryEngine *self,
 static gboolean
 engine_status_has_condition(JsonObject *status, const char *type)
 {
-	JsonArray *conditions = ferry_json_get_array(status, "conditions");
+	JsonArray *conditions = ferry_json_path_array(status, "conditions");
 	for (guint i = 0; conditions != NULL && i < json_array_get_length(conditions); i++) {
 		JsonObject *c = json_array_get_object_element(conditions, i);
-		if (g_strcmp0(ferry_json_get_string(c, "type", NULL), type) == 0)
+		if (g_strcmp0(ferry_json_path_string(c, "type", NULL), type) == 0)
 			return TRUE;
 	}
 	return FALSE;
@@ -1245,15 +1245,15 @@ ferry_engine_start_migration(FerryEngine *self,
 
 	if (!engine_load(self, error))
 		return NULL;
-	plan = ferry_json_get_object(context, "plan");
-	plan_name = ferry_json_get_string(plan, "metadata.name", NULL);
-	plan_ns = ferry_json_get_string(plan, "metadata.namespace", "default");
+	plan = ferry_json_path_object(context, "plan");
+	plan_name = ferry_json_path_string(plan, "metadata.name", NULL);
+	plan_ns = ferry_json_path_string(plan, "metadata.namespace", "default");
 	if (plan_name == NULL) {
 		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 				    "the migration context has no plan with a name");
 		return NULL;
 	}
-	if (ferry_json_get_bool(plan, "spec.archived", FALSE)) {
+	if (ferry_json_path_bool(plan, "spec.archived", FALSE)) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
 			    "Plan/%s is archived; archived plans run no more migrations", plan_name);
 		return NULL;
@@ -1271,8 +1271,8 @@ ferry_engine_start_migration(FerryEngine *self,
 			return NULL;
 		}
 	}
-	type = ferry_json_get_string(plan, "spec.type", "");
-	if (g_strcmp0(type, "warm") == 0 || ferry_json_get_bool(plan, "spec.warm", FALSE))
+	type = ferry_json_path_string(plan, "spec.type", "");
+	if (g_strcmp0(type, "warm") == 0 || ferry_json_path_bool(plan, "spec.warm", FALSE))
 		kind = FERRY_ITINERARY_WARM;
 	else if (g_strcmp0(type, "conversion") == 0)
 		kind = FERRY_ITINERARY_CONVERSION;
@@ -1290,9 +1290,9 @@ ferry_engine_start_migration(FerryEngine *self,
 	}
 
 	migration_copy = ferry_json_object_copy(migration);
-	uid = g_strdup(ferry_json_get_string(migration_copy, "metadata.uid", NULL));
+	uid = g_strdup(ferry_json_path_string(migration_copy, "metadata.uid", NULL));
 	if (uid == NULL) {
-		JsonObject *metadata = ferry_json_get_object(migration_copy, "metadata");
+		JsonObject *metadata = ferry_json_path_object(migration_copy, "metadata");
 		uid = g_uuid_string_random();
 		if (metadata == NULL) {
 			metadata = json_object_new();
@@ -1343,14 +1343,14 @@ ferry_engine_start_migration(FerryEngine *self,
 	}
 	sqlite3_finalize(stmt);
 
-	plan_vms = ferry_json_get_array(plan, "spec.vms");
+	plan_vms = ferry_json_path_array(plan, "spec.vms");
 	for (guint i = 0; plan_vms != NULL && i < json_array_get_length(plan_vms); i++) {
 		JsonObject *plan_vm = json_array_get_object_element(plan_vms, i);
 		JsonObject *inventory_vm = engine_find_inventory_vm(context, plan_vm);
-		const char *vm_id = ferry_json_get_string(
+		const char *vm_id = ferry_json_path_string(
 		    inventory_vm, "id",
-		    ferry_json_get_string(plan_vm, "id",
-					  ferry_json_get_string(plan_vm, "name", "vm")));
+		    ferry_json_path_string(plan_vm, "id",
+					  ferry_json_path_string(plan_vm, "name", "vm")));
 		g_autoptr(JsonObject) previous =
 		    engine_previous_vm_status(self, plan_ns, plan_name, vm_id);
 		g_autoptr(JsonObject) status = NULL;
@@ -1369,11 +1369,11 @@ ferry_engine_start_migration(FerryEngine *self,
 			JsonArray *steps;
 			if (inventory_vm != NULL) {
 				described = ferry_engine_describe_source_vm(
-				    NULL, ferry_json_get_string(context, "source.type", ""),
+				    NULL, ferry_json_path_string(context, "source.type", ""),
 				    inventory_vm, NULL);
 			}
 			steps = engine_build_pipeline(kind, flags,
-						      ferry_json_get_array(described, "disks"));
+						      ferry_json_path_array(described, "disks"));
 			status = ferry_engine_status_new(plan_vm, steps);
 			json_array_unref(steps);
 			if (!json_object_has_member(status, "id"))
@@ -1403,7 +1403,7 @@ ferry_engine_start_migration(FerryEngine *self,
 		sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(stmt, 2, (int)i);
 		sqlite3_bind_text(stmt, 3, vm_id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 4, ferry_json_get_string(status, "phase", "Pending"), -1,
+		sqlite3_bind_text(stmt, 4, ferry_json_path_string(status, "phase", "Pending"), -1,
 				  SQLITE_TRANSIENT);
 		sqlite3_bind_int(stmt, 5, done ? 1 : 0);
 		sqlite3_bind_text(stmt, 6, status_text, -1, SQLITE_TRANSIENT);
@@ -1445,10 +1445,10 @@ engine_wake(FerryEngine *self)
 static gboolean
 engine_vm_canceled(EngineMigration *m, FerryEngineVm *vm)
 {
-	JsonArray *cancel = ferry_json_get_array(m->migration, "spec.cancel");
+	JsonArray *cancel = ferry_json_path_array(m->migration, "spec.cancel");
 	for (guint i = 0; cancel != NULL && i < json_array_get_length(cancel); i++) {
 		JsonObject *ref = json_array_get_object_element(cancel, i);
-		if (engine_vm_matches(ref, vm->vm_id, ferry_json_get_string(vm->status, "name", NULL)))
+		if (engine_vm_matches(ref, vm->vm_id, ferry_json_path_string(vm->status, "name", NULL)))
 			return TRUE;
 	}
 	return FALSE;
@@ -1489,20 +1489,20 @@ engine_job_new(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, const c
 static const char *
 engine_vm_phase(FerryEngineVm *vm)
 {
-	return ferry_json_get_string(vm->status, "phase", "Pending");
+	return ferry_json_path_string(vm->status, "phase", "Pending");
 }
 
 static gboolean
 engine_vm_advance(FerryEngineVm *vm, const char *jump_to)
 {
 	FerryItineraryKind kind = FERRY_ITINERARY_COLD;
-	guint flags = (guint)ferry_json_get_int(vm->state, "flags", 0);
-	gint index = (gint)ferry_json_get_int(vm->state, "phaseIndex", -1);
+	guint flags = (guint)ferry_json_path_int(vm->state, "flags", 0);
+	gint index = (gint)ferry_json_path_int(vm->state, "phaseIndex", -1);
 	guint n = 0;
 	const FerryPhase *phases;
 	gint next;
 
-	ferry_itinerary_kind_from_string(ferry_json_get_string(vm->state, "itinerary", "cold"),
+	ferry_itinerary_kind_from_string(ferry_json_path_string(vm->state, "itinerary", "cold"),
 					 &kind);
 	phases = ferry_itinerary_get(kind, &n);
 	if (jump_to != NULL) {
@@ -1629,15 +1629,15 @@ engine_vm_costs(FerryEngineVm *vm)
 static char *
 engine_capacity_key(EngineMigration *m, FerryEngineVm *vm)
 {
-	JsonObject *vms = ferry_json_get_object(m->context, "vms");
+	JsonObject *vms = ferry_json_path_object(m->context, "vms");
 	JsonObject *doc = vms != NULL && json_object_has_member(vms, vm->vm_id)
 			      ? json_object_get_object_member(vms, vm->vm_id)
 			      : NULL;
-	const char *source = ferry_json_get_string(m->context, "source.name", "");
-	const char *source_ns = ferry_json_get_string(m->context, "source.namespace", "");
+	const char *source = ferry_json_path_string(m->context, "source.name", "");
+	const char *source_ns = ferry_json_path_string(m->context, "source.namespace", "");
 	const char *host = NULL;
-	if (g_strcmp0(ferry_json_get_string(m->context, "source.type", ""), "vsphere") == 0)
-		host = ferry_json_get_string(doc, "host", NULL);
+	if (g_strcmp0(ferry_json_path_string(m->context, "source.type", ""), "vsphere") == 0)
+		host = ferry_json_path_string(doc, "host", NULL);
 	return g_strdup_printf("%s/%s/%s", source_ns, source, host != NULL ? host : "");
 }
 
@@ -1687,7 +1687,7 @@ engine_finish_migration(FerryEngine *self, EngineMigration *m)
 	/* Forklift's Client.Finalize: provider-side clean-up after the plan */
 	{
 		g_autoptr(FerryProvider) source =
-		    ferry_engine_get_provider(self, ferry_json_get_object(m->context, "source"), NULL);
+		    ferry_engine_get_provider(self, ferry_json_path_object(m->context, "source"), NULL);
 		g_autoptr(GPtrArray) ids = g_ptr_array_new();
 		for (guint i = 0; i < m->vms->len; i++)
 			g_ptr_array_add(ids, ((FerryEngineVm *)g_ptr_array_index(m->vms, i))->vm_id);
@@ -1775,7 +1775,7 @@ ferry_engine_step(FerryEngine *self, gboolean *active, GError **error)
 				engine_start_job(self, m, vm, "__cancel");
 				continue;
 			}
-			if (ferry_json_get_string(vm->state, "failure", NULL) != NULL) {
+			if (ferry_json_path_string(vm->state, "failure", NULL) != NULL) {
 				engine_start_job(self, m, vm, "__fail");
 				continue;
 			}
@@ -1944,12 +1944,12 @@ ferry_engine_cancel_vms(FerryEngine *self,
 	m = engine_get_migration(self, migration_uid, error);
 	if (m == NULL)
 		return FALSE;
-	spec = ferry_json_get_object(m->migration, "spec");
+	spec = ferry_json_path_object(m->migration, "spec");
 	if (spec == NULL) {
 		spec = json_object_new();
 		json_object_set_object_member(m->migration, "spec", spec);
 	}
-	cancel = ferry_json_get_array(spec, "cancel");
+	cancel = ferry_json_path_array(spec, "cancel");
 	if (cancel == NULL) {
 		cancel = json_array_new();
 		json_object_set_array_member(spec, "cancel", cancel);
@@ -1960,7 +1960,7 @@ ferry_engine_cancel_vms(FerryEngine *self,
 		for (guint j = 0; j < m->vms->len; j++) {
 			FerryEngineVm *vm = g_ptr_array_index(m->vms, j);
 			if (g_strcmp0(vm->vm_id, vm_ids[i]) == 0 ||
-			    g_strcmp0(ferry_json_get_string(vm->status, "name", NULL), vm_ids[i]) == 0) {
+			    g_strcmp0(ferry_json_path_string(vm->status, "name", NULL), vm_ids[i]) == 0) {
 				json_object_set_string_member(ref, "id", vm->vm_id);
 				found = TRUE;
 			}
@@ -2006,7 +2006,7 @@ ferry_engine_set_cutover(FerryEngine *self,
 	if (m == NULL)
 		return FALSE;
 	when = g_date_time_format(cutover, "%Y-%m-%dT%H:%M:%SZ");
-	spec = ferry_json_get_object(m->migration, "spec");
+	spec = ferry_json_path_object(m->migration, "spec");
 	if (spec == NULL) {
 		spec = json_object_new();
 		json_object_set_object_member(m->migration, "spec", spec);
@@ -2014,7 +2014,7 @@ ferry_engine_set_cutover(FerryEngine *self,
 	if (vm_id == NULL) {
 		json_object_set_string_member(spec, "cutover", when);
 	} else {
-		JsonArray *list = ferry_json_get_array(spec, "vmCutover");
+		JsonArray *list = ferry_json_path_array(spec, "vmCutover");
 		JsonObject *entry = json_object_new();
 		if (list == NULL) {
 			list = json_array_new();

@@ -13,4 +13,9 @@ G_BEGIN_DECLS
  * and arrays) */
 JsonNode *ferry_json_node_deep_copy(JsonNode *node);
 
+/* members of a given type, or NULL/FALSE; @object may be NULL */
+const char *ferry_json_get_string(JsonObject *object, const char *member);
+JsonObject *ferry_json_get_object(JsonObject *object, const char *member);
+gboolean ferry_json_get_true(JsonObject *object, const char *member);
+
 G_END_DECLS

@@ -99,6 +99,24 @@ test_manifest_docs(void)
 			g_str_has_prefix(g_bytes_get_data(playbook, NULL), "---\n- name: Main"));
 		g_assert_cmpint(ferry_hook_get_deadline(hook), ==, 600);
 		g_assert_cmpstr(ferry_plan_get_migration_type(plan), ==, "cold");
+		/* the CRD's defaults are filled in, as the API server does; the
+		 * null preserveStaticIPs counts as not set */
+		g_assert_true(ferry_resource_get_boolean(FERRY_RESOURCE(plan),
+							 "spec.preserveStaticIPs", FALSE));
+		g_assert_true(ferry_resource_get_boolean(FERRY_RESOURCE(plan),
+							 "spec.runPreflightInspection", FALSE));
+		g_assert_true(ferry_resource_get_boolean(FERRY_RESOURCE(plan),
+							 "spec.migrateSharedDisks", FALSE));
+		g_assert_nonnull(ferry_resource_get_node(FERRY_RESOURCE(plan),
+							 "spec.xfsCompatibility"));
+		g_assert_false(ferry_resource_get_boolean(FERRY_RESOURCE(plan),
+							  "spec.xfsCompatibility", TRUE));
+		/* what was given is kept */
+		g_assert_true(ferry_resource_get_boolean(FERRY_RESOURCE(plan),
+							 "spec.pvcNameTemplateUseGenerateName",
+							 FALSE));
+		/* and nothing is added inside objects that are not there */
+		g_assert_null(ferry_resource_get_node(FERRY_RESOURCE(plan), "spec.tagMapping"));
 		g_assert_true(ferry_plan_get_preserve_static_ips(plan));
 		g_assert_true(ferry_plan_get_delete_vm_on_fail_migration(plan));
 		g_assert_cmpstr(ferry_plan_get_target_power_state(plan), ==, "auto");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ferry-error.h"
+#include "ferry-json-private.h"
 #include "ferry-manifest.h"
 #include "ferry-naming.h"
 #include "ferry-resource-kinds.h"
@@ -33,27 +34,17 @@ typedef struct {
 	GPtrArray *warnings; /* of char* */
 } Loader;
 
-static const char *
-string_member(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
 static char *
 display_name(JsonNode *node)
 {
 	JsonObject *root = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 	JsonNode *metadata = root != NULL ? json_object_get_member(root, "metadata") : NULL;
-	const char *kind = string_member(root, "kind");
+	const char *kind = ferry_json_get_string(root, "kind");
 	const char *name = NULL;
 	const char *name_space = NULL;
 	if (metadata != NULL && JSON_NODE_HOLDS_OBJECT(metadata)) {
-		name = string_member(json_node_get_object(metadata), "name");
-		name_space = string_member(json_node_get_object(metadata), "namespace");
+		name = ferry_json_get_string(json_node_get_object(metadata), "name");
+		name_space = ferry_json_get_string(json_node_get_object(metadata), "namespace");
 	}
 	if (name_space != NULL && g_strcmp0(name_space, "default") != 0)
 		return g_strdup_printf("%s/%s/%s", kind != NULL ? kind : "(no kind)", name_space,
@@ -95,7 +86,7 @@ check_template(Loader *loader, FerryYamlDocument *document, const char *prefix, 
 	       JsonObject *object, const char *object_path, const char *member,
 	       FerryNameTemplateKind kind)
 {
-	const char *text = string_member(object, member);
+	const char *text = ferry_json_get_string(object, member);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *path = NULL;
 	if (text == NULL || text[0] == '\0')
@@ -140,7 +131,7 @@ check_plan_names(Loader *loader, FerryYamlDocument *document, const char *prefix
 			       FERRY_NAME_TEMPLATE_VOLUME);
 		check_template(loader, document, prefix, node, vm, vm_path, "networkNameTemplate",
 			       FERRY_NAME_TEMPLATE_NETWORK);
-		target = string_member(vm, "targetName");
+		target = ferry_json_get_string(vm, "targetName");
 		if (target != NULL) {
 			g_autoptr(GError) error = NULL;
 			if (!ferry_naming_validate_target_name(target, &error)) {
@@ -157,7 +148,8 @@ check_plan_names(Loader *loader, FerryYamlDocument *document, const char *prefix
 					json_array_get_element(json_node_get_array(hooks), h);
 				const char *step =
 					JSON_NODE_HOLDS_OBJECT(hook)
-						? string_member(json_node_get_object(hook), "step")
+						? ferry_json_get_string(json_node_get_object(hook),
+									"step")
 						: NULL;
 				if (step != NULL && g_strcmp0(step, "PreHook") != 0 &&
 				    g_strcmp0(step, "PostHook") != 0) {
@@ -223,7 +215,7 @@ load_resource(Loader *loader, FerryYamlDocument *document, const char *prefix, J
 	if (!JSON_NODE_HOLDS_OBJECT(node))
 		return;
 	root = json_node_get_object(node);
-	kind = string_member(root, "kind");
+	kind = ferry_json_get_string(root, "kind");
 	if (g_strcmp0(kind, "Plan") == 0)
 		check_plan_names(loader, document, prefix, node);
 	if (g_strcmp0(kind, "Secret") == 0)
@@ -232,7 +224,7 @@ load_resource(Loader *loader, FerryYamlDocument *document, const char *prefix, J
 		JsonNode *metadata = json_object_get_member(root, "metadata");
 		const char *name_space =
 			metadata != NULL && JSON_NODE_HOLDS_OBJECT(metadata)
-				? string_member(json_node_get_object(metadata), "namespace")
+				? ferry_json_get_string(json_node_get_object(metadata), "namespace")
 				: NULL;
 		if (name_space != NULL && g_strcmp0(name_space, loader->name_space) != 0) {
 			g_autofree char *message =
@@ -247,10 +239,13 @@ load_resource(Loader *loader, FerryYamlDocument *document, const char *prefix, J
 		g_autoptr(GError) error = NULL;
 		FerryResource *resource = ferry_resource_new_from_json(
 			node, loader->name_space != NULL ? loader->name_space : "default", &error);
-		if (resource == NULL)
+		if (resource == NULL) {
 			report(loader, document, prefix, node, "", FALSE, error->message);
-		else
+		} else {
+			ferry_schema_apply_defaults(loader->schema,
+						    ferry_resource_get_json(resource));
 			g_ptr_array_add(loader->resources, resource);
+		}
 	}
 }
 
@@ -262,7 +257,7 @@ load_document(Loader *loader, FerryYamlDocument *document)
 	JsonNode *items = object != NULL ? json_object_get_member(object, "items") : NULL;
 
 	/* `kubectl get -o yaml` of several objects gives a List */
-	if (object != NULL && g_strcmp0(string_member(object, "kind"), "List") == 0 &&
+	if (object != NULL && g_strcmp0(ferry_json_get_string(object, "kind"), "List") == 0 &&
 	    items != NULL && JSON_NODE_HOLDS_ARRAY(items)) {
 		for (guint i = 0; i < json_array_get_length(json_node_get_array(items)); i++) {
 			g_autofree char *prefix = g_strdup_printf("items[%u]", i);

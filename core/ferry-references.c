@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "ferry-json-private.h"
 #include "ferry-references-private.h"
 #include "ferry-resource-kinds.h"
 #include "ferry-secret.h"
@@ -46,15 +47,9 @@ static const Reference references[] = {
 
 /* conditions this check owns, besides those in references[] */
 static const char *const owned_conditions[] = {
-	"NetworkMapNotReady",
-	"StorageMapNotReady",
-	"HookNotValid",
-	"DuplicateVM",
-	"PlanNotReady",
-	"MigrationTypeNotValid",
-	"UrlNotValid",
-	"ProviderTypeNotSupported",
-	NULL,
+	"NetworkMapNotReady", "StorageMapNotReady",    "HookNotValid", "DuplicateVM",
+	"PlanNotReady",       "MigrationTypeNotValid", "UrlNotValid",  "ProviderTypeNotSupported",
+	"ImageNotValid",      "PlaybookNotValid",      "HookNotReady", NULL,
 };
 
 static const char *const provider_types[] = {
@@ -104,6 +99,7 @@ check_provider_url(FerryProviderResource *provider)
 
 static const char *const ready_messages[][2] = {
 	{"Host", "The host is ready."},
+	{"Hook", "The hook is ready."},
 	{"NetworkMap", "The network map is ready."},
 	{"StorageMap", "The storage map is ready."},
 	{"Plan", "The migration plan is ready."},
@@ -114,16 +110,6 @@ char *
 ferry_references_key(const char *kind, const char *name_space, const char *name)
 {
 	return g_strdup_printf("%s/%s/%s", kind, name_space != NULL ? name_space : "default", name);
-}
-
-static const char *
-object_get_string(JsonObject *object, const char *member)
-{
-	JsonNode *node = json_object_get_member(object, member);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
 }
 
 /* every hook reference in spec.vms[].hooks[] */
@@ -312,6 +298,7 @@ check_plan(FerryPlan *plan, GHashTable *index)
 	g_autoptr(GPtrArray) duplicates = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) bad_hooks = g_ptr_array_new_with_free_func(g_free);
 	const char *type = ferry_plan_get_migration_type(plan);
+	gboolean hooks_not_ready = FALSE;
 
 	if (network_map != NULL && ferry_resource_has_blocker(network_map))
 		ferry_resource_set_condition(resource, "NetworkMapNotReady", TRUE,
@@ -356,9 +343,9 @@ check_plan(FerryPlan *plan, GHashTable *index)
 		if (!JSON_NODE_HOLDS_OBJECT(node))
 			continue;
 		vm = json_node_get_object(node);
-		id = object_get_string(vm, "id");
-		name = object_get_string(vm, "name");
-		target = object_get_string(vm, "targetName");
+		id = ferry_json_get_string(vm, "id");
+		name = ferry_json_get_string(vm, "name");
+		target = ferry_json_get_string(vm, "targetName");
 		vm_key = g_strdup_printf("id:%s name:%s", id != NULL ? id : "",
 					 name != NULL ? name : "");
 		if ((id != NULL && id[0] != '\0' && !g_hash_table_add(seen_ids, (gpointer)id)) ||
@@ -374,10 +361,13 @@ check_plan(FerryPlan *plan, GHashTable *index)
 			     h++) {
 				g_autofree char *hook_path =
 					g_strdup_printf("%s[%u].hook", hooks_path, h);
-				if (lookup(index, resource, hook_path, "Hook") == NULL) {
+				FerryResource *hook = lookup(index, resource, hook_path, "Hook");
+				if (hook == NULL) {
 					g_ptr_array_add(bad_hooks, g_strdup(vm_key));
 					break;
 				}
+				if (ferry_resource_has_blocker(hook))
+					hooks_not_ready = TRUE;
 			}
 		}
 	}
@@ -389,6 +379,10 @@ check_plan(FerryPlan *plan, GHashTable *index)
 		ferry_resource_set_condition_items(resource, "DuplicateVM",
 						   (const char *const *)duplicates->pdata);
 	}
+	if (hooks_not_ready)
+		ferry_resource_set_condition(resource, "HookNotReady", TRUE,
+					     FERRY_CONDITION_CATEGORY_CRITICAL, "NotReady",
+					     "Hook does not have Ready condition.");
 	if (bad_hooks->len > 0) {
 		g_ptr_array_add(bad_hooks, NULL);
 		ferry_resource_set_condition(resource, "HookNotValid", TRUE,
@@ -453,6 +447,21 @@ ferry_references_check(FerryResource *resource, GHashTable *index, GHashTable *s
 	}
 	if (FERRY_IS_PLAN(resource))
 		check_plan(FERRY_PLAN(resource), index);
+	if (FERRY_IS_HOOK(resource)) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) playbook = NULL;
+		const char *image = ferry_resource_get_string(resource, "spec.image");
+		if ((image == NULL || image[0] == '\0') &&
+		    ferry_resource_get_node(resource, "spec.aap") == NULL)
+			ferry_resource_set_condition(resource, "ImageNotValid", TRUE,
+						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotSet",
+						     "Neither spec.image nor spec.aap is set.");
+		playbook = ferry_hook_dup_playbook(FERRY_HOOK(resource), &error);
+		if (error != NULL)
+			ferry_resource_set_condition(resource, "PlaybookNotValid", TRUE,
+						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
+						     error->message);
+	}
 	if (FERRY_IS_MIGRATION(resource)) {
 		FerryResource *plan = lookup(index, resource, "spec.plan", "Plan");
 		if (plan != NULL && ferry_resource_has_blocker(plan))

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ferry-error.h"
+#include "ferry-json-private.h"
 #include "ferry-resource-kinds.h"
 #include "ferry-util-private.h"
 
@@ -163,16 +164,6 @@ ferry_resource_kind_list(void)
 	return list;
 }
 
-static const char *
-object_get_string(JsonObject *object, const char *member)
-{
-	JsonNode *node = json_object_get_member(object, member);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
 typedef struct {
 	const char *kind;
 	const char *header;
@@ -252,7 +243,8 @@ ferry_resource_dup_columns(FerryResource *resource)
 		} else {
 			JsonObject *condition =
 				ferry_resource_get_condition(resource, columns[i].condition);
-			value = condition != NULL ? object_get_string(condition, "status") : NULL;
+			value = condition != NULL ? ferry_json_get_string(condition, "status")
+						  : NULL;
 		}
 		g_strv_builder_add(builder, value != NULL ? value : "");
 	}
@@ -1118,8 +1110,8 @@ ferry_migration_get_vm_cutover(FerryMigration *self, const char *vm_id)
 		if (!JSON_NODE_HOLDS_OBJECT(entry))
 			continue;
 		object = json_node_get_object(entry);
-		if (g_strcmp0(object_get_string(object, "id"), vm_id) == 0)
-			return object_get_string(object, "cutover");
+		if (g_strcmp0(ferry_json_get_string(object, "id"), vm_id) == 0)
+			return ferry_json_get_string(object, "cutover");
 	}
 	return ferry_migration_get_cutover(self);
 }

@@ -67,18 +67,9 @@ ferry_resource_root(FerryResource *self)
 }
 
 static JsonObject *
-ferry_resource_get_object_member(JsonObject *object, const char *member)
-{
-	JsonNode *node = json_object_get_member(object, member);
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
-		return NULL;
-	return json_node_get_object(node);
-}
-
-static JsonObject *
 ferry_resource_ensure_object_member(JsonObject *object, const char *member)
 {
-	JsonObject *child = ferry_resource_get_object_member(object, member);
+	JsonObject *child = ferry_json_get_object(object, member);
 	if (child == NULL) {
 		child = json_object_new();
 		json_object_set_object_member(object, member, child);
@@ -86,23 +77,10 @@ ferry_resource_ensure_object_member(JsonObject *object, const char *member)
 	return child;
 }
 
-static const char *
-ferry_resource_object_get_string(JsonObject *object, const char *member)
-{
-	JsonNode *node;
-	if (object == NULL)
-		return NULL;
-	node = json_object_get_member(object, member);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
 static JsonObject *
 ferry_resource_metadata(FerryResource *self)
 {
-	return ferry_resource_get_object_member(ferry_resource_root(self), "metadata");
+	return ferry_json_get_object(ferry_resource_root(self), "metadata");
 }
 
 /* takes ownership of @root, an object node */
@@ -156,8 +134,8 @@ ferry_resource_new_from_json(JsonNode *node, const char *default_namespace, GErr
 		return NULL;
 	}
 	root = json_node_get_object(node);
-	kind = ferry_resource_object_get_string(root, "kind");
-	api_version = ferry_resource_object_get_string(root, "apiVersion");
+	kind = ferry_json_get_string(root, "kind");
+	api_version = ferry_json_get_string(root, "apiVersion");
 	if (kind == NULL || kind[0] == '\0') {
 		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 				    "kind: required; set it to one of Provider, Secret, Host, "
@@ -180,8 +158,8 @@ ferry_resource_new_from_json(JsonNode *node, const char *default_namespace, GErr
 			    api_version != NULL ? api_version : "", kind, expected_version);
 		return NULL;
 	}
-	metadata = ferry_resource_get_object_member(root, "metadata");
-	name = ferry_resource_object_get_string(metadata, "name");
+	metadata = ferry_json_get_object(root, "metadata");
+	name = ferry_json_get_string(metadata, "name");
 	if (name == NULL || name[0] == '\0') {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 			    "metadata.name: required; every %s needs a name", kind);
@@ -190,7 +168,7 @@ ferry_resource_new_from_json(JsonNode *node, const char *default_namespace, GErr
 
 	self = ferry_resource_new_for_kind(kind, ferry_json_node_deep_copy(node));
 	metadata = ferry_resource_metadata(self);
-	if (ferry_resource_object_get_string(metadata, "namespace") == NULL)
+	if (ferry_json_get_string(metadata, "namespace") == NULL)
 		json_object_set_string_member(metadata, "namespace",
 					      default_namespace != NULL ? default_namespace
 									: "default");
@@ -227,7 +205,7 @@ const char *
 ferry_resource_get_kind(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_object_get_string(ferry_resource_root(self), "kind");
+	return ferry_json_get_string(ferry_resource_root(self), "kind");
 }
 
 /**
@@ -242,7 +220,7 @@ const char *
 ferry_resource_get_api_version(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_object_get_string(ferry_resource_root(self), "apiVersion");
+	return ferry_json_get_string(ferry_resource_root(self), "apiVersion");
 }
 
 /**
@@ -257,7 +235,7 @@ const char *
 ferry_resource_get_name(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_object_get_string(ferry_resource_metadata(self), "name");
+	return ferry_json_get_string(ferry_resource_metadata(self), "name");
 }
 
 /**
@@ -272,7 +250,7 @@ const char *
 ferry_resource_get_namespace(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_object_get_string(ferry_resource_metadata(self), "namespace");
+	return ferry_json_get_string(ferry_resource_metadata(self), "namespace");
 }
 
 /**
@@ -287,7 +265,7 @@ const char *
 ferry_resource_get_uid(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_object_get_string(ferry_resource_metadata(self), "uid");
+	return ferry_json_get_string(ferry_resource_metadata(self), "uid");
 }
 
 /**
@@ -323,7 +301,7 @@ const char *
 ferry_resource_get_resource_version(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_object_get_string(ferry_resource_metadata(self), "resourceVersion");
+	return ferry_json_get_string(ferry_resource_metadata(self), "resourceVersion");
 }
 
 /**
@@ -338,7 +316,7 @@ const char *
 ferry_resource_get_creation_timestamp(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_object_get_string(ferry_resource_metadata(self), "creationTimestamp");
+	return ferry_json_get_string(ferry_resource_metadata(self), "creationTimestamp");
 }
 
 static const char *
@@ -347,8 +325,7 @@ ferry_resource_get_metadata_map_value(FerryResource *self, const char *map, cons
 	JsonObject *metadata = ferry_resource_metadata(self);
 	if (metadata == NULL)
 		return NULL;
-	return ferry_resource_object_get_string(ferry_resource_get_object_member(metadata, map),
-						key);
+	return ferry_json_get_string(ferry_json_get_object(metadata, map), key);
 }
 
 /**
@@ -434,7 +411,7 @@ JsonObject *
 ferry_resource_get_spec(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_get_object_member(ferry_resource_root(self), "spec");
+	return ferry_json_get_object(ferry_resource_root(self), "spec");
 }
 
 /**
@@ -449,7 +426,7 @@ JsonObject *
 ferry_resource_get_status(FerryResource *self)
 {
 	g_return_val_if_fail(FERRY_IS_RESOURCE(self), NULL);
-	return ferry_resource_get_object_member(ferry_resource_root(self), "status");
+	return ferry_json_get_object(ferry_resource_root(self), "status");
 }
 
 /**
@@ -658,10 +635,10 @@ ferry_resource_get_reference(FerryResource *self, const char *path, const char *
 	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
 		return NULL;
 	object = json_node_get_object(node);
-	name = ferry_resource_object_get_string(object, "name");
+	name = ferry_json_get_string(object, "name");
 	if (name == NULL || name[0] == '\0')
 		return NULL;
-	ns = ferry_resource_object_get_string(object, "namespace");
+	ns = ferry_json_get_string(object, "namespace");
 	if (ns == NULL || ns[0] == '\0')
 		ns = ferry_resource_get_namespace(self);
 	if (name_space != NULL)
@@ -721,8 +698,7 @@ ferry_resource_find_condition(JsonArray *conditions, const char *type)
 	for (guint i = 0; i < json_array_get_length(conditions); i++) {
 		JsonNode *node = json_array_get_element(conditions, i);
 		if (JSON_NODE_HOLDS_OBJECT(node) &&
-		    g_strcmp0(ferry_resource_object_get_string(json_node_get_object(node), "type"),
-			      type) == 0)
+		    g_strcmp0(ferry_json_get_string(json_node_get_object(node), "type"), type) == 0)
 			return (gint)i;
 	}
 	return -1;
@@ -765,7 +741,7 @@ ferry_resource_has_condition(FerryResource *self, const char *type)
 {
 	JsonObject *condition = ferry_resource_get_condition(self, type);
 	return condition != NULL &&
-	       g_strcmp0(ferry_resource_object_get_string(condition, "status"), "True") == 0;
+	       g_strcmp0(ferry_json_get_string(condition, "status"), "True") == 0;
 }
 
 static char *
@@ -809,7 +785,7 @@ ferry_resource_set_condition(FerryResource *self, const char *type, gboolean sta
 	} else {
 		condition = json_array_get_object_element(conditions, (guint)index);
 	}
-	if (g_strcmp0(ferry_resource_object_get_string(condition, "status"), status_text) != 0 ||
+	if (g_strcmp0(ferry_json_get_string(condition, "status"), status_text) != 0 ||
 	    !json_object_has_member(condition, "lastTransitionTime")) {
 		g_autofree char *now = ferry_resource_now();
 		json_object_set_string_member(condition, "lastTransitionTime", now);
@@ -903,9 +879,9 @@ ferry_resource_has_blocker(FerryResource *self)
 		if (!JSON_NODE_HOLDS_OBJECT(node))
 			continue;
 		condition = json_node_get_object(node);
-		category = ferry_resource_object_get_string(condition, "category");
+		category = ferry_json_get_string(condition, "category");
 		if ((g_strcmp0(category, "Critical") == 0 || g_strcmp0(category, "Error") == 0) &&
-		    g_strcmp0(ferry_resource_object_get_string(condition, "status"), "True") == 0)
+		    g_strcmp0(ferry_json_get_string(condition, "status"), "True") == 0)
 			return TRUE;
 	}
 	return FALSE;

@@ -285,8 +285,8 @@ runner_get_ref(FerryRunner *self,
 static JsonObject *
 runner_find_vm(FerryRunner *self, const char *provider, JsonObject *plan_vm)
 {
-	const char *id = ferry_json_get_string(plan_vm, "id", NULL);
-	const char *name = ferry_json_get_string(plan_vm, "name", NULL);
+	const char *id = ferry_json_path_string(plan_vm, "id", NULL);
+	const char *name = ferry_json_path_string(plan_vm, "name", NULL);
 	if (id != NULL && id[0] != '\0')
 		return ferry_inventory_get(self->inventory, provider, "vm", id, NULL);
 	if (name != NULL)
@@ -350,19 +350,19 @@ runner_build_context(FerryRunner *self, FerryResource *plan, GError **error)
 	    !ferry_runner_refresh_inventory(self, ferry_resource_get_namespace(source), source_name,
 					    NULL, error))
 		return NULL;
-	plan_vms = ferry_json_get_array(resource_object(plan), "spec.vms");
+	plan_vms = ferry_json_path_array(resource_object(plan), "spec.vms");
 	for (guint i = 0; plan_vms != NULL && i < json_array_get_length(plan_vms); i++) {
 		JsonObject *plan_vm = json_array_get_object_element(plan_vms, i);
 		g_autoptr(JsonObject) vm = runner_find_vm(self, source_name, plan_vm);
-		JsonArray *vm_hooks = ferry_json_get_array(plan_vm, "hooks");
+		JsonArray *vm_hooks = ferry_json_path_array(plan_vm, "hooks");
 		if (vm != NULL)
-			json_object_set_object_member(vms, ferry_json_get_string(vm, "id", "?"),
+			json_object_set_object_member(vms, ferry_json_path_string(vm, "id", "?"),
 						      json_object_ref(vm));
 		for (guint h = 0; vm_hooks != NULL && h < json_array_get_length(vm_hooks); h++) {
 			JsonObject *ref = json_array_get_object_element(vm_hooks, h);
-			const char *ns = ferry_json_get_string(ref, "hook.namespace",
+			const char *ns = ferry_json_path_string(ref, "hook.namespace",
 							       ferry_resource_get_namespace(plan));
-			const char *name = ferry_json_get_string(ref, "hook.name", NULL);
+			const char *name = ferry_json_path_string(ref, "hook.name", NULL);
 			g_autofree char *key = g_strdup_printf("%s/%s", ns, name);
 			g_autoptr(FerryResource) hook = NULL;
 			if (name == NULL || json_object_has_member(hooks, key))
@@ -552,7 +552,7 @@ runner_write_status(FerryRunner *self,
 		g_autoptr(GError) local_error = NULL;
 		g_autoptr(FerryResource) resource =
 		    ferry_store_get(self->store, kind, name_space, name, &local_error);
-		const char *phase = ferry_json_get_string(migration_status, "phase", "Running");
+		const char *phase = ferry_json_path_string(migration_status, "phase", "Running");
 		gboolean running = g_strcmp0(phase, "Running") == 0;
 		JsonObject *status;
 
@@ -619,8 +619,8 @@ ferry_runner_sync(FerryRunner *self, GError **error)
 		if (node == NULL)
 			return FALSE;
 		status = json_node_get_object(node);
-		plan = ferry_json_get_string(status, "plan", NULL);
-		plan_ns = ferry_json_get_string(status, "planNamespace", NULL);
+		plan = ferry_json_path_string(status, "plan", NULL);
+		plan_ns = ferry_json_path_string(status, "planNamespace", NULL);
 		/* the Migration resource with this uid */
 		migrations = ferry_store_list(self->store, "Migration", plan_ns, NULL);
 		for (guint m = 0; migrations != NULL && m < migrations->len; m++) {
@@ -646,9 +646,9 @@ ferry_runner_sync(FerryRunner *self, GError **error)
 			if (plan_status == NULL)
 				return FALSE;
 			object = json_node_get_object(plan_status);
-			history = ferry_json_get_array(object, "history");
+			history = ferry_json_path_array(object, "history");
 			if (history != NULL && json_array_get_length(history) > 0)
-				phase = ferry_json_get_string(
+				phase = ferry_json_path_string(
 				    json_array_get_object_element(history,
 								  json_array_get_length(history) - 1),
 				    "phase", "Running");
@@ -756,10 +756,10 @@ ferry_runner_dup_active_migration(FerryRunner *self,
 					      plan_name, NULL);
 	if (status == NULL)
 		return NULL;
-	history = ferry_json_get_array(json_node_get_object(status), "history");
+	history = ferry_json_path_array(json_node_get_object(status), "history");
 	if (history == NULL || json_array_get_length(history) == 0)
 		return NULL;
-	return g_strdup(ferry_json_get_string(
+	return g_strdup(ferry_json_path_string(
 	    json_array_get_object_element(history, json_array_get_length(history) - 1),
 	    "migration.uid", NULL));
 }

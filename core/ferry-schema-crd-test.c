@@ -44,9 +44,26 @@ member_true(JsonObject *object, const char *member)
 	       json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
 }
 
-/* the openAPIV3Schema of the v1beta1 version of a CRD file */
+static GHashTable *crd_cache = NULL; /* plural → JsonNode */
+
+static JsonNode *read_crd_schema(const char *plural, GError **error);
+
+/* the openAPIV3Schema of the v1beta1 version of a CRD file, read once */
 static JsonNode *
 load_crd_schema(const char *plural, GError **error)
+{
+	JsonNode *schema = g_hash_table_lookup(crd_cache, plural);
+	if (schema == NULL) {
+		schema = read_crd_schema(plural, error);
+		if (schema == NULL)
+			return NULL;
+		g_hash_table_insert(crd_cache, g_strdup(plural), schema);
+	}
+	return json_node_ref(schema);
+}
+
+static JsonNode *
+read_crd_schema(const char *plural, GError **error)
 {
 	g_autofree char *dir = crd_dir();
 	g_autofree char *file = g_strdup_printf("forklift.konveyor.io_%s.yaml", plural);
@@ -349,14 +366,19 @@ int
 main(int argc, char **argv)
 {
 	g_autofree char *data_dir = NULL;
+	int status;
 	g_test_init(&argc, &argv, NULL);
 	data_dir = g_test_build_filename(G_TEST_DIST, "..", "data", NULL);
 	if (g_getenv("FERRY_DATA_DIR") == NULL)
 		g_setenv("FERRY_DATA_DIR", data_dir, TRUE);
+	crd_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  (GDestroyNotify)json_node_unref);
 	g_test_add_func("/schema/matches-crds", test_schema_matches_crds);
 	g_test_add_func("/schema/comparison-finds-differences",
 			test_schema_comparison_finds_differences);
 	g_test_add_func("/schema/manifests-validate-against-crds",
 			test_manifests_validate_against_crds);
-	return g_test_run();
+	status = g_test_run();
+	g_hash_table_unref(crd_cache);
+	return status;
 }

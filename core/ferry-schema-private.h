@@ -30,6 +30,11 @@ FerrySchema *ferry_schema_new_from_file(const char *path, GError **error);
 FerrySchema *ferry_schema_get_default(GError **error);
 /* appends FerrySchemaIssue to @issues for every problem in @document */
 void ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues);
+/* sets the schema's defaults in @document, as the Kubernetes API server
+ * does: a missing or null field with a default gets it, inside objects
+ * that are there */
+void
+ferry_schema_apply_defaults(FerrySchema *self, JsonNode *document);
 /* the schema of @kind's spec (or of the whole Secret) */
 JsonObject *ferry_schema_get_kind_schema(FerrySchema *self, const char *kind);
 /* checks @node against one schema node (OpenAPI v3, as in a CRD's

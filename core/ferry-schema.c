@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ferry-error.h"
+#include "ferry-json-private.h"
 #include "ferry-naming.h"
 #include "ferry-resource-kinds.h"
 #include "ferry-schema-private.h"
@@ -66,31 +67,6 @@ ferry_schema_init(FerrySchema *self)
 	g_mutex_init(&self->lock);
 }
 
-static JsonObject *
-object_member(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-static const char *
-string_member(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
-static gboolean
-boolean_member(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
-	       json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
-}
-
 char *
 ferry_schema_get_default_path(void)
 {
@@ -117,8 +93,8 @@ ferry_schema_new_from_file(const char *path, GError **error)
 	}
 	self->root = json_node_ref(ferry_yaml_document_get_root(g_ptr_array_index(documents, 0)));
 	root = json_node_get_object(self->root);
-	self->definitions = object_member(root, "definitions");
-	self->kinds = object_member(root, "kinds");
+	self->definitions = ferry_json_get_object(root, "definitions");
+	self->kinds = ferry_json_get_object(root, "kinds");
 	if (self->kinds == NULL) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 			    "%s: Ferry's schema has no 'kinds'", path);
@@ -152,19 +128,19 @@ ferry_schema_get_default(GError **error)
 JsonObject *
 ferry_schema_resolve(FerrySchema *self, JsonObject *schema)
 {
-	const char *ref = string_member(schema, "$ref");
+	const char *ref = ferry_json_get_string(schema, "$ref");
 	if (ref == NULL)
 		return schema;
-	return object_member(self->definitions, ref);
+	return ferry_json_get_object(self->definitions, ref);
 }
 
 JsonObject *
 ferry_schema_get_kind_schema(FerrySchema *self, const char *kind)
 {
-	JsonObject *entry = object_member(self->kinds, kind);
-	JsonObject *schema = object_member(entry, "spec");
+	JsonObject *entry = ferry_json_get_object(self->kinds, kind);
+	JsonObject *schema = ferry_json_get_object(entry, "spec");
 	if (schema == NULL)
-		schema = object_member(entry, "schema");
+		schema = ferry_json_get_object(entry, "schema");
 	return schema;
 }
 
@@ -291,16 +267,16 @@ static void
 validate_object(FerrySchema *self, JsonObject *schema, JsonObject *object, const char *path,
 		GPtrArray *issues, guint depth)
 {
-	JsonObject *properties = object_member(schema, "properties");
-	JsonObject *additional = object_member(schema, "additionalProperties");
-	gboolean preserve = boolean_member(schema, "x-kubernetes-preserve-unknown-fields") ||
-			    boolean_member(schema, "x-ferry-opaque");
+	JsonObject *properties = ferry_json_get_object(schema, "properties");
+	JsonObject *additional = ferry_json_get_object(schema, "additionalProperties");
+	gboolean preserve = ferry_json_get_true(schema, "x-kubernetes-preserve-unknown-fields") ||
+			    ferry_json_get_true(schema, "x-ferry-opaque");
 	JsonNode *required = json_object_get_member(schema, "required");
 	JsonObjectIter iter;
 	const char *name;
 	JsonNode *member;
 
-	if (boolean_member(schema, "x-ferry-opaque"))
+	if (ferry_json_get_true(schema, "x-ferry-opaque"))
 		return;
 	if (required != NULL && JSON_NODE_HOLDS_ARRAY(required)) {
 		JsonArray *names = json_node_get_array(required);
@@ -315,7 +291,7 @@ validate_object(FerrySchema *self, JsonObject *schema, JsonObject *object, const
 	json_object_iter_init(&iter, object);
 	while (json_object_iter_next(&iter, &name, &member)) {
 		g_autofree char *member_path = ferry_yaml_path_append_member(path, name);
-		JsonObject *member_schema = object_member(properties, name);
+		JsonObject *member_schema = ferry_json_get_object(properties, name);
 		if (member_schema != NULL)
 			validate_node(self, member_schema, member, member_path, issues, depth + 1);
 		else if (additional != NULL)
@@ -340,7 +316,7 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 	/* like Kubernetes, null stands for "not set" */
 	if (JSON_NODE_HOLDS_NULL(node))
 		return;
-	if (boolean_member(schema, "x-kubernetes-int-or-string")) {
+	if (ferry_json_get_true(schema, "x-kubernetes-int-or-string")) {
 		if (!type_matches("integer", node) && !type_matches("string", node)) {
 			g_autofree char *value = quote_value(self, node);
 			add_issue(issues, path, FALSE, "expected an integer or a string, got %s %s",
@@ -348,7 +324,7 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 		}
 		return;
 	}
-	type = string_member(schema, "type");
+	type = ferry_json_get_string(schema, "type");
 	if (!type_matches(type, node)) {
 		g_autofree char *value = quote_value(self, node);
 		add_issue(issues, path, FALSE, "expected %s, got %s %s", expected_name(type),
@@ -375,8 +351,8 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 	}
 	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
 		const char *text = json_node_get_string(node);
-		const char *pattern = string_member(schema, "pattern");
-		const char *format = string_member(schema, "format");
+		const char *pattern = ferry_json_get_string(schema, "pattern");
+		const char *format = ferry_json_get_string(schema, "format");
 		JsonNode *max_length = json_object_get_member(schema, "maxLength");
 		if (max_length != NULL && JSON_NODE_HOLDS_VALUE(max_length) &&
 		    g_utf8_strlen(text, -1) > json_node_get_int(max_length))
@@ -405,7 +381,7 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 	if (JSON_NODE_HOLDS_OBJECT(node))
 		validate_object(self, schema, json_node_get_object(node), path, issues, depth);
 	if (JSON_NODE_HOLDS_ARRAY(node)) {
-		JsonObject *items = object_member(schema, "items");
+		JsonObject *items = ferry_json_get_object(schema, "items");
 		JsonArray *array = json_node_get_array(node);
 		for (guint i = 0; items != NULL && i < json_array_get_length(array); i++) {
 			g_autofree char *item_path = ferry_yaml_path_append_index(path, i);
@@ -413,6 +389,68 @@ validate_node(FerrySchema *self, JsonObject *schema, JsonNode *node, const char 
 				      issues, depth + 1);
 		}
 	}
+}
+
+static void
+apply_defaults(FerrySchema *self, JsonObject *schema, JsonNode *node, guint depth)
+{
+	JsonObject *properties;
+	JsonObjectIter iter;
+	const char *name;
+	JsonNode *property;
+
+	schema = ferry_schema_resolve(self, schema);
+	if (schema == NULL || depth > 64)
+		return;
+	if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonObject *items = ferry_json_get_object(schema, "items");
+		JsonArray *array = json_node_get_array(node);
+		for (guint i = 0; items != NULL && i < json_array_get_length(array); i++)
+			apply_defaults(self, items, json_array_get_element(array, i), depth + 1);
+		return;
+	}
+	if (!JSON_NODE_HOLDS_OBJECT(node))
+		return;
+	properties = ferry_json_get_object(schema, "properties");
+	if (properties == NULL)
+		return;
+	json_object_iter_init(&iter, properties);
+	while (json_object_iter_next(&iter, &name, &property)) {
+		JsonObject *property_schema;
+		JsonNode *value = json_object_get_member(json_node_get_object(node), name);
+		JsonNode *default_value;
+		if (!JSON_NODE_HOLDS_OBJECT(property))
+			continue;
+		property_schema = ferry_schema_resolve(self, json_node_get_object(property));
+		default_value = property_schema != NULL
+				    ? json_object_get_member(property_schema, "default")
+				    : NULL;
+		if ((value == NULL || JSON_NODE_HOLDS_NULL(value)) && default_value != NULL)
+			json_object_set_member(json_node_get_object(node), name,
+					       json_node_copy(default_value));
+		else if (value != NULL)
+			apply_defaults(self, property_schema, value, depth + 1);
+	}
+}
+
+void
+ferry_schema_apply_defaults(FerrySchema *self, JsonNode *document)
+{
+	JsonObject *root;
+	JsonNode *spec;
+	g_autoptr(GMutexLocker) locker = NULL;
+
+	g_return_if_fail(FERRY_IS_SCHEMA(self));
+	if (!JSON_NODE_HOLDS_OBJECT(document))
+		return;
+	root = json_node_get_object(document);
+	spec = json_object_get_member(root, "spec");
+	if (spec == NULL || g_strcmp0(ferry_json_get_string(root, "kind"), "Secret") == 0)
+		return;
+	locker = g_mutex_locker_new(&self->lock);
+	apply_defaults(self,
+		       ferry_schema_get_kind_schema(self, ferry_json_get_string(root, "kind")),
+		       spec, 0);
 }
 
 void
@@ -465,7 +503,7 @@ validate_metadata(JsonObject *root, GPtrArray *issues)
 		return;
 	}
 	metadata = json_node_get_object(node);
-	name = string_member(metadata, "name");
+	name = ferry_json_get_string(metadata, "name");
 	if (name == NULL)
 		add_issue(issues, "metadata.name", FALSE, "required field is missing");
 	else if (!ferry_naming_is_dns1123_subdomain(name))
@@ -473,7 +511,7 @@ validate_metadata(JsonObject *root, GPtrArray *issues)
 			  "'%s' is not a valid name: use lowercase letters, digits, '-' and '.', "
 			  "starting and ending with a letter or digit (a DNS-1123 subdomain)",
 			  name);
-	name_space = string_member(metadata, "namespace");
+	name_space = ferry_json_get_string(metadata, "namespace");
 	if (json_object_has_member(metadata, "namespace") &&
 	    (name_space == NULL || !ferry_naming_is_dns1123_label(name_space)))
 		add_issue(issues, "metadata.namespace", FALSE,
@@ -525,14 +563,14 @@ ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues)
 		return;
 	}
 	root = json_node_get_object(document);
-	kind = string_member(root, "kind");
+	kind = ferry_json_get_string(root, "kind");
 	if (kind == NULL) {
 		add_issue(issues, "kind", FALSE,
 			  "required field is missing; set it to Provider, Secret, Host, "
 			  "NetworkMap, StorageMap, Plan, Migration, Hook or ForkliftController");
 		return;
 	}
-	if (object_member(self->kinds, kind) == NULL) {
+	if (ferry_json_get_object(self->kinds, kind) == NULL) {
 		add_issue(issues, "kind", FALSE,
 			  "'%s' is not a kind Ferry knows; use Provider, Secret, Host, "
 			  "NetworkMap, StorageMap, Plan, Migration, Hook or ForkliftController",
@@ -540,8 +578,9 @@ ferry_schema_validate(FerrySchema *self, JsonNode *document, GPtrArray *issues)
 		return;
 	}
 	{
-		const char *want = string_member(object_member(self->kinds, kind), "apiVersion");
-		const char *api_version = string_member(root, "apiVersion");
+		const char *want = ferry_json_get_string(ferry_json_get_object(self->kinds, kind),
+							 "apiVersion");
+		const char *api_version = ferry_json_get_string(root, "apiVersion");
 		if (g_strcmp0(api_version, want) != 0)
 			add_issue(issues, "apiVersion", FALSE, "%s%s%s for %s; use %s",
 				  api_version != NULL ? "'" : "",

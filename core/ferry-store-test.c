@@ -366,6 +366,54 @@ test_store_references(Fixture *fixture, gconstpointer data)
 	g_assert_true(ferry_resource_has_condition(map, "Ready"));
 }
 
+/* conditions come and go with the problem */
+static void
+test_store_hooks(Fixture *fixture, gconstpointer data)
+{
+	const char *plan_with_hook =
+		"apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\n"
+		"metadata: {name: web-tier, namespace: mtv}\n"
+		"spec:\n"
+		"  targetNamespace: web\n"
+		"  provider: {source: {name: vcenter}, destination: {name: host}}\n"
+		"  map: {network: {name: net}, storage: {name: storage}}\n"
+		"  vms: [{id: vm-1, hooks: [{step: PreHook, hook: {name: pre}}]}]\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) plan = resources_from_yaml(plan_with_hook);
+	g_autoptr(GPtrArray) bad_hook = resources_from_yaml(
+		"apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\n"
+		"metadata: {name: pre, namespace: mtv}\nspec: {image: x, playbook: '%%%'}\n");
+	g_autoptr(GPtrArray) good_hook = resources_from_yaml(
+		"apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\n"
+		"metadata: {name: pre, namespace: mtv}\nspec: {image: x, playbook: LS0tCg==}\n");
+	FerryResource *read;
+
+	g_assert_true(ferry_store_apply(fixture->store, plan, NULL, &error));
+	read = ferry_store_get(fixture->store, "Plan", "mtv", "web-tier", &error);
+	g_assert_true(ferry_resource_has_condition(read, "HookNotValid"));
+	g_assert_false(ferry_resource_has_condition(read, "Ready"));
+	g_object_unref(read);
+
+	g_assert_true(ferry_store_apply(fixture->store, bad_hook, NULL, &error));
+	read = ferry_store_get(fixture->store, "Hook", "mtv", "pre", &error);
+	g_assert_true(ferry_resource_has_condition(read, "PlaybookNotValid"));
+	g_object_unref(read);
+	read = ferry_store_get(fixture->store, "Plan", "mtv", "web-tier", &error);
+	g_assert_false(ferry_resource_has_condition(read, "HookNotValid"));
+	g_assert_true(ferry_resource_has_condition(read, "HookNotReady"));
+	g_object_unref(read);
+
+	g_assert_true(ferry_store_apply(fixture->store, good_hook, NULL, &error));
+	read = ferry_store_get(fixture->store, "Hook", "mtv", "pre", &error);
+	g_assert_false(ferry_resource_has_condition(read, "PlaybookNotValid"));
+	g_assert_true(ferry_resource_has_condition(read, "Ready"));
+	g_object_unref(read);
+	read = ferry_store_get(fixture->store, "Plan", "mtv", "web-tier", &error);
+	g_assert_false(ferry_resource_has_condition(read, "HookNotReady"));
+	g_assert_true(ferry_resource_has_condition(read, "Ready"));
+	g_object_unref(read);
+}
+
 static void
 test_store_atomic(Fixture *fixture, gconstpointer data)
 {
@@ -446,6 +494,8 @@ main(int argc, char **argv)
 	g_test_add("/store/secrets", Fixture, manifests, fixture_setup, test_store_secrets,
 		   fixture_teardown);
 	g_test_add("/store/references", Fixture, manifests, fixture_setup, test_store_references,
+		   fixture_teardown);
+	g_test_add("/store/hooks", Fixture, manifests, fixture_setup, test_store_hooks,
 		   fixture_teardown);
 	g_test_add("/store/atomic", Fixture, manifests, fixture_setup, test_store_atomic,
 		   fixture_teardown);

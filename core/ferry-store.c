@@ -807,7 +807,7 @@ store_check_references(FerryStore *self, GError **error)
 		for (guint i = 0; i < all->len; i++) {
 			FerryResource *resource = g_ptr_array_index(all, i);
 			if (g_strcmp0(ferry_resource_get_kind(resource), kinds[k]) != 0 ||
-			    FERRY_IS_SECRET_RESOURCE(resource) || FERRY_IS_HOOK(resource) ||
+			    FERRY_IS_SECRET_RESOURCE(resource) ||
 			    FERRY_IS_FORKLIFT_CONTROLLER(resource))
 				continue;
 			ferry_references_check(resource, index, secrets);
@@ -1267,6 +1267,12 @@ ferry_store_dup_provider_config(FerryStore *self, const char *name_space, const 
 		if (host_secret_name != NULL)
 			host_secret = ferry_store_get_secret(self, host_secret_namespace,
 							     host_secret_name, NULL);
+		/* an ESXi provider's hosts use its own credentials, as in Forklift */
+		if (host_secret == NULL &&
+		    g_strcmp0(ferry_provider_resource_get_setting(provider, "sdkEndpoint"),
+			      "esxi") == 0 &&
+		    ferry_provider_config_get_secret(config) != NULL)
+			host_secret = g_object_ref(ferry_provider_config_get_secret(config));
 		ferry_provider_config_add_host(config, ferry_host_get_host_id(host),
 					       ferry_host_get_ip_address(host), host_secret);
 	}

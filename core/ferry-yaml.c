@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -32,7 +33,7 @@
 
 /* limits that keep hostile input (alias bombs, deep nesting) cheap */
 #define FERRY_YAML_MAX_DEPTH       256
-#define FERRY_YAML_MAX_ALIAS_NODES 1000000
+#define FERRY_YAML_MAX_ALIAS_NODES 200000
 
 typedef struct {
 	guint line;
@@ -267,6 +268,31 @@ ferry_json_node_deep_copy(JsonNode *node)
 	}
 }
 
+const char *
+ferry_json_get_string(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+JsonObject *
+ferry_json_get_object(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+gboolean
+ferry_json_get_true(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
+	       json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
+}
+
 /* -- reading -- */
 
 typedef struct {
@@ -432,7 +458,8 @@ resolve_plain(const char *text)
 		return json_node_init_boolean(json_node_alloc(), FALSE);
 	if (parse_int_text(text, &integer))
 		return json_node_init_int(json_node_alloc(), integer);
-	if (is_float_text(text))
+	/* a number too large for a double stays text: JSON has no infinity */
+	if (is_float_text(text) && isfinite(g_ascii_strtod(text, NULL)))
 		return json_node_init_double(json_node_alloc(), g_ascii_strtod(text, NULL));
 	return json_node_init_string(json_node_alloc(), text);
 }
@@ -801,6 +828,76 @@ document_new(const char *filename, guint index, JsonNode *root, GHashTable *loca
 	return document;
 }
 
+/* json-glib 1.6 decodes an escaped surrogate pair (\ud83d\ude00) as two
+ * 3-byte sequences; join them into one character. NULL if @text is still
+ * not valid UTF-8 */
+static char *
+join_surrogates(const char *text)
+{
+	GString *out = g_string_new(NULL);
+	const guchar *p = (const guchar *)text;
+	while (*p != '\0') {
+		if (p[0] == 0xED && (p[1] & 0xF0) == 0xA0 && (p[2] & 0xC0) == 0x80 &&
+		    p[3] == 0xED && (p[4] & 0xF0) == 0xB0 && (p[5] & 0xC0) == 0x80) {
+			gunichar high = 0xD000 | ((gunichar)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+			gunichar low = 0xD000 | ((gunichar)(p[4] & 0x3F) << 6) | (p[5] & 0x3F);
+			g_string_append_unichar(out,
+						0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00));
+			p += 6;
+			continue;
+		}
+		g_string_append_c(out, (char)*p++);
+	}
+	if (!g_utf8_validate(out->str, (gssize)out->len, NULL)) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* every string of the tree valid UTF-8, or FALSE */
+static gboolean
+repair_json_strings(JsonNode *node)
+{
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObject *object = json_node_get_object(node);
+		g_autoptr(GList) members = json_object_get_members(object);
+		for (GList *l = members; l != NULL; l = l->next) {
+			const char *name = l->data;
+			JsonNode *member = json_object_get_member(object, name);
+			if (!repair_json_strings(member))
+				return FALSE;
+			if (!g_utf8_validate(name, -1, NULL)) {
+				g_autofree char *fixed = join_surrogates(name);
+				if (fixed == NULL || json_object_has_member(object, fixed))
+					return FALSE;
+				json_object_set_member(object, fixed, json_node_ref(member));
+				json_object_remove_member(object, name);
+			}
+		}
+		return TRUE;
+	}
+	if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *array = json_node_get_array(node);
+		for (guint i = 0; i < json_array_get_length(array); i++) {
+			if (!repair_json_strings(json_array_get_element(array, i)))
+				return FALSE;
+		}
+		return TRUE;
+	}
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_DOUBLE &&
+	    !isfinite(json_node_get_double(node)))
+		return FALSE;
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING &&
+	    !g_utf8_validate(json_node_get_string(node), -1, NULL)) {
+		g_autofree char *fixed = join_surrogates(json_node_get_string(node));
+		if (fixed == NULL)
+			return FALSE;
+		json_node_set_string(node, fixed);
+	}
+	return TRUE;
+}
+
 static GPtrArray *
 parse_json(const char *data, gsize length, const char *filename, GError **error)
 {
@@ -832,6 +929,14 @@ parse_json(const char *data, gsize length, const char *filename, GError **error)
 		return NULL;
 	}
 	root = json_parser_get_root(parser);
+	if (root != NULL && !repair_json_strings(root)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "%s: invalid JSON: a string is not valid Unicode, or a number is too "
+			    "large",
+			    filename);
+		g_ptr_array_unref(documents);
+		return NULL;
+	}
 	/* json-glib has the exact tree; libyaml reads JSON too and knows where
 	 * each value is, so positions come from it when it can */
 	if (!reader_run(data, length, filename, roots, locations, NULL) || locations->len != 1)
@@ -1056,6 +1161,11 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 	case G_TYPE_DOUBLE: {
 		char text[G_ASCII_DTOSTR_BUF_SIZE + 2];
 		double value = json_node_get_double(node);
+		if (!isfinite(value)) {
+			g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+					    "cannot write a number that is not finite as YAML");
+			return FALSE;
+		}
 		g_ascii_formatd(text, G_ASCII_DTOSTR_BUF_SIZE, "%.15g", value);
 		if (g_ascii_strtod(text, NULL) != value)
 			g_ascii_formatd(text, G_ASCII_DTOSTR_BUF_SIZE, "%.17g", value);

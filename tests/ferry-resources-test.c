@@ -222,6 +222,50 @@ test_apply_broken(void)
 }
 
 static void
+test_dry_run_and_directory(void)
+{
+	g_autofree char *docs = manifest("forklift-docs.yaml");
+	g_autofree char *dir = g_build_filename(state_dir, "manifests", NULL);
+	g_autofree char *first = g_build_filename(dir, "10-hook.yaml", NULL);
+	g_autofree char *second = g_build_filename(dir, "20-hook.json", NULL);
+	g_autofree char *ignored = g_build_filename(dir, "notes.txt", NULL);
+	RunResult r = run_ferry("apply", "--dry-run", "-f", docs, NULL);
+
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_nonnull(strstr(r.out, "plan.forklift.konveyor.io/web-tier valid (dry run)\n"));
+	run_result_clear(&r);
+	r = run_ferry("get", "plans", "-A", NULL);
+	g_assert_cmpstr(r.err, ==, "No resources found\n");
+	run_result_clear(&r);
+
+	/* a directory: its .yaml, .yml and .json files in name order */
+	g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(first,
+					  "apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\n"
+					  "metadata: {name: first}\nspec: {image: a}\n",
+					  -1, NULL));
+	g_assert_true(g_file_set_contents(
+		second,
+		"{\"apiVersion\": \"forklift.konveyor.io/v1beta1\", \"kind\": \"Hook\", "
+		"\"metadata\": {\"name\": \"second\"}, \"spec\": {\"image\": \"b\"}}",
+		-1, NULL));
+	g_assert_true(g_file_set_contents(ignored, "not a manifest", -1, NULL));
+	r = run_ferry("apply", "-f", dir, NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==,
+			"hook.forklift.konveyor.io/first created\n"
+			"hook.forklift.konveyor.io/second created\n");
+	run_result_clear(&r);
+	r = run_ferry("get", "hooks", NULL);
+	g_assert_true(g_str_has_prefix(r.out, "NAME     READY   IMAGE   AGE\nfirst    True    a"));
+	run_result_clear(&r);
+	g_unlink(first);
+	g_unlink(second);
+	g_unlink(ignored);
+	g_rmdir(dir);
+}
+
+static void
 test_delete(void)
 {
 	g_autoptr(JsonObject) provider = NULL;
@@ -383,6 +427,8 @@ main(int argc, char **argv)
 			     run_in_fresh_state);
 	g_test_add_data_func("/resources/apply-broken", (gconstpointer)test_apply_broken,
 			     run_in_fresh_state);
+	g_test_add_data_func("/resources/dry-run-and-directory",
+			     (gconstpointer)test_dry_run_and_directory, run_in_fresh_state);
 	g_test_add_data_func("/resources/delete", (gconstpointer)test_delete, run_in_fresh_state);
 	g_test_add_data_func("/resources/no-secret-leaks", (gconstpointer)test_no_secret_leaks,
 			     run_in_fresh_state);

@@ -251,9 +251,7 @@ ferry_cmd_get(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_usage_error(cli, "give the kind of resources to show, such as "
 						  "'ferry get plans'");
 	kind = lookup_kind(cli, argv[1], &error);
-	if (kind == NULL)
-		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	store = ferry_cli_open_store(cli, &error);
+	store = kind != NULL ? ferry_cli_open_store(cli, &error) : NULL;
 	if (store == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc > 2) {
@@ -311,9 +309,7 @@ ferry_cmd_delete(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_usage_error(cli, "give the kind and the name, such as 'ferry "
 						  "delete plan web-tier'");
 	kind = lookup_kind(cli, argv[1], &error);
-	if (kind == NULL)
-		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	store = ferry_cli_open_store(cli, &error);
+	store = kind != NULL ? ferry_cli_open_store(cli, &error) : NULL;
 	if (store == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	for (int i = 2; i < argc; i++) {
@@ -422,9 +418,7 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_usage_error(cli, "give the kind and the name, such as 'ferry "
 						  "describe plan web-tier'");
 	kind = lookup_kind(cli, argv[1], &error);
-	if (kind == NULL)
-		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	store = ferry_cli_open_store(cli, &error);
+	store = kind != NULL ? ferry_cli_open_store(cli, &error) : NULL;
 	if (store == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	resource = ferry_store_get(store, kind, cli_namespace(cli), argv[2], &error);
