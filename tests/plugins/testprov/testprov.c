@@ -244,7 +244,14 @@ tp_connect(FerryProvider *provider,
 	self->state_path = g_strconcat(self->world_path, ".state", NULL);
 	g_free(self->exports_dir);
 	self->exports_dir = g_strconcat(self->world_path, ".exports", NULL);
-	sweep_exports(self->exports_dir);
+	{
+		/* once per process, before this process exports anything */
+		static gsize swept = 0;
+		if (g_once_init_enter(&swept)) {
+			sweep_exports(self->exports_dir);
+			g_once_init_leave(&swept, 1);
+		}
+	}
 	return test_check(self, "connect", error);
 }
 
@@ -526,8 +533,10 @@ stop_orphans(const char *path)
 				cmdline[i] = ' ';
 		}
 		ppid = strstr(status, "PPid:\t");
+		/* ours are served to this process; any other server of the image is
+		 * left from a run that died (its parent is init or a subreaper) */
 		if (!g_str_has_prefix(cmdline, "qemu-nbd") || strstr(cmdline, path) == NULL ||
-		    ppid == NULL || g_ascii_strtoll(ppid + 6, NULL, 10) != 1)
+		    ppid == NULL || g_ascii_strtoll(ppid + 6, NULL, 10) == (gint64)getpid())
 			continue;
 		kill((pid_t)g_ascii_strtoll(entry, NULL, 10), SIGKILL);
 		g_usleep(50 * 1000);
@@ -562,9 +571,11 @@ sweep_exports(const char *exports_dir)
 		g_autoptr(GSocketAddress) address = g_unix_socket_address_new(sock);
 		g_autoptr(GSocketConnection) connection = g_socket_client_connect(
 		    client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+		g_autofree char *log = g_build_filename(path, "qemu-nbd.log", NULL);
 		if (connection != NULL)
 			continue;
 		g_unlink(sock);
+		g_unlink(log);
 		g_rmdir(path);
 	}
 }
@@ -600,8 +611,14 @@ export_start(const char *exports_dir, const char *path, const char *bitmap, GErr
 	}
 	g_ptr_array_add(argv, (gpointer)path);
 	g_ptr_array_add(argv, NULL);
-	export->process = g_subprocess_newv((const char *const *)argv->pdata,
-					    G_SUBPROCESS_FLAGS_STDERR_SILENCE, error);
+	{
+		g_autoptr(GSubprocessLauncher) launcher =
+		    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+		g_autofree char *log = g_build_filename(export->dir, "qemu-nbd.log", NULL);
+		g_subprocess_launcher_set_stderr_file_path(launcher, log);
+		export->process = g_subprocess_launcher_spawnv(
+		    launcher, (const char *const *)argv->pdata, error);
+	}
 	if (export->process == NULL)
 		return NULL;
 	/* ready when it accepts a connection: the socket file exists before listen() */
@@ -617,9 +634,12 @@ export_start(const char *exports_dir, const char *path, const char *bitmap, GErr
 		g_usleep(10 * 1000);
 	}
 	if (!ready) {
+		g_autofree char *log_path = g_build_filename(export->dir, "qemu-nbd.log", NULL);
+		g_autofree char *log = NULL;
 		g_subprocess_force_exit(export->process);
+		g_file_get_contents(log_path, &log, NULL, NULL);
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
-			    "qemu-nbd did not start for %s", path);
+			    "qemu-nbd did not start for %s: %s", path, log != NULL ? log : "");
 		return NULL;
 	}
 	export->uri = g_strdup_printf("nbd+unix:///?socket=%s", export->socket);
@@ -632,6 +652,10 @@ export_stop(Export *export)
 	if (export->process != NULL) {
 		g_subprocess_force_exit(export->process);
 		g_subprocess_wait(export->process, NULL, NULL);
+	}
+	{
+		g_autofree char *log = g_build_filename(export->dir, "qemu-nbd.log", NULL);
+		g_unlink(log);
 	}
 	g_unlink(export->socket);
 	g_rmdir(export->dir);
@@ -752,6 +776,10 @@ tp_open_disk(FerryProvider *provider,
 	ferry_disk_endpoint_set_disk_id(endpoint, disk_id);
 	ferry_disk_endpoint_add_process(endpoint, export->process);
 	ferry_disk_endpoint_add_cleanup_path(endpoint, export->socket);
+	{
+		g_autofree char *log = g_build_filename(export->dir, "qemu-nbd.log", NULL);
+		ferry_disk_endpoint_add_cleanup_path(endpoint, log);
+	}
 	ferry_disk_endpoint_add_cleanup_path(endpoint, export->dir);
 	return endpoint;
 }
