@@ -20,14 +20,18 @@
 #include <ferry.h>
 #include <glib/gstdio.h>
 #include <libnbd.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ferry-kubevirt-manifest.h"
 #include "ferry-kubevirt-yaml.h"
 
-/* a file in each VM folder the plugin made; remove_vm deletes no other folder */
-#define BUNDLE_MARKER "ferry-bundle.json"
+/*
+ * a file in each VM folder the plugin made; remove_vm deletes no other
+ * folder. Hidden and without .json so that `kubectl apply -f` skips it.
+ */
+#define BUNDLE_MARKER ".ferry-bundle"
 #define QEMU_NBD_START_TIMEOUT_MS 10000
 
 #define FERRY_TYPE_KUBEVIRT_PROVIDER (ferry_kubevirt_provider_get_type())
@@ -627,11 +631,22 @@ ferry_kubevirt_prepare_disk(FerryProvider *provider,
 
 /* --- manifests --- */
 
+/* @word as is when the shell reads it unchanged (DNS-1123 names do), else quoted */
+static char *
+ferry_kubevirt_shell_word(const char *word)
+{
+	for (const char *p = word; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && strchr("-_./", *p) == NULL)
+			return g_shell_quote(word);
+	}
+	return *word != '\0' ? g_strdup(word) : g_shell_quote(word);
+}
+
 static char *
 ferry_kubevirt_upload_script(FerryKubevirtTarget *target)
 {
 	g_autoptr(GString) script = g_string_new(NULL);
-	g_autofree char *name_space = g_shell_quote(target->name_space);
+	g_autofree char *name_space = ferry_kubevirt_shell_word(target->name_space);
 
 	g_string_append_printf(script,
 			       "#!/bin/sh\n"
@@ -651,8 +666,8 @@ ferry_kubevirt_upload_script(FerryKubevirtTarget *target)
 			       target->name_space, target->name, ferry_version_string());
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
-		g_autofree char *name = g_shell_quote(disk->name);
-		g_autofree char *file = g_shell_quote(disk->file_name);
+		g_autofree char *name = ferry_kubevirt_shell_word(disk->name);
+		g_autofree char *file = ferry_kubevirt_shell_word(disk->file_name);
 		g_string_append_printf(script,
 				       "echo \"upload.sh: uploading %s (%u of %u)\"\n"
 				       "virtctl image-upload dv %s --namespace=%s --no-create "
@@ -660,8 +675,9 @@ ferry_kubevirt_upload_script(FerryKubevirtTarget *target)
 				       disk->file_name, i + 1, target->disks->len, name,
 				       name_space, file);
 	}
-	g_string_append_printf(script, "echo \"upload.sh: %u disks of %s/%s uploaded\"\n",
-			       target->disks->len, target->name_space, target->name);
+	g_string_append_printf(script, "echo \"upload.sh: %u %s of %s/%s uploaded\"\n",
+			       target->disks->len, target->disks->len == 1 ? "disk" : "disks",
+			       target->name_space, target->name);
 	return g_string_free(g_steal_pointer(&script), FALSE);
 }
 

@@ -12,69 +12,20 @@
 
 #include "ferry-kubevirt-manifest.h"
 #include "ferry-kubevirt-yaml.h"
-#include "ferry-openapi-validator.h"
+#include "ferry-test-schemas.h"
 #include "ferry-test-yaml.h"
 
-static FerryOpenapiValidator *kubevirt_schema;
-static FerryOpenapiValidator *cdi_schema;
-static FerryOpenapiValidator *cdi_crd_schema;
-
-static char *
-testdata_path(const char *first, ...)
-{
-	const char *root = g_getenv("FERRY_TESTDATA_DIR");
-	g_autofree char *relative = NULL;
-	va_list args;
-	if (root == NULL)
-		return NULL;
-	va_start(args, first);
-	relative = g_build_filename_valist(first, &args);
-	va_end(args);
-	return g_build_filename(root, relative, NULL);
-}
+static FerryTestSchemas schemas;
+static gboolean have_schemas;
 
 static gboolean
 require_schemas(void)
 {
-	if (kubevirt_schema != NULL && cdi_schema != NULL && cdi_crd_schema != NULL)
+	if (have_schemas)
 		return TRUE;
 	g_test_skip("../shared/testdata (kubevirt-openapi, cdi-openapi) is not there; the "
 		    "schema checks need it");
 	return FALSE;
-}
-
-static void
-load_schemas(void)
-{
-	g_autofree char *kubevirt = testdata_path("kubevirt-openapi", "swagger.json", NULL);
-	g_autofree char *cdi = testdata_path("cdi-openapi", "swagger.json", NULL);
-	g_autofree char *crd = testdata_path("cdi-openapi", "crds", "datavolume.yaml", NULL);
-	g_autoptr(JsonNode) crd_node = NULL;
-	g_autoptr(GError) error = NULL;
-
-	if (kubevirt == NULL || !g_file_test(kubevirt, G_FILE_TEST_EXISTS))
-		return;
-	kubevirt_schema = ferry_openapi_validator_new_for_swagger(kubevirt, &error);
-	g_assert_no_error(error);
-	cdi_schema = ferry_openapi_validator_new_for_swagger(cdi, &error);
-	g_assert_no_error(error);
-	crd_node = ferry_test_yaml_load_file(crd, &error);
-	g_assert_no_error(error);
-	cdi_crd_schema = ferry_openapi_validator_new_for_crd(crd_node, "v1beta1", &error);
-	g_assert_no_error(error);
-}
-
-static void
-assert_valid(FerryOpenapiValidator *validator, const char *definition, JsonNode *manifest)
-{
-	g_autoptr(GPtrArray) problems = ferry_openapi_validator_validate(validator, definition,
-									  manifest);
-	if (problems->len > 0) {
-		g_autofree char *text = ferry_openapi_validator_describe(problems);
-		g_autofree char *json = json_to_string(manifest, TRUE);
-		g_error("%s is not valid:%s\n%s", definition != NULL ? definition : "the CRD", text,
-			json);
-	}
 }
 
 /* every manifest of @target against the schemas, before and after YAML */
@@ -87,13 +38,13 @@ assert_target_valid(FerryKubevirtTarget *target)
 
 	if (!require_schemas())
 		return;
-	assert_valid(kubevirt_schema, "v1.VirtualMachine", target->vm);
+	ferry_test_schemas_assert_vm(&schemas, target->vm);
 	yaml = ferry_kubevirt_yaml_dump(target->vm, &error);
 	g_assert_no_error(error);
 	reloaded = ferry_test_yaml_load(yaml, -1, &error);
 	g_assert_no_error(error);
 	g_assert_true(json_node_equal(reloaded, target->vm));
-	assert_valid(kubevirt_schema, "v1.VirtualMachine", reloaded);
+	ferry_test_schemas_assert_vm(&schemas, reloaded);
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
 		g_autofree char *dv_yaml = ferry_kubevirt_yaml_dump(disk->data_volume, &error);
@@ -102,8 +53,7 @@ assert_target_valid(FerryKubevirtTarget *target)
 		dv = ferry_test_yaml_load(dv_yaml, -1, &error);
 		g_assert_no_error(error);
 		g_assert_true(json_node_equal(dv, disk->data_volume));
-		assert_valid(cdi_schema, "v1beta1.DataVolume", dv);
-		assert_valid(cdi_crd_schema, NULL, dv);
+		ferry_test_schemas_assert_data_volume(&schemas, dv);
 	}
 }
 
@@ -787,11 +737,11 @@ test_validator_rejects(void)
 		g_autoptr(GPtrArray) problems = NULL;
 		g_autofree char *text = NULL;
 
-		problems = ferry_openapi_validator_validate(kubevirt_schema, "v1.VirtualMachine", vm);
+		problems = ferry_openapi_validator_validate(schemas.kubevirt, "v1.VirtualMachine", vm);
 		g_assert_cmpuint(problems->len, ==, 0);
 		g_ptr_array_unref(g_steal_pointer(&problems));
 		cases[i].mutate(json_node_get_object(vm));
-		problems = ferry_openapi_validator_validate(kubevirt_schema, "v1.VirtualMachine", vm);
+		problems = ferry_openapi_validator_validate(schemas.kubevirt, "v1.VirtualMachine", vm);
 		text = ferry_openapi_validator_describe(problems);
 		if (strstr(text, cases[i].problem) == NULL)
 			g_error("case %u: expected '%s' in:%s", i, cases[i].problem, text);
@@ -824,9 +774,9 @@ test_validator_data_volume_crd(void)
 	json_array_add_string_element(json_object_get_array_member(storage, "accessModes"),
 				      "ReadWriteSometimes");
 	json_object_set_string_member(storage, "size", "1Gi");
-	crd_problems = ferry_openapi_validator_validate(cdi_crd_schema, NULL, disk->data_volume);
+	crd_problems = ferry_openapi_validator_validate(schemas.cdi_crd, NULL, disk->data_volume);
 	swagger_problems =
-	    ferry_openapi_validator_validate(cdi_schema, "v1beta1.DataVolume", disk->data_volume);
+	    ferry_openapi_validator_validate(schemas.cdi, "v1beta1.DataVolume", disk->data_volume);
 	crd_text = ferry_openapi_validator_describe(crd_problems);
 	swagger_text = ferry_openapi_validator_describe(swagger_problems);
 	/* the CRD schema has the quantity pattern, the swagger the access mode enum */
@@ -841,7 +791,7 @@ test_validator_data_volume_crd(void)
 static void
 test_validator_third_party(void)
 {
-	g_autofree char *path = testdata_path("forklift-examples", "pkg", "controller", "plan",
+	g_autofree char *path = ferry_test_testdata_path("forklift-examples", "pkg", "controller", "plan",
 					      "util", "testdata", "new_format_efi.yml", NULL);
 	g_autoptr(JsonNode) vm = NULL;
 	g_autoptr(GPtrArray) problems = NULL;
@@ -852,7 +802,7 @@ test_validator_third_party(void)
 		return;
 	vm = ferry_test_yaml_load_file(path, &error);
 	g_assert_no_error(error);
-	problems = ferry_openapi_validator_validate(kubevirt_schema, "v1.VirtualMachine", vm);
+	problems = ferry_openapi_validator_validate(schemas.kubevirt, "v1.VirtualMachine", vm);
 	text = ferry_openapi_validator_describe(problems);
 	g_test_message("problems:%s", text);
 	g_assert_nonnull(strstr(text, ".spec.template.spec.domain.cpu: unknown member 'thread'"));
@@ -872,7 +822,7 @@ main(int argc, char **argv)
 	int status;
 
 	g_test_init(&argc, &argv, NULL);
-	load_schemas();
+	have_schemas = ferry_test_schemas_load(&schemas);
 	g_test_add_func("/kubevirt/sizing/request-size", test_request_size);
 	g_test_add_func("/kubevirt/sizing/quantities", test_quantities);
 	g_test_add_func("/kubevirt/names", test_names);
@@ -887,8 +837,6 @@ main(int argc, char **argv)
 	g_test_add_func("/kubevirt/validator/data-volume-crd", test_validator_data_volume_crd);
 	g_test_add_func("/kubevirt/validator/third-party", test_validator_third_party);
 	status = g_test_run();
-	g_clear_pointer(&kubevirt_schema, ferry_openapi_validator_free);
-	g_clear_pointer(&cdi_schema, ferry_openapi_validator_free);
-	g_clear_pointer(&cdi_crd_schema, ferry_openapi_validator_free);
+	ferry_test_schemas_clear(&schemas);
 	return status;
 }
