@@ -625,6 +625,7 @@ ferry_kubevirt_build_disk(FerryKubevirtReader *reader,
 	const char *volume_mode;
 	const char *access_mode;
 	gint64 capacity;
+	gint64 populated;
 	g_autofree char *quantity = NULL;
 	g_autofree char *index_text = g_strdup_printf("%u", index);
 	g_autoptr(GError) local_error = NULL;
@@ -642,6 +643,7 @@ ferry_kubevirt_build_disk(FerryKubevirtReader *reader,
 	    !ferry_kubevirt_get_string(reader, disk_spec, path, "id", NULL, &id) ||
 	    !ferry_kubevirt_get_string(reader, disk_spec, path, "source", id, &source) ||
 	    !ferry_kubevirt_get_int(reader, disk_spec, path, "capacity", 0, 1, &capacity) ||
+	    !ferry_kubevirt_get_int(reader, disk_spec, path, "populatedSize", 0, 0, &populated) ||
 	    !ferry_kubevirt_get_choice(reader, disk_spec, path, "format", default_format,
 				       disk_formats, G_N_ELEMENTS(disk_formats), &format) ||
 	    !ferry_kubevirt_get_string(reader, disk_spec, path, "storageClass", NULL,
@@ -673,6 +675,7 @@ ferry_kubevirt_build_disk(FerryKubevirtReader *reader,
 	disk->id = g_strdup(id);
 	disk->format = g_strdup(format);
 	disk->capacity = (guint64)capacity;
+	disk->populated = (guint64)MIN(populated, capacity);
 	disk->file_name =
 	    g_strdup_printf("%s.%s", name, g_strcmp0(format, "qcow2") == 0 ? "qcow2" : "img");
 	disk->manifest_name = g_strdup_printf("dv-%s.yaml", name);

@@ -51,6 +51,7 @@ typedef struct {
 	char *file_name; /* the image file inside the VM folder */
 	char *manifest_name;
 	guint64 capacity;     /* guest-visible bytes */
+	guint64 populated;    /* bytes of data, when the source knows; 0 otherwise */
 	guint64 request_size; /* the PVC request */
 	JsonNode *data_volume;
 } FerryKubevirtDisk;

@@ -22,6 +22,7 @@
 #include <libnbd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "ferry-kubevirt-manifest.h"
@@ -363,6 +364,36 @@ ferry_kubevirt_check_tool(const char *tool, const char *display, GError **error)
 }
 
 /*
+ * Fails early, before any byte is copied, when the bundle's filesystem
+ * cannot hold the data the source says the disk has (`populatedSize`).
+ */
+static gboolean
+ferry_kubevirt_check_space(FerryKubevirtDisk *disk,
+			   const char *path,
+			   const char *display,
+			   GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	struct statvfs fs;
+	struct stat info;
+	guint64 available;
+	guint64 allocated = 0;
+
+	if (disk->populated == 0 || statvfs(dir, &fs) != 0)
+		return TRUE;
+	available = (guint64)fs.f_bavail * (guint64)fs.f_frsize;
+	if (g_stat(path, &info) == 0)
+		allocated = (guint64)info.st_blocks * 512;
+	if (allocated >= disk->populated || disk->populated - allocated <= available)
+		return TRUE;
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+		    "%s: the disk holds %" G_GUINT64_FORMAT " bytes of data but %s has only %" G_GUINT64_FORMAT
+		    " bytes free; free some space or point the Provider's spec.url elsewhere",
+		    display, disk->populated - allocated, dir, available);
+	return FALSE;
+}
+
+/*
  * Creates the sparse raw image at @path, or checks the one there. *zeroed
  * says whether it holds no data, so that a copy may skip zero areas.
  */
@@ -609,6 +640,8 @@ ferry_kubevirt_prepare_disk(FerryProvider *provider,
 		return NULL;
 	path = g_build_filename(dir, disk->file_name, NULL);
 	display = g_strdup_printf("%s disk %u (%s)", target->display, disk_index, disk->name);
+	if (!ferry_kubevirt_check_space(disk, path, display, error))
+		return NULL;
 	if (g_strcmp0(disk->format, "qcow2") == 0) {
 		endpoint = ferry_kubevirt_prepare_qcow2(disk, path, display, cancellable, error);
 		if (endpoint == NULL)

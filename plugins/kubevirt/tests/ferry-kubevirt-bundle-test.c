@@ -565,6 +565,22 @@ test_conflicts(Fixture *fixture, gconstpointer data)
 	g_assert_nonnull(strstr(error->message, "is not a 1048576-byte disk image"));
 	g_clear_error(&error);
 
+	/* a disk whose data cannot fit fails before anything is written */
+	{
+		g_autoptr(JsonObject) huge = parse_spec(
+		    "{\"name\": \"huge\", \"namespace\": \"apps\", \"memoryMiB\": 512,"
+		    " \"disks\": [{\"capacity\": 4611686018427387904, \"name\": \"huge-disk-0\","
+		    "              \"populatedSize\": 4611686018427387904}]}");
+		g_autofree char *huge_image =
+		    g_build_filename(fixture->root, "apps", "huge", "huge-disk-0.img", NULL);
+		g_assert_null(ferry_provider_prepare_disk(fixture->provider, huge, 0, NULL, &error));
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NO_SPACE);
+		g_assert_nonnull(strstr(error->message, "VM apps/huge disk 0 (huge-disk-0): the disk "
+							"holds 4611686018427387904 bytes of data"));
+		g_assert_false(g_file_test(huge_image, G_FILE_TEST_EXISTS));
+		g_clear_error(&error);
+	}
+
 	/* a disk index past the end names the VM */
 	g_assert_null(ferry_provider_prepare_disk(fixture->provider, other, 3, NULL, &error));
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
