@@ -99,9 +99,10 @@ ferry_kubevirt_parse_percent(const char *text, guint32 *ppm, GError **error)
 		value *= 10;
 	/* value is in 1/10000 %, i.e. ppm / 100 * 100 */
 	if (value >= 100 * 10000) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
-			    "a filesystem overhead of %s leaves no room for data; use less than 100%%",
-			    text);
+		g_set_error(
+			error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			"a filesystem overhead of %s leaves no room for data; use less than 100%%",
+			text);
 		return FALSE;
 	}
 	*ppm = (guint32)(value);
@@ -163,7 +164,8 @@ ferry_kubevirt_format_quantity(guint64 bytes)
 		guint shift = 10 * (G_N_ELEMENTS(suffixes) - i);
 		guint64 unit = G_GUINT64_CONSTANT(1) << shift;
 		if (bytes % unit == 0)
-			return g_strdup_printf("%" G_GUINT64_FORMAT "%s", bytes / unit, suffixes[i]);
+			return g_strdup_printf("%" G_GUINT64_FORMAT "%s", bytes / unit,
+					       suffixes[i]);
 	}
 	return g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
 }
@@ -389,9 +391,10 @@ ferry_kubevirt_get_int(FerryKubevirtReader *reader,
 	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
 		return TRUE;
 	if (json_node_get_value_type(node) != G_TYPE_INT64 || json_node_get_int(node) < minimum)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-					   "%s%s must be a whole number of at least %" G_GINT64_FORMAT,
-					   path, member, minimum);
+		return ferry_kubevirt_fail(
+			reader, FERRY_ERROR_INVALID_ARGUMENT,
+			"%s%s must be a whole number of at least %" G_GINT64_FORMAT, path, member,
+			minimum);
 	*value = json_node_get_int(node);
 	return TRUE;
 }
@@ -666,10 +669,11 @@ ferry_kubevirt_build_disk(FerryKubevirtReader *reader,
 	for (guint i = 0; i < index; i++) {
 		FerryKubevirtDisk *other = g_ptr_array_index(target->disks, i);
 		if (g_strcmp0(other->name, name) == 0)
-			return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-						   "disks %u and %u are both named '%s'; disk names "
-						   "must be unique",
-						   i, index, name);
+			return ferry_kubevirt_fail(
+				reader, FERRY_ERROR_INVALID_ARGUMENT,
+				"disks %u and %u are both named '%s'; disk names "
+				"must be unique",
+				i, index, name);
 	}
 	disk->name = g_strdup(name);
 	disk->id = g_strdup(id);
@@ -808,10 +812,11 @@ ferry_kubevirt_build_nics(FerryKubevirtReader *reader,
 						   i, model, allowed);
 		}
 		if (mac != NULL && !ferry_kubevirt_normalize_mac(mac, normalized))
-			return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-						   "NIC %u has the MAC address '%s', which is not "
-						   "six hexadecimal octets such as 00:50:56:aa:bb:cc",
-						   i, mac);
+			return ferry_kubevirt_fail(
+				reader, FERRY_ERROR_INVALID_ARGUMENT,
+				"NIC %u has the MAC address '%s', which is not "
+				"six hexadecimal octets such as 00:50:56:aa:bb:cc",
+				i, mac);
 		name = g_strdup_printf("net-%u", emitted++);
 		interface = ferry_kubevirt_append_object(interfaces);
 		json_object_set_string_member(interface, "name", name);
@@ -838,9 +843,10 @@ ferry_kubevirt_build_nics(FerryKubevirtReader *reader,
 								 network_namespace, &local_error)))
 				return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
 							   "NIC %u: %s", i, local_error->message);
-			multus_name = network_namespace != NULL
-					  ? g_strdup_printf("%s/%s", network_namespace, network_name)
-					  : g_strdup(network_name);
+			multus_name =
+				network_namespace != NULL
+					? g_strdup_printf("%s/%s", network_namespace, network_name)
+					: g_strdup(network_name);
 			ferry_kubevirt_add_object(interface, "bridge");
 			json_object_set_string_member(
 			    ferry_kubevirt_add_object(network_entry, "multus"), "networkName",

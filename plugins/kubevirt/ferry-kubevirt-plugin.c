@@ -387,7 +387,8 @@ ferry_kubevirt_check_space(FerryKubevirtDisk *disk,
 	if (allocated >= disk->populated || disk->populated - allocated <= available)
 		return TRUE;
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_NO_SPACE,
-		    "%s: the disk holds %" G_GUINT64_FORMAT " bytes of data but %s has only %" G_GUINT64_FORMAT
+		    "%s: the disk holds %" G_GUINT64_FORMAT
+		    " bytes of data but %s has only %" G_GUINT64_FORMAT
 		    " bytes free; free some space or point the Provider's spec.url elsewhere",
 		    display, disk->populated - allocated, dir, available);
 	return FALSE;

@@ -35,7 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ferry_kubevirt_sizing_init(&sizing);
 	target = ferry_kubevirt_target_new(json_node_get_object(root), &sizing, "raw", &error);
 	if (target == NULL) {
-		g_assert(error != NULL && error->domain == FERRY_ERROR && error->message[0] != '\0');
+		g_assert(error != NULL && error->domain == FERRY_ERROR &&
+			 error->message[0] != '\0');
 		return 0;
 	}
 	yaml = ferry_kubevirt_yaml_dump(target->vm, NULL);

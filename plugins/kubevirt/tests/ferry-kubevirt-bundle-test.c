@@ -189,18 +189,31 @@ test_connect(Fixture *fixture, gconstpointer data)
 		FerryError code;
 		const char *message;
 	} cases[] = {
-	    {"", {NULL}, FERRY_ERROR_NOT_SUPPORTED, "Provider/ferry/bundle: cluster mode (an empty"},
-	    {"https://api.example.com:6443", {NULL}, FERRY_ERROR_NOT_SUPPORTED,
-	     "a Kubernetes API URL) is not implemented yet; set spec.url to file:///DIR"},
-	    {"file://otherhost/srv/bundle", {NULL}, FERRY_ERROR_INVALID_ARGUMENT,
-	     "spec.url 'file://otherhost/srv/bundle' is not valid (UrlNotValid)"},
-	    {"ftp://example.com/x", {NULL}, FERRY_ERROR_INVALID_ARGUMENT, "UrlNotValid"},
-	    {"file:///tmp/ok", {"filesystemOverhead", "120", NULL}, FERRY_ERROR_INVALID_ARGUMENT,
-	     "spec.settings.filesystemOverhead: a filesystem overhead of 120 leaves no room"},
-	    {"file:///tmp/ok", {"blockOverhead", "lots", NULL}, FERRY_ERROR_INVALID_ARGUMENT,
-	     "spec.settings.blockOverhead: 'lots' is not a size"},
-	    {"file:///tmp/ok", {"diskFormat", "vmdk", NULL}, FERRY_ERROR_INVALID_ARGUMENT,
-	     "spec.settings.diskFormat 'vmdk' is not supported; use raw or qcow2"},
+		{"",
+		 {NULL},
+		 FERRY_ERROR_NOT_SUPPORTED,
+		 "Provider/ferry/bundle: cluster mode (an empty"},
+		{"https://api.example.com:6443",
+		 {NULL},
+		 FERRY_ERROR_NOT_SUPPORTED,
+		 "a Kubernetes API URL) is not implemented yet; set spec.url to file:///DIR"},
+		{"file://otherhost/srv/bundle",
+		 {NULL},
+		 FERRY_ERROR_INVALID_ARGUMENT,
+		 "spec.url 'file://otherhost/srv/bundle' is not valid (UrlNotValid)"},
+		{"ftp://example.com/x", {NULL}, FERRY_ERROR_INVALID_ARGUMENT, "UrlNotValid"},
+		{"file:///tmp/ok",
+		 {"filesystemOverhead", "120", NULL},
+		 FERRY_ERROR_INVALID_ARGUMENT,
+		 "spec.settings.filesystemOverhead: a filesystem overhead of 120 leaves no room"},
+		{"file:///tmp/ok",
+		 {"blockOverhead", "lots", NULL},
+		 FERRY_ERROR_INVALID_ARGUMENT,
+		 "spec.settings.blockOverhead: 'lots' is not a size"},
+		{"file:///tmp/ok",
+		 {"diskFormat", "vmdk", NULL},
+		 FERRY_ERROR_INVALID_ARGUMENT,
+		 "spec.settings.diskFormat 'vmdk' is not supported; use raw or qcow2"},
 	};
 
 	/* the alias makes the same provider */
@@ -217,7 +230,8 @@ test_connect(Fixture *fixture, gconstpointer data)
 	g_clear_error(&error);
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autoptr(FerryProviderConfig) config = make_config(cases[i].url, cases[i].settings);
+		g_autoptr(FerryProviderConfig) config =
+			make_config(cases[i].url, cases[i].settings);
 		g_assert_false(ferry_provider_connect(alias, config, NULL, &error));
 		g_assert_error(error, FERRY_ERROR, (int)cases[i].code);
 		if (strstr(error->message, cases[i].message) == NULL)
@@ -252,19 +266,20 @@ test_connect(Fixture *fixture, gconstpointer data)
 /* --- raw disks, manifests, upload.sh, removal --- */
 
 #define RAW_SPEC                                                                                   \
-	"{\"name\": \"web-01\", \"namespace\": \"migrated\", \"plan\": \"web-tier\","            \
-	" \"cpu\": {\"sockets\": 1, \"cores\": 2}, \"memoryMiB\": 1024,"                             \
-	" \"firmware\": {\"type\": \"efi\", \"secureBoot\": true},"                                  \
-	" \"source\": {\"type\": \"ova\", \"vm\": {\"id\": \"4205a3c1-0c6b-4e1f-9d3a-1a2b3c4d5e6f\","  \
-	"              \"name\": \"Web 01\"}},"                                                       \
-	" \"targetPowerState\": \"on\", \"skipGuestConversion\": true,"                              \
-	" \"disks\": [{\"id\": \"disk-0\", \"capacity\": 67108864,"                                   \
-	"              \"name\": \"web-tier-web-01-disk-0\", \"storageClass\": \"standard\","          \
-	"              \"volumeMode\": \"Filesystem\", \"accessMode\": \"ReadWriteOnce\"},"            \
-	"             {\"id\": \"disk-1\", \"capacity\": 33554432,"                                   \
-	"              \"name\": \"web-tier-web-01-disk-1\", \"volumeMode\": \"Block\"}],"             \
-	" \"nics\": [{\"mac\": \"00:50:56:01:02:03\", \"network\": {\"type\": \"pod\"}},"              \
-	"            {\"mac\": \"00:50:56:04:05:06\", \"network\": {\"type\": \"multus\","             \
+	"{\"name\": \"web-01\", \"namespace\": \"migrated\", \"plan\": \"web-tier\","              \
+	" \"cpu\": {\"sockets\": 1, \"cores\": 2}, \"memoryMiB\": 1024,"                           \
+	" \"firmware\": {\"type\": \"efi\", \"secureBoot\": true},"                                \
+	" \"source\": {\"type\": \"ova\", \"vm\": {\"id\": "                                       \
+	"\"4205a3c1-0c6b-4e1f-9d3a-1a2b3c4d5e6f\","                                                \
+	"              \"name\": \"Web 01\"}},"                                                    \
+	" \"targetPowerState\": \"on\", \"skipGuestConversion\": true,"                            \
+	" \"disks\": [{\"id\": \"disk-0\", \"capacity\": 67108864,"                                \
+	"              \"name\": \"web-tier-web-01-disk-0\", \"storageClass\": \"standard\","      \
+	"              \"volumeMode\": \"Filesystem\", \"accessMode\": \"ReadWriteOnce\"},"        \
+	"             {\"id\": \"disk-1\", \"capacity\": 33554432,"                                \
+	"              \"name\": \"web-tier-web-01-disk-1\", \"volumeMode\": \"Block\"}],"         \
+	" \"nics\": [{\"mac\": \"00:50:56:01:02:03\", \"network\": {\"type\": \"pod\"}},"          \
+	"            {\"mac\": \"00:50:56:04:05:06\", \"network\": {\"type\": \"multus\","         \
 	"             \"name\": \"vlan-20\", \"namespace\": \"net\"}}]}"
 
 static void
@@ -391,9 +406,10 @@ test_raw_bundle(Fixture *fixture, gconstpointer data)
 		JsonObject *template_spec;
 		g_assert_no_error(error);
 		template_spec = json_object_get_object_member(
-		    json_object_get_object_member(
-			json_object_get_object_member(json_node_get_object(vm), "spec"), "template"),
-		    "spec");
+			json_object_get_object_member(
+				json_object_get_object_member(json_node_get_object(vm), "spec"),
+				"template"),
+			"spec");
 		g_assert_cmpint(json_array_get_length(json_object_get_array_member(template_spec,
 										   "volumes")),
 				==, 2);
@@ -573,10 +589,12 @@ test_conflicts(Fixture *fixture, gconstpointer data)
 		    "              \"populatedSize\": 4611686018427387904}]}");
 		g_autofree char *huge_image =
 		    g_build_filename(fixture->root, "apps", "huge", "huge-disk-0.img", NULL);
-		g_assert_null(ferry_provider_prepare_disk(fixture->provider, huge, 0, NULL, &error));
+		g_assert_null(
+			ferry_provider_prepare_disk(fixture->provider, huge, 0, NULL, &error));
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NO_SPACE);
-		g_assert_nonnull(strstr(error->message, "VM apps/huge disk 0 (huge-disk-0): the disk "
-							"holds 4611686018427387904 bytes of data"));
+		g_assert_nonnull(strstr(error->message,
+					"VM apps/huge disk 0 (huge-disk-0): the disk "
+					"holds 4611686018427387904 bytes of data"));
 		g_assert_false(g_file_test(huge_image, G_FILE_TEST_EXISTS));
 		g_clear_error(&error);
 	}
@@ -594,7 +612,8 @@ test_conflicts(Fixture *fixture, gconstpointer data)
 	g_clear_error(&error);
 	{
 		g_autofree char *vm_yaml = g_build_filename(other_dir, "vm.yaml", NULL);
-		g_autofree char *dv_yaml = g_build_filename(other_dir, "dv-other-disk-0.yaml", NULL);
+		g_autofree char *dv_yaml =
+			g_build_filename(other_dir, "dv-other-disk-0.yaml", NULL);
 		g_assert_false(g_file_test(vm_yaml, G_FILE_TEST_EXISTS));
 		g_assert_false(g_file_test(dv_yaml, G_FILE_TEST_EXISTS));
 	}
@@ -657,8 +676,8 @@ test_upload_script(Fixture *fixture, gconstpointer data)
 
 	connect_bundle(fixture, NULL);
 	for (guint i = 0; i < 2; i++) {
-		g_ptr_array_add(disks,
-				ferry_provider_prepare_disk(fixture->provider, spec, i, NULL, &error));
+		g_ptr_array_add(disks, ferry_provider_prepare_disk(fixture->provider, spec, i, NULL,
+								   &error));
 		g_assert_no_error(error);
 	}
 	vm_id = ferry_provider_create_vm(fixture->provider, spec, disks, NULL, &error);

@@ -233,8 +233,9 @@ test_quantities(void)
 static void
 test_names(void)
 {
-	const char *const labels[] = {"a", "web-01", "0abc", "x23456789012345678901234567890123456789"
-							   "012345678901234567890123"};
+	const char *const labels[] = {"a", "web-01", "0abc",
+				      "x23456789012345678901234567890123456789"
+				      "012345678901234567890123"};
 	const char *const not_labels[] = {"",       "-a",   "a-",     "Web",   "a.b", "a_b",
 					  "a b",    "ä",    "../etc", "a/b",   NULL,
 					  "x234567890123456789012345678901234567890123456789012"
@@ -342,28 +343,34 @@ static void
 test_efi_secure_boot_networks(void)
 {
 	g_autoptr(FerryKubevirtTarget) target = build(
-	    "{\"name\": \"db-primary\", \"namespace\": \"prod\", \"plan\": \"db\","
-	    " \"planUID\": \"2f0c5b7e-8d1c-4c7a-9a43-1f2d3c4b5a69\","
-	    " \"migration\": \"7e1d0c2b-3a4f-4e5d-8c6b-9a0f1e2d3c4b\","
-	    " \"cpu\": {\"sockets\": 2, \"cores\": 4, \"threads\": 2}, \"memoryMiB\": 16384,"
-	    " \"firmware\": {\"type\": \"efi\", \"secureBoot\": true, \"serial\": \"VMware-42 1a\"},"
-	    " \"source\": {\"type\": \"ova\", \"vm\": {\"id\": \"c0ffee00-1111-2222-3333-444455556666\","
-	    "              \"name\": \"DB Primary (old)\"}},"
-	    " \"targetPowerState\": \"on\","
-	    " \"labels\": {\"team\": \"data\"}, \"annotations\": {\"example.com/owner\": \"ops@example.com\"},"
-	    " \"targetLabels\": {\"tier\": \"db\"},"
-	    " \"disks\": ["
-	    "   {\"id\": \"d0\", \"capacity\": 17179869184, \"name\": \"db-db-primary-disk-0\","
-	    "    \"storageClass\": \"fast\", \"volumeMode\": \"Filesystem\","
-	    "    \"accessMode\": \"ReadWriteOnce\", \"bus\": \"virtio\"},"
-	    "   {\"id\": \"d1\", \"capacity\": 107374182400, \"name\": \"db-db-primary-disk-1\","
-	    "    \"storageClass\": \"ceph-block\", \"volumeMode\": \"Block\","
-	    "    \"accessMode\": \"ReadWriteMany\", \"bus\": \"scsi\", \"format\": \"qcow2\"}],"
-	    " \"nics\": ["
-	    "   {\"mac\": \"00:50:56:AA:BB:CC\", \"network\": {\"type\": \"pod\"}, \"model\": \"vmxnet3\"},"
-	    "   {\"mac\": \"00-50-56-11-22-33\", \"network\": {\"type\": \"multus\", \"name\": \"storage-net\","
-	    "    \"namespace\": \"infra\"}, \"model\": \"e1000e\"},"
-	    "   {\"mac\": \"00:50:56:44:55:66\", \"network\": {\"type\": \"ignored\"}}]}");
+		"{\"name\": \"db-primary\", \"namespace\": \"prod\", \"plan\": \"db\","
+		" \"planUID\": \"2f0c5b7e-8d1c-4c7a-9a43-1f2d3c4b5a69\","
+		" \"migration\": \"7e1d0c2b-3a4f-4e5d-8c6b-9a0f1e2d3c4b\","
+		" \"cpu\": {\"sockets\": 2, \"cores\": 4, \"threads\": 2}, \"memoryMiB\": 16384,"
+		" \"firmware\": {\"type\": \"efi\", \"secureBoot\": true, \"serial\": \"VMware-42 "
+		"1a\"},"
+		" \"source\": {\"type\": \"ova\", \"vm\": {\"id\": "
+		"\"c0ffee00-1111-2222-3333-444455556666\","
+		"              \"name\": \"DB Primary (old)\"}},"
+		" \"targetPowerState\": \"on\","
+		" \"labels\": {\"team\": \"data\"}, \"annotations\": {\"example.com/owner\": "
+		"\"ops@example.com\"},"
+		" \"targetLabels\": {\"tier\": \"db\"},"
+		" \"disks\": ["
+		"   {\"id\": \"d0\", \"capacity\": 17179869184, \"name\": \"db-db-primary-disk-0\","
+		"    \"storageClass\": \"fast\", \"volumeMode\": \"Filesystem\","
+		"    \"accessMode\": \"ReadWriteOnce\", \"bus\": \"virtio\"},"
+		"   {\"id\": \"d1\", \"capacity\": 107374182400, \"name\": "
+		"\"db-db-primary-disk-1\","
+		"    \"storageClass\": \"ceph-block\", \"volumeMode\": \"Block\","
+		"    \"accessMode\": \"ReadWriteMany\", \"bus\": \"scsi\", \"format\": \"qcow2\"}],"
+		" \"nics\": ["
+		"   {\"mac\": \"00:50:56:AA:BB:CC\", \"network\": {\"type\": \"pod\"}, \"model\": "
+		"\"vmxnet3\"},"
+		"   {\"mac\": \"00-50-56-11-22-33\", \"network\": {\"type\": \"multus\", \"name\": "
+		"\"storage-net\","
+		"    \"namespace\": \"infra\"}, \"model\": \"e1000e\"},"
+		"   {\"mac\": \"00:50:56:44:55:66\", \"network\": {\"type\": \"ignored\"}}]}");
 	JsonNode *vm = target->vm;
 	FerryKubevirtDisk *disk0 = g_ptr_array_index(target->disks, 0);
 	FerryKubevirtDisk *disk1 = g_ptr_array_index(target->disks, 1);
@@ -399,14 +406,16 @@ test_efi_secure_boot_networks(void)
 	g_assert_false(has(vm, "$.spec.template.spec.domain.devices.disks[1].bootOrder"));
 	/* the ignored NIC is left out; the others keep their MACs */
 	g_assert_cmpint(at_length(vm, "$.spec.template.spec.domain.devices.interfaces"), ==, 2);
-	g_assert_cmpstr(at_string(vm, "$.spec.template.spec.domain.devices.interfaces[0].macAddress"),
-			==, "00:50:56:aa:bb:cc");
+	g_assert_cmpstr(
+		at_string(vm, "$.spec.template.spec.domain.devices.interfaces[0].macAddress"), ==,
+		"00:50:56:aa:bb:cc");
 	g_assert_cmpstr(at_string(vm, "$.spec.template.spec.domain.devices.interfaces[0].model"),
 			==, "virtio");
 	g_assert_true(has(vm, "$.spec.template.spec.domain.devices.interfaces[0].masquerade"));
 	g_assert_true(has(vm, "$.spec.template.spec.networks[0].pod"));
-	g_assert_cmpstr(at_string(vm, "$.spec.template.spec.domain.devices.interfaces[1].macAddress"),
-			==, "00:50:56:11:22:33");
+	g_assert_cmpstr(
+		at_string(vm, "$.spec.template.spec.domain.devices.interfaces[1].macAddress"), ==,
+		"00:50:56:11:22:33");
 	g_assert_cmpstr(at_string(vm, "$.spec.template.spec.domain.devices.interfaces[1].model"),
 			==, "e1000e");
 	g_assert_true(has(vm, "$.spec.template.spec.domain.devices.interfaces[1].bridge"));
@@ -436,11 +445,11 @@ static void
 test_raw_copy_compatibility(void)
 {
 #define LEGACY_SPEC(extra)                                                                         \
-	"{\"name\": \"legacy\", \"namespace\": \"lab\", \"memoryMiB\": 512,"                        \
-	" \"skipGuestConversion\": true, " extra " \"targetPowerState\": \"auto\","                  \
-	" \"restorePowerState\": \"On\","                                                           \
-	" \"source\": {\"type\": \"ova\", \"vm\": {\"id\": \"legacy-id\", \"name\": \"legacy\"}},"     \
-	" \"disks\": [{\"capacity\": 1048576, \"name\": \"legacy-disk-0\", \"bus\": \"virtio\"},"    \
+	"{\"name\": \"legacy\", \"namespace\": \"lab\", \"memoryMiB\": 512,"                       \
+	" \"skipGuestConversion\": true, " extra " \"targetPowerState\": \"auto\","                \
+	" \"restorePowerState\": \"On\","                                                          \
+	" \"source\": {\"type\": \"ova\", \"vm\": {\"id\": \"legacy-id\", \"name\": \"legacy\"}}," \
+	" \"disks\": [{\"capacity\": 1048576, \"name\": \"legacy-disk-0\", \"bus\": \"virtio\"},"  \
 	"             {\"capacity\": 2097152, \"name\": \"legacy-disk-1\"}],"                     \
 	" \"bootDisk\": 1,"                                                                      \
 	" \"nics\": [{\"mac\": \"52:54:00:12:34:56\", \"network\": {\"type\": \"pod\"},"           \
@@ -479,14 +488,17 @@ test_raw_copy_compatibility(void)
 static void
 test_scheduling(void)
 {
-	g_autoptr(FerryKubevirtTarget) target = build(
-	    "{\"name\": \"app\", \"namespace\": \"apps\", \"memoryMiB\": 1024,"
-	    " \"targetPowerState\": \"off\","
-	    " \"targetNodeSelector\": {\"kubernetes.io/hostname\": \"worker-3\"},"
-	    " \"targetAffinity\": {\"nodeAffinity\": {\"requiredDuringSchedulingIgnoredDuringExecution\":"
-	    "   {\"nodeSelectorTerms\": [{\"matchExpressions\": [{\"key\": \"zone\", \"operator\": \"In\","
-	    "    \"values\": [\"a\", \"b\"]}]}]}}},"
-	    " \"disks\": [{\"capacity\": 10737418240, \"name\": \"app-disk-0\", \"volumeMode\": \"Block\"}]}");
+	g_autoptr(FerryKubevirtTarget) target =
+		build("{\"name\": \"app\", \"namespace\": \"apps\", \"memoryMiB\": 1024,"
+		      " \"targetPowerState\": \"off\","
+		      " \"targetNodeSelector\": {\"kubernetes.io/hostname\": \"worker-3\"},"
+		      " \"targetAffinity\": {\"nodeAffinity\": "
+		      "{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+		      "   {\"nodeSelectorTerms\": [{\"matchExpressions\": [{\"key\": \"zone\", "
+		      "\"operator\": \"In\","
+		      "    \"values\": [\"a\", \"b\"]}]}]}}},"
+		      " \"disks\": [{\"capacity\": 10737418240, \"name\": \"app-disk-0\", "
+		      "\"volumeMode\": \"Block\"}]}");
 
 	g_assert_cmpstr(at_string(target->vm, "$.spec.runStrategy"), ==, "Halted");
 	g_assert_cmpstr(
@@ -506,66 +518,69 @@ test_invalid_specs(void)
 		const char *spec;
 		const char *message;
 	} cases[] = {
-	    {"{\"namespace\": \"ns\", \"memoryMiB\": 1}", "the VM name '' is not a DNS-1123 name"},
-	    {"{\"name\": \"Web_01\", \"namespace\": \"ns\", \"memoryMiB\": 1}",
-	     "VM ns/Web_01: the VM name 'Web_01' is not a DNS-1123 name"},
-	    {"{\"name\": \"web\", \"namespace\": \"a.b\", \"memoryMiB\": 1}",
-	     "the namespace 'a.b' is not a DNS-1123 label"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"plan\": \"p\"}",
-	     "Plan/p VM ns/web: memoryMiB is missing"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": \"4G\"}",
-	     "memoryMiB must be a whole number"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"disks\": [{\"name\": \"d\"}]}",
-	     "disk 0 (no id) has no capacity"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"disks\": [{\"name\": \"d\", \"capacity\": -5}]}",
-	     "disks[0].capacity must be a whole number of at least 1"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"disks\": [{\"name\": \"Disk 0\", \"capacity\": 1}]}",
-	     "disk name 'Disk 0' is not a DNS-1123 label"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"disks\": [{\"name\": \"d\", \"capacity\": 1}, {\"name\": \"d\", \"capacity\": 1}]}",
-	     "disks 0 and 1 are both named 'd'"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"format\": \"vmdk\"}]}",
-	     "disks[0].format 'vmdk' is not supported; use one of raw, qcow2"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"volumeMode\": \"block\"}]}",
-	     "disks[0].volumeMode 'block' is not supported"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"bus\": \"ide\"}]}",
-	     "disks[0].bus 'ide' is not supported; use one of virtio, sata, scsi"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"firmware\": {\"type\": \"bios\", \"secureBoot\": true}}",
-	     "secure boot needs EFI firmware"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"nics\": [{\"network\": {\"type\": \"pod\"}}, {\"network\": {\"type\": \"pod\"}}]}",
-	     "more than one NIC is mapped to the pod network"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"nics\": [{\"mac\": \"00:50:56:zz:00:01\"}]}",
-	     "NIC 0 has the MAC address '00:50:56:zz:00:01'"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"nics\": [{\"model\": \"pcnet32\"}]}",
-	     "NIC 0 has the model 'pcnet32', which KubeVirt does not offer"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"nics\": [{\"network\": {\"type\": \"multus\"}}]}",
-	     "NIC 0: Multus network '' is not a DNS-1123 name"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"nics\": [{\"network\": {\"type\": \"bridge\"}}]}",
-	     "nics[0].network.type 'bridge' is not supported; use one of pod, multus, ignored"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"targetPowerState\": \"running\"}",
-	     "targetPowerState 'running' is not supported; use one of on, off, auto"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"labels\": {\"app\": \"has space\"}}",
-	     "label app has the value 'has space', which is not valid"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
-	     " \"source\": {\"vm\": {\"id\": \"[ds1] vm/vm.vmx\"}}}",
-	     "label vmID has the value '[ds1] vm/vm.vmx'"},
-	    {"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1, \"bootDisk\": 3,"
-	     " \"disks\": [{\"name\": \"d\", \"capacity\": 1}]}",
-	     "bootDisk 3 does not exist; the VM has 1 disks"},
+		{"{\"namespace\": \"ns\", \"memoryMiB\": 1}",
+		 "the VM name '' is not a DNS-1123 name"},
+		{"{\"name\": \"Web_01\", \"namespace\": \"ns\", \"memoryMiB\": 1}",
+		 "VM ns/Web_01: the VM name 'Web_01' is not a DNS-1123 name"},
+		{"{\"name\": \"web\", \"namespace\": \"a.b\", \"memoryMiB\": 1}",
+		 "the namespace 'a.b' is not a DNS-1123 label"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"plan\": \"p\"}",
+		 "Plan/p VM ns/web: memoryMiB is missing"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": \"4G\"}",
+		 "memoryMiB must be a whole number"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"d\"}]}",
+		 "disk 0 (no id) has no capacity"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"d\", \"capacity\": -5}]}",
+		 "disks[0].capacity must be a whole number of at least 1"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"Disk 0\", \"capacity\": 1}]}",
+		 "disk name 'Disk 0' is not a DNS-1123 label"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1}, {\"name\": \"d\", \"capacity\": "
+		 "1}]}",
+		 "disks 0 and 1 are both named 'd'"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"format\": \"vmdk\"}]}",
+		 "disks[0].format 'vmdk' is not supported; use one of raw, qcow2"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"volumeMode\": \"block\"}]}",
+		 "disks[0].volumeMode 'block' is not supported"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"bus\": \"ide\"}]}",
+		 "disks[0].bus 'ide' is not supported; use one of virtio, sata, scsi"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"firmware\": {\"type\": \"bios\", \"secureBoot\": true}}",
+		 "secure boot needs EFI firmware"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"nics\": [{\"network\": {\"type\": \"pod\"}}, {\"network\": {\"type\": "
+		 "\"pod\"}}]}",
+		 "more than one NIC is mapped to the pod network"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"nics\": [{\"mac\": \"00:50:56:zz:00:01\"}]}",
+		 "NIC 0 has the MAC address '00:50:56:zz:00:01'"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"nics\": [{\"model\": \"pcnet32\"}]}",
+		 "NIC 0 has the model 'pcnet32', which KubeVirt does not offer"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"nics\": [{\"network\": {\"type\": \"multus\"}}]}",
+		 "NIC 0: Multus network '' is not a DNS-1123 name"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"nics\": [{\"network\": {\"type\": \"bridge\"}}]}",
+		 "nics[0].network.type 'bridge' is not supported; use one of pod, multus, ignored"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"targetPowerState\": \"running\"}",
+		 "targetPowerState 'running' is not supported; use one of on, off, auto"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"labels\": {\"app\": \"has space\"}}",
+		 "label app has the value 'has space', which is not valid"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"source\": {\"vm\": {\"id\": \"[ds1] vm/vm.vmx\"}}}",
+		 "label vmID has the value '[ds1] vm/vm.vmx'"},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1, \"bootDisk\": 3,"
+		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1}]}",
+		 "bootDisk 3 does not exist; the VM has 1 disks"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -704,8 +719,8 @@ mutate_label_not_string(JsonObject *vm)
 static void
 mutate_int32_overflow(JsonObject *vm)
 {
-	JsonArray *disks =
-	    json_object_get_array_member(object_at(vm, "spec.template.spec.domain.devices"), "disks");
+	JsonArray *disks = json_object_get_array_member(
+		object_at(vm, "spec.template.spec.domain.devices"), "disks");
 	json_object_set_int_member(json_array_get_object_element(disks, 0), "bootOrder",
 				   G_GINT64_CONSTANT(1) << 40);
 }
@@ -737,11 +752,13 @@ test_validator_rejects(void)
 		g_autoptr(GPtrArray) problems = NULL;
 		g_autofree char *text = NULL;
 
-		problems = ferry_openapi_validator_validate(schemas.kubevirt, "v1.VirtualMachine", vm);
+		problems =
+			ferry_openapi_validator_validate(schemas.kubevirt, "v1.VirtualMachine", vm);
 		g_assert_cmpuint(problems->len, ==, 0);
 		g_ptr_array_unref(g_steal_pointer(&problems));
 		cases[i].mutate(json_node_get_object(vm));
-		problems = ferry_openapi_validator_validate(schemas.kubevirt, "v1.VirtualMachine", vm);
+		problems =
+			ferry_openapi_validator_validate(schemas.kubevirt, "v1.VirtualMachine", vm);
 		text = ferry_openapi_validator_describe(problems);
 		if (strstr(text, cases[i].problem) == NULL)
 			g_error("case %u: expected '%s' in:%s", i, cases[i].problem, text);
@@ -783,7 +800,8 @@ test_validator_data_volume_crd(void)
 	g_assert_nonnull(strstr(crd_text, ".spec.storage.resources.requests.storage"));
 	g_assert_nonnull(strstr(crd_text, ".spec.storage: unknown member 'size'"));
 	g_assert_nonnull(
-	    strstr(swagger_text, ".spec.storage.accessModes[1]: \"ReadWriteSometimes\" is not one of"));
+		strstr(swagger_text,
+		       ".spec.storage.accessModes[1]: \"ReadWriteSometimes\" is not one of"));
 	g_assert_nonnull(strstr(swagger_text, ".spec.storage: unknown member 'size'"));
 }
 
@@ -791,8 +809,9 @@ test_validator_data_volume_crd(void)
 static void
 test_validator_third_party(void)
 {
-	g_autofree char *path = ferry_test_testdata_path("forklift-examples", "pkg", "controller", "plan",
-					      "util", "testdata", "new_format_efi.yml", NULL);
+	g_autofree char *path =
+		ferry_test_testdata_path("forklift-examples", "pkg", "controller", "plan", "util",
+					 "testdata", "new_format_efi.yml", NULL);
 	g_autoptr(JsonNode) vm = NULL;
 	g_autoptr(GPtrArray) problems = NULL;
 	g_autoptr(GError) error = NULL;

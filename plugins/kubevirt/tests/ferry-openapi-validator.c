@@ -62,7 +62,8 @@ ferry_openapi_validator_new_for_swagger(const char *path, GError **error)
 	}
 	self = g_new0(FerryOpenapiValidator, 1);
 	self->document = json_node_ref(root);
-	self->definitions = json_object_get_object_member(json_node_get_object(root), "definitions");
+	self->definitions =
+		json_object_get_object_member(json_node_get_object(root), "definitions");
 	return self;
 }
 
@@ -72,9 +73,9 @@ ferry_openapi_validator_new_for_crd(JsonNode *crd, const char *version, GError *
 	JsonObject *spec;
 	JsonArray *versions;
 
-	spec = JSON_NODE_HOLDS_OBJECT(crd) ? json_object_get_object_member(json_node_get_object(crd),
-									     "spec")
-					   : NULL;
+	spec = JSON_NODE_HOLDS_OBJECT(crd)
+		       ? json_object_get_object_member(json_node_get_object(crd), "spec")
+		       : NULL;
 	versions = spec != NULL ? json_object_get_array_member(spec, "versions") : NULL;
 	for (guint i = 0; versions != NULL && i < json_array_get_length(versions); i++) {
 		JsonObject *entry = json_array_get_object_element(versions, i);
@@ -400,6 +401,7 @@ ferry_openapi_validator_describe(GPtrArray *problems)
 {
 	g_autoptr(GString) text = g_string_new(NULL);
 	for (guint i = 0; i < problems->len; i++)
-		g_string_append_printf(text, "\n  %s", (const char *)g_ptr_array_index(problems, i));
+		g_string_append_printf(text, "\n  %s",
+				       (const char *)g_ptr_array_index(problems, i));
 	return g_string_free(g_steal_pointer(&text), FALSE);
 }

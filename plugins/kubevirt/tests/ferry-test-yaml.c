@@ -191,7 +191,8 @@ ferry_test_yaml_load(const char *text, gssize length, GError **error)
 	}
 	yaml_parser_delete(&reader.parser);
 	if (root == NULL && error != NULL && *error == NULL)
-		g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_EMPTY, "no YAML document");
+		g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_EMPTY,
+				    "no YAML document");
 	return root;
 }
 
