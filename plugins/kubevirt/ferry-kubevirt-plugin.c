@@ -48,6 +48,7 @@ struct _FerryKubevirtProvider {
 	char *root;    /* bundle directory; NULL until connected */
 	char *default_format;
 	FerryKubevirtSizing sizing;
+	GMutex folder_lock; /* disks of one VM are prepared in parallel threads */
 };
 
 static void ferry_kubevirt_provider_iface_init(FerryProviderInterface *iface);
@@ -65,6 +66,7 @@ ferry_kubevirt_provider_finalize(GObject *object)
 	g_free(self->display);
 	g_free(self->root);
 	g_free(self->default_format);
+	g_mutex_clear(&self->folder_lock);
 	G_OBJECT_CLASS(ferry_kubevirt_provider_parent_class)->finalize(object);
 }
 
@@ -85,6 +87,7 @@ ferry_kubevirt_provider_init(FerryKubevirtProvider *self)
 	self->display = g_strdup("Provider");
 	self->default_format = g_strdup("raw");
 	ferry_kubevirt_sizing_init(&self->sizing);
+	g_mutex_init(&self->folder_lock);
 }
 
 static const char *
@@ -279,9 +282,9 @@ ferry_kubevirt_write_file(const char *path,
 
 /* the VM folder, made and marked when missing; a folder Ferry did not make is refused */
 static char *
-ferry_kubevirt_ensure_vm_directory(FerryKubevirtProvider *self,
-				   FerryKubevirtTarget *target,
-				   GError **error)
+ferry_kubevirt_ensure_vm_directory_locked(FerryKubevirtProvider *self,
+					  FerryKubevirtTarget *target,
+					  GError **error)
 {
 	g_autofree char *dir = ferry_kubevirt_vm_directory(self, target->name_space, target->name);
 	g_autofree char *marker = g_build_filename(dir, BUNDLE_MARKER, NULL);
@@ -324,6 +327,15 @@ ferry_kubevirt_ensure_vm_directory(FerryKubevirtProvider *self,
 	if (!ferry_kubevirt_write_file(marker, contents, 0644, target->display, error))
 		return NULL;
 	return g_steal_pointer(&dir);
+}
+
+static char *
+ferry_kubevirt_ensure_vm_directory(FerryKubevirtProvider *self,
+				   FerryKubevirtTarget *target,
+				   GError **error)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->folder_lock);
+	return ferry_kubevirt_ensure_vm_directory_locked(self, target, error);
 }
 
 /* --- disk images --- */

@@ -759,6 +759,69 @@ test_remove_artifact(Fixture *fixture, gconstpointer data)
 	g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
 }
 
+typedef struct {
+	GMainLoop *loop;
+	guint pending;
+	GPtrArray *endpoints;
+	GPtrArray *errors;
+} Parallel;
+
+static void
+prepared_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Parallel *parallel = user_data;
+	GError *error = NULL;
+	FerryDiskEndpoint *endpoint =
+	    ferry_provider_prepare_disk_finish(FERRY_PROVIDER(source), result, &error);
+	if (endpoint != NULL)
+		g_ptr_array_add(parallel->endpoints, endpoint);
+	else
+		g_ptr_array_add(parallel->errors, error);
+	if (--parallel->pending == 0)
+		g_main_loop_quit(parallel->loop);
+}
+
+/* the engine prepares the disks of several VMs at once, from worker threads */
+static void
+test_parallel_prepare(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(GPtrArray) endpoints = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
+	g_autoptr(GPtrArray) specs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	Parallel parallel = {loop, 0, endpoints, errors};
+
+	connect_bundle(fixture, NULL);
+	for (guint vm = 0; vm < 3; vm++) {
+		g_autoptr(GString) json = g_string_new(NULL);
+		g_string_append_printf(json,
+				       "{\"name\": \"vm-%u\", \"namespace\": \"many\", "
+				       "\"memoryMiB\": 64, \"disks\": [",
+				       vm);
+		for (guint disk = 0; disk < 4; disk++)
+			g_string_append_printf(
+				json, "%s{\"capacity\": 1048576, \"name\": \"vm-%u-disk-%u\"}",
+				disk > 0 ? ", " : "", vm, disk);
+		g_string_append(json, "]}");
+		g_ptr_array_add(specs, parse_spec(json->str));
+	}
+	for (guint disk = 0; disk < 4; disk++) {
+		for (guint vm = 0; vm < specs->len; vm++) {
+			ferry_provider_prepare_disk_async(fixture->provider, specs->pdata[vm], disk,
+							  NULL, prepared_cb, &parallel);
+			parallel.pending++;
+		}
+	}
+	g_main_loop_run(loop);
+	if (errors->len > 0)
+		g_error("%s", ((GError *)errors->pdata[0])->message);
+	g_assert_cmpuint(endpoints->len, ==, 12);
+	for (guint i = 0; i < endpoints->len; i++)
+		g_assert_true(g_file_test(ferry_disk_endpoint_get_path(endpoints->pdata[i]),
+					  G_FILE_TEST_IS_REGULAR));
+}
+
 #define TEST(path, function)                                                                       \
 	g_test_add(path, Fixture, NULL, fixture_set_up, function, fixture_tear_down)
 
@@ -780,6 +843,7 @@ main(int argc, char **argv)
 	TEST("/kubevirt/bundle/create-vm-without-disks", test_create_vm_without_disks);
 	TEST("/kubevirt/bundle/upload-script", test_upload_script);
 	TEST("/kubevirt/bundle/remove-artifact", test_remove_artifact);
+	TEST("/kubevirt/bundle/parallel-prepare", test_parallel_prepare);
 	status = g_test_run();
 	ferry_test_schemas_clear(&schemas);
 	return status;
