@@ -741,8 +741,16 @@ ferry_kubevirt_check_written_disks(FerryKubevirtTarget *target,
 	}
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
+		FerryDiskEndpoint *endpoint = g_ptr_array_index(disks, i);
 		g_autofree char *path = g_build_filename(dir, disk->file_name, NULL);
+		g_autoptr(GError) local_error = NULL;
 		struct stat info;
+
+		/* a qcow2 image is complete once its qemu-nbd has flushed and stopped */
+		if (FERRY_IS_DISK_ENDPOINT(endpoint) && ferry_disk_endpoint_get_uri(endpoint) != NULL &&
+		    !ferry_disk_endpoint_close(endpoint, &local_error))
+			return ferry_kubevirt_propagate(error, g_steal_pointer(&local_error),
+							target->display);
 
 		if (g_stat(path, &info) != 0 || !S_ISREG(info.st_mode)) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,

@@ -494,11 +494,15 @@ test_qcow2_bundle(Fixture *fixture, gconstpointer data)
 			ferry_provider_prepare_disk(fixture->provider, spec, 0, NULL, &error));
 	g_assert_no_error(error);
 	g_assert_false(ferry_disk_endpoint_get_zeroed(disks->pdata[0]));
-	g_assert_true(ferry_disk_endpoint_close(disks->pdata[0], NULL));
-	assert_identical(source, image, "qcow2");
-
+	g_free(socket_path);
+	uri = ferry_disk_endpoint_get_uri(disks->pdata[0]);
+	socket_path = g_strdup(strstr(uri, "socket=") + strlen("socket="));
+	g_assert_true(g_file_test(socket_path, G_FILE_TEST_EXISTS));
+	/* create_vm stops a qemu-nbd still serving a written disk, so the image is complete */
 	vm_id = ferry_provider_create_vm(fixture->provider, spec, disks, NULL, &error);
 	g_assert_no_error(error);
+	g_assert_false(g_file_test(socket_path, G_FILE_TEST_EXISTS));
+	assert_identical(source, image, "qcow2");
 	{
 		g_autofree char *script_path = g_build_filename(dir, "upload.sh", NULL);
 		g_autofree char *script = NULL;
