@@ -747,7 +747,8 @@ ferry_kubevirt_check_written_disks(FerryKubevirtTarget *target,
 		struct stat info;
 
 		/* a qcow2 image is complete once its qemu-nbd has flushed and stopped */
-		if (FERRY_IS_DISK_ENDPOINT(endpoint) && ferry_disk_endpoint_get_uri(endpoint) != NULL &&
+		if (FERRY_IS_DISK_ENDPOINT(endpoint) &&
+		    ferry_disk_endpoint_get_uri(endpoint) != NULL &&
 		    !ferry_disk_endpoint_close(endpoint, &local_error))
 			return ferry_kubevirt_propagate(error, g_steal_pointer(&local_error),
 							target->display);
