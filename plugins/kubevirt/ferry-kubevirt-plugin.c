@@ -953,6 +953,7 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 		gint64 index = json_object_get_int_member_with_default(details, "index", -1);
 		FerryKubevirtDisk *disk;
 		g_autofree char *path = NULL;
+		g_autofree char *marker = NULL;
 
 		if (!ferry_kubevirt_check_connected(self, error))
 			return FALSE;
@@ -966,6 +967,15 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 			return FALSE;
 		dir = ferry_kubevirt_vm_directory(self, target->name_space, target->name);
 		path = g_build_filename(dir, disk->file_name, NULL);
+		marker = g_build_filename(dir, BUNDLE_MARKER, NULL);
+		if (g_file_test(path, G_FILE_TEST_EXISTS) &&
+		    !g_file_test(marker, G_FILE_TEST_IS_REGULAR)) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
+				    "%s: %s was not made by Ferry (it has no %s), so %s is left "
+				    "alone",
+				    target->display, dir, BUNDLE_MARKER, disk->file_name);
+			return FALSE;
+		}
 		if (g_unlink(path) != 0 && errno != ENOENT) {
 			int saved_errno = errno;
 			g_set_error(error, FERRY_ERROR, ferry_kubevirt_errno_code(saved_errno),

@@ -761,6 +761,14 @@ test_remove_artifact(Fixture *fixture, gconstpointer data)
 						     NULL, &error));
 	g_assert_no_error(error);
 	g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+
+	/* a file of the same name in a folder Ferry did not make stays */
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(image1, "someone else's", -1, NULL));
+	g_assert_false(ferry_provider_remove_artifact(fixture->provider, "disk", "tmp-disk-1",
+						      details, NULL, &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED);
+	g_assert_true(g_file_test(image1, G_FILE_TEST_EXISTS));
 }
 
 typedef struct {
