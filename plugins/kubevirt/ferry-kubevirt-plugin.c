@@ -772,6 +772,62 @@ ferry_kubevirt_check_written_disks(FerryKubevirtTarget *target,
 	return TRUE;
 }
 
+/* lets `kubectl apply -k` apply the folder; no .yaml suffix, so `apply -f` skips it */
+static JsonNode *
+ferry_kubevirt_kustomization(FerryKubevirtTarget *target)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "apiVersion");
+	json_builder_add_string_value(builder, "kustomize.config.k8s.io/v1beta1");
+	json_builder_set_member_name(builder, "kind");
+	json_builder_add_string_value(builder, "Kustomization");
+	json_builder_set_member_name(builder, "resources");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < target->disks->len; i++) {
+		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
+		json_builder_add_string_value(builder, disk->manifest_name);
+	}
+	json_builder_add_string_value(builder, "vm.yaml");
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	return json_builder_get_root(builder);
+}
+
+typedef struct {
+	char *path;
+	char *contents;
+	int mode;
+} FerryKubevirtFile;
+
+static void
+ferry_kubevirt_file_free(gpointer data)
+{
+	FerryKubevirtFile *file = data;
+	g_free(file->path);
+	g_free(file->contents);
+	g_free(file);
+}
+
+static gboolean
+ferry_kubevirt_add_file(GPtrArray *files,
+			const char *dir,
+			const char *name,
+			char *contents,
+			int mode)
+{
+	FerryKubevirtFile *file;
+	if (contents == NULL)
+		return FALSE;
+	file = g_new0(FerryKubevirtFile, 1);
+	file->path = g_build_filename(dir, name, NULL);
+	file->contents = contents;
+	file->mode = mode;
+	g_ptr_array_add(files, file);
+	return TRUE;
+}
+
 static char *
 ferry_kubevirt_create_vm(FerryProvider *provider,
 			 JsonObject *vm_spec,
@@ -781,12 +837,9 @@ ferry_kubevirt_create_vm(FerryProvider *provider,
 {
 	FerryKubevirtProvider *self = FERRY_KUBEVIRT_PROVIDER(provider);
 	g_autoptr(FerryKubevirtTarget) target = NULL;
-	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(ferry_kubevirt_file_free);
+	g_autoptr(JsonNode) kustomization = NULL;
 	g_autofree char *dir = NULL;
-	g_autofree char *script = NULL;
-	g_autofree char *script_path = NULL;
-	char *text;
 
 	if (!ferry_kubevirt_check_connected(self, error))
 		return NULL;
@@ -800,36 +853,29 @@ ferry_kubevirt_create_vm(FerryProvider *provider,
 	/* everything is rendered before anything is written; vm.yaml comes last */
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
-		text = ferry_kubevirt_yaml_dump(disk->data_volume, error);
-		if (text == NULL)
+		if (!ferry_kubevirt_add_file(files, dir, disk->manifest_name,
+					     ferry_kubevirt_yaml_dump(disk->data_volume, error),
+					     0644))
 			return NULL;
-		g_ptr_array_add(texts, text);
-		g_ptr_array_add(paths, g_build_filename(dir, disk->manifest_name, NULL));
 	}
-	text = ferry_kubevirt_yaml_dump(target->vm, error);
-	if (text == NULL)
+	kustomization = ferry_kubevirt_kustomization(target);
+	if (!ferry_kubevirt_add_file(files, dir, "upload.sh",
+				     ferry_kubevirt_upload_script(target), 0755) ||
+	    !ferry_kubevirt_add_file(files, dir, "Kustomization",
+				     ferry_kubevirt_yaml_dump(kustomization, error), 0644) ||
+	    !ferry_kubevirt_add_file(files, dir, "vm.yaml",
+				     ferry_kubevirt_yaml_dump(target->vm, error), 0644))
 		return NULL;
-	script = ferry_kubevirt_upload_script(target);
-	script_path = g_build_filename(dir, "upload.sh", NULL);
-	for (guint i = 0; i < paths->len; i++) {
+	for (guint i = 0; i < files->len; i++) {
+		FerryKubevirtFile *file = g_ptr_array_index(files, i);
 		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
-			g_free(text);
 			ferry_error_convert(error);
 			return NULL;
 		}
-		if (!ferry_kubevirt_write_file(g_ptr_array_index(paths, i),
-					       g_ptr_array_index(texts, i), 0644, target->display,
-					       error)) {
-			g_free(text);
+		if (!ferry_kubevirt_write_file(file->path, file->contents, file->mode,
+					       target->display, error))
 			return NULL;
-		}
 	}
-	g_ptr_array_add(paths, g_build_filename(dir, "vm.yaml", NULL));
-	g_ptr_array_add(texts, text);
-	if (!ferry_kubevirt_write_file(script_path, script, 0755, target->display, error) ||
-	    !ferry_kubevirt_write_file(g_ptr_array_index(paths, paths->len - 1), text, 0644,
-				       target->display, error))
-		return NULL;
 	g_debug("%s: bundle written to %s", target->display, dir);
 	return g_strdup_printf("%s/%s", target->name_space, target->name);
 }

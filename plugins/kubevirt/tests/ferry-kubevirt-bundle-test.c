@@ -315,6 +315,52 @@ assert_manifest(const char *path, gboolean data_volume)
 		g_error("PyYAML reads %s differently:\n%s", path, json);
 }
 
+/*
+ * kubectl's own YAML reader (kustomize, offline) reads the folder through its
+ * Kustomization and finds every manifest as written
+ */
+static void
+assert_kustomize(const char *dir, guint expected)
+{
+	const char *const tools[] = {"kubectl", "/usr/bin/python3", NULL};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree char *output = NULL;
+	g_autofree char *output_path = g_build_filename(dir, "..", "kustomized.out", NULL);
+	g_autofree char *json = NULL;
+	JsonArray *documents;
+
+	if (!require_tools(tools))
+		return;
+	output = run_tool(&error, "kubectl", "kustomize", dir, NULL);
+	g_assert_no_error(error);
+	g_assert_true(g_file_set_contents(output_path, output, -1, NULL));
+	json = run_tool(&error, "/usr/bin/python3", "-c",
+			"import json, sys, yaml\n"
+			"print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))",
+			output_path, NULL);
+	g_unlink(output_path);
+	g_assert_no_error(error);
+	g_assert_true(json_parser_load_from_data(parser, json, -1, &error));
+	documents = json_node_get_array(json_parser_get_root(parser));
+	g_assert_cmpuint(json_array_get_length(documents), ==, expected);
+	for (guint i = 0; i < expected; i++) {
+		JsonObject *document = json_array_get_object_element(documents, i);
+		const char *kind = json_object_get_string_member(document, "kind");
+		const char *name = json_object_get_string_member(
+		    json_object_get_object_member(document, "metadata"), "name");
+		g_autofree char *file =
+		    g_strcmp0(kind, "VirtualMachine") == 0
+			? g_strdup("vm.yaml")
+			: g_strdup_printf("dv-%s.yaml", name);
+		g_autofree char *path = g_build_filename(dir, file, NULL);
+		g_autoptr(JsonNode) written = ferry_test_yaml_load_file(path, &error);
+		g_assert_no_error(error);
+		if (!json_node_equal(written, json_array_get_element(documents, i)))
+			g_error("kubectl kustomize reads %s differently:\n%s", file, output);
+	}
+}
+
 static void
 test_raw_bundle(Fixture *fixture, gconstpointer data)
 {
@@ -325,7 +371,7 @@ test_raw_bundle(Fixture *fixture, gconstpointer data)
 	g_autofree char *dir = vm_directory(fixture, "migrated", "web-01");
 	g_autofree char *vm_id = NULL;
 	g_auto(GStrv) sources = g_new0(char *, 3);
-	const char *const files[] = {".ferry-bundle", "vm.yaml",
+	const char *const files[] = {".ferry-bundle", "vm.yaml", "Kustomization",
 				     "dv-web-tier-web-01-disk-0.yaml",
 				     "dv-web-tier-web-01-disk-1.yaml", "upload.sh",
 				     "web-tier-web-01-disk-0.img", "web-tier-web-01-disk-1.img"};
@@ -396,10 +442,12 @@ test_raw_bundle(Fixture *fixture, gconstpointer data)
 		g_assert_cmpint(g_stat(script, &info), ==, 0);
 		g_assert_true((info.st_mode & 0777) == 0755);
 	}
-	for (guint i = 1; i < 4; i++) {
+	for (guint i = 1; i < 5; i++) {
 		g_autofree char *path = g_build_filename(dir, files[i], NULL);
-		assert_manifest(path, i > 1);
+		if (i != 2)
+			assert_manifest(path, i > 2);
 	}
+	assert_kustomize(dir, 3);
 	{
 		g_autofree char *path = g_build_filename(dir, "vm.yaml", NULL);
 		g_autoptr(JsonNode) vm = ferry_test_yaml_load_file(path, &error);
