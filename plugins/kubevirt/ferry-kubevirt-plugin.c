@@ -922,9 +922,14 @@ ferry_kubevirt_vm_directory_for_spec(FerryKubevirtProvider *self,
 				     JsonObject *vm_spec,
 				     GError **error)
 {
-	const char *name = json_object_get_string_member_with_default(vm_spec, "name", NULL);
-	const char *name_space =
-	    json_object_get_string_member_with_default(vm_spec, "namespace", NULL);
+	JsonNode *name_node = json_object_get_member(vm_spec, "name");
+	JsonNode *name_space_node = json_object_get_member(vm_spec, "namespace");
+	const char *name = name_node != NULL && JSON_NODE_HOLDS_VALUE(name_node)
+			       ? json_node_get_string(name_node)
+			       : NULL;
+	const char *name_space = name_space_node != NULL && JSON_NODE_HOLDS_VALUE(name_space_node)
+				     ? json_node_get_string(name_space_node)
+				     : NULL;
 	g_autoptr(GError) local_error = NULL;
 
 	if (!ferry_kubevirt_check_dns1123_subdomain("the VM name", name, 63, &local_error) ||
@@ -981,10 +986,10 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 			       GError **error)
 {
 	FerryKubevirtProvider *self = FERRY_KUBEVIRT_PROVIDER(provider);
-	JsonObject *vm_spec = NULL;
-
-	if (details != NULL && json_object_has_member(details, "vmSpec"))
-		vm_spec = json_object_get_object_member(details, "vmSpec");
+	JsonNode *vm_spec_node = details != NULL ? json_object_get_member(details, "vmSpec") : NULL;
+	JsonObject *vm_spec = vm_spec_node != NULL && JSON_NODE_HOLDS_OBJECT(vm_spec_node)
+				  ? json_node_get_object(vm_spec_node)
+				  : NULL;
 	if (vm_spec == NULL) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
 			    "%s: the %s artifact %s has no vmSpec in its details", self->display,
@@ -996,7 +1001,11 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 	if (g_strcmp0(kind, "disk") == 0) {
 		g_autofree char *dir = NULL;
 		g_autoptr(FerryKubevirtTarget) target = NULL;
-		gint64 index = json_object_get_int_member_with_default(details, "index", -1);
+		JsonNode *index_node = json_object_get_member(details, "index");
+		gint64 index = index_node != NULL && JSON_NODE_HOLDS_VALUE(index_node) &&
+				       json_node_get_value_type(index_node) == G_TYPE_INT64
+				   ? json_node_get_int(index_node)
+				   : -1;
 		FerryKubevirtDisk *disk;
 		g_autofree char *path = NULL;
 		g_autofree char *marker = NULL;

@@ -817,6 +817,20 @@ test_remove_artifact(Fixture *fixture, gconstpointer data)
 						      details, NULL, &error));
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED);
 	g_assert_true(g_file_test(image1, G_FILE_TEST_EXISTS));
+	g_clear_error(&error);
+
+	/* malformed details and specs are errors, not crashes */
+	{
+		g_autoptr(JsonObject) bad_details =
+			parse_spec("{\"vmSpec\": [1], \"index\": \"x\"}");
+		g_autoptr(JsonObject) bad_spec = parse_spec("{\"name\": 7, \"namespace\": {}}");
+		g_assert_false(ferry_provider_remove_artifact(fixture->provider, "vm", "x",
+							      bad_details, NULL, &error));
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+		g_clear_error(&error);
+		g_assert_false(ferry_provider_remove_vm(fixture->provider, bad_spec, NULL, &error));
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+	}
 }
 
 typedef struct {
