@@ -723,7 +723,7 @@ ova_scan(FerryOvaProvider *self, OvaScan *scan, GCancellable *cancellable, GErro
 			ok = ova_scan_archive(scan, path, &local_error);
 		if (!ok) {
 			/* one bad package must not hide the others */
-			g_warning("%s: skipping %s: %s", self->name, path, local_error->message);
+			g_warning("%s: skipping a package: %s", self->name, local_error->message);
 			g_ptr_array_add(scan->problems, g_strdup(local_error->message));
 		}
 	}

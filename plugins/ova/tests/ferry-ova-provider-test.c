@@ -1,2 +1,734 @@
-#include <glib.h>
-int main(int argc, char **argv) { g_test_init(&argc, &argv, NULL); return g_test_run(); }
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The ova provider against real OVAs built here with qemu-img and tar:
+ * inventory values, disks read in place through qemu-nbd and nbdkit and
+ * compared byte for byte with `qemu-img compare`, compressed OVAs, OVF
+ * folders, manifests, URL forms and hostile archives.
+ */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <ferry.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ferry-ova-archive.h"
+
+typedef struct {
+	char *dir;   /* scratch */
+	char *store; /* the Provider URL */
+	char *state;
+	FerryPluginRegistry *registry;
+	FerryProvider *provider;
+	FerryInventory *inventory;
+} Fixture;
+
+static gboolean
+have_tools(void)
+{
+	const char *tools[] = {"qemu-img", "qemu-io", "qemu-nbd", "nbdkit", "tar", NULL};
+	for (guint i = 0; tools[i] != NULL; i++) {
+		g_autofree char *path = g_find_program_in_path(tools[i]);
+		if (path == NULL) {
+			g_autofree char *why = g_strdup_printf("%s is not installed "
+							       "(scripts/install-deps)",
+							       tools[i]);
+			if (g_strcmp0(g_getenv("CI"), "true") == 0)
+				g_error("%s", why);
+			g_test_skip(why);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static void
+run(const char *cwd, const char *first, ...)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *err = NULL;
+	int status = 0;
+	va_list args;
+
+	va_start(args, first);
+	for (const char *arg = first; arg != NULL; arg = va_arg(args, const char *))
+		g_ptr_array_add(argv, (gpointer)arg);
+	va_end(args);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_sync(cwd, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+		     NULL, NULL, NULL, &err, &status, &error);
+	g_assert_no_error(error);
+	if (!g_spawn_check_wait_status(status, NULL))
+		g_error("%s failed: %s", first, err);
+}
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *db = NULL;
+
+	f->dir = g_dir_make_tmp("ferry-ova-test-XXXXXX", &error);
+	g_assert_no_error(error);
+	f->store = g_build_filename(f->dir, "store", NULL);
+	f->state = g_build_filename(f->dir, "state", NULL);
+	g_mkdir(f->store, 0700);
+	g_mkdir(f->state, 0700);
+	f->registry = ferry_plugin_registry_new();
+	ferry_plugin_registry_load(f->registry, &error);
+	g_assert_no_error(error);
+	f->provider = ferry_plugin_registry_create_provider(f->registry, "ova", &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(f->provider);
+	db = g_build_filename(f->dir, "inventory.db", NULL);
+	f->inventory = ferry_inventory_new(db, &error);
+	g_assert_no_error(error);
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+	g_clear_object(&f->inventory);
+	g_clear_object(&f->provider);
+	g_clear_object(&f->registry);
+	run(NULL, "rm", "-rf", f->dir, NULL);
+	g_free(f->dir);
+	g_free(f->store);
+	g_free(f->state);
+}
+
+static gboolean
+fixture_connect(Fixture *f, const char *url, GError **error)
+{
+	g_autoptr(FerryProviderConfig) config =
+	    ferry_provider_config_new("ova", "default", "local-ova");
+	ferry_provider_config_set_url(config, url);
+	ferry_provider_config_set_state_dir(config, f->state);
+	return ferry_provider_connect(f->provider, config, NULL, error);
+}
+
+/* a raw image of @mib MiB with a distinct pattern at 0 and in the middle */
+static char *
+make_raw(const char *dir, const char *name, guint mib, guint pattern)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	g_autofree char *size = g_strdup_printf("%uM", mib);
+	g_autofree char *write1 = g_strdup_printf("write -P 0x%02x 0 512k", pattern);
+	g_autofree char *write2 = g_strdup_printf("write -P 0x%02x %uM 64k", pattern + 1, mib / 2);
+	run(NULL, "qemu-img", "create", "-q", "-f", "raw", path, size, NULL);
+	run(NULL, "qemu-io", "-f", "raw", "-c", write1, "-c", write2, path, NULL);
+	return g_steal_pointer(&path);
+}
+
+typedef struct {
+	const char *file;    /* member name */
+	const char *format;  /* OVF format URI */
+	guint64 capacity;
+} TestDisk;
+
+typedef struct {
+	const char *mac;
+	const char *network;
+	const char *model;
+} TestNic;
+
+static char *
+make_ovf(const char *name,
+	 const TestDisk *disks,
+	 guint n_disks,
+	 const TestNic *nics,
+	 guint n_nics,
+	 gboolean efi)
+{
+	GString *ovf = g_string_new(NULL);
+	g_autoptr(GHashTable) networks = g_hash_table_new(g_str_hash, g_str_equal);
+	guint instance = 10;
+
+	g_string_append(ovf,
+			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			"<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+			"xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+			"xmlns:rasd=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+			"CIM_ResourceAllocationSettingData\" "
+			"xmlns:vssd=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+			"CIM_VirtualSystemSettingData\" "
+			"xmlns:vmw=\"http://www.vmware.com/schema/ovf\">\n<References>\n");
+	for (guint i = 0; i < n_disks; i++)
+		g_string_append_printf(ovf, "<File ovf:href=\"%s\" ovf:id=\"file%u\"/>\n",
+				       disks[i].file, i);
+	g_string_append(ovf, "</References>\n<DiskSection><Info>disks</Info>\n");
+	for (guint i = 0; i < n_disks; i++)
+		g_string_append_printf(ovf,
+				       "<Disk ovf:capacity=\"%" G_GUINT64_FORMAT
+				       "\" ovf:capacityAllocationUnits=\"byte * 2^20\" "
+				       "ovf:diskId=\"vmdisk%u\" ovf:fileRef=\"file%u\" "
+				       "ovf:format=\"%s\"/>\n",
+				       disks[i].capacity >> 20, i, i, disks[i].format);
+	g_string_append(ovf, "</DiskSection>\n<NetworkSection><Info>networks</Info>\n");
+	for (guint i = 0; i < n_nics; i++) {
+		if (g_hash_table_add(networks, (gpointer)nics[i].network))
+			g_string_append_printf(ovf, "<Network ovf:name=\"%s\"/>\n",
+					       nics[i].network);
+	}
+	g_string_append_printf(
+	    ovf,
+	    "</NetworkSection>\n<VirtualSystem ovf:id=\"%s\"><Info>A VM</Info><Name>%s</Name>\n"
+	    "<OperatingSystemSection ovf:id=\"96\" vmw:osType=\"debian11_64Guest\">"
+	    "<Info>os</Info></OperatingSystemSection>\n"
+	    "<VirtualHardwareSection><Info>hw</Info>\n"
+	    "<System><vssd:InstanceID>0</vssd:InstanceID>"
+	    "<vssd:VirtualSystemType>vmx-19</vssd:VirtualSystemType></System>\n"
+	    "<Item><rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>"
+	    "<rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType>"
+	    "<rasd:VirtualQuantity>4</rasd:VirtualQuantity>"
+	    "<vmw:CoresPerSocket ovf:required=\"false\">2</vmw:CoresPerSocket></Item>\n"
+	    "<Item><rasd:AllocationUnits>byte * 2^30</rasd:AllocationUnits>"
+	    "<rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType>"
+	    "<rasd:VirtualQuantity>2</rasd:VirtualQuantity></Item>\n"
+	    "<Item><rasd:Address>0</rasd:Address><rasd:InstanceID>3</rasd:InstanceID>"
+	    "<rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType>"
+	    "<rasd:ResourceType>6</rasd:ResourceType></Item>\n",
+	    name, name);
+	for (guint i = 0; i < n_disks; i++)
+		g_string_append_printf(ovf,
+				       "<Item><rasd:AddressOnParent>%u</rasd:AddressOnParent>"
+				       "<rasd:HostResource>ovf:/disk/vmdisk%u</rasd:HostResource>"
+				       "<rasd:InstanceID>%u</rasd:InstanceID>"
+				       "<rasd:Parent>3</rasd:Parent>"
+				       "<rasd:ResourceType>17</rasd:ResourceType></Item>\n",
+				       i, i, instance++);
+	for (guint i = 0; i < n_nics; i++)
+		g_string_append_printf(ovf,
+				       "<Item><rasd:Address>%s</rasd:Address>"
+				       "<rasd:Connection>%s</rasd:Connection>"
+				       "<rasd:ElementName>Network adapter %u</rasd:ElementName>"
+				       "<rasd:InstanceID>%u</rasd:InstanceID>"
+				       "<rasd:ResourceSubType>%s</rasd:ResourceSubType>"
+				       "<rasd:ResourceType>10</rasd:ResourceType></Item>\n",
+				       nics[i].mac, nics[i].network, i + 1, instance++,
+				       nics[i].model);
+	if (efi)
+		g_string_append(ovf, "<vmw:Config ovf:required=\"false\" vmw:key=\"firmware\" "
+				     "vmw:value=\"efi\"/>\n<vmw:Config ovf:required=\"false\" "
+				     "vmw:key=\"bootOptions.efiSecureBootEnabled\" "
+				     "vmw:value=\"true\"/>\n");
+	g_string_append(ovf, "</VirtualHardwareSection></VirtualSystem></Envelope>\n");
+	return g_string_free(ovf, FALSE);
+}
+
+static void
+write_file(const char *dir, const char *name, const char *contents)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	g_autoptr(GError) error = NULL;
+	g_file_set_contents(path, contents, -1, &error);
+	g_assert_no_error(error);
+}
+
+/* `SHA256(name)= hex` lines, or the older spaced SHA1 form */
+static void
+write_manifest(const char *dir, const char *mf, const char *const *files, gboolean sha1_spaced)
+{
+	GString *text = g_string_new(NULL);
+	g_autofree char *contents = NULL;
+	for (guint i = 0; files[i] != NULL; i++) {
+		g_autofree char *path = g_build_filename(dir, files[i], NULL);
+		g_autofree char *data = NULL;
+		g_autofree char *hex = NULL;
+		gsize length = 0;
+		g_assert_true(g_file_get_contents(path, &data, &length, NULL));
+		hex = g_compute_checksum_for_data(sha1_spaced ? G_CHECKSUM_SHA1 : G_CHECKSUM_SHA256,
+						  (const guchar *)data, length);
+		if (sha1_spaced)
+			g_string_append_printf(text, "SHA1 (%s) = %s\n", files[i], hex);
+		else
+			g_string_append_printf(text, "SHA256(%s)= %s\n", files[i], hex);
+	}
+	contents = g_string_free(text, FALSE);
+	write_file(dir, mf, contents);
+}
+
+static JsonObject *
+only_vm_named(Fixture *f, const char *name)
+{
+	g_autoptr(GError) error = NULL;
+	JsonObject *vm = ferry_inventory_find_by_name(f->inventory, "local-ova", "vm", name, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(vm);
+	return vm;
+}
+
+static void
+assert_same_disk(const char *raw, FerryDiskEndpoint *endpoint)
+{
+	const char *uri = ferry_disk_endpoint_get_uri(endpoint);
+	const char *path = ferry_disk_endpoint_get_path(endpoint);
+	g_autofree char *out = NULL;
+	int status = 0;
+	const char *argv[] = {"qemu-img", "compare", "-q", "-f", "raw", "-F", "raw", raw,
+			      uri != NULL ? uri : path, NULL};
+	g_autoptr(GError) error = NULL;
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status,
+		     &error);
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+static void
+test_vmdk_ova(Fixture *f, gconstpointer data)
+{
+	g_autofree char *work = g_build_filename(f->dir, "work", NULL);
+	g_autofree char *raw = NULL;
+	g_autofree char *ovf = NULL;
+	g_autofree char *ova = g_build_filename(f->store, "web.ova", NULL);
+	g_autofree char *vmdk = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) vm = NULL;
+	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
+	g_autoptr(GPtrArray) networks = NULL;
+	g_autoptr(GPtrArray) storages = NULL;
+	g_autofree char *socket = NULL;
+	const TestDisk disks[] = {{"web-disk1.vmdk",
+				   "http://www.vmware.com/interfaces/specifications/"
+				   "vmdk.html#streamOptimized",
+				   64 << 20}};
+	const TestNic nics[] = {{"00:50:56:aa:bb:01", "VM Network", "VmxNet3"},
+				{"00:50:56:aa:bb:02", "Backend", "E1000e"}};
+	const char *files[] = {"web.ovf", "web-disk1.vmdk", NULL};
+	JsonArray *vm_disks;
+	JsonArray *vm_nics;
+	JsonObject *disk;
+
+	if (!have_tools())
+		return;
+	g_mkdir(work, 0700);
+	raw = make_raw(work, "web.raw", 64, 0x5a);
+	vmdk = g_build_filename(work, "web-disk1.vmdk", NULL);
+	run(NULL, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, vmdk,
+	    NULL);
+	ovf = make_ovf("web", disks, 1, nics, 2, TRUE);
+	write_file(work, "web.ovf", ovf);
+	write_manifest(work, "web.mf", files, FALSE);
+	run(work, "tar", "--format=ustar", "-cf", ova, "web.ovf", "web.mf", "web-disk1.vmdk", NULL);
+
+	g_assert_true(fixture_connect(f, f->store, &error));
+	g_assert_no_error(error);
+	g_assert_true(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_no_error(error);
+
+	vm = only_vm_named(f, "web");
+	g_assert_cmpint(json_object_get_int_member(vm, "cpuCount"), ==, 4);
+	g_assert_cmpint(json_object_get_int_member(vm, "coresPerSocket"), ==, 2);
+	g_assert_cmpint(json_object_get_int_member(vm, "memoryMB"), ==, 2048);
+	g_assert_cmpstr(json_object_get_string_member(vm, "memoryUnits"), ==, "byte * 2^30");
+	g_assert_cmpstr(json_object_get_string_member(vm, "firmware"), ==, "efi");
+	g_assert_true(json_object_get_boolean_member(vm, "secureBoot"));
+	g_assert_cmpstr(json_object_get_string_member(vm, "osType"), ==, "debian11_64Guest");
+	g_assert_cmpstr(json_object_get_string_member(vm, "exportSource"), ==, "VMware");
+	g_assert_cmpstr(json_object_get_string_member(vm, "ovfPath"), ==, ova);
+	vm_disks = json_object_get_array_member(vm, "disks");
+	g_assert_cmpuint(json_array_get_length(vm_disks), ==, 1);
+	disk = json_array_get_object_element(vm_disks, 0);
+	g_assert_cmpint(json_object_get_int_member(disk, "capacity"), ==, 64 << 20);
+	g_assert_cmpstr(json_object_get_string_member(disk, "filePath"), ==, "web-disk1.vmdk");
+	g_assert_cmpstr(json_object_get_string_member(disk, "bus"), ==, "scsi");
+	vm_nics = json_object_get_array_member(vm, "nics");
+	g_assert_cmpuint(json_array_get_length(vm_nics), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(vm_nics, 1),
+						      "mac"),
+			==, "00:50:56:aa:bb:02");
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(vm_nics, 1),
+						      "network"),
+			==, "Backend");
+	networks = ferry_inventory_list(f->inventory, "local-ova", "network", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(networks->len, ==, 2);
+	storages = ferry_inventory_list(f->inventory, "local-ova", "storage", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(storages->len, ==, 1);
+
+	/* the disk is served from inside the tar through qemu's VMDK decoder */
+	endpoint = ferry_provider_open_disk(f->provider, json_object_get_string_member(vm, "id"),
+					    json_object_get_string_member(disk, "id"), NULL, NULL,
+					    &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(ferry_disk_endpoint_get_uri(endpoint));
+	g_assert_cmpuint(ferry_disk_endpoint_get_size(endpoint), ==, 64 << 20);
+	assert_same_disk(raw, endpoint);
+	socket = g_strdup(strstr(ferry_disk_endpoint_get_uri(endpoint), "socket=") + 7);
+	g_assert_true(g_file_test(socket, G_FILE_TEST_EXISTS));
+	g_assert_true(ferry_disk_endpoint_close(endpoint, &error));
+	g_assert_false(g_file_test(socket, G_FILE_TEST_EXISTS));
+	/* nothing was unpacked for an uncompressed OVA */
+	g_assert_false(g_file_test(g_build_filename(f->state, "ova-cache", NULL),
+				   G_FILE_TEST_EXISTS));
+}
+
+static void
+test_many_ovas(Fixture *f, gconstpointer data)
+{
+	g_autofree char *work = g_build_filename(f->dir, "work", NULL);
+	g_autofree char *gz_work = g_build_filename(f->dir, "gz", NULL);
+	g_autofree char *sub = g_build_filename(f->store, "team-a", NULL);
+	g_autofree char *ova = g_build_filename(sub, "db.ova", NULL);
+	g_autofree char *gz_ova = g_build_filename(f->store, "small.ova", NULL);
+	g_autofree char *raw1 = NULL, *raw2 = NULL, *raw3 = NULL, *raw4 = NULL;
+	g_autofree char *ovf = NULL, *gz_ovf = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) vms = NULL;
+	const TestDisk disks[] = {
+	    {"db-1.vmdk", "http://www.vmware.com/interfaces/specifications/vmdk.html#sparse",
+	     32 << 20},
+	    {"db-2.qcow2", "http://www.gnome.org/~markmc/qcow-image-format.html", 16 << 20},
+	    {"db-3.img", "http://www.vmware.com/interfaces/specifications/vmdk.html", 8 << 20}};
+	const TestDisk gz_disks[] = {
+	    {"small-1.vmdk",
+	     "http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized", 8 << 20}};
+	const TestNic nics[] = {{"52:54:00:00:00:01", "VM Network", "VmxNet3"}};
+	const char *files[] = {"db.ovf", "db-1.vmdk", "db-2.qcow2", "db-3.img", NULL};
+	const char *gz_files[] = {"small.ovf", "small-1.vmdk", NULL};
+	const char *raws[4];
+
+	if (!have_tools())
+		return;
+	g_mkdir(work, 0700);
+	g_mkdir(gz_work, 0700);
+	g_mkdir(sub, 0700);
+	raw1 = make_raw(work, "1.raw", 32, 0x11);
+	raw2 = make_raw(work, "2.raw", 16, 0x22);
+	raw3 = make_raw(work, "db-3.img", 8, 0x33);
+	raw4 = make_raw(gz_work, "4.raw", 8, 0x44);
+	run(work, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=monolithicSparse", raw1,
+	    "db-1.vmdk", NULL);
+	run(work, "qemu-img", "convert", "-O", "qcow2", raw2, "db-2.qcow2", NULL);
+	run(gz_work, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw4,
+	    "small-1.vmdk", NULL);
+	ovf = make_ovf("db", disks, 3, nics, 1, FALSE);
+	write_file(work, "db.ovf", ovf);
+	write_manifest(work, "db.mf", files, TRUE);
+	run(work, "tar", "--format=ustar", "-cf", ova, "db.ovf", "db.mf", "db-1.vmdk", "db-2.qcow2",
+	    "db-3.img", NULL);
+	gz_ovf = make_ovf("small", gz_disks, 1, nics, 1, FALSE);
+	write_file(gz_work, "small.ovf", gz_ovf);
+	write_manifest(gz_work, "small.mf", gz_files, FALSE);
+	run(gz_work, "tar", "--format=ustar", "-czf", gz_ova, "small.ovf", "small.mf",
+	    "small-1.vmdk", NULL);
+
+	g_assert_true(fixture_connect(f, f->store, &error));
+	g_assert_true(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_no_error(error);
+	vms = ferry_inventory_list(f->inventory, "local-ova", "vm", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(vms->len, ==, 2);
+
+	raws[0] = raw1;
+	raws[1] = raw2;
+	raws[2] = raw3;
+	raws[3] = raw4;
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(JsonObject) vm = only_vm_named(f, i == 0 ? "db" : "small");
+		JsonArray *vm_disks = json_object_get_array_member(vm, "disks");
+		g_assert_cmpuint(json_array_get_length(vm_disks), ==, i == 0 ? 3 : 1);
+		for (guint d = 0; d < json_array_get_length(vm_disks); d++) {
+			JsonObject *disk = json_array_get_object_element(vm_disks, d);
+			g_autoptr(FerryDiskEndpoint) endpoint = ferry_provider_open_disk(
+			    f->provider, json_object_get_string_member(vm, "id"),
+			    json_object_get_string_member(disk, "id"), NULL, NULL, &error);
+			g_assert_no_error(error);
+			g_assert_cmpint(ferry_disk_endpoint_get_size(endpoint), ==,
+					json_object_get_int_member(disk, "capacity"));
+			assert_same_disk(raws[i == 0 ? d : 3], endpoint);
+			g_assert_true(ferry_disk_endpoint_close(endpoint, NULL));
+		}
+	}
+	/* the gzip'ed OVA was unpacked into the cache under the state directory */
+	g_assert_true(g_file_test(g_build_filename(f->state, "ova-cache", NULL),
+				  G_FILE_TEST_IS_DIR));
+}
+
+static void
+test_bad_manifest(Fixture *f, gconstpointer data)
+{
+	g_autofree char *work = g_build_filename(f->dir, "work", NULL);
+	g_autofree char *ova = g_build_filename(f->store, "bad.ova", NULL);
+	g_autofree char *raw = NULL, *ovf = NULL, *mf = NULL, *mf_path = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) vm = NULL;
+	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
+	const TestDisk disks[] = {{"bad-1.img", "raw", 4 << 20}};
+	const char *files[] = {"bad.ovf", "bad-1.img", NULL};
+	JsonObject *disk;
+	char *digest;
+
+	if (!have_tools())
+		return;
+	g_mkdir(work, 0700);
+	raw = make_raw(work, "bad-1.img", 4, 0x66);
+	ovf = make_ovf("bad", disks, 1, NULL, 0, FALSE);
+	write_file(work, "bad.ovf", ovf);
+	write_manifest(work, "bad.mf", files, FALSE);
+	/* flip one hex digit of the disk's digest */
+	mf_path = g_build_filename(work, "bad.mf", NULL);
+	g_assert_true(g_file_get_contents(mf_path, &mf, NULL, NULL));
+	digest = strstr(mf, "SHA256(bad-1.img)= ") + strlen("SHA256(bad-1.img)= ");
+	digest[0] = digest[0] == '0' ? '1' : '0';
+	write_file(work, "bad.mf", mf);
+	run(work, "tar", "--format=ustar", "-cf", ova, "bad.ovf", "bad.mf", "bad-1.img", NULL);
+
+	g_assert_true(fixture_connect(f, f->store, &error));
+	g_assert_true(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_no_error(error);
+	vm = only_vm_named(f, "bad");
+	disk = json_array_get_object_element(json_object_get_array_member(vm, "disks"), 0);
+	endpoint = ferry_provider_open_disk(f->provider, json_object_get_string_member(vm, "id"),
+					    json_object_get_string_member(disk, "id"), NULL, NULL,
+					    &error);
+	g_assert_null(endpoint);
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_VERIFY_FAILED);
+	g_assert_nonnull(strstr(error->message, "bad-1.img"));
+	g_assert_nonnull(strstr(error->message, "bad.mf"));
+}
+
+static void
+test_ovf_folder(Fixture *f, gconstpointer data)
+{
+	g_autofree char *folder = g_build_filename(f->store, "app", NULL);
+	g_autofree char *raw = NULL, *ovf = NULL, *url = NULL, *ovf_path = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) vm = NULL;
+	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
+	const TestDisk disks[] = {{"app-1.img", "raw", 4 << 20}};
+	const char *files[] = {"app.ovf", "app-1.img", NULL};
+	JsonObject *disk;
+
+	if (!have_tools())
+		return;
+	g_mkdir(folder, 0700);
+	raw = make_raw(folder, "app-1.img", 4, 0x77);
+	ovf = make_ovf("app", disks, 1, NULL, 0, FALSE);
+	write_file(folder, "app.ovf", ovf);
+	write_manifest(folder, "app.mf", files, TRUE);
+	/* a file:// URL naming the descriptor itself */
+	ovf_path = g_build_filename(folder, "app.ovf", NULL);
+	url = g_filename_to_uri(ovf_path, NULL, NULL);
+	g_assert_true(fixture_connect(f, url, &error));
+	g_assert_no_error(error);
+	g_assert_true(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_no_error(error);
+	vm = only_vm_named(f, "app");
+	disk = json_array_get_object_element(json_object_get_array_member(vm, "disks"), 0);
+	endpoint = ferry_provider_open_disk(f->provider, json_object_get_string_member(vm, "id"),
+					    json_object_get_string_member(disk, "id"), NULL, NULL,
+					    &error);
+	g_assert_no_error(error);
+	/* a plain raw file needs no server */
+	g_assert_cmpstr(ferry_disk_endpoint_get_path(endpoint), ==, raw);
+	assert_same_disk(raw, endpoint);
+}
+
+static void
+test_urls(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *missing = g_build_filename(f->dir, "nope", NULL);
+	g_autofree char *mount_nfs = g_find_program_in_path("mount.nfs");
+
+	g_assert_false(fixture_connect(f, "", &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "spec.url"));
+	g_clear_error(&error);
+	g_assert_false(fixture_connect(f, "relative/dir", &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_assert_false(fixture_connect(f, "https://example.invalid/x.ova", &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_assert_false(fixture_connect(f, missing, &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
+	g_assert_nonnull(strstr(error->message, missing));
+	g_clear_error(&error);
+	/* Forklift's NFS form: never actually mounted here (no network) */
+	if (mount_nfs == NULL && !g_file_test("/sbin/mount.nfs", G_FILE_TEST_EXISTS)) {
+		g_assert_false(fixture_connect(f, "nfs.example.invalid:/exports/ova", &error));
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED);
+		g_assert_nonnull(strstr(error->message, "mount -t nfs -o ro"));
+		g_assert_nonnull(strstr(error->message, "nfs.example.invalid:/exports/ova"));
+	}
+}
+
+/* --- hostile archives, written with libarchive so every case is exact --- */
+
+typedef enum {
+	ENTRY_FILE,
+	ENTRY_SYMLINK,
+	ENTRY_HARDLINK,
+	ENTRY_DEVICE,
+} EntryKind;
+
+typedef struct {
+	const char *name;
+	EntryKind kind;
+	const char *data;
+} Entry;
+
+static char *
+write_tar(const char *dir, const char *name, const Entry *entries, guint n, gboolean gzip)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	struct archive *a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	if (gzip)
+		archive_write_add_filter_gzip(a);
+	g_assert_cmpint(archive_write_open_filename(a, path), ==, ARCHIVE_OK);
+	for (guint i = 0; i < n; i++) {
+		struct archive_entry *entry = archive_entry_new();
+		gsize size = entries[i].data != NULL ? strlen(entries[i].data) : 0;
+		archive_entry_set_pathname(entry, entries[i].name);
+		archive_entry_set_perm(entry, 0644);
+		switch (entries[i].kind) {
+		case ENTRY_FILE:
+			archive_entry_set_filetype(entry, AE_IFREG);
+			archive_entry_set_size(entry, (la_int64_t)size);
+			break;
+		case ENTRY_SYMLINK:
+			archive_entry_set_filetype(entry, AE_IFLNK);
+			archive_entry_set_symlink(entry, "/etc/passwd");
+			break;
+		case ENTRY_HARDLINK:
+			archive_entry_set_filetype(entry, AE_IFREG);
+			archive_entry_set_hardlink(entry, "a.ovf");
+			break;
+		case ENTRY_DEVICE:
+			archive_entry_set_filetype(entry, AE_IFCHR);
+			archive_entry_set_rdevmajor(entry, 1);
+			archive_entry_set_rdevminor(entry, 3);
+			break;
+		}
+		g_assert_cmpint(archive_write_header(a, entry), ==, ARCHIVE_OK);
+		if (entries[i].kind == ENTRY_FILE && size > 0)
+			g_assert_cmpint(archive_write_data(a, entries[i].data, size), ==, (la_ssize_t)size);
+		archive_entry_free(entry);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+	return g_steal_pointer(&path);
+}
+
+static void
+assert_refused(const char *path, const char *expected)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryOvaArchive) archive = ferry_ova_archive_open(path, &error);
+	g_assert_null(archive);
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
+	if (strstr(error->message, expected) == NULL)
+		g_error("expected \"%s\" in: %s", expected, error->message);
+}
+
+static void
+test_hostile_archives(Fixture *f, gconstpointer data)
+{
+	const Entry dotdot[] = {{"a.ovf", ENTRY_FILE, "<x/>"}, {"../evil.vmdk", ENTRY_FILE, "x"}};
+	const Entry absolute[] = {{"/tmp/evil.vmdk", ENTRY_FILE, "x"}};
+	const Entry symlink[] = {{"a.ovf", ENTRY_FILE, "<x/>"}, {"disk.vmdk", ENTRY_SYMLINK, NULL}};
+	const Entry hardlink[] = {{"a.ovf", ENTRY_FILE, "<x/>"}, {"disk.vmdk", ENTRY_HARDLINK, NULL}};
+	const Entry device[] = {{"a.ovf", ENTRY_FILE, "<x/>"}, {"disk.vmdk", ENTRY_DEVICE, NULL}};
+	const Entry duplicate[] = {{"a.ovf", ENTRY_FILE, "<x/>"}, {"./a.ovf", ENTRY_FILE, "<y/>"}};
+	const Entry bomb[] = {
+	    {"bomb.ovf", ENTRY_FILE,
+	     "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+	     "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>"
+	     "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\">&lol2;</Envelope>"}};
+	g_autofree char *hostile = g_build_filename(f->dir, "hostile", NULL);
+	g_autofree char *path = NULL;
+	g_autofree char *big = NULL;
+	g_autofree char *truncated = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDir) state = NULL;
+	GString *large = NULL;
+
+	g_mkdir(hostile, 0700);
+	g_free(path);
+	path = write_tar(hostile, "dotdot.ova", dotdot, 2, FALSE);
+	assert_refused(path, "\"..\"");
+	g_free(path);
+	path = write_tar(hostile, "absolute.ova", absolute, 1, FALSE);
+	assert_refused(path, "absolute name");
+	g_free(path);
+	path = write_tar(hostile, "symlink.ova", symlink, 2, FALSE);
+	assert_refused(path, "symbolic link");
+	g_free(path);
+	path = write_tar(hostile, "hardlink.ova", hardlink, 2, FALSE);
+	assert_refused(path, "hard link");
+	g_free(path);
+	path = write_tar(hostile, "device.ova", device, 2, FALSE);
+	assert_refused(path, "device");
+	g_free(path);
+	path = write_tar(hostile, "duplicate.ova", duplicate, 2, FALSE);
+	assert_refused(path, "appears twice");
+
+	/* a member claiming more bytes than the archive has */
+	large = g_string_new(NULL);
+	for (guint i = 0; i < 4096; i++)
+		g_string_append(large, "0123456789abcdef");
+	{
+		const Entry sized[] = {{"a.ovf", ENTRY_FILE, "<x/>"}, {"disk.img", ENTRY_FILE, large->str}};
+		g_free(path);
+		path = write_tar(hostile, "truncated.ova", sized, 2, FALSE);
+	}
+	g_string_free(large, TRUE);
+	g_assert_cmpint(truncate(path, 8192), ==, 0);
+	assert_refused(path, "truncated");
+	truncated = g_strdup(path);
+
+	/* the provider skips them all with a clear error and writes nothing */
+	g_free(path);
+	path = write_tar(hostile, "dotdot.tgz.ova", dotdot, 2, TRUE);
+	assert_refused(path, "\"..\"");
+	g_free(path);
+	path = write_tar(hostile, "bomb.ova", bomb, 1, FALSE);
+	g_assert_true(fixture_connect(f, hostile, &error));
+	g_assert_no_error(error);
+	g_assert_false(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "no OVA"));
+	g_clear_error(&error);
+	g_assert_false(g_file_test(g_build_filename(f->dir, "evil.vmdk", NULL), G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test("/tmp/evil.vmdk", G_FILE_TEST_EXISTS));
+	state = g_dir_open(f->state, 0, NULL);
+	g_assert_null(g_dir_read_name(state)); /* not even a cache directory */
+
+	/* an OVF over the size limit is refused before parsing */
+	big = g_malloc0(9 * 1024 * 1024 + 1);
+	memset(big, ' ', 9 * 1024 * 1024);
+	{
+		const Entry oversized[] = {{"big.ovf", ENTRY_FILE, big}};
+		g_autofree char *big_dir = g_build_filename(f->dir, "big", NULL);
+		g_autofree char *big_path = NULL;
+		g_mkdir(big_dir, 0700);
+		big_path = write_tar(big_dir, "big.ova", oversized, 1, FALSE);
+		g_assert_true(fixture_connect(f, big_path, &error));
+		g_assert_false(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+		g_assert_nonnull(strstr(error->message, "over the limit"));
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	/* a skipped package is logged as a warning, which is expected here */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+#define TEST(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+	TEST("/ova/provider/vmdk-ova", test_vmdk_ova);
+	TEST("/ova/provider/many-ovas", test_many_ovas);
+	TEST("/ova/provider/bad-manifest", test_bad_manifest);
+	TEST("/ova/provider/ovf-folder", test_ovf_folder);
+	TEST("/ova/provider/urls", test_urls);
+	TEST("/ova/provider/hostile-archives", test_hostile_archives);
+#undef TEST
+	return g_test_run();
+}
