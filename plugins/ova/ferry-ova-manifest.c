@@ -97,7 +97,8 @@ ferry_ova_manifest_parse(const char *data, gsize length, const char *origin, GEr
 		}
 		algorithm = g_strstrip(g_strndup(line, (gsize)(open - line)));
 		name = g_strndup(open + 1, (gsize)(close - 1 - (open + 1)));
-		hex = g_ascii_strdown(g_strstrip(g_strdup(equals + 1)), -1);
+		hex = g_ascii_strdown(equals + 1, -1);
+		g_strstrip(hex);
 		if (!ova_manifest_algorithm(algorithm, &type)) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 				    "%s:%u: digest algorithm %s is not supported; use SHA1, SHA256 "

@@ -1546,14 +1546,15 @@ ferry_ova_ovf_parse(const char *data, gsize length, const char *origin, GError *
 	}
 
 	envelope = json_object_new();
-	ok = ovf_parse_envelope(&p, root, envelope, error);
-	xmlFreeDoc(doc);
-	if (!ok)
-		return NULL;
 	json_object_set_string_member(envelope, "ovfVersion",
 				      g_str_equal(ns, OVF_NS_09)  ? "0.9"
 				      : g_str_equal(ns, OVF_NS_1) ? "1.x"
 								  : "2.x");
+	ok = ovf_parse_envelope(&p, root, envelope, error);
+	p.ns = NULL;
+	xmlFreeDoc(doc);
+	if (!ok)
+		return NULL;
 	/* Forklift's `exportSource` (`ovaSource` in its rules) */
 	json_object_set_string_member(envelope, "exportSource",
 				      p.vbox ? "VirtualBox" : p.vmware ? "VMware" : "Unknown");

@@ -290,6 +290,7 @@ test_vmdk_ova(Fixture *f, gconstpointer data)
 	g_autoptr(GPtrArray) networks = NULL;
 	g_autoptr(GPtrArray) storages = NULL;
 	g_autofree char *socket = NULL;
+	g_autofree char *cache = g_build_filename(f->state, "ova-cache", NULL);
 	const TestDisk disks[] = {{"web-disk1.vmdk",
 				   "http://www.vmware.com/interfaces/specifications/"
 				   "vmdk.html#streamOptimized",
@@ -362,8 +363,7 @@ test_vmdk_ova(Fixture *f, gconstpointer data)
 	g_assert_true(ferry_disk_endpoint_close(endpoint, &error));
 	g_assert_false(g_file_test(socket, G_FILE_TEST_EXISTS));
 	/* nothing was unpacked for an uncompressed OVA */
-	g_assert_false(g_file_test(g_build_filename(f->state, "ova-cache", NULL),
-				   G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(cache, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -390,6 +390,7 @@ test_many_ovas(Fixture *f, gconstpointer data)
 	const char *files[] = {"db.ovf", "db-1.vmdk", "db-2.qcow2", "db-3.img", NULL};
 	const char *gz_files[] = {"small.ovf", "small-1.vmdk", NULL};
 	const char *raws[4];
+	g_autofree char *cache = g_build_filename(f->state, "ova-cache", NULL);
 
 	if (!have_tools())
 		return;
@@ -444,8 +445,7 @@ test_many_ovas(Fixture *f, gconstpointer data)
 		}
 	}
 	/* the gzip'ed OVA was unpacked into the cache under the state directory */
-	g_assert_true(g_file_test(g_build_filename(f->state, "ova-cache", NULL),
-				  G_FILE_TEST_IS_DIR));
+	g_assert_true(g_file_test(cache, G_FILE_TEST_IS_DIR));
 }
 
 static void
@@ -589,6 +589,7 @@ test_hostile_archives(Fixture *f, gconstpointer data)
 	g_autofree char *path = NULL;
 	g_autofree char *big = NULL;
 	g_autofree char *truncated = NULL;
+	g_autofree char *evil = g_build_filename(f->dir, "evil.vmdk", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDir) state = NULL;
 	GString *large = NULL;
@@ -639,7 +640,7 @@ test_hostile_archives(Fixture *f, gconstpointer data)
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
 	g_assert_nonnull(strstr(error->message, "no OVA"));
 	g_clear_error(&error);
-	g_assert_false(g_file_test(g_build_filename(f->dir, "evil.vmdk", NULL), G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(evil, G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test("/tmp/evil.vmdk", G_FILE_TEST_EXISTS));
 	state = g_dir_open(f->state, 0, NULL);
 	g_assert_null(g_dir_read_name(state)); /* not even a cache directory */
