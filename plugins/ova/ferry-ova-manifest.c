@@ -5,19 +5,40 @@
  * OVA manifests (`.mf`): one `ALGORITHM(file)= hex` line per file, as
  * ovftool and VirtualBox write them, also in the spaced form
  * `SHA1 (file) = hex` that older ovftool versions use.
+ *
+ * Digests of disks are computed with OpenSSL's libcrypto, which uses the
+ * processor's SHA instructions: several times faster than GChecksum, which
+ * matters for disks of hundreds of GiB.
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ferry-ova-manifest.h"
 
-#define DIGEST_CHUNK (1024 * 1024)
+#define DIGEST_CHUNK (4 * 1024 * 1024)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free)
+
+static const EVP_MD *
+ova_digest_md(GChecksumType type)
+{
+	switch (type) {
+	case G_CHECKSUM_SHA1:
+		return EVP_sha1();
+	case G_CHECKSUM_SHA512:
+		return EVP_sha512();
+	case G_CHECKSUM_SHA256:
+	default:
+		return EVP_sha256();
+	}
+}
 
 static void
 ferry_ova_digest_free(FerryOvaDigest *digest)
@@ -150,17 +171,27 @@ ferry_ova_digest_check(const FerryOvaDigest *digest,
 		       GCancellable *cancellable,
 		       GError **error)
 {
-	g_autoptr(GChecksum) checksum = g_checksum_new(digest->type);
+	g_autoptr(EVP_MD_CTX) context = EVP_MD_CTX_new();
 	g_autofree char *buffer = g_malloc(DIGEST_CHUNK);
+	unsigned char value[EVP_MAX_MD_SIZE];
+	unsigned int value_length = 0;
+	g_autoptr(GString) hex = g_string_new(NULL);
 	guint64 done = 0;
-	int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+	int fd;
 
+	if (context == NULL || EVP_DigestInit_ex(context, ova_digest_md(digest->type), NULL) != 1) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
+			    "cannot compute %s digests here", digest->algorithm);
+		return FALSE;
+	}
+	fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0) {
 		int saved_errno = errno;
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "%s: %s", path,
 			    g_strerror(saved_errno));
 		return FALSE;
 	}
+	posix_fadvise(fd, (off_t)offset, (off_t)size, POSIX_FADV_SEQUENTIAL);
 	while (done < size) {
 		ssize_t n = pread(fd, buffer, (size_t)MIN(size - done, DIGEST_CHUNK),
 				  (off_t)(offset + done));
@@ -177,16 +208,18 @@ ferry_ova_digest_check(const FerryOvaDigest *digest,
 			close(fd);
 			return FALSE;
 		}
-		g_checksum_update(checksum, (const guchar *)buffer, (gssize)n);
+		EVP_DigestUpdate(context, buffer, (size_t)n);
 		done += (guint64)n;
 	}
 	close(fd);
-	if (g_strcmp0(g_checksum_get_string(checksum), digest->hex) != 0) {
+	EVP_DigestFinal_ex(context, value, &value_length);
+	for (unsigned int i = 0; i < value_length; i++)
+		g_string_append_printf(hex, "%02x", value[i]);
+	if (g_strcmp0(hex->str, digest->hex) != 0) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_VERIFY_FAILED,
 			    "%s has %s %s but %s says %s: the file is corrupt or was changed "
 			    "after export; export the VM again",
-			    what, digest->algorithm, g_checksum_get_string(checksum), manifest,
-			    digest->hex);
+			    what, digest->algorithm, hex->str, manifest, digest->hex);
 		return FALSE;
 	}
 	return TRUE;
