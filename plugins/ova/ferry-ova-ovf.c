@@ -1282,6 +1282,12 @@ ovf_parse_virtual_system(OvfParser *p, xmlNode *node, GError **error)
 	json_object_set_boolean_member(vm, "cpuHotRemoveEnabled", FALSE);
 	json_object_set_boolean_member(vm, "memoryHotAddEnabled", FALSE);
 	json_object_set_string_member(vm, "osType", "");
+	/* the rest of Forklift's OVA VM model, which an export cannot carry */
+	json_object_set_boolean_member(vm, "faultToleranceEnabled", FALSE);
+	json_object_set_boolean_member(vm, "changeTrackingEnabled", FALSE);
+	json_object_set_int_member(vm, "balloonedMemory", 0);
+	json_object_set_string_member(vm, "ipAddress", "");
+	json_object_set_array_member(vm, "numaNodeAffinity", json_array_new());
 
 	os = ovf_child(node, "OperatingSystemSection");
 	if (os != NULL) {

@@ -441,8 +441,10 @@ ova_scan_add_envelope(OvaScan *scan, OvaPackage *package, JsonObject *envelope)
 		if (!json_object_has_member(vm, "uuid") && ova_is_uuid(ovf_id))
 			json_object_set_string_member(vm, "uuid", vm_id);
 		json_object_set_array_member(vm, "concerns", json_array_new());
+		json_object_set_int_member(vm, "storageUsed", 0);
 		for (guint d = 0; d < json_array_get_length(disks); d++) {
 			JsonObject *disk = json_array_get_object_element(disks, d);
+			OvaDiskSource *source;
 			g_autofree char *key =
 			    g_strdup_printf("%s\n%s", ovf_id,
 					    json_object_get_string_member(disk, "diskId"));
@@ -454,8 +456,12 @@ ova_scan_add_envelope(OvaScan *scan, OvaPackage *package, JsonObject *envelope)
 								   disk, "diskId"));
 			json_object_set_string_member(disk, "id", disk_id);
 			json_object_set_string_member(disk, "name", name);
-			g_hash_table_replace(scan->disks, g_strdup(disk_id),
-					     ova_package_locate(package, vm_id, disk));
+			source = ova_package_locate(package, vm_id, disk);
+			/* what the package holds for the VM: the disk files' sizes */
+			json_object_set_int_member(vm, "storageUsed",
+						   json_object_get_int_member(vm, "storageUsed") +
+						       (gint64)source->size);
+			g_hash_table_replace(scan->disks, g_strdup(disk_id), source);
 		}
 		for (guint n = 0; n < json_array_get_length(vm_networks); n++) {
 			JsonObject *network = json_array_get_object_element(vm_networks, n);

@@ -222,6 +222,13 @@ test_vmware_export(void)
 	g_assert_cmpstr(json_object_get_string_member(vm, "osType"), ==, "windows2019srv_64Guest");
 	nic = json_array_get_object_element(json_object_get_array_member(vm, "nics"), 0);
 	g_assert_cmpstr(json_object_get_string_member(nic, "model"), ==, "E1000E");
+	g_clear_pointer(&envelope, json_object_unref);
+
+	/* a vApp: one VM per VirtualSystem of the collection */
+	envelope = parse_testdata("govmomi/external/Alpha-demo/vApp_with_2vms/vApp_with_2vms.ovf");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(envelope,
+									   "virtualSystems")),
+			 ==, 2);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <ferry.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ferry-ova-archive.h"
 #include "ova-test-util.h"
@@ -329,6 +330,12 @@ test_vmdk_ova(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(vm, "osType"), ==, "debian11_64Guest");
 	g_assert_cmpstr(json_object_get_string_member(vm, "exportSource"), ==, "VMware");
 	g_assert_cmpstr(json_object_get_string_member(vm, "ovfPath"), ==, ova);
+	g_assert_false(json_object_get_boolean_member(vm, "faultToleranceEnabled"));
+	{
+		GStatBuf st;
+		g_assert_cmpint(g_stat(vmdk, &st), ==, 0);
+		g_assert_cmpint(json_object_get_int_member(vm, "storageUsed"), ==, st.st_size);
+	}
 	vm_disks = json_object_get_array_member(vm, "disks");
 	g_assert_cmpuint(json_array_get_length(vm_disks), ==, 1);
 	disk = json_array_get_object_element(vm_disks, 0);
@@ -660,6 +667,138 @@ test_hostile_archives(Fixture *f, gconstpointer data)
 	}
 }
 
+static const char collection_ovf[] =
+    "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+    "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+    "xmlns:rasd=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+    "CIM_ResourceAllocationSettingData\">"
+    "<References><File ovf:href=\"front.img\" ovf:id=\"f1\"/>"
+    "<File ovf:href=\"back.qcow2\" ovf:id=\"f2\"/></References>"
+    "<DiskSection><Info>d</Info>"
+    "<Disk ovf:capacity=\"4194304\" ovf:diskId=\"d1\" ovf:fileRef=\"f1\" ovf:format=\"raw\"/>"
+    "<Disk ovf:capacity=\"8\" ovf:capacityAllocationUnits=\"byte * 2^20\" ovf:diskId=\"d2\" "
+    "ovf:fileRef=\"f2\"/></DiskSection>"
+    "<NetworkSection><Info>n</Info><Network ovf:name=\"app\"/></NetworkSection>"
+    "<VirtualSystemCollection ovf:id=\"shop\"><Info>vApp</Info>"
+    "<VirtualSystem ovf:id=\"0f0e0d0c-0b0a-0908-0706-050403020100\"><Info>v</Info>"
+    "<Name>front</Name><VirtualHardwareSection><Info>h</Info>"
+    "<Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType>"
+    "<rasd:HostResource>ovf:/disk/d1</rasd:HostResource></Item>"
+    "<Item><rasd:Connection>app</rasd:Connection><rasd:Address>52:54:00:12:34:56</rasd:Address>"
+    "<rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>10</rasd:ResourceType></Item>"
+    "</VirtualHardwareSection></VirtualSystem>"
+    "<VirtualSystem ovf:id=\"back\"><Info>v</Info><VirtualHardwareSection><Info>h</Info>"
+    "<Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType>"
+    "<rasd:HostResource>ovf:/disk/d2</rasd:HostResource></Item>"
+    "</VirtualHardwareSection></VirtualSystem></VirtualSystemCollection></Envelope>";
+
+typedef struct {
+	GMainLoop *loop;
+	guint pending;
+	GPtrArray *endpoints;
+} Opening;
+
+static void
+on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Opening *opening = user_data;
+	g_autoptr(GError) error = NULL;
+	FerryDiskEndpoint *endpoint =
+	    ferry_provider_open_disk_finish(FERRY_PROVIDER(source), result, &error);
+	g_assert_no_error(error);
+	g_ptr_array_add(opening->endpoints, endpoint);
+	if (--opening->pending == 0)
+		g_main_loop_quit(opening->loop);
+}
+
+static void
+test_collection_xz(Fixture *f, gconstpointer data)
+{
+	g_autofree char *work = g_build_filename(f->dir, "work", NULL);
+	g_autofree char *ova = g_build_filename(f->store, "shop.ova", NULL);
+	g_autofree char *front = NULL, *back = NULL, *back_qcow2 = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) vms = NULL;
+	g_autoptr(JsonObject) front_vm = NULL;
+	g_autoptr(JsonObject) back_vm = NULL;
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(GPtrArray) endpoints = g_ptr_array_new_with_free_func(g_object_unref);
+	Opening opening = {loop, 0, endpoints};
+	JsonObject *vms_by_order[2];
+	const char *raws[2];
+
+	if (!have_tools())
+		return;
+	g_mkdir(work, 0700);
+	front = make_raw(work, "front.img", 4, 0x21);
+	back = make_raw(work, "back.raw", 8, 0x31);
+	back_qcow2 = g_build_filename(work, "back.qcow2", NULL);
+	run(NULL, "qemu-img", "convert", "-O", "qcow2", back, back_qcow2, NULL);
+	write_file(work, "shop.ovf", collection_ovf);
+	run(work, "tar", "--format=ustar", "-cJf", ova, "shop.ovf", "front.img", "back.qcow2", NULL);
+
+	g_assert_true(fixture_connect(f, f->store, &error));
+	g_assert_true(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_no_error(error);
+	vms = ferry_inventory_list(f->inventory, "local-ova", "vm", &error);
+	g_assert_cmpuint(vms->len, ==, 2);
+	front_vm = only_vm_named(f, "front");
+	back_vm = only_vm_named(f, "back");
+	/* a UUID VirtualSystem id is the VM id, as in Forklift */
+	g_assert_cmpstr(json_object_get_string_member(front_vm, "id"), ==,
+			"0f0e0d0c-0b0a-0908-0706-050403020100");
+	g_assert_cmpstr(json_object_get_string_member(back_vm, "ovfPath"), ==, ova);
+	g_assert_cmpuint(strlen(json_object_get_string_member(back_vm, "id")), ==, 36);
+
+	/* every disk opened at once, from worker threads */
+	vms_by_order[0] = front_vm;
+	vms_by_order[1] = back_vm;
+	raws[0] = front;
+	raws[1] = back;
+	for (guint i = 0; i < 2; i++) {
+		JsonObject *disk = json_array_get_object_element(
+		    json_object_get_array_member(vms_by_order[i], "disks"), 0);
+		opening.pending++;
+		ferry_provider_open_disk_async(f->provider,
+					       json_object_get_string_member(vms_by_order[i], "id"),
+					       json_object_get_string_member(disk, "id"), NULL, NULL,
+					       on_opened, &opening);
+	}
+	g_main_loop_run(loop);
+	g_assert_cmpuint(endpoints->len, ==, 2);
+	for (guint i = 0; i < 2; i++) {
+		FerryDiskEndpoint *endpoint = g_ptr_array_index(endpoints, i);
+		gboolean is_front = ferry_disk_endpoint_get_size(endpoint) == 4 << 20;
+		assert_same_disk(raws[is_front ? 0 : 1], endpoint);
+	}
+}
+
+static void
+test_truncated_gzip(Fixture *f, gconstpointer data)
+{
+	g_autofree char *hostile = g_build_filename(f->dir, "gz", NULL);
+	g_autofree char *path = NULL;
+	g_autofree char *large = g_strnfill(256 * 1024, 'x');
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDir) state = NULL;
+	g_autofree char *cache = g_build_filename(f->state, "ova-cache", NULL);
+	const Entry big[] = {{"a.ovf", ENTRY_FILE, "<Envelope/>"}, {"d.img", ENTRY_FILE, large}};
+	GStatBuf st;
+
+	g_mkdir(hostile, 0700);
+	path = write_tar(hostile, "cut.ova", big, 2, TRUE);
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	/* cut the compressed stream in the middle of d.img */
+	g_assert_cmpint(truncate(path, st.st_size / 2), ==, 0);
+	g_assert_true(fixture_connect(f, hostile, &error));
+	g_assert_false(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
+	/* the half-unpacked package was removed */
+	state = g_dir_open(cache, 0, NULL);
+	while (state != NULL && g_dir_read_name(state) != NULL)
+		g_assert_not_reached();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -673,6 +812,8 @@ main(int argc, char **argv)
 	TEST("/ova/provider/ovf-folder", test_ovf_folder);
 	TEST("/ova/provider/urls", test_urls);
 	TEST("/ova/provider/hostile-archives", test_hostile_archives);
+	TEST("/ova/provider/collection-xz", test_collection_xz);
+	TEST("/ova/provider/truncated-gzip", test_truncated_gzip);
 #undef TEST
 	return g_test_run();
 }
