@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <libnbd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -888,15 +889,26 @@ ova_qemu_json(OvaDiskSource *source, const char *driver)
 	json_builder_add_string_value(builder, driver);
 	json_builder_set_member_name(builder, "read-only");
 	json_builder_add_boolean_value(builder, TRUE);
+	/* never follow a backing file named by the image: it could be any
+	 * file on this machine */
+	json_builder_set_member_name(builder, "backing");
+	json_builder_add_null_value(builder);
 	json_builder_set_member_name(builder, "file");
 	json_builder_begin_object(builder);
 	if (source->in_archive) {
+		/* qemu's raw window must be whole 512-byte sectors; tar pads
+		 * every member to 512 bytes with zeros, so rounding up stays
+		 * inside the member's blocks */
+		guint64 size = (source->size + 511) & ~G_GUINT64_CONSTANT(511);
+		GStatBuf st;
+		if (g_stat(source->path, &st) != 0 || source->offset + size > (guint64)st.st_size)
+			size = source->size;
 		json_builder_set_member_name(builder, "driver");
 		json_builder_add_string_value(builder, "raw");
 		json_builder_set_member_name(builder, "offset");
 		json_builder_add_int_value(builder, (gint64)source->offset);
 		json_builder_set_member_name(builder, "size");
-		json_builder_add_int_value(builder, (gint64)source->size);
+		json_builder_add_int_value(builder, (gint64)size);
 		json_builder_set_member_name(builder, "file");
 		json_builder_begin_object(builder);
 	}
@@ -911,6 +923,93 @@ ova_qemu_json(OvaDiskSource *source, const char *driver)
 	root = json_builder_get_root(builder);
 	text = json_to_string(root, FALSE);
 	return g_strdup_printf("json:%s", text);
+}
+
+/* is @path inside @folder, after resolving links? */
+static gboolean
+ova_path_inside(const char *path, const char *folder)
+{
+	g_autofree char *real_path = realpath(path, NULL);
+	g_autofree char *real_folder = realpath(folder, NULL);
+	return real_path != NULL && real_folder != NULL &&
+	       g_str_has_prefix(real_path, real_folder) &&
+	       real_path[strlen(real_folder)] == '/';
+}
+
+/* Asks qemu what the image really is before serving it: a delta disk (qcow2
+ * backing file, VMDK parent) or a VMDK whose extents are files outside the
+ * package would read data from elsewhere on this machine. */
+static gboolean
+ova_inspect(OvaDiskSource *source, const char *image, GCancellable *cancellable, GError **error)
+{
+	g_autoptr(GSubprocess) info = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree char *output = NULL;
+	g_autofree char *errors = NULL;
+	g_autofree char *folder = g_path_get_dirname(source->path);
+	JsonObject *root;
+	JsonObject *specific;
+	JsonObject *data;
+	JsonArray *extents;
+
+	info = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				error, "qemu-img", "info", "--output=json", image, NULL);
+	if (info == NULL) {
+		g_prefix_error(error, "%s: cannot run qemu-img: ", source->label);
+		ferry_error_convert(error);
+		return FALSE;
+	}
+	if (!g_subprocess_communicate_utf8(info, NULL, cancellable, &output, &errors, error))
+		return FALSE;
+	if (!g_subprocess_get_successful(info)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "%s cannot be opened as a disk image: %s", source->label,
+			    errors != NULL ? g_strstrip(errors) : "");
+		return FALSE;
+	}
+	if (!json_parser_load_from_data(parser, output, -1, error) ||
+	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+		g_clear_error(error);
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
+			    "%s: qemu-img info printed something unexpected", source->label);
+		return FALSE;
+	}
+	root = json_node_get_object(json_parser_get_root(parser));
+	if (json_object_has_member(root, "backing-filename")) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "%s is a delta disk on top of \"%s\"; an exported disk must be "
+			    "self-contained: export the VM again without snapshots",
+			    source->label,
+			    json_object_get_string_member_with_default(root, "backing-filename", ""));
+		return FALSE;
+	}
+	specific = json_object_has_member(root, "format-specific")
+		       ? json_object_get_object_member(root, "format-specific")
+		       : NULL;
+	data = specific != NULL && json_object_has_member(specific, "data")
+		   ? json_object_get_object_member(specific, "data")
+		   : NULL;
+	extents = data != NULL && json_object_has_member(data, "extents")
+		      ? json_object_get_array_member(data, "extents")
+		      : NULL;
+	for (guint i = 0; extents != NULL && i < json_array_get_length(extents); i++) {
+		JsonObject *extent = json_array_get_object_element(extents, i);
+		const char *filename =
+		    json_object_get_string_member_with_default(extent, "filename", "");
+		/* inside an archive the only extent is the member's window
+		 * (qemu names that node by its json: options); in a folder an
+		 * extent is the image itself or a file beside it */
+		if (source->in_archive ? g_str_has_prefix(filename, "json:")
+				       : g_strcmp0(filename, source->path) == 0 ||
+					     ova_path_inside(filename, folder))
+			continue;
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "%s names the extent \"%s\", which is outside the package; refusing "
+			    "to read it",
+			    source->label, filename);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gboolean
@@ -1032,13 +1131,19 @@ ova_serve(OvaDiskSource *source,
 		g_ptr_array_add(argv, g_strdup_printf("offset=%" G_GUINT64_FORMAT, source->offset));
 		g_ptr_array_add(argv, g_strdup_printf("range=%" G_GUINT64_FORMAT, source->size));
 	} else {
+		g_autofree char *image = NULL;
 		format_name = format == OVA_FORMAT_QCOW2 ? "qcow2" : "vmdk";
+		image = ova_qemu_json(source, format_name);
+		if (!ova_inspect(source, image, cancellable, error)) {
+			g_rmdir(directory);
+			return NULL;
+		}
 		g_ptr_array_add(argv, g_strdup("qemu-nbd"));
 		g_ptr_array_add(argv, g_strdup("--read-only"));
 		g_ptr_array_add(argv, g_strdup("--persistent"));
 		g_ptr_array_add(argv, g_strdup("--shared=0"));
 		g_ptr_array_add(argv, g_strdup_printf("--socket=%s", socket));
-		g_ptr_array_add(argv, ova_qemu_json(source, format_name));
+		g_ptr_array_add(argv, g_steal_pointer(&image));
 	}
 	g_ptr_array_add(argv, NULL);
 	g_subprocess_launcher_set_stderr_file_path(launcher, log);

@@ -411,6 +411,8 @@ test_many_ovas(Fixture *f, gconstpointer data)
 	run(work, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=monolithicSparse", raw1,
 	    "db-1.vmdk", NULL);
 	run(work, "qemu-img", "convert", "-O", "qcow2", raw2, "db-2.qcow2", NULL);
+	/* a member whose size is not whole sectors, as qcow2 files can be */
+	run(work, "truncate", "-s", "+100", "db-2.qcow2", NULL);
 	run(gz_work, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw4,
 	    "small-1.vmdk", NULL);
 	ovf = make_ovf("db", disks, 3, nics, 1, FALSE);
@@ -799,6 +801,86 @@ test_truncated_gzip(Fixture *f, gconstpointer data)
 		g_assert_not_reached();
 }
 
+/* images that would make qemu read other files of this machine */
+static void
+test_escaping_images(Fixture *f, gconstpointer data)
+{
+	g_autofree char *work = g_build_filename(f->dir, "work", NULL);
+	g_autofree char *secret = NULL;
+	g_autofree char *ova = g_build_filename(f->store, "overlay.ova", NULL);
+	g_autofree char *folder = g_build_filename(f->store, "flat", NULL);
+	g_autofree char *flat_raw = NULL;
+	g_autofree char *descriptor_path = NULL;
+	g_autofree char *descriptor = NULL;
+	g_autofree char *backing = NULL;
+	g_autofree char *ovf = NULL;
+	g_autoptr(GError) error = NULL;
+	const TestDisk overlay_disks[] = {{"overlay-1.qcow2", "qcow2", 4 << 20}};
+	const TestDisk flat_disks[] = {{"flat-1.vmdk", "vmdk", 4 << 20}};
+	const char *names[] = {"overlay", "flat"};
+	char *extent;
+
+	if (!have_tools())
+		return;
+	g_mkdir(work, 0700);
+	g_mkdir(folder, 0700);
+	secret = make_raw(work, "secret.raw", 4, 0x99);
+	/* a qcow2 whose backing file is a file of this machine */
+	backing = g_strdup_printf("backing_file=%s,backing_fmt=raw", secret);
+	run(work, "qemu-img", "create", "-q", "-f", "qcow2", "-o", backing, "overlay-1.qcow2", "4M",
+	    NULL);
+	ovf = make_ovf("overlay", overlay_disks, 1, NULL, 0, FALSE);
+	write_file(work, "overlay.ovf", ovf);
+	run(work, "tar", "--format=ustar", "-cf", ova, "overlay.ovf", "overlay-1.qcow2", NULL);
+	/* a folder whose VMDK descriptor names an extent outside it */
+	flat_raw = make_raw(work, "flat.raw", 4, 0x44);
+	run(folder, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=monolithicFlat",
+	    flat_raw, "flat-1.vmdk", NULL);
+	descriptor_path = g_build_filename(folder, "flat-1.vmdk", NULL);
+	g_assert_true(g_file_get_contents(descriptor_path, &descriptor, NULL, NULL));
+	extent = strstr(descriptor, "\"flat-1-flat.vmdk\"");
+	g_assert_nonnull(extent);
+	g_free(ovf);
+	ovf = make_ovf("flat", flat_disks, 1, NULL, 0, FALSE);
+	write_file(folder, "flat.ovf", ovf);
+
+	g_assert_true(fixture_connect(f, f->store, &error));
+	g_assert_true(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_no_error(error);
+
+	/* the honest flat VMDK in its folder is served and reads right */
+	for (guint round = 0; round < 2; round++) {
+		for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+			g_autoptr(JsonObject) vm = only_vm_named(f, names[i]);
+			JsonObject *disk = json_array_get_object_element(
+			    json_object_get_array_member(vm, "disks"), 0);
+			g_autoptr(FerryDiskEndpoint) endpoint = ferry_provider_open_disk(
+			    f->provider, json_object_get_string_member(vm, "id"),
+			    json_object_get_string_member(disk, "id"), NULL, NULL, &error);
+			if (i == 1 && round == 0) {
+				g_assert_no_error(error);
+				assert_same_disk(flat_raw, endpoint);
+				continue;
+			}
+			g_assert_null(endpoint);
+			g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
+			if (strstr(error->message, i == 0 ? "delta disk" : "outside the package") ==
+			    NULL)
+				g_error("unexpected: %s", error->message);
+			g_assert_nonnull(strstr(error->message, secret));
+			g_clear_error(&error);
+		}
+		if (round == 0) {
+			/* now point the descriptor's extent at the secret */
+			g_autofree char *quoted = g_strdup_printf("\"%s\"", secret);
+			g_autofree char *before = g_strndup(descriptor, (gsize)(extent - descriptor));
+			g_autofree char *changed = g_strconcat(
+			    before, quoted, extent + strlen("\"flat-1-flat.vmdk\""), NULL);
+			g_assert_true(g_file_set_contents(descriptor_path, changed, -1, NULL));
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -814,6 +896,7 @@ main(int argc, char **argv)
 	TEST("/ova/provider/hostile-archives", test_hostile_archives);
 	TEST("/ova/provider/collection-xz", test_collection_xz);
 	TEST("/ova/provider/truncated-gzip", test_truncated_gzip);
+	TEST("/ova/provider/escaping-images", test_escaping_images);
 #undef TEST
 	return g_test_run();
 }
