@@ -418,8 +418,9 @@ test_many_ovas(Fixture *f, gconstpointer data)
 	ovf = make_ovf("db", disks, 3, nics, 1, FALSE);
 	write_file(work, "db.ovf", ovf);
 	write_manifest(work, "db.mf", files, TRUE);
-	run(work, "tar", "--format=ustar", "-cf", ova, "db.ovf", "db.mf", "db-1.vmdk", "db-2.qcow2",
-	    "db-3.img", NULL);
+	/* packed in a folder inside the tar, as some exporters do */
+	run(f->dir, "tar", "--format=ustar", "-cf", ova, "work/db.ovf", "work/db.mf",
+	    "work/db-1.vmdk", "work/db-2.qcow2", "work/db-3.img", NULL);
 	gz_ovf = make_ovf("small", gz_disks, 1, nics, 1, FALSE);
 	write_file(gz_work, "small.ovf", gz_ovf);
 	write_manifest(gz_work, "small.mf", gz_files, FALSE);
