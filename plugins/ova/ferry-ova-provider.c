@@ -57,6 +57,7 @@ ova_disk_source_free(OvaDiskSource *source)
 	g_free(source->problem);
 	g_free(source);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvaDiskSource, ova_disk_source_free)
 
 struct _FerryOvaProvider {
 	GObject parent_instance;
@@ -65,7 +66,7 @@ struct _FerryOvaProvider {
 	char *root;
 	char *state_dir;
 	GHashTable *disks;    /* disk id → OvaDiskSource */
-	GHashTable *verified; /* disk ids whose digest matched */
+	GHashTable *verified; /* "disk id\nsize\nmtime" of disks whose digest matched */
 };
 
 static void ferry_ova_provider_iface_init(FerryProviderInterface *iface);
@@ -1174,6 +1175,37 @@ ova_serve(OvaDiskSource *source,
 	return g_steal_pointer(&endpoint);
 }
 
+/* a copy of the disk's source, safe from a concurrent refresh, and the key
+ * under which a verified digest is remembered (the file's size and time
+ * change when it is replaced) */
+static OvaDiskSource *
+ova_lookup_disk(FerryOvaProvider *self, const char *disk_id, char **verify_key)
+{
+	OvaDiskSource *found;
+	OvaDiskSource *copy = NULL;
+	GStatBuf st;
+
+	g_mutex_lock(&self->lock);
+	found = g_hash_table_lookup(self->disks, disk_id);
+	if (found != NULL) {
+		copy = g_new0(OvaDiskSource, 1);
+		*copy = *found;
+		copy->vm_id = g_strdup(found->vm_id);
+		copy->label = g_strdup(found->label);
+		copy->path = g_strdup(found->path);
+		copy->manifest = g_strdup(found->manifest);
+		copy->digest.algorithm = g_strdup(found->digest.algorithm);
+		copy->digest.hex = g_strdup(found->digest.hex);
+		copy->problem = g_strdup(found->problem);
+	}
+	g_mutex_unlock(&self->lock);
+	if (copy != NULL && copy->path != NULL && g_stat(copy->path, &st) == 0)
+		*verify_key = g_strdup_printf("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT ".%09ld",
+					      disk_id, (gint64)st.st_size, (gint64)st.st_mtim.tv_sec,
+					      (long)st.st_mtim.tv_nsec);
+	return copy;
+}
+
 static FerryDiskEndpoint *
 ova_open_disk(FerryProvider *provider,
 	      const char *vm_id,
@@ -1183,16 +1215,8 @@ ova_open_disk(FerryProvider *provider,
 	      GError **error)
 {
 	FerryOvaProvider *self = FERRY_OVA_PROVIDER(provider);
-	OvaDiskSource *source;
-	g_autofree char *vm = NULL;
-	g_autofree char *label = NULL;
-	g_autofree char *path = NULL;
-	g_autofree char *manifest = NULL;
-	g_autofree char *problem = NULL;
-	FerryOvaDigest digest = {0};
-	g_autofree char *digest_algorithm = NULL;
-	g_autofree char *digest_hex = NULL;
-	OvaDiskSource copy = {0};
+	g_autoptr(OvaDiskSource) source = NULL;
+	g_autofree char *verify_key = NULL;
 	gboolean verified;
 
 	if (snapshot_id != NULL) {
@@ -1200,68 +1224,49 @@ ova_open_disk(FerryProvider *provider,
 			    "%s: OVA disks have no snapshots", self->name);
 		return NULL;
 	}
-	g_mutex_lock(&self->lock);
-	source = g_hash_table_lookup(self->disks, disk_id);
-	g_mutex_unlock(&self->lock);
+	source = ova_lookup_disk(self, disk_id, &verify_key);
 	if (source == NULL) {
 		/* a fresh process: find the disks again */
 		g_auto(OvaScan) scan = {0};
 		if (!ova_scan(self, &scan, cancellable, error))
 			return NULL;
 		ova_adopt_disks(self, &scan);
+		source = ova_lookup_disk(self, disk_id, &verify_key);
 	}
-	/* copy what is needed so a concurrent refresh cannot pull it away */
-	g_mutex_lock(&self->lock);
-	source = g_hash_table_lookup(self->disks, disk_id);
-	if (source != NULL) {
-		vm = g_strdup(source->vm_id);
-		copy = *source;
-		label = g_strdup(source->label);
-		path = g_strdup(source->path);
-		manifest = g_strdup(source->manifest);
-		problem = g_strdup(source->problem);
-		digest_algorithm = g_strdup(source->digest.algorithm);
-		digest_hex = g_strdup(source->digest.hex);
-	}
-	verified = g_hash_table_contains(self->verified, disk_id);
-	g_mutex_unlock(&self->lock);
-	if (source == NULL || g_strcmp0(vm, vm_id) != 0) {
+	if (source == NULL || g_strcmp0(source->vm_id, vm_id) != 0) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
 			    "%s: VM %s has no disk %s; refresh the inventory", self->name, vm_id,
 			    disk_id);
 		return NULL;
 	}
-	copy.vm_id = vm;
-	copy.label = label;
-	copy.path = path;
-	copy.manifest = manifest;
-	copy.problem = problem;
-	if (problem != NULL) {
+	if (source->problem != NULL) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND, "%s: %s", self->name,
-			    problem);
+			    source->problem);
 		return NULL;
 	}
-	if (path != NULL && !verified) {
-		if (manifest != NULL && digest_hex == NULL) {
+	g_mutex_lock(&self->lock);
+	verified = verify_key != NULL && g_hash_table_contains(self->verified, verify_key);
+	g_mutex_unlock(&self->lock);
+	if (source->path != NULL && !verified) {
+		if (source->manifest != NULL && source->digest.hex == NULL) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_VERIFY_FAILED,
 				    "%s is not listed in the manifest %s, so it cannot be "
 				    "verified; export the VM again",
-				    label, manifest);
+				    source->label, source->manifest);
 			return NULL;
 		}
-		if (digest_hex != NULL) {
-			digest.type = copy.digest.type;
-			digest.algorithm = digest_algorithm;
-			digest.hex = digest_hex;
-			if (!ferry_ova_digest_check(&digest, path, copy.offset, copy.size, label,
-						    manifest, cancellable, error))
+		if (source->digest.hex != NULL) {
+			if (!ferry_ova_digest_check(&source->digest, source->path, source->offset,
+						    source->size, source->label, source->manifest,
+						    cancellable, error))
 				return NULL;
 			g_mutex_lock(&self->lock);
-			g_hash_table_add(self->verified, g_strdup(disk_id));
+			if (verify_key != NULL)
+				g_hash_table_add(self->verified, g_steal_pointer(&verify_key));
 			g_mutex_unlock(&self->lock);
 		}
 	}
-	return ova_serve(&copy, disk_id, cancellable, error);
+	return ova_serve(source, disk_id, cancellable, error);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <ferry.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "ferry-ova-archive.h"
@@ -369,6 +370,24 @@ test_vmdk_ova(Fixture *f, gconstpointer data)
 	g_assert_true(g_file_test(socket, G_FILE_TEST_EXISTS));
 	g_assert_true(ferry_disk_endpoint_close(endpoint, &error));
 	g_assert_false(g_file_test(socket, G_FILE_TEST_EXISTS));
+	g_clear_object(&endpoint);
+
+	/* a package changed after a successful check is checked again */
+	{
+		g_autoptr(FerryOvaArchive) archive = ferry_ova_archive_open(ova, &error);
+		const FerryOvaMember *member = ferry_ova_archive_find(archive, "web-disk1.vmdk");
+		int fd = g_open(ova, O_WRONLY, 0);
+		g_assert_cmpint(fd, >=, 0);
+		g_assert_cmpint(pwrite(fd, "X", 1, (off_t)(member->offset + member->size / 2)), ==, 1);
+		close(fd);
+	}
+	endpoint = ferry_provider_open_disk(f->provider, json_object_get_string_member(vm, "id"),
+					    json_object_get_string_member(disk, "id"), NULL, NULL,
+					    &error);
+	g_assert_null(endpoint);
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_VERIFY_FAILED);
+	g_assert_nonnull(strstr(error->message, "web-disk1.vmdk"));
+	g_clear_error(&error);
 	/* nothing was unpacked for an uncompressed OVA */
 	g_assert_false(g_file_test(cache, G_FILE_TEST_EXISTS));
 }
