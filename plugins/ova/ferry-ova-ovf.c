@@ -821,6 +821,13 @@ ovf_parse_disk_item(OvfParser *p,
 			json_object_set_int_member(
 			    disk, "populatedSize",
 			    json_object_get_int_member(source, "populatedSize"));
+		if (json_object_has_member(source, "fileRef")) {
+			JsonObject *file = g_hash_table_lookup(
+			    p->files, json_object_get_string_member(source, "fileRef"));
+			if (json_object_has_member(file, "chunkSize"))
+				json_object_set_int_member(
+				    disk, "chunkSize", json_object_get_int_member(file, "chunkSize"));
+		}
 	} else if (g_str_has_prefix(ref, "/file/")) {
 		JsonObject *file = g_hash_table_lookup(p->files, ref + strlen("/file/"));
 		if (file == NULL)

@@ -17,6 +17,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
 #include <libnbd.h>
 #include <stdlib.h>
@@ -363,6 +365,13 @@ ova_package_locate(OvaPackage *package, const char *vm_id, JsonObject *disk)
 	if (strstr(href, "://") != NULL) {
 		source->problem = g_strdup_printf("%s is at a URL; download it next to the OVF "
 						  "and change the href to a file name",
+						  source->label);
+		return source;
+	}
+	if (json_object_has_member(disk, "chunkSize")) {
+		source->problem = g_strdup_printf("%s is split into chunks (ovf:chunkSize), which "
+						  "Ferry does not read; export the VM without "
+						  "chunking",
 						  source->label);
 		return source;
 	}
@@ -846,6 +855,7 @@ typedef enum {
 	OVA_FORMAT_VMDK,
 	OVA_FORMAT_QCOW2,
 	OVA_FORMAT_VMDK_DESCRIPTOR,
+	OVA_FORMAT_GZIP,
 } OvaFormat;
 
 static gboolean
@@ -873,6 +883,8 @@ ova_probe_format(OvaDiskSource *source, OvaFormat *format, GError **error)
 		*format = OVA_FORMAT_QCOW2;
 	else if (n >= 21 && memcmp(header, "# Disk DescriptorFile", 21) == 0)
 		*format = OVA_FORMAT_VMDK_DESCRIPTOR;
+	else if (n >= 2 && (guchar)header[0] == 0x1f && (guchar)header[1] == 0x8b)
+		*format = OVA_FORMAT_GZIP;
 	else
 		*format = OVA_FORMAT_RAW;
 	return TRUE;
@@ -1085,6 +1097,11 @@ ova_serve(OvaDiskSource *source,
 
 	if (source->path != NULL && !ova_probe_format(source, &format, error))
 		return NULL;
+	if (format == OVA_FORMAT_GZIP) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "%s is compressed twice; export the VM again", source->label);
+		return NULL;
+	}
 	if (format == OVA_FORMAT_VMDK_DESCRIPTOR && source->in_archive) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
 			    "%s is a VMDK descriptor whose data is in other files; such a disk "
@@ -1173,6 +1190,108 @@ ova_serve(OvaDiskSource *source,
 	ferry_disk_endpoint_set_disk_id(endpoint, disk_id);
 	ferry_disk_endpoint_set_description(endpoint, description);
 	return g_steal_pointer(&endpoint);
+}
+
+/* ovftool --compress stores disk files gzip-compressed (File
+ * ovf:compression="gzip"): such a disk is unpacked once into the cache,
+ * through a temporary file renamed into place, and served from there. The
+ * output is capped a little above the disk's capacity (a gzip bomb fills
+ * nothing). */
+static gboolean
+ova_gunzip(FerryOvaProvider *self, OvaDiskSource *source, GCancellable *cancellable, GError **error)
+{
+	g_autofree char *key = NULL;
+	g_autofree char *digest = NULL;
+	g_autofree char *directory = g_build_filename(self->state_dir, "ova-cache", NULL);
+	g_autofree char *target = NULL;
+	g_autofree char *temporary = NULL;
+	g_autofree char *buffer = g_malloc(1024 * 1024);
+	g_autoptr(GConverter) decompressor = NULL;
+	g_autoptr(GInputStream) raw = NULL;
+	g_autoptr(GInputStream) stream = NULL;
+	g_autoptr(GOutputStream) out = NULL;
+	guint64 limit = source->capacity > 0 ? source->capacity + (64 << 20) : G_MAXUINT64;
+	guint64 written = 0;
+	GStatBuf st;
+	int in_fd;
+	int out_fd;
+
+	if (g_stat(source->path, &st) != 0) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "%s: %s", source->label,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	key = g_strdup_printf("%s\n%" G_GUINT64_FORMAT "\n%" G_GUINT64_FORMAT "\n%" G_GINT64_FORMAT,
+			      source->path, source->offset, source->size, (gint64)st.st_mtime);
+	digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, key, -1);
+	digest[24] = '\0';
+	target = g_strdup_printf("%s/%s.img", directory, digest);
+	if (!g_file_test(target, G_FILE_TEST_IS_REGULAR)) {
+		if (g_mkdir_with_parents(directory, 0700) != 0) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot create %s: %s",
+				    directory, g_strerror(errno));
+			return FALSE;
+		}
+		temporary = g_strdup_printf("%s.tmp-XXXXXX", target);
+		out_fd = g_mkstemp_full(temporary, O_WRONLY | O_CLOEXEC, 0600);
+		in_fd = g_open(source->path, O_RDONLY | O_CLOEXEC, 0);
+		if (out_fd < 0 || in_fd < 0 || lseek(in_fd, (off_t)source->offset, SEEK_SET) < 0) {
+			int saved_errno = errno;
+			if (out_fd >= 0) {
+				close(out_fd);
+				g_unlink(temporary);
+			}
+			if (in_fd >= 0)
+				close(in_fd);
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "unpacking %s: %s",
+				    source->label, g_strerror(saved_errno));
+			return FALSE;
+		}
+		raw = g_unix_input_stream_new(in_fd, TRUE);
+		decompressor = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+		stream = g_converter_input_stream_new(raw, decompressor);
+		out = g_unix_output_stream_new(out_fd, TRUE);
+		for (;;) {
+			gssize n = g_input_stream_read(stream, buffer, 1024 * 1024, cancellable, error);
+			if (n < 0 || (n > 0 && !g_output_stream_write_all(out, buffer, (gsize)n, NULL,
+									  cancellable, error))) {
+				g_prefix_error(error, "unpacking %s: ", source->label);
+				ferry_error_convert(error);
+				g_unlink(temporary);
+				return FALSE;
+			}
+			if (n == 0)
+				break;
+			written += (guint64)n;
+			if (written > limit) {
+				g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+					    "%s unpacks to more than its capacity; refusing it",
+					    source->label);
+				g_unlink(temporary);
+				return FALSE;
+			}
+		}
+		if (fsync(g_unix_output_stream_get_fd(G_UNIX_OUTPUT_STREAM(out))) != 0 ||
+		    !g_output_stream_close(out, cancellable, error) ||
+		    g_rename(temporary, target) != 0) {
+			if (error != NULL && *error == NULL)
+				g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "unpacking %s: %s",
+					    source->label, g_strerror(errno));
+			ferry_error_convert(error);
+			g_unlink(temporary);
+			return FALSE;
+		}
+	}
+	if (g_stat(target, &st) != 0) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "%s: %s", target, g_strerror(errno));
+		return FALSE;
+	}
+	g_free(source->path);
+	source->path = g_steal_pointer(&target);
+	source->offset = 0;
+	source->size = (guint64)st.st_size;
+	source->in_archive = FALSE;
+	return TRUE;
 }
 
 /* a copy of the disk's source, safe from a concurrent refresh, and the key
@@ -1265,6 +1384,13 @@ ova_open_disk(FerryProvider *provider,
 				g_hash_table_add(self->verified, g_steal_pointer(&verify_key));
 			g_mutex_unlock(&self->lock);
 		}
+	}
+	if (source->path != NULL) {
+		OvaFormat format;
+		if (!ova_probe_format(source, &format, error))
+			return NULL;
+		if (format == OVA_FORMAT_GZIP && !ova_gunzip(self, source, cancellable, error))
+			return NULL;
 	}
 	return ova_serve(source, disk_id, cancellable, error);
 }

@@ -296,6 +296,30 @@ test_hostile(void)
 		       "<VirtualSystem ovf:id=\"v\"><Info/><VirtualHardwareSection/>"
 		       "</VirtualSystem></Envelope>",
 		       "too large");
+	/* split files (ovftool --chunkSize) are described, and refused later */
+	{
+		const char *chunked =
+		    "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+		    "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+		    "xmlns:rasd=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+		    "CIM_ResourceAllocationSettingData\"><References>"
+		    "<File ovf:id=\"f\" ovf:href=\"d.vmdk\" ovf:chunkSize=\"1048576\"/>"
+		    "</References><DiskSection><Disk ovf:diskId=\"d\" ovf:fileRef=\"f\" "
+		    "ovf:capacity=\"1\" ovf:capacityAllocationUnits=\"GigaBytes\"/></DiskSection>"
+		    "<VirtualSystem ovf:id=\"v\"><Info/><VirtualHardwareSection>"
+		    "<Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>17"
+		    "</rasd:ResourceType><rasd:HostResource>ovf:/disk/d</rasd:HostResource></Item>"
+		    "</VirtualHardwareSection></VirtualSystem></Envelope>";
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonObject) envelope =
+		    ferry_ova_ovf_parse(chunked, strlen(chunked), "chunked.ovf", &error);
+		JsonObject *disk;
+		g_assert_no_error(error);
+		disk = json_array_get_object_element(
+		    json_object_get_array_member(first_vm(envelope), "disks"), 0);
+		g_assert_cmpint(json_object_get_int_member(disk, "chunkSize"), ==, 1 << 20);
+		g_assert_cmpint(json_object_get_int_member(disk, "capacity"), ==, 1 << 30);
+	}
 	g_assert_true(ferry_ova_parse_allocation_units("byte * 2^20", &multiplier));
 	g_assert_cmpuint(multiplier, ==, 1 << 20);
 	g_assert_true(ferry_ova_parse_allocation_units("GigaBytes", &multiplier));

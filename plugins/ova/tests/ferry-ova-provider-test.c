@@ -901,6 +901,60 @@ test_escaping_images(Fixture *f, gconstpointer data)
 	}
 }
 
+/* ovftool --compress: the disk file is gzip-compressed inside the OVA */
+static void
+test_compressed_member(Fixture *f, gconstpointer data)
+{
+	g_autofree char *work = g_build_filename(f->dir, "work", NULL);
+	g_autofree char *ova = g_build_filename(f->store, "zipped.ova", NULL);
+	g_autofree char *raw = NULL;
+	g_autofree char *ovf = NULL;
+	g_autofree char *marked = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) vm = NULL;
+	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
+	const TestDisk disks[] = {{"zipped-1.vmdk",
+				   "http://www.vmware.com/interfaces/specifications/"
+				   "vmdk.html#streamOptimized",
+				   16 << 20}};
+	const char *files[] = {"zipped.ovf", "zipped-1.vmdk", NULL};
+	GString *edited;
+	JsonObject *disk;
+
+	if (!have_tools())
+		return;
+	g_mkdir(work, 0700);
+	raw = make_raw(work, "zipped.raw", 16, 0x5c);
+	run(work, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw,
+	    "plain.vmdk", NULL);
+	run(work, "sh", "-c", "gzip -c plain.vmdk > zipped-1.vmdk", NULL);
+	ovf = make_ovf("zipped", disks, 1, NULL, 0, FALSE);
+	edited = g_string_new(ovf);
+	g_string_replace(edited, "ovf:id=\"file0\"", "ovf:id=\"file0\" ovf:compression=\"gzip\"", 1);
+	marked = g_string_free(edited, FALSE);
+	write_file(work, "zipped.ovf", marked);
+	write_manifest(work, "zipped.mf", files, FALSE);
+	run(work, "tar", "--format=ustar", "-cf", ova, "zipped.ovf", "zipped.mf", "zipped-1.vmdk",
+	    NULL);
+
+	g_assert_true(fixture_connect(f, f->store, &error));
+	g_assert_true(ferry_provider_load_inventory(f->provider, f->inventory, NULL, &error));
+	g_assert_no_error(error);
+	vm = only_vm_named(f, "zipped");
+	disk = json_array_get_object_element(json_object_get_array_member(vm, "disks"), 0);
+	for (guint i = 0; i < 2; i++) {
+		/* the second time the unpacked copy in the cache is used */
+		endpoint = ferry_provider_open_disk(f->provider,
+						    json_object_get_string_member(vm, "id"),
+						    json_object_get_string_member(disk, "id"), NULL,
+						    NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(ferry_disk_endpoint_get_size(endpoint), ==, 16 << 20);
+		assert_same_disk(raw, endpoint);
+		g_clear_object(&endpoint);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -917,6 +971,7 @@ main(int argc, char **argv)
 	TEST("/ova/provider/collection-xz", test_collection_xz);
 	TEST("/ova/provider/truncated-gzip", test_truncated_gzip);
 	TEST("/ova/provider/escaping-images", test_escaping_images);
+	TEST("/ova/provider/compressed-member", test_compressed_member);
 #undef TEST
 	return g_test_run();
 }
