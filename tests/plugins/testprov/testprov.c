@@ -551,19 +551,26 @@ stop_orphans(const char *path)
 					*space = '\0';
 				dir = g_path_get_dirname(sock);
 				g_unlink(sock);
-				if (strstr(dir, ".exports/export-") != NULL)
+				if (strstr(dir, ".exports/export-") != NULL) {
+					g_autofree char *log =
+					    g_build_filename(dir, "qemu-nbd.log", NULL);
+					g_unlink(log);
 					g_rmdir(dir);
+				}
 			}
 		}
 	}
 }
 
-/* a killed run leaves export directories whose server is gone */
+/* a killed run leaves export directories, and maybe their servers */
 static void
 sweep_exports(const char *exports_dir)
 {
-	g_autoptr(GDir) dir = g_dir_open(exports_dir, 0, NULL);
+	g_autoptr(GDir) dir = NULL;
 	const char *name;
+	/* servers of this world's disks that another (dead) process started */
+	stop_orphans(exports_dir);
+	dir = g_dir_open(exports_dir, 0, NULL);
 	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
 		g_autofree char *path = g_build_filename(exports_dir, name, NULL);
 		g_autofree char *sock = g_build_filename(path, "nbd.sock", NULL);
