@@ -294,6 +294,34 @@ runner_find_vm(FerryRunner *self, const char *provider, JsonObject *plan_vm)
 	return NULL;
 }
 
+/* map pairs may name their source; give them the inventory id too, as
+ * Forklift's map references are resolved */
+static void
+runner_resolve_map(FerryRunner *self,
+		   const char *provider,
+		   JsonObject *map,
+		   const char *const *kinds)
+{
+	JsonArray *pairs = ferry_json_path_array(map, "spec.map");
+	for (guint i = 0; pairs != NULL && i < json_array_get_length(pairs); i++) {
+		JsonObject *source = ferry_json_path_object(json_array_get_object_element(pairs, i),
+							    "source");
+		const char *name = ferry_json_path_string(source, "name", NULL);
+		if (source == NULL || name == NULL || json_object_has_member(source, "id"))
+			continue;
+		for (guint k = 0; kinds[k] != NULL; k++) {
+			g_autoptr(JsonObject) object =
+			    ferry_inventory_find_by_name(self->inventory, provider, kinds[k], name, NULL);
+			if (object != NULL && json_object_has_member(object, "id")) {
+				json_object_set_string_member(source, "id",
+							      json_object_get_string_member(object,
+											    "id"));
+				break;
+			}
+		}
+	}
+}
+
 /* everything a run needs, snapshotted at its start as Forklift does */
 static JsonObject *
 runner_build_context(FerryRunner *self, FerryResource *plan, GError **error)
@@ -350,6 +378,15 @@ runner_build_context(FerryRunner *self, FerryResource *plan, GError **error)
 	    !ferry_runner_refresh_inventory(self, ferry_resource_get_namespace(source), source_name,
 					    NULL, error))
 		return NULL;
+	{
+		static const char *const storage_kinds[] = {"storage", "datastore",
+							    "storagedomain", "volumetype", NULL};
+		static const char *const network_kinds[] = {"network", "nicprofile", NULL};
+		runner_resolve_map(self, source_name, ferry_json_path_object(context, "storageMap"),
+				   storage_kinds);
+		runner_resolve_map(self, source_name, ferry_json_path_object(context, "networkMap"),
+				   network_kinds);
+	}
 	plan_vms = ferry_json_path_array(resource_object(plan), "spec.vms");
 	for (guint i = 0; plan_vms != NULL && i < json_array_get_length(plan_vms); i++) {
 		JsonObject *plan_vm = json_array_get_object_element(plan_vms, i);
