@@ -127,7 +127,7 @@ test_cli_kill_resume(TestFixture *fixture, gconstpointer data)
 		    spawn_ferry("-q", "copy", "--journal", journal, "--connections", "1",
 				"--requests", "4", "--bandwidth", "40M", source->uri, target, NULL);
 		/* the first kill comes after a journal commit (every second) */
-		guint after_ms = round == 0 ? (guint)g_test_rand_int_range(1300, 1800)
+		guint after_ms = round == 0 ? (guint)g_test_rand_int_range(1800, 2500)
 					    : (guint)g_test_rand_int_range(100, 2000);
 		if (wait_for_exit(process, after_ms)) {
 			g_autofree char *err = NULL;
