@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libnbd.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include "ferry-copy-private.h"
 #include "ferry-error.h"
@@ -441,6 +442,17 @@ ferry_copy_nbd_get_poll_fd(FerryCopyConn *conn, short *events)
 }
 
 static void
+ferry_copy_nbd_abort(FerryCopyConn *conn)
+{
+	FerryCopyNbd *self = (FerryCopyNbd *)conn;
+	int fd = nbd_aio_get_fd(self->nbd);
+	/* the next poll sees the socket closed: the handle dies and every
+	 * command in flight completes with an error */
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static void
 ferry_copy_nbd_notify(FerryCopyConn *conn, short revents)
 {
 	FerryCopyNbd *self = (FerryCopyNbd *)conn;
@@ -467,6 +479,7 @@ static const FerryCopyConnClass ferry_copy_nbd_class = {
     .start_zero = ferry_copy_nbd_start_zero,
     .start_flush = ferry_copy_nbd_start_flush,
     .read_sync = ferry_copy_nbd_read_sync,
+    .abort = ferry_copy_nbd_abort,
     .get_poll_fd = ferry_copy_nbd_get_poll_fd,
     .notify = ferry_copy_nbd_notify,
 };

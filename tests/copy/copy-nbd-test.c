@@ -8,6 +8,7 @@
  */
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "copy-test-util.h"
@@ -335,6 +336,71 @@ test_copy_reconnect(TestFixture *fixture, gconstpointer data)
 	test_server_stop(restart.source);
 }
 
+typedef struct {
+	TestServer *source;
+	GMainLoop *loop;
+	GError *error;
+} Stall;
+
+static gboolean
+freeze_source_cb(gpointer user_data)
+{
+	Stall *stall = user_data;
+	g_subprocess_send_signal(stall->source->process, SIGSTOP);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+thaw_source_cb(gpointer user_data)
+{
+	Stall *stall = user_data;
+	g_subprocess_send_signal(stall->source->process, SIGCONT);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+stall_copy_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Stall *stall = user_data;
+	ferry_copy_run_finish(FERRY_COPY(source), result, &stall->error);
+	g_main_loop_quit(stall->loop);
+}
+
+static void
+test_copy_stall(TestFixture *fixture, gconstpointer data)
+{
+	g_autoptr(TestServer) source = NULL;
+	g_autoptr(FerryCopy) copy = NULL;
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autofree char *image = test_fixture_path(fixture, "hung.img");
+	g_autofree char *file = test_fixture_path(fixture, "copy.img");
+	g_autofree char *contents = g_malloc(16 * MiB);
+	Stall stall = {NULL, loop, NULL};
+
+	if (!test_require_programs("qemu-nbd", NULL))
+		return;
+	for (guint i = 0; i < 16 * MiB; i++)
+		contents[i] = (char)(i / 512 + 1);
+	g_assert_true(g_file_set_contents(image, contents, 16 * MiB, NULL));
+	source = test_qemu_nbd_start(fixture->dir, "src", "-r", "-f", "raw", image, NULL);
+	stall.source = source;
+	copy = copy_new(source->uri, file);
+	ferry_copy_set_connections(copy, 1);
+	ferry_copy_set_requests(copy, 2);
+	ferry_copy_set_bandwidth(copy, 4 * MiB);
+	ferry_copy_set_timeout(copy, 1);
+	g_assert_cmpuint(ferry_copy_get_timeout(copy), ==, 1);
+	/* the server hangs for 2 s in the middle of the copy, as a host whose
+	 * network stops without closing anything */
+	g_timeout_add(500, freeze_source_cb, &stall);
+	g_timeout_add(2500, thaw_source_cb, &stall);
+	ferry_copy_run_async(copy, NULL, NULL, stall_copy_done_cb, &stall);
+	g_main_loop_run(loop);
+	g_assert_no_error(stall.error);
+	g_assert_cmpuint(ferry_copy_get_retried(copy), >, 0);
+	test_assert_same_disk(source->uri, file);
+}
+
 /* a qcow2 disk with base data, then a dirty bitmap, then changes after it:
  * new data at 1M+64k and 40M+4k, and zeroes over data at 2M+1M */
 static char *
@@ -622,6 +688,7 @@ main(int argc, char **argv)
 	TEST_ADD("/copy-nbd/error-persistent", test_copy_error_persistent);
 	TEST_ADD("/copy-nbd/cancel-resume", test_copy_cancel_resume);
 	TEST_ADD("/copy-nbd/reconnect", test_copy_reconnect);
+	TEST_ADD("/copy-nbd/stall", test_copy_stall);
 	TEST_ADD("/copy-nbd/quick/dirty-bitmap", test_copy_dirty_bitmap);
 	TEST_ADD("/copy-nbd/quick/bad-ends", test_copy_bad_ends);
 	TEST_ADD("/copy-nbd/verify-catches", test_copy_verify_catches);
