@@ -119,6 +119,32 @@ test_copy_sparse_random(TestFixture *fixture, gconstpointer data)
 }
 
 static void
+test_copy_plain_servers(TestFixture *fixture, gconstpointer data)
+{
+	g_autoptr(TestServer) source = NULL;
+	g_autoptr(TestServer) target = NULL;
+	g_autoptr(FerryCopy) copy = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!test_require_programs("nbdkit", NULL))
+		return;
+	/* a source without an allocation map, a target without WRITE_ZEROES:
+	 * zeroes are found in the data and written as buffers of zeroes */
+	source = test_nbdkit_start(fixture->dir, "src", "--filter=noextents", "data",
+				   "@0x100000 ( 0x11 )*65536 @0x500000 ( 0x22 )*4096", "size=8M",
+				   NULL);
+	target = test_nbdkit_start(fixture->dir, "dst", "--filter=nozero", "data",
+				   "0xee*8388608", "zeromode=none", NULL);
+	copy = copy_new(source->uri, target->uri);
+	g_assert_true(ferry_copy_run(copy, NULL, NULL, &error));
+	g_assert_no_error(error);
+	test_assert_same_disk(source->uri, target->uri);
+	g_assert_cmpuint(ferry_copy_get_bytes_read(copy), ==, 8 * MiB);
+	g_assert_cmpuint(ferry_copy_get_bytes_written(copy), ==, 65536 + 4096);
+	g_assert_cmpuint(ferry_copy_get_bytes_zeroed(copy), ==, 8 * MiB - 65536 - 4096);
+}
+
+static void
 test_copy_pattern_to_file(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
@@ -684,6 +710,7 @@ main(int argc, char **argv)
 	TEST_ADD("/copy-nbd/quick/smoke", test_copy_smoke);
 	TEST_ADD("/copy-nbd/sparse-random", test_copy_sparse_random);
 	TEST_ADD("/copy-nbd/pattern-to-file", test_copy_pattern_to_file);
+	TEST_ADD("/copy-nbd/plain-servers", test_copy_plain_servers);
 	TEST_ADD("/copy-nbd/error-transient", test_copy_error_transient);
 	TEST_ADD("/copy-nbd/error-persistent", test_copy_error_persistent);
 	TEST_ADD("/copy-nbd/cancel-resume", test_copy_cancel_resume);
