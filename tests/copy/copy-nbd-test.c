@@ -293,12 +293,38 @@ test_copy_cancel_resume(TestFixture *fixture, gconstpointer data)
 }
 
 typedef struct {
+	GMainLoop *loop;
+	GError *error;
+} LoopRun;
+
+static void
+loop_run_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	LoopRun *run = user_data;
+	ferry_copy_run_finish(FERRY_COPY(source), result, &run->error);
+	g_main_loop_quit(run->loop);
+}
+
+/* runs @copy in its threads while this thread's main loop dispatches the
+ * timers the test set up to disturb the servers */
+static gboolean
+copy_run_in_loop(FerryCopy *copy, GError **error)
+{
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	LoopRun run = {loop, NULL};
+	ferry_copy_run_async(copy, NULL, NULL, loop_run_done_cb, &run);
+	g_main_loop_run(loop);
+	if (run.error != NULL) {
+		g_propagate_error(error, run.error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+typedef struct {
 	TestFixture *fixture;
 	TestServer *source;
 	gboolean restarted;
-	GMainLoop *loop;
-	GError *error;
-	gboolean done;
 } Restart;
 
 static gboolean
@@ -323,23 +349,14 @@ start_source_cb(gpointer user_data)
 }
 
 static void
-restart_copy_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	Restart *restart = user_data;
-	ferry_copy_run_finish(FERRY_COPY(source), result, &restart->error);
-	restart->done = TRUE;
-	g_main_loop_quit(restart->loop);
-}
-
-static void
 test_copy_reconnect(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) reference = NULL;
 	g_autoptr(FerryCopy) copy = NULL;
-	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(GError) error = NULL;
 	g_autofree char *file = test_fixture_path(fixture, "reconnected.img");
 	g_autofree char *uri = NULL;
-	Restart restart = {fixture, NULL, FALSE, loop, NULL, FALSE};
+	Restart restart = {fixture, NULL, FALSE};
 
 	if (!test_require_programs("nbdkit", NULL))
 		return;
@@ -353,43 +370,28 @@ test_copy_reconnect(TestFixture *fixture, gconstpointer data)
 	ferry_copy_set_retries(copy, 8);
 	g_timeout_add(300, stop_source_cb, &restart);
 	g_timeout_add(700, start_source_cb, &restart);
-	ferry_copy_run_async(copy, NULL, NULL, restart_copy_done_cb, &restart);
-	g_main_loop_run(loop);
-	g_assert_no_error(restart.error);
+	g_assert_true(copy_run_in_loop(copy, &error));
+	g_assert_no_error(error);
 	g_assert_true(restart.restarted);
 	g_assert_cmpuint(ferry_copy_get_retried(copy), >, 0);
 	test_assert_same_disk(reference->uri, file);
 	test_server_stop(restart.source);
 }
 
-typedef struct {
-	TestServer *source;
-	GMainLoop *loop;
-	GError *error;
-} Stall;
-
 static gboolean
 freeze_source_cb(gpointer user_data)
 {
-	Stall *stall = user_data;
-	g_subprocess_send_signal(stall->source->process, SIGSTOP);
+	TestServer *source = user_data;
+	g_subprocess_send_signal(source->process, SIGSTOP);
 	return G_SOURCE_REMOVE;
 }
 
 static gboolean
 thaw_source_cb(gpointer user_data)
 {
-	Stall *stall = user_data;
-	g_subprocess_send_signal(stall->source->process, SIGCONT);
+	TestServer *source = user_data;
+	g_subprocess_send_signal(source->process, SIGCONT);
 	return G_SOURCE_REMOVE;
-}
-
-static void
-stall_copy_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	Stall *stall = user_data;
-	ferry_copy_run_finish(FERRY_COPY(source), result, &stall->error);
-	g_main_loop_quit(stall->loop);
 }
 
 static void
@@ -397,11 +399,10 @@ test_copy_stall(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) source = NULL;
 	g_autoptr(FerryCopy) copy = NULL;
-	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(GError) error = NULL;
 	g_autofree char *image = test_fixture_path(fixture, "hung.img");
 	g_autofree char *file = test_fixture_path(fixture, "copy.img");
 	g_autofree char *contents = g_malloc(16 * MiB);
-	Stall stall = {NULL, loop, NULL};
 
 	if (!test_require_programs("qemu-nbd", NULL))
 		return;
@@ -409,7 +410,6 @@ test_copy_stall(TestFixture *fixture, gconstpointer data)
 		contents[i] = (char)(i / 512 + 1);
 	g_assert_true(g_file_set_contents(image, contents, 16 * MiB, NULL));
 	source = test_qemu_nbd_start(fixture->dir, "src", "-r", "-f", "raw", image, NULL);
-	stall.source = source;
 	copy = copy_new(source->uri, file);
 	ferry_copy_set_connections(copy, 1);
 	ferry_copy_set_requests(copy, 2);
@@ -418,11 +418,10 @@ test_copy_stall(TestFixture *fixture, gconstpointer data)
 	g_assert_cmpuint(ferry_copy_get_timeout(copy), ==, 1);
 	/* the server hangs for 2 s in the middle of the copy, as a host whose
 	 * network stops without closing anything */
-	g_timeout_add(500, freeze_source_cb, &stall);
-	g_timeout_add(2500, thaw_source_cb, &stall);
-	ferry_copy_run_async(copy, NULL, NULL, stall_copy_done_cb, &stall);
-	g_main_loop_run(loop);
-	g_assert_no_error(stall.error);
+	g_timeout_add(500, freeze_source_cb, source);
+	g_timeout_add(2500, thaw_source_cb, source);
+	g_assert_true(copy_run_in_loop(copy, &error));
+	g_assert_no_error(error);
 	g_assert_cmpuint(ferry_copy_get_retried(copy), >, 0);
 	test_assert_same_disk(source->uri, file);
 }
