@@ -322,6 +322,12 @@ ferry_copy_file_get_poll_fd(FerryCopyConn *conn, short *events)
 }
 
 static void
+ferry_copy_file_abort(FerryCopyConn *conn)
+{
+	/* file commands never stay in flight */
+}
+
+static void
 ferry_copy_file_notify(FerryCopyConn *conn, short revents)
 {
 }
@@ -338,6 +344,7 @@ static const FerryCopyConnClass ferry_copy_file_class = {
     .start_zero = ferry_copy_file_start_zero,
     .start_flush = ferry_copy_file_start_flush,
     .read_sync = ferry_copy_file_read_sync,
+    .abort = ferry_copy_file_abort,
     .get_poll_fd = ferry_copy_file_get_poll_fd,
     .notify = ferry_copy_file_notify,
 };

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libnbd.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include "ferry-copy-private.h"
 #include "ferry-error.h"
@@ -15,7 +16,10 @@
 /* NBD commands carry 32-bit lengths; block status is asked in pieces this big */
 #define NBD_STATUS_CHUNK   (1ull << 31)
 #define NBD_MAX_REQUEST    (32u * 1024 * 1024)
-#define NBD_CONNECT_TIMEOUT_MS 30000
+#define NBD_CONNECT_TIMEOUT_MS	 30000
+/* a reconnection is retried anyway: a server that accepts but does not
+ * answer (one shutting down) must not hold the copy for long */
+#define NBD_RECONNECT_TIMEOUT_MS 10000
 
 typedef struct {
 	FerryCopyConn parent;
@@ -40,10 +44,11 @@ ferry_copy_nbd_set_error(GError **error, int code, const char *what, const char 
 static gboolean
 ferry_copy_nbd_wait_connected(struct nbd_handle *nbd,
 			      const char *description,
+			      int timeout_ms,
 			      GCancellable *cancellable,
 			      GError **error)
 {
-	gint64 deadline = g_get_monotonic_time() + NBD_CONNECT_TIMEOUT_MS * 1000ll;
+	gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000ll;
 	GPollFD cancel_fd = {-1, 0, 0};
 	gboolean have_cancel =
 	    cancellable != NULL && g_cancellable_make_pollfd(cancellable, &cancel_fd);
@@ -64,7 +69,7 @@ ferry_copy_nbd_wait_connected(struct nbd_handle *nbd,
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT,
 				    "cannot connect to %s: no NBD handshake within %d s; check "
 				    "that the server is running and reachable",
-				    description, NBD_CONNECT_TIMEOUT_MS / 1000);
+				    description, timeout_ms / 1000);
 			ok = FALSE;
 			break;
 		}
@@ -115,6 +120,7 @@ static struct nbd_handle *
 ferry_copy_nbd_connect(const char *uri,
 		       const char *description,
 		       const char *extra_context,
+		       int timeout_ms,
 		       GCancellable *cancellable,
 		       GError **error)
 {
@@ -140,7 +146,7 @@ ferry_copy_nbd_connect(const char *uri,
 		nbd_close(nbd);
 		return NULL;
 	}
-	if (!ferry_copy_nbd_wait_connected(nbd, description, cancellable, error)) {
+	if (!ferry_copy_nbd_wait_connected(nbd, description, timeout_ms, cancellable, error)) {
 		nbd_close(nbd);
 		return NULL;
 	}
@@ -190,7 +196,8 @@ ferry_copy_nbd_open(const char *uri,
 	ferry_copy_conn_init(conn, &ferry_copy_nbd_class, description, writable);
 	self->uri = g_strdup(uri);
 	self->extra_context = g_strdup(extra_context);
-	self->nbd = ferry_copy_nbd_connect(uri, description, extra_context, cancellable, error);
+	self->nbd = ferry_copy_nbd_connect(uri, description, extra_context, NBD_CONNECT_TIMEOUT_MS,
+					   cancellable, error);
 	if (self->nbd == NULL || !ferry_copy_nbd_probe(self, error))
 		return NULL;
 	return g_steal_pointer(&conn);
@@ -236,8 +243,8 @@ ferry_copy_nbd_reconnect(FerryCopyConn *conn, GError **error)
 	struct nbd_handle *nbd;
 	int64_t size;
 
-	nbd = ferry_copy_nbd_connect(self->uri, conn->description, self->extra_context, NULL,
-				     error);
+	nbd = ferry_copy_nbd_connect(self->uri, conn->description, self->extra_context,
+				     NBD_RECONNECT_TIMEOUT_MS, NULL, error);
 	if (nbd == NULL)
 		return FALSE;
 	size = nbd_get_size(nbd);
@@ -435,6 +442,17 @@ ferry_copy_nbd_get_poll_fd(FerryCopyConn *conn, short *events)
 }
 
 static void
+ferry_copy_nbd_abort(FerryCopyConn *conn)
+{
+	FerryCopyNbd *self = (FerryCopyNbd *)conn;
+	int fd = nbd_aio_get_fd(self->nbd);
+	/* the next poll sees the socket closed: the handle dies and every
+	 * command in flight completes with an error */
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static void
 ferry_copy_nbd_notify(FerryCopyConn *conn, short revents)
 {
 	FerryCopyNbd *self = (FerryCopyNbd *)conn;
@@ -461,6 +479,7 @@ static const FerryCopyConnClass ferry_copy_nbd_class = {
     .start_zero = ferry_copy_nbd_start_zero,
     .start_flush = ferry_copy_nbd_start_flush,
     .read_sync = ferry_copy_nbd_read_sync,
+    .abort = ferry_copy_nbd_abort,
     .get_poll_fd = ferry_copy_nbd_get_poll_fd,
     .notify = ferry_copy_nbd_notify,
 };

@@ -66,6 +66,8 @@ typedef struct {
 	int (*start_flush)(FerryCopyConn *self, FerryCopyCompletion *completion);
 	/* blocking read, for the rare checks outside the pipeline */
 	int (*read_sync)(FerryCopyConn *self, void *buffer, gsize length, guint64 offset);
+	/* makes the commands in flight fail at once (a stalled server) */
+	void (*abort)(FerryCopyConn *self);
 	/* the descriptor to poll and the events wanted, or -1 */
 	int (*get_poll_fd)(FerryCopyConn *self, short *events);
 	void (*notify)(FerryCopyConn *self, short revents);
@@ -82,6 +84,7 @@ struct _FerryCopyConn {
 	gboolean can_extents; /* base:allocation */
 	gboolean is_local;
 	gboolean broken; /* a command failed for a lost connection: reconnect */
+	gboolean stalled; /* aborted after no reply within the timeout */
 	guint64 max_request; /* 0 = no limit beyond the NBD protocol's */
 };
 

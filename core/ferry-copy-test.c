@@ -441,12 +441,14 @@ test_copy_request(Fixture *fixture, gconstpointer data)
 	    {"request-size", "1k", "request-size=1k"},
 	    {"request-size", "64M", "request-size=64M"},
 	    {"retries", "-1", "retries=-1"},
+	    {"timeout", "forever", "timeout=forever"},
 	};
 
 	ferry_transfer_request_set_option(request, "connections", "3");
 	ferry_transfer_request_set_option(request, "requests", "16");
 	ferry_transfer_request_set_option(request, "request-size", "1M");
 	ferry_transfer_request_set_option(request, "retries", "0");
+	ferry_transfer_request_set_option(request, "timeout", "7");
 	ferry_transfer_request_set_option(request, "extents-from", "qemu:dirty-bitmap:b");
 	ferry_transfer_request_set_journal(request, "/tmp/j");
 	ferry_transfer_request_set_bandwidth(request, 1000);
@@ -459,6 +461,7 @@ test_copy_request(Fixture *fixture, gconstpointer data)
 		g_assert_cmpuint(ferry_copy_get_requests(copy), ==, 16);
 		g_assert_cmpuint(ferry_copy_get_request_size(copy), ==, 1 * MiB);
 		g_assert_cmpuint(ferry_copy_get_retries(copy), ==, 0);
+		g_assert_cmpuint(ferry_copy_get_timeout(copy), ==, 7);
 		g_assert_cmpuint(ferry_copy_get_bandwidth(copy), ==, 1000);
 		g_assert_cmpstr(ferry_copy_get_journal(copy), ==, "/tmp/j");
 		g_assert_cmpstr(ferry_copy_get_extents_from(copy), ==, "qemu:dirty-bitmap:b");

@@ -51,6 +51,7 @@
 #define DEFAULT_REQUESTS     64
 #define DEFAULT_REQUEST_SIZE (256u * 1024)
 #define DEFAULT_RETRIES	     5
+#define DEFAULT_TIMEOUT	     300
 #define MIN_REQUEST_SIZE     4096u
 #define MAX_REQUEST_SIZE     (32u * 1024 * 1024)
 #define MAX_REQUESTS	     1024
@@ -74,6 +75,7 @@ struct _FerryCopy {
 	guint requests;
 	guint request_size;
 	guint retries;
+	guint timeout;
 	guint64 bandwidth;
 	char *journal;
 	gboolean verify;
@@ -122,6 +124,7 @@ typedef struct {
 	guint request_size;
 	guint requests;
 	guint retries;
+	gint64 stall_us;
 	guint8 *zero_buffer;
 	Throttle throttle;
 	GMutex lock;
@@ -182,6 +185,7 @@ struct _Worker {
 	FerryCopyCompletion flush_completion;
 	gint64 last_commit;
 	guint64 progress_pending;
+	gint64 last_reply;
 	GError *reconnect_error;
 	Stats stats;
 	GThread *thread;
@@ -209,6 +213,7 @@ static void
 ferry_copy_init(FerryCopy *self)
 {
 	self->retries = DEFAULT_RETRIES;
+	self->timeout = DEFAULT_TIMEOUT;
 }
 
 /**
@@ -219,7 +224,7 @@ ferry_copy_init(FerryCopy *self)
  * Creates a full copy of @source onto @target with the default settings:
  * up to 4 connections (one unless both NBD servers allow multi-conn), 64
  * requests of 256 KiB in flight per connection, no journal, no verification,
- * no bandwidth limit, 5 retries.
+ * no bandwidth limit, 5 retries, a 300 s timeout for an unanswering server.
  *
  * Returns: (transfer full): a new copy
  *
@@ -265,8 +270,8 @@ ferry_copy_parse_count(const char *key,
  * bandwidth, the extents of an incremental copy
  * (%FERRY_TRANSFER_FLAG_INCREMENTAL), verification
  * (%FERRY_TRANSFER_FLAG_VERIFY), and the options `connections`, `requests`,
- * `request-size` (a size such as `1M`), `retries` and `extents-from` (a
- * `qemu:dirty-bitmap:NAME` context).
+ * `request-size` (a size such as `1M`), `retries`, `timeout` (seconds) and
+ * `extents-from` (a `qemu:dirty-bitmap:NAME` context).
  *
  * Returns: (transfer full): a new copy, or %NULL with
  *   %FERRY_ERROR_INVALID_ARGUMENT for a bad option
@@ -298,6 +303,9 @@ ferry_copy_new_for_request(FerryTransferRequest *request, GError **error)
 		return NULL;
 	if ((value = ferry_transfer_request_get_option(request, "retries")) != NULL &&
 	    !ferry_copy_parse_count("retries", value, 0, 100, &self->retries, error))
+		return NULL;
+	if ((value = ferry_transfer_request_get_option(request, "timeout")) != NULL &&
+	    !ferry_copy_parse_count("timeout", value, 0, 86400, &self->timeout, error))
 		return NULL;
 	if ((value = ferry_transfer_request_get_option(request, "request-size")) != NULL) {
 		guint64 size = 0;
@@ -585,6 +593,37 @@ ferry_copy_get_retries(FerryCopy *self)
 {
 	g_return_val_if_fail(FERRY_IS_COPY(self), 0);
 	return self->retries;
+}
+
+/**
+ * ferry_copy_set_timeout:
+ * @self: a #FerryCopy
+ * @seconds: how long an NBD server may leave every request unanswered
+ *   before its connection is dropped and the requests are retried on a new
+ *   one (default 300); 0 waits for ever
+ *
+ * Since: 0.1
+ */
+void
+ferry_copy_set_timeout(FerryCopy *self, guint seconds)
+{
+	g_return_if_fail(FERRY_IS_COPY(self));
+	self->timeout = seconds;
+}
+
+/**
+ * ferry_copy_get_timeout:
+ * @self: a #FerryCopy
+ *
+ * Returns: the timeout in seconds, 0 for none
+ *
+ * Since: 0.1
+ */
+guint
+ferry_copy_get_timeout(FerryCopy *self)
+{
+	g_return_val_if_fail(FERRY_IS_COPY(self), 0);
+	return self->timeout;
 }
 
 /**
@@ -930,6 +969,7 @@ static void
 op_done_cb(gpointer user_data, int err)
 {
 	Op *op = user_data;
+	op->worker->last_reply = g_get_monotonic_time();
 	if (err != 0 && op->error == 0)
 		op->error = err;
 	g_assert(op->pending > 0);
@@ -1189,6 +1229,8 @@ ferry_copy_errno_hint(int err, Phase phase)
 	case EINVAL:
 		return phase == PHASE_READ ? "; the range lies outside the source"
 					   : "; the range lies outside the target";
+	case ETIMEDOUT:
+		return "; the server did not answer within the timeout";
 	default:
 		return "";
 	}
@@ -1201,7 +1243,7 @@ op_retry(Op *op)
 	Worker *worker = op->worker;
 	Job *job = worker->job;
 	FerryCopyConn *conn = op->phase == PHASE_READ ? worker->src : worker->dst;
-	int err = op->error;
+	int err = conn->stalled ? ETIMEDOUT : op->error;
 
 	if (job_stopping(job)) {
 		op_release(op);
@@ -1261,6 +1303,7 @@ worker_revive(Worker *worker, FerryCopyConn *conn)
 	}
 	g_debug("reconnected to %s", conn->description);
 	conn->broken = FALSE;
+	conn->stalled = FALSE;
 	g_clear_error(&worker->reconnect_error);
 	return REVIVE_OK;
 }
@@ -1481,6 +1524,7 @@ static void
 worker_flush_done_cb(gpointer user_data, int err)
 {
 	Worker *worker = user_data;
+	worker->last_reply = g_get_monotonic_time();
 	worker->flush_error = err;
 	worker->flush_complete = TRUE;
 }
@@ -1581,6 +1625,37 @@ worker_flush_complete(Worker *worker)
 	g_array_set_size(worker->flushing, 0);
 }
 
+/* a server that answers nothing for the timeout while commands are in
+ * flight (a hung host, a silent network) gets its connection aborted: the
+ * commands fail and are retried on a new connection */
+static void
+worker_check_stalled(Worker *worker, gint64 now)
+{
+	Job *job = worker->job;
+	FerryCopyConn *conns[2] = {worker->src, worker->dst};
+	gboolean in_flight = FALSE;
+
+	for (guint i = 0; i < 2; i++)
+		in_flight |= conns[i]->klass->in_flight(conns[i]) > 0;
+	if (!in_flight || job->stall_us == 0) {
+		/* the clock only runs while something is awaited */
+		worker->last_reply = now;
+		return;
+	}
+	if (now - worker->last_reply < job->stall_us)
+		return;
+	for (guint i = 0; i < 2; i++) {
+		if (conns[i]->klass->in_flight(conns[i]) == 0)
+			continue;
+		g_debug("%s answered nothing for %" G_GINT64_FORMAT " s; reconnecting",
+			conns[i]->description, job->stall_us / G_USEC_PER_SEC);
+		conns[i]->stalled = TRUE;
+		conns[i]->broken = TRUE;
+		conns[i]->klass->abort(conns[i]);
+	}
+	worker->last_reply = now;
+}
+
 /* waits for NBD replies, the stop signal or the next timer */
 static void
 worker_poll(Worker *worker, GPollFD *stop_fd)
@@ -1628,8 +1703,9 @@ worker_poll(Worker *worker, GPollFD *stop_fd)
 				conns[i]->klass->notify(conns[i], fds[i].revents);
 		}
 	}
-	/* ops whose delay is over start again */
 	now = g_get_monotonic_time();
+	worker_check_stalled(worker, now);
+	/* ops whose delay is over start again */
 	for (GList *l = worker->waiting.head; l != NULL;) {
 		GList *next = l->next;
 		Op *op = l->data;
@@ -1653,6 +1729,7 @@ worker_thread(gpointer data)
 	gboolean have_fd = g_cancellable_make_pollfd(job->stop, &stop_fd);
 
 	worker->last_commit = g_get_monotonic_time();
+	worker->last_reply = worker->last_commit;
 	while (TRUE) {
 		worker_fill(worker);
 		while (worker->completed.length > 0) {
@@ -2176,6 +2253,7 @@ ferry_copy_run_internal(FerryCopy *self,
 	/* the buffers in flight per connection stay within a bound */
 	job.requests = MIN(job.requests, MAX(1, MAX_QUEUE_BYTES / request_size));
 	job.retries = self->retries;
+	job.stall_us = (gint64)self->timeout * G_USEC_PER_SEC;
 	job.zero_buffer = zero_buffer;
 	job.throttle.rate = self->bandwidth;
 	g_mutex_init(&job.lock);

@@ -58,6 +58,10 @@ ferry_copy_set_retries(FerryCopy *self, guint retries);
 guint
 ferry_copy_get_retries(FerryCopy *self);
 void
+ferry_copy_set_timeout(FerryCopy *self, guint seconds);
+guint
+ferry_copy_get_timeout(FerryCopy *self);
+void
 ferry_copy_set_extents(FerryCopy *self, FerryExtentList *extents);
 FerryExtentList *
 ferry_copy_get_extents(FerryCopy *self);

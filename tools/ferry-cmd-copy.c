@@ -276,6 +276,7 @@ ferry_cmd_copy(FerryCli *cli, int argc, char **argv)
 	int connections = 0;
 	int requests = 0;
 	int retries = -1;
+	int timeout = -1;
 	FerryOutputFormat format;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryDiskEndpoint) source = NULL;
@@ -308,6 +309,9 @@ ferry_cmd_copy(FerryCli *cli, int argc, char **argv)
 	     "Bytes per request, 4k to 32M (default 256k)", "SIZE"},
 	    {"retries", 0, 0, G_OPTION_ARG_INT, &retries,
 	     "Tries again per failed request before giving up (default 5)", "N"},
+	    {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
+	     "Reconnect to a server that answers nothing for SECONDS (default 300; 0: never)",
+	     "SECONDS"},
 	    {"target-is-zero", 0, 0, G_OPTION_ARG_NONE, &target_is_zero,
 	     "The target already reads as zeroes: do not write zero ranges", NULL},
 	    {"output", 'o', 0, G_OPTION_ARG_STRING, &output,
@@ -332,6 +336,8 @@ ferry_cmd_copy(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_usage_error(cli, "--requests: give 1 to 1024");
 	if (retries > 100)
 		return ferry_cli_usage_error(cli, "--retries: give 0 to 100");
+	if (timeout > 86400)
+		return ferry_cli_usage_error(cli, "--timeout: give 0 to 86400 seconds");
 	if (extents_from != NULL && extents_file != NULL)
 		return ferry_cli_usage_error(cli, "give --extents-from or --extents, not both");
 
@@ -347,6 +353,8 @@ ferry_cmd_copy(FerryCli *cli, int argc, char **argv)
 	ferry_copy_set_requests(copy, (guint)requests);
 	if (retries >= 0)
 		ferry_copy_set_retries(copy, (guint)retries);
+	if (timeout >= 0)
+		ferry_copy_set_timeout(copy, (guint)timeout);
 	ferry_copy_set_journal(copy, journal);
 	ferry_copy_set_verify(copy, verify);
 	ferry_copy_set_extents_from(copy, extents_from);

@@ -117,7 +117,7 @@ test_cli_kill_resume(TestFixture *fixture, gconstpointer data)
 	if (!test_require_programs("nbdkit", "nbdcopy", "qemu-nbd", NULL))
 		return;
 	/* a disk of data and holes, served by qemu-nbd; the bandwidth limit
-	 * makes the copy last about 4 s, room to kill it anywhere */
+	 * makes the copy last about 6 s, room to kill it anywhere */
 	make_image = g_strdup_printf("nbdcopy \"$uri\" '%s'", image);
 	test_run("nbdkit", "-U", "-", "sparse-random", "256M", "seed=7", "percent=60", "--run",
 		 make_image, NULL);
@@ -125,10 +125,10 @@ test_cli_kill_resume(TestFixture *fixture, gconstpointer data)
 	for (guint round = 0; round < 4; round++) {
 		g_autoptr(GSubprocess) process =
 		    spawn_ferry("-q", "copy", "--journal", journal, "--connections", "1",
-				"--requests", "4", "--bandwidth", "40M", source->uri, target, NULL);
+				"--requests", "4", "--bandwidth", "25M", source->uri, target, NULL);
 		/* the first kill comes after a journal commit (every second) */
-		guint after_ms = round == 0 ? (guint)g_test_rand_int_range(1300, 1800)
-					    : (guint)g_test_rand_int_range(100, 2000);
+		guint after_ms = round == 0 ? (guint)g_test_rand_int_range(1800, 2500)
+					    : (guint)g_test_rand_int_range(100, 1500);
 		if (wait_for_exit(process, after_ms)) {
 			g_autofree char *err = NULL;
 			g_subprocess_communicate_utf8(process, NULL, NULL, NULL, &err, NULL);

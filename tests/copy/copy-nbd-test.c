@@ -8,6 +8,7 @@
  */
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "copy-test-util.h"
@@ -115,6 +116,32 @@ test_copy_sparse_random(TestFixture *fixture, gconstpointer data)
 	/* holes are not read; a memory target is not known to be zero */
 	g_assert_cmpuint(ferry_copy_get_bytes_read(copy), <, 64 * MiB);
 	g_assert_cmpuint(ferry_copy_get_bytes_zeroed(copy), >, 0);
+}
+
+static void
+test_copy_plain_servers(TestFixture *fixture, gconstpointer data)
+{
+	g_autoptr(TestServer) source = NULL;
+	g_autoptr(TestServer) target = NULL;
+	g_autoptr(FerryCopy) copy = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!test_require_programs("nbdkit", NULL))
+		return;
+	/* a source without an allocation map, a target without WRITE_ZEROES:
+	 * zeroes are found in the data and written as buffers of zeroes */
+	source = test_nbdkit_start(fixture->dir, "src", "--filter=noextents", "data",
+				   "@0x100000 ( 0x11 )*65536 @0x500000 ( 0x22 )*4096", "size=8M",
+				   NULL);
+	target = test_nbdkit_start(fixture->dir, "dst", "--filter=nozero", "data",
+				   "0xee*8388608", "zeromode=none", NULL);
+	copy = copy_new(source->uri, target->uri);
+	g_assert_true(ferry_copy_run(copy, NULL, NULL, &error));
+	g_assert_no_error(error);
+	test_assert_same_disk(source->uri, target->uri);
+	g_assert_cmpuint(ferry_copy_get_bytes_read(copy), ==, 8 * MiB);
+	g_assert_cmpuint(ferry_copy_get_bytes_written(copy), ==, 65536 + 4096);
+	g_assert_cmpuint(ferry_copy_get_bytes_zeroed(copy), ==, 8 * MiB - 65536 - 4096);
 }
 
 static void
@@ -266,12 +293,38 @@ test_copy_cancel_resume(TestFixture *fixture, gconstpointer data)
 }
 
 typedef struct {
+	GMainLoop *loop;
+	GError *error;
+} LoopRun;
+
+static void
+loop_run_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	LoopRun *run = user_data;
+	ferry_copy_run_finish(FERRY_COPY(source), result, &run->error);
+	g_main_loop_quit(run->loop);
+}
+
+/* runs @copy in its threads while this thread's main loop dispatches the
+ * timers the test set up to disturb the servers */
+static gboolean
+copy_run_in_loop(FerryCopy *copy, GError **error)
+{
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	LoopRun run = {loop, NULL};
+	ferry_copy_run_async(copy, NULL, NULL, loop_run_done_cb, &run);
+	g_main_loop_run(loop);
+	if (run.error != NULL) {
+		g_propagate_error(error, run.error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+typedef struct {
 	TestFixture *fixture;
 	TestServer *source;
 	gboolean restarted;
-	GMainLoop *loop;
-	GError *error;
-	gboolean done;
 } Restart;
 
 static gboolean
@@ -296,23 +349,14 @@ start_source_cb(gpointer user_data)
 }
 
 static void
-restart_copy_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	Restart *restart = user_data;
-	ferry_copy_run_finish(FERRY_COPY(source), result, &restart->error);
-	restart->done = TRUE;
-	g_main_loop_quit(restart->loop);
-}
-
-static void
 test_copy_reconnect(TestFixture *fixture, gconstpointer data)
 {
 	g_autoptr(TestServer) reference = NULL;
 	g_autoptr(FerryCopy) copy = NULL;
-	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(GError) error = NULL;
 	g_autofree char *file = test_fixture_path(fixture, "reconnected.img");
 	g_autofree char *uri = NULL;
-	Restart restart = {fixture, NULL, FALSE, loop, NULL, FALSE};
+	Restart restart = {fixture, NULL, FALSE};
 
 	if (!test_require_programs("nbdkit", NULL))
 		return;
@@ -326,13 +370,60 @@ test_copy_reconnect(TestFixture *fixture, gconstpointer data)
 	ferry_copy_set_retries(copy, 8);
 	g_timeout_add(300, stop_source_cb, &restart);
 	g_timeout_add(700, start_source_cb, &restart);
-	ferry_copy_run_async(copy, NULL, NULL, restart_copy_done_cb, &restart);
-	g_main_loop_run(loop);
-	g_assert_no_error(restart.error);
+	g_assert_true(copy_run_in_loop(copy, &error));
+	g_assert_no_error(error);
 	g_assert_true(restart.restarted);
 	g_assert_cmpuint(ferry_copy_get_retried(copy), >, 0);
 	test_assert_same_disk(reference->uri, file);
 	test_server_stop(restart.source);
+}
+
+static gboolean
+freeze_source_cb(gpointer user_data)
+{
+	TestServer *source = user_data;
+	g_subprocess_send_signal(source->process, SIGSTOP);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+thaw_source_cb(gpointer user_data)
+{
+	TestServer *source = user_data;
+	g_subprocess_send_signal(source->process, SIGCONT);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+test_copy_stall(TestFixture *fixture, gconstpointer data)
+{
+	g_autoptr(TestServer) source = NULL;
+	g_autoptr(FerryCopy) copy = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *image = test_fixture_path(fixture, "hung.img");
+	g_autofree char *file = test_fixture_path(fixture, "copy.img");
+	g_autofree char *contents = g_malloc(16 * MiB);
+
+	if (!test_require_programs("qemu-nbd", NULL))
+		return;
+	for (guint i = 0; i < 16 * MiB; i++)
+		contents[i] = (char)(i / 512 + 1);
+	g_assert_true(g_file_set_contents(image, contents, 16 * MiB, NULL));
+	source = test_qemu_nbd_start(fixture->dir, "src", "-r", "-f", "raw", image, NULL);
+	copy = copy_new(source->uri, file);
+	ferry_copy_set_connections(copy, 1);
+	ferry_copy_set_requests(copy, 2);
+	ferry_copy_set_bandwidth(copy, 4 * MiB);
+	ferry_copy_set_timeout(copy, 1);
+	g_assert_cmpuint(ferry_copy_get_timeout(copy), ==, 1);
+	/* the server hangs for 2 s in the middle of the copy, as a host whose
+	 * network stops without closing anything */
+	g_timeout_add(500, freeze_source_cb, source);
+	g_timeout_add(2500, thaw_source_cb, source);
+	g_assert_true(copy_run_in_loop(copy, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(ferry_copy_get_retried(copy), >, 0);
+	test_assert_same_disk(source->uri, file);
 }
 
 /* a qcow2 disk with base data, then a dirty bitmap, then changes after it:
@@ -618,10 +709,12 @@ main(int argc, char **argv)
 	TEST_ADD("/copy-nbd/quick/smoke", test_copy_smoke);
 	TEST_ADD("/copy-nbd/sparse-random", test_copy_sparse_random);
 	TEST_ADD("/copy-nbd/pattern-to-file", test_copy_pattern_to_file);
+	TEST_ADD("/copy-nbd/plain-servers", test_copy_plain_servers);
 	TEST_ADD("/copy-nbd/error-transient", test_copy_error_transient);
 	TEST_ADD("/copy-nbd/error-persistent", test_copy_error_persistent);
 	TEST_ADD("/copy-nbd/cancel-resume", test_copy_cancel_resume);
 	TEST_ADD("/copy-nbd/reconnect", test_copy_reconnect);
+	TEST_ADD("/copy-nbd/stall", test_copy_stall);
 	TEST_ADD("/copy-nbd/quick/dirty-bitmap", test_copy_dirty_bitmap);
 	TEST_ADD("/copy-nbd/quick/bad-ends", test_copy_bad_ends);
 	TEST_ADD("/copy-nbd/verify-catches", test_copy_verify_catches);

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <libnbd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 gboolean
@@ -90,18 +91,29 @@ test_server_ready(TestServer *server)
 	return ok;
 }
 
+static void
+test_server_child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static TestServer *
 test_server_spawn(GPtrArray *argv, const char *socket)
 {
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	TestServer *server = g_new0(TestServer, 1);
 	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
 
 	g_ptr_array_add(argv, NULL);
 	server->socket = g_strdup(socket);
 	server->uri = g_strdup_printf("nbd+unix:///?socket=%s", socket);
-	server->process = g_subprocess_newv((const char *const *)argv->pdata,
-					    G_SUBPROCESS_FLAGS_NONE, &error);
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	/* servers end with the test, even when it aborts (qemu-nbd has no
+	 * --exit-with-parent) */
+	g_subprocess_launcher_set_child_setup(launcher, test_server_child_setup, NULL, NULL);
+	server->process =
+	    g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
 	g_assert_no_error(error);
 	while (!test_server_ready(server)) {
 		if (g_subprocess_get_identifier(server->process) == NULL)
