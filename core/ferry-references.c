@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ferry-json-private.h"
+#include "ferry-plugin-private.h"
 #include "ferry-references-private.h"
 #include "ferry-resource-kinds.h"
 #include "ferry-secret.h"
@@ -65,7 +66,8 @@ check_provider_url(FerryProviderResource *provider)
 	const char *url = ferry_provider_resource_get_url(provider);
 	g_autofree char *message = NULL;
 
-	if (type == NULL || !g_strv_contains(provider_types, type)) {
+	if (type == NULL ||
+	    (!g_strv_contains(provider_types, type) && !ferry_provider_type_is_known(type))) {
 		message = g_strdup_printf("The provider type '%s' is not supported; use vsphere, "
 					  "ovirt, openstack, ova or openshift.",
 					  type != NULL ? type : "");
@@ -82,7 +84,9 @@ check_provider_url(FerryProviderResource *provider)
 		return;
 	}
 	if (g_strcmp0(type, "ova") == 0) {
-		if (!g_regex_match_simple("^[^:]+:\\/[^:].*$", url, 0, 0))
+		/* Forklift's NFS export, and Ferry's local directory or file:// URL */
+		if (!g_regex_match_simple("^[^:]+:\\/[^:].*$", url, 0, 0) &&
+		    !g_path_is_absolute(url))
 			ferry_resource_set_condition(
 				resource, "UrlNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
 				"Malformed",
@@ -183,7 +187,12 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 		required = vsphere;
 		needs_ca = !insecure;
 	} else if (g_strcmp0(type, "openshift") == 0) {
-		required = ferry_provider_resource_is_host(provider) ? NULL : openshift;
+		/* the local cluster and a bundle directory (file://) need no token */
+		const char *url = ferry_provider_resource_get_url(provider);
+		required = ferry_provider_resource_is_host(provider) ||
+				   (url != NULL && g_str_has_prefix(url, "file://"))
+			       ? NULL
+			       : openshift;
 	} else if (g_strcmp0(type, "ova") == 0) {
 		required = ova;
 	} else if (g_strcmp0(type, "hyperv") == 0) {

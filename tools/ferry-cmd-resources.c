@@ -16,8 +16,12 @@ FerryStore *
 ferry_cli_open_store(FerryCli *cli, GError **error)
 {
 	const char *state_dir = ferry_cli_get_state_dir(cli, error);
+	g_autoptr(GError) plugin_error = NULL;
 	if (state_dir == NULL)
 		return NULL;
+	/* loaded plugins make their provider types known to the checks */
+	if (ferry_cli_get_registry(cli, &plugin_error) == NULL)
+		g_debug("plugins not loaded: %s", plugin_error->message);
 	return ferry_store_new(state_dir, error);
 }
 
