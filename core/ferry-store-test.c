@@ -457,6 +457,9 @@ test_store_provider_config(Fixture *fixture, gconstpointer data)
 	host_secret = ferry_provider_config_get_host_secret(config, "host-21");
 	g_assert_nonnull(host_secret);
 
+	/* no ForkliftController: none, and no error */
+	g_assert_null(ferry_store_dup_controller(fixture->store, &error));
+	g_assert_no_error(error);
 	g_assert_null(ferry_store_dup_provider_config(fixture->store, "mtv", "nope", &error));
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
 }

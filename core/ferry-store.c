@@ -1128,6 +1128,30 @@ ferry_store_get_secret(FerryStore *self, const char *name_space, const char *nam
 }
 
 /**
+ * ferry_store_dup_controller:
+ * @self: a #FerryStore
+ * @error: return location for a #GError
+ *
+ * The ForkliftController whose settings are the engine's defaults: the
+ * first one stored (by namespace and name), if any. Pass it, or %NULL, to
+ * ferry_forklift_controller_get_setting_int() and friends.
+ *
+ * Returns: (transfer full) (nullable) (type FerryForkliftController): the
+ *   controller, or %NULL when there is none (@error unset) or on error
+ *
+ * Since: 0.1
+ */
+FerryResource *
+ferry_store_dup_controller(FerryStore *self, GError **error)
+{
+	g_autoptr(GPtrArray) controllers =
+		ferry_store_list(self, "ForkliftController", NULL, error);
+	if (controllers == NULL || controllers->len == 0)
+		return NULL;
+	return g_object_ref(g_ptr_array_index(controllers, 0));
+}
+
+/**
  * ferry_store_list_referrers:
  * @self: a #FerryStore
  * @kind: a kind, such as `Provider`
