@@ -1148,10 +1148,12 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 		for (guint i = 0; i < names->len; i++) {
 			const char *name = g_ptr_array_index(names, i);
 			g_autoptr(JsonNode) key_node = resolve_plain(name);
+			/* a plain '<<' key would read back as a merge key */
 			if (!writer_scalar(writer, name,
 					   JSON_NODE_HOLDS_VALUE(key_node) &&
 						   json_node_get_value_type(key_node) ==
-							   G_TYPE_STRING,
+							   G_TYPE_STRING &&
+						   g_strcmp0(name, "<<") != 0,
 					   error))
 				return FALSE;
 			if (!writer_node(writer, json_object_get_member(object, name), error))
