@@ -312,6 +312,12 @@ test_no_secret_leaks(void)
 	RunResult r;
 
 	apply_docs();
+	{
+		g_autofree char *providers = manifest("forklift-docs-providers.yaml");
+		r = run_ferry("apply", "-f", providers, NULL);
+		g_assert_cmpint(r.status, ==, 0);
+		run_result_clear(&r);
+	}
 	for (guint k = 0; kinds[k] != NULL; k++) {
 		for (guint f = 0; formats[f] != NULL; f++) {
 			r = run_ferry("get", kinds[k], "-n", "openshift-mtv", "-o", formats[f],
@@ -337,6 +343,19 @@ test_no_secret_leaks(void)
 	run_result_clear(&r);
 	r = run_ferry("describe", "host", "esxi-21", "-n", "openshift-mtv", NULL);
 	run_result_clear(&r);
+	{
+		const char *const secrets[] = {"ovirt-credentials", "openstack-credentials",
+					       "remote-cluster-token", "ova-credentials", NULL};
+		for (guint i = 0; secrets[i] != NULL; i++) {
+			r = run_ferry("describe", "secret", secrets[i], "-n", "openshift-mtv",
+				      NULL);
+			g_assert_cmpint(r.status, ==, 0);
+			run_result_clear(&r);
+			r = run_ferry("get", "secret", secrets[i], "-n", "openshift-mtv", "-o",
+				      "json", NULL);
+			run_result_clear(&r);
+		}
+	}
 
 	/* errors about Secrets do not quote them either */
 	r = run_ferry_stdin("apiVersion: v1\nkind: Secret\nmetadata: {name: leaky}\n"
