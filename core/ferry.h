@@ -8,7 +8,9 @@
 #define __FERRY_H_INSIDE__
 
 #include "ferry-concern.h"
+#include "ferry-copy.h"
 #include "ferry-disk-endpoint.h"
+#include "ferry-engine.h"
 #include "ferry-enums.h"
 #include "ferry-error.h"
 #include "ferry-extent.h"
@@ -24,6 +26,7 @@
 #include "ferry-provider.h"
 #include "ferry-resource-kinds.h"
 #include "ferry-resource.h"
+#include "ferry-runner.h"
 #include "ferry-secret.h"
 #include "ferry-snapshot.h"
 #include "ferry-store.h"

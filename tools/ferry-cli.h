@@ -99,5 +99,11 @@ int
 ferry_cmd_delete(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_describe(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_plan(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_run(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_copy(FerryCli *cli, int argc, char **argv);
 
 G_END_DECLS

@@ -20,6 +20,10 @@ static const FerryCliVerb verbs[] = {
     {"get", "List resources, or print them as JSON or YAML", ferry_cmd_get},
     {"describe", "Show one resource with its conditions and references", ferry_cmd_describe},
     {"delete", "Delete resources", ferry_cmd_delete},
+    {"plan", "Create, start, cut over, cancel, archive and inspect migration plans",
+     ferry_cmd_plan},
+    {"run", "Resume and finish every pending or running migration", ferry_cmd_run},
+    {"copy", "Copy a disk between NBD URIs and local files (sparse, resumable)", ferry_cmd_copy},
 };
 
 static FerryCli *global_cli = NULL;
