@@ -128,8 +128,19 @@ store_sqlite_error(sqlite3 *db, const char *path, const char *what, GError **err
 		ferry_code = FERRY_ERROR_BUSY;
 	else if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN)
 		ferry_code = FERRY_ERROR_PERMISSION_DENIED;
-	g_set_error(error, FERRY_ERROR, ferry_code, "state database %s: %s: %s", path, what,
-		    sqlite3_errmsg(db));
+	else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+		ferry_code = FERRY_ERROR_INVALID_DATA;
+	g_set_error(
+		error, FERRY_ERROR, ferry_code, "state database %s: %s: %s%s", path, what,
+		sqlite3_errmsg(db),
+		ferry_code == FERRY_ERROR_INVALID_DATA
+			? "; it is damaged or not Ferry's: move it away, or use another --state "
+			  "directory"
+		: ferry_code == FERRY_ERROR_NO_SPACE
+			? "; free some space in that file system and try again"
+		: ferry_code == FERRY_ERROR_BUSY
+			? "; another ferry is writing to it, try again when it is done"
+			: "");
 	return FALSE;
 }
 
