@@ -107,14 +107,54 @@ test_manifest_docs(void)
 							 "spec.runPreflightInspection", FALSE));
 		g_assert_true(ferry_resource_get_boolean(FERRY_RESOURCE(plan),
 							 "spec.migrateSharedDisks", FALSE));
-		g_assert_nonnull(ferry_resource_get_node(FERRY_RESOURCE(plan),
-							 "spec.xfsCompatibility"));
+		g_assert_nonnull(
+			ferry_resource_get_node(FERRY_RESOURCE(plan), "spec.xfsCompatibility"));
 		g_assert_false(ferry_resource_get_boolean(FERRY_RESOURCE(plan),
 							  "spec.xfsCompatibility", TRUE));
 		/* what was given is kept */
-		g_assert_true(ferry_resource_get_boolean(FERRY_RESOURCE(plan),
-							 "spec.pvcNameTemplateUseGenerateName",
-							 FALSE));
+		g_assert_true(ferry_resource_get_boolean(
+			FERRY_RESOURCE(plan), "spec.pvcNameTemplateUseGenerateName", FALSE));
+		/* name templates: VM, then plan, then controller, then default */
+		g_assert_cmpstr(ferry_plan_get_name_template(plan, 1, FERRY_NAME_TEMPLATE_PVC,
+							     controller, FALSE),
+				==, "{{if .Shared}}shared{{else}}web02{{end}}-{{.DiskIndex}}");
+		g_assert_cmpstr(ferry_plan_get_name_template(plan, 0, FERRY_NAME_TEMPLATE_PVC,
+							     controller, FALSE),
+				==, "{{.VmName | lower}}-disk-{{.DiskIndex}}");
+		g_assert_cmpstr(ferry_plan_get_name_template(plan, 0, FERRY_NAME_TEMPLATE_VOLUME,
+							     NULL, FALSE),
+				==, "disk-{{.VolumeIndex}}");
+		{
+			g_autoptr(GPtrArray) bare = ferry_manifest_load_data(
+				"apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\n"
+				"metadata: {name: p}\nspec:\n  targetNamespace: t\n"
+				"  provider: {source: {name: a}, destination: {name: b}}\n"
+				"  map: {network: {name: n}, storage: {name: s}}\n  vms: [{id: "
+				"v}]\n"
+				"---\napiVersion: forklift.konveyor.io/v1beta1\n"
+				"kind: ForkliftController\nmetadata: {name: fc}\n"
+				"spec: {controller_pvc_name_template: "
+				"'{{.VmName}}-{{.DiskIndex}}'}\n",
+				-1, "bare.yaml", NULL, NULL, &error);
+			FerryPlan *bare_plan = g_ptr_array_index(bare, 0);
+			g_assert_no_error(error);
+			g_assert_cmpstr(
+				ferry_plan_get_name_template(bare_plan, 0, FERRY_NAME_TEMPLATE_PVC,
+							     g_ptr_array_index(bare, 1), FALSE),
+				==, "{{.VmName}}-{{.DiskIndex}}");
+			g_assert_cmpstr(ferry_plan_get_name_template(
+						bare_plan, 0, FERRY_NAME_TEMPLATE_PVC, NULL, FALSE),
+					==,
+					"{{trunc 15 .PlanName}}-{{trunc 15 .TargetVmName}}-disk-{{."
+					"DiskIndex}}");
+			g_assert_cmpstr(ferry_plan_get_name_template(
+						bare_plan, 0, FERRY_NAME_TEMPLATE_PVC, NULL, TRUE),
+					==, "{{.SourcePVCName}}");
+			g_assert_cmpstr(ferry_plan_get_name_template(bare_plan, 0,
+								     FERRY_NAME_TEMPLATE_NETWORK,
+								     NULL, FALSE),
+					==, "net-{{.NetworkIndex}}");
+		}
 		/* and nothing is added inside objects that are not there */
 		g_assert_null(ferry_resource_get_node(FERRY_RESOURCE(plan), "spec.tagMapping"));
 		g_assert_true(ferry_plan_get_preserve_static_ips(plan));

@@ -1049,6 +1049,47 @@ ferry_plan_get_transfer_network(FerryPlan *self, const char **name_space)
 	return ferry_resource_get_reference(RESOURCE(self), "spec.transferNetwork", name_space);
 }
 
+/**
+ * ferry_plan_get_name_template:
+ * @self: a #FerryPlan
+ * @vm_index: the index of the VM in `spec.vms`
+ * @kind: which template
+ * @controller: (nullable): the ForkliftController, for its PVC templates
+ * @ocp_source: whether the source provider is OpenShift/KubeVirt
+ *
+ * Resolves a name template the way Forklift does: the VM's own template,
+ * else the plan's, else (for PVCs) the ForkliftController's
+ * `controller_ocp_pvc_name_template` or `controller_pvc_name_template`,
+ * else the default. Render it with ferry_naming_render().
+ *
+ * Returns: (transfer none): the template
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_plan_get_name_template(FerryPlan *self, guint vm_index, FerryNameTemplateKind kind,
+			     FerryForkliftController *controller, gboolean ocp_source)
+{
+	const char *member = kind == FERRY_NAME_TEMPLATE_VOLUME    ? "volumeNameTemplate"
+			     : kind == FERRY_NAME_TEMPLATE_NETWORK ? "networkNameTemplate"
+								   : "pvcNameTemplate";
+	g_autofree char *vm_path = g_strdup_printf("spec.vms[%u].%s", vm_index, member);
+	g_autofree char *plan_path = g_strdup_printf("spec.%s", member);
+	const char *text;
+
+	g_return_val_if_fail(FERRY_IS_PLAN(self), NULL);
+	text = ferry_resource_get_string(RESOURCE(self), vm_path);
+	if (text == NULL || text[0] == '\0')
+		text = ferry_resource_get_string(RESOURCE(self), plan_path);
+	if ((text == NULL || text[0] == '\0') && kind == FERRY_NAME_TEMPLATE_PVC)
+		text = ferry_forklift_controller_get_setting_string(
+			controller, ocp_source ? "controller_ocp_pvc_name_template"
+					       : "controller_pvc_name_template");
+	if (text == NULL || text[0] == '\0')
+		text = ferry_naming_get_default_template(kind, ocp_source);
+	return text;
+}
+
 /* -- Migration -- */
 
 /**

@@ -9,6 +9,7 @@
 #error "Only <ferry.h> can be included directly."
 #endif
 
+#include "ferry-naming.h"
 #include "ferry-resource.h"
 #include "ferry-secret.h"
 
@@ -87,6 +88,11 @@ gboolean ferry_plan_get_pvc_name_template_use_generate_name(FerryPlan *self,
 const char *ferry_plan_get_volume_name_template(FerryPlan *self);
 const char *ferry_plan_get_network_name_template(FerryPlan *self);
 const char *ferry_plan_get_transfer_network(FerryPlan *self, const char **name_space);
+
+typedef struct _FerryForkliftController FerryForkliftController;
+const char *ferry_plan_get_name_template(FerryPlan *self, guint vm_index,
+					 FerryNameTemplateKind kind,
+					 FerryForkliftController *controller, gboolean ocp_source);
 
 #define FERRY_TYPE_MIGRATION (ferry_migration_get_type())
 G_DECLARE_FINAL_TYPE(FerryMigration, ferry_migration, FERRY, MIGRATION, FerryResource)

@@ -284,8 +284,24 @@ validate_object(FerrySchema *self, JsonObject *schema, JsonObject *object, const
 			const char *field = json_array_get_string_element(names, i);
 			JsonNode *value = json_object_get_member(object, field);
 			g_autofree char *field_path = ferry_yaml_path_append_member(path, field);
-			if (value == NULL || JSON_NODE_HOLDS_NULL(value))
-				add_issue(issues, field_path, FALSE, "required field is missing");
+			if (value == NULL || JSON_NODE_HOLDS_NULL(value)) {
+				JsonObject *field_schema = ferry_schema_resolve(
+					self, ferry_json_get_object(properties, field));
+				const char *type = ferry_json_get_string(field_schema, "type");
+				add_issue(
+					issues, field_path, FALSE,
+					"required field is missing; add it (%s)",
+					g_strcmp0(type, "object") == 0 &&
+							ferry_json_get_object(field_schema,
+									      "properties") !=
+								NULL &&
+							json_object_has_member(
+								ferry_json_get_object(field_schema,
+										      "properties"),
+								"name")
+						? "a reference: {name: …}"
+						: expected_name(type));
+			}
 		}
 	}
 	json_object_iter_init(&iter, object);
@@ -423,8 +439,8 @@ apply_defaults(FerrySchema *self, JsonObject *schema, JsonNode *node, guint dept
 			continue;
 		property_schema = ferry_schema_resolve(self, json_node_get_object(property));
 		default_value = property_schema != NULL
-				    ? json_object_get_member(property_schema, "default")
-				    : NULL;
+					? json_object_get_member(property_schema, "default")
+					: NULL;
 		if ((value == NULL || JSON_NODE_HOLDS_NULL(value)) && default_value != NULL)
 			json_object_set_member(json_node_get_object(node), name,
 					       json_node_copy(default_value));

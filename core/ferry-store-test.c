@@ -457,8 +457,53 @@ test_store_provider_config(Fixture *fixture, gconstpointer data)
 	host_secret = ferry_provider_config_get_host_secret(config, "host-21");
 	g_assert_nonnull(host_secret);
 
+	/* no ForkliftController: none, and no error */
+	g_assert_null(ferry_store_dup_controller(fixture->store, &error));
+	g_assert_no_error(error);
 	g_assert_null(ferry_store_dup_provider_config(fixture->store, "mtv", "nope", &error));
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
+}
+
+/* every provider type as Forklift's documentation sets it up validates;
+ * a bad OVA URL and an unknown type are conditions */
+static void
+test_store_provider_types(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "..", "tests", "manifests",
+						      "forklift-docs-providers.yaml", NULL);
+	const char *paths[] = {path, NULL};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources = NULL;
+	const char *const good[] = {"ovirt-source", "openstack-source", "ova-source",
+				    "remote-cluster", NULL};
+
+	{
+		g_autofree char *data_dir = g_test_build_filename(G_TEST_DIST, "..", "data", NULL);
+		g_setenv("FERRY_DATA_DIR", data_dir, TRUE);
+	}
+	resources = ferry_manifest_load_paths(paths, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(ferry_store_apply(fixture->store, resources, NULL, &error));
+	g_assert_no_error(error);
+	for (guint i = 0; good[i] != NULL; i++) {
+		g_autoptr(FerryResource) provider = ferry_store_get(
+			fixture->store, "Provider", "openshift-mtv", good[i], &error);
+		g_assert_no_error(error);
+		if (ferry_resource_has_blocker(provider))
+			g_error("%s has a blocker: %s", good[i],
+				json_to_string(ferry_resource_get_node(provider, "status"), FALSE));
+		g_assert_cmpstr(ferry_resource_get_string(provider, "status.phase"), ==, "Staging");
+	}
+	{
+		g_autoptr(FerryResource) bad_url = ferry_store_get(
+			fixture->store, "Provider", "openshift-mtv", "ova-bad-url", NULL);
+		g_autoptr(FerryResource) typo = ferry_store_get(
+			fixture->store, "Provider", "openshift-mtv", "vmware-typo", NULL);
+		g_assert_true(ferry_resource_has_condition(bad_url, "UrlNotValid"));
+		g_assert_true(ferry_resource_has_condition(typo, "ProviderTypeNotSupported"));
+		g_assert_cmpstr(ferry_resource_get_string(typo, "status.phase"), ==,
+				"ValidationFailed");
+	}
 }
 
 static void
@@ -501,6 +546,8 @@ main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/store/provider-config", Fixture, manifests, fixture_setup,
 		   test_store_provider_config, fixture_teardown);
+	g_test_add("/store/provider-types", Fixture, NULL, fixture_setup, test_store_provider_types,
+		   fixture_teardown);
 	g_test_add_func("/store/schema-version", test_store_schema_version);
 	return g_test_run();
 }

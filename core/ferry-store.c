@@ -128,8 +128,19 @@ store_sqlite_error(sqlite3 *db, const char *path, const char *what, GError **err
 		ferry_code = FERRY_ERROR_BUSY;
 	else if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN)
 		ferry_code = FERRY_ERROR_PERMISSION_DENIED;
-	g_set_error(error, FERRY_ERROR, ferry_code, "state database %s: %s: %s", path, what,
-		    sqlite3_errmsg(db));
+	else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+		ferry_code = FERRY_ERROR_INVALID_DATA;
+	g_set_error(
+		error, FERRY_ERROR, ferry_code, "state database %s: %s: %s%s", path, what,
+		sqlite3_errmsg(db),
+		ferry_code == FERRY_ERROR_INVALID_DATA
+			? "; it is damaged or not Ferry's: move it away, or use another --state "
+			  "directory"
+		: ferry_code == FERRY_ERROR_NO_SPACE
+			? "; free some space in that file system and try again"
+		: ferry_code == FERRY_ERROR_BUSY
+			? "; another ferry is writing to it, try again when it is done"
+			: "");
 	return FALSE;
 }
 
@@ -1125,6 +1136,30 @@ ferry_store_get_secret(FerryStore *self, const char *name_space, const char *nam
 	if (secret == NULL)
 		store_set_not_found(error, "Secret", name_space, name);
 	return secret;
+}
+
+/**
+ * ferry_store_dup_controller:
+ * @self: a #FerryStore
+ * @error: return location for a #GError
+ *
+ * The ForkliftController whose settings are the engine's defaults: the
+ * first one stored (by namespace and name), if any. Pass it, or %NULL, to
+ * ferry_forklift_controller_get_setting_int() and friends.
+ *
+ * Returns: (transfer full) (nullable) (type FerryForkliftController): the
+ *   controller, or %NULL when there is none (@error unset) or on error
+ *
+ * Since: 0.1
+ */
+FerryResource *
+ferry_store_dup_controller(FerryStore *self, GError **error)
+{
+	g_autoptr(GPtrArray) controllers =
+		ferry_store_list(self, "ForkliftController", NULL, error);
+	if (controllers == NULL || controllers->len == 0)
+		return NULL;
+	return g_object_ref(g_ptr_array_index(controllers, 0));
 }
 
 /**

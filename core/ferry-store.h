@@ -49,6 +49,7 @@ FerrySecret *ferry_store_get_secret(FerryStore *self, const char *name_space, co
 				    GError **error);
 FerryProviderConfig *ferry_store_dup_provider_config(FerryStore *self, const char *name_space,
 						     const char *name, GError **error);
+FerryResource *ferry_store_dup_controller(FerryStore *self, GError **error);
 GStrv ferry_store_list_referrers(FerryStore *self, const char *kind, const char *name_space,
 				 const char *name, GError **error);
 

@@ -129,7 +129,8 @@ test_yaml_json(void)
 	const char *text = "{\n"
 			   "  \"kind\": \"Provider\",\n"
 			   "  \"spec\": {\"url\": \"https://vc/sdk\", \"port\": 443, \"x\": null,\n"
-			   "           \"n\": \"42\", \"esc\": \"a\\/b\\u00e9\"}\n"
+			   "           \"n\": \"42\", \"esc\": \"a\\/b\\u00e9\",\n"
+			   "           \"big\": 12345678901234567890}\n"
 			   "}\n";
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) docs = ferry_yaml_parse_data(text, -1, "p.json", &error);
@@ -141,6 +142,9 @@ test_yaml_json(void)
 	root = ferry_yaml_document_get_root(g_ptr_array_index(docs, 0));
 	g_assert_cmpint(json_node_get_int(node_at(root, "spec", "port", NULL)), ==, 443);
 	g_assert_cmpstr(json_node_get_string(node_at(root, "spec", "n", NULL)), ==, "42");
+	/* beyond 64 bits: a double, as Go reads it, not a wrapped integer */
+	g_assert_cmpfloat(json_node_get_double(node_at(root, "spec", "big", NULL)), ==,
+			  12345678901234567890.0);
 	g_assert_cmpstr(json_node_get_string(node_at(root, "spec", "esc", NULL)), ==,
 			"a/b\xc3\xa9");
 	where = ferry_yaml_document_format_location(g_ptr_array_index(docs, 0), "spec.port");

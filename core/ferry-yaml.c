@@ -898,6 +898,37 @@ repair_json_strings(JsonNode *node)
 	return TRUE;
 }
 
+/* json-glib 1.6 wraps integers beyond 64 bits around; libyaml's reading
+ * of the same text has them as doubles, as Go's JSON reader does */
+static void
+restore_large_numbers(JsonNode *node, JsonNode *other)
+{
+	if (JSON_NODE_HOLDS_OBJECT(node) && JSON_NODE_HOLDS_OBJECT(other)) {
+		JsonObjectIter iter;
+		const char *name;
+		JsonNode *member;
+		JsonObject *other_object = json_node_get_object(other);
+		json_object_iter_init(&iter, json_node_get_object(node));
+		while (json_object_iter_next(&iter, &name, &member)) {
+			JsonNode *counterpart = json_object_get_member(other_object, name);
+			if (counterpart != NULL)
+				restore_large_numbers(member, counterpart);
+		}
+	} else if (JSON_NODE_HOLDS_ARRAY(node) && JSON_NODE_HOLDS_ARRAY(other)) {
+		JsonArray *array = json_node_get_array(node);
+		JsonArray *other_array = json_node_get_array(other);
+		for (guint i = 0;
+		     i < json_array_get_length(array) && i < json_array_get_length(other_array);
+		     i++)
+			restore_large_numbers(json_array_get_element(array, i),
+					      json_array_get_element(other_array, i));
+	} else if (JSON_NODE_HOLDS_VALUE(node) && JSON_NODE_HOLDS_VALUE(other) &&
+		   json_node_get_value_type(node) == G_TYPE_INT64 &&
+		   json_node_get_value_type(other) == G_TYPE_DOUBLE) {
+		json_node_set_double(node, json_node_get_double(other));
+	}
+}
+
 static GPtrArray *
 parse_json(const char *data, gsize length, const char *filename, GError **error)
 {
@@ -941,6 +972,8 @@ parse_json(const char *data, gsize length, const char *filename, GError **error)
 	 * each value is, so positions come from it when it can */
 	if (!reader_run(data, length, filename, roots, locations, NULL) || locations->len != 1)
 		g_ptr_array_set_size(locations, 0);
+	else if (root != NULL && roots->len == 1 && g_ptr_array_index(roots, 0) != NULL)
+		restore_large_numbers(root, g_ptr_array_index(roots, 0));
 	if (root != NULL && !JSON_NODE_HOLDS_NULL(root))
 		g_ptr_array_add(
 			documents,
@@ -1115,10 +1148,12 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 		for (guint i = 0; i < names->len; i++) {
 			const char *name = g_ptr_array_index(names, i);
 			g_autoptr(JsonNode) key_node = resolve_plain(name);
+			/* a plain '<<' key would read back as a merge key */
 			if (!writer_scalar(writer, name,
 					   JSON_NODE_HOLDS_VALUE(key_node) &&
 						   json_node_get_value_type(key_node) ==
-							   G_TYPE_STRING,
+							   G_TYPE_STRING &&
+						   g_strcmp0(name, "<<") != 0,
 					   error))
 				return FALSE;
 			if (!writer_node(writer, json_object_get_member(object, name), error))

@@ -266,6 +266,36 @@ test_dry_run_and_directory(void)
 }
 
 static void
+test_bad_state(void)
+{
+	g_autofree char *db = g_build_filename(state_dir, "ferry.db", NULL);
+	g_autofree char *saved = g_strdup(state_dir);
+	RunResult r;
+
+	/* a damaged database says which file and what to do */
+	g_assert_true(g_file_set_contents(db,
+					  "this is not a database, just text of some length "
+					  "so that SQLite reads a header from it\n",
+					  -1, NULL));
+	r = run_ferry("get", "plans", NULL);
+	g_assert_cmpint(r.status, !=, 0);
+	g_assert_nonnull(strstr(r.err, db));
+	g_assert_nonnull(strstr(r.err, "move it away, or use another --state directory"));
+	run_result_clear(&r);
+
+	/* a state directory that cannot be created */
+	g_free(state_dir);
+	state_dir = g_strdup("/proc/ferry-cannot-be-here");
+	r = run_ferry("get", "plans", NULL);
+	g_assert_cmpint(r.status, !=, 0);
+	g_assert_nonnull(
+		strstr(r.err, "cannot create the state directory /proc/ferry-cannot-be-here"));
+	run_result_clear(&r);
+	g_free(state_dir);
+	state_dir = g_steal_pointer(&saved);
+}
+
+static void
 test_delete(void)
 {
 	g_autoptr(JsonObject) provider = NULL;
@@ -312,6 +342,12 @@ test_no_secret_leaks(void)
 	RunResult r;
 
 	apply_docs();
+	{
+		g_autofree char *providers = manifest("forklift-docs-providers.yaml");
+		r = run_ferry("apply", "-f", providers, NULL);
+		g_assert_cmpint(r.status, ==, 0);
+		run_result_clear(&r);
+	}
 	for (guint k = 0; kinds[k] != NULL; k++) {
 		for (guint f = 0; formats[f] != NULL; f++) {
 			r = run_ferry("get", kinds[k], "-n", "openshift-mtv", "-o", formats[f],
@@ -337,6 +373,19 @@ test_no_secret_leaks(void)
 	run_result_clear(&r);
 	r = run_ferry("describe", "host", "esxi-21", "-n", "openshift-mtv", NULL);
 	run_result_clear(&r);
+	{
+		const char *const secrets[] = {"ovirt-credentials", "openstack-credentials",
+					       "remote-cluster-token", "ova-credentials", NULL};
+		for (guint i = 0; secrets[i] != NULL; i++) {
+			r = run_ferry("describe", "secret", secrets[i], "-n", "openshift-mtv",
+				      NULL);
+			g_assert_cmpint(r.status, ==, 0);
+			run_result_clear(&r);
+			r = run_ferry("get", "secret", secrets[i], "-n", "openshift-mtv", "-o",
+				      "json", NULL);
+			run_result_clear(&r);
+		}
+	}
 
 	/* errors about Secrets do not quote them either */
 	r = run_ferry_stdin("apiVersion: v1\nkind: Secret\nmetadata: {name: leaky}\n"
@@ -429,6 +478,8 @@ main(int argc, char **argv)
 			     run_in_fresh_state);
 	g_test_add_data_func("/resources/dry-run-and-directory",
 			     (gconstpointer)test_dry_run_and_directory, run_in_fresh_state);
+	g_test_add_data_func("/resources/bad-state", (gconstpointer)test_bad_state,
+			     run_in_fresh_state);
 	g_test_add_data_func("/resources/delete", (gconstpointer)test_delete, run_in_fresh_state);
 	g_test_add_data_func("/resources/no-secret-leaks", (gconstpointer)test_no_secret_leaks,
 			     run_in_fresh_state);
