@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <sqlite3.h>
+#include <string.h>
 
 #include "ferry-error.h"
 #include "ferry-inventory.h"
+#include "ferry-query-private.h"
 
 /**
  * FerryInventory:
@@ -30,7 +32,7 @@
  * Since: 0.1
  */
 
-#define INVENTORY_SCHEMA_VERSION 1
+#define INVENTORY_SCHEMA_VERSION 2
 
 struct _FerryInventory {
 	GObject parent_instance;
@@ -43,6 +45,7 @@ struct _FerryInventory {
 	gboolean update_full;
 	gint64 update_serial;
 	guint update_changes;
+	GHashTable *update_arrays; /* "kind\x1fpath" of the array paths seen */
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_LAST };
@@ -89,6 +92,7 @@ ferry_inventory_finalize(GObject *object)
 		sqlite3_close_v2(self->db);
 	g_rec_mutex_clear(&self->lock);
 	g_free(self->update_provider);
+	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
 	g_free(self->path);
 	G_OBJECT_CLASS(ferry_inventory_parent_class)->finalize(object);
 }
@@ -126,10 +130,14 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 	int version = 0;
 	sqlite3_stmt *stmt = NULL;
 
+	if (!ferry_query_register_sql_functions(self->db, error))
+		return FALSE;
 	if (!ferry_inventory_exec(self,
 				  "PRAGMA journal_mode=WAL;"
 				  "PRAGMA synchronous=NORMAL;"
 				  "PRAGMA foreign_keys=ON;"
+				  "PRAGMA mmap_size=1073741824;"
+				  "PRAGMA cache_size=-65536;"
 				  "CREATE TABLE IF NOT EXISTS inventory_meta("
 				  "  key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 				  error))
@@ -173,6 +181,35 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 			"CREATE INDEX inventory_objects_parent ON inventory_objects(provider, "
 			"parent);"
 			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '1');"
+			"COMMIT;",
+			error)) {
+			ferry_inventory_exec(self, "ROLLBACK;", NULL);
+			return FALSE;
+		}
+	}
+	if (version < 2) {
+		/* the catalogue of paths that hold arrays (a dot after them means [*]
+		 * in queries) and the validators' concerns about each object */
+		if (!ferry_inventory_exec(
+			self,
+			"BEGIN;"
+			"CREATE TABLE inventory_arrays("
+			"  provider TEXT NOT NULL,"
+			"  kind TEXT NOT NULL,"
+			"  path TEXT NOT NULL,"
+			"  PRIMARY KEY (provider, kind, path)) WITHOUT ROWID;"
+			"CREATE TABLE inventory_concerns("
+			"  provider TEXT NOT NULL,"
+			"  kind TEXT NOT NULL,"
+			"  id TEXT NOT NULL,"
+			"  revision INTEGER NOT NULL,"
+			"  policy TEXT NOT NULL,"
+			"  concerns TEXT NOT NULL CHECK (json_valid(concerns)),"
+			"  PRIMARY KEY (provider, kind, id),"
+			"  FOREIGN KEY (provider, kind, id) REFERENCES "
+			"    inventory_objects(provider, kind, id) ON DELETE CASCADE"
+			") WITHOUT ROWID;"
+			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');"
 			"COMMIT;",
 			error)) {
 			ferry_inventory_exec(self, "ROLLBACK;", NULL);
@@ -227,6 +264,34 @@ ferry_inventory_get_path(FerryInventory *self)
 {
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	return self->path;
+}
+
+/* records the normalised paths (`disks`, `disks[*].parts`) that hold arrays */
+static void
+ferry_inventory_collect_arrays(GHashTable *arrays, const char *kind, JsonNode *node, GString *path)
+{
+	gsize len = path->len;
+
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObjectIter iter;
+		const char *name;
+		JsonNode *member;
+		json_object_iter_init(&iter, json_node_get_object(node));
+		while (json_object_iter_next(&iter, &name, &member)) {
+			ferry_query_path_append_key(path, name);
+			ferry_inventory_collect_arrays(arrays, kind, member, path);
+			g_string_truncate(path, len);
+		}
+	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *array = json_node_get_array(node);
+		if (len > 0)
+			g_hash_table_add(arrays, g_strdup_printf("%s\x1f%s", kind, path->str));
+		g_string_append(path, "[*]");
+		for (guint i = 0; i < json_array_get_length(array); i++)
+			ferry_inventory_collect_arrays(arrays, kind,
+						       json_array_get_element(array, i), path);
+		g_string_truncate(path, len);
+	}
 }
 
 static gboolean
@@ -298,6 +363,8 @@ ferry_inventory_begin_update(FerryInventory *self,
 	self->update_full = full;
 	self->update_serial = serial + 1;
 	self->update_changes = 0;
+	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
+	self->update_arrays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	/* the lock stays held until commit or abort */
 	return TRUE;
 }
@@ -329,6 +396,7 @@ ferry_inventory_upsert(FerryInventory *self,
 		       GError **error)
 {
 	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GString) path = g_string_new(NULL);
 	g_autofree char *text = NULL;
 	sqlite3_stmt *stmt = NULL;
 	int rc;
@@ -341,6 +409,7 @@ ferry_inventory_upsert(FerryInventory *self,
 		return FALSE;
 	node = json_node_init_object(json_node_alloc(), document);
 	text = json_to_string(node, FALSE);
+	ferry_inventory_collect_arrays(self->update_arrays, kind, node, path);
 	rc = sqlite3_prepare_v2(
 	    self->db,
 	    "INSERT INTO inventory_objects(provider, kind, id, name, parent, document, "
@@ -416,7 +485,69 @@ ferry_inventory_end_update(FerryInventory *self)
 {
 	self->update_thread = NULL;
 	g_clear_pointer(&self->update_provider, g_free);
+	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
 	g_rec_mutex_unlock(&self->lock);
+}
+
+/* the statements of a commit: removing what a full load did not mention,
+ * the provider's state, the catalogue of array paths, COMMIT */
+static gboolean
+ferry_inventory_finish_update(FerryInventory *self, GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	GHashTableIter iter;
+	const char *entry;
+	int rc;
+
+	if (self->update_full) {
+		if (sqlite3_prepare_v2(self->db,
+				       "DELETE FROM inventory_objects WHERE provider = ?1 AND "
+				       "load_serial != ?2",
+				       -1, &stmt, NULL) != SQLITE_OK)
+			return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, self->update_serial);
+		rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+		self->update_changes += sqlite3_changes(self->db);
+	}
+	if (sqlite3_prepare_v2(self->db,
+			       "UPDATE inventory_providers SET load_serial = ?2, "
+			       "parity = parity OR ?3, updated = strftime('%Y-%m-%dT%H:%M:%SZ') "
+			       "WHERE provider = ?1",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+	sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, self->update_serial);
+	sqlite3_bind_int(stmt, 3, self->update_full ? 1 : 0);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+
+	if (sqlite3_prepare_v2(self->db,
+			       "INSERT OR IGNORE INTO inventory_arrays(provider, kind, path) "
+			       "VALUES (?1, ?2, ?3)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+	g_hash_table_iter_init(&iter, self->update_arrays);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&entry, NULL)) {
+		const char *separator = strchr(entry, '\x1f');
+		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, entry, separator - entry, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, separator + 1, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(stmt);
+			return ferry_inventory_set_sqlite_error(self, error,
+								"committing an update");
+		}
+	}
+	sqlite3_finalize(stmt);
+	return ferry_inventory_exec(self, "COMMIT;", error);
 }
 
 /**
@@ -436,41 +567,12 @@ gboolean
 ferry_inventory_commit_update(FerryInventory *self, GError **error)
 {
 	g_autofree char *provider = NULL;
-	sqlite3_stmt *stmt = NULL;
 	guint changes;
 
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
 	if (!ferry_inventory_check_update(self, error))
 		return FALSE;
-
-	if (self->update_full) {
-		if (sqlite3_prepare_v2(self->db,
-				       "DELETE FROM inventory_objects WHERE provider = ?1 AND "
-				       "load_serial != ?2",
-				       -1, &stmt, NULL) != SQLITE_OK)
-			goto fail;
-		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, self->update_serial);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			goto fail;
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-		self->update_changes += sqlite3_changes(self->db);
-	}
-	if (sqlite3_prepare_v2(self->db,
-			       "UPDATE inventory_providers SET load_serial = ?2, "
-			       "parity = parity OR ?3, updated = strftime('%Y-%m-%dT%H:%M:%SZ') "
-			       "WHERE provider = ?1",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, self->update_serial);
-	sqlite3_bind_int(stmt, 3, self->update_full ? 1 : 0);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (!ferry_inventory_exec(self, "COMMIT;", error)) {
+	if (!ferry_inventory_finish_update(self, error)) {
 		ferry_inventory_abort_update(self);
 		return FALSE;
 	}
@@ -480,12 +582,6 @@ ferry_inventory_commit_update(FerryInventory *self, GError **error)
 	if (changes > 0)
 		g_signal_emit(self, signals[SIGNAL_CHANGED], 0, provider, changes);
 	return TRUE;
-
-fail:
-	ferry_inventory_set_sqlite_error(self, error, "committing an update");
-	sqlite3_finalize(stmt);
-	ferry_inventory_abort_update(self);
-	return FALSE;
 }
 
 /**
@@ -781,6 +877,12 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 		sqlite3_step(stmt);
 	}
 	sqlite3_finalize(stmt);
+	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_arrays WHERE provider = ?1", -1,
+			       &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+		sqlite3_step(stmt);
+	}
+	sqlite3_finalize(stmt);
 	if (!ferry_inventory_exec(self, "COMMIT;", error)) {
 		ferry_inventory_abort_update(self);
 		return FALSE;
@@ -789,4 +891,307 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 	if (changes > 0)
 		g_signal_emit(self, signals[SIGNAL_CHANGED], 0, provider, changes);
 	return TRUE;
+}
+
+/* -- queries -- */
+
+/* the concerns of the row `o`: the validators' ones, else the document's */
+#define CONCERNS_SQL                                                                               \
+	"COALESCE((SELECT c.concerns FROM inventory_concerns AS c WHERE c.provider = o.provider "    \
+	"AND c.kind = o.kind AND c.id = o.id), o.document -> '$.concerns')"
+
+#define CONCERN_COUNT_SQL(category)                                                                \
+	"SELECT count(*) FROM json_each(@CONCERNS@) WHERE json_extract(value, '$.category') = '" \
+	category "'"
+
+/* the fields kubectl-mtv adds to inventory objects, computed in SQL */
+static const struct {
+	const char *name;
+	const char *sql;
+} computed_fields[] = {
+    {"memoryGB",
+     "round(COALESCE(ferry_num(json_extract(@DOC@, '$.memoryMB')) / 1024.0, "
+     "ferry_num(json_extract(@DOC@, '$.memory')) / 1073741824.0), 2)"},
+    {"storageUsedGB", "round(ferry_num(json_extract(@DOC@, '$.storageUsed')) / 1073741824.0, 2)"},
+    {"diskCapacity",
+     "SELECT sum(ferry_num(json_extract(value, '$.capacity'))) FROM json_each(@DOC@, '$.disks') "
+     "WHERE typeof(key) = 'integer'"},
+    {"criticalConcerns", CONCERN_COUNT_SQL("Critical")},
+    {"warningConcerns", CONCERN_COUNT_SQL("Warning")},
+    {"infoConcerns", CONCERN_COUNT_SQL("Information")},
+    {"concernsHuman",
+     "SELECT COALESCE(sum(category = 'Critical'), 0) || '/' || "
+     "COALESCE(sum(category = 'Warning'), 0) || '/' || "
+     "COALESCE(sum(category = 'Information'), 0) FROM (SELECT json_extract(value, '$.category') "
+     "AS category FROM json_each(@CONCERNS@))"},
+    {"powerStateHuman",
+     "SELECT CASE state WHEN 'poweredOn' THEN 'On' WHEN 'poweredOff' THEN 'Off' "
+     "WHEN 'suspended' THEN 'Suspended' WHEN 'up' THEN 'On' WHEN 'down' THEN 'Off' "
+     "WHEN 'ACTIVE' THEN 'On' WHEN 'SHUTOFF' THEN 'Off' WHEN 'SUSPENDED' THEN 'Suspended' "
+     "WHEN 'PAUSED' THEN 'Paused' WHEN 'paused' THEN 'Paused' WHEN 'Running' THEN 'On' "
+     "WHEN 'Stopped' THEN 'Off' ELSE state END FROM (SELECT COALESCE("
+     "json_extract(@DOC@, '$.powerState'), json_extract(@DOC@, '$.status'), "
+     "json_extract(@DOC@, '$.object.status.printableStatus')) AS state)"},
+};
+
+/* a context for rows `o` of inventory_objects of @provider (or all) and @kind */
+static FerryQContext *
+ferry_inventory_query_context(FerryInventory *self, const char *provider, const char *kind)
+{
+	FerryQContext *context = ferry_qcontext_new("o.document");
+	sqlite3_stmt *stmt = NULL;
+
+	ferry_qcontext_add_root(context, "id", "o.id", FALSE);
+	ferry_qcontext_add_root(context, "name", "o.name", FALSE);
+	ferry_qcontext_add_root(context, "provider", "o.provider", FALSE);
+	ferry_qcontext_add_root(context, "kind", "o.kind", FALSE);
+	ferry_qcontext_add_root(context, "revision", "o.revision", FALSE);
+	ferry_qcontext_add_root(context, "concerns", CONCERNS_SQL, TRUE);
+	for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++)
+		ferry_qcontext_add_computed(context, computed_fields[i].name,
+					    computed_fields[i].sql);
+	ferry_qcontext_add_array_path(context, "concerns");
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT DISTINCT path FROM inventory_arrays WHERE kind = ?2 AND "
+			       "(?1 IS NULL OR provider = ?1)",
+			       -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(stmt) == SQLITE_ROW)
+			ferry_qcontext_add_array_path(context,
+						      (const char *)sqlite3_column_text(stmt, 0));
+	}
+	sqlite3_finalize(stmt);
+	return context;
+}
+
+static char *
+ferry_inventory_compile_query(FerryInventory *self,
+			      FerryQuery *query,
+			      FerryQContext *context,
+			      FerryInventoryQueryFlags flags,
+			      GError **error)
+{
+	g_autoptr(GString) sql = g_string_new("SELECT o.id, o.name");
+	GPtrArray *select = ferry_query_get_select(query);
+	GPtrArray *order = ferry_query_get_order(query);
+	FerryQNode *where = ferry_query_get_where(query);
+	gboolean refs = (flags & FERRY_INVENTORY_QUERY_FLAG_REFS) != 0;
+	g_autoptr(GError) local_error = NULL;
+
+	if (!refs && select == NULL) {
+		g_string_append(sql, ", o.document, " CONCERNS_SQL);
+		if (flags & FERRY_INVENTORY_QUERY_FLAG_COMPUTED) {
+			for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++) {
+				g_autoptr(FerryQNode) node =
+				    ferry_query_parse_expression(computed_fields[i].name, NULL, NULL);
+				g_autofree char *column = ferry_qcompile_json(context, node, NULL);
+				g_string_append_printf(sql, ", %s", column);
+			}
+		}
+	}
+	for (guint i = 0; !refs && select != NULL && i < select->len; i++) {
+		FerryQSelectItem *item = g_ptr_array_index(select, i);
+		g_autofree char *column = ferry_qcompile_json(context, item->expr, &local_error);
+		if (column == NULL)
+			break;
+		g_string_append_printf(sql, ", %s", column);
+	}
+	g_string_append(sql, " FROM inventory_objects AS o WHERE (?1 IS NULL OR o.provider = ?1) "
+			     "AND o.kind = ?2");
+	if (local_error == NULL && where != NULL) {
+		g_autofree char *condition = ferry_qcompile_condition(context, where, &local_error);
+		if (condition != NULL)
+			g_string_append_printf(sql, " AND %s", condition);
+	}
+	g_string_append(sql, " ORDER BY ");
+	for (guint i = 0; local_error == NULL && order != NULL && i < order->len; i++) {
+		FerryQOrderItem *item = g_ptr_array_index(order, i);
+		g_autofree char *value = ferry_qcompile_value(context, item->expr, &local_error);
+		if (value != NULL)
+			g_string_append_printf(sql, "%s %s, ", value,
+					       item->descending ? "DESC" : "ASC");
+	}
+	g_string_append(sql, "o.name, o.id");
+	if (ferry_query_get_limit(query) >= 0)
+		g_string_append_printf(sql, " LIMIT %" G_GINT64_FORMAT,
+				       ferry_query_get_limit(query));
+	if (local_error != NULL) {
+		ferry_query_point_error(query, local_error,
+					ferry_qcontext_get_error_column(context));
+		g_propagate_error(error, g_steal_pointer(&local_error));
+		return NULL;
+	}
+	return g_string_free(g_steal_pointer(&sql), FALSE);
+}
+
+static JsonNode *
+ferry_inventory_parse_column(sqlite3_stmt *stmt, int column)
+{
+	const char *text = (const char *)sqlite3_column_text(stmt, column);
+	JsonNode *node = text != NULL ? json_from_string(text, NULL) : NULL;
+	return node != NULL ? node : json_node_new(JSON_NODE_NULL);
+}
+
+static JsonObject *
+ferry_inventory_query_row(sqlite3_stmt *stmt,
+			  FerryQuery *query,
+			  FerryInventoryQueryFlags flags,
+			  GError **error)
+{
+	GPtrArray *select = ferry_query_get_select(query);
+	g_autoptr(JsonObject) result = NULL;
+	int column = 2;
+
+	if (flags & FERRY_INVENTORY_QUERY_FLAG_REFS) {
+		result = json_object_new();
+		json_object_set_string_member(result, "id",
+					      (const char *)sqlite3_column_text(stmt, 0));
+		if (sqlite3_column_type(stmt, 1) == SQLITE_TEXT)
+			json_object_set_string_member(result, "name",
+						      (const char *)sqlite3_column_text(stmt, 1));
+		return g_steal_pointer(&result);
+	}
+	if (select != NULL) {
+		result = json_object_new();
+		for (guint i = 0; i < select->len; i++) {
+			FerryQSelectItem *item = g_ptr_array_index(select, i);
+			json_object_set_member(result, item->name,
+					       ferry_inventory_parse_column(stmt, column++));
+		}
+		return g_steal_pointer(&result);
+	}
+	result = ferry_inventory_parse_document((const char *)sqlite3_column_text(stmt, column++),
+						error);
+	if (result == NULL)
+		return NULL;
+	if (sqlite3_column_type(stmt, column) != SQLITE_NULL)
+		json_object_set_member(result, "concerns",
+				       ferry_inventory_parse_column(stmt, column));
+	column++;
+	if (flags & FERRY_INVENTORY_QUERY_FLAG_COMPUTED) {
+		for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++)
+			json_object_set_member(result, computed_fields[i].name,
+					       ferry_inventory_parse_column(stmt, column++));
+	}
+	return g_steal_pointer(&result);
+}
+
+/**
+ * ferry_inventory_query:
+ * @self: a #FerryInventory
+ * @provider: (nullable): the provider, or %NULL for every provider
+ * @kind: the object kind, e.g. `vm`
+ * @query: a parsed query
+ * @flags: what to return
+ * @error: return location for a #GError
+ *
+ * Runs a query over the objects of one kind. The query is compiled to SQL
+ * over the stored JSON documents, so it never loads objects it does not
+ * return. Without `SELECT` the results are the documents (with the
+ * validators' `concerns`, and with %FERRY_INVENTORY_QUERY_FLAG_COMPUTED the
+ * computed fields `memoryGB`, `criticalConcerns`, `concernsHuman`, …); with
+ * `SELECT` they are objects with one member per selected name. Without
+ * `ORDER BY` results are ordered by name.
+ *
+ * A query that cannot be compiled (for example an array outside `in`) is
+ * reported as %FERRY_ERROR_INVALID_ARGUMENT pointing at the column.
+ *
+ * Returns: (transfer full) (element-type Json.Object): the results, or %NULL
+ *   with @error set
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_inventory_query(FerryInventory *self,
+		      const char *provider,
+		      const char *kind,
+		      FerryQuery *query,
+		      FerryInventoryQueryFlags flags,
+		      GError **error)
+{
+	g_autoptr(GPtrArray) results =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	g_autoptr(FerryQContext) context = NULL;
+	g_autofree char *sql = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(kind != NULL, NULL);
+	g_return_val_if_fail(FERRY_IS_QUERY(query), NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	g_rec_mutex_lock(&self->lock);
+	context = ferry_inventory_query_context(self, provider, kind);
+	sql = ferry_inventory_compile_query(self, query, context, flags, error);
+	if (sql == NULL) {
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
+			    "the query '%s' could not be prepared: %s", ferry_query_get_text(query),
+			    sqlite3_errmsg(self->db));
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		JsonObject *row = ferry_inventory_query_row(stmt, query, flags, error);
+		if (row == NULL) {
+			ferry_error_convert(error);
+			sqlite3_finalize(stmt);
+			g_rec_mutex_unlock(&self->lock);
+			return NULL;
+		}
+		g_ptr_array_add(results, row);
+	}
+	if (rc != SQLITE_DONE) {
+		/* e.g. a regular expression from a field that does not compile */
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			    "the query '%s' failed: %s", ferry_query_get_text(query),
+			    sqlite3_errmsg(self->db));
+		sqlite3_finalize(stmt);
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	return g_steal_pointer(&results);
+}
+
+/**
+ * ferry_inventory_select_vms:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @query: a query such as `where name ~= '^web-' and memoryMB > 4096`; its
+ *   `SELECT` clause, if any, is ignored
+ * @error: return location for a #GError
+ *
+ * Turns a query into the list of VMs it selects, as references for a plan's
+ * `spec.vms` (kubectl-mtv's `create plan --vms "where …"`).
+ *
+ * Returns: (transfer full) (element-type Json.Object): `{"id", "name"}`
+ *   objects in the query's order, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_inventory_select_vms(FerryInventory *self,
+			   const char *provider,
+			   const char *query,
+			   GError **error)
+{
+	g_autoptr(FerryQuery) parsed = NULL;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL, NULL);
+	g_return_val_if_fail(query != NULL, NULL);
+	parsed = ferry_query_new(query, error);
+	if (parsed == NULL)
+		return NULL;
+	return ferry_inventory_query(self, provider, "vm", parsed,
+				     FERRY_INVENTORY_QUERY_FLAG_REFS, error);
 }

@@ -20,6 +20,7 @@
 #include "ferry-progress.h"
 #include "ferry-provider-config.h"
 #include "ferry-provider.h"
+#include "ferry-query.h"
 #include "ferry-secret.h"
 #include "ferry-snapshot.h"
 #include "ferry-transfer-method.h"
