@@ -118,6 +118,10 @@ char *
 ferry_qnode_path_to_string(const FerryQNode *node, guint n_segments);
 gboolean
 ferry_qnode_is_boolean(const FerryQNode *node);
+/* whether a string reads as a date: YYYY-MM-DD, optionally followed by
+ * (T| )HH:MM[:SS[.fff]] and Z or ±HH:MM */
+gboolean
+ferry_query_string_is_date(const char *s);
 
 /* parses a bare expression, as used by rule files' `when:`; on error sets
  * @error_column (1-based, in characters) when not NULL */

@@ -306,19 +306,23 @@ lookup_iterator(FerryQContext *context, const char *key)
 	return NULL;
 }
 
-/* where segments [0, @upto) of a path lead: the SQL of a JSON value (@base)
- * and a JSON path into it (@json_path, "$" for the value itself); stars on
- * the way use the iterators of the scopes */
+/* where segments [0, @upto) of a path lead: the SQL of a JSON text (@base)
+ * and an SQL literal of a JSON path into it (@json_path, '$' for the text
+ * itself). Past a star the base is the JSON text of the iterator's current
+ * element (json_each's value is no JSON text for strings); @element is the
+ * iterator's alias when the path ends at an element itself. */
 static gboolean
 resolve_path(FerryQContext *context,
 	     const FerryQNode *node,
 	     guint upto,
 	     char **base,
 	     char **json_path,
-	     gboolean *is_json)
+	     gboolean *is_json,
+	     const char **element)
 {
 	g_autoptr(GString) path = g_string_new("$");
 	g_autofree char *current = NULL;
+	const char *alias = NULL;
 	guint first = 0;
 	Root *root = path_root(context, node);
 
@@ -336,9 +340,11 @@ resolve_path(FerryQContext *context,
 		case FERRY_QSEGMENT_KEY:
 			if (!append_json_path_key(context, node, path, segment->key))
 				return FALSE;
+			alias = NULL;
 			break;
 		case FERRY_QSEGMENT_INDEX:
 			g_string_append_printf(path, "[%" G_GINT64_FORMAT "]", segment->index);
+			alias = NULL;
 			break;
 		case FERRY_QSEGMENT_STAR: {
 			g_autofree char *key = ferry_qnode_path_to_string(node, i + 1);
@@ -346,8 +352,13 @@ resolve_path(FerryQContext *context,
 			if (iterator == NULL)
 				return compile_fail(context, node,
 						    "internal error: no iterator for %s", key);
+			alias = iterator->alias;
 			g_free(current);
-			current = g_strdup_printf("%s.value", iterator->alias);
+			current = g_strdup_printf(
+			    "(CASE %s.type WHEN 'object' THEN %s.value WHEN 'array' THEN %s.value "
+			    "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+			    "ELSE json_quote(%s.value) END)",
+			    alias, alias, alias, alias);
 			g_string_assign(path, "$");
 			break;
 		}
@@ -356,17 +367,21 @@ resolve_path(FerryQContext *context,
 		}
 	}
 	*base = g_steal_pointer(&current);
-	*json_path = g_strdup(path->str);
+	*json_path = sql_string(path->str);
+	if (element != NULL)
+		*element = alias;
 	return TRUE;
 }
 
+/* the SQL value at a resolved path */
 static char *
-json_extract_sql(const char *base, const char *json_path)
+json_extract_sql(const char *base, const char *json_path, const char *element)
 {
-	g_autofree char *quoted = sql_string(json_path);
-	if (g_strcmp0(json_path, "$") == 0)
+	if (element != NULL)
+		return g_strdup_printf("%s.value", element);
+	if (g_strcmp0(json_path, "'$'") == 0)
 		return g_strdup(base);
-	return g_strdup_printf("json_extract(%s, %s)", base, quoted);
+	return g_strdup_printf("json_extract(%s, %s)", base, json_path);
 }
 
 /* -- scopes -- */
@@ -401,16 +416,17 @@ collect_stars(const FerryQNode *node, GPtrArray *keys, GPtrArray *owners, gboole
 }
 
 /* opens a scope with an iterator for every star of @node (outside nested
- * functions) that no enclosing scope iterates yet */
+ * functions, and outside @node itself when it is a function and not
+ * @function_scope) that no enclosing scope iterates yet */
 static gboolean
-push_scope(FerryQContext *context, const FerryQNode *node)
+push_scope(FerryQContext *context, const FerryQNode *node, gboolean function_scope)
 {
 	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) owners = g_ptr_array_new();
 	Scope *scope = g_new0(Scope, 1);
 
 	scope->iterators = g_ptr_array_new_with_free_func((GDestroyNotify)iterator_free);
-	collect_stars(node, keys, owners, TRUE);
+	collect_stars(node, keys, owners, function_scope);
 	g_ptr_array_add(context->scopes, scope);
 	/* a path's stars were collected in order, so outer arrays come first */
 	for (guint i = 0; i < keys->len; i++) {
@@ -419,7 +435,6 @@ push_scope(FerryQContext *context, const FerryQNode *node)
 		Iterator *iterator;
 		g_autofree char *base = NULL;
 		g_autofree char *json_path = NULL;
-		g_autofree char *quoted = NULL;
 		gboolean is_json;
 		guint upto = 0;
 
@@ -432,16 +447,17 @@ push_scope(FerryQContext *context, const FerryQNode *node)
 				break;
 			}
 		}
-		if (!resolve_path(context, owner, upto, &base, &json_path, &is_json))
+		if (!resolve_path(context, owner, upto, &base, &json_path, &is_json, NULL))
 			return FALSE;
-		if (!is_json)
-			return compile_fail(context, owner, "'%s' is not an array", key);
 		iterator = g_new0(Iterator, 1);
 		iterator->key = g_strdup(key);
 		iterator->alias = g_strdup_printf("j%u", ++context->next_alias);
-		quoted = sql_string(json_path);
-		iterator->from = g_strdup_printf("json_each(%s, %s) AS %s", base, quoted,
-						 iterator->alias);
+		/* a column holds no array: iterate over nothing */
+		if (!is_json)
+			iterator->from = g_strdup_printf("json_each('[]') AS %s", iterator->alias);
+		else
+			iterator->from = g_strdup_printf("json_each(%s, %s) AS %s", base,
+							 json_path, iterator->alias);
 		g_ptr_array_add(scope->iterators, iterator);
 	}
 	return TRUE;
@@ -506,15 +522,17 @@ compile_path(FerryQContext *context, const FerryQNode *node)
 	g_autofree char *base = NULL;
 	g_autofree char *json_path = NULL;
 	const char *computed = path_computed(context, node);
+	const char *element = NULL;
 	gboolean is_json;
 
 	if (computed != NULL)
 		return compile_computed(context, computed);
-	if (!resolve_path(context, node, node->segments->len, &base, &json_path, &is_json))
+	if (!resolve_path(context, node, node->segments->len, &base, &json_path, &is_json,
+			  &element))
 		return NULL;
 	if (!is_json)
 		return g_steal_pointer(&base);
-	return json_extract_sql(base, json_path);
+	return json_extract_sql(base, json_path, element);
 }
 
 static char *
@@ -593,7 +611,6 @@ static char *
 compile_len_path(FerryQContext *context, const FerryQNode *node)
 {
 	g_autofree char *base = NULL;
-	g_autofree char *json_path = NULL;
 	g_autofree char *quoted = NULL;
 	gboolean is_json;
 
@@ -601,11 +618,10 @@ compile_len_path(FerryQContext *context, const FerryQNode *node)
 		g_autofree char *value = compile_path(context, node);
 		return g_strdup_printf("length(ferry_text(%s))", value);
 	}
-	if (!resolve_path(context, node, node->segments->len, &base, &json_path, &is_json))
+	if (!resolve_path(context, node, node->segments->len, &base, &quoted, &is_json, NULL))
 		return NULL;
 	if (!is_json)
 		return g_strdup_printf("COALESCE(length(ferry_text(%s)), 0)", base);
-	quoted = sql_string(json_path);
 	return g_strdup_printf("(CASE COALESCE(json_type(%s, %s), 'null') "
 			       "WHEN 'array' THEN json_array_length(%s, %s) "
 			       "WHEN 'object' THEN (SELECT count(*) FROM json_each(%s, %s)) "
@@ -620,15 +636,13 @@ static char *
 compile_elements_from(FerryQContext *context, const FerryQNode *node, const char *alias)
 {
 	g_autofree char *base = NULL;
-	g_autofree char *json_path = NULL;
 	g_autofree char *quoted = NULL;
 	gboolean is_json;
 
-	if (!resolve_path(context, node, node->segments->len, &base, &json_path, &is_json))
+	if (!resolve_path(context, node, node->segments->len, &base, &quoted, &is_json, NULL))
 		return NULL;
 	if (!is_json)
 		return g_strdup_printf("(SELECT %s AS value) AS %s WHERE 1", base, alias);
-	quoted = sql_string(json_path);
 	return g_strdup_printf("json_each(%s, %s) AS %s WHERE (typeof(%s.key) = 'integer' OR "
 			       "%s.key IS NULL)",
 			       base, quoted, alias, alias, alias);
@@ -645,7 +659,7 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 		compile_fail(context, argument, "an array can only follow 'in'");
 		return NULL;
 	}
-	if (!push_scope(context, node))
+	if (!push_scope(context, node, TRUE))
 		return NULL;
 	iterates = current_scope(context)->iterators->len > 0;
 
@@ -773,9 +787,13 @@ node_is_text_column(FerryQContext *context, const FerryQNode *node)
 	return root != NULL && !root->is_json && g_strcmp0(path_first_key(node), "revision") != 0;
 }
 
-/* the value of a comparison operand, read as @type */
+/* the value of a comparison operand, read as @type; a text column is kept
+ * as it is (with its index) only when @keep_column */
 static char *
-compile_operand(FerryQContext *context, const FerryQNode *node, OperandType type)
+compile_operand_full(FerryQContext *context,
+		     const FerryQNode *node,
+		     OperandType type,
+		     gboolean keep_column)
 {
 	g_autofree char *value = NULL;
 	if (node->type == FERRY_QNODE_ARRAY) {
@@ -790,29 +808,46 @@ compile_operand(FerryQContext *context, const FerryQNode *node, OperandType type
 		return g_strdup_printf("ferry_num(%s)", value);
 	case OPERAND_TEXT:
 		/* the id and name columns are always text, and keep their index */
-		if (node_is_text_column(context, node))
+		if (keep_column && node_is_text_column(context, node))
 			return g_steal_pointer(&value);
 		return g_strdup_printf("ferry_text(%s)", value);
 	case OPERAND_TIME:
-		return g_strdup_printf("julianday(ferry_text(%s))", value);
+		return g_strdup_printf("julianday(ferry_date(%s))", value);
 	case OPERAND_ANY:
 	default:
+		/* a column's affinity would convert the other operand */
+		if (node_is_text_column(context, node))
+			return g_strdup_printf("ferry_text(%s)", value);
+		if (node->type == FERRY_QNODE_PATH) {
+			Root *root = path_root(context, node);
+			if (root != NULL && !root->is_json)
+				return g_strdup_printf("ferry_num(%s)", value);
+		}
 		return g_steal_pointer(&value);
 	}
 }
 
-/* an operand of a comparison or between: in time comparisons literals are
- * read as dates too */
 static char *
-compile_comparand(FerryQContext *context, const FerryQNode *node, OperandType type)
+compile_operand(FerryQContext *context, const FerryQNode *node, OperandType type)
+{
+	return compile_operand_full(context, node, type, FALSE);
+}
+
+/* an operand of a comparison or between: in time comparisons literals are
+ * read as dates too, and literals that are not dates are null */
+static char *
+compile_comparand(FerryQContext *context,
+		  const FerryQNode *node,
+		  OperandType type,
+		  gboolean keep_column)
 {
 	if (type == OPERAND_TIME && node_is_literal(node)) {
 		g_autofree char *value = compile_literal(node);
-		if (node->type != FERRY_QNODE_STRING)
+		if (!node_is_date(node))
 			return g_strdup("NULL");
 		return g_strdup_printf("julianday(%s)", value);
 	}
-	return compile_operand(context, node, type);
+	return compile_operand_full(context, node, type, keep_column);
 }
 
 static gboolean
@@ -849,8 +884,8 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		const FerryQNode *literals[] = {node_is_literal(left) ? left : NULL,
 						node_is_literal(right) ? right : NULL};
 		OperandType type = operand_type_for(literals, G_N_ELEMENTS(literals));
-		a = compile_comparand(context, left, type);
-		b = a != NULL ? compile_comparand(context, right, type) : NULL;
+		a = compile_comparand(context, left, type, TRUE);
+		b = a != NULL ? compile_comparand(context, right, type, TRUE) : NULL;
 		if (b == NULL)
 			return NULL;
 		return g_strdup_printf("%s %s %s", a, ops[node->op], b);
@@ -885,24 +920,27 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 					return NULL;
 				g_string_append_printf(list, "%s%s", i > 0 ? ", " : "", item);
 			}
-			return g_strdup_printf("%s %sIN (%s)", a, node->negated ? "NOT " : "",
-					       list->str);
+			/* SQLite finds NULL NOT IN () true; null is in nothing and
+			 * not-in nothing */
+			if (node->negated)
+				return g_strdup_printf("(%s IS NOT NULL AND %s NOT IN (%s))", a, a,
+						       list->str);
+			return g_strdup_printf("%s IN (%s)", a, list->str);
 		} else {
 			g_autofree char *alias = g_strdup_printf("j%u", ++context->next_alias);
 			g_autofree char *base = NULL;
-			g_autofree char *json_path = NULL;
 			g_autofree char *quoted = NULL;
 			g_autofree char *exists = NULL;
 			gboolean is_json;
-			if (!resolve_path(context, right, right->segments->len, &base, &json_path,
-					  &is_json))
+			if (!resolve_path(context, right, right->segments->len, &base, &quoted,
+					  &is_json, NULL))
 				return NULL;
 			if (!is_json) {
-				compile_fail(context, right, "'%s' is not an array",
-					     path_first_key(right));
-				return NULL;
+				/* a column holds no array: nothing is in it */
+				if (node->negated)
+					return g_strdup_printf("(%s IS NOT NULL)", a);
+				return g_strdup("0");
 			}
-			quoted = sql_string(json_path);
 			exists = g_strdup_printf("EXISTS(SELECT 1 FROM json_each(%s, %s) AS %s "
 						 "WHERE typeof(%s.key) = 'integer' AND %s.value = "
 						 "%s)",
@@ -917,9 +955,9 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 						node_is_literal(right) ? right : NULL,
 						node_is_literal(high) ? high : NULL};
 		OperandType type = operand_type_for(literals, G_N_ELEMENTS(literals));
-		a = compile_comparand(context, left, type);
-		b = a != NULL ? compile_comparand(context, right, type) : NULL;
-		c = b != NULL ? compile_comparand(context, high, type) : NULL;
+		a = compile_comparand(context, left, type, FALSE);
+		b = a != NULL ? compile_comparand(context, right, type, FALSE) : NULL;
+		c = b != NULL ? compile_comparand(context, high, type, FALSE) : NULL;
 		if (c == NULL)
 			return NULL;
 		return g_strdup_printf("%s %sBETWEEN %s AND %s", a, node->negated ? "NOT " : "",
@@ -944,7 +982,7 @@ compile_atom(FerryQContext *context, const FerryQNode *node, gboolean strict)
 	gboolean own_scope = context->scopes->len == 0;
 	gboolean iterates;
 
-	if (own_scope && !push_scope(context, node))
+	if (own_scope && !push_scope(context, node, FALSE))
 		return NULL;
 	iterates = own_scope && current_scope(context)->iterators->len > 0;
 	if (ferry_qnode_is_boolean(node)) {
@@ -1052,26 +1090,14 @@ compile_json_scalar(FerryQContext *context, const FerryQNode *node)
 	if (node->type == FERRY_QNODE_PATH && path_computed(context, node) == NULL) {
 		g_autofree char *base = NULL;
 		g_autofree char *json_path = NULL;
-		g_autofree char *quoted = NULL;
 		gboolean is_json;
-		const FerryQSegment *last =
-		    g_ptr_array_index(node->segments, node->segments->len - 1);
-		if (!resolve_path(context, node, node->segments->len, &base, &json_path,
-				  &is_json))
+		if (!resolve_path(context, node, node->segments->len, &base, &json_path, &is_json,
+				  NULL))
 			return NULL;
 		if (!is_json)
 			return g_strdup_printf("json_quote(%s)", base);
-		if (last->type == FERRY_QSEGMENT_STAR) {
-			/* an element itself: keep true and false */
-			const char *alias = base; /* jN.value */
-			g_autofree char *name = g_strndup(alias, strlen(alias) - strlen(".value"));
-			return g_strdup_printf("CASE %s.type WHEN 'true' THEN json('true') "
-					       "WHEN 'false' THEN json('false') "
-					       "ELSE json_quote(%s) END",
-					       name, base);
-		}
-		quoted = sql_string(json_path);
-		return g_strdup_printf("(%s -> %s)", base, quoted);
+		/* -> keeps JSON's types, true and false included */
+		return g_strdup_printf("(%s -> %s)", base, json_path);
 	}
 	{
 		g_autofree char *value = compile_value(context, node);
@@ -1089,7 +1115,7 @@ compile_json(FerryQContext *context, const FerryQNode *node)
 
 	if (ferry_qnode_is_boolean(node))
 		return compile_json_scalar(context, node);
-	if (!push_scope(context, node))
+	if (!push_scope(context, node, FALSE))
 		return NULL;
 	iterates = current_scope(context)->iterators->len > 0;
 	if (iterates) {
@@ -1141,7 +1167,7 @@ node_iterates(const FerryQNode *node)
 {
 	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) owners = g_ptr_array_new();
-	collect_stars(node, keys, owners, TRUE);
+	collect_stars(node, keys, owners, FALSE);
 	return keys->len > 0;
 }
 
@@ -1292,6 +1318,18 @@ sql_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 }
 
+/* ferry_date(value): the value when it is a string that reads as a date, so
+ * julianday() does not read numbers or 'now' */
+static void
+sql_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (sqlite3_value_type(argv[0]) == SQLITE_TEXT &&
+	    ferry_query_string_is_date((const char *)sqlite3_value_text(argv[0])))
+		sqlite3_result_value(ctx, argv[0]);
+	else
+		sqlite3_result_null(ctx);
+}
+
 gboolean
 ferry_query_register_sql_functions(sqlite3 *db, GError **error)
 {
@@ -1302,7 +1340,7 @@ ferry_query_register_sql_functions(sqlite3 *db, GError **error)
 	} functions[] = {
 	    {"ferry_regexp", 2, sql_regexp}, {"ferry_like", 3, sql_like},
 	    {"ferry_truthy", 1, sql_truthy}, {"ferry_num", 1, sql_num},
-	    {"ferry_text", 1, sql_text},
+	    {"ferry_text", 1, sql_text},     {"ferry_date", 1, sql_date},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(functions); i++) {
 		if (sqlite3_create_function_v2(db, functions[i].name, functions[i].n_args,

@@ -171,6 +171,9 @@ static const QueryCase semantic_cases[] = {
     {"any(nics[*].mac ~= ':04$')", "db-01"},
     {"any(tags[*] = 'prod')", "web-01"},
     {"sum(disks[*].capacity > 40Gi) = 3", "db-01"},
+    {"sum(disks[*].capacity)", "db-01,web-01,web-02"},
+    {"sum(disks[*].capacity > 100Gi)", "db-01"},
+    {"len(disks[*])", "cache_01,db-01,web-01,web-02"},
     /* columns and computed fields */
     {"name = 'db-01' or name = 'web-02'", "db-01,web-02"},
     {"id in ['vm-1', 'vm-3']", "db-01,web-01"},
@@ -383,7 +386,8 @@ test_query_select(void)
 	g_autoptr(FerryQuery) query = ferry_query_new(
 	    "select name, memoryMB / 1024 as gb, len(disks) as n, disks[*].capacity as caps, "
 	    "disks[*].shared as shared, changeTrackingEnabled, memoryMB > 4096 as big, "
-	    "disks[0].datastore, missing, tags where name = 'web-01'",
+	    "disks[0].datastore, missing, tags, sum(disks[*].capacity) as total, "
+	    "any(disks[*].shared) as anyShared where name = 'web-01'",
 	    &error);
 	g_autoptr(GPtrArray) results = NULL;
 	g_autoptr(JsonNode) node = NULL;
@@ -399,7 +403,7 @@ test_query_select(void)
 			"\"caps\":[10737418240,53687091200],\"shared\":[false,true],"
 			"\"changeTrackingEnabled\":true,\"big\":true,"
 			"\"disks[0].datastore\":{\"id\":\"ds-1\"},\"missing\":null,"
-			"\"tags\":[\"prod\",\"web\"]}");
+			"\"tags\":[\"prod\",\"web\"],\"total\":64424509440,\"anyShared\":true}");
 }
 
 static void

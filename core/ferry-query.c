@@ -707,8 +707,8 @@ parser_call(Parser *parser, Token *name)
 	return g_steal_pointer(&node);
 }
 
-static gboolean
-string_is_date(const char *s)
+gboolean
+ferry_query_string_is_date(const char *s)
 {
 	static GRegex *regex = NULL;
 	if (g_once_init_enter(&regex)) {
@@ -741,7 +741,7 @@ parser_primary(Parser *parser)
 	case TOKEN_STRING:
 		node = ferry_qnode_new(FERRY_QNODE_STRING, token->column);
 		node->string = g_strdup(token->string);
-		node->is_date = string_is_date(token->string);
+		node->is_date = ferry_query_string_is_date(token->string);
 		break;
 	case TOKEN_IDENT:
 		if (token_is_keyword(token, "true") || token_is_keyword(token, "false")) {
