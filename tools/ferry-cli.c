@@ -165,6 +165,21 @@ ferry_cli_print_json(JsonNode *node)
 	g_print("%s\n", text);
 }
 
+gboolean
+ferry_cli_print_node(FerryOutputFormat format, JsonNode *node, GError **error)
+{
+	g_autofree char *text = NULL;
+	if (format == FERRY_OUTPUT_JSON) {
+		ferry_cli_print_json(node);
+		return TRUE;
+	}
+	text = ferry_yaml_to_string(node, error);
+	if (text == NULL)
+		return FALSE;
+	g_print("%s", text);
+	return TRUE;
+}
+
 struct _FerryTable {
 	GPtrArray *rows; /* of GStrv; row 0 is the header */
 	guint columns;
@@ -191,6 +206,16 @@ ferry_table_new(const char *first_header, ...)
 	va_start(args, first_header);
 	table = ferry_table_new_valist(first_header, args);
 	va_end(args);
+	return table;
+}
+
+FerryTable *
+ferry_table_new_strv(const char *const *headers)
+{
+	FerryTable *table = g_new0(FerryTable, 1);
+	table->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	g_ptr_array_add(table->rows, g_strdupv((GStrv)headers));
+	table->columns = g_strv_length((GStrv)headers);
 	return table;
 }
 

@@ -1,0 +1,16 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* a copy that shares nothing with @node (json_node_copy() shares objects
+ * and arrays) */
+JsonNode *ferry_json_node_deep_copy(JsonNode *node);
+
+G_END_DECLS
