@@ -290,7 +290,22 @@ for_each_binding(Eval *ev, GPtrArray *keys, GPtrArray *owners, guint k, BindingF
 		}
 	}
 	array = resolve(ev, owner, star);
-	if (array == NULL || !JSON_NODE_HOLDS_ARRAY(array))
+	if (array == NULL)
+		return TRUE;
+	if (JSON_NODE_HOLDS_OBJECT(array)) {
+		/* [*] on an object iterates over its values */
+		g_autoptr(GList) values = json_object_get_values(json_node_get_object(array));
+		for (GList *l = values; l != NULL; l = l->next) {
+			gboolean go_on;
+			g_hash_table_insert(ev->bindings, g_strdup(key), l->data);
+			go_on = for_each_binding(ev, keys, owners, k + 1, func, data);
+			g_hash_table_remove(ev->bindings, key);
+			if (!go_on)
+				return FALSE;
+		}
+		return TRUE;
+	}
+	if (!JSON_NODE_HOLDS_ARRAY(array))
 		return TRUE;
 	for (guint i = 0; i < json_array_get_length(json_node_get_array(array)); i++) {
 		gboolean go_on;
@@ -1042,7 +1057,8 @@ static const char *const multi_numbers[] = {"disks[*].capacity", "disks.capacity
 					    "disks[*].parts[*].size", "disks.parts.size"};
 static const char *const multi_paths[] = {
     "disks[*].capacity", "disks[*].shared", "disks[*].mode", "disks.capacity", "nics.network.id",
-    "disks[*].parts[*].size", "tags[*]", "nics[*].mac", "disks.shared",
+    "disks[*].parts[*].size", "tags[*]", "nics[*].mac", "disks.shared", "meta[*]",
+    "disks[*][*]", "nics[*].network[*]",
 };
 static const char *const len_paths[] = {"disks", "tags", "nics", "disks[0].parts", "meta", "name",
 					"missing", "memoryMB", "disks[*]", "tags[*]",

@@ -11,7 +11,8 @@
  * - a path reads a value with json_extract(); a missing field is null
  * - comparisons, like, regular expressions, in and between are false when an
  *   operand is null (two-valued logic: `not` of such a comparison is true)
- * - `[*]` iterates over an array; paths that iterate inside one any(), all(),
+ * - `[*]` iterates over an array's elements or an object's values; paths
+ *   that iterate inside one any(), all(),
  *   sum() or len() share one iterator per array, so `any(disks[*].a = 1 and
  *   disks[*].b = 2)` needs one disk with both; outside those functions a
  *   comparison that iterates holds when it holds for some element
@@ -492,7 +493,8 @@ scope_from_where(FerryQContext *context)
 		Iterator *iterator = g_ptr_array_index(scope->iterators, i);
 		if (i > 0)
 			g_string_append(sql, " AND ");
-		g_string_append_printf(sql, "typeof(%s.key) = 'integer'", iterator->alias);
+		/* elements of arrays and values of objects, not a scalar itself */
+		g_string_append_printf(sql, "%s.key IS NOT NULL", iterator->alias);
 	}
 	return g_string_free(g_steal_pointer(&sql), FALSE);
 }
