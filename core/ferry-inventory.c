@@ -11,6 +11,7 @@
 #include "ferry-error.h"
 #include "ferry-inventory.h"
 #include "ferry-query-private.h"
+#include "ferry-workload-private.h"
 
 /**
  * FerryInventory:
@@ -1194,4 +1195,340 @@ ferry_inventory_select_vms(FerryInventory *self,
 		return NULL;
 	return ferry_inventory_query(self, provider, "vm", parsed,
 				     FERRY_INVENTORY_QUERY_FLAG_REFS, error);
+}
+
+/* -- workloads, concerns and validation -- */
+
+/**
+ * ferry_inventory_get_workload:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @provider_type: its type, e.g. `vsphere`, which says what a VM refers to
+ * @id: the VM's id
+ * @error: return location for a #GError
+ *
+ * The VM as validation rules see it, Forklift's "workload": the VM's
+ * document with the objects it refers to put in place of the references
+ * (vSphere: `host` and `host.cluster`; oVirt: `cluster`, `host`,
+ * `nics[*].profile`, `diskAttachments[*].disk`; OpenStack: `flavor`,
+ * `image` and `volumes` from `flavorID`, `imageID` and `attachedVolumes`).
+ * References to objects that are not in the inventory are left as they are.
+ *
+ * Returns: (transfer full): the workload, or %NULL with
+ *   %FERRY_ERROR_NOT_FOUND
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_inventory_get_workload(FerryInventory *self,
+			     const char *provider,
+			     const char *provider_type,
+			     const char *id,
+			     GError **error)
+{
+	g_autoptr(FerryWorkloadBuilder) builder = NULL;
+	JsonObject *vm;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL && provider_type != NULL && id != NULL, NULL);
+	vm = ferry_inventory_get(self, provider, "vm", id, error);
+	if (vm == NULL)
+		return NULL;
+	builder = ferry_workload_builder_new(self, provider, provider_type);
+	ferry_workload_builder_expand(builder, vm);
+	return vm;
+}
+
+/**
+ * ferry_inventory_get_concerns:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @kind: the object kind, `vm`
+ * @id: the object id
+ * @error: return location for a #GError
+ *
+ * The concerns the last validation found, see ferry_inventory_revalidate().
+ *
+ * Returns: (transfer full) (element-type FerryConcern): the concerns,
+ *   empty when the object was not validated yet, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_inventory_get_concerns(FerryInventory *self,
+			     const char *provider,
+			     const char *kind,
+			     const char *id,
+			     GError **error)
+{
+	g_autoptr(GPtrArray) concerns = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *text = NULL;
+	sqlite3_stmt *stmt = NULL;
+	JsonArray *array;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL && kind != NULL && id != NULL, NULL);
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT concerns FROM inventory_concerns WHERE provider = ?1 AND "
+			       "kind = ?2 AND id = ?3",
+			       -1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "reading concerns");
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		text = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	if (text == NULL)
+		return g_steal_pointer(&concerns);
+	node = json_from_string(text, error);
+	if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node)) {
+		g_clear_error(error);
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "the stored concerns of %s %s are damaged; run the validation again",
+			    kind, id);
+		return NULL;
+	}
+	array = json_node_get_array(node);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *object = json_array_get_object_element(array, i);
+		FerryConcernCategory category = FERRY_CONCERN_CATEGORY_INFORMATION;
+		if (object == NULL || !json_object_has_member(object, "id"))
+			continue;
+		ferry_concern_category_from_string(
+		    json_object_get_string_member_with_default(object, "category", NULL),
+		    &category);
+		g_ptr_array_add(
+		    concerns,
+		    ferry_concern_new(
+			json_object_get_string_member(object, "id"), category,
+			json_object_get_string_member_with_default(object, "label", ""),
+			json_object_get_string_member_with_default(object, "assessment", "")));
+	}
+	return g_steal_pointer(&concerns);
+}
+
+typedef struct {
+	char *id;
+	gint64 revision;
+	char *document;
+	char *concerns;
+} PendingVm;
+
+static void
+pending_vm_free(PendingVm *vm)
+{
+	g_free(vm->id);
+	g_free(vm->document);
+	g_free(vm->concerns);
+	g_free(vm);
+}
+
+/* the next VMs (by id, after @after) whose concerns are missing or stale */
+static GPtrArray *
+ferry_inventory_pending_vms(FerryInventory *self,
+			    const char *provider,
+			    const char *after,
+			    const char *policy,
+			    gboolean force,
+			    guint limit,
+			    GError **error)
+{
+	g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)pending_vm_free);
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(
+		self->db,
+		"SELECT o.id, o.revision, o.document FROM inventory_objects AS o "
+		"LEFT JOIN inventory_concerns AS c ON c.provider = o.provider AND c.kind = o.kind "
+		"AND c.id = o.id WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
+		"(?3 OR c.id IS NULL OR c.revision != o.revision OR c.policy != ?4) "
+		"ORDER BY o.id LIMIT ?5",
+		-1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "finding VMs to validate");
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, after, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(stmt, 3, force ? 1 : 0);
+	sqlite3_bind_text(stmt, 4, policy, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(stmt, 5, (int)limit);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		PendingVm *vm = g_new0(PendingVm, 1);
+		vm->id = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+		vm->revision = sqlite3_column_int64(stmt, 1);
+		vm->document = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+		g_ptr_array_add(vms, vm);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		ferry_inventory_set_sqlite_error(self, error, "finding VMs to validate");
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	g_rec_mutex_unlock(&self->lock);
+	return g_steal_pointer(&vms);
+}
+
+static gboolean
+ferry_inventory_store_concerns(FerryInventory *self,
+			       const char *provider,
+			       const char *policy,
+			       GPtrArray *vms,
+			       GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	gboolean ok = TRUE;
+
+	g_rec_mutex_lock(&self->lock);
+	if (!ferry_inventory_exec(self, "BEGIN IMMEDIATE;", error)) {
+		g_rec_mutex_unlock(&self->lock);
+		return FALSE;
+	}
+	/* a VM removed meanwhile gets no concerns */
+	if (sqlite3_prepare_v2(self->db,
+			       "INSERT OR REPLACE INTO inventory_concerns(provider, kind, id, "
+			       "revision, policy, concerns) SELECT ?1, 'vm', ?2, ?3, ?4, json(?5) "
+			       "WHERE EXISTS (SELECT 1 FROM inventory_objects WHERE provider = ?1 "
+			       "AND kind = 'vm' AND id = ?2)",
+			       -1, &stmt, NULL) != SQLITE_OK) {
+		ok = ferry_inventory_set_sqlite_error(self, error, "storing concerns");
+	}
+	for (guint i = 0; ok && i < vms->len; i++) {
+		PendingVm *vm = g_ptr_array_index(vms, i);
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, vm->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 3, vm->revision);
+		sqlite3_bind_text(stmt, 4, policy, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, vm->concerns, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			ok = ferry_inventory_set_sqlite_error(self, error, "storing concerns");
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	if (ok)
+		ok = ferry_inventory_exec(self, "COMMIT;", error);
+	if (!ok)
+		ferry_inventory_exec(self, "ROLLBACK;", NULL);
+	g_rec_mutex_unlock(&self->lock);
+	return ok;
+}
+
+/* the concerns of one VM by every validator, as JSON text */
+static char *
+ferry_inventory_validate_vm(FerryWorkloadBuilder *builder,
+			    PendingVm *vm,
+			    const char *provider_type,
+			    GPtrArray *validators,
+			    GCancellable *cancellable)
+{
+	g_autoptr(JsonNode) node = json_from_string(vm->document, NULL);
+	g_autoptr(JsonArray) array = json_array_new();
+	g_autoptr(JsonNode) result = NULL;
+
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+		return g_strdup("[]");
+	ferry_workload_builder_expand(builder, json_node_get_object(node));
+	for (guint i = 0; i < validators->len; i++) {
+		FerryValidator *validator = g_ptr_array_index(validators, i);
+		g_autoptr(GError) local_error = NULL;
+		g_autoptr(GPtrArray) concerns = ferry_validator_validate(
+		    validator, provider_type, json_node_get_object(node), cancellable,
+		    &local_error);
+		if (concerns == NULL) {
+			g_warning("validator '%s' could not judge VM %s: %s",
+				  ferry_validator_get_name(validator), vm->id, local_error->message);
+			continue;
+		}
+		for (guint j = 0; j < concerns->len; j++)
+			json_array_add_element(array,
+					       ferry_concern_to_json(g_ptr_array_index(concerns, j)));
+	}
+	result = json_node_init_array(json_node_alloc(), array);
+	return json_to_string(result, FALSE);
+}
+
+/**
+ * ferry_inventory_revalidate:
+ * @self: a #FerryInventory
+ * @provider: the provider whose VMs to validate
+ * @provider_type: its type, e.g. `vsphere`
+ * @validators: (element-type FerryValidator): the validators, e.g. from
+ *   ferry_plugin_registry_create_validators()
+ * @force: validate every VM, not only the changed ones
+ * @cancellable: (nullable): a #GCancellable
+ * @n_validated: (out) (optional): how many VMs were validated
+ * @error: return location for a #GError
+ *
+ * Validates the VMs of @provider whose concerns are missing or stale: the
+ * VM's revision changed since, or a validator's version changed (Forklift's
+ * `rules_version`). Each VM is judged as its workload (see
+ * ferry_inventory_get_workload()) and the concerns are stored with it, where
+ * queries see them (`concerns`, `criticalConcerns`, …) and
+ * ferry_inventory_get_concerns() returns them.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_inventory_revalidate(FerryInventory *self,
+			   const char *provider,
+			   const char *provider_type,
+			   GPtrArray *validators,
+			   gboolean force,
+			   GCancellable *cancellable,
+			   guint *n_validated,
+			   GError **error)
+{
+	g_autoptr(GString) policy = g_string_new(NULL);
+	g_autoptr(FerryWorkloadBuilder) builder = NULL;
+	g_autofree char *after = g_strdup("");
+	guint count = 0;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
+	g_return_val_if_fail(provider != NULL && provider_type != NULL, FALSE);
+	g_return_val_if_fail(validators != NULL, FALSE);
+
+	for (guint i = 0; i < validators->len; i++) {
+		FerryValidator *validator = g_ptr_array_index(validators, i);
+		g_string_append_printf(policy, "%s:%u;", ferry_validator_get_name(validator),
+				       ferry_validator_get_version(validator, provider_type));
+	}
+	builder = ferry_workload_builder_new(self, provider, provider_type);
+	for (;;) {
+		g_autoptr(GPtrArray) batch = NULL;
+		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
+			ferry_error_convert(error);
+			return FALSE;
+		}
+		batch = ferry_inventory_pending_vms(self, provider, after, policy->str, force, 500,
+						    error);
+		if (batch == NULL)
+			return FALSE;
+		if (batch->len == 0)
+			break;
+		for (guint i = 0; i < batch->len; i++) {
+			PendingVm *vm = g_ptr_array_index(batch, i);
+			vm->concerns = ferry_inventory_validate_vm(builder, vm, provider_type,
+								   validators, cancellable);
+		}
+		if (!ferry_inventory_store_concerns(self, provider, policy->str, batch, error))
+			return FALSE;
+		count += batch->len;
+		g_free(after);
+		after = g_strdup(((PendingVm *)g_ptr_array_index(batch, batch->len - 1))->id);
+	}
+	if (n_validated != NULL)
+		*n_validated = count;
+	return TRUE;
 }

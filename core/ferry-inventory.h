@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ferry-query.h"
+#include "ferry-validator.h"
 
 G_BEGIN_DECLS
 
@@ -98,6 +99,28 @@ GPtrArray *
 ferry_inventory_select_vms(FerryInventory *self,
 			   const char *provider,
 			   const char *query,
+			   GError **error);
+
+JsonObject *
+ferry_inventory_get_workload(FerryInventory *self,
+			     const char *provider,
+			     const char *provider_type,
+			     const char *id,
+			     GError **error);
+GPtrArray *
+ferry_inventory_get_concerns(FerryInventory *self,
+			     const char *provider,
+			     const char *kind,
+			     const char *id,
+			     GError **error);
+gboolean
+ferry_inventory_revalidate(FerryInventory *self,
+			   const char *provider,
+			   const char *provider_type,
+			   GPtrArray *validators,
+			   gboolean force,
+			   GCancellable *cancellable,
+			   guint *n_validated,
 			   GError **error);
 
 G_END_DECLS

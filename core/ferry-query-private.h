@@ -151,6 +151,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryQContext, ferry_qcontext_free)
  * or with @is_json a JSON value whose paths are followed into */
 void
 ferry_qcontext_add_root(FerryQContext *context, const char *name, const char *sql, gboolean is_json);
+/* paths whose first key is @name read the current element of the
+ * json_each() named @alias */
+void
+ferry_qcontext_add_element_root(FerryQContext *context, const char *name, const char *alias);
 /* a field computed by @sql (the document is `@DOC@`, the concerns `@CONCERNS@`) */
 void
 ferry_qcontext_add_computed(FerryQContext *context, const char *name, const char *sql);
@@ -181,6 +185,10 @@ ferry_qcompile_value(FerryQContext *context, const FerryQNode *node, GError **er
 /* SQL for the value of @node as JSON text (for SELECT output) */
 char *
 ferry_qcompile_json(FerryQContext *context, const FerryQNode *node, GError **error);
+/* `json_each(…) AS @alias` over the array or object at the path @node; the
+ * caller keeps the rows whose key is not null */
+char *
+ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *alias, GError **error);
 /* SQL for the value of @node as text for a message, '' when null */
 char *
 ferry_qcompile_text(FerryQContext *context, const FerryQNode *node, GError **error);

@@ -307,6 +307,23 @@ lookup_iterator(FerryQContext *context, const char *key)
 	return NULL;
 }
 
+/* the JSON text of the current element of json_each() @alias */
+static char *
+element_json_sql(const char *alias)
+{
+	return g_strdup_printf("(CASE %s.type WHEN 'object' THEN %s.value WHEN 'array' THEN "
+			       "%s.value WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+			       "ELSE json_quote(%s.value) END)",
+			       alias, alias, alias, alias);
+}
+
+void
+ferry_qcontext_add_element_root(FerryQContext *context, const char *name, const char *alias)
+{
+	g_autofree char *sql = element_json_sql(alias);
+	ferry_qcontext_add_root(context, name, sql, TRUE);
+}
+
 /* where segments [0, @upto) of a path lead: the SQL of a JSON text (@base)
  * and an SQL literal of a JSON path into it (@json_path, '$' for the text
  * itself). Past a star the base is the JSON text of the iterator's current
@@ -355,11 +372,7 @@ resolve_path(FerryQContext *context,
 						    "internal error: no iterator for %s", key);
 			alias = iterator->alias;
 			g_free(current);
-			current = g_strdup_printf(
-			    "(CASE %s.type WHEN 'object' THEN %s.value WHEN 'array' THEN %s.value "
-			    "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-			    "ELSE json_quote(%s.value) END)",
-			    alias, alias, alias, alias);
+			current = element_json_sql(alias);
 			g_string_assign(path, "$");
 			break;
 		}
@@ -1195,6 +1208,29 @@ ferry_qcompile_json(FerryQContext *context, const FerryQNode *node, GError **err
 	g_autoptr(FerryQNode) tree = NULL;
 	compile_begin(context, node, &tree);
 	return compile_end(context, compile_json(context, tree), error);
+}
+
+char *
+ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *alias, GError **error)
+{
+	g_autoptr(FerryQNode) tree = NULL;
+	g_autofree char *base = NULL;
+	g_autofree char *json_path = NULL;
+	gboolean is_json;
+
+	compile_begin(context, node, &tree);
+	if (tree->type != FERRY_QNODE_PATH || node_iterates(tree) ||
+	    path_computed(context, tree) != NULL) {
+		compile_fail(context, node, "expected the field holding the items, such as disks");
+		return compile_end(context, NULL, error);
+	}
+	if (!resolve_path(context, tree, tree->segments->len, &base, &json_path, &is_json, NULL))
+		return compile_end(context, NULL, error);
+	if (!is_json) {
+		compile_fail(context, node, "'%s' holds no items", path_first_key(tree));
+		return compile_end(context, NULL, error);
+	}
+	return g_strdup_printf("json_each(%s, %s) AS %s", base, json_path, alias);
 }
 
 char *

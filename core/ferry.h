@@ -25,6 +25,7 @@
 #include "ferry-query.h"
 #include "ferry-resource-kinds.h"
 #include "ferry-resource.h"
+#include "ferry-rules-validator.h"
 #include "ferry-secret.h"
 #include "ferry-snapshot.h"
 #include "ferry-store.h"
