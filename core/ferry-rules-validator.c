@@ -282,14 +282,21 @@ loader_compile_template(Loader *loader,
 static const char *const rule_keys[] = {"id", "category", "label", "assessment",
 					"when", "each", "as", "disabled"};
 
+/* a scalar member as text: YAML reads `when: true` as a boolean */
 static const char *
 member_string(JsonObject *object, const char *name)
 {
 	JsonNode *node = json_object_get_member(object, name);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
 		return NULL;
-	return json_node_get_string(node);
+	switch (json_node_get_value_type(node)) {
+	case G_TYPE_STRING:
+		return json_node_get_string(node);
+	case G_TYPE_BOOLEAN:
+		return json_node_get_boolean(node) ? "true" : "false";
+	default:
+		return NULL;
+	}
 }
 
 /* compiles one rule; a rule that does not compile is reported and left out */
@@ -564,10 +571,11 @@ ferry_rules_validator_load(FerryRulesValidator *self, const char *provider_type)
 	for (guint i = 0; i < order->len; i++) {
 		const char *id = g_ptr_array_index(order, i);
 		Rule *rule = NULL;
+		g_autofree char *key = NULL;
 		g_autofree char *index = NULL;
 		g_autoptr(GString) piece = NULL;
 		sqlite3_stmt *stmt = NULL;
-		if (!g_hash_table_steal_extended(by_id, id, NULL, (gpointer *)&rule))
+		if (!g_hash_table_steal_extended(by_id, id, (gpointer *)&key, (gpointer *)&rule))
 			continue;
 		index = g_strdup_printf("%u", set->rules->len);
 		piece = g_string_new(rule->sql);
