@@ -1071,9 +1071,14 @@ ferry_inventory_query_row(sqlite3_stmt *stmt,
 				       ferry_inventory_parse_column(stmt, column));
 	column++;
 	if (flags & FERRY_INVENTORY_QUERY_FLAG_COMPUTED) {
-		for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++)
-			json_object_set_member(result, computed_fields[i].name,
-					       ferry_inventory_parse_column(stmt, column++));
+		/* only the fields that apply to the object */
+		for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++) {
+			JsonNode *value = ferry_inventory_parse_column(stmt, column++);
+			if (JSON_NODE_HOLDS_NULL(value))
+				json_node_unref(value);
+			else
+				json_object_set_member(result, computed_fields[i].name, value);
+		}
 	}
 	return g_steal_pointer(&result);
 }

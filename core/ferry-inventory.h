@@ -22,7 +22,7 @@ G_BEGIN_DECLS
  * @FERRY_INVENTORY_QUERY_FLAG_COMPUTED: add kubectl-mtv's computed fields
  *   (`memoryGB`, `storageUsedGB`, `diskCapacity`, `criticalConcerns`,
  *   `warningConcerns`, `infoConcerns`, `concernsHuman`, `powerStateHuman`)
- *   to each document
+ *   that have a value to each document
  * @FERRY_INVENTORY_QUERY_FLAG_REFS: return only `{"id", "name"}` for each
  *   object, ignoring any `SELECT`
  *

@@ -99,5 +99,9 @@ int
 ferry_cmd_delete(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_describe(FerryCli *cli, int argc, char **argv);
+FerryInventory *
+ferry_cli_open_inventory(FerryCli *cli, GError **error);
+int
+ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
 
 G_END_DECLS

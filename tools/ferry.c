@@ -20,6 +20,8 @@ static const FerryCliVerb verbs[] = {
     {"get", "List resources, or print them as JSON or YAML", ferry_cmd_get},
     {"describe", "Show one resource with its conditions and references", ferry_cmd_describe},
     {"delete", "Delete resources", ferry_cmd_delete},
+    {"inventory", "Query a provider's inventory, load it, list validation rules",
+     ferry_cmd_inventory},
 };
 
 static FerryCli *global_cli = NULL;
