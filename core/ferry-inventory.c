@@ -968,6 +968,7 @@ ferry_inventory_query_context(FerryInventory *self, const char *provider, const 
 
 static char *
 ferry_inventory_compile_query(FerryInventory *self,
+			      const char *provider,
 			      FerryQuery *query,
 			      FerryQContext *context,
 			      FerryInventoryQueryFlags flags,
@@ -998,8 +999,13 @@ ferry_inventory_compile_query(FerryInventory *self,
 			break;
 		g_string_append_printf(sql, ", %s", column);
 	}
-	g_string_append(sql, " FROM inventory_objects AS o WHERE (?1 IS NULL OR o.provider = ?1) "
-			     "AND o.kind = ?2");
+	/* plain equalities, so the (provider, kind, name) index serves ORDER BY name */
+	if (provider != NULL)
+		g_string_append(sql, " FROM inventory_objects AS o WHERE o.provider = ?1 AND "
+				     "o.kind = ?2");
+	else
+		g_string_append(sql, " FROM inventory_objects AS o WHERE ?1 IS NULL AND "
+				     "o.kind = ?2");
 	if (local_error == NULL && where != NULL) {
 		g_autofree char *condition = ferry_qcompile_condition(context, where, &local_error);
 		if (condition != NULL)
@@ -1130,7 +1136,7 @@ ferry_inventory_query(FerryInventory *self,
 
 	g_rec_mutex_lock(&self->lock);
 	context = ferry_inventory_query_context(self, provider, kind);
-	sql = ferry_inventory_compile_query(self, query, context, flags, error);
+	sql = ferry_inventory_compile_query(self, provider, query, context, flags, error);
 	if (sql == NULL) {
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;

@@ -387,6 +387,17 @@ resolve_path(FerryQContext *context,
 	return TRUE;
 }
 
+/* json_each() over the value at a resolved path: the value is taken with ->,
+ * which reuses SQLite's parse of the document, so json_each() parses only
+ * the array and not the whole document again */
+static char *
+json_each_sql(const char *base, const char *json_path)
+{
+	if (g_strcmp0(json_path, "'$'") == 0)
+		return g_strdup_printf("json_each(%s)", base);
+	return g_strdup_printf("json_each(%s -> %s)", base, json_path);
+}
+
 /* the SQL value at a resolved path */
 static char *
 json_extract_sql(const char *base, const char *json_path, const char *element)
@@ -469,9 +480,10 @@ push_scope(FerryQContext *context, const FerryQNode *node, gboolean function_sco
 		/* a column holds no array: iterate over nothing */
 		if (!is_json)
 			iterator->from = g_strdup_printf("json_each('[]') AS %s", iterator->alias);
-		else
-			iterator->from = g_strdup_printf("json_each(%s, %s) AS %s", base,
-							 json_path, iterator->alias);
+		else {
+			g_autofree char *each = json_each_sql(base, json_path);
+			iterator->from = g_strdup_printf("%s AS %s", each, iterator->alias);
+		}
 		g_ptr_array_add(scope->iterators, iterator);
 	}
 	return TRUE;
@@ -652,15 +664,16 @@ compile_elements_from(FerryQContext *context, const FerryQNode *node, const char
 {
 	g_autofree char *base = NULL;
 	g_autofree char *quoted = NULL;
+	g_autofree char *each = NULL;
 	gboolean is_json;
 
 	if (!resolve_path(context, node, node->segments->len, &base, &quoted, &is_json, NULL))
 		return NULL;
 	if (!is_json)
 		return g_strdup_printf("(SELECT %s AS value) AS %s WHERE 1", base, alias);
-	return g_strdup_printf("json_each(%s, %s) AS %s WHERE (typeof(%s.key) = 'integer' OR "
-			       "%s.key IS NULL)",
-			       base, quoted, alias, alias, alias);
+	each = json_each_sql(base, quoted);
+	return g_strdup_printf("%s AS %s WHERE (typeof(%s.key) = 'integer' OR %s.key IS NULL)",
+			       each, alias, alias, alias);
 }
 
 static char *
@@ -946,6 +959,7 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 			g_autofree char *base = NULL;
 			g_autofree char *quoted = NULL;
 			g_autofree char *exists = NULL;
+			g_autofree char *each = NULL;
 			gboolean is_json;
 			if (!resolve_path(context, right, right->segments->len, &base, &quoted,
 					  &is_json, NULL))
@@ -956,10 +970,10 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 					return g_strdup_printf("(%s IS NOT NULL)", a);
 				return g_strdup("0");
 			}
-			exists = g_strdup_printf("EXISTS(SELECT 1 FROM json_each(%s, %s) AS %s "
-						 "WHERE typeof(%s.key) = 'integer' AND %s.value = "
-						 "%s)",
-						 base, quoted, alias, alias, alias, a);
+			each = json_each_sql(base, quoted);
+			exists = g_strdup_printf("EXISTS(SELECT 1 FROM %s AS %s WHERE typeof(%s.key) "
+						 "= 'integer' AND %s.value = %s)",
+						 each, alias, alias, alias, a);
 			if (node->negated)
 				return g_strdup_printf("(%s IS NOT NULL AND NOT %s)", a, exists);
 			return g_steal_pointer(&exists);
@@ -1230,7 +1244,10 @@ ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *
 		compile_fail(context, node, "'%s' holds no items", path_first_key(tree));
 		return compile_end(context, NULL, error);
 	}
-	return g_strdup_printf("json_each(%s, %s) AS %s", base, json_path, alias);
+	{
+		g_autofree char *each = json_each_sql(base, json_path);
+		return g_strdup_printf("%s AS %s", each, alias);
+	}
 }
 
 char *
