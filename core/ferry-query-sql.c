@@ -1038,6 +1038,18 @@ compile_atom(FerryQContext *context, const FerryQNode *node, gboolean strict)
 	return g_steal_pointer(&inner);
 }
 
+/* the operands of a chain of one logic operator, left to right */
+static void
+collect_chain(const FerryQNode *node, FerryQNodeType type, GPtrArray *operands)
+{
+	if (node->type != type) {
+		g_ptr_array_add(operands, (gpointer)node);
+		return;
+	}
+	collect_chain(g_ptr_array_index(node->children, 0), type, operands);
+	collect_chain(g_ptr_array_index(node->children, 1), type, operands);
+}
+
 /* a condition; unless @strict it may be NULL where it is false, which is
  * the same in WHERE and under and/or */
 static char *
@@ -1048,15 +1060,24 @@ compile_condition(FerryQContext *context, const FerryQNode *node, gboolean stric
 
 	switch (node->type) {
 	case FERRY_QNODE_AND:
-	case FERRY_QNODE_OR:
-		a = compile_condition(context, g_ptr_array_index(node->children, 0), strict);
-		b = a != NULL ? compile_condition(context, g_ptr_array_index(node->children, 1),
-						  strict)
-			      : NULL;
-		if (b == NULL)
-			return NULL;
-		return g_strdup_printf("(%s %s %s)", a, node->type == FERRY_QNODE_AND ? "AND" : "OR",
-				       b);
+	case FERRY_QNODE_OR: {
+		/* a chain of one operator is written flat: SQLite's parser has a
+		 * bounded stack, and a long list of conditions is common */
+		g_autoptr(GPtrArray) operands = g_ptr_array_new();
+		g_autoptr(GString) sql = g_string_new("(");
+		collect_chain(node, node->type, operands);
+		for (guint i = 0; i < operands->len; i++) {
+			g_autofree char *operand =
+			    compile_condition(context, g_ptr_array_index(operands, i), strict);
+			if (operand == NULL)
+				return NULL;
+			if (i > 0)
+				g_string_append(sql, node->type == FERRY_QNODE_AND ? " AND " : " OR ");
+			g_string_append(sql, operand);
+		}
+		g_string_append_c(sql, ')');
+		return g_string_free(g_steal_pointer(&sql), FALSE);
+	}
 	case FERRY_QNODE_NOT:
 		a = compile_condition(context, g_ptr_array_index(node->children, 0), TRUE);
 		if (a == NULL)

@@ -237,6 +237,11 @@ static const ErrorCase error_cases[] = {
     {"len(a, b)", 6, "takes one argument"},
     {"a.1 = 2", 3, "expected a field name after '.'"},
     {"1e308Ei > 1", 1, "too large"},
+    {"-------------------------------------------------a", 50, "nests more than 48"},
+    {"not not not not not not not not not not not not not not not not not not not not not not "
+     "not not not not not not not not not not not not not not not not not not not not not not "
+     "not not not not not a",
+     197, "nests more than 48"},
 };
 
 static void
@@ -347,6 +352,25 @@ test_query_numbers(void)
 			g_assert_cmpint(node->integer, ==, cases[i].integer);
 		}
 	}
+}
+
+/* long lists of conditions are fine: and/or chains are written flat */
+static void
+test_query_long_chain(void)
+{
+	g_autoptr(FerryInventory) inventory = make_inventory();
+	g_autoptr(GString) text = g_string_new("where ");
+	g_autoptr(GError) error = NULL;
+	g_autofree char *names = NULL;
+	for (guint i = 0; i < 400; i++)
+		g_string_append_printf(text, "%sname != 'x%u'", i > 0 ? " and " : "", i);
+	g_string_append(text, " and (memoryMB = 1 or memoryMB = 2");
+	for (guint i = 3; i < 400; i++)
+		g_string_append_printf(text, " or memoryMB = %u", i);
+	g_string_append(text, " or memoryMB = 1024)");
+	names = run_names(inventory, text->str, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(names, ==, "Ünïcode-vm");
 }
 
 static void
@@ -508,6 +532,7 @@ main(int argc, char **argv)
 	g_test_add_func("/query/compile-errors", test_query_compile_errors);
 	g_test_add_func("/query/runtime-errors", test_query_runtime_error);
 	g_test_add_func("/query/semantics", test_query_semantics);
+	g_test_add_func("/query/long-chain", test_query_long_chain);
 	g_test_add_func("/query/select", test_query_select);
 	g_test_add_func("/query/documents", test_query_documents);
 	g_test_add_func("/query/select-vms", test_query_select_vms);

@@ -1220,6 +1220,62 @@ parser_query(Parser *parser, FerryQuery *query)
 	return TRUE;
 }
 
+/* the deepest nesting SQL can take; chains of `and` or `or` count once */
+#define MAX_DEPTH 48
+
+static const FerryQNode *
+deepest_node(const FerryQNode *node, guint depth, guint *max_depth)
+{
+	const FerryQNode *deepest = node;
+	if (depth > *max_depth)
+		*max_depth = depth;
+	for (guint i = 0; node->children != NULL && i < node->children->len; i++) {
+		const FerryQNode *child = g_ptr_array_index(node->children, i);
+		/* a chain of the same logic operator is compiled flat */
+		gboolean same_chain = (node->type == FERRY_QNODE_AND || node->type == FERRY_QNODE_OR) &&
+				      child->type == node->type;
+		guint before = *max_depth;
+		const FerryQNode *found =
+		    deepest_node(child, same_chain ? depth : depth + 1, max_depth);
+		if (*max_depth > before)
+			deepest = found;
+	}
+	return deepest;
+}
+
+static gboolean
+parser_check_depth(Parser *parser, const FerryQNode *node)
+{
+	guint depth = 0;
+	const FerryQNode *deepest;
+	if (node == NULL)
+		return TRUE;
+	deepest = deepest_node(node, 1, &depth);
+	if (depth > MAX_DEPTH)
+		return parser_fail(parser, deepest->column,
+				   "the expression nests more than %d levels deep; simplify it",
+				   MAX_DEPTH);
+	return TRUE;
+}
+
+static gboolean
+parser_check_query_depth(Parser *parser, FerryQuery *query)
+{
+	if (!parser_check_depth(parser, query->where))
+		return FALSE;
+	for (guint i = 0; query->select != NULL && i < query->select->len; i++) {
+		FerryQSelectItem *item = g_ptr_array_index(query->select, i);
+		if (!parser_check_depth(parser, item->expr))
+			return FALSE;
+	}
+	for (guint i = 0; query->order != NULL && i < query->order->len; i++) {
+		FerryQOrderItem *item = g_ptr_array_index(query->order, i);
+		if (!parser_check_depth(parser, item->expr))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 parser_clear(Parser *parser)
 {
@@ -1255,7 +1311,8 @@ ferry_query_parse_expression(const char *text, guint *error_column, GError **err
 	g_return_val_if_fail(text != NULL, NULL);
 	if (parser_lex(&parser)) {
 		node = parser_expression(&parser);
-		if (node != NULL && !parser_expect_end(&parser, "the expression"))
+		if (node != NULL && (!parser_expect_end(&parser, "the expression") ||
+				     !parser_check_depth(&parser, node)))
 			g_clear_pointer(&node, ferry_qnode_free);
 	}
 	if (node == NULL) {
@@ -1313,7 +1370,8 @@ ferry_query_new(const char *text, GError **error)
 	g_return_val_if_fail(text != NULL, NULL);
 	self = g_object_new(FERRY_TYPE_QUERY, NULL);
 	self->text = g_strdup(text);
-	if (!parser_lex(&parser) || !parser_query(&parser, self)) {
+	if (!parser_lex(&parser) || !parser_query(&parser, self) ||
+	    !parser_check_query_depth(&parser, self)) {
 		g_autoptr(GError) local_error = g_steal_pointer(&parser.error);
 		ferry_query_point_error_text(local_error, text, parser.error_column);
 		g_prefix_error(&local_error, "invalid query at ");
