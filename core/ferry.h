@@ -18,6 +18,7 @@
 #include "ferry-plugin-info.h"
 #include "ferry-plugin-module.h"
 #include "ferry-plugin-registry.h"
+#include "ferry-plan-validation.h"
 #include "ferry-plugin.h"
 #include "ferry-progress.h"
 #include "ferry-provider-config.h"

@@ -341,6 +341,66 @@ test_inventory_cli_rules(Fixture *fixture, gconstpointer data)
 	}
 }
 
+/* describe plan validates the plan against the inventory */
+static void
+test_inventory_cli_describe_plan(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(FerryCliRun) run = NULL;
+	const char *plan =
+	    "apiVersion: v1\n"
+	    "kind: Secret\n"
+	    "metadata: {name: host-secret, namespace: default}\n"
+	    "stringData: {token: t}\n"
+	    "---\n"
+	    "apiVersion: forklift.konveyor.io/v1beta1\n"
+	    "kind: Provider\n"
+	    "metadata: {name: host, namespace: default}\n"
+	    "spec: {type: openshift, url: '', secret: {name: host-secret, namespace: default}}\n"
+	    "---\n"
+	    "apiVersion: forklift.konveyor.io/v1beta1\n"
+	    "kind: NetworkMap\n"
+	    "metadata: {name: net, namespace: default}\n"
+	    "spec:\n"
+	    "  provider: {source: {name: vc}, destination: {name: host}}\n"
+	    "  map: [{source: {name: VM Network}, destination: {type: pod}}]\n"
+	    "---\n"
+	    "apiVersion: forklift.konveyor.io/v1beta1\n"
+	    "kind: StorageMap\n"
+	    "metadata: {name: disks, namespace: default}\n"
+	    "spec:\n"
+	    "  provider: {source: {name: vc}, destination: {name: host}}\n"
+	    "  map: [{source: {id: datastore-11}, destination: {storageClass: ceph}}]\n"
+	    "---\n"
+	    "apiVersion: forklift.konveyor.io/v1beta1\n"
+	    "kind: Plan\n"
+	    "metadata: {name: wave-1, namespace: default}\n"
+	    "spec:\n"
+	    "  targetNamespace: migrated\n"
+	    "  provider: {source: {name: vc}, destination: {name: host}}\n"
+	    "  map: {network: {name: net}, storage: {name: disks}}\n"
+	    "  vms: [{name: web-00}, {name: db-05}, {id: vm-99}]\n";
+
+	load_vsphere(fixture);
+	run = ferry_cli_run(plan, "--state", fixture->state, "apply", "-f", "-", NULL);
+	g_assert_cmpint(run->status, ==, 0);
+	g_clear_pointer(&run, ferry_cli_run_free);
+	run = ferry_cli_run(NULL, "--state", fixture->state, "describe", "plan", "wave-1", NULL);
+	g_assert_cmpint(run->status, ==, 0);
+	g_assert_nonnull(strstr(run->out, "  VMNotFound "));
+	g_assert_nonnull(strstr(run->out, "  VMCriticalConcerns "));
+	g_assert_nonnull(strstr(run->out, "Suggestions:\n"));
+	g_assert_nonnull(strstr(run->out, "    - id: name:db-05 concern:vmware.disk.capacity.invalid\n"));
+	g_assert_nonnull(strstr(run->out, "    - id:vm-99 name:\n"));
+	g_assert_null(strstr(run->out, "  Ready "));
+	g_clear_pointer(&run, ferry_cli_run_free);
+
+	/* the conditions were saved with the plan */
+	run = ferry_cli_run(NULL, "--state", fixture->state, "get", "plan", "wave-1", "-o", "json",
+			    NULL);
+	g_assert_cmpint(run->status, ==, 0);
+	g_assert_nonnull(strstr(run->out, "\"VMCriticalConcerns\""));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,5 +415,7 @@ main(int argc, char **argv)
 		   fixture_tear_down);
 	g_test_add("/inventory-cli/rules", Fixture, NULL, fixture_set_up, test_inventory_cli_rules,
 		   fixture_tear_down);
+	g_test_add("/inventory-cli/describe-plan", Fixture, NULL, fixture_set_up,
+		   test_inventory_cli_describe_plan, fixture_tear_down);
 	return g_test_run();
 }

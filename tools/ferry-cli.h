@@ -101,6 +101,10 @@ int
 ferry_cmd_describe(FerryCli *cli, int argc, char **argv);
 FerryInventory *
 ferry_cli_open_inventory(FerryCli *cli, GError **error);
+gboolean
+ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error);
+void
+ferry_cli_print_suggestions(JsonNode *conditions);
 int
 ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
 

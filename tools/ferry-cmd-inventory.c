@@ -103,6 +103,49 @@ inventory_validators(FerryCli *cli, GStrv rules_dirs, GError **error)
 	return validators;
 }
 
+/* validates a plan against its source's inventory and saves its conditions */
+gboolean
+ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error)
+{
+	g_autoptr(FerryInventory) inventory = ferry_cli_open_inventory(cli, error);
+	g_autoptr(GPtrArray) validators = NULL;
+	if (inventory == NULL)
+		return FALSE;
+	validators = inventory_validators(cli, NULL, error);
+	if (validators == NULL)
+		return FALSE;
+	if (!ferry_plan_validate(plan, store, inventory, validators, error))
+		return FALSE;
+	return ferry_store_update_status(store, FERRY_RESOURCE(plan), error);
+}
+
+/* what to do about each condition that says */
+void
+ferry_cli_print_suggestions(JsonNode *conditions)
+{
+	gboolean first = TRUE;
+	for (guint i = 0; conditions != NULL && JSON_NODE_HOLDS_ARRAY(conditions) &&
+			  i < json_array_get_length(json_node_get_array(conditions));
+	     i++) {
+		JsonObject *c = json_array_get_object_element(json_node_get_array(conditions), i);
+		const char *suggestion =
+		    c != NULL ? json_object_get_string_member_with_default(c, "suggestion", NULL)
+			      : NULL;
+		JsonArray *items = c != NULL && json_object_has_member(c, "items")
+				       ? json_object_get_array_member(c, "items")
+				       : NULL;
+		if (suggestion == NULL)
+			continue;
+		if (first)
+			g_print("Suggestions:\n");
+		first = FALSE;
+		g_print("  %s: %s\n", json_object_get_string_member_with_default(c, "type", ""),
+			suggestion);
+		for (guint j = 0; items != NULL && j < json_array_get_length(items); j++)
+			g_print("    - %s\n", json_array_get_string_element(items, j));
+	}
+}
+
 static const char *
 provider_namespace(FerryCli *cli)
 {
