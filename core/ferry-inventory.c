@@ -1142,9 +1142,16 @@ ferry_inventory_query(FerryInventory *self,
 		return NULL;
 	}
 	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
-			    "the query '%s' could not be prepared: %s", ferry_query_get_text(query),
-			    sqlite3_errmsg(self->db));
+		/* SQLite's parser has a bounded stack: deeply nested queries are
+		 * the user's to simplify; anything else is a bug */
+		if (strstr(sqlite3_errmsg(self->db), "stack overflow") != NULL)
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "the query '%s' nests too deeply for SQLite; simplify it",
+				    ferry_query_get_text(query));
+		else
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
+				    "the query '%s' could not be prepared: %s",
+				    ferry_query_get_text(query), sqlite3_errmsg(self->db));
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;
 	}

@@ -607,6 +607,12 @@ compile_number(FerryQContext *context, const FerryQNode *node)
 	g_autofree char *value = NULL;
 	if (node_is_number(node))
 		return compile_literal(node);
+	/* arithmetic and sum() and len() give numbers or null already; fewer
+	 * nested calls leave room in SQLite's parser stack */
+	if (node->type == FERRY_QNODE_ARITH || node->type == FERRY_QNODE_NEG ||
+	    (node->type == FERRY_QNODE_CALL &&
+	     (node->func == FERRY_QFUNC_SUM || node->func == FERRY_QFUNC_LEN)))
+		return compile_value(context, node);
 	value = compile_value(context, node);
 	if (value == NULL)
 		return NULL;
@@ -627,9 +633,10 @@ compile_arith(FerryQContext *context, const FerryQNode *node)
 	right = compile_number(context, g_ptr_array_index(node->children, 1));
 	if (right == NULL)
 		return NULL;
+	/* operands are literals, calls or parenthesised, so one pair will do */
 	if (node->op == FERRY_QOP_DIV)
-		return g_strdup_printf("((%s) * 1.0 / (%s))", left, right);
-	return g_strdup_printf("((%s) %s (%s))", left, ops[node->op], right);
+		return g_strdup_printf("(%s * 1.0 / %s)", left, right);
+	return g_strdup_printf("(%s %s %s)", left, ops[node->op], right);
 }
 
 /* len() of a path that does not iterate: the length of an array, the number

@@ -354,6 +354,26 @@ test_query_numbers(void)
 	}
 }
 
+/* a query deeper than SQLite's parser takes is the user's to simplify */
+static void
+test_query_too_deep(void)
+{
+	g_autoptr(FerryInventory) inventory = make_inventory();
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *names = NULL;
+	for (guint i = 0; i < 40; i++)
+		g_string_append(text, "(memoryMB + ");
+	g_string_append(text, "1");
+	for (guint i = 0; i < 40; i++)
+		g_string_append(text, ")");
+	g_string_append(text, " > 0");
+	names = run_names(inventory, text->str, &error);
+	g_assert_null(names);
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "nests too deeply"));
+}
+
 /* long lists of conditions are fine: and/or chains are written flat */
 static void
 test_query_long_chain(void)
@@ -533,6 +553,7 @@ main(int argc, char **argv)
 	g_test_add_func("/query/runtime-errors", test_query_runtime_error);
 	g_test_add_func("/query/semantics", test_query_semantics);
 	g_test_add_func("/query/long-chain", test_query_long_chain);
+	g_test_add_func("/query/too-deep", test_query_too_deep);
 	g_test_add_func("/query/select", test_query_select);
 	g_test_add_func("/query/documents", test_query_documents);
 	g_test_add_func("/query/select-vms", test_query_select_vms);
