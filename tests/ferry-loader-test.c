@@ -72,9 +72,13 @@ test_loader_broken_kinds(void)
 	    {"register-error", "registration failed"},
 	};
 	FerryPluginInfo *good;
+	GPtrArray *plugins = ferry_plugin_registry_get_plugins(registry);
+	guint n_files = 0;
 
-	/* the five fixtures, and the core's built-in methods */
-	g_assert_cmpuint(ferry_plugin_registry_get_plugins(registry)->len, >=, 5);
+	/* the five fixtures, besides the core's built-ins */
+	for (guint i = 0; i < plugins->len; i++)
+		n_files += ferry_plugin_info_get_builtin(g_ptr_array_index(plugins, i)) ? 0 : 1;
+	g_assert_cmpuint(n_files, ==, 5);
 	g_assert_nonnull(find_plugin(registry, "nbd"));
 	g_assert_true(ferry_plugin_info_get_builtin(find_plugin(registry, "nbd")));
 	for (guint i = 0; i < G_N_ELEMENTS(broken); i++) {
@@ -180,10 +184,17 @@ test_loader_use_validator_and_method(void)
 	g_autofree char *copied = NULL;
 	gsize length = 0;
 
-	g_assert_cmpuint(validators->len, ==, 1);
+	FerryValidator *good = NULL;
+
+	/* the fixture's validator, besides the core's built-in ones */
+	for (guint i = 0; i < validators->len; i++) {
+		FerryValidator *validator = g_ptr_array_index(validators, i);
+		if (g_strcmp0(ferry_validator_get_name(validator), "good-check") == 0)
+			good = validator;
+	}
+	g_assert_nonnull(good);
 	json_object_set_int_member(vm, "memoryMB", 8192);
-	concerns = ferry_validator_validate(g_ptr_array_index(validators, 0), "good", vm, NULL,
-					    &error);
+	concerns = ferry_validator_validate(good, "good", vm, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(concerns->len, ==, 1);
 	g_assert_cmpstr(ferry_concern_get_id(g_ptr_array_index(concerns, 0)), ==,

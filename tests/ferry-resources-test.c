@@ -181,7 +181,10 @@ test_apply_and_get(void)
 	r = run_ferry("describe", "plan", "web-tier", "-n", "openshift-mtv", NULL);
 	g_assert_cmpint(r.status, ==, 0);
 	g_assert_nonnull(strstr(r.out, "Name:             web-tier\n"));
-	g_assert_nonnull(strstr(r.out, "  Ready   True     Required"));
+	/* describe validates the plan: its source's inventory is not loaded */
+	g_assert_nonnull(strstr(r.out, "  SourceInventoryNotReady   True     Critical"));
+	g_assert_nonnull(strstr(r.out, "Load it with 'ferry inventory refresh vsphere-source -n "
+				       "openshift-mtv'."));
 	g_assert_nonnull(
 		strstr(r.out, "Used By:          Migration/openshift-mtv/web-tier-run-1\n"));
 	run_result_clear(&r);

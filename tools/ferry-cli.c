@@ -62,6 +62,14 @@ ferry_cli_parse(FerryCli *cli,
 		/* global options are accepted after the verb too, and listed with it */
 		GOptionEntry globals[5];
 		ferry_cli_fill_global_entries(cli, globals);
+		/* a verb's own short option wins (inventory's -q is --query) */
+		for (guint i = 0; globals[i].long_name != NULL; i++) {
+			for (guint j = 0; entries != NULL && entries[j].long_name != NULL; j++) {
+				if (globals[i].short_name != 0 &&
+				    globals[i].short_name == entries[j].short_name)
+					globals[i].short_name = 0;
+			}
+		}
 		g_option_context_add_main_entries(context, globals, NULL);
 	}
 	if (!g_option_context_parse(context, argc, argv, error)) {

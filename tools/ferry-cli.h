@@ -105,5 +105,13 @@ int
 ferry_cmd_run(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_copy(FerryCli *cli, int argc, char **argv);
+FerryInventory *
+ferry_cli_open_inventory(FerryCli *cli, GError **error);
+gboolean
+ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error);
+void
+ferry_cli_print_suggestions(JsonNode *conditions);
+int
+ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
 
 G_END_DECLS

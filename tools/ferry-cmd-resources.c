@@ -399,6 +399,7 @@ print_conditions(FerryResource *resource)
 			json_object_get_string_member_with_default(c, "message", ""), NULL);
 	}
 	ferry_table_print(table);
+	ferry_cli_print_suggestions(conditions);
 }
 
 int
@@ -427,6 +428,9 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	resource = ferry_store_get(store, kind, cli_namespace(cli), argv[2], &error);
 	if (resource == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (FERRY_IS_PLAN(resource) &&
+	    !ferry_cli_validate_plan(cli, store, FERRY_PLAN(resource), &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 
 	g_print("%-18s%s\n", "Name:", ferry_resource_get_name(resource));
