@@ -384,6 +384,10 @@ ferry_plan_validate(FerryPlan *plan,
 		return TRUE;
 	}
 	provider_type = ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(source));
+	/* a platform a plugin adds: its maps are matched by the ids and names
+	 * they give, and its inventory kinds are the generic ones */
+	network_kind = "network";
+	storage_kind = "storage";
 	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
 		if (g_strcmp0(kinds[i].provider_type, provider_type) == 0) {
 			network_kind = kinds[i].network_kind;

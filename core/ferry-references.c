@@ -330,6 +330,10 @@ check_plan(FerryPlan *plan, GHashTable *index)
 			ok = ok || g_strcmp0(type, "warm") == 0;
 		else if (g_strcmp0(provider_type, "openshift") == 0)
 			ok = ok || g_strcmp0(type, "live") == 0;
+		else if (provider_type != NULL && !g_strv_contains(provider_types, provider_type))
+			/* a platform a plugin adds: its capabilities decide at run time */
+			ok = ok || g_strcmp0(type, "warm") == 0 ||
+			     g_strcmp0(type, "conversion") == 0;
 		if (!ok) {
 			g_autofree char *message = g_strdup_printf(
 				"Migration type '%s' is not supported for a %s source; use cold%s.",

@@ -101,7 +101,7 @@ ferry_runner_new(const char *state_dir, FerryPluginRegistry *registry, GError **
 	self->store = ferry_store_new(state_dir, error);
 	if (self->store == NULL)
 		return NULL;
-	inventory_path = g_build_filename(state_dir, "ferry.db", NULL);
+	inventory_path = g_build_filename(state_dir, "inventory.db", NULL);
 	self->inventory = ferry_inventory_new(inventory_path, error);
 	if (self->inventory == NULL)
 		return NULL;
