@@ -317,7 +317,7 @@ plan_check_ready(FerryCli *cli, FerryRunner *runner, const char *name, GError **
 					   json_object_get_string_member_with_default(c, "message", ""));
 		}
 		if (plan_lacks_converter(cli, runner, plan))
-			g_printerr("  install the virt-v2v plugin (`ferry doctor`), or set "
+			g_printerr("  install a plugin that converts guests (virt-v2v), or set "
 				   "spec.skipGuestConversion: true for a raw copy\n");
 		ferry_cli_print_suggestions(conditions);
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
