@@ -1031,8 +1031,8 @@ phase_completed(FerryEngineJob *job, GError **error)
 						     "journals", job->migration_uid, job->vm_id, NULL);
 	/* the target VM and its disks are the result: they leave the ledger;
 	 * snapshots, processes and work files go */
-	if (!ferry_engine_cleanup_vm(job->engine, job->migration_uid, job->vm_id, job->context, FALSE,
-				     job->cancellable, error))
+	if (!ferry_engine_cleanup_vm(job->engine, job->migration_uid, job->vm_id, job->context,
+				     FERRY_CLEANUP_DESTINATION_FORGET, job->cancellable, error))
 		return FERRY_PHASE_FAIL;
 	g_rmdir(journals);
 	return FERRY_PHASE_DONE;
@@ -1103,7 +1103,9 @@ job_fail(FerryEngineJob *job)
 	g_autoptr(GError) error = NULL;
 
 	if (!ferry_engine_cleanup_vm(job->engine, job->migration_uid, job->vm_id, job->context,
-				     remove, NULL, &error))
+				     remove ? FERRY_CLEANUP_DESTINATION_REMOVE
+					    : FERRY_CLEANUP_DESTINATION_KEEP,
+				     NULL, &error))
 		g_warning("VM %s: clean-up after failure incomplete: %s", job_display_name(job),
 			  error->message);
 	ferry_engine_status_fail(job->status, phase, reason);
@@ -1117,8 +1119,8 @@ job_cancel(FerryEngineJob *job)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryProvider) source = NULL;
 
-	if (!ferry_engine_cleanup_vm(job->engine, job->migration_uid, job->vm_id, job->context, TRUE,
-				     NULL, &error)) {
+	if (!ferry_engine_cleanup_vm(job->engine, job->migration_uid, job->vm_id, job->context,
+				     FERRY_CLEANUP_DESTINATION_REMOVE, NULL, &error)) {
 		g_warning("VM %s: clean-up after cancel incomplete: %s", job_display_name(job),
 			  error->message);
 		g_clear_error(&error);

@@ -129,12 +129,19 @@ ferry_engine_ledger_forget_artifact(FerryEngine *self,
 				    const char *kind,
 				    const char *artifact_id,
 				    GError **error);
+/* what becomes of a VM's destination artefacts when it is cleaned up */
+typedef enum {
+	FERRY_CLEANUP_DESTINATION_FORGET, /* they are the result (success) */
+	FERRY_CLEANUP_DESTINATION_REMOVE, /* remove them (failure, cancel, archive) */
+	FERRY_CLEANUP_DESTINATION_KEEP,	  /* keep them recorded, for archive */
+} FerryCleanupDestination;
+
 gboolean
 ferry_engine_cleanup_vm(FerryEngine *self,
 			const char *migration_uid,
 			const char *vm_id,
 			JsonObject *context,
-			gboolean remove_destination,
+			FerryCleanupDestination destination,
 			GCancellable *cancellable,
 			GError **error);
 FerryProvider *

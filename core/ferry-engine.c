@@ -753,7 +753,7 @@ ferry_engine_cleanup_vm(FerryEngine *self,
 			const char *migration_uid,
 			const char *vm_id,
 			JsonObject *context,
-			gboolean remove_destination,
+			FerryCleanupDestination destination,
 			GCancellable *cancellable,
 			GError **error)
 {
@@ -764,8 +764,10 @@ ferry_engine_cleanup_vm(FerryEngine *self,
 		LedgerEntry *entry = g_ptr_array_index(entries, i);
 		g_autoptr(GError) local_error = NULL;
 
-		if (g_strcmp0(entry->side, "destination") == 0 && !remove_destination) {
-			ferry_engine_ledger_forget(self, entry->row, NULL);
+		if (g_strcmp0(entry->side, "destination") == 0 &&
+		    destination != FERRY_CLEANUP_DESTINATION_REMOVE) {
+			if (destination == FERRY_CLEANUP_DESTINATION_FORGET)
+				ferry_engine_ledger_forget(self, entry->row, NULL);
 			continue;
 		}
 		if (!engine_remove_entry(self, entry, context, &local_error)) {
@@ -2277,8 +2279,9 @@ ferry_engine_archive(FerryEngine *self,
 		for (guint j = 0; j < m->vms->len; j++) {
 			FerryEngineVm *vm = g_ptr_array_index(m->vms, j);
 			g_autoptr(GError) local_error = NULL;
-			if (!ferry_engine_cleanup_vm(self, m->uid, vm->vm_id, m->context, TRUE,
-						     cancellable, &local_error)) {
+			if (!ferry_engine_cleanup_vm(self, m->uid, vm->vm_id, m->context,
+						     FERRY_CLEANUP_DESTINATION_REMOVE, cancellable,
+						     &local_error)) {
 				if (ok)
 					g_propagate_error(error, g_steal_pointer(&local_error));
 				ok = FALSE;

@@ -669,6 +669,7 @@ plan_create(FerryCli *cli, int argc, char **argv)
 	g_autofree char *source = NULL, *target = NULL, *vms = NULL, *network_map = NULL;
 	g_autofree char *storage_map = NULL, *type = NULL, *target_ns = NULL, *power = NULL;
 	g_autofree char *description = NULL;
+	g_autofree char *vms_query = NULL;
 	gboolean skip_conversion = FALSE;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryRunner) runner = NULL;
@@ -685,6 +686,8 @@ plan_create(FerryCli *cli, int argc, char **argv)
 	    {"source", 0, 0, G_OPTION_ARG_STRING, &source, "Source Provider", "P"},
 	    {"target", 0, 0, G_OPTION_ARG_STRING, &target, "Destination Provider", "P"},
 	    {"vms", 0, 0, G_OPTION_ARG_STRING, &vms, "VM names or ids, comma-separated", "A,B"},
+	    {"vms-query", 0, 0, G_OPTION_ARG_STRING, &vms_query,
+	     "The VMs an inventory query selects, e.g. \"where memoryMB > 4096\"", "QUERY"},
 	    {"network-map", 0, 0, G_OPTION_ARG_STRING, &network_map, "NetworkMap", "M"},
 	    {"storage-map", 0, 0, G_OPTION_ARG_STRING, &storage_map, "StorageMap", "M"},
 	    {"type", 0, 0, G_OPTION_ARG_STRING, &type, "cold (default), warm or conversion", "T"},
@@ -701,10 +704,10 @@ plan_create(FerryCli *cli, int argc, char **argv)
 			     "Create a Plan resource (the same as applying a Plan manifest).",
 			     &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	if (argc != 2 || source == NULL || target == NULL || vms == NULL || network_map == NULL ||
-	    storage_map == NULL)
-		return ferry_cli_usage_error(cli, "give NAME, --source, --target, --vms, "
-						  "--network-map and --storage-map");
+	if (argc != 2 || source == NULL || target == NULL || (vms == NULL) == (vms_query == NULL) ||
+	    network_map == NULL || storage_map == NULL)
+		return ferry_cli_usage_error(cli, "give NAME, --source, --target, --vms or "
+						  "--vms-query, --network-map and --storage-map");
 	json_object_set_string_member(plan, "apiVersion", "forklift.konveyor.io/v1beta1");
 	json_object_set_string_member(plan, "kind", "Plan");
 	json_object_set_string_member(metadata, "name", argv[1]);
@@ -725,21 +728,40 @@ plan_create(FerryCli *cli, int argc, char **argv)
 		json_object_set_boolean_member(spec, "skipGuestConversion", TRUE);
 	if (description != NULL)
 		json_object_set_string_member(spec, "description", description);
-	names = g_strsplit(vms, ",", -1);
-	for (guint i = 0; names[i] != NULL; i++) {
-		JsonObject *vm = json_object_new();
-		g_strstrip(names[i]);
-		json_object_set_string_member(vm, "name", names[i]);
-		json_array_add_object_element(vm_list, vm);
+	runner = plan_runner(cli, &error);
+	if (runner == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (vms_query != NULL) {
+		/* kubectl-mtv's create plan --vms "where …": the query picks the VMs */
+		g_autoptr(GPtrArray) selected = NULL;
+		if (!ferry_inventory_has_parity(ferry_runner_get_inventory(runner), source) &&
+		    !ferry_runner_refresh_inventory(runner, ns, source, NULL, &error))
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+		selected = ferry_inventory_select_vms(ferry_runner_get_inventory(runner), source,
+						      vms_query, &error);
+		if (selected == NULL)
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+		if (selected->len == 0)
+			return ferry_cli_fail(cli, g_error_new(FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+							       "the query selects no VM of Provider/%s",
+							       source));
+		for (guint i = 0; i < selected->len; i++)
+			json_array_add_object_element(
+			    vm_list, json_object_ref(g_ptr_array_index(selected, i)));
+	} else {
+		names = g_strsplit(vms, ",", -1);
+		for (guint i = 0; names[i] != NULL; i++) {
+			JsonObject *vm = json_object_new();
+			g_strstrip(names[i]);
+			json_object_set_string_member(vm, "name", names[i]);
+			json_array_add_object_element(vm_list, vm);
+		}
 	}
 	json_object_set_array_member(spec, "vms", vm_list);
 	json_object_set_object_member(plan, "spec", spec);
 	node = json_node_init_object(json_node_alloc(), plan);
 	resource = ferry_resource_new_from_json(node, ns, &error);
 	if (resource == NULL)
-		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	runner = plan_runner(cli, &error);
-	if (runner == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	g_ptr_array_add(list, g_object_ref(resource));
 	if (!ferry_store_apply(ferry_runner_get_store(runner), list, NULL, &error))

@@ -853,6 +853,96 @@ test_engine_resume(Fixture *f, gconstpointer data)
 	assert_ledger_empty(f);
 }
 
+static void
+test_engine_archive(Fixture *f, gconstpointer data)
+{
+	g_autoptr(JsonObject) context = NULL;
+	g_autofree char *uid = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	g_autoptr(JsonObject) fail = json_object_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *target_dir = NULL;
+	g_autoptr(JsonNode) artifacts = NULL;
+
+	add_vm(f, "vm-1", "web", 1, 4 << 20);
+	json_object_set_int_member(fail, "create_vm", 100);
+	json_object_set_object_member(f->world, "fail", json_object_ref(fail));
+	f->engine = make_engine(f, NULL);
+	context = make_context(f, "kept", NULL, 1);
+	/* the failed VM's target is kept for inspection */
+	json_object_set_boolean_member(
+	    json_object_get_object_member(json_object_get_object_member(context, "plan"), "spec"),
+	    "deleteVmOnFailMigration", FALSE);
+	uid = start(f, context);
+	status = run_until(f, uid, NULL, NULL, 60);
+	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Failed");
+	target_dir = g_build_filename(f->dest_dir, "migrated", "web", NULL);
+	g_assert_true(g_file_test(target_dir, G_FILE_TEST_IS_DIR));
+	artifacts = ferry_engine_list_artifacts(f->engine);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(artifacts)), >, 0);
+	/* archive removes what the plan still holds */
+	g_assert_true(ferry_engine_archive(f->engine, "demo", "kept", NULL, &error));
+	g_assert_no_error(error);
+	g_assert_false(g_file_test(target_dir, G_FILE_TEST_EXISTS));
+	assert_ledger_empty(f);
+}
+
+static gboolean
+both_paused(JsonObject *migration, gpointer data)
+{
+	JsonArray *vms = json_object_get_array_member(migration, "vms");
+	for (guint i = 0; i < json_array_get_length(vms); i++) {
+		if (g_strcmp0(json_object_get_string_member(json_array_get_object_element(vms, i),
+							    "phase"),
+			      "CopyingPaused") != 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+vm1_done(JsonObject *migration, gpointer data)
+{
+	return has_condition(vm_status(migration, "vm-1"), "Succeeded");
+}
+
+static void
+test_engine_cutover_per_vm(Fixture *f, gconstpointer data)
+{
+	g_autoptr(JsonObject) settings = json_object_new();
+	g_autoptr(JsonObject) context = NULL;
+	g_autofree char *uid = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDateTime) now = NULL;
+	JsonObject *vm2;
+
+	add_vm(f, "vm-1", "web", 1, 8 << 20);
+	vm2 = add_vm(f, "vm-2", "db", 1, 8 << 20);
+	json_object_set_int_member(settings, "precopy_interval_seconds", 1);
+	f->engine = make_engine(f, settings);
+	context = make_context(f, "per-vm", "warm", 2);
+	uid = start(f, context);
+	status = run_until(f, uid, both_paused, NULL, 120);
+	now = g_date_time_new_now_utc();
+	/* vm-1 alone cuts over; vm-2 keeps precopying */
+	g_assert_true(ferry_engine_set_cutover(f->engine, uid, "vm-1", now, &error));
+	g_clear_pointer(&status, json_object_unref);
+	status = run_until(f, uid, vm1_done, NULL, 120);
+	g_assert_false(has_condition(vm_status(status, "vm-2"), "Succeeded"));
+	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Running");
+	/* then everything */
+	g_assert_true(ferry_engine_set_cutover(f->engine, uid, NULL, now, &error));
+	g_clear_pointer(&status, json_object_unref);
+	status = run_until(f, uid, NULL, NULL, 120);
+	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Succeeded");
+	{
+		g_autofree char *target = target_path(f, "db", "per-vm", 0);
+		assert_identical(target, disk_path(vm2, 0));
+	}
+	assert_ledger_empty(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -875,5 +965,7 @@ main(int argc, char **argv)
 	TEST("/engine/hooks", test_engine_hooks, NULL);
 	TEST("/engine/conversion-needs-converter", test_engine_conversion_needs_converter, NULL);
 	TEST("/engine/resume", test_engine_resume, NULL);
+	TEST("/engine/archive", test_engine_archive, NULL);
+	TEST("/engine/cutover-per-vm", test_engine_cutover_per_vm, NULL);
 	return g_test_run();
 }
