@@ -335,6 +335,42 @@ ferry_disk_endpoint_add_process(FerryDiskEndpoint *self, GSubprocess *process)
 }
 
 /**
+ * ferry_disk_endpoint_get_processes:
+ * @self: a #FerryDiskEndpoint
+ *
+ * The engine records these so that it can stop them after a crash.
+ *
+ * Returns: (transfer none) (element-type GSubprocess): the serving processes
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_disk_endpoint_get_processes(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), NULL);
+	return self->processes;
+}
+
+/**
+ * ferry_disk_endpoint_dup_cleanup_paths:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: (transfer full): the files and directories removed on close
+ *
+ * Since: 0.1
+ */
+GStrv
+ferry_disk_endpoint_dup_cleanup_paths(FerryDiskEndpoint *self)
+{
+	GStrv paths;
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), NULL);
+	paths = g_new0(char *, self->cleanup_paths->len + 1);
+	for (guint i = 0; i < self->cleanup_paths->len; i++)
+		paths[i] = g_strdup(g_ptr_array_index(self->cleanup_paths, i));
+	return paths;
+}
+
+/**
  * ferry_disk_endpoint_add_cleanup_path:
  * @self: a #FerryDiskEndpoint
  * @path: a file or empty directory to remove on close (a socket, a pid file)

@@ -60,6 +60,10 @@ gboolean
 ferry_disk_endpoint_get_zeroed(FerryDiskEndpoint *self);
 void
 ferry_disk_endpoint_add_process(FerryDiskEndpoint *self, GSubprocess *process);
+GPtrArray *
+ferry_disk_endpoint_get_processes(FerryDiskEndpoint *self);
+GStrv
+ferry_disk_endpoint_dup_cleanup_paths(FerryDiskEndpoint *self);
 void
 ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path);
 gboolean

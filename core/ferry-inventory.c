@@ -6,9 +6,12 @@
 #include "config.h"
 
 #include <sqlite3.h>
+#include <string.h>
 
 #include "ferry-error.h"
 #include "ferry-inventory.h"
+#include "ferry-query-private.h"
+#include "ferry-workload-private.h"
 
 /**
  * FerryInventory:
@@ -30,7 +33,7 @@
  * Since: 0.1
  */
 
-#define INVENTORY_SCHEMA_VERSION 1
+#define INVENTORY_SCHEMA_VERSION 2
 
 struct _FerryInventory {
 	GObject parent_instance;
@@ -43,6 +46,7 @@ struct _FerryInventory {
 	gboolean update_full;
 	gint64 update_serial;
 	guint update_changes;
+	GHashTable *update_arrays; /* "kind\x1fpath" of the array paths seen */
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_LAST };
@@ -89,6 +93,7 @@ ferry_inventory_finalize(GObject *object)
 		sqlite3_close_v2(self->db);
 	g_rec_mutex_clear(&self->lock);
 	g_free(self->update_provider);
+	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
 	g_free(self->path);
 	G_OBJECT_CLASS(ferry_inventory_parent_class)->finalize(object);
 }
@@ -126,10 +131,14 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 	int version = 0;
 	sqlite3_stmt *stmt = NULL;
 
+	if (!ferry_query_register_sql_functions(self->db, error))
+		return FALSE;
 	if (!ferry_inventory_exec(self,
 				  "PRAGMA journal_mode=WAL;"
 				  "PRAGMA synchronous=NORMAL;"
 				  "PRAGMA foreign_keys=ON;"
+				  "PRAGMA mmap_size=1073741824;"
+				  "PRAGMA cache_size=-65536;"
 				  "CREATE TABLE IF NOT EXISTS inventory_meta("
 				  "  key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 				  error))
@@ -173,6 +182,35 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 			"CREATE INDEX inventory_objects_parent ON inventory_objects(provider, "
 			"parent);"
 			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '1');"
+			"COMMIT;",
+			error)) {
+			ferry_inventory_exec(self, "ROLLBACK;", NULL);
+			return FALSE;
+		}
+	}
+	if (version < 2) {
+		/* the catalogue of paths that hold arrays (a dot after them means [*]
+		 * in queries) and the validators' concerns about each object */
+		if (!ferry_inventory_exec(
+			self,
+			"BEGIN;"
+			"CREATE TABLE inventory_arrays("
+			"  provider TEXT NOT NULL,"
+			"  kind TEXT NOT NULL,"
+			"  path TEXT NOT NULL,"
+			"  PRIMARY KEY (provider, kind, path)) WITHOUT ROWID;"
+			"CREATE TABLE inventory_concerns("
+			"  provider TEXT NOT NULL,"
+			"  kind TEXT NOT NULL,"
+			"  id TEXT NOT NULL,"
+			"  revision INTEGER NOT NULL,"
+			"  policy TEXT NOT NULL,"
+			"  concerns TEXT NOT NULL CHECK (json_valid(concerns)),"
+			"  PRIMARY KEY (provider, kind, id),"
+			"  FOREIGN KEY (provider, kind, id) REFERENCES "
+			"    inventory_objects(provider, kind, id) ON DELETE CASCADE"
+			") WITHOUT ROWID;"
+			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');"
 			"COMMIT;",
 			error)) {
 			ferry_inventory_exec(self, "ROLLBACK;", NULL);
@@ -227,6 +265,34 @@ ferry_inventory_get_path(FerryInventory *self)
 {
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	return self->path;
+}
+
+/* records the normalised paths (`disks`, `disks[*].parts`) that hold arrays */
+static void
+ferry_inventory_collect_arrays(GHashTable *arrays, const char *kind, JsonNode *node, GString *path)
+{
+	gsize len = path->len;
+
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObjectIter iter;
+		const char *name;
+		JsonNode *member;
+		json_object_iter_init(&iter, json_node_get_object(node));
+		while (json_object_iter_next(&iter, &name, &member)) {
+			ferry_query_path_append_key(path, name);
+			ferry_inventory_collect_arrays(arrays, kind, member, path);
+			g_string_truncate(path, len);
+		}
+	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *array = json_node_get_array(node);
+		if (len > 0)
+			g_hash_table_add(arrays, g_strdup_printf("%s\x1f%s", kind, path->str));
+		g_string_append(path, "[*]");
+		for (guint i = 0; i < json_array_get_length(array); i++)
+			ferry_inventory_collect_arrays(arrays, kind,
+						       json_array_get_element(array, i), path);
+		g_string_truncate(path, len);
+	}
 }
 
 static gboolean
@@ -298,6 +364,8 @@ ferry_inventory_begin_update(FerryInventory *self,
 	self->update_full = full;
 	self->update_serial = serial + 1;
 	self->update_changes = 0;
+	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
+	self->update_arrays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	/* the lock stays held until commit or abort */
 	return TRUE;
 }
@@ -329,6 +397,7 @@ ferry_inventory_upsert(FerryInventory *self,
 		       GError **error)
 {
 	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GString) path = g_string_new(NULL);
 	g_autofree char *text = NULL;
 	sqlite3_stmt *stmt = NULL;
 	int rc;
@@ -341,6 +410,7 @@ ferry_inventory_upsert(FerryInventory *self,
 		return FALSE;
 	node = json_node_init_object(json_node_alloc(), document);
 	text = json_to_string(node, FALSE);
+	ferry_inventory_collect_arrays(self->update_arrays, kind, node, path);
 	rc = sqlite3_prepare_v2(
 	    self->db,
 	    "INSERT INTO inventory_objects(provider, kind, id, name, parent, document, "
@@ -416,7 +486,69 @@ ferry_inventory_end_update(FerryInventory *self)
 {
 	self->update_thread = NULL;
 	g_clear_pointer(&self->update_provider, g_free);
+	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
 	g_rec_mutex_unlock(&self->lock);
+}
+
+/* the statements of a commit: removing what a full load did not mention,
+ * the provider's state, the catalogue of array paths, COMMIT */
+static gboolean
+ferry_inventory_finish_update(FerryInventory *self, GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	GHashTableIter iter;
+	const char *entry;
+	int rc;
+
+	if (self->update_full) {
+		if (sqlite3_prepare_v2(self->db,
+				       "DELETE FROM inventory_objects WHERE provider = ?1 AND "
+				       "load_serial != ?2",
+				       -1, &stmt, NULL) != SQLITE_OK)
+			return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, self->update_serial);
+		rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+		self->update_changes += sqlite3_changes(self->db);
+	}
+	if (sqlite3_prepare_v2(self->db,
+			       "UPDATE inventory_providers SET load_serial = ?2, "
+			       "parity = parity OR ?3, updated = strftime('%Y-%m-%dT%H:%M:%SZ') "
+			       "WHERE provider = ?1",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+	sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, self->update_serial);
+	sqlite3_bind_int(stmt, 3, self->update_full ? 1 : 0);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+
+	if (sqlite3_prepare_v2(self->db,
+			       "INSERT OR IGNORE INTO inventory_arrays(provider, kind, path) "
+			       "VALUES (?1, ?2, ?3)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+	g_hash_table_iter_init(&iter, self->update_arrays);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&entry, NULL)) {
+		const char *separator = strchr(entry, '\x1f');
+		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, entry, separator - entry, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, separator + 1, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(stmt);
+			return ferry_inventory_set_sqlite_error(self, error,
+								"committing an update");
+		}
+	}
+	sqlite3_finalize(stmt);
+	return ferry_inventory_exec(self, "COMMIT;", error);
 }
 
 /**
@@ -436,41 +568,12 @@ gboolean
 ferry_inventory_commit_update(FerryInventory *self, GError **error)
 {
 	g_autofree char *provider = NULL;
-	sqlite3_stmt *stmt = NULL;
 	guint changes;
 
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
 	if (!ferry_inventory_check_update(self, error))
 		return FALSE;
-
-	if (self->update_full) {
-		if (sqlite3_prepare_v2(self->db,
-				       "DELETE FROM inventory_objects WHERE provider = ?1 AND "
-				       "load_serial != ?2",
-				       -1, &stmt, NULL) != SQLITE_OK)
-			goto fail;
-		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, self->update_serial);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			goto fail;
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-		self->update_changes += sqlite3_changes(self->db);
-	}
-	if (sqlite3_prepare_v2(self->db,
-			       "UPDATE inventory_providers SET load_serial = ?2, "
-			       "parity = parity OR ?3, updated = strftime('%Y-%m-%dT%H:%M:%SZ') "
-			       "WHERE provider = ?1",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, self->update_serial);
-	sqlite3_bind_int(stmt, 3, self->update_full ? 1 : 0);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (!ferry_inventory_exec(self, "COMMIT;", error)) {
+	if (!ferry_inventory_finish_update(self, error)) {
 		ferry_inventory_abort_update(self);
 		return FALSE;
 	}
@@ -480,12 +583,6 @@ ferry_inventory_commit_update(FerryInventory *self, GError **error)
 	if (changes > 0)
 		g_signal_emit(self, signals[SIGNAL_CHANGED], 0, provider, changes);
 	return TRUE;
-
-fail:
-	ferry_inventory_set_sqlite_error(self, error, "committing an update");
-	sqlite3_finalize(stmt);
-	ferry_inventory_abort_update(self);
-	return FALSE;
 }
 
 /**
@@ -781,6 +878,12 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 		sqlite3_step(stmt);
 	}
 	sqlite3_finalize(stmt);
+	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_arrays WHERE provider = ?1", -1,
+			       &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+		sqlite3_step(stmt);
+	}
+	sqlite3_finalize(stmt);
 	if (!ferry_inventory_exec(self, "COMMIT;", error)) {
 		ferry_inventory_abort_update(self);
 		return FALSE;
@@ -788,5 +891,662 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 	ferry_inventory_end_update(self);
 	if (changes > 0)
 		g_signal_emit(self, signals[SIGNAL_CHANGED], 0, provider, changes);
+	return TRUE;
+}
+
+/* -- queries -- */
+
+/* the concerns of the row `o`: the validators' ones, else the document's */
+#define CONCERNS_SQL                                                                               \
+	"COALESCE((SELECT c.concerns FROM inventory_concerns AS c WHERE c.provider = o.provider "    \
+	"AND c.kind = o.kind AND c.id = o.id), o.document -> '$.concerns')"
+
+#define CONCERN_COUNT_SQL(category)                                                                \
+	"SELECT count(*) FROM json_each(@CONCERNS@) WHERE json_extract(value, '$.category') = '" \
+	category "'"
+
+/* the fields kubectl-mtv adds to inventory objects, computed in SQL */
+static const struct {
+	const char *name;
+	const char *sql;
+} computed_fields[] = {
+    {"memoryGB",
+     "round(COALESCE(ferry_num(json_extract(@DOC@, '$.memoryMB')) / 1024.0, "
+     "ferry_num(json_extract(@DOC@, '$.memory')) / 1073741824.0), 2)"},
+    {"storageUsedGB", "round(ferry_num(json_extract(@DOC@, '$.storageUsed')) / 1073741824.0, 2)"},
+    {"diskCapacity",
+     "SELECT sum(ferry_num(json_extract(value, '$.capacity'))) FROM json_each(@DOC@, '$.disks') "
+     "WHERE typeof(key) = 'integer'"},
+    {"criticalConcerns", CONCERN_COUNT_SQL("Critical")},
+    {"warningConcerns", CONCERN_COUNT_SQL("Warning")},
+    {"infoConcerns", CONCERN_COUNT_SQL("Information")},
+    {"concernsHuman",
+     "SELECT COALESCE(sum(category = 'Critical'), 0) || '/' || "
+     "COALESCE(sum(category = 'Warning'), 0) || '/' || "
+     "COALESCE(sum(category = 'Information'), 0) FROM (SELECT json_extract(value, '$.category') "
+     "AS category FROM json_each(@CONCERNS@))"},
+    {"powerStateHuman",
+     "SELECT CASE state WHEN 'poweredOn' THEN 'On' WHEN 'poweredOff' THEN 'Off' "
+     "WHEN 'suspended' THEN 'Suspended' WHEN 'up' THEN 'On' WHEN 'down' THEN 'Off' "
+     "WHEN 'ACTIVE' THEN 'On' WHEN 'SHUTOFF' THEN 'Off' WHEN 'SUSPENDED' THEN 'Suspended' "
+     "WHEN 'PAUSED' THEN 'Paused' WHEN 'paused' THEN 'Paused' WHEN 'Running' THEN 'On' "
+     "WHEN 'Stopped' THEN 'Off' ELSE state END FROM (SELECT COALESCE("
+     "json_extract(@DOC@, '$.powerState'), json_extract(@DOC@, '$.status'), "
+     "json_extract(@DOC@, '$.object.status.printableStatus')) AS state)"},
+};
+
+/* a context for rows `o` of inventory_objects of @provider (or all) and @kind */
+static FerryQContext *
+ferry_inventory_query_context(FerryInventory *self, const char *provider, const char *kind)
+{
+	FerryQContext *context = ferry_qcontext_new("o.document");
+	sqlite3_stmt *stmt = NULL;
+
+	ferry_qcontext_add_root(context, "id", "o.id", FALSE);
+	ferry_qcontext_add_root(context, "name", "o.name", FALSE);
+	ferry_qcontext_add_root(context, "provider", "o.provider", FALSE);
+	ferry_qcontext_add_root(context, "kind", "o.kind", FALSE);
+	ferry_qcontext_add_root(context, "revision", "o.revision", FALSE);
+	ferry_qcontext_add_root(context, "concerns", CONCERNS_SQL, TRUE);
+	for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++)
+		ferry_qcontext_add_computed(context, computed_fields[i].name,
+					    computed_fields[i].sql);
+	ferry_qcontext_add_array_path(context, "concerns");
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT DISTINCT path FROM inventory_arrays WHERE kind = ?2 AND "
+			       "(?1 IS NULL OR provider = ?1)",
+			       -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(stmt) == SQLITE_ROW)
+			ferry_qcontext_add_array_path(context,
+						      (const char *)sqlite3_column_text(stmt, 0));
+	}
+	sqlite3_finalize(stmt);
+	return context;
+}
+
+static char *
+ferry_inventory_compile_query(FerryInventory *self,
+			      const char *provider,
+			      FerryQuery *query,
+			      FerryQContext *context,
+			      FerryInventoryQueryFlags flags,
+			      GError **error)
+{
+	g_autoptr(GString) sql = g_string_new("SELECT o.id, o.name");
+	GPtrArray *select = ferry_query_get_select(query);
+	GPtrArray *order = ferry_query_get_order(query);
+	FerryQNode *where = ferry_query_get_where(query);
+	gboolean refs = (flags & FERRY_INVENTORY_QUERY_FLAG_REFS) != 0;
+	g_autoptr(GError) local_error = NULL;
+
+	if (!refs && select == NULL) {
+		g_string_append(sql, ", o.document, " CONCERNS_SQL);
+		if (flags & FERRY_INVENTORY_QUERY_FLAG_COMPUTED) {
+			for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++) {
+				g_autoptr(FerryQNode) node =
+				    ferry_query_parse_expression(computed_fields[i].name, NULL, NULL);
+				g_autofree char *column = ferry_qcompile_json(context, node, NULL);
+				g_string_append_printf(sql, ", %s", column);
+			}
+		}
+	}
+	for (guint i = 0; !refs && select != NULL && i < select->len; i++) {
+		FerryQSelectItem *item = g_ptr_array_index(select, i);
+		g_autofree char *column = ferry_qcompile_json(context, item->expr, &local_error);
+		if (column == NULL)
+			break;
+		g_string_append_printf(sql, ", %s", column);
+	}
+	/* plain equalities, so the (provider, kind, name) index serves ORDER BY name */
+	if (provider != NULL)
+		g_string_append(sql, " FROM inventory_objects AS o WHERE o.provider = ?1 AND "
+				     "o.kind = ?2");
+	else
+		g_string_append(sql, " FROM inventory_objects AS o WHERE ?1 IS NULL AND "
+				     "o.kind = ?2");
+	if (local_error == NULL && where != NULL) {
+		g_autofree char *condition = ferry_qcompile_condition(context, where, &local_error);
+		if (condition != NULL)
+			g_string_append_printf(sql, " AND %s", condition);
+	}
+	g_string_append(sql, " ORDER BY ");
+	for (guint i = 0; local_error == NULL && order != NULL && i < order->len; i++) {
+		FerryQOrderItem *item = g_ptr_array_index(order, i);
+		g_autofree char *value = ferry_qcompile_value(context, item->expr, &local_error);
+		if (value != NULL)
+			g_string_append_printf(sql, "%s %s, ", value,
+					       item->descending ? "DESC" : "ASC");
+	}
+	g_string_append(sql, "o.name, o.id");
+	if (ferry_query_get_limit(query) >= 0)
+		g_string_append_printf(sql, " LIMIT %" G_GINT64_FORMAT,
+				       ferry_query_get_limit(query));
+	if (local_error != NULL) {
+		ferry_query_point_error(query, local_error,
+					ferry_qcontext_get_error_column(context));
+		g_propagate_error(error, g_steal_pointer(&local_error));
+		return NULL;
+	}
+	return g_string_free(g_steal_pointer(&sql), FALSE);
+}
+
+static JsonNode *
+ferry_inventory_parse_column(sqlite3_stmt *stmt, int column)
+{
+	const char *text = (const char *)sqlite3_column_text(stmt, column);
+	JsonNode *node = text != NULL ? json_from_string(text, NULL) : NULL;
+	return node != NULL ? node : json_node_new(JSON_NODE_NULL);
+}
+
+static JsonObject *
+ferry_inventory_query_row(sqlite3_stmt *stmt,
+			  FerryQuery *query,
+			  FerryInventoryQueryFlags flags,
+			  GError **error)
+{
+	GPtrArray *select = ferry_query_get_select(query);
+	g_autoptr(JsonObject) result = NULL;
+	int column = 2;
+
+	if (flags & FERRY_INVENTORY_QUERY_FLAG_REFS) {
+		result = json_object_new();
+		json_object_set_string_member(result, "id",
+					      (const char *)sqlite3_column_text(stmt, 0));
+		if (sqlite3_column_type(stmt, 1) == SQLITE_TEXT)
+			json_object_set_string_member(result, "name",
+						      (const char *)sqlite3_column_text(stmt, 1));
+		return g_steal_pointer(&result);
+	}
+	if (select != NULL) {
+		result = json_object_new();
+		for (guint i = 0; i < select->len; i++) {
+			FerryQSelectItem *item = g_ptr_array_index(select, i);
+			json_object_set_member(result, item->name,
+					       ferry_inventory_parse_column(stmt, column++));
+		}
+		return g_steal_pointer(&result);
+	}
+	result = ferry_inventory_parse_document((const char *)sqlite3_column_text(stmt, column++),
+						error);
+	if (result == NULL)
+		return NULL;
+	if (sqlite3_column_type(stmt, column) != SQLITE_NULL)
+		json_object_set_member(result, "concerns",
+				       ferry_inventory_parse_column(stmt, column));
+	column++;
+	if (flags & FERRY_INVENTORY_QUERY_FLAG_COMPUTED) {
+		/* only the fields that apply to the object */
+		for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++) {
+			JsonNode *value = ferry_inventory_parse_column(stmt, column++);
+			if (JSON_NODE_HOLDS_NULL(value))
+				json_node_unref(value);
+			else
+				json_object_set_member(result, computed_fields[i].name, value);
+		}
+	}
+	return g_steal_pointer(&result);
+}
+
+/**
+ * ferry_inventory_query:
+ * @self: a #FerryInventory
+ * @provider: (nullable): the provider, or %NULL for every provider
+ * @kind: the object kind, e.g. `vm`
+ * @query: a parsed query
+ * @flags: what to return
+ * @error: return location for a #GError
+ *
+ * Runs a query over the objects of one kind. The query is compiled to SQL
+ * over the stored JSON documents, so it never loads objects it does not
+ * return. Without `SELECT` the results are the documents (with the
+ * validators' `concerns`, and with %FERRY_INVENTORY_QUERY_FLAG_COMPUTED the
+ * computed fields `memoryGB`, `criticalConcerns`, `concernsHuman`, …); with
+ * `SELECT` they are objects with one member per selected name. Without
+ * `ORDER BY` results are ordered by name.
+ *
+ * A query that cannot be compiled (for example an array outside `in`) is
+ * reported as %FERRY_ERROR_INVALID_ARGUMENT pointing at the column.
+ *
+ * Returns: (transfer full) (element-type Json.Object): the results, or %NULL
+ *   with @error set
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_inventory_query(FerryInventory *self,
+		      const char *provider,
+		      const char *kind,
+		      FerryQuery *query,
+		      FerryInventoryQueryFlags flags,
+		      GError **error)
+{
+	g_autoptr(GPtrArray) results =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	g_autoptr(FerryQContext) context = NULL;
+	g_autofree char *sql = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(kind != NULL, NULL);
+	g_return_val_if_fail(FERRY_IS_QUERY(query), NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	g_rec_mutex_lock(&self->lock);
+	context = ferry_inventory_query_context(self, provider, kind);
+	sql = ferry_inventory_compile_query(self, provider, query, context, flags, error);
+	if (sql == NULL) {
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		/* SQLite's parser has a bounded stack: deeply nested queries are
+		 * the user's to simplify; anything else is a bug */
+		if (strstr(sqlite3_errmsg(self->db), "stack overflow") != NULL)
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "the query '%s' nests too deeply for SQLite; simplify it",
+				    ferry_query_get_text(query));
+		else
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
+				    "the query '%s' could not be prepared: %s",
+				    ferry_query_get_text(query), sqlite3_errmsg(self->db));
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		JsonObject *row = ferry_inventory_query_row(stmt, query, flags, error);
+		if (row == NULL) {
+			ferry_error_convert(error);
+			sqlite3_finalize(stmt);
+			g_rec_mutex_unlock(&self->lock);
+			return NULL;
+		}
+		g_ptr_array_add(results, row);
+	}
+	if (rc != SQLITE_DONE) {
+		/* e.g. a regular expression from a field that does not compile */
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			    "the query '%s' failed: %s", ferry_query_get_text(query),
+			    sqlite3_errmsg(self->db));
+		sqlite3_finalize(stmt);
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	return g_steal_pointer(&results);
+}
+
+/**
+ * ferry_inventory_select_vms:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @query: a query such as `where name ~= '^web-' and memoryMB > 4096`; its
+ *   `SELECT` clause, if any, is ignored
+ * @error: return location for a #GError
+ *
+ * Turns a query into the list of VMs it selects, as references for a plan's
+ * `spec.vms` (kubectl-mtv's `create plan --vms "where …"`).
+ *
+ * Returns: (transfer full) (element-type Json.Object): `{"id", "name"}`
+ *   objects in the query's order, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_inventory_select_vms(FerryInventory *self,
+			   const char *provider,
+			   const char *query,
+			   GError **error)
+{
+	g_autoptr(FerryQuery) parsed = NULL;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL, NULL);
+	g_return_val_if_fail(query != NULL, NULL);
+	parsed = ferry_query_new(query, error);
+	if (parsed == NULL)
+		return NULL;
+	return ferry_inventory_query(self, provider, "vm", parsed,
+				     FERRY_INVENTORY_QUERY_FLAG_REFS, error);
+}
+
+/* -- workloads, concerns and validation -- */
+
+/**
+ * ferry_inventory_get_workload:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @provider_type: its type, e.g. `vsphere`, which says what a VM refers to
+ * @id: the VM's id
+ * @error: return location for a #GError
+ *
+ * The VM as validation rules see it, Forklift's "workload": the VM's
+ * document with the objects it refers to put in place of the references
+ * (vSphere: `host` and `host.cluster`; oVirt: `cluster`, `host`,
+ * `nics[*].profile`, `diskAttachments[*].disk`; OpenStack: `flavor`,
+ * `image` and `volumes` from `flavorID`, `imageID` and `attachedVolumes`).
+ * References to objects that are not in the inventory are left as they are.
+ *
+ * Returns: (transfer full): the workload, or %NULL with
+ *   %FERRY_ERROR_NOT_FOUND
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_inventory_get_workload(FerryInventory *self,
+			     const char *provider,
+			     const char *provider_type,
+			     const char *id,
+			     GError **error)
+{
+	g_autoptr(FerryWorkloadBuilder) builder = NULL;
+	JsonObject *vm;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL && provider_type != NULL && id != NULL, NULL);
+	vm = ferry_inventory_get(self, provider, "vm", id, error);
+	if (vm == NULL)
+		return NULL;
+	builder = ferry_workload_builder_new(self, provider, provider_type);
+	ferry_workload_builder_expand(builder, vm);
+	return vm;
+}
+
+/**
+ * ferry_inventory_get_concerns:
+ * @self: a #FerryInventory
+ * @provider: the provider
+ * @kind: the object kind, `vm`
+ * @id: the object id
+ * @error: return location for a #GError
+ *
+ * The concerns the last validation found, see ferry_inventory_revalidate().
+ *
+ * Returns: (transfer full) (element-type FerryConcern): the concerns,
+ *   empty when the object was not validated yet, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_inventory_get_concerns(FerryInventory *self,
+			     const char *provider,
+			     const char *kind,
+			     const char *id,
+			     GError **error)
+{
+	g_autoptr(GPtrArray) concerns = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *text = NULL;
+	sqlite3_stmt *stmt = NULL;
+	JsonArray *array;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
+	g_return_val_if_fail(provider != NULL && kind != NULL && id != NULL, NULL);
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT concerns FROM inventory_concerns WHERE provider = ?1 AND "
+			       "kind = ?2 AND id = ?3",
+			       -1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "reading concerns");
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		text = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	if (text == NULL)
+		return g_steal_pointer(&concerns);
+	node = json_from_string(text, error);
+	if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node)) {
+		g_clear_error(error);
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "the stored concerns of %s %s are damaged; run the validation again",
+			    kind, id);
+		return NULL;
+	}
+	array = json_node_get_array(node);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *object = json_array_get_object_element(array, i);
+		FerryConcernCategory category = FERRY_CONCERN_CATEGORY_INFORMATION;
+		if (object == NULL || !json_object_has_member(object, "id"))
+			continue;
+		ferry_concern_category_from_string(
+		    json_object_get_string_member_with_default(object, "category", NULL),
+		    &category);
+		g_ptr_array_add(
+		    concerns,
+		    ferry_concern_new(
+			json_object_get_string_member(object, "id"), category,
+			json_object_get_string_member_with_default(object, "label", ""),
+			json_object_get_string_member_with_default(object, "assessment", "")));
+	}
+	return g_steal_pointer(&concerns);
+}
+
+typedef struct {
+	char *id;
+	gint64 revision;
+	char *document;
+	char *concerns;
+} PendingVm;
+
+static void
+pending_vm_free(PendingVm *vm)
+{
+	g_free(vm->id);
+	g_free(vm->document);
+	g_free(vm->concerns);
+	g_free(vm);
+}
+
+/* the next VMs (by id, after @after) whose concerns are missing or stale */
+static GPtrArray *
+ferry_inventory_pending_vms(FerryInventory *self,
+			    const char *provider,
+			    const char *after,
+			    const char *policy,
+			    gboolean force,
+			    guint limit,
+			    GError **error)
+{
+	g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)pending_vm_free);
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(
+		self->db,
+		"SELECT o.id, o.revision, o.document FROM inventory_objects AS o "
+		"LEFT JOIN inventory_concerns AS c ON c.provider = o.provider AND c.kind = o.kind "
+		"AND c.id = o.id WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
+		"(?3 OR c.id IS NULL OR c.revision != o.revision OR c.policy != ?4) "
+		"ORDER BY o.id LIMIT ?5",
+		-1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "finding VMs to validate");
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, after, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(stmt, 3, force ? 1 : 0);
+	sqlite3_bind_text(stmt, 4, policy, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(stmt, 5, (int)limit);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		PendingVm *vm = g_new0(PendingVm, 1);
+		vm->id = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+		vm->revision = sqlite3_column_int64(stmt, 1);
+		vm->document = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+		g_ptr_array_add(vms, vm);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		ferry_inventory_set_sqlite_error(self, error, "finding VMs to validate");
+		g_rec_mutex_unlock(&self->lock);
+		return NULL;
+	}
+	g_rec_mutex_unlock(&self->lock);
+	return g_steal_pointer(&vms);
+}
+
+static gboolean
+ferry_inventory_store_concerns(FerryInventory *self,
+			       const char *provider,
+			       const char *policy,
+			       GPtrArray *vms,
+			       GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	gboolean ok = TRUE;
+
+	g_rec_mutex_lock(&self->lock);
+	if (!ferry_inventory_exec(self, "BEGIN IMMEDIATE;", error)) {
+		g_rec_mutex_unlock(&self->lock);
+		return FALSE;
+	}
+	/* a VM removed meanwhile gets no concerns */
+	if (sqlite3_prepare_v2(self->db,
+			       "INSERT OR REPLACE INTO inventory_concerns(provider, kind, id, "
+			       "revision, policy, concerns) SELECT ?1, 'vm', ?2, ?3, ?4, json(?5) "
+			       "WHERE EXISTS (SELECT 1 FROM inventory_objects WHERE provider = ?1 "
+			       "AND kind = 'vm' AND id = ?2)",
+			       -1, &stmt, NULL) != SQLITE_OK) {
+		ok = ferry_inventory_set_sqlite_error(self, error, "storing concerns");
+	}
+	for (guint i = 0; ok && i < vms->len; i++) {
+		PendingVm *vm = g_ptr_array_index(vms, i);
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, vm->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 3, vm->revision);
+		sqlite3_bind_text(stmt, 4, policy, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, vm->concerns, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			ok = ferry_inventory_set_sqlite_error(self, error, "storing concerns");
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	if (ok)
+		ok = ferry_inventory_exec(self, "COMMIT;", error);
+	if (!ok)
+		ferry_inventory_exec(self, "ROLLBACK;", NULL);
+	g_rec_mutex_unlock(&self->lock);
+	return ok;
+}
+
+/* the concerns of one VM by every validator, as JSON text */
+static char *
+ferry_inventory_validate_vm(FerryWorkloadBuilder *builder,
+			    PendingVm *vm,
+			    const char *provider_type,
+			    GPtrArray *validators,
+			    GCancellable *cancellable)
+{
+	g_autoptr(JsonNode) node = json_from_string(vm->document, NULL);
+	g_autoptr(JsonArray) array = json_array_new();
+	g_autoptr(JsonNode) result = NULL;
+
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+		return g_strdup("[]");
+	ferry_workload_builder_expand(builder, json_node_get_object(node));
+	for (guint i = 0; i < validators->len; i++) {
+		FerryValidator *validator = g_ptr_array_index(validators, i);
+		g_autoptr(GError) local_error = NULL;
+		g_autoptr(GPtrArray) concerns = ferry_validator_validate(
+		    validator, provider_type, json_node_get_object(node), cancellable,
+		    &local_error);
+		if (concerns == NULL) {
+			g_warning("validator '%s' could not judge VM %s: %s",
+				  ferry_validator_get_name(validator), vm->id, local_error->message);
+			continue;
+		}
+		for (guint j = 0; j < concerns->len; j++)
+			json_array_add_element(array,
+					       ferry_concern_to_json(g_ptr_array_index(concerns, j)));
+	}
+	result = json_node_init_array(json_node_alloc(), array);
+	return json_to_string(result, FALSE);
+}
+
+/**
+ * ferry_inventory_revalidate:
+ * @self: a #FerryInventory
+ * @provider: the provider whose VMs to validate
+ * @provider_type: its type, e.g. `vsphere`
+ * @validators: (element-type FerryValidator): the validators, e.g. from
+ *   ferry_plugin_registry_create_validators()
+ * @force: validate every VM, not only the changed ones
+ * @cancellable: (nullable): a #GCancellable
+ * @n_validated: (out) (optional): how many VMs were validated
+ * @error: return location for a #GError
+ *
+ * Validates the VMs of @provider whose concerns are missing or stale: the
+ * VM's revision changed since, or a validator's version changed (Forklift's
+ * `rules_version`). Each VM is judged as its workload (see
+ * ferry_inventory_get_workload()) and the concerns are stored with it, where
+ * queries see them (`concerns`, `criticalConcerns`, …) and
+ * ferry_inventory_get_concerns() returns them.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_inventory_revalidate(FerryInventory *self,
+			   const char *provider,
+			   const char *provider_type,
+			   GPtrArray *validators,
+			   gboolean force,
+			   GCancellable *cancellable,
+			   guint *n_validated,
+			   GError **error)
+{
+	g_autoptr(GString) policy = g_string_new(NULL);
+	g_autoptr(FerryWorkloadBuilder) builder = NULL;
+	g_autofree char *after = g_strdup("");
+	guint count = 0;
+
+	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
+	g_return_val_if_fail(provider != NULL && provider_type != NULL, FALSE);
+	g_return_val_if_fail(validators != NULL, FALSE);
+
+	for (guint i = 0; i < validators->len; i++) {
+		FerryValidator *validator = g_ptr_array_index(validators, i);
+		g_string_append_printf(policy, "%s:%u;", ferry_validator_get_name(validator),
+				       ferry_validator_get_version(validator, provider_type));
+	}
+	builder = ferry_workload_builder_new(self, provider, provider_type);
+	for (;;) {
+		g_autoptr(GPtrArray) batch = NULL;
+		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
+			ferry_error_convert(error);
+			return FALSE;
+		}
+		batch = ferry_inventory_pending_vms(self, provider, after, policy->str, force, 500,
+						    error);
+		if (batch == NULL)
+			return FALSE;
+		if (batch->len == 0)
+			break;
+		for (guint i = 0; i < batch->len; i++) {
+			PendingVm *vm = g_ptr_array_index(batch, i);
+			vm->concerns = ferry_inventory_validate_vm(builder, vm, provider_type,
+								   validators, cancellable);
+		}
+		if (!ferry_inventory_store_concerns(self, provider, policy->str, batch, error))
+			return FALSE;
+		count += batch->len;
+		g_free(after);
+		after = g_strdup(((PendingVm *)g_ptr_array_index(batch, batch->len - 1))->id);
+	}
+	if (n_validated != NULL)
+		*n_validated = count;
 	return TRUE;
 }

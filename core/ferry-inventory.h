@@ -11,7 +11,30 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ferry-query.h"
+#include "ferry-validator.h"
+
 G_BEGIN_DECLS
+
+/**
+ * FerryInventoryQueryFlags:
+ * @FERRY_INVENTORY_QUERY_FLAG_NONE: documents as stored, with their concerns
+ * @FERRY_INVENTORY_QUERY_FLAG_COMPUTED: add kubectl-mtv's computed fields
+ *   (`memoryGB`, `storageUsedGB`, `diskCapacity`, `criticalConcerns`,
+ *   `warningConcerns`, `infoConcerns`, `concernsHuman`, `powerStateHuman`)
+ *   that have a value to each document
+ * @FERRY_INVENTORY_QUERY_FLAG_REFS: return only `{"id", "name"}` for each
+ *   object, ignoring any `SELECT`
+ *
+ * What ferry_inventory_query() returns.
+ *
+ * Since: 0.1
+ */
+typedef enum /*< flags >*/ {
+	FERRY_INVENTORY_QUERY_FLAG_NONE = 0,
+	FERRY_INVENTORY_QUERY_FLAG_COMPUTED = 1 << 0,
+	FERRY_INVENTORY_QUERY_FLAG_REFS = 1 << 1,
+} FerryInventoryQueryFlags;
 
 #define FERRY_TYPE_INVENTORY (ferry_inventory_get_type())
 G_DECLARE_FINAL_TYPE(FerryInventory, ferry_inventory, FERRY, INVENTORY, GObject)
@@ -64,5 +87,40 @@ gboolean
 ferry_inventory_has_parity(FerryInventory *self, const char *provider);
 gboolean
 ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error);
+
+GPtrArray *
+ferry_inventory_query(FerryInventory *self,
+		      const char *provider,
+		      const char *kind,
+		      FerryQuery *query,
+		      FerryInventoryQueryFlags flags,
+		      GError **error);
+GPtrArray *
+ferry_inventory_select_vms(FerryInventory *self,
+			   const char *provider,
+			   const char *query,
+			   GError **error);
+
+JsonObject *
+ferry_inventory_get_workload(FerryInventory *self,
+			     const char *provider,
+			     const char *provider_type,
+			     const char *id,
+			     GError **error);
+GPtrArray *
+ferry_inventory_get_concerns(FerryInventory *self,
+			     const char *provider,
+			     const char *kind,
+			     const char *id,
+			     GError **error);
+gboolean
+ferry_inventory_revalidate(FerryInventory *self,
+			   const char *provider,
+			   const char *provider_type,
+			   GPtrArray *validators,
+			   gboolean force,
+			   GCancellable *cancellable,
+			   guint *n_validated,
+			   GError **error);
 
 G_END_DECLS

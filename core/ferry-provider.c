@@ -1400,3 +1400,27 @@ ferry_provider_create_vm_finish(FerryProvider *self, GAsyncResult *result, GErro
 {
 	return provider_call_finish_pointer(self, result, ferry_provider_create_vm_async, error);
 }
+
+/**
+ * ferry_provider_describe_vm:
+ * @self: a #FerryProvider
+ * @vm: an inventory VM document of this provider
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the normalised source description
+ *   (`name`, `cpu`, `memoryMiB`, `firmware`, `disks[]`, `nics[]`), or %NULL
+ *   without an error when the provider leaves it to the engine
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_provider_describe_vm(FerryProvider *self, JsonObject *vm, GError **error)
+{
+	FerryProviderInterface *iface;
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), NULL);
+	g_return_val_if_fail(vm != NULL, NULL);
+	iface = FERRY_PROVIDER_GET_IFACE(self);
+	if (iface->describe_vm == NULL)
+		return NULL;
+	return iface->describe_vm(self, vm, error);
+}

@@ -102,6 +102,10 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  *   missing objects are not an error
  * @finalize_plan: optional; clean up after every VM of a plan finished
  * @live_migrate: LIVE; migrate a running VM to @destination
+ * @describe_vm: optional; turn an inventory VM document of this provider into
+ *   the normalised source description the engine builds the target from
+ *   (`docs/plugin-howto.md`); without it the engine reads Forklift's
+ *   vSphere/OVA/oVirt/OpenStack field names itself
  *
  * The vtable of a platform plugin. Every method runs synchronously in the
  * calling thread; the `_async` forms of the public API call them in a worker
@@ -203,9 +207,10 @@ struct _FerryProviderInterface {
 				 FerryProgress *progress,
 				 GCancellable *cancellable,
 				 GError **error);
+	JsonObject *(*describe_vm)(FerryProvider *self, JsonObject *vm, GError **error);
 
 	/*< private >*/
-	gpointer padding[16];
+	gpointer padding[15];
 };
 
 const char *
@@ -414,6 +419,8 @@ ferry_provider_finalize_plan(FerryProvider *self,
 			     const char *const *vm_ids,
 			     GCancellable *cancellable,
 			     GError **error);
+JsonObject *
+ferry_provider_describe_vm(FerryProvider *self, JsonObject *vm, GError **error);
 gboolean
 ferry_provider_live_migrate(FerryProvider *self,
 			    const char *vm_id,

@@ -62,6 +62,14 @@ ferry_cli_parse(FerryCli *cli,
 		/* global options are accepted after the verb too, and listed with it */
 		GOptionEntry globals[5];
 		ferry_cli_fill_global_entries(cli, globals);
+		/* a verb's own short option wins (inventory's -q is --query) */
+		for (guint i = 0; globals[i].long_name != NULL; i++) {
+			for (guint j = 0; entries != NULL && entries[j].long_name != NULL; j++) {
+				if (globals[i].short_name != 0 &&
+				    globals[i].short_name == entries[j].short_name)
+					globals[i].short_name = 0;
+			}
+		}
 		g_option_context_add_main_entries(context, globals, NULL);
 	}
 	if (!g_option_context_parse(context, argc, argv, error)) {
@@ -165,6 +173,21 @@ ferry_cli_print_json(JsonNode *node)
 	g_print("%s\n", text);
 }
 
+gboolean
+ferry_cli_print_node(FerryOutputFormat format, JsonNode *node, GError **error)
+{
+	g_autofree char *text = NULL;
+	if (format == FERRY_OUTPUT_JSON) {
+		ferry_cli_print_json(node);
+		return TRUE;
+	}
+	text = ferry_yaml_to_string(node, error);
+	if (text == NULL)
+		return FALSE;
+	g_print("%s", text);
+	return TRUE;
+}
+
 struct _FerryTable {
 	GPtrArray *rows; /* of GStrv; row 0 is the header */
 	guint columns;
@@ -191,6 +214,16 @@ ferry_table_new(const char *first_header, ...)
 	va_start(args, first_header);
 	table = ferry_table_new_valist(first_header, args);
 	va_end(args);
+	return table;
+}
+
+FerryTable *
+ferry_table_new_strv(const char *const *headers)
+{
+	FerryTable *table = g_new0(FerryTable, 1);
+	table->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	g_ptr_array_add(table->rows, g_strdupv((GStrv)headers));
+	table->columns = g_strv_length((GStrv)headers);
 	return table;
 }
 

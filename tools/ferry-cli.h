@@ -62,11 +62,17 @@ int
 ferry_cli_usage_error(FerryCli *cli, const char *format, ...) G_GNUC_PRINTF(2, 3);
 void
 ferry_cli_print_json(JsonNode *node);
+/* prints @node as JSON or YAML (table falls back to YAML); FALSE with @error
+ * when the value cannot be written */
+gboolean
+ferry_cli_print_node(FerryOutputFormat format, JsonNode *node, GError **error);
 
 /* a plain column-aligned table, like kubectl's */
 typedef struct _FerryTable FerryTable;
 FerryTable *
 ferry_table_new(const char *first_header, ...) G_GNUC_NULL_TERMINATED;
+FerryTable *
+ferry_table_new_strv(const char *const *headers);
 void
 ferry_table_add_row(FerryTable *table, const char *first_cell, ...) G_GNUC_NULL_TERMINATED;
 void
@@ -82,5 +88,30 @@ int
 ferry_cmd_version(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_plugins(FerryCli *cli, int argc, char **argv);
+/* resources in the state store (ferry-cmd-resources.c) */
+FerryStore *
+ferry_cli_open_store(FerryCli *cli, GError **error);
+int
+ferry_cmd_apply(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_get(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_delete(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_describe(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_plan(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_run(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_copy(FerryCli *cli, int argc, char **argv);
+FerryInventory *
+ferry_cli_open_inventory(FerryCli *cli, GError **error);
+gboolean
+ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error);
+void
+ferry_cli_print_suggestions(JsonNode *conditions);
+int
+ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
 
 G_END_DECLS

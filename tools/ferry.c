@@ -16,6 +16,16 @@ static const FerryCliVerb verbs[] = {
     {"version", "Print the version of Ferry and its plugin ABI", ferry_cmd_version},
     {"plugins", "List plugins, what they implement and why any were skipped",
      ferry_cmd_plugins},
+    {"apply", "Create or update resources from Forklift manifests", ferry_cmd_apply},
+    {"get", "List resources, or print them as JSON or YAML", ferry_cmd_get},
+    {"describe", "Show one resource with its conditions and references", ferry_cmd_describe},
+    {"delete", "Delete resources", ferry_cmd_delete},
+    {"plan", "Create, start, cut over, cancel, archive and inspect migration plans",
+     ferry_cmd_plan},
+    {"run", "Resume and finish every pending or running migration", ferry_cmd_run},
+    {"copy", "Copy a disk between NBD URIs and local files (sparse, resumable)", ferry_cmd_copy},
+    {"inventory", "Query a provider's inventory, load it, list validation rules",
+     ferry_cmd_inventory},
 };
 
 static FerryCli *global_cli = NULL;

@@ -1,0 +1,201 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <sqlite3.h>
+
+#include "ferry-engine.h"
+#include "ferry-transfer-method.h"
+
+G_BEGIN_DECLS
+
+/* --- itineraries --- */
+
+typedef enum {
+	FERRY_ITINERARY_COLD,
+	FERRY_ITINERARY_WARM,
+	FERRY_ITINERARY_CONVERSION,
+} FerryItineraryKind;
+
+typedef enum {
+	FERRY_PHASE_FLAG_PRE_HOOK = 1 << 0,
+	FERRY_PHASE_FLAG_POST_HOOK = 1 << 1,
+	FERRY_PHASE_FLAG_CONVERSION = 1 << 2, /* the guest is converted */
+	FERRY_PHASE_FLAG_V2V_COPY = 1 << 3,   /* one-pass copy and convert */
+	FERRY_PHASE_FLAG_CDI_COPY = 1 << 4,   /* the engine copies, conversion (if any) after */
+	FERRY_PHASE_FLAG_OPENSTACK = 1 << 5,
+	FERRY_PHASE_FLAG_VSPHERE = 1 << 6, /* vSphere-only phases */
+	FERRY_PHASE_FLAG_WINDOWS_REBOOT = 1 << 7,   /* never set: no guest reboot watcher here */
+} FerryPhaseFlags;
+
+typedef struct {
+	const char *name;
+	const char *step;
+	guint flags; /* every bit must hold for the phase to run */
+} FerryPhase;
+
+typedef struct {
+	const char *name;
+	const char *description;
+} FerryStepInfo;
+
+const FerryPhase *
+ferry_itinerary_get(FerryItineraryKind kind, guint *n_phases);
+const char *
+ferry_itinerary_kind_to_string(FerryItineraryKind kind);
+gboolean
+ferry_itinerary_kind_from_string(const char *str, FerryItineraryKind *kind);
+/* the first phase at or after @index that qualifies under @flags, or -1 */
+gint
+ferry_itinerary_next(FerryItineraryKind kind, gint index, guint flags);
+gint
+ferry_itinerary_find(FerryItineraryKind kind, const char *phase);
+const char *
+ferry_step_description(const char *step);
+
+/* --- persisted per-VM record, owned by the engine thread --- */
+
+typedef struct {
+	char *migration_uid;
+	char *vm_id;
+	guint index;
+	JsonObject *status; /* Forklift VMStatus */
+	JsonObject *state;  /* engine-private: itinerary, flags, snapshots, change ids … */
+	gboolean done;
+	gboolean dirty;
+	gint64 persisted_at;
+} FerryEngineVm;
+
+void
+ferry_engine_vm_free(FerryEngineVm *vm);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryEngineVm, ferry_engine_vm_free)
+
+/* --- the work of one phase, run in a worker thread --- */
+
+typedef enum {
+	FERRY_PHASE_DONE, /* go to the next phase */
+	FERRY_PHASE_WAIT, /* not yet: run the phase again later */
+	FERRY_PHASE_JUMP, /* go to job->jump_to */
+	FERRY_PHASE_FAIL, /* the VM fails with job->error */
+} FerryPhaseResult;
+
+typedef struct _FerryEngineJob FerryEngineJob;
+struct _FerryEngineJob {
+	FerryEngine *engine;	/* not owned */
+	char *migration_uid;
+	char *vm_id;
+	char *phase;
+	JsonObject *context; /* the migration's context snapshot (read-only) */
+	JsonObject *migration;
+	JsonObject *status; /* copies the phase may change; applied on completion */
+	JsonObject *state;
+	GCancellable *cancellable;
+	GPtrArray *progress; /* FerryProgress per disk, read by the engine thread */
+	char *progress_step; /* the pipeline step the progress belongs to */
+	GMutex lock;
+	/* results */
+	FerryPhaseResult result;
+	char *jump_to;
+	gint64 wake_at; /* for WAIT: monotonic µs when to try again; 0 = soon */
+	GError *error;
+	gboolean finished;
+};
+
+/* phase actions, in ferry-engine-phases.c */
+FerryPhaseResult
+ferry_engine_run_phase(FerryEngineJob *job);
+
+/* ledger, in ferry-engine.c; usable from worker threads */
+gint64
+ferry_engine_ledger_intent(FerryEngine *self,
+			   const char *migration_uid,
+			   const char *vm_id,
+			   const char *side,
+			   const char *kind,
+			   const char *artifact_id,
+			   JsonObject *details,
+			   GError **error);
+gboolean
+ferry_engine_ledger_created(FerryEngine *self, gint64 row, JsonObject *details, GError **error);
+gboolean
+ferry_engine_ledger_forget(FerryEngine *self, gint64 row, GError **error);
+gboolean
+ferry_engine_ledger_forget_artifact(FerryEngine *self,
+				    const char *migration_uid,
+				    const char *vm_id,
+				    const char *kind,
+				    const char *artifact_id,
+				    GError **error);
+/* what becomes of a VM's destination artefacts when it is cleaned up */
+typedef enum {
+	FERRY_CLEANUP_DESTINATION_FORGET, /* they are the result (success) */
+	FERRY_CLEANUP_DESTINATION_REMOVE, /* remove them (failure, cancel, archive) */
+	FERRY_CLEANUP_DESTINATION_KEEP,	  /* keep them recorded, for archive */
+} FerryCleanupDestination;
+
+gboolean
+ferry_engine_cleanup_vm(FerryEngine *self,
+			const char *migration_uid,
+			const char *vm_id,
+			JsonObject *context,
+			FerryCleanupDestination destination,
+			GCancellable *cancellable,
+			GError **error);
+FerryProvider *
+ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error);
+GPtrArray *
+ferry_engine_get_transfer_methods(FerryEngine *self);
+gint64
+ferry_engine_get_setting_int(FerryEngine *self, const char *key, gint64 default_value);
+
+/* status helpers, in ferry-engine-status.c */
+char *
+ferry_engine_timestamp_now(void);
+JsonObject *
+ferry_engine_status_new(JsonObject *plan_vm, JsonArray *steps);
+void
+ferry_engine_status_enter_phase(JsonObject *status, const char *phase, const char *step);
+void
+ferry_engine_status_set_task_progress(JsonObject *status,
+				      const char *step,
+				      const char *task,
+				      gint64 completed_mib,
+				      gint64 total_mib);
+void
+ferry_engine_status_fail(JsonObject *status, const char *phase, const char *reason);
+void
+ferry_engine_status_complete(JsonObject *status, const char *condition, const char *reason,
+			     const char *message);
+void
+ferry_engine_status_set_condition(JsonObject *status,
+				  const char *type,
+				  const char *category,
+				  const char *reason,
+				  const char *message);
+void
+ferry_engine_status_remove_condition(JsonObject *status, const char *type);
+JsonObject *
+ferry_engine_status_find_step(JsonObject *status, const char *step);
+
+/* json helpers */
+JsonObject *
+ferry_json_object_copy(JsonObject *object);
+const char *
+ferry_json_path_string(JsonObject *object, const char *path, const char *default_value);
+gint64
+ferry_json_path_int(JsonObject *object, const char *path, gint64 default_value);
+gboolean
+ferry_json_path_bool(JsonObject *object, const char *path, gboolean default_value);
+JsonObject *
+ferry_json_path_object(JsonObject *object, const char *path);
+JsonArray *
+ferry_json_path_array(JsonObject *object, const char *path);
+char *
+ferry_json_to_string(JsonObject *object);
+JsonObject *
+ferry_json_from_string(const char *text, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,2299 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "ferry-engine-private.h"
+#include "ferry-engine-spec-private.h"
+#include "ferry-error.h"
+
+/**
+ * FerryEngine:
+ *
+ * Runs migrations. Each call of ferry_engine_step() is one level-triggered
+ * pass over the persisted state: every VM of every running migration is
+ * advanced by at most one idempotent phase of its itinerary (Forklift's
+ * cold, warm or conversion-only phase tables). Phases run in worker threads;
+ * their results are written to the state database before the VM moves on,
+ * so a crash at any moment loses nothing: after a restart the interrupted
+ * phase simply runs again, disk copies resume from their journals, and
+ * ferry_engine_recover() removes whatever a dead process left behind.
+ *
+ * Every artefact the engine asks a plugin to create (snapshot, target disk,
+ * VM, server process, file) is written to a ledger before it is created and
+ * removed from it after clean-up, so no restart leaks one.
+ *
+ * VM status is kept in Forklift's shape (`status.migration.vms[]`: phase,
+ * pipeline of steps with per-disk tasks in MiB, conditions, error).
+ *
+ * Since: 0.1
+ */
+
+#define ENGINE_SCHEMA_VERSION 1
+#define ENGINE_PROGRESS_PERSIST_US (2 * G_USEC_PER_SEC)
+
+typedef struct {
+	char *uid;
+	char *plan_namespace;
+	char *plan_name;
+	char *phase;
+	gint64 seq;
+	JsonObject *migration;
+	JsonObject *context;
+	GPtrArray *vms; /* of FerryEngineVm, in plan order */
+	gboolean dirty;
+} EngineMigration;
+
+struct _FerryEngine {
+	GObject parent_instance;
+	char *state_dir;
+	char *db_path;
+	sqlite3 *db;
+	FerryEngineProviderFunc provider_func;
+	gpointer provider_data;
+	GDestroyNotify provider_notify;
+	GMutex providers_lock;
+	GHashTable *providers; /* "ns/name" → FerryProvider */
+	GPtrArray *methods;
+	JsonObject *settings;
+	GThreadPool *pool;
+	GHashTable *jobs;	/* "uid\nvm" → FerryEngineJob */
+	GHashTable *migrations; /* uid → EngineMigration (running and recent) */
+	GHashTable *wake_at;	/* "uid\nvm" → gint64 */
+	GMutex wake_lock;
+	GCond wake_cond;
+	guint finished_jobs;
+	gboolean loaded;
+};
+
+enum { SIGNAL_VM_CHANGED, SIGNAL_MIGRATION_CHANGED, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST];
+
+G_DEFINE_TYPE(FerryEngine, ferry_engine, G_TYPE_OBJECT)
+
+static void
+engine_migration_free(gpointer data)
+{
+	EngineMigration *m = data;
+	g_free(m->uid);
+	g_free(m->plan_namespace);
+	g_free(m->plan_name);
+	g_free(m->phase);
+	g_clear_pointer(&m->migration, json_object_unref);
+	g_clear_pointer(&m->context, json_object_unref);
+	g_ptr_array_unref(m->vms);
+	g_free(m);
+}
+
+void
+ferry_engine_vm_free(FerryEngineVm *vm)
+{
+	if (vm == NULL)
+		return;
+	g_free(vm->migration_uid);
+	g_free(vm->vm_id);
+	g_clear_pointer(&vm->status, json_object_unref);
+	g_clear_pointer(&vm->state, json_object_unref);
+	g_free(vm);
+}
+
+static void
+engine_job_free(FerryEngineJob *job)
+{
+	g_free(job->migration_uid);
+	g_free(job->vm_id);
+	g_free(job->phase);
+	g_clear_pointer(&job->context, json_object_unref);
+	g_clear_pointer(&job->migration, json_object_unref);
+	g_clear_pointer(&job->status, json_object_unref);
+	g_clear_pointer(&job->state, json_object_unref);
+	g_clear_object(&job->cancellable);
+	g_clear_pointer(&job->progress, g_ptr_array_unref);
+	g_free(job->progress_step);
+	g_free(job->jump_to);
+	g_clear_error(&job->error);
+	g_mutex_clear(&job->lock);
+	g_free(job);
+}
+
+static gint
+engine_migration_compare(gconstpointer a, gconstpointer b);
+
+static char *
+vm_key(const char *uid, const char *vm_id)
+{
+	return g_strconcat(uid, "\n", vm_id, NULL);
+}
+
+/* --- database --- */
+
+static gboolean
+engine_exec(FerryEngine *self, const char *sql, GError **error)
+{
+	char *message = NULL;
+	if (sqlite3_exec(self->db, sql, NULL, NULL, &message) != SQLITE_OK) {
+		g_set_error(error, FERRY_ERROR,
+			    sqlite3_errcode(self->db) == SQLITE_FULL ? FERRY_ERROR_NO_SPACE
+								     : FERRY_ERROR_IO,
+			    "state database %s: %s", self->db_path,
+			    message != NULL ? message : sqlite3_errmsg(self->db));
+		sqlite3_free(message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+engine_sql_error(FerryEngine *self, const char *what, GError **error)
+{
+	int code = sqlite3_errcode(self->db);
+	g_set_error(error, FERRY_ERROR,
+		    code == SQLITE_FULL	   ? FERRY_ERROR_NO_SPACE
+		    : code == SQLITE_BUSY ? FERRY_ERROR_BUSY
+					  : FERRY_ERROR_IO,
+		    "state database %s: %s: %s", self->db_path, what, sqlite3_errmsg(self->db));
+	return FALSE;
+}
+
+static sqlite3_stmt *
+engine_prepare(FerryEngine *self, const char *sql, GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		engine_sql_error(self, "preparing a statement", error);
+		return NULL;
+	}
+	return stmt;
+}
+
+static gboolean
+engine_setup_db(FerryEngine *self, GError **error)
+{
+	sqlite3_stmt *stmt;
+	int version = 0;
+
+	if (sqlite3_open_v2(self->db_path, &self->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
+			    "cannot open the state database %s: %s; check --state", self->db_path,
+			    self->db != NULL ? sqlite3_errmsg(self->db) : "out of memory");
+		return FALSE;
+	}
+	sqlite3_busy_timeout(self->db, 30000);
+	if (!engine_exec(self,
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 "PRAGMA foreign_keys=ON;"
+			 "CREATE TABLE IF NOT EXISTS engine_meta(key TEXT PRIMARY KEY, value TEXT);",
+			 error))
+		return FALSE;
+	stmt = engine_prepare(self, "SELECT value FROM engine_meta WHERE key = 'schema_version'",
+			      error);
+	if (stmt == NULL)
+		return FALSE;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (version > ENGINE_SCHEMA_VERSION) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "the state database %s was written by a newer Ferry (engine schema "
+			    "%d); upgrade Ferry",
+			    self->db_path, version);
+		return FALSE;
+	}
+	if (version < 1 &&
+	    !engine_exec(self,
+			 "BEGIN IMMEDIATE;"
+			 "CREATE TABLE engine_migrations("
+			 "  uid TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
+			 "  plan_namespace TEXT NOT NULL, plan_name TEXT NOT NULL,"
+			 "  phase TEXT NOT NULL, started TEXT, completed TEXT,"
+			 "  migration TEXT NOT NULL, context TEXT NOT NULL);"
+			 "CREATE INDEX engine_migrations_plan ON engine_migrations(plan_namespace, "
+			 "plan_name);"
+			 "CREATE TABLE engine_vms("
+			 "  migration_uid TEXT NOT NULL REFERENCES engine_migrations(uid) ON DELETE "
+			 "CASCADE,"
+			 "  vm_index INTEGER NOT NULL, vm_id TEXT NOT NULL,"
+			 "  phase TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+			 "  status TEXT NOT NULL, state TEXT NOT NULL,"
+			 "  PRIMARY KEY (migration_uid, vm_id));"
+			 "CREATE TABLE engine_ledger("
+			 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+			 "  migration_uid TEXT NOT NULL, vm_id TEXT NOT NULL,"
+			 "  side TEXT NOT NULL CHECK (side IN ('source','destination','local')),"
+			 "  kind TEXT NOT NULL, artifact_id TEXT NOT NULL, details TEXT NOT NULL,"
+			 "  state TEXT NOT NULL CHECK (state IN ('intent','created')),"
+			 "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ')));"
+			 "INSERT OR REPLACE INTO engine_meta VALUES ('schema_version', '1');"
+			 "COMMIT;",
+			 error)) {
+		engine_exec(self, "ROLLBACK;", NULL);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+engine_job_thread(gpointer data, gpointer user_data);
+
+static void
+ferry_engine_finalize(GObject *object)
+{
+	FerryEngine *self = FERRY_ENGINE(object);
+	GHashTableIter iter;
+	gpointer value;
+
+	/* stop running phases before tearing down */
+	g_hash_table_iter_init(&iter, self->jobs);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_cancellable_cancel(((FerryEngineJob *)value)->cancellable);
+	if (self->pool != NULL)
+		g_thread_pool_free(self->pool, FALSE, TRUE);
+	g_hash_table_unref(self->jobs);
+	g_hash_table_unref(self->migrations);
+	g_hash_table_unref(self->wake_at);
+	g_hash_table_unref(self->providers);
+	if (self->provider_notify != NULL)
+		self->provider_notify(self->provider_data);
+	g_clear_pointer(&self->methods, g_ptr_array_unref);
+	g_clear_pointer(&self->settings, json_object_unref);
+	if (self->db != NULL)
+		sqlite3_close_v2(self->db);
+	g_mutex_clear(&self->providers_lock);
+	g_mutex_clear(&self->wake_lock);
+	g_cond_clear(&self->wake_cond);
+	g_free(self->state_dir);
+	g_free(self->db_path);
+	G_OBJECT_CLASS(ferry_engine_parent_class)->finalize(object);
+}
+
+static void
+ferry_engine_class_init(FerryEngineClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = ferry_engine_finalize;
+
+	/**
+	 * FerryEngine::vm-changed:
+	 * @self: the engine
+	 * @migration_uid: the migration
+	 * @vm_id: the VM
+	 * @status: (type Json.Object): the VM status in Forklift's shape
+	 *
+	 * Emitted in the thread that calls ferry_engine_step() whenever a VM
+	 * moves or its copy progresses.
+	 *
+	 * Since: 0.1
+	 */
+	signals[SIGNAL_VM_CHANGED] = g_signal_new(
+	    "vm-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+	    G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, JSON_TYPE_OBJECT);
+	/**
+	 * FerryEngine::migration-changed:
+	 * @self: the engine
+	 * @migration_uid: the migration
+	 * @phase: `Running`, `Succeeded`, `Failed` or `Canceled`
+	 *
+	 * Since: 0.1
+	 */
+	signals[SIGNAL_MIGRATION_CHANGED] =
+	    g_signal_new("migration-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+			 NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+ferry_engine_init(FerryEngine *self)
+{
+	g_mutex_init(&self->providers_lock);
+	g_mutex_init(&self->wake_lock);
+	g_cond_init(&self->wake_cond);
+	self->providers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+	self->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)engine_job_free);
+	self->migrations = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+						 engine_migration_free);
+	self->wake_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->settings = json_object_new();
+}
+
+/**
+ * ferry_engine_new:
+ * @state_dir: the state directory; the engine keeps its tables in
+ *   `ferry.db` there and its journals and work files below it
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a new engine, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+FerryEngine *
+ferry_engine_new(const char *state_dir, GError **error)
+{
+	g_autoptr(FerryEngine) self = NULL;
+
+	g_return_val_if_fail(state_dir != NULL, NULL);
+	if (g_mkdir_with_parents(state_dir, 0700) != 0) {
+		int saved_errno = errno;
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
+			    "cannot create the state directory %s: %s", state_dir,
+			    g_strerror(saved_errno));
+		return NULL;
+	}
+	self = g_object_new(FERRY_TYPE_ENGINE, NULL);
+	self->state_dir = g_strdup(state_dir);
+	self->db_path = g_build_filename(state_dir, "ferry.db", NULL);
+	if (!engine_setup_db(self, error))
+		return NULL;
+	self->pool = g_thread_pool_new(engine_job_thread, self, -1, FALSE, NULL);
+	return g_steal_pointer(&self);
+}
+
+/**
+ * ferry_engine_get_state_dir:
+ * @self: a #FerryEngine
+ *
+ * Returns: (transfer none): the state directory
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_engine_get_state_dir(FerryEngine *self)
+{
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
+	return self->state_dir;
+}
+
+/**
+ * ferry_engine_set_provider_func:
+ * @self: a #FerryEngine
+ * @func: (scope notified) (closure user_data) (destroy notify): resolves
+ *   Provider resources to connected providers
+ * @user_data: data for @func
+ * @notify: frees @user_data
+ *
+ * Since: 0.1
+ */
+void
+ferry_engine_set_provider_func(FerryEngine *self,
+			       FerryEngineProviderFunc func,
+			       gpointer user_data,
+			       GDestroyNotify notify)
+{
+	g_return_if_fail(FERRY_IS_ENGINE(self));
+	if (self->provider_notify != NULL)
+		self->provider_notify(self->provider_data);
+	self->provider_func = func;
+	self->provider_data = user_data;
+	self->provider_notify = notify;
+	g_mutex_lock(&self->providers_lock);
+	g_hash_table_remove_all(self->providers);
+	g_mutex_unlock(&self->providers_lock);
+}
+
+/**
+ * ferry_engine_set_transfer_methods:
+ * @self: a #FerryEngine
+ * @methods: (element-type FerryTransferMethod): the transfer methods to
+ *   choose from for each disk
+ *
+ * Since: 0.1
+ */
+void
+ferry_engine_set_transfer_methods(FerryEngine *self, GPtrArray *methods)
+{
+	g_return_if_fail(FERRY_IS_ENGINE(self));
+	g_clear_pointer(&self->methods, g_ptr_array_unref);
+	if (methods != NULL)
+		self->methods = g_ptr_array_ref(methods);
+}
+
+GPtrArray *
+ferry_engine_get_transfer_methods(FerryEngine *self)
+{
+	return self->methods;
+}
+
+/**
+ * ferry_engine_set_settings:
+ * @self: a #FerryEngine
+ * @settings: ForkliftController `spec` settings (`controller_max_vm_inflight`,
+ *   `controller_precopy_interval`, …)
+ *
+ * Since: 0.1
+ */
+void
+ferry_engine_set_settings(FerryEngine *self, JsonObject *settings)
+{
+	g_return_if_fail(FERRY_IS_ENGINE(self));
+	g_return_if_fail(settings != NULL);
+	g_clear_pointer(&self->settings, json_object_unref);
+	self->settings = json_object_ref(settings);
+}
+
+/**
+ * ferry_engine_get_settings:
+ * @self: a #FerryEngine
+ *
+ * Returns: (transfer none): the settings
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_engine_get_settings(FerryEngine *self)
+{
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
+	return self->settings;
+}
+
+gint64
+ferry_engine_get_setting_int(FerryEngine *self, const char *key, gint64 default_value)
+{
+	return ferry_json_path_int(self->settings, key, default_value);
+}
+
+FerryProvider *
+ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error)
+{
+	const char *ns = ferry_json_path_string(ref, "namespace", "");
+	const char *name = ferry_json_path_string(ref, "name", NULL);
+	g_autofree char *key = NULL;
+	FerryProvider *provider;
+
+	if (name == NULL) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+				    "the migration names no provider");
+		return NULL;
+	}
+	key = g_strconcat(ns, "/", name, NULL);
+	g_mutex_lock(&self->providers_lock);
+	provider = g_hash_table_lookup(self->providers, key);
+	if (provider != NULL) {
+		g_object_ref(provider);
+		g_mutex_unlock(&self->providers_lock);
+		return provider;
+	}
+	g_mutex_unlock(&self->providers_lock);
+	if (self->provider_func == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
+			    "the engine has no way to connect to Provider/%s", name);
+		return NULL;
+	}
+	provider = self->provider_func(ns[0] != '\0' ? ns : NULL, name, self->provider_data, error);
+	if (provider == NULL)
+		return NULL;
+	g_mutex_lock(&self->providers_lock);
+	if (!g_hash_table_contains(self->providers, key))
+		g_hash_table_insert(self->providers, g_strdup(key), g_object_ref(provider));
+	g_mutex_unlock(&self->providers_lock);
+	return provider;
+}
+
+/* --- the ledger --- */
+
+gint64
+ferry_engine_ledger_intent(FerryEngine *self,
+			   const char *migration_uid,
+			   const char *vm_id,
+			   const char *side,
+			   const char *kind,
+			   const char *artifact_id,
+			   JsonObject *details,
+			   GError **error)
+{
+	g_autofree char *text = NULL;
+	sqlite3_stmt *stmt;
+	gint64 row = 0;
+
+	text = details != NULL ? ferry_json_to_string(details) : g_strdup("{}");
+	stmt = engine_prepare(self,
+			      "INSERT INTO engine_ledger(migration_uid, vm_id, side, kind, "
+			      "artifact_id, details, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			      "'intent') RETURNING id",
+			      error);
+	if (stmt == NULL)
+		return 0;
+	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, side, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 4, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 5, artifact_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 6, text, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		row = sqlite3_column_int64(stmt, 0);
+	else
+		engine_sql_error(self, "recording an artifact", error);
+	sqlite3_finalize(stmt);
+	return row;
+}
+
+gboolean
+ferry_engine_ledger_created(FerryEngine *self, gint64 row, JsonObject *details, GError **error)
+{
+	g_autofree char *text = details != NULL ? ferry_json_to_string(details) : NULL;
+	sqlite3_stmt *stmt = engine_prepare(
+	    self,
+	    "UPDATE engine_ledger SET state = 'created', details = coalesce(?2, details) "
+	    "WHERE id = ?1",
+	    error);
+	gboolean ok;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, row);
+	sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_finalize(stmt);
+	return ok || engine_sql_error(self, "recording an artifact", error);
+}
+
+gboolean
+ferry_engine_ledger_forget(FerryEngine *self, gint64 row, GError **error)
+{
+	sqlite3_stmt *stmt = engine_prepare(self, "DELETE FROM engine_ledger WHERE id = ?1", error);
+	gboolean ok;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, row);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_finalize(stmt);
+	return ok || engine_sql_error(self, "forgetting an artifact", error);
+}
+
+gboolean
+ferry_engine_ledger_forget_artifact(FerryEngine *self,
+				    const char *migration_uid,
+				    const char *vm_id,
+				    const char *kind,
+				    const char *artifact_id,
+				    GError **error)
+{
+	sqlite3_stmt *stmt = engine_prepare(self,
+					    "DELETE FROM engine_ledger WHERE migration_uid = ?1 "
+					    "AND vm_id = ?2 AND kind = ?3 AND artifact_id = ?4",
+					    error);
+	gboolean ok;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 4, artifact_id, -1, SQLITE_TRANSIENT);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_finalize(stmt);
+	return ok || engine_sql_error(self, "forgetting an artifact", error);
+}
+
+typedef struct {
+	gint64 row;
+	char *migration_uid;
+	char *vm_id;
+	char *side;
+	char *kind;
+	char *artifact_id;
+	JsonObject *details;
+	char *state;
+} LedgerEntry;
+
+static void
+ledger_entry_free(gpointer data)
+{
+	LedgerEntry *entry = data;
+	g_free(entry->migration_uid);
+	g_free(entry->vm_id);
+	g_free(entry->side);
+	g_free(entry->kind);
+	g_free(entry->artifact_id);
+	g_clear_pointer(&entry->details, json_object_unref);
+	g_free(entry->state);
+	g_free(entry);
+}
+
+/* ledger entries, newest first, optionally of one VM */
+static GPtrArray *
+engine_ledger_list(FerryEngine *self, const char *migration_uid, const char *vm_id)
+{
+	GPtrArray *entries = g_ptr_array_new_with_free_func(ledger_entry_free);
+	sqlite3_stmt *stmt = engine_prepare(
+	    self,
+	    "SELECT id, migration_uid, vm_id, side, kind, artifact_id, details, state "
+	    "FROM engine_ledger WHERE (?1 IS NULL OR migration_uid = ?1) AND "
+	    "(?2 IS NULL OR vm_id = ?2) ORDER BY id DESC",
+	    NULL);
+	if (stmt == NULL)
+		return entries;
+	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		LedgerEntry *entry = g_new0(LedgerEntry, 1);
+		entry->row = sqlite3_column_int64(stmt, 0);
+		entry->migration_uid = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+		entry->vm_id = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+		entry->side = g_strdup((const char *)sqlite3_column_text(stmt, 3));
+		entry->kind = g_strdup((const char *)sqlite3_column_text(stmt, 4));
+		entry->artifact_id = g_strdup((const char *)sqlite3_column_text(stmt, 5));
+		entry->details =
+		    ferry_json_from_string((const char *)sqlite3_column_text(stmt, 6), NULL);
+		if (entry->details == NULL)
+			entry->details = json_object_new();
+		entry->state = g_strdup((const char *)sqlite3_column_text(stmt, 7));
+		g_ptr_array_add(entries, entry);
+	}
+	sqlite3_finalize(stmt);
+	return entries;
+}
+
+/* a process recorded by pid: stop it only if it is still the one we started */
+static void
+engine_kill_recorded_process(JsonObject *details)
+{
+	gint64 pid = ferry_json_path_int(details, "pid", 0);
+	const char *match = ferry_json_path_string(details, "match", NULL);
+	g_autofree char *cmdline_path = NULL;
+	g_autofree char *cmdline = NULL;
+	gsize length = 0;
+
+	if (pid <= 1)
+		return;
+	cmdline_path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/cmdline", pid);
+	if (!g_file_get_contents(cmdline_path, &cmdline, &length, NULL))
+		return;
+	for (gsize i = 0; i + 1 < length; i++) {
+		if (cmdline[i] == '\0')
+			cmdline[i] = ' ';
+	}
+	if (match != NULL && strstr(cmdline, match) == NULL)
+		return;
+	kill((pid_t)pid, SIGTERM);
+	for (guint i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
+		g_usleep(20 * 1000);
+	if (kill((pid_t)pid, 0) == 0)
+		kill((pid_t)pid, SIGKILL);
+}
+
+/* removes a file or a whole directory tree, not following links */
+static void
+engine_remove_tree(GFile *file)
+{
+	if (g_file_query_file_type(file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) ==
+	    G_FILE_TYPE_DIRECTORY) {
+		g_autoptr(GFileEnumerator) children = g_file_enumerate_children(
+		    file, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL,
+		    NULL);
+		GFileInfo *info;
+		while (children != NULL &&
+		       (info = g_file_enumerator_next_file(children, NULL, NULL)) != NULL) {
+			g_autoptr(GFile) child = g_file_get_child(file, g_file_info_get_name(info));
+			engine_remove_tree(child);
+			g_object_unref(info);
+		}
+	}
+	g_file_delete(file, NULL, NULL);
+}
+
+static gboolean
+engine_remove_local(JsonObject *details, GError **error)
+{
+	const char *path = ferry_json_path_string(details, "path", NULL);
+	JsonArray *paths = ferry_json_path_array(details, "paths");
+	if (ferry_json_path_int(details, "pid", 0) > 0)
+		engine_kill_recorded_process(details);
+	for (guint i = 0; paths != NULL && i < json_array_get_length(paths); i++) {
+		g_autoptr(GFile) file = g_file_new_for_path(json_array_get_string_element(paths, i));
+		engine_remove_tree(file);
+	}
+	if (path == NULL)
+		return TRUE;
+	{
+		g_autoptr(GFile) file = g_file_new_for_path(path);
+		engine_remove_tree(file);
+	}
+	if (g_file_test(path, G_FILE_TEST_EXISTS) && g_remove(path) != 0 && errno != ENOENT) {
+		int saved_errno = errno;
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot remove %s: %s", path,
+			    g_strerror(saved_errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+engine_remove_entry(FerryEngine *self, LedgerEntry *entry, JsonObject *context, GError **error)
+{
+	if (g_strcmp0(entry->side, "local") == 0) {
+		if (!engine_remove_local(entry->details, error))
+			return FALSE;
+	} else {
+		JsonObject *ref = ferry_json_path_object(
+		    context, g_strcmp0(entry->side, "source") == 0 ? "source" : "destination");
+		g_autoptr(FerryProvider) provider = NULL;
+
+		if (ref == NULL)
+			ref = ferry_json_path_object(entry->details, "provider");
+		provider = ferry_engine_get_provider(self, ref, error);
+		if (provider == NULL)
+			return FALSE;
+		if (!ferry_provider_remove_artifact(provider, entry->kind, entry->artifact_id,
+						    entry->details, NULL, error))
+			return FALSE;
+	}
+	return ferry_engine_ledger_forget(self, entry->row, error);
+}
+
+/* removes what a VM's run left: source and local artefacts always, the
+ * destination's only when asked (failure with deleteVmOnFailMigration,
+ * cancel, archive); otherwise the destination's become the result */
+gboolean
+ferry_engine_cleanup_vm(FerryEngine *self,
+			const char *migration_uid,
+			const char *vm_id,
+			JsonObject *context,
+			FerryCleanupDestination destination,
+			GCancellable *cancellable,
+			GError **error)
+{
+	g_autoptr(GPtrArray) entries = engine_ledger_list(self, migration_uid, vm_id);
+	gboolean ok = TRUE;
+
+	for (guint i = 0; i < entries->len; i++) {
+		LedgerEntry *entry = g_ptr_array_index(entries, i);
+		g_autoptr(GError) local_error = NULL;
+
+		if (g_strcmp0(entry->side, "destination") == 0 &&
+		    destination != FERRY_CLEANUP_DESTINATION_REMOVE) {
+			if (destination == FERRY_CLEANUP_DESTINATION_FORGET)
+				ferry_engine_ledger_forget(self, entry->row, NULL);
+			continue;
+		}
+		if (!engine_remove_entry(self, entry, context, &local_error)) {
+			g_warning("migration %s VM %s: cannot remove %s %s: %s", migration_uid,
+				  vm_id, entry->kind, entry->artifact_id, local_error->message);
+			if (ok)
+				g_propagate_error(error, g_steal_pointer(&local_error));
+			ok = FALSE;
+		}
+	}
+	return ok;
+}
+
+/* --- loading and saving --- */
+
+static EngineMigration *
+engine_load_migration_row(FerryEngine *self, sqlite3_stmt *stmt, GError **error)
+{
+	EngineMigration *m = g_new0(EngineMigration, 1);
+	sqlite3_stmt *vms;
+
+	m->vms = g_ptr_array_new_with_free_func((GDestroyNotify)ferry_engine_vm_free);
+	m->uid = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	m->seq = sqlite3_column_int64(stmt, 1);
+	m->plan_namespace = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+	m->plan_name = g_strdup((const char *)sqlite3_column_text(stmt, 3));
+	m->phase = g_strdup((const char *)sqlite3_column_text(stmt, 4));
+	m->migration = ferry_json_from_string((const char *)sqlite3_column_text(stmt, 5), error);
+	m->context = m->migration != NULL
+			 ? ferry_json_from_string((const char *)sqlite3_column_text(stmt, 6), error)
+			 : NULL;
+	if (m->context == NULL) {
+		g_prefix_error(error, "migration %s: ", m->uid);
+		engine_migration_free(m);
+		return NULL;
+	}
+	vms = engine_prepare(self,
+			     "SELECT vm_index, vm_id, done, status, state FROM engine_vms WHERE "
+			     "migration_uid = ?1 ORDER BY vm_index",
+			     error);
+	if (vms == NULL) {
+		engine_migration_free(m);
+		return NULL;
+	}
+	sqlite3_bind_text(vms, 1, m->uid, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(vms) == SQLITE_ROW) {
+		FerryEngineVm *vm = g_new0(FerryEngineVm, 1);
+		vm->migration_uid = g_strdup(m->uid);
+		vm->index = sqlite3_column_int(vms, 0);
+		vm->vm_id = g_strdup((const char *)sqlite3_column_text(vms, 1));
+		vm->done = sqlite3_column_int(vms, 2) != 0;
+		vm->status = ferry_json_from_string((const char *)sqlite3_column_text(vms, 3), NULL);
+		vm->state = ferry_json_from_string((const char *)sqlite3_column_text(vms, 4), NULL);
+		if (vm->status == NULL || vm->state == NULL) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+				    "migration %s: the stored state of VM %s is damaged", m->uid,
+				    vm->vm_id);
+			ferry_engine_vm_free(vm);
+			sqlite3_finalize(vms);
+			engine_migration_free(m);
+			return NULL;
+		}
+		g_ptr_array_add(m->vms, vm);
+	}
+	sqlite3_finalize(vms);
+	return m;
+}
+
+static gboolean
+engine_load(FerryEngine *self, GError **error)
+{
+	sqlite3_stmt *stmt;
+	if (self->loaded)
+		return TRUE;
+	stmt = engine_prepare(self,
+			      "SELECT uid, seq, plan_namespace, plan_name, phase, migration, context "
+			      "FROM engine_migrations WHERE phase = 'Running' ORDER BY seq",
+			      error);
+	if (stmt == NULL)
+		return FALSE;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		EngineMigration *m = engine_load_migration_row(self, stmt, error);
+		if (m == NULL) {
+			sqlite3_finalize(stmt);
+			return FALSE;
+		}
+		g_hash_table_replace(self->migrations, m->uid, m);
+	}
+	sqlite3_finalize(stmt);
+	self->loaded = TRUE;
+	return TRUE;
+}
+
+static gboolean
+engine_save_vm(FerryEngine *self, FerryEngineVm *vm, GError **error)
+{
+	g_autofree char *status = ferry_json_to_string(vm->status);
+	g_autofree char *state = ferry_json_to_string(vm->state);
+	sqlite3_stmt *stmt = engine_prepare(self,
+					    "UPDATE engine_vms SET phase = ?3, done = ?4, status = "
+					    "?5, state = ?6 WHERE migration_uid = ?1 AND vm_id = ?2",
+					    error);
+	gboolean ok;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_text(stmt, 1, vm->migration_uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, vm->vm_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, ferry_json_path_string(vm->status, "phase", "Pending"), -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_int(stmt, 4, vm->done ? 1 : 0);
+	sqlite3_bind_text(stmt, 5, status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 6, state, -1, SQLITE_TRANSIENT);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_finalize(stmt);
+	if (!ok)
+		return engine_sql_error(self, "saving VM status", error);
+	vm->dirty = FALSE;
+	vm->persisted_at = g_get_monotonic_time();
+	g_signal_emit(self, signals[SIGNAL_VM_CHANGED], 0, vm->migration_uid, vm->vm_id,
+		      vm->status);
+	return TRUE;
+}
+
+static gboolean
+engine_save_migration(FerryEngine *self, EngineMigration *m, GError **error)
+{
+	g_autofree char *migration = ferry_json_to_string(m->migration);
+	g_autofree char *now = ferry_engine_timestamp_now();
+	sqlite3_stmt *stmt = engine_prepare(
+	    self,
+	    "UPDATE engine_migrations SET phase = ?2, migration = ?3, completed = CASE WHEN ?2 "
+	    "= 'Running' THEN NULL ELSE coalesce(completed, ?4) END WHERE uid = ?1",
+	    error);
+	gboolean ok;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_text(stmt, 1, m->uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, m->phase, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, migration, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 4, now, -1, SQLITE_TRANSIENT);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_finalize(stmt);
+	if (!ok)
+		return engine_sql_error(self, "saving a migration", error);
+	m->dirty = FALSE;
+	g_signal_emit(self, signals[SIGNAL_MIGRATION_CHANGED], 0, m->uid, m->phase);
+	return TRUE;
+}
+
+/* --- recovery --- */
+
+static gboolean
+engine_vm_running(EngineMigration *m, const char *vm_id)
+{
+	for (guint i = 0; i < m->vms->len; i++) {
+		FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
+		if (g_strcmp0(vm->vm_id, vm_id) == 0)
+			return !vm->done;
+	}
+	return FALSE;
+}
+
+/**
+ * ferry_engine_recover:
+ * @self: a #FerryEngine
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reconciles the ledger after a restart: server processes a dead run left
+ * are stopped and the files they used removed. Artefacts recorded as about
+ * to be made for a VM that no longer migrates (a crash may have come before
+ * or after the platform made them) are removed through their provider;
+ * those of VMs still migrating, and every artefact known to exist, stay:
+ * the interrupted phases find or make them again when they run.
+ *
+ * Returns: %TRUE when everything left behind was cleaned up
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_engine_recover(FerryEngine *self, GCancellable *cancellable, GError **error)
+{
+	g_autoptr(GPtrArray) entries = NULL;
+	gboolean ok = TRUE;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), FALSE);
+	if (g_hash_table_size(self->jobs) > 0) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_BUSY,
+				    "the engine is running phases; recover before starting");
+		return FALSE;
+	}
+	if (!engine_load(self, error))
+		return FALSE;
+	entries = engine_ledger_list(self, NULL, NULL);
+	for (guint i = 0; i < entries->len; i++) {
+		LedgerEntry *entry = g_ptr_array_index(entries, i);
+		EngineMigration *m = g_hash_table_lookup(self->migrations, entry->migration_uid);
+		g_autoptr(GError) local_error = NULL;
+		gboolean transient = g_strcmp0(entry->kind, "process") == 0;
+
+		if (g_cancellable_set_error_if_cancelled(cancellable, error))
+			return FALSE;
+		if (!transient && g_strcmp0(entry->state, "intent") != 0)
+			continue;
+		/* an artefact about to be made by a VM that is still migrating is
+		 * left to its phase, which runs again and either makes it or finds
+		 * it: removing it here could remove what that phase builds on (a
+		 * VM's disks) */
+		if (!transient && g_strcmp0(entry->side, "local") != 0 && m != NULL &&
+		    g_strcmp0(m->phase, "Running") == 0 && engine_vm_running(m, entry->vm_id))
+			continue;
+		if (!engine_remove_entry(self, entry, m != NULL ? m->context : NULL,
+					 &local_error)) {
+			g_warning("recovering migration %s VM %s: cannot remove %s %s: %s",
+				  entry->migration_uid, entry->vm_id, entry->kind,
+				  entry->artifact_id, local_error->message);
+			ok = FALSE;
+		}
+	}
+	if (!ok)
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_FAILED,
+				    "some artifacts of an earlier run could not be removed; see the "
+				    "warnings above and `ferry plan describe`");
+	return ok;
+}
+
+/* --- starting a migration --- */
+
+static gboolean
+engine_vm_matches(JsonObject *ref, const char *vm_id, const char *vm_name)
+{
+	const char *id = ferry_json_path_string(ref, "id", NULL);
+	const char *name = ferry_json_path_string(ref, "name", NULL);
+	if (id != NULL && id[0] != '\0')
+		return g_strcmp0(id, vm_id) == 0;
+	return name != NULL && g_strcmp0(name, vm_name) == 0;
+}
+
+static JsonObject *
+engine_find_inventory_vm(JsonObject *context, JsonObject *plan_vm)
+{
+	JsonObject *vms = ferry_json_path_object(context, "vms");
+	const char *id = ferry_json_path_string(plan_vm, "id", NULL);
+	const char *name = ferry_json_path_string(plan_vm, "name", NULL);
+	GList *members;
+	JsonObject *found = NULL;
+
+	if (vms == NULL)
+		return NULL;
+	if (id != NULL && json_object_has_member(vms, id))
+		return json_object_get_object_member(vms, id);
+	members = json_object_get_members(vms);
+	for (GList *l = members; l != NULL && found == NULL && (id == NULL || id[0] == '\0');
+	     l = l->next) {
+		JsonObject *candidate = json_object_get_object_member(vms, l->data);
+		if (g_strcmp0(ferry_json_path_string(candidate, "name", NULL), name) == 0)
+			found = candidate;
+	}
+	g_list_free(members);
+	return found;
+}
+
+static gboolean
+engine_has_hook(JsonObject *plan_vm, const char *step)
+{
+	JsonArray *hooks = ferry_json_path_array(plan_vm, "hooks");
+	for (guint i = 0; hooks != NULL && i < json_array_get_length(hooks); i++) {
+		JsonObject *hook = json_array_get_object_element(hooks, i);
+		if (g_strcmp0(ferry_json_path_string(hook, "step", NULL), step) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* whether a transfer method can copy and convert in one pass for this source */
+static gboolean
+engine_can_copy_and_convert(FerryEngine *self, const char *source_type)
+{
+	g_autoptr(FerryDiskEndpoint) src = NULL;
+	g_autoptr(FerryDiskEndpoint) dst = NULL;
+	g_autoptr(FerryTransferRequest) request = NULL;
+
+	if (self->methods == NULL)
+		return FALSE;
+	src = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_SOURCE, "/dev/null");
+	dst = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, "/dev/null");
+	request = ferry_transfer_request_new(src, dst);
+	ferry_transfer_request_set_flags(request, FERRY_TRANSFER_FLAG_CONVERT);
+	ferry_transfer_request_set_source_provider_type(request, source_type);
+	for (guint i = 0; i < self->methods->len; i++) {
+		if (ferry_transfer_method_supports(g_ptr_array_index(self->methods, i), request) > 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static guint
+engine_vm_flags(FerryEngine *self,
+		JsonObject *context,
+		JsonObject *plan_vm,
+		FerryItineraryKind kind)
+{
+	JsonObject *plan = ferry_json_path_object(context, "plan");
+	const char *source_type = ferry_json_path_string(context, "source.type", "");
+	gboolean raw_copy = ferry_json_path_bool(plan, "spec.skipGuestConversion", FALSE);
+	gboolean conversion = !raw_copy && (g_strcmp0(source_type, "vsphere") == 0 ||
+					    g_strcmp0(source_type, "ova") == 0 ||
+					    g_strcmp0(source_type, "hyperv") == 0 ||
+					    g_strcmp0(source_type, "ec2") == 0);
+	guint flags = 0;
+
+	if (engine_has_hook(plan_vm, "PreHook"))
+		flags |= FERRY_PHASE_FLAG_PRE_HOOK;
+	if (engine_has_hook(plan_vm, "PostHook"))
+		flags |= FERRY_PHASE_FLAG_POST_HOOK;
+	if (conversion)
+		flags |= FERRY_PHASE_FLAG_CONVERSION;
+	/* Forklift's useV2vForTransfer: OVA always, vSphere cold; here also only
+	 * when a loaded transfer method can copy and convert in one pass */
+	if (conversion && kind == FERRY_ITINERARY_COLD &&
+	    (g_strcmp0(source_type, "ova") == 0 || g_strcmp0(source_type, "hyperv") == 0 ||
+	     g_strcmp0(source_type, "vsphere") == 0) &&
+	    engine_can_copy_and_convert(self, source_type))
+		flags |= FERRY_PHASE_FLAG_V2V_COPY;
+	else
+		flags |= FERRY_PHASE_FLAG_CDI_COPY;
+	if (g_strcmp0(source_type, "openstack") == 0)
+		flags |= FERRY_PHASE_FLAG_OPENSTACK;
+	if (g_strcmp0(source_type, "vsphere") == 0)
+		flags |= FERRY_PHASE_FLAG_VSPHERE;
+	return flags;
+}
+
+static gboolean
+engine_is_disk_step(const char *step)
+{
+	return g_strcmp0(step, "DiskTransfer") == 0 || g_strcmp0(step, "Cutover") == 0 ||
+	       g_strcmp0(step, "DiskTransferV2v") == 0 || g_strcmp0(step, "DiskAllocation") == 0;
+}
+
+/* the pipeline: one step per distinct step name of the qualifying phases */
+static JsonArray *
+engine_build_pipeline(FerryItineraryKind kind, guint flags, JsonArray *disks)
+{
+	guint n = 0;
+	const FerryPhase *phases = ferry_itinerary_get(kind, &n);
+	JsonArray *pipeline = json_array_new();
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < n; i++) {
+		JsonObject *step, *progress;
+		JsonArray *tasks;
+		gint64 total = 0;
+
+		if (phases[i].step == NULL || (phases[i].flags & flags) != phases[i].flags ||
+		    g_hash_table_contains(seen, phases[i].step))
+			continue;
+		g_hash_table_add(seen, (gpointer)phases[i].step);
+		step = json_object_new();
+		progress = json_object_new();
+		tasks = json_array_new();
+		json_object_set_string_member(step, "name", phases[i].step);
+		json_object_set_string_member(step, "description",
+					      ferry_step_description(phases[i].step));
+		json_object_set_string_member(step, "phase", "Pending");
+		if (engine_is_disk_step(phases[i].step)) {
+			for (guint d = 0; disks != NULL && d < json_array_get_length(disks); d++) {
+				JsonObject *disk = json_array_get_object_element(disks, d);
+				JsonObject *task = json_object_new();
+				JsonObject *task_progress = json_object_new();
+				JsonObject *annotations = json_object_new();
+				gint64 mib = (ferry_json_path_int(disk, "capacity", 0) + (1 << 20) - 1) /
+					     (1 << 20);
+				json_object_set_string_member(
+				    task, "name",
+				    ferry_json_path_string(disk, "fileName",
+							  ferry_json_path_string(disk, "id", "disk")));
+				json_object_set_string_member(task, "phase", "Pending");
+				json_object_set_int_member(task_progress, "total", mib);
+				json_object_set_int_member(task_progress, "completed", 0);
+				json_object_set_object_member(task, "progress", task_progress);
+				json_object_set_string_member(annotations, "unit", "MB");
+				json_object_set_object_member(task, "annotations", annotations);
+				json_array_add_object_element(tasks, task);
+				total += mib;
+			}
+		}
+		if (json_array_get_length(tasks) == 0)
+			total = 1;
+		json_object_set_int_member(progress, "total", total);
+		json_object_set_int_member(progress, "completed", 0);
+		json_object_set_object_member(step, "progress", progress);
+		json_object_set_array_member(step, "tasks", tasks);
+		json_array_add_object_element(pipeline, step);
+	}
+	return pipeline;
+}
+
+static JsonObject *
+engine_previous_vm_status(FerryEngine *self,
+			  const char *plan_ns,
+			  const char *plan_name,
+			  const char *vm_id)
+{
+	sqlite3_stmt *stmt = engine_prepare(
+	    self,
+	    "SELECT v.status FROM engine_vms v JOIN engine_migrations m ON m.uid = "
+	    "v.migration_uid WHERE m.plan_namespace = ?1 AND m.plan_name = ?2 AND v.vm_id = ?3 "
+	    "AND v.done = 1 AND json_extract(v.status, '$.completed') IS NOT NULL ORDER BY "
+	    "m.seq DESC LIMIT 1",
+	    NULL);
+	JsonObject *status = NULL;
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_text(stmt, 1, plan_ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, plan_name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, vm_id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		status = ferry_json_from_string((const char *)sqlite3_column_text(stmt, 0), NULL);
+	sqlite3_finalize(stmt);
+	return status;
+}
+
+static gboolean
+engine_status_has_condition(JsonObject *status, const char *type)
+{
+	JsonArray *conditions = ferry_json_path_array(status, "conditions");
+	for (guint i = 0; conditions != NULL && i < json_array_get_length(conditions); i++) {
+		JsonObject *c = json_array_get_object_element(conditions, i);
+		if (g_strcmp0(ferry_json_path_string(c, "type", NULL), type) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/**
+ * ferry_engine_start_migration:
+ * @self: a #FerryEngine
+ * @migration: the Migration resource (`metadata.uid` identifies it; a new one
+ *   is made up when absent)
+ * @context: what the migration runs on, snapshotted at start as Forklift
+ *   does: `plan` (the Plan resource), `networkMap`, `storageMap`, `hooks`
+ *   (`NAMESPACE/NAME` → Hook), `source` and `destination` (`namespace`,
+ *   `name`, `type`), `vms` (inventory id → inventory VM document)
+ * @error: return location for a #GError
+ *
+ * Records a new migration of the plan; ferry_engine_step() then runs it. VMs
+ * that succeeded in an earlier migration of the same plan keep their status
+ * (a restart); the others start afresh.
+ *
+ * Returns: (transfer full): the migration uid, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+char *
+ferry_engine_start_migration(FerryEngine *self,
+			     JsonObject *migration,
+			     JsonObject *context,
+			     GError **error)
+{
+	JsonObject *plan;
+	const char *plan_ns, *plan_name, *type;
+	g_autofree char *uid = NULL;
+	g_autofree char *now = ferry_engine_timestamp_now();
+	g_autofree char *migration_text = NULL;
+	g_autofree char *context_text = NULL;
+	g_autoptr(JsonObject) migration_copy = NULL;
+	JsonArray *plan_vms;
+	FerryItineraryKind kind = FERRY_ITINERARY_COLD;
+	sqlite3_stmt *stmt;
+	gint64 seq = 0;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
+	g_return_val_if_fail(migration != NULL && context != NULL, NULL);
+
+	if (!engine_load(self, error))
+		return NULL;
+	plan = ferry_json_path_object(context, "plan");
+	plan_name = ferry_json_path_string(plan, "metadata.name", NULL);
+	plan_ns = ferry_json_path_string(plan, "metadata.namespace", "default");
+	if (plan_name == NULL) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+				    "the migration context has no plan with a name");
+		return NULL;
+	}
+	if (ferry_json_path_bool(plan, "spec.archived", FALSE)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
+			    "Plan/%s is archived; archived plans run no more migrations", plan_name);
+		return NULL;
+	}
+	g_hash_table_iter_init(&iter, self->migrations);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		EngineMigration *other = value;
+		if (g_strcmp0(other->phase, "Running") == 0 &&
+		    g_strcmp0(other->plan_name, plan_name) == 0 &&
+		    g_strcmp0(other->plan_namespace, plan_ns) == 0) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_BUSY,
+				    "Plan/%s already has a running migration (%s); wait for it, "
+				    "or cancel its VMs",
+				    plan_name, other->uid);
+			return NULL;
+		}
+	}
+	type = ferry_json_path_string(plan, "spec.type", "");
+	if (g_strcmp0(type, "warm") == 0 || ferry_json_path_bool(plan, "spec.warm", FALSE))
+		kind = FERRY_ITINERARY_WARM;
+	else if (g_strcmp0(type, "conversion") == 0)
+		kind = FERRY_ITINERARY_CONVERSION;
+	else if (g_strcmp0(type, "live") == 0) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "Plan/%s: live migration needs KubeVirt cluster mode, which this "
+			    "Ferry does not have yet; use type cold or warm",
+			    plan_name);
+		return NULL;
+	} else if (type[0] != '\0' && g_strcmp0(type, "cold") != 0) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "Plan/%s: spec.type '%s' is not one of cold, warm, conversion, live",
+			    plan_name, type);
+		return NULL;
+	}
+
+	migration_copy = ferry_json_object_copy(migration);
+	uid = g_strdup(ferry_json_path_string(migration_copy, "metadata.uid", NULL));
+	if (uid == NULL) {
+		JsonObject *metadata = ferry_json_path_object(migration_copy, "metadata");
+		uid = g_uuid_string_random();
+		if (metadata == NULL) {
+			metadata = json_object_new();
+			json_object_set_object_member(migration_copy, "metadata", metadata);
+		}
+		json_object_set_string_member(metadata, "uid", uid);
+	}
+	migration_text = ferry_json_to_string(migration_copy);
+	context_text = ferry_json_to_string(context);
+
+	stmt = engine_prepare(self, "SELECT coalesce(max(seq), 0) + 1 FROM engine_migrations",
+			      error);
+	if (stmt == NULL)
+		return NULL;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		seq = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+
+	if (!engine_exec(self, "BEGIN IMMEDIATE;", error))
+		return NULL;
+	stmt = engine_prepare(self,
+			      "INSERT INTO engine_migrations(uid, seq, plan_namespace, plan_name, "
+			      "phase, started, migration, context) VALUES (?1, ?2, ?3, ?4, "
+			      "'Running', ?5, ?6, ?7)",
+			      error);
+	if (stmt == NULL) {
+		engine_exec(self, "ROLLBACK;", NULL);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 2, seq);
+	sqlite3_bind_text(stmt, 3, plan_ns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 4, plan_name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 5, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 6, migration_text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 7, context_text, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sqlite3_finalize(stmt);
+		if (sqlite3_extended_errcode(self->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_EXISTS,
+				    "Migration %s was already started; create a new Migration "
+				    "to restart the plan",
+				    uid);
+		else
+			engine_sql_error(self, "recording the migration", error);
+		engine_exec(self, "ROLLBACK;", NULL);
+		return NULL;
+	}
+	sqlite3_finalize(stmt);
+
+	plan_vms = ferry_json_path_array(plan, "spec.vms");
+	for (guint i = 0; plan_vms != NULL && i < json_array_get_length(plan_vms); i++) {
+		JsonObject *plan_vm = json_array_get_object_element(plan_vms, i);
+		JsonObject *inventory_vm = engine_find_inventory_vm(context, plan_vm);
+		const char *vm_id = ferry_json_path_string(
+		    inventory_vm, "id",
+		    ferry_json_path_string(plan_vm, "id",
+					  ferry_json_path_string(plan_vm, "name", "vm")));
+		g_autoptr(JsonObject) previous =
+		    engine_previous_vm_status(self, plan_ns, plan_name, vm_id);
+		g_autoptr(JsonObject) status = NULL;
+		g_autoptr(JsonObject) state = json_object_new();
+		g_autofree char *status_text = NULL;
+		g_autofree char *state_text = NULL;
+		gboolean done = FALSE;
+		guint flags = engine_vm_flags(self, context, plan_vm, kind);
+
+		if (previous != NULL && engine_status_has_condition(previous, "Succeeded")) {
+			/* a restart keeps what already succeeded */
+			status = g_steal_pointer(&previous);
+			done = TRUE;
+		} else {
+			g_autoptr(JsonObject) described = NULL;
+			JsonArray *steps;
+			if (inventory_vm != NULL) {
+				described = ferry_engine_describe_source_vm(
+				    NULL, ferry_json_path_string(context, "source.type", ""),
+				    inventory_vm, NULL);
+			}
+			steps = engine_build_pipeline(kind, flags,
+						      ferry_json_path_array(described, "disks"));
+			status = ferry_engine_status_new(plan_vm, steps);
+			json_array_unref(steps);
+			if (!json_object_has_member(status, "id"))
+				json_object_set_string_member(status, "id", vm_id);
+			if (inventory_vm == NULL) {
+				ferry_engine_status_complete(
+				    status, "Canceled", "NotFound",
+				    "The VM was not found in the source provider's inventory.");
+				done = TRUE;
+			}
+		}
+		json_object_set_string_member(state, "itinerary",
+					      ferry_itinerary_kind_to_string(kind));
+		json_object_set_int_member(state, "flags", flags);
+		json_object_set_int_member(state, "phaseIndex", -1);
+		status_text = ferry_json_to_string(status);
+		state_text = ferry_json_to_string(state);
+		stmt = engine_prepare(self,
+				      "INSERT OR REPLACE INTO engine_vms(migration_uid, vm_index, "
+				      "vm_id, phase, done, status, state) VALUES (?1, ?2, ?3, ?4, "
+				      "?5, ?6, ?7)",
+				      error);
+		if (stmt == NULL) {
+			engine_exec(self, "ROLLBACK;", NULL);
+			return NULL;
+		}
+		sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(stmt, 2, (int)i);
+		sqlite3_bind_text(stmt, 3, vm_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 4, ferry_json_path_string(status, "phase", "Pending"), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_int(stmt, 5, done ? 1 : 0);
+		sqlite3_bind_text(stmt, 6, status_text, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 7, state_text, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sqlite3_finalize(stmt);
+			if (sqlite3_extended_errcode(self->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+				g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+					    "Plan/%s lists VM %s twice", plan_name, vm_id);
+			else
+				engine_sql_error(self, "recording a VM", error);
+			engine_exec(self, "ROLLBACK;", NULL);
+			return NULL;
+		}
+		sqlite3_finalize(stmt);
+	}
+	if (!engine_exec(self, "COMMIT;", error)) {
+		engine_exec(self, "ROLLBACK;", NULL);
+		return NULL;
+	}
+	/* reload it as any running migration is */
+	self->loaded = FALSE;
+	if (!engine_load(self, error))
+		return NULL;
+	return g_steal_pointer(&uid);
+}
+
+/* --- running phases --- */
+
+static void
+engine_wake(FerryEngine *self)
+{
+	g_mutex_lock(&self->wake_lock);
+	self->finished_jobs++;
+	g_cond_signal(&self->wake_cond);
+	g_mutex_unlock(&self->wake_lock);
+}
+
+static gboolean
+engine_vm_canceled(EngineMigration *m, FerryEngineVm *vm)
+{
+	JsonArray *cancel = ferry_json_path_array(m->migration, "spec.cancel");
+	for (guint i = 0; cancel != NULL && i < json_array_get_length(cancel); i++) {
+		JsonObject *ref = json_array_get_object_element(cancel, i);
+		if (engine_vm_matches(ref, vm->vm_id, ferry_json_path_string(vm->status, "name", NULL)))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+engine_job_thread(gpointer data, gpointer user_data)
+{
+	FerryEngineJob *job = data;
+	FerryEngine *self = user_data;
+	FerryPhaseResult result = ferry_engine_run_phase(job);
+
+	g_mutex_lock(&job->lock);
+	job->result = result;
+	job->finished = TRUE;
+	g_mutex_unlock(&job->lock);
+	engine_wake(self);
+}
+
+static FerryEngineJob *
+engine_job_new(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, const char *phase)
+{
+	FerryEngineJob *job = g_new0(FerryEngineJob, 1);
+	g_mutex_init(&job->lock);
+	job->engine = self;
+	job->migration_uid = g_strdup(m->uid);
+	job->vm_id = g_strdup(vm->vm_id);
+	job->phase = g_strdup(phase);
+	job->context = json_object_ref(m->context);
+	job->migration = ferry_json_object_copy(m->migration);
+	job->status = ferry_json_object_copy(vm->status);
+	job->state = ferry_json_object_copy(vm->state);
+	job->cancellable = g_cancellable_new();
+	job->progress = g_ptr_array_new_with_free_func(g_object_unref);
+	return job;
+}
+
+static const char *
+engine_vm_phase(FerryEngineVm *vm)
+{
+	return ferry_json_path_string(vm->status, "phase", "Pending");
+}
+
+static gboolean
+engine_vm_advance(FerryEngineVm *vm, const char *jump_to)
+{
+	FerryItineraryKind kind = FERRY_ITINERARY_COLD;
+	guint flags = (guint)ferry_json_path_int(vm->state, "flags", 0);
+	gint index = (gint)ferry_json_path_int(vm->state, "phaseIndex", -1);
+	guint n = 0;
+	const FerryPhase *phases;
+	gint next;
+
+	ferry_itinerary_kind_from_string(ferry_json_path_string(vm->state, "itinerary", "cold"),
+					 &kind);
+	phases = ferry_itinerary_get(kind, &n);
+	if (jump_to != NULL) {
+		next = ferry_itinerary_find(kind, jump_to);
+		if (next >= 0 && (phases[next].flags & flags) != phases[next].flags)
+			next = ferry_itinerary_next(kind, next, flags);
+	} else {
+		next = ferry_itinerary_next(kind, index + 1, flags);
+	}
+	if (next < 0)
+		return FALSE;
+	json_object_set_int_member(vm->state, "phaseIndex", next);
+	if (phases[next].step != NULL)
+		ferry_engine_status_enter_phase(vm->status, phases[next].name, phases[next].step);
+	else
+		json_object_set_string_member(vm->status, "phase", phases[next].name);
+	vm->dirty = TRUE;
+	return TRUE;
+}
+
+static void
+engine_progress_to_status(FerryEngineVm *vm, FerryEngineJob *job)
+{
+	g_autofree char *step = NULL;
+	JsonObject *stepobj;
+	JsonArray *tasks;
+
+	g_mutex_lock(&job->lock);
+	step = g_strdup(job->progress_step);
+	if (step == NULL || (stepobj = ferry_engine_status_find_step(vm->status, step)) == NULL) {
+		g_mutex_unlock(&job->lock);
+		return;
+	}
+	tasks = json_object_get_array_member(stepobj, "tasks");
+	for (guint i = 0; i < job->progress->len && tasks != NULL &&
+			  i < json_array_get_length(tasks);
+	     i++) {
+		FerryProgress *progress = g_ptr_array_index(job->progress, i);
+		JsonObject *task = json_array_get_object_element(tasks, i);
+		guint64 total = progress != NULL ? ferry_progress_get_total(progress) : 0;
+		if (total == 0)
+			continue;
+		ferry_engine_status_set_task_progress(
+		    vm->status, step, json_object_get_string_member(task, "name"),
+		    (gint64)(ferry_progress_get_done(progress) >> 20),
+		    (gint64)((total + (1 << 20) - 1) >> 20));
+	}
+	g_mutex_unlock(&job->lock);
+	vm->dirty = TRUE;
+}
+
+static void
+engine_apply_job(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, FerryEngineJob *job)
+{
+	g_autofree char *key = vm_key(m->uid, vm->vm_id);
+
+	/* the phase worked on copies; they become the record */
+	json_object_unref(vm->status);
+	vm->status = json_object_ref(job->status);
+	json_object_unref(vm->state);
+	vm->state = json_object_ref(job->state);
+	vm->dirty = TRUE;
+	g_hash_table_remove(self->wake_at, key);
+
+	if (g_strcmp0(job->phase, "__cancel") == 0 || g_strcmp0(job->phase, "__fail") == 0) {
+		vm->done = TRUE;
+		return;
+	}
+	switch (job->result) {
+	case FERRY_PHASE_DONE:
+		if (g_strcmp0(job->phase, "Completed") == 0) {
+			ferry_engine_status_complete(vm->status, "Succeeded", "Completed",
+						     "The VM migration has SUCCEEDED.");
+			vm->done = TRUE;
+		} else if (!engine_vm_advance(vm, NULL)) {
+			ferry_engine_status_complete(vm->status, "Succeeded", "Completed",
+						     "The VM migration has SUCCEEDED.");
+			vm->done = TRUE;
+		}
+		break;
+	case FERRY_PHASE_JUMP:
+		engine_vm_advance(vm, job->jump_to);
+		break;
+	case FERRY_PHASE_WAIT: {
+		gint64 *when = g_new(gint64, 1);
+		*when = job->wake_at > 0 ? job->wake_at
+					 : g_get_monotonic_time() + G_USEC_PER_SEC / 2;
+		g_hash_table_insert(self->wake_at, g_strdup(key), when);
+		break;
+	}
+	case FERRY_PHASE_FAIL:
+	default:
+		/* the failure path runs as its own job: clean up, then complete */
+		json_object_set_string_member(vm->state, "failure",
+					      job->error != NULL ? job->error->message
+								 : "the phase failed");
+		json_object_set_string_member(vm->state, "failedPhase", job->phase);
+		break;
+	}
+}
+
+static gboolean
+engine_start_job(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, const char *phase)
+{
+	g_autofree char *key = vm_key(m->uid, vm->vm_id);
+	FerryEngineJob *job = engine_job_new(self, m, vm, phase);
+	g_hash_table_insert(self->jobs, g_strdup(key), job);
+	return g_thread_pool_push(self->pool, job, NULL);
+}
+
+/* Forklift's scheduler: in-flight VMs per source provider across plans;
+ * for vSphere, counted per ESXi host */
+static gboolean
+engine_vm_costs(FerryEngineVm *vm)
+{
+	const char *phase = engine_vm_phase(vm);
+	static const char *const free_phases[] = {"Pending", "CopyingPaused", "CreateVM",
+						  "PostHook", "Completed", NULL};
+	if (vm->done)
+		return FALSE;
+	return !g_strv_contains(free_phases, phase);
+}
+
+static char *
+engine_capacity_key(EngineMigration *m, FerryEngineVm *vm)
+{
+	JsonObject *vms = ferry_json_path_object(m->context, "vms");
+	JsonObject *doc = vms != NULL && json_object_has_member(vms, vm->vm_id)
+			      ? json_object_get_object_member(vms, vm->vm_id)
+			      : NULL;
+	const char *source = ferry_json_path_string(m->context, "source.name", "");
+	const char *source_ns = ferry_json_path_string(m->context, "source.namespace", "");
+	const char *host = NULL;
+	if (g_strcmp0(ferry_json_path_string(m->context, "source.type", ""), "vsphere") == 0)
+		host = ferry_json_path_string(doc, "host", NULL);
+	return g_strdup_printf("%s/%s/%s", source_ns, source, host != NULL ? host : "");
+}
+
+static GHashTable *
+engine_count_in_flight(FerryEngine *self)
+{
+	GHashTable *counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->migrations);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		EngineMigration *m = value;
+		if (g_strcmp0(m->phase, "Running") != 0)
+			continue;
+		for (guint i = 0; i < m->vms->len; i++) {
+			FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
+			if (engine_vm_costs(vm)) {
+				char *key = engine_capacity_key(m, vm);
+				guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, key));
+				g_hash_table_replace(counts, key, GUINT_TO_POINTER(n + 1));
+			}
+		}
+	}
+	return counts;
+}
+
+static void
+engine_finish_migration(FerryEngine *self, EngineMigration *m)
+{
+	guint succeeded = 0, failed = 0;
+	const char *phase;
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = 0; i < m->vms->len; i++) {
+		FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
+		if (engine_status_has_condition(vm->status, "Failed"))
+			failed++;
+		else if (engine_status_has_condition(vm->status, "Succeeded"))
+			succeeded++;
+	}
+	phase = failed > 0 ? "Failed" : succeeded > 0 ? "Succeeded" : "Canceled";
+	g_free(m->phase);
+	m->phase = g_strdup(phase);
+	if (!engine_save_migration(self, m, &error))
+		g_warning("%s", error->message);
+	/* Forklift's Client.Finalize: provider-side clean-up after the plan */
+	{
+		g_autoptr(FerryProvider) source =
+		    ferry_engine_get_provider(self, ferry_json_path_object(m->context, "source"), NULL);
+		g_autoptr(GPtrArray) ids = g_ptr_array_new();
+		for (guint i = 0; i < m->vms->len; i++)
+			g_ptr_array_add(ids, ((FerryEngineVm *)g_ptr_array_index(m->vms, i))->vm_id);
+		g_ptr_array_add(ids, NULL);
+		g_clear_error(&error);
+		if (source != NULL &&
+		    !ferry_provider_finalize_plan(source, m->plan_name,
+						  (const char *const *)ids->pdata, NULL, &error))
+			g_warning("Plan/%s: the source provider's clean-up failed: %s", m->plan_name,
+				  error->message);
+	}
+}
+
+/**
+ * ferry_engine_step:
+ * @self: a #FerryEngine
+ * @active: (out) (optional): whether any migration is still running
+ * @error: return location for a #GError
+ *
+ * One level-triggered pass: applies the results of finished phases, starts
+ * the next phase of every VM that may run, and completes migrations whose
+ * VMs are all done. Never blocks on a phase.
+ *
+ * Returns: %FALSE when the state could not be read or written
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_engine_step(FerryEngine *self, gboolean *active, GError **error)
+{
+	g_autoptr(GHashTable) in_flight = NULL;
+	g_autoptr(GList) migrations = NULL;
+	gint64 limit;
+	gboolean any_running = FALSE;
+	gint64 now = g_get_monotonic_time();
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), FALSE);
+	if (!engine_load(self, error))
+		return FALSE;
+	limit = MAX(1, ferry_engine_get_setting_int(self, "controller_max_vm_inflight", 20));
+	in_flight = engine_count_in_flight(self);
+
+	migrations = g_hash_table_get_values(self->migrations);
+	migrations = g_list_sort(migrations, engine_migration_compare);
+	for (GList *l = migrations; l != NULL; l = l->next) {
+		EngineMigration *m = l->data;
+		gboolean all_done = TRUE;
+
+		if (g_strcmp0(m->phase, "Running") != 0)
+			continue;
+		any_running = TRUE;
+		for (guint i = 0; i < m->vms->len; i++) {
+			FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
+			g_autofree char *key = vm_key(m->uid, vm->vm_id);
+			FerryEngineJob *job = g_hash_table_lookup(self->jobs, key);
+			gint64 *wake;
+			gboolean finished = FALSE;
+
+			if (vm->done)
+				continue;
+			all_done = FALSE;
+			if (job != NULL) {
+				g_mutex_lock(&job->lock);
+				finished = job->finished;
+				g_mutex_unlock(&job->lock);
+				if (!finished) {
+					if (engine_vm_canceled(m, vm))
+						g_cancellable_cancel(job->cancellable);
+					engine_progress_to_status(vm, job);
+					if (now - vm->persisted_at > ENGINE_PROGRESS_PERSIST_US &&
+					    !engine_save_vm(self, vm, error))
+						return FALSE;
+					continue;
+				}
+				engine_apply_job(self, m, vm, job);
+				g_hash_table_remove(self->jobs, key);
+				if (!engine_save_vm(self, vm, error))
+					return FALSE;
+				if (vm->done)
+					continue;
+			}
+			/* cancel and failure handling come first */
+			if (engine_vm_canceled(m, vm) &&
+			    !engine_status_has_condition(vm->status, "Canceled")) {
+				engine_start_job(self, m, vm, "__cancel");
+				continue;
+			}
+			if (ferry_json_path_string(vm->state, "failure", NULL) != NULL) {
+				engine_start_job(self, m, vm, "__fail");
+				continue;
+			}
+			if (g_strcmp0(engine_vm_phase(vm), "Pending") == 0) {
+				g_autofree char *capacity = engine_capacity_key(m, vm);
+				guint n = GPOINTER_TO_UINT(g_hash_table_lookup(in_flight, capacity));
+				if (n >= limit) {
+					g_autofree char *message = g_strdup_printf(
+					    "Waiting to start migration: in-flight limit reached "
+					    "(max %" G_GINT64_FORMAT ").",
+					    limit);
+					if (!engine_status_has_condition(vm->status, "Pending")) {
+						ferry_engine_status_set_condition(
+						    vm->status, "Pending", "Advisory", "InFlightLimit",
+						    message);
+						if (!engine_save_vm(self, vm, error))
+							return FALSE;
+					}
+					continue;
+				}
+				g_hash_table_replace(in_flight, g_strdup(capacity),
+						     GUINT_TO_POINTER(n + 1));
+				ferry_engine_status_remove_condition(vm->status, "Pending");
+				engine_vm_advance(vm, NULL);
+				if (!engine_save_vm(self, vm, error))
+					return FALSE;
+			}
+			wake = g_hash_table_lookup(self->wake_at, key);
+			if (wake != NULL && *wake > now)
+				continue;
+			engine_start_job(self, m, vm, engine_vm_phase(vm));
+		}
+		if (all_done) {
+			engine_finish_migration(self, m);
+		}
+	}
+	if (active != NULL)
+		*active = any_running;
+	return TRUE;
+}
+
+static gint
+engine_migration_compare(gconstpointer a, gconstpointer b)
+{
+	const EngineMigration *ma = a, *mb = b;
+	return ma->seq < mb->seq ? -1 : ma->seq > mb->seq ? 1 : 0;
+}
+
+static gint64
+engine_next_wake(FerryEngine *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+	gint64 next = g_get_monotonic_time() + G_USEC_PER_SEC;
+	g_hash_table_iter_init(&iter, self->wake_at);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		next = MIN(next, *(gint64 *)value);
+	return next;
+}
+
+/**
+ * ferry_engine_run:
+ * @self: a #FerryEngine
+ * @cancellable: (nullable): stops the run; phases under way are cancelled
+ *   and will run again on the next run
+ * @error: return location for a #GError
+ *
+ * Recovers, then runs passes until no migration is running.
+ *
+ * Returns: %TRUE when every migration finished (whatever their outcome)
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_engine_run(FerryEngine *self, GCancellable *cancellable, GError **error)
+{
+	gboolean active = TRUE;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), FALSE);
+	while (active) {
+		guint seen;
+		g_mutex_lock(&self->wake_lock);
+		seen = self->finished_jobs;
+		g_mutex_unlock(&self->wake_lock);
+		if (!ferry_engine_step(self, &active, error))
+			return FALSE;
+		if (g_cancellable_is_cancelled(cancellable)) {
+			GHashTableIter iter;
+			gpointer value;
+			g_hash_table_iter_init(&iter, self->jobs);
+			while (g_hash_table_iter_next(&iter, NULL, &value))
+				g_cancellable_cancel(((FerryEngineJob *)value)->cancellable);
+			/* let the phases stop; the next run starts them again */
+			while (g_thread_pool_unprocessed(self->pool) > 0 ||
+			       g_thread_pool_get_num_threads(self->pool) > 0)
+				g_usleep(10 * 1000);
+			g_hash_table_remove_all(self->jobs);
+			return !g_cancellable_set_error_if_cancelled(cancellable, error);
+		}
+		if (!active)
+			break;
+		g_mutex_lock(&self->wake_lock);
+		if (self->finished_jobs == seen)
+			g_cond_wait_until(&self->wake_cond, &self->wake_lock,
+					  MIN(engine_next_wake(self),
+					      g_get_monotonic_time() + G_USEC_PER_SEC / 4));
+		g_mutex_unlock(&self->wake_lock);
+	}
+	return TRUE;
+}
+
+static EngineMigration *
+engine_get_migration(FerryEngine *self, const char *uid, GError **error)
+{
+	EngineMigration *m;
+	sqlite3_stmt *stmt;
+
+	if (!engine_load(self, error))
+		return NULL;
+	m = g_hash_table_lookup(self->migrations, uid);
+	if (m != NULL)
+		return m;
+	stmt = engine_prepare(self,
+			      "SELECT uid, seq, plan_namespace, plan_name, phase, migration, context "
+			      "FROM engine_migrations WHERE uid = ?1",
+			      error);
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		m = engine_load_migration_row(self, stmt, error);
+	else
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND, "no migration %s", uid);
+	sqlite3_finalize(stmt);
+	if (m != NULL)
+		g_hash_table_replace(self->migrations, m->uid, m);
+	return m;
+}
+
+/**
+ * ferry_engine_cancel_vms:
+ * @self: a #FerryEngine
+ * @migration_uid: the migration
+ * @vm_ids: (array zero-terminated=1): ids (or names) of the VMs to cancel
+ * @error: return location for a #GError
+ *
+ * Adds VMs to the Migration's `spec.cancel`. Their phase under way is
+ * cancelled, what they created is removed, and sources that were running
+ * are powered back on.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_engine_cancel_vms(FerryEngine *self,
+			const char *migration_uid,
+			const char *const *vm_ids,
+			GError **error)
+{
+	EngineMigration *m;
+	JsonObject *spec;
+	JsonArray *cancel;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), FALSE);
+	m = engine_get_migration(self, migration_uid, error);
+	if (m == NULL)
+		return FALSE;
+	spec = ferry_json_path_object(m->migration, "spec");
+	if (spec == NULL) {
+		spec = json_object_new();
+		json_object_set_object_member(m->migration, "spec", spec);
+	}
+	cancel = ferry_json_path_array(spec, "cancel");
+	if (cancel == NULL) {
+		cancel = json_array_new();
+		json_object_set_array_member(spec, "cancel", cancel);
+	}
+	for (guint i = 0; vm_ids != NULL && vm_ids[i] != NULL; i++) {
+		JsonObject *ref = json_object_new();
+		gboolean found = FALSE;
+		for (guint j = 0; j < m->vms->len; j++) {
+			FerryEngineVm *vm = g_ptr_array_index(m->vms, j);
+			if (g_strcmp0(vm->vm_id, vm_ids[i]) == 0 ||
+			    g_strcmp0(ferry_json_path_string(vm->status, "name", NULL), vm_ids[i]) == 0) {
+				json_object_set_string_member(ref, "id", vm->vm_id);
+				found = TRUE;
+			}
+		}
+		if (!found) {
+			json_object_unref(ref);
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+				    "Plan/%s has no VM '%s' in migration %s", m->plan_name, vm_ids[i],
+				    migration_uid);
+			return FALSE;
+		}
+		json_array_add_object_element(cancel, ref);
+	}
+	return engine_save_migration(self, m, error);
+}
+
+/**
+ * ferry_engine_set_cutover:
+ * @self: a #FerryEngine
+ * @migration_uid: the migration
+ * @vm_id: (nullable): one VM (`vmCutover`), or %NULL for every VM (`cutover`)
+ * @cutover: when warm VMs stop precopying and cut over
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_engine_set_cutover(FerryEngine *self,
+			 const char *migration_uid,
+			 const char *vm_id,
+			 GDateTime *cutover,
+			 GError **error)
+{
+	EngineMigration *m;
+	JsonObject *spec;
+	g_autofree char *when = NULL;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), FALSE);
+	g_return_val_if_fail(cutover != NULL, FALSE);
+	m = engine_get_migration(self, migration_uid, error);
+	if (m == NULL)
+		return FALSE;
+	when = g_date_time_format(cutover, "%Y-%m-%dT%H:%M:%SZ");
+	spec = ferry_json_path_object(m->migration, "spec");
+	if (spec == NULL) {
+		spec = json_object_new();
+		json_object_set_object_member(m->migration, "spec", spec);
+	}
+	if (vm_id == NULL) {
+		json_object_set_string_member(spec, "cutover", when);
+	} else {
+		JsonArray *list = ferry_json_path_array(spec, "vmCutover");
+		JsonObject *entry = json_object_new();
+		if (list == NULL) {
+			list = json_array_new();
+			json_object_set_array_member(spec, "vmCutover", list);
+		}
+		json_object_set_string_member(entry, "id", vm_id);
+		json_object_set_string_member(entry, "cutover", when);
+		json_array_add_object_element(list, entry);
+	}
+	/* waiting VMs look again now */
+	g_hash_table_remove_all(self->wake_at);
+	return engine_save_migration(self, m, error);
+}
+
+static JsonNode *
+engine_migration_to_json(EngineMigration *m, const char *started, const char *completed)
+{
+	JsonObject *out = json_object_new();
+	JsonArray *vms = json_array_new();
+	JsonNode *node;
+
+	json_object_set_string_member(out, "uid", m->uid);
+	json_object_set_string_member(out, "plan", m->plan_name);
+	json_object_set_string_member(out, "planNamespace", m->plan_namespace);
+	json_object_set_string_member(out, "phase", m->phase);
+	if (started != NULL)
+		json_object_set_string_member(out, "started", started);
+	if (completed != NULL)
+		json_object_set_string_member(out, "completed", completed);
+	for (guint i = 0; i < m->vms->len; i++) {
+		FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
+		json_array_add_object_element(vms, ferry_json_object_copy(vm->status));
+	}
+	json_object_set_array_member(out, "vms", vms);
+	node = json_node_init_object(json_node_alloc(), out);
+	json_object_unref(out);
+	return node;
+}
+
+/**
+ * ferry_engine_get_migration_status:
+ * @self: a #FerryEngine
+ * @migration_uid: the migration
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): `{uid, plan, phase, started, completed, vms[]}`
+ *   with each VM status in Forklift's shape
+ *
+ * Since: 0.1
+ */
+JsonNode *
+ferry_engine_get_migration_status(FerryEngine *self, const char *migration_uid, GError **error)
+{
+	EngineMigration *m;
+	sqlite3_stmt *stmt;
+	JsonNode *node;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
+	m = engine_get_migration(self, migration_uid, error);
+	if (m == NULL)
+		return NULL;
+	stmt = engine_prepare(self, "SELECT started, completed FROM engine_migrations WHERE uid = ?1",
+			      error);
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		node = engine_migration_to_json(m, (const char *)sqlite3_column_text(stmt, 0),
+						(const char *)sqlite3_column_text(stmt, 1));
+	else
+		node = engine_migration_to_json(m, NULL, NULL);
+	sqlite3_finalize(stmt);
+	return node;
+}
+
+/**
+ * ferry_engine_list_migrations:
+ * @self: a #FerryEngine
+ * @running_only: only those still running
+ *
+ * Returns: (transfer full): migration uids, oldest first
+ *
+ * Since: 0.1
+ */
+GStrv
+ferry_engine_list_migrations(FerryEngine *self, gboolean running_only)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	sqlite3_stmt *stmt;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
+	stmt = engine_prepare(self,
+			      "SELECT uid FROM engine_migrations WHERE ?1 = 0 OR phase = 'Running' "
+			      "ORDER BY seq",
+			      NULL);
+	if (stmt != NULL) {
+		sqlite3_bind_int(stmt, 1, running_only ? 1 : 0);
+		while (sqlite3_step(stmt) == SQLITE_ROW)
+			g_strv_builder_add(builder, (const char *)sqlite3_column_text(stmt, 0));
+		sqlite3_finalize(stmt);
+	}
+	return g_strv_builder_end(builder);
+}
+
+/**
+ * ferry_engine_get_plan_status:
+ * @self: a #FerryEngine
+ * @plan_namespace: the plan's namespace
+ * @plan_name: the plan's name
+ * @error: return location for a #GError
+ *
+ * The plan's `status.migration` as Forklift writes it: `started`,
+ * `completed`, `history[]` (one entry per migration) and `vms[]` (the VMs of
+ * the latest migration).
+ *
+ * Returns: (transfer full): the status, or %NULL with
+ *   %FERRY_ERROR_NOT_FOUND when the plan never ran
+ *
+ * Since: 0.1
+ */
+JsonNode *
+ferry_engine_get_plan_status(FerryEngine *self,
+			     const char *plan_namespace,
+			     const char *plan_name,
+			     GError **error)
+{
+	sqlite3_stmt *stmt;
+	g_autoptr(JsonObject) out = json_object_new();
+	JsonArray *history = json_array_new();
+	g_autofree char *last_uid = NULL;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
+	json_object_set_array_member(out, "history", history);
+	stmt = engine_prepare(self,
+			      "SELECT uid, phase, started, completed, json_extract(migration, "
+			      "'$.metadata.name') FROM engine_migrations WHERE plan_namespace = ?1 "
+			      "AND plan_name = ?2 ORDER BY seq",
+			      error);
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_text(stmt, 1, plan_namespace != NULL ? plan_namespace : "default", -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, plan_name, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		JsonObject *entry = json_object_new();
+		JsonObject *migration = json_object_new();
+		const char *started = (const char *)sqlite3_column_text(stmt, 2);
+		const char *completed = (const char *)sqlite3_column_text(stmt, 3);
+		json_object_set_string_member(migration, "uid",
+					      (const char *)sqlite3_column_text(stmt, 0));
+		if (sqlite3_column_text(stmt, 4) != NULL)
+			json_object_set_string_member(migration, "name",
+						      (const char *)sqlite3_column_text(stmt, 4));
+		json_object_set_object_member(entry, "migration", migration);
+		json_object_set_string_member(entry, "phase",
+					      (const char *)sqlite3_column_text(stmt, 1));
+		if (started != NULL)
+			json_object_set_string_member(out, "started", started);
+		if (completed != NULL)
+			json_object_set_string_member(out, "completed", completed);
+		else
+			json_object_remove_member(out, "completed");
+		json_array_add_object_element(history, entry);
+		g_free(last_uid);
+		last_uid = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	}
+	sqlite3_finalize(stmt);
+	if (last_uid == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND, "Plan/%s has never run",
+			    plan_name);
+		return NULL;
+	}
+	{
+		g_autoptr(JsonNode) last = ferry_engine_get_migration_status(self, last_uid, error);
+		if (last == NULL)
+			return NULL;
+		json_object_set_member(out, "vms",
+				       json_node_copy(json_object_get_member(
+					   json_node_get_object(last), "vms")));
+	}
+	return json_node_init_object(json_node_alloc(), out);
+}
+
+/**
+ * ferry_engine_list_artifacts:
+ * @self: a #FerryEngine
+ *
+ * Returns: (transfer full): the ledger: every artefact created and not yet
+ *   cleaned up or handed over as a result, as a JSON array
+ *
+ * Since: 0.1
+ */
+JsonNode *
+ferry_engine_list_artifacts(FerryEngine *self)
+{
+	g_autoptr(GPtrArray) entries = NULL;
+	JsonArray *array = json_array_new();
+	JsonNode *node;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
+	entries = engine_ledger_list(self, NULL, NULL);
+	for (guint i = 0; i < entries->len; i++) {
+		LedgerEntry *entry = g_ptr_array_index(entries, i);
+		JsonObject *object = json_object_new();
+		json_object_set_string_member(object, "migration", entry->migration_uid);
+		json_object_set_string_member(object, "vm", entry->vm_id);
+		json_object_set_string_member(object, "side", entry->side);
+		json_object_set_string_member(object, "kind", entry->kind);
+		json_object_set_string_member(object, "id", entry->artifact_id);
+		json_object_set_string_member(object, "state", entry->state);
+		json_object_set_object_member(object, "details", json_object_ref(entry->details));
+		json_array_add_object_element(array, object);
+	}
+	node = json_node_new(JSON_NODE_ARRAY);
+	json_node_take_array(node, array);
+	return node;
+}
+
+/**
+ * ferry_engine_archive:
+ * @self: a #FerryEngine
+ * @plan_namespace: the plan's namespace
+ * @plan_name: the plan's name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Cleans up everything the plan's migrations still hold (snapshots, work
+ * files, the targets of VMs that did not succeed) and their journals. The
+ * migrated VMs stay. The caller marks the Plan `archived`.
+ *
+ * Returns: %TRUE when everything was removed
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_engine_archive(FerryEngine *self,
+		     const char *plan_namespace,
+		     const char *plan_name,
+		     GCancellable *cancellable,
+		     GError **error)
+{
+	g_auto(GStrv) uids = NULL;
+	gboolean ok = TRUE;
+
+	g_return_val_if_fail(FERRY_IS_ENGINE(self), FALSE);
+	uids = ferry_engine_list_migrations(self, FALSE);
+	for (guint i = 0; uids[i] != NULL; i++) {
+		EngineMigration *m = engine_get_migration(self, uids[i], error);
+		if (m == NULL)
+			return FALSE;
+		if (g_strcmp0(m->plan_name, plan_name) != 0 ||
+		    g_strcmp0(m->plan_namespace, plan_namespace != NULL ? plan_namespace : "default") != 0)
+			continue;
+		if (g_strcmp0(m->phase, "Running") == 0) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_BUSY,
+				    "Plan/%s is still running migration %s; cancel it first",
+				    plan_name, m->uid);
+			return FALSE;
+		}
+		for (guint j = 0; j < m->vms->len; j++) {
+			FerryEngineVm *vm = g_ptr_array_index(m->vms, j);
+			g_autoptr(GError) local_error = NULL;
+			if (!ferry_engine_cleanup_vm(self, m->uid, vm->vm_id, m->context,
+						     FERRY_CLEANUP_DESTINATION_REMOVE, cancellable,
+						     &local_error)) {
+				if (ok)
+					g_propagate_error(error, g_steal_pointer(&local_error));
+				ok = FALSE;
+			}
+		}
+		{
+			g_autofree char *journals =
+			    g_build_filename(self->state_dir, "journals", m->uid, NULL);
+			g_autoptr(JsonObject) details = json_object_new();
+			json_object_set_string_member(details, "path", journals);
+			engine_remove_local(details, NULL);
+		}
+	}
+	return ok;
+}

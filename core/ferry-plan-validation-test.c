@@ -1,0 +1,319 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ferry.h"
+
+static const char *const manifests =
+    "apiVersion: v1\n"
+    "kind: Secret\n"
+    "metadata: {name: vc-secret, namespace: demo}\n"
+    "stringData: {user: admin, password: x, insecureSkipVerify: 'true'}\n"
+    "---\n"
+    "apiVersion: forklift.konveyor.io/v1beta1\n"
+    "kind: Provider\n"
+    "metadata: {name: vc, namespace: demo}\n"
+    "spec: {type: vsphere, url: 'https://vc.example.com/sdk', secret: {name: vc-secret, "
+    "namespace: demo}}\n"
+    "---\n"
+    "apiVersion: forklift.konveyor.io/v1beta1\n"
+    "kind: Provider\n"
+    "metadata: {name: host, namespace: demo}\n"
+    "spec: {type: openshift, url: '', secret: {name: vc-secret, namespace: demo}}\n"
+    "---\n"
+    "apiVersion: forklift.konveyor.io/v1beta1\n"
+    "kind: NetworkMap\n"
+    "metadata: {name: net, namespace: demo}\n"
+    "spec:\n"
+    "  provider:\n"
+    "    source: {name: vc, namespace: demo}\n"
+    "    destination: {name: host, namespace: demo}\n"
+    "  map:\n"
+    "    - source: {id: network-7}\n"
+    "      destination: {type: pod}\n"
+    "    - source: {name: Backup}\n"
+    "      destination: {type: pod}\n"
+    "    - source: {id: network-9}\n"
+    "      destination: {type: multus, name: storage-net, namespace: demo}\n"
+    "---\n"
+    "apiVersion: forklift.konveyor.io/v1beta1\n"
+    "kind: StorageMap\n"
+    "metadata: {name: disks, namespace: demo}\n"
+    "spec:\n"
+    "  provider:\n"
+    "    source: {name: vc, namespace: demo}\n"
+    "    destination: {name: host, namespace: demo}\n"
+    "  map:\n"
+    "    - source: {name: fast}\n"
+    "      destination: {storageClass: ceph-rbd}\n";
+
+static const char *const plan_template =
+    "apiVersion: forklift.konveyor.io/v1beta1\n"
+    "kind: Plan\n"
+    "metadata: {name: web-tier, namespace: demo}\n"
+    "spec:\n"
+    "  targetNamespace: %s\n"
+    "  type: %s\n"
+    "  provider:\n"
+    "    source: {name: vc, namespace: demo}\n"
+    "    destination: {name: host, namespace: demo}\n"
+    "  map:\n"
+    "    network: {name: net, namespace: demo}\n"
+    "    storage: {name: disks, namespace: demo}\n"
+    "  vms: %s\n";
+
+typedef struct {
+	char *dir;
+	FerryStore *store;
+	FerryInventory *inventory;
+} Fixture;
+
+static void
+upsert(FerryInventory *inventory, const char *kind, const char *json)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) node = json_from_string(json, &error);
+	JsonObject *object;
+	g_assert_no_error(error);
+	object = json_node_get_object(node);
+	g_assert_true(ferry_inventory_upsert(inventory, kind,
+					     json_object_get_string_member(object, "id"),
+					     json_object_get_string_member(object, "name"), NULL,
+					     object, &error));
+	g_assert_no_error(error);
+}
+
+static void
+apply(Fixture *fixture, const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	    ferry_manifest_load_data(text, -1, "test.yaml", NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(ferry_store_apply(fixture->store, resources, NULL, &error));
+	g_assert_no_error(error);
+}
+
+static void
+fixture_set_up(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *rules = g_test_build_filename(G_TEST_DIST, "..", "data", NULL);
+	g_setenv("FERRY_DATA_DIR", rules, TRUE);
+	fixture->dir = g_dir_make_tmp("ferry-plan-XXXXXX", NULL);
+	fixture->store = ferry_store_new(fixture->dir, &error);
+	g_assert_no_error(error);
+	apply(fixture, manifests);
+	fixture->inventory = ferry_inventory_new(NULL, &error);
+	g_assert_no_error(error);
+	if (data != NULL)
+		return;
+	g_assert_true(ferry_inventory_begin_update(fixture->inventory, "vc", TRUE, &error));
+	upsert(fixture->inventory, "network", "{\"id\":\"network-7\",\"name\":\"VM Network\"}");
+	upsert(fixture->inventory, "network", "{\"id\":\"network-8\",\"name\":\"Backup\"}");
+	upsert(fixture->inventory, "network", "{\"id\":\"network-9\",\"name\":\"Storage\"}");
+	upsert(fixture->inventory, "network", "{\"id\":\"network-10\",\"name\":\"DMZ\"}");
+	upsert(fixture->inventory, "datastore", "{\"id\":\"datastore-11\",\"name\":\"fast\"}");
+	upsert(fixture->inventory, "datastore", "{\"id\":\"datastore-12\",\"name\":\"slow\"}");
+	/* vm-1 is fine; the others each have one problem */
+	upsert(fixture->inventory, "vm",
+	       "{\"id\":\"vm-1\",\"name\":\"web-01\",\"changeTrackingEnabled\":true,"
+	       "\"nics\":[{\"network\":{\"kind\":\"Network\",\"id\":\"network-7\"}},"
+	       "{\"network\":{\"id\":\"network-9\"}}],"
+	       "\"disks\":[{\"file\":\"[fast] a.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
+	       "\"capacity\":1073741824}]}");
+	upsert(fixture->inventory, "vm",
+	       "{\"id\":\"vm-2\",\"name\":\"web-02\",\"changeTrackingEnabled\":false,"
+	       "\"nics\":[{\"network\":{\"id\":\"network-10\"}}],"
+	       "\"disks\":[{\"file\":\"[fast] b.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
+	       "\"capacity\":1073741824}]}");
+	upsert(fixture->inventory, "vm",
+	       "{\"id\":\"vm-3\",\"name\":\"db-01\",\"changeTrackingEnabled\":true,"
+	       "\"nics\":[{\"network\":{\"id\":\"network-7\"}},{\"network\":{\"id\":\"network-8\"}}],"
+	       "\"disks\":[{\"file\":\"[slow] c.vmdk\",\"datastore\":{\"id\":\"datastore-12\"},"
+	       "\"capacity\":1073741824}]}");
+	upsert(fixture->inventory, "vm",
+	       "{\"id\":\"vm-4\",\"name\":\"Cache_01\",\"changeTrackingEnabled\":true,"
+	       "\"nics\":[],\"disks\":[{\"file\":\"[fast] d.vmdk\","
+	       "\"datastore\":{\"id\":\"datastore-11\"},\"capacity\":0}]}");
+	g_assert_true(ferry_inventory_commit_update(fixture->inventory, &error));
+	g_assert_no_error(error);
+}
+
+static void
+remove_tree(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const char *name;
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *child = g_build_filename(path, name, NULL);
+		if (g_file_test(child, G_FILE_TEST_IS_DIR))
+			remove_tree(child);
+		else
+			g_unlink(child);
+	}
+	g_rmdir(path);
+}
+
+static void
+fixture_tear_down(Fixture *fixture, gconstpointer data)
+{
+	g_clear_object(&fixture->store);
+	g_clear_object(&fixture->inventory);
+	remove_tree(fixture->dir);
+	g_free(fixture->dir);
+}
+
+/* applies the plan with these VMs, validates it, returns it */
+static FerryPlan *
+validate(Fixture *fixture, const char *namespace, const char *type, const char *vms)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = g_strdup_printf(plan_template, namespace, type, vms);
+	g_autoptr(FerryResource) plan = NULL;
+	g_autoptr(FerryRulesValidator) rules = ferry_rules_validator_new();
+	g_autoptr(GPtrArray) validators = g_ptr_array_new_with_free_func(g_object_unref);
+
+	g_ptr_array_add(validators, g_object_ref(rules));
+	apply(fixture, text);
+	plan = ferry_store_get(fixture->store, "Plan", "demo", "web-tier", &error);
+	g_assert_no_error(error);
+	g_assert_true(ferry_plan_validate(FERRY_PLAN(plan), fixture->store, fixture->inventory,
+					  validators, &error));
+	g_assert_no_error(error);
+	/* it can be saved, and reads back the same */
+	g_assert_true(ferry_store_update_status(fixture->store, plan, &error));
+	g_assert_no_error(error);
+	return FERRY_PLAN(g_steal_pointer(&plan));
+}
+
+static char *
+condition_items(FerryPlan *plan, const char *type)
+{
+	JsonObject *condition = ferry_resource_get_condition(FERRY_RESOURCE(plan), type);
+	JsonArray *items;
+	GString *text = g_string_new(NULL);
+	if (condition == NULL)
+		return g_string_free(text, TRUE);
+	g_assert_cmpstr(json_object_get_string_member(condition, "status"), ==, "True");
+	/* every condition says what to do */
+	g_assert_nonnull(json_object_get_string_member_with_default(condition, "suggestion", NULL));
+	items = json_object_has_member(condition, "items")
+		    ? json_object_get_array_member(condition, "items")
+		    : NULL;
+	for (guint i = 0; items != NULL && i < json_array_get_length(items); i++)
+		g_string_append_printf(text, "%s%s", i > 0 ? "; " : "",
+				       json_array_get_string_element(items, i));
+	return g_string_free(text, FALSE);
+}
+
+static const char *
+condition_category(FerryPlan *plan, const char *type)
+{
+	JsonObject *condition = ferry_resource_get_condition(FERRY_RESOURCE(plan), type);
+	return condition != NULL ? json_object_get_string_member(condition, "category") : NULL;
+}
+
+/* a plan with no problem is Ready */
+static void
+test_plan_ready(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(FerryPlan) plan = validate(fixture, "migrated", "cold", "[{id: vm-1}]");
+	g_autofree char *items = NULL;
+	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+	g_assert_false(ferry_resource_has_blocker(FERRY_RESOURCE(plan)));
+	/* by name too */
+	g_clear_object(&plan);
+	plan = validate(fixture, "migrated", "warm", "[{name: web-01}]");
+	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+}
+
+/* each VM problem is a condition naming the VMs, and blocks the plan */
+static void
+test_plan_vm_conditions(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(FerryPlan) plan =
+	    validate(fixture, "migrated", "warm",
+		     "[{id: vm-1}, {id: vm-2}, {name: db-01}, {id: vm-404}, {name: nobody},"
+		     " {name: web-01}, {id: vm-4}, {}]");
+	struct {
+		const char *type;
+		const char *items;
+		const char *category;
+	} expected[] = {
+	    {"VMNotFound", "id:vm-404 name:; id: name:nobody", "Critical"},
+	    {"DuplicateVM", "id: name:web-01", "Critical"},
+	    {"VMNetworksNotMapped", "id:vm-2 name: network:network-10", "Critical"},
+	    {"VMStorageNotMapped", "id: name:db-01 storage:datastore-12", "Critical"},
+	    {"VMMultiplePodNetworkMappings", "id: name:db-01", "Critical"},
+	    {"VMMissingChangedBlockTracking", "id:vm-2 name:", "Critical"},
+	    {"VMCriticalConcerns", "id:vm-4 name: concern:vmware.disk.capacity.invalid",
+	     "Critical"},
+	    {"TargetNameNotValid", "id:vm-4 name: newName:cache-01", "Warn"},
+	    {"VMRefNotValid", "spec.vms[7]", "Critical"},
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		g_autofree char *items = condition_items(plan, expected[i].type);
+		if (g_strcmp0(items, expected[i].items) != 0)
+			g_error("%s: expected items «%s» but got «%s»", expected[i].type,
+				expected[i].items, items);
+		g_assert_cmpstr(condition_category(plan, expected[i].type), ==,
+				expected[i].category);
+	}
+	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+	g_assert_true(ferry_resource_has_blocker(FERRY_RESOURCE(plan)));
+
+	/* fixed: the conditions go, the warning stays, the plan is Ready */
+	g_clear_object(&plan);
+	plan = validate(fixture, "migrated", "cold", "[{id: vm-1}, {name: Cache_01, targetName: cache}]");
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+		g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), expected[i].type) &&
+			       g_strcmp0(expected[i].type, "VMCriticalConcerns") != 0);
+	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "VMCriticalConcerns"));
+	g_clear_object(&plan);
+	plan = validate(fixture, "migrated", "cold", "[{id: vm-1}]");
+	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+}
+
+/* plan-level problems, with the store's conditions given suggestions too */
+static void
+test_plan_level(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(FerryPlan) plan = validate(fixture, "Not-A-Label", "live", "[{id: vm-1}]");
+	JsonObject *type = ferry_resource_get_condition(FERRY_RESOURCE(plan), "MigrationTypeNotValid");
+	g_autofree char *items = condition_items(plan, "NamespaceNotValid");
+	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "NamespaceNotValid"));
+	g_assert_nonnull(type);
+	g_assert_nonnull(json_object_get_string_member_with_default(type, "suggestion", NULL));
+	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+}
+
+/* without the source's inventory nothing can be said about the VMs */
+static void
+test_plan_no_inventory(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(FerryPlan) plan = validate(fixture, "migrated", "cold", "[{id: vm-1}]");
+	g_autofree char *items = condition_items(plan, "SourceInventoryNotReady");
+	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "SourceInventoryNotReady"));
+	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "VMNotFound"));
+	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/plan-validation/ready", Fixture, NULL, fixture_set_up, test_plan_ready,
+		   fixture_tear_down);
+	g_test_add("/plan-validation/vm-conditions", Fixture, NULL, fixture_set_up,
+		   test_plan_vm_conditions, fixture_tear_down);
+	g_test_add("/plan-validation/plan-level", Fixture, NULL, fixture_set_up, test_plan_level,
+		   fixture_tear_down);
+	g_test_add("/plan-validation/no-inventory", Fixture, "empty", fixture_set_up,
+		   test_plan_no_inventory, fixture_tear_down);
+	return g_test_run();
+}

@@ -1,0 +1,546 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ferry-error.h"
+#include "ferry-naming.h"
+#include "ferry-plan-validation.h"
+
+/*
+ * The plan conditions that need the source inventory (Forklift's
+ * pkg/controller/plan/validation.go): the VMs exist and are named once,
+ * their networks and storage are mapped, at most one NIC per VM goes to the
+ * pod network, names are valid, warm migration has CBT, and no VM has a
+ * Critical concern. References between resources (providers, maps, hooks,
+ * migration type) are checked by the store whenever it changes.
+ */
+
+/* the conditions this validation owns, cleared before each run */
+static const char *const owned_conditions[] = {
+    "NamespaceNotValid",        "VMRefNotValid",          "VMNotFound",
+    "VMNetworksNotMapped",      "VMStorageNotMapped",     "VMMultiplePodNetworkMappings",
+    "VMCriticalConcerns",       "VMMissingChangedBlockTracking", "TargetNameNotValid",
+    "SourceInventoryNotReady",
+};
+
+/* what to do about each condition, for `ferry describe plan` */
+static const struct {
+	const char *type;
+	const char *suggestion;
+} suggestions[] = {
+    {"SourceProviderNotValid",
+     "Set spec.provider.source to an existing Provider of a source type and apply it."},
+    {"DestinationProviderNotValid",
+     "Set spec.provider.destination to an existing openshift Provider (empty url for this "
+     "cluster)."},
+    {"NetworkMapRefNotValid", "Set spec.map.network to an existing NetworkMap and apply it."},
+    {"StorageRefNotValid", "Set spec.map.storage to an existing StorageMap and apply it."},
+    {"NetworkMapNotReady", "Run 'ferry describe networkmap NAME' and fix its conditions."},
+    {"StorageMapNotReady", "Run 'ferry describe storagemap NAME' and fix its conditions."},
+    {"MigrationTypeNotValid", "Set spec.type to a migration type the source provider supports."},
+    {"HookNotValid", "Apply the missing Hook, or remove it from spec.vms[].hooks."},
+    {"DuplicateVM", "List each VM once in spec.vms, and give each a distinct targetName."},
+    {"NamespaceNotValid",
+     "Set spec.targetNamespace to a DNS-1123 label: lower case letters, digits and '-'."},
+    {"VMRefNotValid",
+     "Give each entry of spec.vms an id or a name, and a targetName that is a DNS-1123 "
+     "subdomain."},
+    {"VMNotFound",
+     "Fix the id or name of the listed VMs; 'ferry inventory vms PROVIDER' lists the VMs, "
+     "and 'ferry inventory refresh PROVIDER' reloads them."},
+    {"SourceInventoryNotReady", "Load it with 'ferry inventory refresh PROVIDER'."},
+    {"VMNetworksNotMapped",
+     "Add the listed VMs' networks to the NetworkMap (destination pod, multus or ignored)."},
+    {"VMStorageNotMapped", "Add the listed VMs' datastores to the StorageMap."},
+    {"VMMultiplePodNetworkMappings",
+     "Map at most one of each VM's networks to the pod network; map the others to multus "
+     "networks or ignore them."},
+    {"VMCriticalConcerns",
+     "Fix the VMs at the source, or remove them from the plan; 'ferry inventory vms PROVIDER "
+     "-q \"criticalConcerns > 0\" -o yaml' shows the concerns."},
+    {"VMMissingChangedBlockTracking",
+     "Enable Changed Block Tracking on the listed VMs and their disks, or migrate them cold."},
+    {"TargetNameNotValid",
+     "Nothing to do, or set spec.vms[].targetName to choose the names yourself."},
+    {"SecretNotValid", "Create the Secret the resource names, with the keys it needs."},
+    {"UrlNotValid", "Fix spec.url of the Provider."},
+    {"ProviderTypeNotSupported", "Use a provider type Ferry supports."},
+};
+
+/* per source type: where a VM names its networks and storage, and the
+ * inventory kinds they are */
+static const struct {
+	const char *provider_type;
+	const char *network_kind;
+	const char *storage_kind;
+} kinds[] = {
+    {"vsphere", "network", "datastore"},     {"ovirt", "network", "storagedomain"},
+    {"openstack", "network", "volumetype"},  {"ova", "network", "storage"},
+    {"openshift", "networkattachmentdefinition", "storageclass"},
+};
+
+static const char *
+string_member(JsonObject *object, const char *name)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, name) : NULL;
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+/* a reference's id: a string, or an object's id */
+static const char *
+ref_id(JsonNode *node)
+{
+	if (node == NULL)
+		return NULL;
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
+		return json_node_get_string(node);
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		const char *id = string_member(json_node_get_object(node), "id");
+		return id != NULL ? id : string_member(json_node_get_object(node), "ID");
+	}
+	return NULL;
+}
+
+static JsonArray *
+array_member(JsonObject *object, const char *name)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, name) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
+static JsonObject *
+object_member(JsonObject *object, const char *name)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, name) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+/* the networks a VM's NICs use, as ids or names; NULL entries for NICs
+ * whose network cannot be told */
+static GPtrArray *
+vm_networks(const char *provider_type, JsonObject *vm)
+{
+	GPtrArray *refs = g_ptr_array_new();
+	JsonArray *nics = array_member(vm, "nics");
+
+	if (g_strcmp0(provider_type, "openstack") == 0) {
+		JsonObject *addresses = object_member(vm, "addresses");
+		g_autoptr(GList) names = addresses != NULL ? json_object_get_members(addresses) : NULL;
+		for (GList *l = names; l != NULL; l = l->next)
+			g_ptr_array_add(refs, l->data);
+		return refs;
+	}
+	for (guint i = 0; nics != NULL && i < json_array_get_length(nics); i++) {
+		JsonObject *nic = json_array_get_object_element(nics, i);
+		JsonNode *network = NULL;
+		if (nic == NULL)
+			continue;
+		if (g_strcmp0(provider_type, "ovirt") == 0) {
+			/* a NIC reaches its network through its vNIC profile */
+			JsonObject *profile = object_member(nic, "profile");
+			network = profile != NULL ? json_object_get_member(profile, "network") : NULL;
+		} else {
+			network = json_object_get_member(nic, "network");
+		}
+		g_ptr_array_add(refs, (gpointer)ref_id(network));
+	}
+	return refs;
+}
+
+/* the datastores (storage domains, volume types, storages) a VM's disks use */
+static GPtrArray *
+vm_storages(const char *provider_type, JsonObject *vm)
+{
+	GPtrArray *refs = g_ptr_array_new();
+	if (g_strcmp0(provider_type, "ovirt") == 0) {
+		JsonArray *attachments = array_member(vm, "diskAttachments");
+		for (guint i = 0; attachments != NULL && i < json_array_get_length(attachments); i++) {
+			JsonObject *disk = object_member(
+			    json_array_get_object_element(attachments, i), "disk");
+			if (disk != NULL && g_strcmp0(string_member(disk, "storageType"), "lun") != 0)
+				g_ptr_array_add(refs, (gpointer)ref_id(json_object_get_member(
+							  disk, "storageDomain")));
+		}
+	} else if (g_strcmp0(provider_type, "openstack") == 0) {
+		JsonArray *volumes = array_member(vm, "volumes");
+		const char *image = string_member(vm, "imageID");
+		for (guint i = 0; volumes != NULL && i < json_array_get_length(volumes); i++)
+			g_ptr_array_add(refs, (gpointer)string_member(
+						  json_array_get_object_element(volumes, i),
+						  "volumeType"));
+		/* an instance booted from an image needs the `glance` pair */
+		if (image != NULL && image[0] != '\0')
+			g_ptr_array_add(refs, (gpointer) "glance");
+	} else {
+		JsonArray *disks = array_member(vm, "disks");
+		for (guint i = 0; disks != NULL && i < json_array_get_length(disks); i++) {
+			JsonObject *disk = json_array_get_object_element(disks, i);
+			if (disk == NULL)
+				continue;
+			if (g_strcmp0(provider_type, "ova") == 0)
+				/* one storage per OVF disk, with the disk's id */
+				g_ptr_array_add(refs, (gpointer)(string_member(disk, "id") != NULL
+								     ? string_member(disk, "id")
+								     : string_member(disk, "diskId")));
+			else
+				g_ptr_array_add(refs,
+						(gpointer)ref_id(json_object_get_member(disk, "datastore")));
+		}
+	}
+	return refs;
+}
+
+/* every id and name the sources of a map's pairs stand for; @pod (if not
+ * NULL) gets those whose destination is the pod network */
+static void
+map_sources(FerryResource *map,
+	    FerryInventory *inventory,
+	    const char *provider,
+	    const char *kind,
+	    GHashTable *mapped,
+	    GHashTable *pod)
+{
+	JsonNode *pairs = map != NULL ? ferry_resource_get_node(map, "spec.map") : NULL;
+	for (guint i = 0; pairs != NULL && JSON_NODE_HOLDS_ARRAY(pairs) &&
+			  i < json_array_get_length(json_node_get_array(pairs));
+	     i++) {
+		JsonObject *pair = json_array_get_object_element(json_node_get_array(pairs), i);
+		JsonObject *source = object_member(pair, "source");
+		JsonObject *destination = object_member(pair, "destination");
+		const char *id = string_member(source, "id");
+		const char *name = string_member(source, "name");
+		gboolean to_pod = g_strcmp0(string_member(destination, "type"), "pod") == 0;
+		g_autoptr(JsonObject) object = NULL;
+
+		/* a pair names its source by id or by name: know it by both */
+		if (id != NULL && id[0] != '\0')
+			object = ferry_inventory_get(inventory, provider, kind, id, NULL);
+		else if (name != NULL && name[0] != '\0')
+			object = ferry_inventory_find_by_name(inventory, provider, kind, name, NULL);
+		for (guint k = 0; k < 4; k++) {
+			const char *key = k == 0   ? id
+					  : k == 1 ? name
+					  : k == 2 ? string_member(object, "id")
+						   : string_member(object, "name");
+			if (key == NULL || key[0] == '\0')
+				continue;
+			g_hash_table_add(mapped, g_strdup(key));
+			if (to_pod && pod != NULL)
+				g_hash_table_add(pod, g_strdup(key));
+		}
+	}
+}
+
+static char *
+vm_item(JsonObject *entry)
+{
+	const char *id = string_member(entry, "id");
+	const char *name = string_member(entry, "name");
+	return g_strdup_printf("id:%s name:%s", id != NULL ? id : "", name != NULL ? name : "");
+}
+
+static void
+set_condition_full(FerryResource *plan,
+		   const char *type,
+		   FerryConditionCategory category,
+		   const char *reason,
+		   const char *message,
+		   const char *suggestion,
+		   GPtrArray *items)
+{
+	if (items != NULL && items->len == 0)
+		return;
+	ferry_resource_set_condition(plan, type, TRUE, category, reason, message);
+	if (suggestion != NULL)
+		json_object_set_string_member(ferry_resource_get_condition(plan, type), "suggestion",
+					      suggestion);
+	if (items != NULL) {
+		g_ptr_array_add(items, NULL);
+		ferry_resource_set_condition_items(plan, type, (const char *const *)items->pdata);
+		g_ptr_array_remove_index(items, items->len - 1);
+	}
+}
+
+static void
+set_condition(FerryResource *plan,
+	      const char *type,
+	      FerryConditionCategory category,
+	      const char *reason,
+	      const char *message,
+	      GPtrArray *items)
+{
+	set_condition_full(plan, type, category, reason, message, NULL, items);
+}
+
+/* a suggestion on every condition that has none */
+static void
+add_suggestions(FerryResource *plan)
+{
+	JsonNode *conditions = ferry_resource_get_node(plan, "status.conditions");
+	for (guint i = 0; conditions != NULL && JSON_NODE_HOLDS_ARRAY(conditions) &&
+			  i < json_array_get_length(json_node_get_array(conditions));
+	     i++) {
+		JsonObject *condition =
+		    json_array_get_object_element(json_node_get_array(conditions), i);
+		const char *type = string_member(condition, "type");
+		if (condition == NULL || json_object_has_member(condition, "suggestion"))
+			continue;
+		for (guint s = 0; s < G_N_ELEMENTS(suggestions); s++) {
+			if (g_strcmp0(suggestions[s].type, type) == 0)
+				json_object_set_string_member(condition, "suggestion",
+							      suggestions[s].suggestion);
+		}
+	}
+}
+
+/**
+ * ferry_plan_validate:
+ * @plan: a plan read from @store
+ * @store: the state store, for the plan's provider and maps
+ * @inventory: the inventory of the plan's source provider
+ * @validators: (nullable) (element-type FerryValidator): validators to run
+ *   first on the source's changed VMs, or %NULL to use the stored concerns
+ * @error: return location for a #GError
+ *
+ * Checks a plan against the source inventory and sets Forklift's plan
+ * conditions on it: `VMRefNotValid`, `VMNotFound`, `DuplicateVM` (two entries
+ * resolving to one VM), `VMNetworksNotMapped`, `VMStorageNotMapped`,
+ * `VMMultiplePodNetworkMappings`, `VMCriticalConcerns`,
+ * `VMMissingChangedBlockTracking` (warm), `NamespaceNotValid` (Critical) and
+ * `TargetNameNotValid` (Warn: such VMs are renamed), each with the VMs
+ * concerned in `items`. Every condition of the plan gets a `suggestion`;
+ * `Ready` is set only without a blocker. The plan is changed in memory; save
+ * it with ferry_store_update_status().
+ *
+ * Returns: %TRUE when the plan was validated (whatever it found), %FALSE
+ *   with @error when it could not be
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_plan_validate(FerryPlan *plan,
+		    FerryStore *store,
+		    FerryInventory *inventory,
+		    GPtrArray *validators,
+		    GError **error)
+{
+	FerryResource *resource = FERRY_RESOURCE(plan);
+	g_autoptr(FerryResource) source = NULL;
+	g_autoptr(FerryResource) network_map = NULL;
+	g_autoptr(FerryResource) storage_map = NULL;
+	g_autoptr(GHashTable) networks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) pod = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) storages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) resolved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GPtrArray) bad_refs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) not_found = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) duplicates = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) unmapped_networks = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) unmapped_storage = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) many_pod = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) critical = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) no_cbt = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) renamed = g_ptr_array_new_with_free_func(g_free);
+	const char *name_space = NULL;
+	const char *provider = NULL;
+	const char *provider_type = NULL;
+	const char *network_kind = NULL;
+	const char *storage_kind = NULL;
+	const char *target_namespace;
+	JsonArray *vms;
+	gboolean warm;
+
+	g_return_val_if_fail(FERRY_IS_PLAN(plan), FALSE);
+	g_return_val_if_fail(FERRY_IS_STORE(store), FALSE);
+	g_return_val_if_fail(FERRY_IS_INVENTORY(inventory), FALSE);
+
+	for (guint i = 0; i < G_N_ELEMENTS(owned_conditions); i++)
+		ferry_resource_remove_condition(resource, owned_conditions[i]);
+
+	target_namespace = ferry_plan_get_target_namespace(plan);
+	if (target_namespace == NULL || !ferry_naming_is_dns1123_label(target_namespace))
+		set_condition(resource, "NamespaceNotValid", FERRY_CONDITION_CATEGORY_CRITICAL,
+			      target_namespace == NULL ? "NotSet" : "NotValid",
+			      target_namespace == NULL
+				  ? "The target namespace is not set."
+				  : "The target namespace is not a valid DNS-1123 label.",
+			      NULL);
+
+	/* without a source provider the store's conditions say it all */
+	provider = ferry_plan_get_source_provider(plan, &name_space);
+	if (provider != NULL)
+		source = ferry_store_get(store, "Provider", name_space, provider, NULL);
+	if (source == NULL) {
+		add_suggestions(resource);
+		ferry_resource_update_ready(resource, "The migration plan is ready.");
+		return TRUE;
+	}
+	provider_type = ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(source));
+	/* a platform a plugin adds: its maps are matched by the ids and names
+	 * they give, and its inventory kinds are the generic ones */
+	network_kind = "network";
+	storage_kind = "storage";
+	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		if (g_strcmp0(kinds[i].provider_type, provider_type) == 0) {
+			network_kind = kinds[i].network_kind;
+			storage_kind = kinds[i].storage_kind;
+		}
+	}
+	{
+		const char *map = ferry_plan_get_network_map(plan, &name_space);
+		if (map != NULL)
+			network_map = ferry_store_get(store, "NetworkMap", name_space, map, NULL);
+		map = ferry_plan_get_storage_map(plan, &name_space);
+		if (map != NULL)
+			storage_map = ferry_store_get(store, "StorageMap", name_space, map, NULL);
+	}
+	if (network_kind != NULL) {
+		map_sources(network_map, inventory, provider, network_kind, networks, pod);
+		map_sources(storage_map, inventory, provider, storage_kind, storages, NULL);
+	}
+
+	if (!ferry_inventory_has_parity(inventory, provider)) {
+		g_autofree char *message = g_strdup_printf(
+		    "The inventory of the source provider '%s' has not been loaded.", provider);
+		g_autofree char *suggestion = g_strdup_printf(
+		    "Load it with 'ferry inventory refresh %s -n %s'.", provider,
+		    ferry_resource_get_namespace(source));
+		set_condition_full(resource, "SourceInventoryNotReady",
+				   FERRY_CONDITION_CATEGORY_CRITICAL, "NotLoaded", message,
+				   suggestion, NULL);
+		add_suggestions(resource);
+		ferry_resource_update_ready(resource, "The migration plan is ready.");
+		return TRUE;
+	}
+	if (validators != NULL &&
+	    !ferry_inventory_revalidate(inventory, provider, provider_type, validators, FALSE, NULL,
+					NULL, error))
+		return FALSE;
+
+	warm = g_strcmp0(ferry_plan_get_migration_type(plan), "warm") == 0;
+	vms = ferry_plan_get_vms(plan);
+	for (guint i = 0; vms != NULL && i < json_array_get_length(vms); i++) {
+		JsonObject *entry = json_array_get_object_element(vms, i);
+		const char *id = string_member(entry, "id");
+		const char *name = string_member(entry, "name");
+		const char *target = string_member(entry, "targetName");
+		g_autofree char *item = vm_item(entry);
+		g_autoptr(JsonObject) vm = NULL;
+		g_autoptr(GPtrArray) nic_networks = NULL;
+		g_autoptr(GPtrArray) disk_storages = NULL;
+		g_autoptr(GPtrArray) concerns = NULL;
+		const char *vm_id;
+		guint to_pod = 0;
+
+		if (entry == NULL || ((id == NULL || id[0] == '\0') && (name == NULL || name[0] == '\0'))) {
+			g_ptr_array_add(bad_refs, g_strdup_printf("spec.vms[%u]", i));
+			continue;
+		}
+		if (target != NULL && !ferry_naming_validate_target_name(target, NULL)) {
+			g_ptr_array_add(bad_refs, g_strdup(item));
+			continue;
+		}
+		/* by id first, by name when there is no id */
+		if (id != NULL && id[0] != '\0') {
+			vm = ferry_inventory_get_workload(inventory, provider, provider_type, id, NULL);
+		} else {
+			g_autoptr(JsonObject) found =
+			    ferry_inventory_find_by_name(inventory, provider, "vm", name, NULL);
+			if (found != NULL && string_member(found, "id") != NULL)
+				vm = ferry_inventory_get_workload(inventory, provider, provider_type,
+								  string_member(found, "id"), NULL);
+		}
+		if (vm == NULL) {
+			g_ptr_array_add(not_found, g_strdup(item));
+			continue;
+		}
+		vm_id = string_member(vm, "id");
+		if (vm_id != NULL) {
+			if (g_hash_table_contains(resolved, vm_id)) {
+				g_ptr_array_add(duplicates, g_strdup(item));
+				continue;
+			}
+			g_hash_table_insert(resolved, g_strdup(vm_id), g_strdup(item));
+		}
+
+		nic_networks = vm_networks(provider_type, vm);
+		for (guint n = 0; n < nic_networks->len; n++) {
+			const char *ref = g_ptr_array_index(nic_networks, n);
+			if (ref == NULL)
+				continue;
+			if (!g_hash_table_contains(networks, ref)) {
+				g_ptr_array_add(unmapped_networks,
+						g_strdup_printf("%s network:%s", item, ref));
+				break;
+			}
+			if (g_hash_table_contains(pod, ref))
+				to_pod++;
+		}
+		if (to_pod > 1)
+			g_ptr_array_add(many_pod, g_strdup(item));
+		disk_storages = vm_storages(provider_type, vm);
+		for (guint d = 0; d < disk_storages->len; d++) {
+			const char *ref = g_ptr_array_index(disk_storages, d);
+			if (ref != NULL && !g_hash_table_contains(storages, ref)) {
+				g_ptr_array_add(unmapped_storage,
+						g_strdup_printf("%s storage:%s", item, ref));
+				break;
+			}
+		}
+		concerns = ferry_inventory_get_concerns(inventory, provider, "vm", vm_id, NULL);
+		for (guint c = 0; concerns != NULL && c < concerns->len; c++) {
+			FerryConcern *concern = g_ptr_array_index(concerns, c);
+			if (ferry_concern_get_category(concern) == FERRY_CONCERN_CATEGORY_CRITICAL) {
+				g_ptr_array_add(critical, g_strdup_printf("%s concern:%s", item,
+									  ferry_concern_get_id(concern)));
+				break;
+			}
+		}
+		if (warm && g_strcmp0(provider_type, "vsphere") == 0 &&
+		    !json_object_get_boolean_member_with_default(vm, "changeTrackingEnabled", FALSE))
+			g_ptr_array_add(no_cbt, g_strdup(item));
+		if ((target == NULL || target[0] == '\0') && string_member(vm, "name") != NULL &&
+		    !ferry_naming_is_dns1123_label(string_member(vm, "name"))) {
+			g_autofree char *new_name = ferry_naming_change_vm_name(string_member(vm, "name"));
+			g_ptr_array_add(renamed, g_strdup_printf("%s newName:%s", item, new_name));
+		}
+	}
+
+	set_condition(resource, "VMRefNotValid", FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
+		      "VM references have no id and no name, or a targetName that is not a DNS-1123 "
+		      "subdomain.",
+		      bad_refs);
+	set_condition(resource, "VMNotFound", FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound",
+		      "VMs not found in the source inventory.", not_found);
+	if (duplicates->len > 0 && !ferry_resource_has_condition(resource, "DuplicateVM"))
+		set_condition(resource, "DuplicateVM", FERRY_CONDITION_CATEGORY_CRITICAL,
+			      "NotUnique", "Duplicate (source) VM.", duplicates);
+	set_condition(resource, "VMNetworksNotMapped", FERRY_CONDITION_CATEGORY_CRITICAL,
+		      "NotValid", "VM networks are not mapped.", unmapped_networks);
+	set_condition(resource, "VMStorageNotMapped", FERRY_CONDITION_CATEGORY_CRITICAL,
+		      "NotValid", "VM storage is not mapped.", unmapped_storage);
+	set_condition(resource, "VMMultiplePodNetworkMappings", FERRY_CONDITION_CATEGORY_CRITICAL,
+		      "NotValid", "VMs with more than one interface mapped to the pod network.",
+		      many_pod);
+	set_condition(resource, "VMCriticalConcerns", FERRY_CONDITION_CATEGORY_CRITICAL,
+		      "NotValid", "VMs have critical concerns.", critical);
+	set_condition(resource, "VMMissingChangedBlockTracking", FERRY_CONDITION_CATEGORY_CRITICAL,
+		      "NotValid",
+		      "Changed Block Tracking (CBT) has not been enabled on some VMs; warm migration "
+		      "needs it.",
+		      no_cbt);
+	set_condition(resource, "TargetNameNotValid", FERRY_CONDITION_CATEGORY_WARN, "NotValid",
+		      "VM names are not valid DNS-1123 names; the target VMs will be renamed.",
+		      renamed);
+	add_suggestions(resource);
+	ferry_resource_update_ready(resource, "The migration plan is ready.");
+	return TRUE;
+}

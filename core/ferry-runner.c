@@ -1,0 +1,907 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "ferry-engine-private.h"
+#include "ferry-error.h"
+#include "ferry-runner.h"
+
+/**
+ * FerryRunner:
+ *
+ * Runs the migrations of the resources in a state directory: it ties the
+ * resource store (Plans, Migrations, Providers, maps, Hooks), the inventory
+ * and the plugin registry to a #FerryEngine. A Migration resource starts a
+ * run of its plan, as in Forklift; the runner snapshots what the run needs
+ * (plan, maps, hooks, providers, the inventory documents of the plan's VMs),
+ * connects providers from their Provider resources and Secrets when the
+ * engine asks, and writes the engine's progress back as the `status` of the
+ * Plan (`status.migration`) and of the Migration, in Forklift's shape.
+ *
+ * Since: 0.1
+ */
+struct _FerryRunner {
+	GObject parent_instance;
+	char *state_dir;
+	FerryPluginRegistry *registry;
+	FerryStore *store;
+	FerryInventory *inventory;
+	FerryEngine *engine;
+	gint64 synced_at;
+	gboolean dirty;
+};
+
+G_DEFINE_TYPE(FerryRunner, ferry_runner, G_TYPE_OBJECT)
+
+#define SYNC_INTERVAL_US (1 * G_USEC_PER_SEC)
+
+static void
+ferry_runner_finalize(GObject *object)
+{
+	FerryRunner *self = FERRY_RUNNER(object);
+	g_clear_object(&self->engine);
+	g_clear_object(&self->inventory);
+	g_clear_object(&self->store);
+	g_clear_object(&self->registry);
+	g_free(self->state_dir);
+	G_OBJECT_CLASS(ferry_runner_parent_class)->finalize(object);
+}
+
+static void
+ferry_runner_class_init(FerryRunnerClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = ferry_runner_finalize;
+}
+
+static void
+ferry_runner_init(FerryRunner *self)
+{
+}
+
+static FerryProvider *
+runner_provider_cb(const char *name_space, const char *name, gpointer user_data, GError **error)
+{
+	return ferry_runner_connect_provider(FERRY_RUNNER(user_data), name_space, name, NULL, error);
+}
+
+static void
+runner_vm_changed_cb(FerryEngine *engine,
+		     const char *uid,
+		     const char *vm_id,
+		     JsonObject *status,
+		     gpointer user_data)
+{
+	FERRY_RUNNER(user_data)->dirty = TRUE;
+}
+
+/**
+ * ferry_runner_new:
+ * @state_dir: the state directory
+ * @registry: loaded plugins
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a new runner, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+FerryRunner *
+ferry_runner_new(const char *state_dir, FerryPluginRegistry *registry, GError **error)
+{
+	g_autoptr(FerryRunner) self = g_object_new(FERRY_TYPE_RUNNER, NULL);
+	g_autofree char *inventory_path = NULL;
+	g_autoptr(GPtrArray) methods = NULL;
+
+	g_return_val_if_fail(state_dir != NULL, NULL);
+	g_return_val_if_fail(FERRY_IS_PLUGIN_REGISTRY(registry), NULL);
+	self->state_dir = g_strdup(state_dir);
+	self->registry = g_object_ref(registry);
+	self->store = ferry_store_new(state_dir, error);
+	if (self->store == NULL)
+		return NULL;
+	inventory_path = g_build_filename(state_dir, "inventory.db", NULL);
+	self->inventory = ferry_inventory_new(inventory_path, error);
+	if (self->inventory == NULL)
+		return NULL;
+	self->engine = ferry_engine_new(state_dir, error);
+	if (self->engine == NULL)
+		return NULL;
+	methods = ferry_plugin_registry_create_transfer_methods(registry);
+	ferry_engine_set_transfer_methods(self->engine, methods);
+	ferry_engine_set_provider_func(self->engine, runner_provider_cb, self, NULL);
+	g_signal_connect(self->engine, "vm-changed", G_CALLBACK(runner_vm_changed_cb), self);
+	{
+		/* ForkliftController settings become the engine's */
+		g_autoptr(GPtrArray) controllers =
+		    ferry_store_list(self->store, "ForkliftController", NULL, NULL);
+		if (controllers != NULL && controllers->len > 0) {
+			JsonObject *spec = ferry_resource_get_spec(g_ptr_array_index(controllers, 0));
+			if (spec != NULL)
+				ferry_engine_set_settings(self->engine, spec);
+		}
+	}
+	return g_steal_pointer(&self);
+}
+
+/**
+ * ferry_runner_get_store:
+ * @self: a #FerryRunner
+ *
+ * Returns: (transfer none): the resource store
+ *
+ * Since: 0.1
+ */
+FerryStore *
+ferry_runner_get_store(FerryRunner *self)
+{
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
+	return self->store;
+}
+
+/**
+ * ferry_runner_get_engine:
+ * @self: a #FerryRunner
+ *
+ * Returns: (transfer none): the engine
+ *
+ * Since: 0.1
+ */
+FerryEngine *
+ferry_runner_get_engine(FerryRunner *self)
+{
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
+	return self->engine;
+}
+
+/**
+ * ferry_runner_get_inventory:
+ * @self: a #FerryRunner
+ *
+ * Returns: (transfer none): the inventory
+ *
+ * Since: 0.1
+ */
+FerryInventory *
+ferry_runner_get_inventory(FerryRunner *self)
+{
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
+	return self->inventory;
+}
+
+/**
+ * ferry_runner_connect_provider:
+ * @self: a #FerryRunner
+ * @name_space: (nullable): the Provider's namespace
+ * @name: the Provider's name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a provider connected with the Provider
+ *   resource's URL, settings and Secret
+ *
+ * Since: 0.1
+ */
+FerryProvider *
+ferry_runner_connect_provider(FerryRunner *self,
+			      const char *name_space,
+			      const char *name,
+			      GCancellable *cancellable,
+			      GError **error)
+{
+	g_autoptr(FerryProviderConfig) config = NULL;
+	g_autoptr(FerryProvider) provider = NULL;
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
+	config = ferry_store_dup_provider_config(self->store, name_space, name, error);
+	if (config == NULL)
+		return NULL;
+	provider = ferry_plugin_registry_create_provider(
+	    self->registry, ferry_provider_config_get_provider_type(config), error);
+	if (provider == NULL)
+		return NULL;
+	if (!ferry_provider_connect(provider, config, cancellable, error)) {
+		g_autofree char *display = ferry_provider_config_dup_display_name(config);
+		g_prefix_error(error, "%s: ", display);
+		return NULL;
+	}
+	return g_steal_pointer(&provider);
+}
+
+/**
+ * ferry_runner_refresh_inventory:
+ * @self: a #FerryRunner
+ * @name_space: (nullable): the Provider's namespace
+ * @name: the Provider's name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Loads the provider's whole inventory again.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_runner_refresh_inventory(FerryRunner *self,
+			       const char *name_space,
+			       const char *name,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	g_autoptr(FerryProvider) provider =
+	    ferry_runner_connect_provider(self, name_space, name, cancellable, error);
+	if (provider == NULL)
+		return FALSE;
+	return ferry_provider_load_inventory(provider, self->inventory, cancellable, error);
+}
+
+static JsonObject *
+resource_object(FerryResource *resource)
+{
+	return json_node_get_object(ferry_resource_get_json(resource));
+}
+
+static JsonObject *
+ref_object(FerryResource *resource, const char *type)
+{
+	JsonObject *ref = json_object_new();
+	json_object_set_string_member(ref, "namespace",
+				      ferry_resource_get_namespace(resource) != NULL
+					  ? ferry_resource_get_namespace(resource)
+					  : "");
+	json_object_set_string_member(ref, "name", ferry_resource_get_name(resource));
+	json_object_set_string_member(ref, "uid", ferry_resource_get_uid(resource));
+	if (type != NULL)
+		json_object_set_string_member(ref, "type", type);
+	return ref;
+}
+
+/* a referenced resource of the plan; the namespace defaults to the plan's */
+static FerryResource *
+runner_get_ref(FerryRunner *self,
+	       FerryResource *plan,
+	       const char *kind,
+	       const char *path,
+	       gboolean required,
+	       GError **error)
+{
+	const char *name_space = NULL;
+	const char *name = ferry_resource_get_reference(plan, path, &name_space);
+	g_autofree char *display = ferry_resource_dup_display_name(plan);
+	if (name == NULL) {
+		if (required)
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+				    "%s: %s is not set; set it to the %s to use", display, path,
+				    kind);
+		return NULL;
+	}
+	if (name_space == NULL || name_space[0] == '\0')
+		name_space = ferry_resource_get_namespace(plan);
+	return ferry_store_get(self->store, kind, name_space, name, error);
+}
+
+static JsonObject *
+runner_find_vm(FerryRunner *self, const char *provider, JsonObject *plan_vm)
+{
+	const char *id = ferry_json_path_string(plan_vm, "id", NULL);
+	const char *name = ferry_json_path_string(plan_vm, "name", NULL);
+	if (id != NULL && id[0] != '\0')
+		return ferry_inventory_get(self->inventory, provider, "vm", id, NULL);
+	if (name != NULL)
+		return ferry_inventory_find_by_name(self->inventory, provider, "vm", name, NULL);
+	return NULL;
+}
+
+/* map pairs may name their source; give them the inventory id too, as
+ * Forklift's map references are resolved */
+static void
+runner_resolve_map(FerryRunner *self,
+		   const char *provider,
+		   JsonObject *map,
+		   const char *const *kinds)
+{
+	JsonArray *pairs = ferry_json_path_array(map, "spec.map");
+	for (guint i = 0; pairs != NULL && i < json_array_get_length(pairs); i++) {
+		JsonObject *source = ferry_json_path_object(json_array_get_object_element(pairs, i),
+							    "source");
+		const char *name = ferry_json_path_string(source, "name", NULL);
+		if (source == NULL || name == NULL || json_object_has_member(source, "id"))
+			continue;
+		for (guint k = 0; kinds[k] != NULL; k++) {
+			g_autoptr(JsonObject) object =
+			    ferry_inventory_find_by_name(self->inventory, provider, kinds[k], name, NULL);
+			if (object != NULL && json_object_has_member(object, "id")) {
+				json_object_set_string_member(source, "id",
+							      json_object_get_string_member(object,
+											    "id"));
+				break;
+			}
+		}
+	}
+}
+
+/* everything a run needs, snapshotted at its start as Forklift does */
+static JsonObject *
+runner_build_context(FerryRunner *self, FerryResource *plan, GError **error)
+{
+	g_autoptr(JsonObject) context = json_object_new();
+	g_autoptr(FerryResource) source = NULL;
+	g_autoptr(FerryResource) destination = NULL;
+	g_autoptr(FerryResource) network_map = NULL;
+	g_autoptr(FerryResource) storage_map = NULL;
+	JsonObject *hooks = json_object_new();
+	JsonObject *vms = json_object_new();
+	JsonArray *plan_vms;
+	g_autofree char *display = ferry_resource_dup_display_name(plan);
+	const char *source_name;
+
+	json_object_set_object_member(context, "hooks", hooks);
+	json_object_set_object_member(context, "vms", vms);
+	if (ferry_resource_get_boolean(plan, "spec.archived", FALSE)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
+			    "%s is archived; archived plans run no more migrations", display);
+		return NULL;
+	}
+	source = runner_get_ref(self, plan, "Provider", "spec.provider.source", TRUE, error);
+	if (source == NULL)
+		return NULL;
+	destination = runner_get_ref(self, plan, "Provider", "spec.provider.destination", TRUE,
+				     error);
+	if (destination == NULL)
+		return NULL;
+	network_map = runner_get_ref(self, plan, "NetworkMap", "spec.map.network", FALSE, error);
+	if (network_map == NULL && error != NULL && *error != NULL)
+		return NULL;
+	storage_map = runner_get_ref(self, plan, "StorageMap", "spec.map.storage", FALSE, error);
+	if (storage_map == NULL && error != NULL && *error != NULL)
+		return NULL;
+
+	json_object_set_object_member(context, "plan", ferry_json_object_copy(resource_object(plan)));
+	json_object_set_object_member(context, "source",
+				      ref_object(source, ferry_resource_get_string(source, "spec.type")));
+	json_object_set_object_member(
+	    context, "destination",
+	    ref_object(destination, ferry_resource_get_string(destination, "spec.type")));
+	if (network_map != NULL)
+		json_object_set_object_member(context, "networkMap",
+					      ferry_json_object_copy(resource_object(network_map)));
+	if (storage_map != NULL)
+		json_object_set_object_member(context, "storageMap",
+					      ferry_json_object_copy(resource_object(storage_map)));
+
+	/* the inventory documents of the plan's VMs; load the inventory once
+	 * when the provider was never loaded */
+	source_name = ferry_resource_get_name(source);
+	if (!ferry_inventory_has_parity(self->inventory, source_name) &&
+	    !ferry_runner_refresh_inventory(self, ferry_resource_get_namespace(source), source_name,
+					    NULL, error))
+		return NULL;
+	{
+		static const char *const storage_kinds[] = {"storage", "datastore",
+							    "storagedomain", "volumetype", NULL};
+		static const char *const network_kinds[] = {"network", "nicprofile", NULL};
+		runner_resolve_map(self, source_name, ferry_json_path_object(context, "storageMap"),
+				   storage_kinds);
+		runner_resolve_map(self, source_name, ferry_json_path_object(context, "networkMap"),
+				   network_kinds);
+	}
+	plan_vms = ferry_json_path_array(resource_object(plan), "spec.vms");
+	for (guint i = 0; plan_vms != NULL && i < json_array_get_length(plan_vms); i++) {
+		JsonObject *plan_vm = json_array_get_object_element(plan_vms, i);
+		g_autoptr(JsonObject) vm = runner_find_vm(self, source_name, plan_vm);
+		JsonArray *vm_hooks = ferry_json_path_array(plan_vm, "hooks");
+		if (vm != NULL)
+			json_object_set_object_member(vms, ferry_json_path_string(vm, "id", "?"),
+						      json_object_ref(vm));
+		for (guint h = 0; vm_hooks != NULL && h < json_array_get_length(vm_hooks); h++) {
+			JsonObject *ref = json_array_get_object_element(vm_hooks, h);
+			const char *ns = ferry_json_path_string(ref, "hook.namespace",
+							       ferry_resource_get_namespace(plan));
+			const char *name = ferry_json_path_string(ref, "hook.name", NULL);
+			g_autofree char *key = g_strdup_printf("%s/%s", ns, name);
+			g_autoptr(FerryResource) hook = NULL;
+			if (name == NULL || json_object_has_member(hooks, key))
+				continue;
+			hook = ferry_store_get(self->store, "Hook", ns, name, NULL);
+			if (hook != NULL)
+				json_object_set_object_member(
+				    hooks, key, ferry_json_object_copy(resource_object(hook)));
+		}
+	}
+	return g_steal_pointer(&context);
+}
+
+/**
+ * ferry_runner_create_migration:
+ * @self: a #FerryRunner
+ * @plan_namespace: (nullable): the plan's namespace
+ * @plan_name: the plan
+ * @error: return location for a #GError
+ *
+ * Writes a new Migration resource for the plan, which ferry_runner_run()
+ * then starts.
+ *
+ * Returns: (transfer full): the Migration as stored
+ *
+ * Since: 0.1
+ */
+FerryResource *
+ferry_runner_create_migration(FerryRunner *self,
+			      const char *plan_namespace,
+			      const char *plan_name,
+			      GError **error)
+{
+	g_autoptr(FerryResource) plan = NULL;
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(FerryResource) migration = NULL;
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autofree char *suffix = g_uuid_string_random();
+	g_autofree char *name = NULL;
+	const char *ns;
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
+	plan = ferry_store_get(self->store, "Plan", plan_namespace, plan_name, error);
+	if (plan == NULL)
+		return NULL;
+	ns = ferry_resource_get_namespace(plan);
+	name = g_strdup_printf("%.40s-%.5s", plan_name, suffix);
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "apiVersion");
+	json_builder_add_string_value(builder, "forklift.konveyor.io/v1beta1");
+	json_builder_set_member_name(builder, "kind");
+	json_builder_add_string_value(builder, "Migration");
+	json_builder_set_member_name(builder, "metadata");
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "name");
+	json_builder_add_string_value(builder, name);
+	json_builder_set_member_name(builder, "namespace");
+	json_builder_add_string_value(builder, ns);
+	json_builder_end_object(builder);
+	json_builder_set_member_name(builder, "spec");
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "plan");
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "name");
+	json_builder_add_string_value(builder, plan_name);
+	json_builder_set_member_name(builder, "namespace");
+	json_builder_add_string_value(builder, ns);
+	json_builder_end_object(builder);
+	json_builder_end_object(builder);
+	json_builder_end_object(builder);
+	node = json_builder_get_root(builder);
+	migration = ferry_resource_new_from_json(node, ns, error);
+	if (migration == NULL)
+		return NULL;
+	g_ptr_array_add(list, g_object_ref(migration));
+	if (!ferry_store_apply(self->store, list, NULL, error))
+		return NULL;
+	return ferry_store_get(self->store, "Migration", ns, name, error);
+}
+
+static gboolean
+runner_engine_knows(FerryRunner *self, const char *uid)
+{
+	g_auto(GStrv) uids = ferry_engine_list_migrations(self->engine, FALSE);
+	return g_strv_contains((const char *const *)uids, uid);
+}
+
+/**
+ * ferry_runner_start_pending:
+ * @self: a #FerryRunner
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts every Migration resource that has not run yet (oldest first, one
+ * per plan at a time). A Migration whose plan cannot run gets a `Failed`
+ * condition saying why, and the others still start.
+ *
+ * Returns: %FALSE when the state could not be read or written
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_runner_start_pending(FerryRunner *self, GCancellable *cancellable, GError **error)
+{
+	g_autoptr(GPtrArray) migrations = NULL;
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), FALSE);
+	migrations = ferry_store_list(self->store, "Migration", NULL, error);
+	if (migrations == NULL)
+		return FALSE;
+	for (guint i = 0; i < migrations->len; i++) {
+		FerryResource *migration = g_ptr_array_index(migrations, i);
+		const char *uid = ferry_resource_get_uid(migration);
+		g_autoptr(GError) local_error = NULL;
+		g_autoptr(FerryResource) plan = NULL;
+		g_autoptr(JsonObject) context = NULL;
+		g_autofree char *started = NULL;
+		JsonObject *status = ferry_resource_get_status(migration);
+
+		if (runner_engine_knows(self, uid) ||
+		    (status != NULL && json_object_has_member(status, "completed")))
+			continue;
+		plan = runner_get_ref(self, migration, "Plan", "spec.plan", TRUE, &local_error);
+		if (plan != NULL)
+			context = runner_build_context(self, plan, &local_error);
+		if (context != NULL)
+			started = ferry_engine_start_migration(self->engine, resource_object(migration),
+							       context, &local_error);
+		if (started == NULL) {
+			/* another run of the same plan goes first: try again later */
+			if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_BUSY))
+				continue;
+			g_autofree char *now = ferry_engine_timestamp_now();
+			g_autoptr(GError) write_error = NULL;
+			ferry_resource_set_condition(migration, "Failed", TRUE,
+						     FERRY_CONDITION_CATEGORY_CRITICAL,
+						     "PlanNotValid", local_error->message);
+			json_object_set_string_member(ferry_resource_ensure_status(migration),
+						      "completed", now);
+			if (!ferry_store_update_status(self->store, migration, &write_error))
+				g_warning("%s", write_error->message);
+			g_warning("Migration/%s not started: %s", ferry_resource_get_name(migration),
+				  local_error->message);
+		}
+	}
+	return TRUE;
+}
+
+static void
+runner_mirror_condition(FerryResource *resource, const char *phase, gboolean running)
+{
+	static const char *const types[] = {"Executing", "Running", "Succeeded", "Failed",
+					    "Canceled"};
+	for (guint i = 0; i < G_N_ELEMENTS(types); i++)
+		ferry_resource_remove_condition(resource, types[i]);
+	if (running) {
+		ferry_resource_set_condition(resource,
+					     g_strcmp0(ferry_resource_get_kind(resource), "Plan") == 0 ? "Executing" : "Running", TRUE,
+					     FERRY_CONDITION_CATEGORY_ADVISORY, "Started",
+					     "The plan is EXECUTING.");
+	} else if (g_strcmp0(phase, "Succeeded") == 0) {
+		ferry_resource_set_condition(resource, "Succeeded", TRUE,
+					     FERRY_CONDITION_CATEGORY_ADVISORY, "Completed",
+					     "The plan execution has SUCCEEDED.");
+	} else if (g_strcmp0(phase, "Failed") == 0) {
+		ferry_resource_set_condition(resource, "Failed", TRUE,
+					     FERRY_CONDITION_CATEGORY_CRITICAL, "Completed",
+					     "The plan execution has FAILED.");
+	} else if (g_strcmp0(phase, "Canceled") == 0) {
+		ferry_resource_set_condition(resource, "Canceled", TRUE,
+					     FERRY_CONDITION_CATEGORY_ADVISORY, "Completed",
+					     "The plan execution has been CANCELED.");
+	}
+}
+
+/* writes a status, retrying once when the resource changed meanwhile */
+static gboolean
+runner_write_status(FerryRunner *self,
+		    const char *kind,
+		    const char *name_space,
+		    const char *name,
+		    JsonObject *migration_status,
+		    GError **error)
+{
+	for (guint attempt = 0; attempt < 3; attempt++) {
+		g_autoptr(GError) local_error = NULL;
+		g_autoptr(FerryResource) resource =
+		    ferry_store_get(self->store, kind, name_space, name, &local_error);
+		const char *phase = ferry_json_path_string(migration_status, "phase", "Running");
+		gboolean running = g_strcmp0(phase, "Running") == 0;
+		JsonObject *status;
+
+		if (resource == NULL) {
+			/* the resource was deleted: nothing to write to */
+			if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
+				return TRUE;
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return FALSE;
+		}
+		status = ferry_resource_ensure_status(resource);
+		if (g_strcmp0(kind, "Plan") == 0) {
+			json_object_set_object_member(status, "migration",
+						      ferry_json_object_copy(migration_status));
+		} else {
+			static const char *const members[] = {"started", "completed", "vms"};
+			for (guint i = 0; i < G_N_ELEMENTS(members); i++) {
+				if (json_object_has_member(migration_status, members[i]))
+					json_object_set_member(
+					    status, members[i],
+					    json_node_copy(json_object_get_member(migration_status,
+										  members[i])));
+			}
+		}
+		runner_mirror_condition(resource, phase, running);
+		if (ferry_store_update_status(self->store, resource, &local_error))
+			return TRUE;
+		if (!g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_BUSY)) {
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return FALSE;
+		}
+	}
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_BUSY,
+		    "%s/%s keeps changing; its status was not written", kind, name);
+	return FALSE;
+}
+
+/**
+ * ferry_runner_sync:
+ * @self: a #FerryRunner
+ * @error: return location for a #GError
+ *
+ * Writes the engine's state as the status of every Migration and Plan it
+ * ran: `status.migration` of the Plan, `status.vms` of the Migration, and
+ * the `Executing`/`Running`, `Succeeded`, `Failed`, `Canceled` conditions.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_runner_sync(FerryRunner *self, GError **error)
+{
+	g_auto(GStrv) uids = NULL;
+	g_autoptr(GHashTable) plans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), FALSE);
+	uids = ferry_engine_list_migrations(self->engine, FALSE);
+	for (guint i = 0; uids[i] != NULL; i++) {
+		g_autoptr(JsonNode) node = ferry_engine_get_migration_status(self->engine, uids[i], error);
+		JsonObject *status;
+		const char *plan, *plan_ns;
+		g_autoptr(GPtrArray) migrations = NULL;
+		if (node == NULL)
+			return FALSE;
+		status = json_node_get_object(node);
+		plan = ferry_json_path_string(status, "plan", NULL);
+		plan_ns = ferry_json_path_string(status, "planNamespace", NULL);
+		/* the Migration resource with this uid */
+		migrations = ferry_store_list(self->store, "Migration", plan_ns, NULL);
+		for (guint m = 0; migrations != NULL && m < migrations->len; m++) {
+			FerryResource *migration = g_ptr_array_index(migrations, m);
+			if (g_strcmp0(ferry_resource_get_uid(migration), uids[i]) == 0 &&
+			    !runner_write_status(self, "Migration", plan_ns,
+						 ferry_resource_get_name(migration), status, error))
+				return FALSE;
+		}
+		g_hash_table_add(plans, g_strdup_printf("%s\n%s", plan_ns, plan));
+	}
+	{
+		GHashTableIter iter;
+		gpointer key;
+		g_hash_table_iter_init(&iter, plans);
+		while (g_hash_table_iter_next(&iter, &key, NULL)) {
+			g_auto(GStrv) parts = g_strsplit(key, "\n", 2);
+			g_autoptr(JsonNode) plan_status =
+			    ferry_engine_get_plan_status(self->engine, parts[0], parts[1], error);
+			JsonObject *object;
+			JsonArray *history;
+			const char *phase = "Running";
+			if (plan_status == NULL)
+				return FALSE;
+			object = json_node_get_object(plan_status);
+			history = ferry_json_path_array(object, "history");
+			if (history != NULL && json_array_get_length(history) > 0)
+				phase = ferry_json_path_string(
+				    json_array_get_object_element(history,
+								  json_array_get_length(history) - 1),
+				    "phase", "Running");
+			json_object_set_string_member(object, "phase", phase);
+			if (!runner_write_status(self, "Plan", parts[0], parts[1], object, error))
+				return FALSE;
+		}
+	}
+	self->dirty = FALSE;
+	self->synced_at = g_get_monotonic_time();
+	return TRUE;
+}
+
+static void
+runner_migration_changed_cb(FerryEngine *engine,
+			    const char *uid,
+			    const char *phase,
+			    gpointer user_data)
+{
+	FerryRunner *self = user_data;
+	g_autoptr(GError) error = NULL;
+	if (!ferry_runner_sync(self, &error))
+		g_warning("%s", error->message);
+}
+
+/**
+ * ferry_runner_run:
+ * @self: a #FerryRunner
+ * @cancellable: (nullable): stops the run; it continues with the next run
+ * @error: return location for a #GError
+ *
+ * Recovers after a crash, starts pending Migrations and runs until no
+ * migration is running, writing status as it goes. This is what
+ * `ferry run` and `ferry plan start` do.
+ *
+ * Returns: %TRUE when every migration finished (whatever their outcome)
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_runner_run(FerryRunner *self, GCancellable *cancellable, GError **error)
+{
+	gulong handler;
+	gboolean ok = TRUE;
+	gboolean active = TRUE;
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), FALSE);
+	if (!ferry_engine_recover(self->engine, cancellable, error))
+		return FALSE;
+	if (!ferry_runner_start_pending(self, cancellable, error))
+		return FALSE;
+	handler = g_signal_connect(self->engine, "migration-changed",
+				   G_CALLBACK(runner_migration_changed_cb), self);
+	while (ok && active) {
+		ok = ferry_engine_step(self->engine, &active, error);
+		if (ok && self->dirty && g_get_monotonic_time() - self->synced_at > SYNC_INTERVAL_US)
+			ok = ferry_runner_sync(self, error);
+		if (ok && !active) {
+			/* a migration finished: its plan may have another one waiting */
+			ok = ferry_runner_start_pending(self, cancellable, error);
+			if (ok) {
+				g_auto(GStrv) running = ferry_engine_list_migrations(self->engine, TRUE);
+				active = running[0] != NULL;
+			}
+		}
+		if (ok && active) {
+			if (g_cancellable_is_cancelled(cancellable)) {
+				ok = ferry_engine_run(self->engine, cancellable, error);
+				break;
+			}
+			/* let the caller's signal and timeout sources run */
+			while (g_main_context_iteration(NULL, FALSE))
+				;
+			g_usleep(50 * 1000);
+		}
+	}
+	g_signal_handler_disconnect(self->engine, handler);
+	if (ok)
+		ok = ferry_runner_sync(self, error);
+	return ok;
+}
+
+/**
+ * ferry_runner_dup_active_migration:
+ * @self: a #FerryRunner
+ * @plan_namespace: (nullable): the plan's namespace
+ * @plan_name: the plan
+ *
+ * Returns: (transfer full) (nullable): the uid of the plan's latest
+ *   migration, running or not
+ *
+ * Since: 0.1
+ */
+char *
+ferry_runner_dup_active_migration(FerryRunner *self,
+				  const char *plan_namespace,
+				  const char *plan_name)
+{
+	g_autoptr(JsonNode) status = NULL;
+	JsonArray *history;
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
+	status = ferry_engine_get_plan_status(self->engine,
+					      plan_namespace != NULL ? plan_namespace : "default",
+					      plan_name, NULL);
+	if (status == NULL)
+		return NULL;
+	history = ferry_json_path_array(json_node_get_object(status), "history");
+	if (history == NULL || json_array_get_length(history) == 0)
+		return NULL;
+	return g_strdup(ferry_json_path_string(
+	    json_array_get_object_element(history, json_array_get_length(history) - 1),
+	    "migration.uid", NULL));
+}
+
+static char *
+runner_require_migration(FerryRunner *self,
+			 const char *plan_namespace,
+			 const char *plan_name,
+			 GError **error)
+{
+	char *uid = ferry_runner_dup_active_migration(self, plan_namespace, plan_name);
+	if (uid == NULL)
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+			    "Plan/%s has no migration; start it with `ferry plan start %s`",
+			    plan_name, plan_name);
+	return uid;
+}
+
+/**
+ * ferry_runner_cancel:
+ * @self: a #FerryRunner
+ * @plan_namespace: (nullable): the plan's namespace
+ * @plan_name: the plan
+ * @vms: (array zero-terminated=1): VM ids or names
+ * @error: return location for a #GError
+ *
+ * Cancels VMs of the plan's latest migration (the Migration's
+ * `spec.cancel`); the running engine acts on it at its next pass.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_runner_cancel(FerryRunner *self,
+		    const char *plan_namespace,
+		    const char *plan_name,
+		    const char *const *vms,
+		    GError **error)
+{
+	g_autofree char *uid = runner_require_migration(self, plan_namespace, plan_name, error);
+	if (uid == NULL)
+		return FALSE;
+	return ferry_engine_cancel_vms(self->engine, uid, vms, error) &&
+	       ferry_runner_sync(self, error);
+}
+
+/**
+ * ferry_runner_cutover:
+ * @self: a #FerryRunner
+ * @plan_namespace: (nullable): the plan's namespace
+ * @plan_name: the plan
+ * @vm: (nullable): one VM, or %NULL for all
+ * @when: the cutover time
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_runner_cutover(FerryRunner *self,
+		     const char *plan_namespace,
+		     const char *plan_name,
+		     const char *vm,
+		     GDateTime *when,
+		     GError **error)
+{
+	g_autofree char *uid = runner_require_migration(self, plan_namespace, plan_name, error);
+	if (uid == NULL)
+		return FALSE;
+	return ferry_engine_set_cutover(self->engine, uid, vm, when, error);
+}
+
+/**
+ * ferry_runner_archive:
+ * @self: a #FerryRunner
+ * @plan_namespace: (nullable): the plan's namespace
+ * @plan_name: the plan
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Cleans up what the plan's migrations still hold and marks the plan
+ * `Archived`; migrated VMs stay.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_runner_archive(FerryRunner *self,
+		     const char *plan_namespace,
+		     const char *plan_name,
+		     GCancellable *cancellable,
+		     GError **error)
+{
+	g_autoptr(FerryResource) plan = NULL;
+
+	plan = ferry_store_get(self->store, "Plan", plan_namespace, plan_name, error);
+	if (plan == NULL)
+		return FALSE;
+	if (!ferry_engine_archive(self->engine, ferry_resource_get_namespace(plan), plan_name,
+				  cancellable, error))
+		return FALSE;
+	ferry_resource_set_condition(plan, "Archived", TRUE, FERRY_CONDITION_CATEGORY_ADVISORY,
+				     "UserRequested", "The migration plan has been archived.");
+	return ferry_store_update_status(self->store, plan, error);
+}

@@ -1,0 +1,1187 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The target VM description (vm_spec) turned into a kubevirt.io/v1
+ * VirtualMachine and one cdi.kubevirt.io/v1beta1 DataVolume per disk, as
+ * Forklift builds them: Forklift's labels and annotations, runStrategy from
+ * targetPowerState, SATA disks and E1000E NICs in raw-copy compatibility
+ * mode, and PVC requests sized by Forklift's rules (forklift.md §7).
+ */
+
+#include "config.h"
+
+#include <ferry.h>
+#include <string.h>
+
+#include "ferry-kubevirt-manifest.h"
+
+#define MIB (G_GUINT64_CONSTANT(1) << 20)
+#define PPM_ONE 1000000u
+
+/* provider types whose guests Forklift converts (RequiresConversion) */
+static const char *const conversion_sources[] = {"vsphere", "ova", "hyperv", "ec2"};
+static const char *const disk_buses[] = {"virtio", "sata", "scsi"};
+static const char *const nic_models[] = {"virtio", "e1000e", "e1000",  "igb",
+					 "rtl8139", "ne2k_pci", "pcnet"};
+static const char *const volume_modes[] = {"Filesystem", "Block"};
+static const char *const access_modes[] = {"ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany",
+					   "ReadWriteOncePod"};
+static const char *const disk_formats[] = {"raw", "qcow2"};
+
+static gboolean
+ferry_kubevirt_strv_contains(const char *const *strv, gsize n, const char *value)
+{
+	for (gsize i = 0; i < n; i++) {
+		if (g_strcmp0(strv[i], value) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+#define STRV_CONTAINS(strv, value) ferry_kubevirt_strv_contains(strv, G_N_ELEMENTS(strv), value)
+
+static char *
+ferry_kubevirt_strv_join(const char *const *strv, gsize n)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	for (gsize i = 0; i < n; i++)
+		g_string_append_printf(text, "%s%s", i > 0 ? ", " : "", strv[i]);
+	return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/* --- sizing --- */
+
+void
+ferry_kubevirt_sizing_init(FerryKubevirtSizing *sizing)
+{
+	sizing->filesystem_overhead_ppm = FERRY_KUBEVIRT_DEFAULT_FILESYSTEM_OVERHEAD_PPM;
+	sizing->block_overhead = 0;
+}
+
+/*
+ * ferry_kubevirt_parse_percent:
+ * @text: a percentage such as `10`, `5.5` or `5.5%`
+ *
+ * Parses the filesystem overhead, which must be at least 0 and below 100.
+ */
+gboolean
+ferry_kubevirt_parse_percent(const char *text, guint32 *ppm, GError **error)
+{
+	guint64 value = 0;
+	guint fraction_digits = 0;
+	gboolean seen_digit = FALSE;
+	gboolean seen_point = FALSE;
+	const char *p;
+
+	for (p = text; *p != '\0' && *p != '%'; p++) {
+		if (*p == '.' && !seen_point) {
+			seen_point = TRUE;
+			continue;
+		}
+		if (!g_ascii_isdigit(*p) || value > 1000000 || fraction_digits >= 4)
+			break;
+		value = value * 10 + (guint64)(*p - '0');
+		seen_digit = TRUE;
+		if (seen_point)
+			fraction_digits++;
+	}
+	if (*p == '%')
+		p++;
+	if (!seen_digit || *p != '\0') {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			    "'%s' is not a percentage; write a number from 0 to 99.9999 such as "
+			    "10 or 5.5",
+			    text);
+		return FALSE;
+	}
+	for (; fraction_digits < 4; fraction_digits++)
+		value *= 10;
+	/* value is in 1/10000 %, i.e. ppm / 100 * 100 */
+	if (value >= 100 * 10000) {
+		g_set_error(
+			error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			"a filesystem overhead of %s leaves no room for data; use less than 100%%",
+			text);
+		return FALSE;
+	}
+	*ppm = (guint32)(value);
+	return TRUE;
+}
+
+static const struct {
+	const char *suffix;
+	guint64 factor;
+} quantity_suffixes[] = {
+    {"Ki", G_GUINT64_CONSTANT(1) << 10}, {"Mi", G_GUINT64_CONSTANT(1) << 20},
+    {"Gi", G_GUINT64_CONSTANT(1) << 30}, {"Ti", G_GUINT64_CONSTANT(1) << 40},
+    {"Pi", G_GUINT64_CONSTANT(1) << 50}, {"Ei", G_GUINT64_CONSTANT(1) << 60},
+    {"k", G_GUINT64_CONSTANT(1000)},     {"M", G_GUINT64_CONSTANT(1000000)},
+    {"G", G_GUINT64_CONSTANT(1000000000)}, {"T", G_GUINT64_CONSTANT(1000000000000)},
+    {"P", G_GUINT64_CONSTANT(1000000000000000)}, {"E", G_GUINT64_CONSTANT(1000000000000000000)},
+    {"", 1},
+};
+
+/*
+ * ferry_kubevirt_parse_quantity:
+ * @text: a whole number of bytes with an optional Kubernetes suffix
+ *   (`1Gi`, `512Mi`, `100M`, `4096`)
+ */
+gboolean
+ferry_kubevirt_parse_quantity(const char *text, guint64 *bytes, GError **error)
+{
+	guint64 number = 0;
+	const char *p = text;
+
+	for (; g_ascii_isdigit(*p); p++) {
+		if (number > G_MAXUINT64 / 10)
+			break;
+		number = number * 10 + (guint64)(*p - '0');
+	}
+	if (p != text) {
+		for (guint i = 0; i < G_N_ELEMENTS(quantity_suffixes); i++) {
+			if (g_strcmp0(p, quantity_suffixes[i].suffix) != 0)
+				continue;
+			if (!g_uint64_checked_mul(bytes, number, quantity_suffixes[i].factor) ||
+			    *bytes > G_MAXINT64)
+				break;
+			return TRUE;
+		}
+	}
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+		    "'%s' is not a size; write a whole number of bytes with an optional suffix "
+		    "Ki, Mi, Gi, Ti (or k, M, G, T), e.g. 1Gi",
+		    text);
+	return FALSE;
+}
+
+/* the canonical Kubernetes form: the largest binary suffix that divides exactly */
+char *
+ferry_kubevirt_format_quantity(guint64 bytes)
+{
+	static const char *const suffixes[] = {"Ei", "Pi", "Ti", "Gi", "Mi", "Ki"};
+	for (guint i = 0; i < G_N_ELEMENTS(suffixes) && bytes > 0; i++) {
+		guint shift = 10 * (G_N_ELEMENTS(suffixes) - i);
+		guint64 unit = G_GUINT64_CONSTANT(1) << shift;
+		if (bytes % unit == 0)
+			return g_strdup_printf("%" G_GUINT64_FORMAT "%s", bytes / unit,
+					       suffixes[i]);
+	}
+	return g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
+}
+
+/*
+ * ferry_kubevirt_request_size:
+ * @capacity: the disk's guest-visible size
+ * @volume_mode: (nullable): `Block`, `Filesystem` or empty (the storage
+ *   profile decides; sized as Filesystem, which is never too small)
+ *
+ * Forklift's PVC size: the capacity rounded up to 1 MiB; for Filesystem
+ * mode divided by (1 - overhead) and rounded up to a byte; for Block mode
+ * plus the block overhead.
+ */
+gboolean
+ferry_kubevirt_request_size(guint64 capacity,
+			    const char *volume_mode,
+			    const FerryKubevirtSizing *sizing,
+			    guint64 *size,
+			    GError **error)
+{
+	guint64 aligned;
+	guint64 divisor;
+	guint64 quotient;
+	guint64 remainder;
+	guint64 whole;
+
+	if (capacity > G_MAXINT64 - MIB) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			    "a capacity of %" G_GUINT64_FORMAT " bytes is too large", capacity);
+		return FALSE;
+	}
+	aligned = (capacity + MIB - 1) / MIB * MIB;
+	if (g_strcmp0(volume_mode, "Block") == 0) {
+		if (!g_uint64_checked_add(size, aligned, sizing->block_overhead) ||
+		    *size > G_MAXINT64) {
+			g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+					    "the block overhead makes the request too large");
+			return FALSE;
+		}
+		return TRUE;
+	}
+	/* ceil(aligned / (1 - overhead)) in integers: aligned = q·d + r */
+	divisor = PPM_ONE - sizing->filesystem_overhead_ppm;
+	quotient = aligned / divisor;
+	remainder = aligned % divisor;
+	if (!g_uint64_checked_mul(&whole, quotient, PPM_ONE) ||
+	    !g_uint64_checked_add(size, whole, (remainder * PPM_ONE + divisor - 1) / divisor) ||
+	    *size > G_MAXINT64) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "the filesystem overhead makes the request too large");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* --- names --- */
+
+static gboolean
+ferry_kubevirt_is_dns1123_label(const char *name, gsize length)
+{
+	if (length == 0 || length > 63)
+		return FALSE;
+	for (gsize i = 0; i < length; i++) {
+		char c = name[i];
+		if (!(g_ascii_islower(c) || g_ascii_isdigit(c) || c == '-'))
+			return FALSE;
+	}
+	return name[0] != '-' && name[length - 1] != '-';
+}
+
+/* a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters */
+gboolean
+ferry_kubevirt_check_dns1123_label(const char *what, const char *name, GError **error)
+{
+	if (name != NULL && ferry_kubevirt_is_dns1123_label(name, strlen(name)))
+		return TRUE;
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+		    "%s '%s' is not a DNS-1123 label: use at most 63 lower-case letters, digits "
+		    "and '-', starting and ending with a letter or digit",
+		    what, name != NULL ? name : "");
+	return FALSE;
+}
+
+/* a DNS-1123 subdomain: labels joined by '.', at most @max_length characters */
+gboolean
+ferry_kubevirt_check_dns1123_subdomain(const char *what,
+				       const char *name,
+				       gsize max_length,
+				       GError **error)
+{
+	gsize length = name != NULL ? strlen(name) : 0;
+	gboolean ok = length > 0 && length <= max_length;
+
+	for (const char *start = name; ok;) {
+		const char *dot = strchr(start, '.');
+		gsize part = dot != NULL ? (gsize)(dot - start) : strlen(start);
+		ok = ferry_kubevirt_is_dns1123_label(start, part);
+		if (dot == NULL)
+			break;
+		start = dot + 1;
+	}
+	if (ok)
+		return TRUE;
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+		    "%s '%s' is not a DNS-1123 name: use at most %" G_GSIZE_FORMAT
+		    " lower-case letters, digits, '-' and '.', each part starting and ending with "
+		    "a letter or digit",
+		    what, name != NULL ? name : "", max_length);
+	return FALSE;
+}
+
+/* the name part of a label key, and a label value: [A-Za-z0-9._-], alphanumeric ends */
+static gboolean
+ferry_kubevirt_is_label_name(const char *name, gsize length)
+{
+	if (length == 0 || length > 63)
+		return FALSE;
+	for (gsize i = 0; i < length; i++) {
+		if (!g_ascii_isalnum(name[i]) && strchr("-_.", name[i]) == NULL)
+			return FALSE;
+	}
+	return g_ascii_isalnum(name[0]) && g_ascii_isalnum(name[length - 1]);
+}
+
+static gboolean
+ferry_kubevirt_check_key(const char *kind, const char *key, GError **error)
+{
+	const char *slash = strrchr(key, '/');
+	const char *name = slash != NULL ? slash + 1 : key;
+	gboolean ok = ferry_kubevirt_is_label_name(name, strlen(name));
+
+	if (ok && slash != NULL) {
+		g_autofree char *prefix = g_strndup(key, (gsize)(slash - key));
+		ok = ferry_kubevirt_check_dns1123_subdomain("prefix", prefix, 253, NULL);
+	}
+	if (ok)
+		return TRUE;
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+		    "%s key '%s' is not valid: use an optional DNS prefix and '/', then at most 63 "
+		    "letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+		    kind, key);
+	return FALSE;
+}
+
+/* a Kubernetes label: a qualified key and a value of at most 63 characters */
+gboolean
+ferry_kubevirt_check_label(const char *key, const char *value, GError **error)
+{
+	gsize length = strlen(value);
+	if (!ferry_kubevirt_check_key("label", key, error))
+		return FALSE;
+	if (length == 0 || ferry_kubevirt_is_label_name(value, length))
+		return TRUE;
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+		    "label %s has the value '%s', which is not valid: use at most 63 letters, "
+		    "digits, '-', '_' or '.', starting and ending with a letter or digit",
+		    key, value);
+	return FALSE;
+}
+
+/* --- reading vm_spec --- */
+
+typedef struct {
+	const char *display;
+	GError **error;
+} FerryKubevirtReader;
+
+G_GNUC_PRINTF(3, 4)
+static gboolean
+ferry_kubevirt_fail(FerryKubevirtReader *reader, FerryError code, const char *format, ...)
+{
+	va_list args;
+	g_autofree char *message = NULL;
+
+	va_start(args, format);
+	message = g_strdup_vprintf(format, args);
+	va_end(args);
+	g_set_error(reader->error, FERRY_ERROR, code, "%s: %s", reader->display, message);
+	return FALSE;
+}
+
+static gboolean
+ferry_kubevirt_wrap(FerryKubevirtReader *reader, GError *error)
+{
+	g_autoptr(GError) owned = error;
+	return ferry_kubevirt_fail(reader, (FerryError)owned->code, "%s", owned->message);
+}
+
+/* a string member; absent or null gives @fallback */
+static gboolean
+ferry_kubevirt_get_string(FerryKubevirtReader *reader,
+			  JsonObject *object,
+			  const char *path,
+			  const char *member,
+			  const char *fallback,
+			  const char **value)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	*value = fallback;
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return TRUE;
+	if (json_node_get_value_type(node) != G_TYPE_STRING)
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "%s%s must be a string", path, member);
+	*value = json_node_get_string(node);
+	if (**value == '\0')
+		*value = fallback;
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_get_int(FerryKubevirtReader *reader,
+		       JsonObject *object,
+		       const char *path,
+		       const char *member,
+		       gint64 fallback,
+		       gint64 minimum,
+		       gint64 *value)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	*value = fallback;
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return TRUE;
+	if (json_node_get_value_type(node) != G_TYPE_INT64 || json_node_get_int(node) < minimum)
+		return ferry_kubevirt_fail(
+			reader, FERRY_ERROR_INVALID_ARGUMENT,
+			"%s%s must be a whole number of at least %" G_GINT64_FORMAT, path, member,
+			minimum);
+	*value = json_node_get_int(node);
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_get_bool(FerryKubevirtReader *reader,
+			JsonObject *object,
+			const char *path,
+			const char *member,
+			gboolean fallback,
+			gboolean *value)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	*value = fallback;
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return TRUE;
+	if (json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "%s%s must be true or false", path, member);
+	*value = json_node_get_boolean(node);
+	return TRUE;
+}
+
+/* an object member; absent or null gives NULL */
+static gboolean
+ferry_kubevirt_get_object(FerryKubevirtReader *reader,
+			  JsonObject *object,
+			  const char *path,
+			  const char *member,
+			  JsonObject **value)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	*value = NULL;
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return TRUE;
+	if (!JSON_NODE_HOLDS_OBJECT(node))
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "%s%s must be an object", path, member);
+	*value = json_node_get_object(node);
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_get_array(FerryKubevirtReader *reader,
+			 JsonObject *object,
+			 const char *member,
+			 JsonArray **value)
+{
+	JsonNode *node = json_object_get_member(object, member);
+	*value = NULL;
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return TRUE;
+	if (!JSON_NODE_HOLDS_ARRAY(node))
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "%s must be an array", member);
+	*value = json_node_get_array(node);
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_get_choice(FerryKubevirtReader *reader,
+			  JsonObject *object,
+			  const char *path,
+			  const char *member,
+			  const char *fallback,
+			  const char *const *choices,
+			  gsize n_choices,
+			  const char **value)
+{
+	g_autofree char *allowed = NULL;
+	if (!ferry_kubevirt_get_string(reader, object, path, member, fallback, value))
+		return FALSE;
+	if (*value == NULL || ferry_kubevirt_strv_contains(choices, n_choices, *value))
+		return TRUE;
+	allowed = ferry_kubevirt_strv_join(choices, n_choices);
+	return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+				   "%s%s '%s' is not supported; use one of %s", path, member,
+				   *value, allowed);
+}
+
+/* copies a string map (labels, annotations, node selector) into @target */
+static gboolean
+ferry_kubevirt_copy_string_map(FerryKubevirtReader *reader,
+			       JsonObject *source,
+			       const char *member,
+			       const char *kind,
+			       JsonObject *target)
+{
+	g_autoptr(GList) members = NULL;
+	if (source == NULL)
+		return TRUE;
+	members = json_object_get_members(source);
+	for (GList *l = members; l != NULL; l = l->next) {
+		const char *key = l->data;
+		JsonNode *node = json_object_get_member(source, key);
+		const char *value;
+		g_autoptr(GError) local_error = NULL;
+
+		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+			return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+						   "%s.%s must be a string", member, key);
+		value = json_node_get_string(node);
+		if (g_strcmp0(kind, "annotation") == 0
+			? !ferry_kubevirt_check_key(kind, key, &local_error)
+			: !ferry_kubevirt_check_label(key, value, &local_error))
+			return ferry_kubevirt_wrap(reader, g_steal_pointer(&local_error));
+		json_object_set_string_member(target, key, value);
+	}
+	return TRUE;
+}
+
+/* --- building --- */
+
+static JsonObject *
+ferry_kubevirt_add_object(JsonObject *parent, const char *member)
+{
+	JsonObject *child = json_object_new();
+	json_object_set_object_member(parent, member, child);
+	return child;
+}
+
+static JsonArray *
+ferry_kubevirt_add_array(JsonObject *parent, const char *member)
+{
+	JsonArray *child = json_array_new();
+	json_object_set_array_member(parent, member, child);
+	return child;
+}
+
+static JsonObject *
+ferry_kubevirt_append_object(JsonArray *array)
+{
+	JsonObject *child = json_object_new();
+	json_array_add_object_element(array, child);
+	return child;
+}
+
+static void
+ferry_kubevirt_disk_free(gpointer data)
+{
+	FerryKubevirtDisk *disk = data;
+	g_free(disk->name);
+	g_free(disk->id);
+	g_free(disk->format);
+	g_free(disk->file_name);
+	g_free(disk->manifest_name);
+	if (disk->data_volume != NULL)
+		json_node_unref(disk->data_volume);
+	g_free(disk);
+}
+
+void
+ferry_kubevirt_target_free(FerryKubevirtTarget *target)
+{
+	if (target == NULL)
+		return;
+	g_free(target->name);
+	g_free(target->name_space);
+	g_free(target->display);
+	g_free(target->run_strategy);
+	g_ptr_array_unref(target->disks);
+	if (target->vm != NULL)
+		json_node_unref(target->vm);
+	g_free(target);
+}
+
+/* Forklift's system labels: plan, migration, vmID; they win over user labels */
+static gboolean
+ferry_kubevirt_system_labels(FerryKubevirtReader *reader, JsonObject *spec, JsonObject *labels)
+{
+	const char *plan;
+	const char *plan_uid;
+	const char *migration;
+	const char *vm_id;
+	JsonObject *source;
+	JsonObject *source_vm = NULL;
+	struct {
+		const char *key;
+		const char *value;
+	} pairs[3];
+
+	if (!ferry_kubevirt_get_string(reader, spec, "", "plan", NULL, &plan) ||
+	    !ferry_kubevirt_get_string(reader, spec, "", "planUID", plan, &plan_uid) ||
+	    !ferry_kubevirt_get_string(reader, spec, "", "migration", NULL, &migration) ||
+	    !ferry_kubevirt_get_object(reader, spec, "", "source", &source) ||
+	    !ferry_kubevirt_get_object(reader, source, "source.", "vm", &source_vm) ||
+	    !ferry_kubevirt_get_string(reader, source_vm, "source.vm.", "id", NULL, &vm_id))
+		return FALSE;
+	pairs[0].key = "migration";
+	pairs[0].value = migration;
+	pairs[1].key = "plan";
+	pairs[1].value = plan_uid;
+	pairs[2].key = "vmID";
+	pairs[2].value = vm_id;
+	for (guint i = 0; i < G_N_ELEMENTS(pairs); i++) {
+		g_autoptr(GError) local_error = NULL;
+		if (pairs[i].value == NULL)
+			continue;
+		if (!ferry_kubevirt_check_label(pairs[i].key, pairs[i].value, &local_error))
+			return ferry_kubevirt_wrap(reader, g_steal_pointer(&local_error));
+		json_object_set_string_member(labels, pairs[i].key, pairs[i].value);
+	}
+	return TRUE;
+}
+
+static JsonObject *
+ferry_kubevirt_metadata(JsonObject *manifest, const char *name, const char *name_space)
+{
+	JsonObject *metadata = ferry_kubevirt_add_object(manifest, "metadata");
+	json_object_set_string_member(metadata, "name", name);
+	json_object_set_string_member(metadata, "namespace", name_space);
+	return metadata;
+}
+
+static gboolean
+ferry_kubevirt_build_disk(FerryKubevirtReader *reader,
+			  FerryKubevirtTarget *target,
+			  JsonObject *disk_spec,
+			  guint index,
+			  JsonObject *system_labels,
+			  const FerryKubevirtSizing *sizing,
+			  const char *default_format)
+{
+	g_autofree char *path = g_strdup_printf("disks[%u].", index);
+	FerryKubevirtDisk *disk = g_new0(FerryKubevirtDisk, 1);
+	const char *name;
+	const char *id;
+	const char *source;
+	const char *format;
+	const char *storage_class;
+	const char *volume_mode;
+	const char *access_mode;
+	gint64 capacity;
+	gint64 populated;
+	g_autofree char *quantity = NULL;
+	g_autofree char *index_text = g_strdup_printf("%u", index);
+	g_autoptr(GError) local_error = NULL;
+	JsonObject *manifest;
+	JsonObject *metadata;
+	JsonObject *annotations;
+	JsonObject *spec;
+	JsonObject *storage;
+
+	g_ptr_array_add(target->disks, disk);
+	if (disk_spec == NULL)
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "disks[%u] must be an object", index);
+	if (!ferry_kubevirt_get_string(reader, disk_spec, path, "name", NULL, &name) ||
+	    !ferry_kubevirt_get_string(reader, disk_spec, path, "id", NULL, &id) ||
+	    !ferry_kubevirt_get_string(reader, disk_spec, path, "source", id, &source) ||
+	    !ferry_kubevirt_get_int(reader, disk_spec, path, "capacity", 0, 1, &capacity) ||
+	    !ferry_kubevirt_get_int(reader, disk_spec, path, "populatedSize", 0, 0, &populated) ||
+	    !ferry_kubevirt_get_choice(reader, disk_spec, path, "format", default_format,
+				       disk_formats, G_N_ELEMENTS(disk_formats), &format) ||
+	    !ferry_kubevirt_get_string(reader, disk_spec, path, "storageClass", NULL,
+				       &storage_class) ||
+	    !ferry_kubevirt_get_choice(reader, disk_spec, path, "volumeMode", NULL, volume_modes,
+				       G_N_ELEMENTS(volume_modes), &volume_mode) ||
+	    !ferry_kubevirt_get_choice(reader, disk_spec, path, "accessMode", NULL, access_modes,
+				       G_N_ELEMENTS(access_modes), &access_mode))
+		return FALSE;
+	if (capacity == 0)
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "disk %u (%s) has no capacity; the inventory must give "
+					   "its size in bytes",
+					   index, id != NULL ? id : "no id");
+	if (!ferry_kubevirt_check_dns1123_label("disk name", name, &local_error) ||
+	    (storage_class != NULL &&
+	     !ferry_kubevirt_check_dns1123_subdomain("storage class", storage_class, 253,
+						     &local_error)))
+		return ferry_kubevirt_wrap(reader, g_steal_pointer(&local_error));
+	for (guint i = 0; i < index; i++) {
+		FerryKubevirtDisk *other = g_ptr_array_index(target->disks, i);
+		if (g_strcmp0(other->name, name) == 0)
+			return ferry_kubevirt_fail(
+				reader, FERRY_ERROR_INVALID_ARGUMENT,
+				"disks %u and %u are both named '%s'; disk names "
+				"must be unique",
+				i, index, name);
+	}
+	disk->name = g_strdup(name);
+	disk->id = g_strdup(id);
+	disk->format = g_strdup(format);
+	disk->capacity = (guint64)capacity;
+	disk->populated = (guint64)MIN(populated, capacity);
+	disk->file_name =
+	    g_strdup_printf("%s.%s", name, g_strcmp0(format, "qcow2") == 0 ? "qcow2" : "img");
+	disk->manifest_name = g_strdup_printf("dv-%s.yaml", name);
+	if (!ferry_kubevirt_request_size(disk->capacity, volume_mode, sizing, &disk->request_size,
+					 &local_error))
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT, "disk %s: %s",
+					   name, local_error->message);
+
+	manifest = json_object_new();
+	disk->data_volume = json_node_init_object(json_node_alloc(), manifest);
+	json_object_unref(manifest);
+	json_object_set_string_member(manifest, "apiVersion", "cdi.kubevirt.io/v1beta1");
+	json_object_set_string_member(manifest, "kind", "DataVolume");
+	metadata = ferry_kubevirt_metadata(manifest, name, target->name_space);
+	if (json_object_get_size(system_labels) > 0)
+		json_object_set_object_member(metadata, "labels",
+					      json_object_ref(system_labels));
+	annotations = ferry_kubevirt_add_object(metadata, "annotations");
+	if (source != NULL)
+		json_object_set_string_member(annotations, "forklift.konveyor.io/disk-source",
+					      source);
+	json_object_set_string_member(annotations, "forklift.konveyor.io/disk-index", index_text);
+	/* lets virtctl upload into WaitForFirstConsumer storage classes */
+	json_object_set_string_member(annotations,
+				      "cdi.kubevirt.io/storage.bind.immediate.requested", "true");
+	spec = ferry_kubevirt_add_object(manifest, "spec");
+	ferry_kubevirt_add_object(ferry_kubevirt_add_object(spec, "source"), "upload");
+	storage = ferry_kubevirt_add_object(spec, "storage");
+	if (storage_class != NULL)
+		json_object_set_string_member(storage, "storageClassName", storage_class);
+	if (volume_mode != NULL)
+		json_object_set_string_member(storage, "volumeMode", volume_mode);
+	if (access_mode != NULL)
+		json_array_add_string_element(ferry_kubevirt_add_array(storage, "accessModes"),
+					      access_mode);
+	quantity = ferry_kubevirt_format_quantity(disk->request_size);
+	json_object_set_string_member(
+	    ferry_kubevirt_add_object(ferry_kubevirt_add_object(storage, "resources"), "requests"),
+	    "storage", quantity);
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_normalize_mac(const char *mac, char out[18])
+{
+	if (strlen(mac) != 17)
+		return FALSE;
+	for (guint i = 0; i < 17; i++) {
+		if (i % 3 == 2) {
+			if (mac[i] != ':' && mac[i] != '-')
+				return FALSE;
+			out[i] = ':';
+		} else {
+			if (!g_ascii_isxdigit(mac[i]))
+				return FALSE;
+			out[i] = g_ascii_tolower(mac[i]);
+		}
+	}
+	out[17] = '\0';
+	return TRUE;
+}
+
+/* VMware's paravirtual NIC names are virtio once the guest runs on KVM */
+static const char *
+ferry_kubevirt_nic_model(const char *model)
+{
+	if (model == NULL)
+		return "virtio";
+	if (g_ascii_strncasecmp(model, "vmxnet", 6) == 0)
+		return "virtio";
+	if (g_ascii_strcasecmp(model, "e1000e") == 0)
+		return "e1000e";
+	if (g_ascii_strcasecmp(model, "e1000") == 0)
+		return "e1000";
+	return model;
+}
+
+static gboolean
+ferry_kubevirt_build_nics(FerryKubevirtReader *reader,
+			  JsonObject *spec,
+			  gboolean compatibility,
+			  JsonArray *interfaces,
+			  JsonArray *networks)
+{
+	JsonArray *nics;
+	guint pod_nics = 0;
+	guint emitted = 0;
+
+	if (!ferry_kubevirt_get_array(reader, spec, "nics", &nics))
+		return FALSE;
+	for (guint i = 0; nics != NULL && i < json_array_get_length(nics); i++) {
+		JsonNode *node = json_array_get_element(nics, i);
+		JsonObject *nic = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+		g_autofree char *path = g_strdup_printf("nics[%u].", i);
+		g_autofree char *network_path = g_strdup_printf("nics[%u].network.", i);
+		g_autofree char *name = NULL;
+		JsonObject *network;
+		JsonObject *interface;
+		JsonObject *network_entry;
+		const char *type;
+		const char *mac;
+		const char *model;
+		const char *network_name;
+		const char *network_namespace;
+		char normalized[18];
+		static const char *const network_types[] = {"pod", "multus", "ignored"};
+
+		if (nic == NULL)
+			return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+						   "nics[%u] must be an object", i);
+		if (!ferry_kubevirt_get_object(reader, nic, path, "network", &network) ||
+		    !ferry_kubevirt_get_choice(reader, network, network_path, "type", "pod",
+					       network_types, G_N_ELEMENTS(network_types), &type) ||
+		    !ferry_kubevirt_get_string(reader, network, network_path, "name", NULL,
+					       &network_name) ||
+		    !ferry_kubevirt_get_string(reader, network, network_path, "namespace", NULL,
+					       &network_namespace) ||
+		    !ferry_kubevirt_get_string(reader, nic, path, "mac", NULL, &mac) ||
+		    !ferry_kubevirt_get_string(reader, nic, path, "model", NULL, &model))
+			return FALSE;
+		if (g_strcmp0(type, "ignored") == 0)
+			continue;
+		model = compatibility ? "e1000e" : ferry_kubevirt_nic_model(model);
+		if (!STRV_CONTAINS(nic_models, model)) {
+			g_autofree char *allowed = ferry_kubevirt_strv_join(
+			    nic_models, G_N_ELEMENTS(nic_models));
+			return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+						   "NIC %u has the model '%s', which KubeVirt does "
+						   "not offer; use one of %s",
+						   i, model, allowed);
+		}
+		if (mac != NULL && !ferry_kubevirt_normalize_mac(mac, normalized))
+			return ferry_kubevirt_fail(
+				reader, FERRY_ERROR_INVALID_ARGUMENT,
+				"NIC %u has the MAC address '%s', which is not "
+				"six hexadecimal octets such as 00:50:56:aa:bb:cc",
+				i, mac);
+		name = g_strdup_printf("net-%u", emitted++);
+		interface = ferry_kubevirt_append_object(interfaces);
+		json_object_set_string_member(interface, "name", name);
+		if (mac != NULL)
+			json_object_set_string_member(interface, "macAddress", normalized);
+		json_object_set_string_member(interface, "model", model);
+		network_entry = ferry_kubevirt_append_object(networks);
+		json_object_set_string_member(network_entry, "name", name);
+		if (g_strcmp0(type, "pod") == 0) {
+			if (++pod_nics > 1)
+				return ferry_kubevirt_fail(
+				    reader, FERRY_ERROR_INVALID_ARGUMENT,
+				    "more than one NIC is mapped to the pod network; map at most "
+				    "one and send the others to Multus networks in the NetworkMap");
+			ferry_kubevirt_add_object(interface, "masquerade");
+			ferry_kubevirt_add_object(network_entry, "pod");
+		} else {
+			g_autoptr(GError) local_error = NULL;
+			g_autofree char *multus_name = NULL;
+			if (!ferry_kubevirt_check_dns1123_subdomain("Multus network", network_name,
+								    253, &local_error) ||
+			    (network_namespace != NULL &&
+			     !ferry_kubevirt_check_dns1123_label("Multus network namespace",
+								 network_namespace, &local_error)))
+				return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+							   "NIC %u: %s", i, local_error->message);
+			multus_name =
+				network_namespace != NULL
+					? g_strdup_printf("%s/%s", network_namespace, network_name)
+					: g_strdup(network_name);
+			ferry_kubevirt_add_object(interface, "bridge");
+			json_object_set_string_member(
+			    ferry_kubevirt_add_object(network_entry, "multus"), "networkName",
+			    multus_name);
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_build_domain(FerryKubevirtReader *reader, JsonObject *spec, JsonObject *domain)
+{
+	JsonObject *cpu_spec;
+	JsonObject *firmware_spec;
+	JsonObject *cpu;
+	JsonObject *firmware;
+	JsonObject *bootloader;
+	gint64 sockets;
+	gint64 cores;
+	gint64 threads;
+	gint64 memory;
+	const char *firmware_type;
+	const char *serial;
+	gboolean secure_boot;
+	g_autofree char *guest = NULL;
+	static const char *const firmware_types[] = {"bios", "efi"};
+
+	if (!ferry_kubevirt_get_object(reader, spec, "", "cpu", &cpu_spec) ||
+	    !ferry_kubevirt_get_int(reader, cpu_spec, "cpu.", "sockets", 1, 1, &sockets) ||
+	    !ferry_kubevirt_get_int(reader, cpu_spec, "cpu.", "cores", 1, 1, &cores) ||
+	    !ferry_kubevirt_get_int(reader, cpu_spec, "cpu.", "threads", 1, 1, &threads) ||
+	    !ferry_kubevirt_get_int(reader, spec, "", "memoryMiB", 0, 1, &memory) ||
+	    !ferry_kubevirt_get_object(reader, spec, "", "firmware", &firmware_spec) ||
+	    !ferry_kubevirt_get_choice(reader, firmware_spec, "firmware.", "type", "bios",
+				       firmware_types, G_N_ELEMENTS(firmware_types),
+				       &firmware_type) ||
+	    !ferry_kubevirt_get_bool(reader, firmware_spec, "firmware.", "secureBoot", FALSE,
+				     &secure_boot) ||
+	    !ferry_kubevirt_get_string(reader, firmware_spec, "firmware.", "serial", NULL, &serial))
+		return FALSE;
+	if (memory == 0)
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "memoryMiB is missing; the VM needs its memory size");
+	if (sockets > G_MAXINT32 || cores > G_MAXINT32 || threads > G_MAXINT32)
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "the CPU topology %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+					   "×%" G_GINT64_FORMAT " is too large",
+					   sockets, cores, threads);
+	if (secure_boot && g_strcmp0(firmware_type, "efi") != 0)
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "secure boot needs EFI firmware, but firmware.type is "
+					   "'%s'",
+					   firmware_type);
+	cpu = ferry_kubevirt_add_object(domain, "cpu");
+	json_object_set_int_member(cpu, "sockets", sockets);
+	json_object_set_int_member(cpu, "cores", cores);
+	json_object_set_int_member(cpu, "threads", threads);
+	guest = g_strdup_printf("%" G_GINT64_FORMAT "Mi", memory);
+	json_object_set_string_member(ferry_kubevirt_add_object(domain, "memory"), "guest", guest);
+	firmware = ferry_kubevirt_add_object(domain, "firmware");
+	bootloader = ferry_kubevirt_add_object(firmware, "bootloader");
+	if (g_strcmp0(firmware_type, "efi") == 0) {
+		json_object_set_boolean_member(ferry_kubevirt_add_object(bootloader, "efi"),
+					       "secureBoot", secure_boot);
+	} else {
+		ferry_kubevirt_add_object(bootloader, "bios");
+	}
+	if (serial != NULL)
+		json_object_set_string_member(firmware, "serial", serial);
+	/* secure boot needs SMM */
+	if (secure_boot)
+		json_object_set_boolean_member(
+		    ferry_kubevirt_add_object(ferry_kubevirt_add_object(domain, "features"), "smm"),
+		    "enabled", TRUE);
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_run_strategy(FerryKubevirtReader *reader,
+			    JsonObject *spec,
+			    FerryKubevirtTarget *target)
+{
+	const char *power;
+	const char *restore;
+	static const char *const powers[] = {"on", "off", "auto"};
+	static const char *const restores[] = {"On", "Off", "Unknown"};
+
+	if (!ferry_kubevirt_get_choice(reader, spec, "", "targetPowerState", "auto", powers,
+				       G_N_ELEMENTS(powers), &power) ||
+	    !ferry_kubevirt_get_choice(reader, spec, "", "restorePowerState", "Unknown", restores,
+				       G_N_ELEMENTS(restores), &restore))
+		return FALSE;
+	/* auto: as the source was before the migration; unknown stays off */
+	if (g_strcmp0(power, "on") == 0 ||
+	    (g_strcmp0(power, "auto") == 0 && g_strcmp0(restore, "On") == 0))
+		target->run_strategy = g_strdup("Always");
+	else
+		target->run_strategy = g_strdup("Halted");
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
+			JsonObject *spec,
+			FerryKubevirtTarget *target,
+			JsonObject *system_labels)
+{
+	JsonObject *manifest = json_object_new();
+	JsonObject *metadata;
+	JsonObject *labels;
+	JsonObject *annotations;
+	JsonObject *vm_spec;
+	JsonObject *template;
+	JsonObject *template_metadata;
+	JsonObject *template_labels;
+	JsonObject *template_annotations;
+	JsonObject *template_spec;
+	JsonObject *domain;
+	JsonObject *devices;
+	JsonArray *disks;
+	JsonArray *interfaces;
+	JsonArray *networks;
+	JsonArray *volumes;
+	JsonObject *source;
+	JsonObject *source_vm = NULL;
+	JsonObject *user_labels;
+	JsonObject *user_annotations;
+	JsonObject *target_labels;
+	JsonObject *node_selector;
+	JsonObject *affinity;
+	const char *source_type;
+	const char *source_name;
+	const char *source_id;
+	gboolean skip_conversion;
+	gboolean use_compatibility;
+	gboolean compatibility;
+	gint64 boot_disk;
+	g_autoptr(GList) system_members = NULL;
+	static const char *const workload_annotations[] = {
+	    "vm.kubevirt.io/flavor", "vm.kubevirt.io/os", "vm.kubevirt.io/workload"};
+
+	target->vm = json_node_init_object(json_node_alloc(), manifest);
+	json_object_unref(manifest);
+	if (!ferry_kubevirt_get_object(reader, spec, "", "source", &source) ||
+	    !ferry_kubevirt_get_string(reader, source, "source.", "type", NULL, &source_type) ||
+	    !ferry_kubevirt_get_object(reader, source, "source.", "vm", &source_vm) ||
+	    !ferry_kubevirt_get_string(reader, source_vm, "source.vm.", "name", NULL,
+				       &source_name) ||
+	    !ferry_kubevirt_get_string(reader, source_vm, "source.vm.", "id", NULL, &source_id) ||
+	    !ferry_kubevirt_get_bool(reader, spec, "", "skipGuestConversion", FALSE,
+				     &skip_conversion) ||
+	    !ferry_kubevirt_get_bool(reader, spec, "", "useCompatibilityMode", TRUE,
+				     &use_compatibility) ||
+	    !ferry_kubevirt_get_int(reader, spec, "", "bootDisk", 0, 0, &boot_disk) ||
+	    !ferry_kubevirt_get_object(reader, spec, "", "labels", &user_labels) ||
+	    !ferry_kubevirt_get_object(reader, spec, "", "annotations", &user_annotations) ||
+	    !ferry_kubevirt_get_object(reader, spec, "", "targetLabels", &target_labels) ||
+	    !ferry_kubevirt_get_object(reader, spec, "", "targetNodeSelector", &node_selector) ||
+	    !ferry_kubevirt_get_object(reader, spec, "", "targetAffinity", &affinity) ||
+	    !ferry_kubevirt_run_strategy(reader, spec, target))
+		return FALSE;
+	/* raw copy keeps the source's drivers: SATA and E1000E unless asked otherwise */
+	compatibility = skip_conversion && use_compatibility;
+	if (target->disks->len > 0 && boot_disk >= target->disks->len)
+		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+					   "bootDisk %" G_GINT64_FORMAT
+					   " does not exist; the VM has %u disks",
+					   boot_disk, target->disks->len);
+
+	json_object_set_string_member(manifest, "apiVersion", "kubevirt.io/v1");
+	json_object_set_string_member(manifest, "kind", "VirtualMachine");
+	metadata = ferry_kubevirt_metadata(manifest, target->name, target->name_space);
+	labels = json_object_new();
+	if (!ferry_kubevirt_copy_string_map(reader, user_labels, "labels", "label", labels)) {
+		json_object_unref(labels);
+		return FALSE;
+	}
+	json_object_set_object_member(metadata, "labels", labels);
+	if (source_type != NULL && STRV_CONTAINS(conversion_sources, source_type))
+		json_object_set_string_member(labels, "guestConverted",
+					      skip_conversion ? "false" : "true");
+	system_members = json_object_get_members(system_labels);
+	for (GList *l = system_members; l != NULL; l = l->next)
+		json_object_set_string_member(
+		    labels, l->data, json_object_get_string_member(system_labels, l->data));
+	annotations = json_object_new();
+	json_object_set_object_member(metadata, "annotations", annotations);
+	if (!ferry_kubevirt_copy_string_map(reader, user_annotations, "annotations", "annotation",
+					    annotations))
+		return FALSE;
+	/* a renamed VM keeps its source name and id, as Forklift records them */
+	if (source_name != NULL && g_strcmp0(source_name, target->name) != 0) {
+		json_object_set_string_member(annotations, "openshift.io/display-name",
+					      source_name);
+		if (source_id != NULL)
+			json_object_set_string_member(annotations, "original-ID", source_id);
+	}
+	if (json_object_get_size(annotations) == 0)
+		json_object_remove_member(metadata, "annotations");
+
+	vm_spec = ferry_kubevirt_add_object(manifest, "spec");
+	json_object_set_string_member(vm_spec, "runStrategy", target->run_strategy);
+	template = ferry_kubevirt_add_object(vm_spec, "template");
+	template_metadata = ferry_kubevirt_add_object(template, "metadata");
+	template_labels = ferry_kubevirt_add_object(template_metadata, "labels");
+	if (!ferry_kubevirt_copy_string_map(reader, target_labels, "targetLabels", "label",
+					    template_labels))
+		return FALSE;
+	json_object_set_string_member(template_labels, "app", target->name);
+	template_annotations = ferry_kubevirt_add_object(template_metadata, "annotations");
+	for (guint i = 0; i < G_N_ELEMENTS(workload_annotations); i++)
+		json_object_set_string_member(template_annotations, workload_annotations[i], "");
+
+	template_spec = ferry_kubevirt_add_object(template, "spec");
+	domain = ferry_kubevirt_add_object(template_spec, "domain");
+	if (!ferry_kubevirt_build_domain(reader, spec, domain))
+		return FALSE;
+	devices = ferry_kubevirt_add_object(domain, "devices");
+	disks = ferry_kubevirt_add_array(devices, "disks");
+	interfaces = ferry_kubevirt_add_array(devices, "interfaces");
+	networks = ferry_kubevirt_add_array(template_spec, "networks");
+	volumes = ferry_kubevirt_add_array(template_spec, "volumes");
+	for (guint i = 0; i < target->disks->len; i++) {
+		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
+		g_autofree char *volume_name = g_strdup_printf("vol-%u", i);
+		g_autofree char *path = g_strdup_printf("disks[%u].", i);
+		JsonObject *disk_spec = json_array_get_object_element(
+		    json_object_get_array_member(spec, "disks"), i);
+		JsonObject *disk_entry = ferry_kubevirt_append_object(disks);
+		JsonObject *volume = ferry_kubevirt_append_object(volumes);
+		const char *bus;
+
+		if (!ferry_kubevirt_get_choice(reader, disk_spec, path, "bus", "virtio", disk_buses,
+					       G_N_ELEMENTS(disk_buses), &bus))
+			return FALSE;
+		json_object_set_string_member(disk_entry, "name", volume_name);
+		json_object_set_string_member(ferry_kubevirt_add_object(disk_entry, "disk"), "bus",
+					      compatibility ? "sata" : bus);
+		if ((gint64)i == boot_disk)
+			json_object_set_int_member(disk_entry, "bootOrder", 1);
+		json_object_set_string_member(volume, "name", volume_name);
+		json_object_set_string_member(ferry_kubevirt_add_object(volume, "dataVolume"),
+					      "name", disk->name);
+	}
+	if (!ferry_kubevirt_build_nics(reader, spec, compatibility, interfaces, networks))
+		return FALSE;
+	if (json_array_get_length(interfaces) == 0) {
+		/* a VM without NICs stays without: no automatic pod interface */
+		json_object_remove_member(devices, "interfaces");
+		json_object_remove_member(template_spec, "networks");
+		json_object_set_boolean_member(devices, "autoattachPodInterface", FALSE);
+	}
+	if (node_selector != NULL) {
+		JsonObject *selector = ferry_kubevirt_add_object(template_spec, "nodeSelector");
+		if (!ferry_kubevirt_copy_string_map(reader, node_selector, "targetNodeSelector",
+						    "label", selector))
+			return FALSE;
+	}
+	if (affinity != NULL)
+		json_object_set_member(template_spec, "affinity",
+				       json_node_copy(json_object_get_member(spec,
+									     "targetAffinity")));
+	return TRUE;
+}
+
+/*
+ * ferry_kubevirt_target_new:
+ * @vm_spec: the engine's target VM description (docs/plugin-howto.md and
+ *   plugins/kubevirt/README.md list the members read)
+ * @sizing: how to size PVC requests
+ * @default_format: the image format of disks that do not name one
+ *
+ * Validates @vm_spec and builds its manifests. Errors name the plan, the VM
+ * and the member at fault.
+ */
+FerryKubevirtTarget *
+ferry_kubevirt_target_new(JsonObject *vm_spec,
+			  const FerryKubevirtSizing *sizing,
+			  const char *default_format,
+			  GError **error)
+{
+	g_autoptr(FerryKubevirtTarget) target = g_new0(FerryKubevirtTarget, 1);
+	g_autoptr(JsonObject) system_labels = json_object_new();
+	g_autoptr(GError) local_error = NULL;
+	FerryKubevirtReader reader = {"VM spec", error};
+	const char *name;
+	const char *name_space;
+	const char *plan;
+	JsonArray *disks;
+
+	g_return_val_if_fail(vm_spec != NULL, NULL);
+	target->disks = g_ptr_array_new_with_free_func(ferry_kubevirt_disk_free);
+	if (!ferry_kubevirt_get_string(&reader, vm_spec, "", "name", NULL, &name) ||
+	    !ferry_kubevirt_get_string(&reader, vm_spec, "", "namespace", NULL, &name_space) ||
+	    !ferry_kubevirt_get_string(&reader, vm_spec, "", "plan", NULL, &plan))
+		return NULL;
+	target->display = plan != NULL ? g_strdup_printf("Plan/%s VM %s/%s", plan,
+							 name_space != NULL ? name_space : "?",
+							 name != NULL ? name : "?")
+				       : g_strdup_printf("VM %s/%s",
+							 name_space != NULL ? name_space : "?",
+							 name != NULL ? name : "?");
+	reader.display = target->display;
+	if (!ferry_kubevirt_check_dns1123_subdomain("the VM name", name, 63, &local_error) ||
+	    !ferry_kubevirt_check_dns1123_label("the namespace", name_space, &local_error)) {
+		ferry_kubevirt_wrap(&reader, g_steal_pointer(&local_error));
+		return NULL;
+	}
+	target->name = g_strdup(name);
+	target->name_space = g_strdup(name_space);
+	if (!ferry_kubevirt_system_labels(&reader, vm_spec, system_labels) ||
+	    !ferry_kubevirt_get_array(&reader, vm_spec, "disks", &disks))
+		return NULL;
+	for (guint i = 0; disks != NULL && i < json_array_get_length(disks); i++) {
+		JsonNode *node = json_array_get_element(disks, i);
+		if (!ferry_kubevirt_build_disk(&reader, target,
+					       JSON_NODE_HOLDS_OBJECT(node)
+						   ? json_node_get_object(node)
+						   : NULL,
+					       i, system_labels, sizing, default_format))
+			return NULL;
+	}
+	if (!ferry_kubevirt_build_vm(&reader, vm_spec, target, system_labels))
+		return NULL;
+	return g_steal_pointer(&target);
+}
+
+/* the disk at @index, or an error naming the VM when there is none */
+FerryKubevirtDisk *
+ferry_kubevirt_target_get_disk(FerryKubevirtTarget *target, guint index, GError **error)
+{
+	if (index < target->disks->len)
+		return g_ptr_array_index(target->disks, index);
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+		    "%s: there is no disk %u; the VM has %u disks", target->display, index,
+		    target->disks->len);
+	return NULL;
+}

@@ -1,0 +1,494 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ferry-cli.h"
+
+/* the names users give kinds (kubectl-mtv's and Forklift's route names) */
+static const struct {
+	const char *name;
+	const char *kind;
+} kind_names[] = {
+    {"vms", "vm"},
+    {"workloads", "vm"},
+    {"hosts", "host"},
+    {"clusters", "cluster"},
+    {"datacenters", "datacenter"},
+    {"folders", "folder"},
+    {"networks", "network"},
+    {"datastores", "datastore"},
+    {"disks", "disk"},
+    {"diskprofiles", "diskprofile"},
+    {"nicprofiles", "nicprofile"},
+    {"storagedomains", "storagedomain"},
+    {"servercpus", "servercpu"},
+    {"flavors", "flavor"},
+    {"images", "image"},
+    {"volumes", "volume"},
+    {"volumetypes", "volumetype"},
+    {"projects", "project"},
+    {"regions", "region"},
+    {"snapshots", "snapshot"},
+    {"subnets", "subnet"},
+    {"storages", "storage"},
+    {"namespaces", "namespace"},
+    {"storageclasses", "storageclass"},
+    {"networkattachmentdefinitions", "networkattachmentdefinition"},
+    {"persistentvolumeclaims", "persistentvolumeclaim"},
+    {"datavolumes", "datavolume"},
+    {"instancetypes", "instancetype"},
+    {"clusterinstancetypes", "clusterinstancetype"},
+};
+
+/* what `storage` means for each provider type */
+static const struct {
+	const char *provider_type;
+	const char *kind;
+} storage_kinds[] = {
+    {"vsphere", "datastore"},       {"ovirt", "storagedomain"},   {"openstack", "volumetype"},
+    {"ova", "storage"},             {"openshift", "storageclass"}, {"kubevirt", "storageclass"},
+};
+
+static const char *
+inventory_kind(const char *name, const char *provider_type)
+{
+	if (g_ascii_strcasecmp(name, "storage") == 0) {
+		for (guint i = 0; i < G_N_ELEMENTS(storage_kinds); i++) {
+			if (g_strcmp0(storage_kinds[i].provider_type, provider_type) == 0)
+				return storage_kinds[i].kind;
+		}
+		return "storage";
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(kind_names); i++) {
+		if (g_ascii_strcasecmp(name, kind_names[i].name) == 0 ||
+		    g_ascii_strcasecmp(name, kind_names[i].kind) == 0)
+			return kind_names[i].kind;
+	}
+	return NULL;
+}
+
+FerryInventory *
+ferry_cli_open_inventory(FerryCli *cli, GError **error)
+{
+	g_autofree char *path = NULL;
+	const char *state_dir = ferry_cli_get_state_dir(cli, error);
+	if (state_dir == NULL)
+		return NULL;
+	path = g_build_filename(state_dir, "inventory.db", NULL);
+	return ferry_inventory_new(path, error);
+}
+
+/* the validators, with the user's rule directories added to the rules one */
+static GPtrArray *
+inventory_validators(FerryCli *cli, GStrv rules_dirs, GError **error)
+{
+	FerryPluginRegistry *registry = ferry_cli_get_registry(cli, error);
+	GPtrArray *validators;
+	if (registry == NULL)
+		return NULL;
+	validators = ferry_plugin_registry_create_validators(registry);
+	for (guint i = 0; i < validators->len; i++) {
+		FerryValidator *validator = g_ptr_array_index(validators, i);
+		if (!FERRY_IS_RULES_VALIDATOR(validator))
+			continue;
+		for (guint j = 0; rules_dirs != NULL && rules_dirs[j] != NULL; j++)
+			ferry_rules_validator_add_directory(FERRY_RULES_VALIDATOR(validator),
+							    rules_dirs[j]);
+	}
+	return validators;
+}
+
+/* validates a plan against its source's inventory and saves its conditions */
+gboolean
+ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error)
+{
+	g_autoptr(FerryInventory) inventory = ferry_cli_open_inventory(cli, error);
+	g_autoptr(GPtrArray) validators = NULL;
+	if (inventory == NULL)
+		return FALSE;
+	validators = inventory_validators(cli, NULL, error);
+	if (validators == NULL)
+		return FALSE;
+	if (!ferry_plan_validate(plan, store, inventory, validators, error))
+		return FALSE;
+	return ferry_store_update_status(store, FERRY_RESOURCE(plan), error);
+}
+
+/* what to do about each condition that says */
+void
+ferry_cli_print_suggestions(JsonNode *conditions)
+{
+	gboolean first = TRUE;
+	for (guint i = 0; conditions != NULL && JSON_NODE_HOLDS_ARRAY(conditions) &&
+			  i < json_array_get_length(json_node_get_array(conditions));
+	     i++) {
+		JsonObject *c = json_array_get_object_element(json_node_get_array(conditions), i);
+		const char *suggestion =
+		    c != NULL ? json_object_get_string_member_with_default(c, "suggestion", NULL)
+			      : NULL;
+		JsonArray *items = c != NULL && json_object_has_member(c, "items")
+				       ? json_object_get_array_member(c, "items")
+				       : NULL;
+		if (suggestion == NULL)
+			continue;
+		if (first)
+			g_print("Suggestions:\n");
+		first = FALSE;
+		g_print("  %s: %s\n", json_object_get_string_member_with_default(c, "type", ""),
+			suggestion);
+		for (guint j = 0; items != NULL && j < json_array_get_length(items); j++)
+			g_print("    - %s\n", json_array_get_string_element(items, j));
+	}
+}
+
+static const char *
+provider_namespace(FerryCli *cli)
+{
+	return cli->name_space != NULL ? cli->name_space : "default";
+}
+
+/* the type of the Provider resource @name */
+static char *
+inventory_provider_type(FerryCli *cli, const char *name, GError **error)
+{
+	g_autoptr(FerryStore) store = ferry_cli_open_store(cli, error);
+	g_autoptr(FerryResource) provider = NULL;
+	if (store == NULL)
+		return NULL;
+	provider = ferry_store_get(store, "Provider", provider_namespace(cli), name, error);
+	if (provider == NULL) {
+		g_prefix_error(error, "inventory of %s: ", name);
+		return NULL;
+	}
+	return g_strdup(ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(provider)));
+}
+
+static char *
+format_cell(JsonNode *node)
+{
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return g_strdup("");
+	if (JSON_NODE_HOLDS_VALUE(node)) {
+		switch (json_node_get_value_type(node)) {
+		case G_TYPE_STRING:
+			return g_strdup(json_node_get_string(node));
+		case G_TYPE_INT64:
+			return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
+		case G_TYPE_DOUBLE: {
+			char buf[G_ASCII_DTOSTR_BUF_SIZE];
+			return g_strdup(g_ascii_formatd(buf, sizeof(buf), "%.6g",
+							json_node_get_double(node)));
+		}
+		case G_TYPE_BOOLEAN:
+			return g_strdup(json_node_get_boolean(node) ? "true" : "false");
+		default:
+			break;
+		}
+	}
+	return json_to_string(node, FALSE);
+}
+
+static gint64
+member_int(JsonObject *object, const char *name)
+{
+	JsonNode *node = json_object_get_member(object, name);
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
+		return -1;
+	if (json_node_get_value_type(node) == G_TYPE_INT64)
+		return json_node_get_int(node);
+	if (json_node_get_value_type(node) == G_TYPE_DOUBLE)
+		return (gint64)json_node_get_double(node);
+	return -1;
+}
+
+static guint
+member_length(JsonObject *object, const char *name)
+{
+	JsonNode *node = json_object_get_member(object, name);
+	if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node))
+		return 0;
+	return json_array_get_length(json_node_get_array(node));
+}
+
+/* the VM columns: whichever fields the provider's documents have */
+static void
+add_vm_row(FerryTable *table, JsonObject *vm)
+{
+	g_autofree char *name = format_cell(json_object_get_member(vm, "name"));
+	g_autofree char *id = format_cell(json_object_get_member(vm, "id"));
+	g_autofree char *power = format_cell(json_object_get_member(vm, "powerStateHuman"));
+	g_autofree char *cpus = NULL;
+	g_autofree char *memory = NULL;
+	g_autofree char *disks = NULL;
+	g_autofree char *concerns = format_cell(json_object_get_member(vm, "concernsHuman"));
+	gint64 n_cpus = member_int(vm, "cpuCount");
+	JsonNode *memory_gb = json_object_get_member(vm, "memoryGB");
+
+	if (n_cpus < 0 && member_int(vm, "cpuSockets") > 0)
+		n_cpus = member_int(vm, "cpuSockets") * MAX(member_int(vm, "cpuCores"), 1) *
+			 MAX(member_int(vm, "cpuThreads"), 1);
+	cpus = n_cpus >= 0 ? g_strdup_printf("%" G_GINT64_FORMAT, n_cpus) : g_strdup("");
+	if (memory_gb != NULL && JSON_NODE_HOLDS_VALUE(memory_gb))
+		memory = g_strdup_printf("%.1f GiB", json_node_get_double(memory_gb));
+	disks = g_strdup_printf("%u", MAX(member_length(vm, "disks"),
+					  MAX(member_length(vm, "diskAttachments"),
+					      member_length(vm, "attachedVolumes"))));
+	ferry_table_add_row(table, name, id, power, cpus, memory != NULL ? memory : "", disks,
+			    concerns, NULL);
+}
+
+static int
+inventory_list(FerryCli *cli,
+	       const char *kind_name,
+	       const char *provider,
+	       const char *query_text,
+	       FerryOutputFormat format,
+	       GStrv rules_dirs)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryInventory) inventory = NULL;
+	g_autoptr(FerryQuery) query = NULL;
+	g_autoptr(GPtrArray) results = NULL;
+	g_autofree char *provider_type = NULL;
+	const char *kind;
+
+	provider_type = inventory_provider_type(cli, provider, &error);
+	if (provider_type == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	kind = inventory_kind(kind_name, provider_type);
+	if (kind == NULL)
+		return ferry_cli_usage_error(
+		    cli, "unknown inventory kind '%s'; use vms, hosts, clusters, networks, storage, "
+			 "disks or another collection of the provider",
+		    kind_name);
+	query = ferry_query_new(query_text != NULL ? query_text : "", &error);
+	if (query == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	inventory = ferry_cli_open_inventory(cli, &error);
+	if (inventory == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (!ferry_inventory_has_parity(inventory, provider)) {
+		g_autoptr(FerryQuery) any = ferry_query_new("limit 1", NULL);
+		g_autoptr(GPtrArray) some = ferry_inventory_query(inventory, provider, kind, any,
+								  FERRY_INVENTORY_QUERY_FLAG_REFS,
+								  NULL);
+		if (some == NULL || some->len == 0)
+			return ferry_cli_fail(
+			    cli, g_error_new(FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+					     "no inventory of provider '%s' yet; load it with "
+					     "'ferry inventory refresh %s'",
+					     provider, provider));
+	}
+	/* concerns are kept current: only VMs or rules that changed are judged */
+	if (g_strcmp0(kind, "vm") == 0) {
+		g_autoptr(GPtrArray) validators = inventory_validators(cli, rules_dirs, &error);
+		if (validators == NULL ||
+		    !ferry_inventory_revalidate(inventory, provider, provider_type, validators,
+						FALSE, NULL, NULL, &error))
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+	}
+	results = ferry_inventory_query(inventory, provider, kind, query,
+					g_strcmp0(kind, "vm") == 0 ? FERRY_INVENTORY_QUERY_FLAG_COMPUTED
+								   : FERRY_INVENTORY_QUERY_FLAG_NONE,
+					&error);
+	if (results == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+
+	if (format != FERRY_OUTPUT_TABLE) {
+		g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
+		JsonArray *array = json_array_new();
+		for (guint i = 0; i < results->len; i++)
+			json_array_add_object_element(array,
+						      json_object_ref(g_ptr_array_index(results, i)));
+		json_node_take_array(root, array);
+		if (!ferry_cli_print_node(format, root, &error))
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+		return FERRY_EXIT_OK;
+	}
+	if (ferry_query_has_select(query)) {
+		g_auto(GStrv) names = ferry_query_dup_select_names(query);
+		g_autoptr(GStrvBuilder) header = g_strv_builder_new();
+		g_auto(GStrv) headers = NULL;
+		g_autoptr(FerryTable) table = NULL;
+		for (guint i = 0; names[i] != NULL; i++) {
+			g_autofree char *upper = g_ascii_strup(names[i], -1);
+			g_strv_builder_add(header, upper);
+		}
+		headers = g_strv_builder_end(header);
+		table = ferry_table_new_strv((const char *const *)headers);
+		for (guint i = 0; i < results->len; i++) {
+			JsonObject *row = g_ptr_array_index(results, i);
+			g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func(g_free);
+			for (guint j = 0; names[j] != NULL; j++)
+				g_ptr_array_add(cells, format_cell(json_object_get_member(row, names[j])));
+			g_ptr_array_add(cells, NULL);
+			ferry_table_add_rowv(table, (const char *const *)cells->pdata);
+		}
+		ferry_table_print(table);
+	} else if (g_strcmp0(kind, "vm") == 0) {
+		g_autoptr(FerryTable) table = ferry_table_new("NAME", "ID", "POWER", "CPUS", "MEMORY",
+							      "DISKS", "CONCERNS", NULL);
+		for (guint i = 0; i < results->len; i++)
+			add_vm_row(table, g_ptr_array_index(results, i));
+		ferry_table_print(table);
+	} else {
+		g_autoptr(FerryTable) table = ferry_table_new("NAME", "ID", NULL);
+		for (guint i = 0; i < results->len; i++) {
+			JsonObject *object = g_ptr_array_index(results, i);
+			g_autofree char *name = format_cell(json_object_get_member(object, "name"));
+			g_autofree char *id = format_cell(json_object_get_member(object, "id"));
+			ferry_table_add_row(table, name, id, NULL);
+		}
+		ferry_table_print(table);
+	}
+	if (results->len == 0 && !cli->quiet)
+		g_printerr("No %s match.\n", kind_name);
+	return FERRY_EXIT_OK;
+}
+
+static int
+inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryStore) store = NULL;
+	g_autoptr(FerryProviderConfig) config = NULL;
+	g_autoptr(FerryProvider) provider = NULL;
+	g_autoptr(FerryInventory) inventory = NULL;
+	g_autoptr(GPtrArray) validators = NULL;
+	g_autoptr(FerryQuery) critical = ferry_query_new("criticalConcerns > 0", NULL);
+	g_autoptr(GPtrArray) blocked = NULL;
+	FerryPluginRegistry *registry;
+	const char *type;
+	guint validated = 0;
+	gint64 started = g_get_monotonic_time();
+
+	store = ferry_cli_open_store(cli, &error);
+	if (store == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	config = ferry_store_dup_provider_config(store, provider_namespace(cli), name, &error);
+	if (config == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	type = ferry_provider_config_get_provider_type(config);
+	registry = ferry_cli_get_registry(cli, &error);
+	if (registry == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	provider = ferry_plugin_registry_create_provider(registry, type, &error);
+	if (provider == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (!ferry_provider_has_capability(provider, FERRY_PROVIDER_CAPABILITY_SOURCE))
+		return ferry_cli_fail(cli, g_error_new(FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+						       "provider '%s' (%s) is only a destination "
+						       "and has no inventory to load",
+						       name, type));
+	inventory = ferry_cli_open_inventory(cli, &error);
+	if (inventory == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (!ferry_provider_connect(provider, config, NULL, &error) ||
+	    !ferry_provider_load_inventory(provider, inventory, NULL, &error)) {
+		g_prefix_error(&error, "provider %s: ", name);
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	}
+	validators = inventory_validators(cli, rules_dirs, &error);
+	if (validators == NULL ||
+	    !ferry_inventory_revalidate(inventory, name, type, validators, FALSE, NULL, &validated,
+					&error))
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	blocked = ferry_inventory_query(inventory, name, "vm", critical,
+					FERRY_INVENTORY_QUERY_FLAG_REFS, &error);
+	if (blocked == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (!cli->quiet) {
+		g_autoptr(FerryQuery) all = ferry_query_new("", NULL);
+		g_autoptr(GPtrArray) vms = ferry_inventory_query(inventory, name, "vm", all,
+								 FERRY_INVENTORY_QUERY_FLAG_REFS,
+								 NULL);
+		g_print("Loaded the inventory of %s (%s) in %.1f s: %u VMs, %u validated, %u with "
+			"critical concerns\n",
+			name, type, (g_get_monotonic_time() - started) / 1e6,
+			vms != NULL ? vms->len : 0, validated, blocked->len);
+	}
+	return FERRY_EXIT_OK;
+}
+
+static int
+inventory_rules(FerryCli *cli, const char *provider_type, FerryOutputFormat format, GStrv rules_dirs)
+{
+	g_autoptr(FerryRulesValidator) validator = ferry_rules_validator_new();
+	g_autoptr(GPtrArray) rules = NULL;
+	g_auto(GStrv) problems = NULL;
+
+	for (guint i = 0; rules_dirs != NULL && rules_dirs[i] != NULL; i++)
+		ferry_rules_validator_add_directory(validator, rules_dirs[i]);
+	rules = ferry_rules_validator_list_rules(validator, provider_type);
+	problems = ferry_rules_validator_dup_problems(validator, provider_type);
+	if (format != FERRY_OUTPUT_TABLE) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
+		JsonArray *array = json_array_new();
+		for (guint i = 0; i < rules->len; i++)
+			json_array_add_object_element(array, json_object_ref(g_ptr_array_index(rules, i)));
+		json_node_take_array(root, array);
+		if (!ferry_cli_print_node(format, root, &error))
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+	} else {
+		g_autoptr(FerryTable) table = ferry_table_new("ID", "CATEGORY", "LABEL", NULL);
+		for (guint i = 0; i < rules->len; i++) {
+			JsonObject *rule = g_ptr_array_index(rules, i);
+			ferry_table_add_row(table,
+					    json_object_get_string_member_with_default(rule, "id", ""),
+					    json_object_get_string_member_with_default(rule, "category", ""),
+					    json_object_get_string_member_with_default(rule, "label", ""),
+					    NULL);
+		}
+		ferry_table_print(table);
+		if (!cli->quiet)
+			g_printerr("%u rules of %s, rules version %u.\n", rules->len, provider_type,
+				   ferry_rules_validator_get_rules_version(validator, provider_type));
+	}
+	/* problems were printed as warnings while the rules were read */
+	return g_strv_length(problems) > 0 ? FERRY_EXIT_USAGE : FERRY_EXIT_OK;
+}
+
+int
+ferry_cmd_inventory(FerryCli *cli, int argc, char **argv)
+{
+	g_autofree char *output = NULL;
+	g_autofree char *query = NULL;
+	g_auto(GStrv) rules_dirs = NULL;
+	g_autoptr(GError) error = NULL;
+	FerryOutputFormat format;
+	const GOptionEntry entries[] = {
+	    {"query", 'q', 0, G_OPTION_ARG_STRING, &query,
+	     "Select objects: [SELECT …] WHERE … [ORDER BY …] [LIMIT n]", "QUERY"},
+	    {"output", 'o', 0, G_OPTION_ARG_STRING, &output, "Output format: table, json or yaml",
+	     "FORMAT"},
+	    {"rules-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rules_dirs,
+	     "More validation rules: DIR/<provider type>/*.yaml (repeatable)", "DIR"},
+	    {NULL},
+	};
+
+	if (!ferry_cli_parse(
+		cli, &argc, &argv, entries, "KIND PROVIDER | refresh PROVIDER | rules TYPE",
+		"Explore what a source provider has. 'ferry inventory vms vsphere-prod -q \"where "
+		"memoryMB > 4096 and len(disks) > 1\"' lists objects of a kind (vms, hosts, "
+		"clusters, networks, storage, disks, …) that match a query; 'ferry inventory refresh "
+		"PROVIDER' loads the provider's inventory and validates its VMs; 'ferry inventory "
+		"rules vsphere' lists the validation rules of a provider type and reports mistakes "
+		"in rule files.",
+		&error) ||
+	    !ferry_cli_parse_output(output, TRUE, &format, &error))
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (argc == 3 && g_strcmp0(argv[1], "refresh") == 0)
+		return inventory_refresh(cli, argv[2], rules_dirs);
+	if (argc == 3 && g_strcmp0(argv[1], "rules") == 0)
+		return inventory_rules(cli, argv[2], format, rules_dirs);
+	if (argc != 3)
+		return ferry_cli_usage_error(cli, "give a kind and a provider, such as 'ferry "
+						  "inventory vms vsphere-prod', or 'refresh PROVIDER'");
+	return inventory_list(cli, argv[1], argv[2], query, format, rules_dirs);
+}
