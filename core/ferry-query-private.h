@@ -162,11 +162,16 @@ ferry_qcontext_add_computed(FerryQContext *context, const char *name, const char
  * document: a dot after them means `[*]` */
 void
 ferry_qcontext_add_array_path(FerryQContext *context, const char *path);
-/* the normalised paths that hold an array or an object in some document;
- * with @summary set, other paths are read from that flat projection
- * (see ferry_qsummary_build()) */
+/* the normalised paths that hold an object in some document */
 void
-ferry_qcontext_set_summary(FerryQContext *context, const char *summary, GHashTable *container_paths);
+ferry_qcontext_add_object_path(FerryQContext *context, const char *path);
+/* paths of plain keys that hold neither an array nor an object read the
+ * facts column @columns names (`path` → column, `path#` → its length) of
+ * the table @alias; ferry_qcontext_uses_facts() says whether any did */
+void
+ferry_qcontext_set_facts(FerryQContext *context, const char *alias, GHashTable *columns);
+gboolean
+ferry_qcontext_uses_facts(FerryQContext *context);
 
 /* the column of the last compile error, 0 when none */
 guint
@@ -197,12 +202,5 @@ ferry_qcompile_text(FerryQContext *context, const FerryQNode *node, GError **err
  * the other helpers compiled SQL calls */
 gboolean
 ferry_query_register_sql_functions(sqlite3 *db, GError **error);
-
-/* the flat projection of @document used by summary contexts: every scalar
- * reachable through objects only, keyed by its dotted path, plus `PATH#`
- * holding the length of each such array; adds every normalised path that
- * holds an array (to @arrays) or an array or object (to @containers) */
-JsonObject *
-ferry_qsummary_build(JsonObject *document, GHashTable *arrays, GHashTable *containers);
 
 G_END_DECLS

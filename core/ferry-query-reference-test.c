@@ -909,8 +909,15 @@ add_scalar(JsonBuilder *builder, const char *name)
 		json_builder_add_string_value(builder, strings[pick(G_N_ELEMENTS(strings))]);
 	else if (kind < 8)
 		json_builder_add_boolean_value(builder, chance(50));
-	else
+	else if (kind < 9)
 		json_builder_add_null_value(builder);
+	else {
+		/* a field that is an object in some documents only */
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "x");
+		json_builder_add_int_value(builder, pick(3));
+		json_builder_end_object(builder);
+	}
 }
 
 static JsonNode *
@@ -1049,7 +1056,7 @@ static const char *const scalar_paths[] = {
     "memoryMB",        "cpuCount",          "powerState",          "flag",   "created",
     "name",            "id",                "meta.owner",          "meta.level",
     "disks[0].capacity", "disks[1].shared", "nics[0].network.id", "missing", "disks[0].mode",
-    "other",           "`other`",           "meta['owner']",
+    "other",           "`other`",           "meta['owner']", "other.x",
 };
 static const char *const number_paths[] = {"memoryMB", "cpuCount", "meta.level",
 					   "disks[0].capacity", "other"};

@@ -74,8 +74,10 @@ struct _FerryQContext {
 	GHashTable *roots;    /* name → Root */
 	GHashTable *computed; /* name → SQL template */
 	GHashTable *arrays;   /* normalised path → NULL */
-	char *summary;
-	GHashTable *containers;
+	GHashTable *objects; /* normalised paths holding an object in some document */
+	char *facts_alias;   /* the table of facts, if any */
+	GHashTable *facts;   /* normalised path (path# for lengths) → column */
+	gboolean uses_facts;
 	/* compile state */
 	GPtrArray *scopes; /* of Scope, innermost last */
 	guint next_alias;
@@ -92,6 +94,7 @@ ferry_qcontext_new(const char *document)
 					       (GDestroyNotify)root_free);
 	context->computed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	context->arrays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	context->objects = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	context->scopes = g_ptr_array_new_with_free_func((GDestroyNotify)scope_free);
 	return context;
 }
@@ -105,9 +108,10 @@ ferry_qcontext_free(FerryQContext *context)
 	g_hash_table_unref(context->roots);
 	g_hash_table_unref(context->computed);
 	g_hash_table_unref(context->arrays);
-	g_free(context->summary);
-	if (context->containers != NULL)
-		g_hash_table_unref(context->containers);
+	g_hash_table_unref(context->objects);
+	g_free(context->facts_alias);
+	if (context->facts != NULL)
+		g_hash_table_unref(context->facts);
 	g_ptr_array_unref(context->scopes);
 	g_clear_error(&context->error);
 	g_free(context);
@@ -135,13 +139,25 @@ ferry_qcontext_add_array_path(FerryQContext *context, const char *path)
 }
 
 void
-ferry_qcontext_set_summary(FerryQContext *context, const char *summary, GHashTable *container_paths)
+ferry_qcontext_add_object_path(FerryQContext *context, const char *path)
 {
-	g_free(context->summary);
-	context->summary = g_strdup(summary);
-	if (context->containers != NULL)
-		g_hash_table_unref(context->containers);
-	context->containers = container_paths != NULL ? g_hash_table_ref(container_paths) : NULL;
+	g_hash_table_add(context->objects, g_strdup(path));
+}
+
+void
+ferry_qcontext_set_facts(FerryQContext *context, const char *alias, GHashTable *columns)
+{
+	g_free(context->facts_alias);
+	context->facts_alias = g_strdup(alias);
+	if (context->facts != NULL)
+		g_hash_table_unref(context->facts);
+	context->facts = g_hash_table_ref(columns);
+}
+
+gboolean
+ferry_qcontext_uses_facts(FerryQContext *context)
+{
+	return context->uses_facts;
 }
 
 static gboolean
@@ -533,14 +549,67 @@ compile_condition(FerryQContext *context, const FerryQNode *node, gboolean stric
 static char *
 compile_json(FerryQContext *context, const FerryQNode *node);
 
+static char *fact_column(FerryQContext *context, const FerryQNode *node, const char *suffix);
+
+/* a computed field's SQL: @DOC@ is the document, @CONCERNS@ the concerns,
+ * @FACT:p@ field p (plain keys) from the facts or the document */
 static char *
 compile_computed(FerryQContext *context, const char *template)
 {
 	Root *concerns = g_hash_table_lookup(context->roots, "concerns");
-	g_autoptr(GString) sql = g_string_new(template);
+	g_autoptr(GString) sql = g_string_new(NULL);
+	const char *p = template;
+	const char *fact;
+
+	while ((fact = strstr(p, "@FACT:")) != NULL) {
+		const char *end = strchr(fact + 6, '@');
+		g_autofree char *path = g_strndup(fact + 6, end - fact - 6);
+		g_autoptr(FerryQNode) node = ferry_query_parse_expression(path, NULL, NULL);
+		g_autofree char *column = node != NULL ? fact_column(context, node, NULL) : NULL;
+		g_string_append_len(sql, p, fact - p);
+		if (column != NULL)
+			g_string_append(sql, column);
+		else
+			g_string_append_printf(sql, "json_extract(%s, '$.%s')", context->document,
+					       path);
+		p = end + 1;
+	}
+	g_string_append(sql, p);
 	g_string_replace(sql, "@DOC@", context->document, 0);
 	g_string_replace(sql, "@CONCERNS@", concerns != NULL ? concerns->sql : "NULL", 0);
 	return g_strdup_printf("(%s)", sql->str);
+}
+
+/* the facts column holding a path of plain keys through objects, when the
+ * path never holds an array or object; @suffix "#" asks for its length */
+static char *
+fact_column(FerryQContext *context, const FerryQNode *node, const char *suffix)
+{
+	g_autofree char *path = NULL;
+	g_autofree char *key = NULL;
+	const char *column;
+
+	if (context->facts == NULL || path_root(context, node) != NULL ||
+	    path_computed(context, node) != NULL)
+		return NULL;
+	for (guint i = 0; i < node->segments->len; i++) {
+		const FerryQSegment *segment = g_ptr_array_index(node->segments, i);
+		if (segment->type != FERRY_QSEGMENT_KEY)
+			return NULL;
+	}
+	path = ferry_qnode_path_to_string(node, node->segments->len);
+	if (suffix == NULL &&
+	    (g_hash_table_contains(context->arrays, path) ||
+	     g_hash_table_contains(context->objects, path)))
+		return NULL;
+	if (suffix != NULL && g_hash_table_contains(context->objects, path))
+		return NULL;
+	key = g_strconcat(path, suffix, NULL);
+	column = g_hash_table_lookup(context->facts, key);
+	if (column == NULL)
+		return NULL;
+	context->uses_facts = TRUE;
+	return g_strdup_printf("%s.%s", context->facts_alias, column);
 }
 
 static char *
@@ -554,6 +623,11 @@ compile_path(FerryQContext *context, const FerryQNode *node)
 
 	if (computed != NULL)
 		return compile_computed(context, computed);
+	{
+		char *fact = fact_column(context, node, NULL);
+		if (fact != NULL)
+			return fact;
+	}
 	if (!resolve_path(context, node, node->segments->len, &base, &json_path, &is_json,
 			  &element))
 		return NULL;
@@ -646,6 +720,8 @@ compile_len_path(FerryQContext *context, const FerryQNode *node)
 {
 	g_autofree char *base = NULL;
 	g_autofree char *quoted = NULL;
+	g_autofree char *fact = NULL;
+	g_autofree char *path = NULL;
 	gboolean is_json;
 
 	if (path_computed(context, node) != NULL) {
@@ -656,6 +732,16 @@ compile_len_path(FerryQContext *context, const FerryQNode *node)
 		return NULL;
 	if (!is_json)
 		return g_strdup_printf("COALESCE(length(ferry_text(%s)), 0)", base);
+	fact = g_hash_table_contains(context->arrays,
+				     path = ferry_qnode_path_to_string(node, node->segments->len))
+		   ? fact_column(context, node, "#")
+		   : NULL;
+	/* the length of an array from the facts; anything else from the document */
+	if (fact != NULL)
+		return g_strdup_printf("COALESCE(%s, (CASE COALESCE(json_type(%s, %s), 'null') "
+				       "WHEN 'text' THEN length(json_extract(%s, %s)) "
+				       "WHEN 'null' THEN 0 END))",
+				       fact, base, quoted, base, quoted);
 	return g_strdup_printf("(CASE COALESCE(json_type(%s, %s), 'null') "
 			       "WHEN 'array' THEN json_array_length(%s, %s) "
 			       "WHEN 'object' THEN (SELECT count(*) FROM json_each(%s, %s)) "
@@ -1289,50 +1375,70 @@ ferry_qcompile_text(FerryQContext *context, const FerryQNode *node, GError **err
 
 /* -- SQL functions -- */
 
+/* compiled patterns of one connection: SQLite drops a function's auxiliary
+ * data whenever a statement is reset, and rules run one statement per VM */
+typedef struct {
+	GHashTable *regexes; /* "L"|"I"|"R" + pattern → GRegex */
+} MatchCache;
+
+#define MATCH_CACHE_MAX 512
+
+static void
+match_cache_free(void *data)
+{
+	MatchCache *cache = data;
+	g_hash_table_unref(cache->regexes);
+	g_free(cache);
+}
+
+/* a LIKE pattern (`%`, `_`, `\` escapes) as an anchored regular expression */
+static char *
+like_to_regex(const char *pattern)
+{
+	GString *str = g_string_new("\\A(?:");
+	for (const char *p = pattern; *p != '\0'; p = g_utf8_next_char(p)) {
+		if (*p == '%') {
+			g_string_append(str, ".*");
+		} else if (*p == '_') {
+			g_string_append_c(str, '.');
+		} else {
+			const char *c = p;
+			g_autofree char *escaped = NULL;
+			if (*p == '\\' && p[1] != '\0')
+				c = ++p;
+			escaped = g_regex_escape_string(c, g_utf8_next_char(c) - c);
+			g_string_append(str, escaped);
+		}
+	}
+	g_string_append(str, ")\\z");
+	return g_string_free(str, FALSE);
+}
+
 static void
 sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean like, gboolean caseless)
 {
-	GRegex *cached = sqlite3_get_auxdata(ctx, 1);
-	g_autoptr(GRegex) compiled = NULL;
+	MatchCache *cache = sqlite3_user_data(ctx);
+	g_autofree char *key = g_strdup_printf("%c%s", like ? (caseless ? 'I' : 'L') : 'R', pattern);
+	GRegex *regex = g_hash_table_lookup(cache->regexes, key);
 
-	if (cached == NULL) {
+	if (regex == NULL) {
 		g_autoptr(GError) error = NULL;
-		g_autofree char *regex = NULL;
-		if (like) {
-			GString *str = g_string_new("\\A(?:");
-			for (const char *p = pattern; *p != '\0'; p = g_utf8_next_char(p)) {
-				if (*p == '%') {
-					g_string_append(str, ".*");
-				} else if (*p == '_') {
-					g_string_append_c(str, '.');
-				} else {
-					const char *c = p;
-					g_autofree char *escaped = NULL;
-					if (*p == '\\' && p[1] != '\0')
-						c = ++p;
-					escaped = g_regex_escape_string(c, g_utf8_next_char(c) - c);
-					g_string_append(str, escaped);
-				}
-			}
-			g_string_append(str, ")\\z");
-			regex = g_string_free(str, FALSE);
-		}
-		compiled = g_regex_new(like ? regex : pattern,
-				       G_REGEX_DOTALL | (caseless ? G_REGEX_CASELESS : 0), 0,
-				       &error);
-		if (compiled == NULL) {
+		g_autofree char *source = like ? like_to_regex(pattern) : g_strdup(pattern);
+		regex = g_regex_new(source, G_REGEX_DOTALL | (caseless ? G_REGEX_CASELESS : 0), 0,
+				    &error);
+		if (regex == NULL) {
 			g_autofree char *message =
 			    g_strdup_printf("invalid regular expression '%s': %s", pattern,
 					    error->message);
 			sqlite3_result_error(ctx, message, -1);
 			return;
 		}
-		cached = compiled;
+		/* patterns read from data could be many: keep the cache bounded */
+		if (g_hash_table_size(cache->regexes) >= MATCH_CACHE_MAX)
+			g_hash_table_remove_all(cache->regexes);
+		g_hash_table_insert(cache->regexes, g_steal_pointer(&key), regex);
 	}
-	sqlite3_result_int(ctx, g_regex_match(cached, value, 0, NULL) ? 1 : 0);
-	if (compiled != NULL)
-		sqlite3_set_auxdata(ctx, 1, g_steal_pointer(&compiled),
-				    (void (*)(void *))g_regex_unref);
+	sqlite3_result_int(ctx, g_regex_match(regex, value, 0, NULL) ? 1 : 0);
 }
 
 /* ferry_regexp(value, pattern): 1 when the string matches, NULL when either
@@ -1426,11 +1532,18 @@ ferry_query_register_sql_functions(sqlite3 *db, GError **error)
 	    {"ferry_text", 1, sql_text},     {"ferry_date", 1, sql_date},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(functions); i++) {
+		MatchCache *cache = NULL;
+		if (functions[i].func == sql_regexp || functions[i].func == sql_like) {
+			cache = g_new0(MatchCache, 1);
+			cache->regexes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							       (GDestroyNotify)g_regex_unref);
+		}
+		/* SQLite calls the destructor itself, also when registration fails */
 		if (sqlite3_create_function_v2(db, functions[i].name, functions[i].n_args,
 					       SQLITE_UTF8 | SQLITE_DETERMINISTIC |
 						   SQLITE_INNOCUOUS,
-					       NULL, functions[i].func, NULL, NULL,
-					       NULL) != SQLITE_OK) {
+					       cache, functions[i].func, NULL, NULL,
+					       cache != NULL ? match_cache_free : NULL) != SQLITE_OK) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
 				    "cannot register the SQL function %s: %s", functions[i].name,
 				    sqlite3_errmsg(db));

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "ferry-query-private.h"
@@ -542,6 +544,67 @@ test_query_after_update(void)
 	g_assert_cmpstr(names, ==, "new");
 }
 
+/* a database of the first schema is upgraded: documents kept, catalogue
+ * and facts built, so queries read it the same way */
+static void
+test_query_upgrade(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("ferry-upgrade-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "inventory.db", NULL);
+	g_autofree char *names = NULL;
+	g_autoptr(GError) error = NULL;
+	sqlite3 *db = NULL;
+
+	g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(
+	    sqlite3_exec(db,
+			 "CREATE TABLE inventory_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+			 "CREATE TABLE inventory_providers(provider TEXT PRIMARY KEY, parity INTEGER "
+			 "NOT NULL DEFAULT 0, load_serial INTEGER NOT NULL DEFAULT 0, updated TEXT);"
+			 "CREATE TABLE inventory_objects(provider TEXT NOT NULL, kind TEXT NOT NULL, "
+			 "id TEXT NOT NULL, name TEXT, parent TEXT, revision INTEGER NOT NULL DEFAULT "
+			 "1, load_serial INTEGER NOT NULL DEFAULT 0, document TEXT NOT NULL CHECK "
+			 "(json_valid(document)), PRIMARY KEY (provider, kind, id));"
+			 "CREATE INDEX inventory_objects_name ON inventory_objects(provider, kind, "
+			 "name);"
+			 "CREATE INDEX inventory_objects_parent ON inventory_objects(provider, "
+			 "parent);"
+			 "INSERT INTO inventory_meta VALUES ('schema_version', '1');"
+			 "INSERT INTO inventory_providers VALUES ('p1', 1, 1, NULL);"
+			 "INSERT INTO inventory_objects VALUES ('p1', 'vm', 'vm-1', 'a', NULL, 3, 1, "
+			 "'{\"id\":\"vm-1\",\"name\":\"a\",\"memoryMB\":512,\"disks\":[{\"c\":1}]}');"
+			 "INSERT INTO inventory_objects VALUES ('p1', 'vm', 'vm-2', 'b', NULL, 1, 1, "
+			 "'{\"id\":\"vm-2\",\"name\":\"b\",\"memoryMB\":4096,\"disks\":[]}');",
+			 NULL, NULL, NULL),
+	    ==, SQLITE_OK);
+	sqlite3_close(db);
+	{
+		g_autoptr(FerryInventory) inventory = ferry_inventory_new(path, &error);
+		g_assert_no_error(error);
+		g_assert_true(ferry_inventory_has_parity(inventory, "p1"));
+		g_assert_cmpint(ferry_inventory_get_revision(inventory, "p1", "vm", "vm-1"), ==, 3);
+		names = run_names(inventory, "memoryMB > 1000 or disks.c = 1", &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(names, ==, "a,b");
+		g_clear_pointer(&names, g_free);
+		names = run_names(inventory, "len(disks) = 0", &error);
+		g_assert_cmpstr(names, ==, "b");
+	}
+	{
+		/* and opens again as the new schema */
+		g_autoptr(FerryInventory) again = ferry_inventory_new(path, &error);
+		g_assert_no_error(error);
+	}
+	g_unlink(path);
+	{
+		g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+		g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+		g_unlink(wal);
+		g_unlink(shm);
+	}
+	g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -558,5 +621,6 @@ main(int argc, char **argv)
 	g_test_add_func("/query/documents", test_query_documents);
 	g_test_add_func("/query/select-vms", test_query_select_vms);
 	g_test_add_func("/query/after-update", test_query_after_update);
+	g_test_add_func("/query/upgrade", test_query_upgrade);
 	return g_test_run();
 }
