@@ -1100,7 +1100,13 @@ ferry_inventory_compile_query(FerryInventory *self,
 	}
 	for (guint i = 0; local_error == NULL && order != NULL && i < order->len; i++) {
 		FerryQOrderItem *item = g_ptr_array_index(order, i);
-		g_autofree char *value = ferry_qcompile_value(context, item->expr, &local_error);
+		g_autofree char *value = NULL;
+		/* a constant orders nothing, and SQLite reads ORDER BY 2 as a column */
+		if (item->expr->type == FERRY_QNODE_NULL || item->expr->type == FERRY_QNODE_BOOL ||
+		    item->expr->type == FERRY_QNODE_INT || item->expr->type == FERRY_QNODE_REAL ||
+		    item->expr->type == FERRY_QNODE_STRING)
+			continue;
+		value = ferry_qcompile_value(context, item->expr, &local_error);
 		if (value != NULL)
 			g_string_append_printf(ordering, "%s %s, ", value,
 					       item->descending ? "DESC" : "ASC");

@@ -194,6 +194,7 @@ static const QueryCase semantic_cases[] = {
     {"where cpuCount is not null order by cpuCount desc", "cache_01,db-01,web-01,web-02"},
     {"order by len(disks) desc, name limit 3", "db-01,web-01,cache_01"},
     {"limit 0", ""},
+    {"order by 2, len(disks) desc, true, 'x', name limit 2", "db-01,web-01"},
     {"", "cache_01,db-01,web-01,web-02,Ünïcode-vm"},
 };
 
