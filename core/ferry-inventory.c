@@ -228,20 +228,18 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 			"  type TEXT NOT NULL,"
 			"  path TEXT NOT NULL,"
 			"  PRIMARY KEY (provider, kind, type, path)) WITHOUT ROWID;"
+			/* keyed by the object's rowid: queries read counts for every row */
 			"CREATE TABLE inventory_concerns("
-			"  provider TEXT NOT NULL,"
-			"  kind TEXT NOT NULL,"
-			"  id TEXT NOT NULL,"
+			"  obj INTEGER PRIMARY KEY,"
 			"  revision INTEGER NOT NULL,"
 			"  policy TEXT NOT NULL,"
 			"  critical INTEGER NOT NULL,"
 			"  warning INTEGER NOT NULL,"
 			"  information INTEGER NOT NULL,"
-			"  concerns TEXT NOT NULL,"
-			"  PRIMARY KEY (provider, kind, id),"
-			"  FOREIGN KEY (provider, kind, id) REFERENCES "
-			"    inventory_objects(provider, kind, id) ON DELETE CASCADE"
-			") WITHOUT ROWID;",
+			"  concerns TEXT NOT NULL);"
+			"CREATE TRIGGER inventory_concerns_gone AFTER DELETE ON inventory_objects "
+			"FOR EACH ROW BEGIN DELETE FROM inventory_concerns WHERE obj = old.rowid; "
+			"END;",
 			ferry_facts_get_schema(),
 			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');"
 			"COMMIT;",
@@ -283,20 +281,18 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 			"  type TEXT NOT NULL,"
 			"  path TEXT NOT NULL,"
 			"  PRIMARY KEY (provider, kind, type, path)) WITHOUT ROWID;"
+			/* keyed by the object's rowid: queries read counts for every row */
 			"CREATE TABLE inventory_concerns("
-			"  provider TEXT NOT NULL,"
-			"  kind TEXT NOT NULL,"
-			"  id TEXT NOT NULL,"
+			"  obj INTEGER PRIMARY KEY,"
 			"  revision INTEGER NOT NULL,"
 			"  policy TEXT NOT NULL,"
 			"  critical INTEGER NOT NULL,"
 			"  warning INTEGER NOT NULL,"
 			"  information INTEGER NOT NULL,"
-			"  concerns TEXT NOT NULL,"
-			"  PRIMARY KEY (provider, kind, id),"
-			"  FOREIGN KEY (provider, kind, id) REFERENCES "
-			"    inventory_objects(provider, kind, id) ON DELETE CASCADE"
-			") WITHOUT ROWID;",
+			"  concerns TEXT NOT NULL);"
+			"CREATE TRIGGER inventory_concerns_gone AFTER DELETE ON inventory_objects "
+			"FOR EACH ROW BEGIN DELETE FROM inventory_concerns WHERE obj = old.rowid; "
+			"END;",
 			ferry_facts_get_schema(),
 			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');",
 			NULL);
@@ -982,13 +978,13 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 
 /* the concerns of the row `o`: the validators' ones, else the document's */
 #define CONCERNS_SQL                                                                               \
-	"COALESCE((SELECT c.concerns FROM inventory_concerns AS c WHERE c.provider = o.provider "    \
-	"AND c.kind = o.kind AND c.id = o.id), o.document -> '$.concerns')"
+	"COALESCE((SELECT c.concerns FROM inventory_concerns AS c WHERE c.obj = o.rowid), "   \
+	"o.document -> '$.concerns')"
 
 /* the stored count of one category, else a count in the document's own concerns */
 #define CONCERN_COUNT_SQL(column, category)                                                        \
-	"COALESCE((SELECT c." column " FROM inventory_concerns AS c WHERE c.provider = "             \
-	"o.provider AND c.kind = o.kind AND c.id = o.id), (SELECT count(*) FROM "                  \
+	"COALESCE((SELECT c." column " FROM inventory_concerns AS c WHERE c.obj = o.rowid), "   \
+	"(SELECT count(*) FROM "                  \
 	"json_each(o.document -> '$.concerns') WHERE json_extract(value, '$.category') = '"       \
 	category "'))"
 
@@ -1395,8 +1391,9 @@ ferry_inventory_get_concerns(FerryInventory *self,
 	g_return_val_if_fail(provider != NULL && kind != NULL && id != NULL, NULL);
 	g_rec_mutex_lock(&self->lock);
 	if (sqlite3_prepare_v2(self->db,
-			       "SELECT concerns FROM inventory_concerns WHERE provider = ?1 AND "
-			       "kind = ?2 AND id = ?3",
+			       "SELECT c.concerns FROM inventory_concerns AS c JOIN inventory_objects "
+			       "AS o ON c.obj = o.rowid WHERE o.provider = ?1 AND o.kind = ?2 AND "
+			       "o.id = ?3",
 			       -1, &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "reading concerns");
 		g_rec_mutex_unlock(&self->lock);
@@ -1473,9 +1470,9 @@ ferry_inventory_pending_vms(FerryInventory *self,
 	if (sqlite3_prepare_v2(
 		self->db,
 		"SELECT o.id, o.revision, o.document FROM inventory_objects AS o "
-		"LEFT JOIN inventory_concerns AS c ON c.provider = o.provider AND c.kind = o.kind "
-		"AND c.id = o.id WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
-		"(?3 OR c.id IS NULL OR c.revision != o.revision OR c.policy != ?4) "
+		"LEFT JOIN inventory_concerns AS c ON c.obj = o.rowid "
+		"WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
+		"(?3 OR c.obj IS NULL OR c.revision != o.revision OR c.policy != ?4) "
 		"ORDER BY o.id LIMIT ?5",
 		-1, &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "finding VMs to validate");
@@ -1521,11 +1518,10 @@ ferry_inventory_store_concerns(FerryInventory *self,
 	}
 	/* a VM removed meanwhile gets no concerns */
 	if (sqlite3_prepare_v2(self->db,
-			       "INSERT OR REPLACE INTO inventory_concerns(provider, kind, id, "
-			       "revision, policy, critical, warning, information, concerns) "
-			       "SELECT ?1, 'vm', ?2, ?3, ?4, ?6, ?7, ?8, ?5 "
-			       "WHERE EXISTS (SELECT 1 FROM inventory_objects WHERE provider = ?1 "
-			       "AND kind = 'vm' AND id = ?2)",
+			       "INSERT OR REPLACE INTO inventory_concerns(obj, revision, policy, "
+			       "critical, warning, information, concerns) "
+			       "SELECT rowid, ?3, ?4, ?6, ?7, ?8, ?5 FROM inventory_objects "
+			       "WHERE provider = ?1 AND kind = 'vm' AND id = ?2",
 			       -1, &stmt, NULL) != SQLITE_OK) {
 		ok = ferry_inventory_set_sqlite_error(self, error, "storing concerns");
 	}

@@ -172,6 +172,10 @@ void
 ferry_qcontext_set_facts(FerryQContext *context, const char *alias, GHashTable *columns);
 gboolean
 ferry_qcontext_uses_facts(FerryQContext *context);
+/* whether the document is read by many calls per row (rules over one
+ * workload), so iterations should reuse SQLite's parse of it */
+void
+ferry_qcontext_set_shared_document(FerryQContext *context, gboolean shared);
 
 /* the column of the last compile error, 0 when none */
 guint

@@ -78,6 +78,7 @@ struct _FerryQContext {
 	char *facts_alias;   /* the table of facts, if any */
 	GHashTable *facts;   /* normalised path (path# for lengths) → column */
 	gboolean uses_facts;
+	gboolean shared_document;
 	/* compile state */
 	GPtrArray *scopes; /* of Scope, innermost last */
 	guint next_alias;
@@ -152,6 +153,12 @@ ferry_qcontext_set_facts(FerryQContext *context, const char *alias, GHashTable *
 	if (context->facts != NULL)
 		g_hash_table_unref(context->facts);
 	context->facts = g_hash_table_ref(columns);
+}
+
+void
+ferry_qcontext_set_shared_document(FerryQContext *context, gboolean shared)
+{
+	context->shared_document = shared;
 }
 
 gboolean
@@ -407,11 +414,16 @@ resolve_path(FerryQContext *context,
  * which reuses SQLite's parse of the document, so json_each() parses only
  * the array and not the whole document again */
 static char *
-json_each_sql(const char *base, const char *json_path)
+json_each_sql(FerryQContext *context, const char *base, const char *json_path)
 {
 	if (g_strcmp0(json_path, "'$'") == 0)
 		return g_strdup_printf("json_each(%s)", base);
-	return g_strdup_printf("json_each(%s -> %s)", base, json_path);
+	/* when other calls parse the document anyway, -> reuses that parse and
+	 * json_each() reads only the array; else one parse of the document is
+	 * cheaper than copying the array out of it */
+	if (context->shared_document)
+		return g_strdup_printf("json_each(%s -> %s)", base, json_path);
+	return g_strdup_printf("json_each(%s, %s)", base, json_path);
 }
 
 /* the SQL value at a resolved path */
@@ -497,7 +509,7 @@ push_scope(FerryQContext *context, const FerryQNode *node, gboolean function_sco
 		if (!is_json)
 			iterator->from = g_strdup_printf("json_each('[]') AS %s", iterator->alias);
 		else {
-			g_autofree char *each = json_each_sql(base, json_path);
+			g_autofree char *each = json_each_sql(context, base, json_path);
 			iterator->from = g_strdup_printf("%s AS %s", each, iterator->alias);
 		}
 		g_ptr_array_add(scope->iterators, iterator);
@@ -764,7 +776,7 @@ compile_elements_from(FerryQContext *context, const FerryQNode *node, const char
 		return NULL;
 	if (!is_json)
 		return g_strdup_printf("(SELECT %s AS value) AS %s WHERE 1", base, alias);
-	each = json_each_sql(base, quoted);
+	each = json_each_sql(context, base, quoted);
 	return g_strdup_printf("%s AS %s WHERE (typeof(%s.key) = 'integer' OR %s.key IS NULL)",
 			       each, alias, alias, alias);
 }
@@ -1063,7 +1075,7 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 					return g_strdup_printf("(%s IS NOT NULL)", a);
 				return g_strdup("0");
 			}
-			each = json_each_sql(base, quoted);
+			each = json_each_sql(context, base, quoted);
 			exists = g_strdup_printf("EXISTS(SELECT 1 FROM %s AS %s WHERE typeof(%s.key) "
 						 "= 'integer' AND %s.value = %s)",
 						 each, alias, alias, alias, a);
@@ -1359,7 +1371,7 @@ ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *
 		return compile_end(context, NULL, error);
 	}
 	{
-		g_autofree char *each = json_each_sql(base, json_path);
+		g_autofree char *each = json_each_sql(context, base, json_path);
 		return g_strdup_printf("%s AS %s", each, alias);
 	}
 }

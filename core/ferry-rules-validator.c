@@ -378,6 +378,7 @@ loader_add_rule(Loader *loader, FerryYamlDocument *document, const char *path, J
 			       where, id);
 		return;
 	}
+	ferry_qcontext_set_shared_document(context, TRUE);
 	each_text = member_string(object, "each");
 	alias = member_string(object, "as");
 	if (alias == NULL)
