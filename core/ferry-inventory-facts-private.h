@@ -26,35 +26,24 @@ G_BEGIN_DECLS
 
 typedef struct _FerryFacts FerryFacts;
 
-FerryFacts *
-ferry_facts_new(sqlite3 *db, GError **error);
-void
-ferry_facts_free(FerryFacts *self);
+FerryFacts *ferry_facts_new(sqlite3 *db, GError **error);
+void ferry_facts_free(FerryFacts *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryFacts, ferry_facts_free)
 
 /* the schema the facts need, inside a transaction of the caller */
-const char *
-ferry_facts_get_schema(void);
+const char *ferry_facts_get_schema(void);
 /* forgets what a rolled-back transaction added */
-void
-ferry_facts_reload(FerryFacts *self);
+void ferry_facts_reload(FerryFacts *self);
 
 /* walks a document: the normalised paths of its arrays and objects go to
  * @paths as "kind\x1f(array|object)\x1fpath", and its facts are written
  * for object @rowid of @kind */
-gboolean
-ferry_facts_store(FerryFacts *self,
-		  const char *kind,
-		  gint64 rowid,
-		  JsonNode *document,
-		  GHashTable *paths,
-		  GError **error);
+gboolean ferry_facts_store(FerryFacts *self, const char *kind, gint64 rowid, JsonNode *document,
+			   GHashTable *paths, GError **error);
 
 /* lets a query over objects `o` of @kind read facts as `f` */
-void
-ferry_facts_setup_context(FerryFacts *self, const char *kind, FerryQContext *context);
+void ferry_facts_setup_context(FerryFacts *self, const char *kind, FerryQContext *context);
 /* the facts table of @kind, NULL when none */
-const char *
-ferry_facts_get_table(FerryFacts *self, const char *kind);
+const char *ferry_facts_get_table(FerryFacts *self, const char *kind);
 
 G_END_DECLS

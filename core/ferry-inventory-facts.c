@@ -19,7 +19,7 @@ typedef struct {
 	char *table;
 	GHashTable *columns; /* normalised path (or path#) → column name */
 	guint n_columns;
-	GPtrArray *order;    /* of char*, the paths by column number - 1 */
+	GPtrArray *order; /* of char*, the paths by column number - 1 */
 	sqlite3_stmt *insert;
 	guint insert_columns;
 } FactTable;
@@ -81,13 +81,13 @@ ferry_facts_reload(FerryFacts *self)
 	sqlite3_stmt *stmt = NULL;
 
 	g_hash_table_remove_all(self->tables);
-	if (sqlite3_prepare_v2(self->db, "SELECT kind, name FROM inventory_fact_tables", -1,
-			       &stmt, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(self->db, "SELECT kind, name FROM inventory_fact_tables", -1, &stmt,
+			       NULL) == SQLITE_OK) {
 		while (sqlite3_step(stmt) == SQLITE_ROW) {
 			const char *kind = (const char *)sqlite3_column_text(stmt, 0);
 			g_hash_table_insert(
-			    self->tables, g_strdup(kind),
-			    fact_table_new(kind, (const char *)sqlite3_column_text(stmt, 1)));
+				self->tables, g_strdup(kind),
+				fact_table_new(kind, (const char *)sqlite3_column_text(stmt, 1)));
 		}
 	}
 	sqlite3_finalize(stmt);
@@ -99,7 +99,7 @@ ferry_facts_reload(FerryFacts *self)
 			       -1, &stmt, NULL) == SQLITE_OK) {
 		while (sqlite3_step(stmt) == SQLITE_ROW) {
 			FactTable *table = g_hash_table_lookup(
-			    self->tables, (const char *)sqlite3_column_text(stmt, 0));
+				self->tables, (const char *)sqlite3_column_text(stmt, 0));
 			if (table == NULL)
 				continue;
 			g_hash_table_insert(table->columns,
@@ -173,13 +173,13 @@ facts_ensure_table(FerryFacts *self, const char *kind, GError **error)
 	name = g_strdup_printf("inventory_facts_%u", g_hash_table_size(self->tables) + 1);
 	quoted_kind = sql_quote(kind);
 	sql = g_strdup_printf(
-	    "CREATE TABLE %s(obj INTEGER PRIMARY KEY);"
-	    "CREATE TRIGGER %s_gone AFTER DELETE ON inventory_objects FOR EACH ROW "
-	    "WHEN old.kind = %s BEGIN DELETE FROM %s WHERE obj = old.rowid; END;"
-	    "INSERT INTO inventory_fact_tables(kind, name) VALUES (%s, '%s');"
-	    /* objects already there get a row, so facts can be joined */
-	    "INSERT INTO %s(obj) SELECT rowid FROM inventory_objects WHERE kind = %s;",
-	    name, name, quoted_kind, name, quoted_kind, name, name, quoted_kind);
+		"CREATE TABLE %s(obj INTEGER PRIMARY KEY);"
+		"CREATE TRIGGER %s_gone AFTER DELETE ON inventory_objects FOR EACH ROW "
+		"WHEN old.kind = %s BEGIN DELETE FROM %s WHERE obj = old.rowid; END;"
+		"INSERT INTO inventory_fact_tables(kind, name) VALUES (%s, '%s');"
+		/* objects already there get a row, so facts can be joined */
+		"INSERT INTO %s(obj) SELECT rowid FROM inventory_objects WHERE kind = %s;",
+		name, name, quoted_kind, name, quoted_kind, name, name, quoted_kind);
 	if (!facts_exec(self, sql, error))
 		return NULL;
 	table = fact_table_new(kind, name);
@@ -189,12 +189,8 @@ facts_ensure_table(FerryFacts *self, const char *kind, GError **error)
 
 /* a new column for @path, filled in for the objects already there */
 static const char *
-facts_add_column(FerryFacts *self,
-		 FactTable *table,
-		 const char *path,
-		 const char *json_path,
-		 gboolean length,
-		 GError **error)
+facts_add_column(FerryFacts *self, FactTable *table, const char *path, const char *json_path,
+		 gboolean length, GError **error)
 {
 	g_autofree char *column = g_strdup_printf("c%u", table->n_columns + 1);
 	g_autofree char *quoted_path = sql_quote(path);
@@ -228,9 +224,9 @@ facts_add_column(FerryFacts *self,
 }
 
 typedef struct {
-	GHashTable *paths;  /* catalogue entries seen */
+	GHashTable *paths; /* catalogue entries seen */
 	const char *kind;
-	GPtrArray *facts;   /* of Fact */
+	GPtrArray *facts; /* of Fact */
 } Walk;
 
 typedef struct {
@@ -277,8 +273,8 @@ facts_walk(Walk *walk, JsonNode *node, GString *path, GString *json_path)
 		const char *name;
 		JsonNode *member;
 		if (len > 0)
-			g_hash_table_add(walk->paths,
-					 g_strdup_printf("%s\x1fobject\x1f%s", walk->kind, path->str));
+			g_hash_table_add(walk->paths, g_strdup_printf("%s\x1fobject\x1f%s",
+								      walk->kind, path->str));
 		json_object_iter_init(&iter, json_node_get_object(node));
 		while (json_object_iter_next(&iter, &name, &member)) {
 			gboolean keyed;
@@ -292,8 +288,9 @@ facts_walk(Walk *walk, JsonNode *node, GString *path, GString *json_path)
 	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
 		JsonArray *array = json_node_get_array(node);
 		if (len > 0)
-			g_hash_table_add(walk->paths,
-					 g_strdup_printf("%s\x1f" "array\x1f%s", walk->kind, path->str));
+			g_hash_table_add(walk->paths, g_strdup_printf("%s\x1f"
+								      "array\x1f%s",
+								      walk->kind, path->str));
 		if (json_path != NULL && len > 0) {
 			Fact *fact = g_new0(Fact, 1);
 			fact->path = g_strdup_printf("%s#", path->str);
@@ -348,12 +345,8 @@ bind_fact(sqlite3_stmt *stmt, int index, Fact *fact)
 }
 
 gboolean
-ferry_facts_store(FerryFacts *self,
-		  const char *kind,
-		  gint64 rowid,
-		  JsonNode *document,
-		  GHashTable *paths,
-		  GError **error)
+ferry_facts_store(FerryFacts *self, const char *kind, gint64 rowid, JsonNode *document,
+		  GHashTable *paths, GError **error)
 {
 	g_autoptr(GPtrArray) facts = g_ptr_array_new_with_free_func((GDestroyNotify)fact_free);
 	g_autoptr(GString) path = g_string_new(NULL);

@@ -120,8 +120,8 @@ ferry_inventory_class_init(FerryInventoryClass *klass)
 	 * Since: 0.1
 	 */
 	signals[SIGNAL_CHANGED] =
-	    g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-			 NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+		g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			     NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
 }
 
 static void
@@ -130,8 +130,8 @@ ferry_inventory_init(FerryInventory *self)
 	g_rec_mutex_init(&self->lock);
 }
 
-static gboolean
-ferry_inventory_store_paths(FerryInventory *self, const char *provider, GHashTable *paths, GError **error);
+static gboolean ferry_inventory_store_paths(FerryInventory *self, const char *provider,
+					    GHashTable *paths, GError **error);
 
 /* the facts and the path catalogue of every object, when upgrading */
 static gboolean
@@ -147,9 +147,9 @@ ferry_inventory_rebuild_facts(FerryInventory *self, GError **error)
 		return ferry_inventory_set_sqlite_error(self, error, "upgrading the inventory");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		g_autoptr(GHashTable) paths =
-		    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+			g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		g_autoptr(JsonNode) node =
-		    json_from_string((const char *)sqlite3_column_text(stmt, 3), NULL);
+			json_from_string((const char *)sqlite3_column_text(stmt, 3), NULL);
 		if (node == NULL)
 			continue;
 		if (!ferry_facts_store(self->facts, (const char *)sqlite3_column_text(stmt, 2),
@@ -381,9 +381,7 @@ ferry_inventory_check_update(FerryInventory *self, GError **error)
  * Since: 0.1
  */
 gboolean
-ferry_inventory_begin_update(FerryInventory *self,
-			     const char *provider,
-			     gboolean full,
+ferry_inventory_begin_update(FerryInventory *self, const char *provider, gboolean full,
 			     GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -448,13 +446,8 @@ ferry_inventory_begin_update(FerryInventory *self,
  * Since: 0.1
  */
 gboolean
-ferry_inventory_upsert(FerryInventory *self,
-		       const char *kind,
-		       const char *id,
-		       const char *name,
-		       const char *parent,
-		       JsonObject *document,
-		       GError **error)
+ferry_inventory_upsert(FerryInventory *self, const char *kind, const char *id, const char *name,
+		       const char *parent, JsonObject *document, GError **error)
 {
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *text = NULL;
@@ -471,16 +464,17 @@ ferry_inventory_upsert(FerryInventory *self,
 	text = json_to_string(node, FALSE);
 	if (self->upsert == NULL &&
 	    sqlite3_prepare_v3(
-		self->db,
-		"INSERT INTO inventory_objects(provider, kind, id, name, parent, document, "
-		"load_serial) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-		"ON CONFLICT(provider, kind, id) DO UPDATE SET "
-		"  revision = revision + (document IS NOT excluded.document OR name IS NOT "
-		"excluded.name OR parent IS NOT excluded.parent),"
-		"  name = excluded.name, parent = excluded.parent, document = excluded.document,"
-		"  load_serial = excluded.load_serial "
-		"RETURNING rowid",
-		-1, SQLITE_PREPARE_PERSISTENT, &self->upsert, NULL) != SQLITE_OK)
+		    self->db,
+		    "INSERT INTO inventory_objects(provider, kind, id, name, parent, document, "
+		    "load_serial) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		    "ON CONFLICT(provider, kind, id) DO UPDATE SET "
+		    "  revision = revision + (document IS NOT excluded.document OR name IS NOT "
+		    "excluded.name OR parent IS NOT excluded.parent),"
+		    "  name = excluded.name, parent = excluded.parent, document = "
+		    "excluded.document,"
+		    "  load_serial = excluded.load_serial "
+		    "RETURNING rowid",
+		    -1, SQLITE_PREPARE_PERSISTENT, &self->upsert, NULL) != SQLITE_OK)
 		return ferry_inventory_set_sqlite_error(self, error, "storing an object");
 	sqlite3_bind_text(self->upsert, 1, self->update_provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(self->upsert, 2, kind, -1, SQLITE_STATIC);
@@ -557,7 +551,8 @@ ferry_inventory_end_update(FerryInventory *self)
 
 /* adds "kind\x1ftype\x1fpath" entries to the catalogue of paths */
 static gboolean
-ferry_inventory_store_paths(FerryInventory *self, const char *provider, GHashTable *paths, GError **error)
+ferry_inventory_store_paths(FerryInventory *self, const char *provider, GHashTable *paths,
+			    GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
 	GHashTableIter iter;
@@ -601,13 +596,15 @@ ferry_inventory_finish_update(FerryInventory *self, GError **error)
 				       "DELETE FROM inventory_objects WHERE provider = ?1 AND "
 				       "load_serial != ?2",
 				       -1, &stmt, NULL) != SQLITE_OK)
-			return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+			return ferry_inventory_set_sqlite_error(self, error,
+								"committing an update");
 		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, self->update_serial);
 		rc = sqlite3_step(stmt);
 		sqlite3_finalize(stmt);
 		if (rc != SQLITE_DONE)
-			return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+			return ferry_inventory_set_sqlite_error(self, error,
+								"committing an update");
 		self->update_changes += sqlite3_changes(self->db);
 	}
 	if (sqlite3_prepare_v2(self->db,
@@ -698,12 +695,8 @@ ferry_inventory_parse_document(const char *text, GError **error)
 }
 
 static JsonObject *
-ferry_inventory_get_one(FerryInventory *self,
-			const char *sql,
-			const char *provider,
-			const char *kind,
-			const char *key,
-			GError **error)
+ferry_inventory_get_one(FerryInventory *self, const char *sql, const char *provider,
+			const char *kind, const char *key, GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
 	JsonObject *result = NULL;
@@ -720,8 +713,8 @@ ferry_inventory_get_one(FerryInventory *self,
 	sqlite3_bind_text(stmt, 3, key, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		result = ferry_inventory_parse_document(
-		    (const char *)sqlite3_column_text(stmt, 0), error);
+		result = ferry_inventory_parse_document((const char *)sqlite3_column_text(stmt, 0),
+							error);
 		if (result == NULL)
 			ferry_error_convert(error);
 	} else if (rc == SQLITE_DONE) {
@@ -750,10 +743,7 @@ ferry_inventory_get_one(FerryInventory *self,
  * Since: 0.1
  */
 JsonObject *
-ferry_inventory_get(FerryInventory *self,
-		    const char *provider,
-		    const char *kind,
-		    const char *id,
+ferry_inventory_get(FerryInventory *self, const char *provider, const char *kind, const char *id,
 		    GError **error)
 {
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
@@ -778,11 +768,8 @@ ferry_inventory_get(FerryInventory *self,
  * Since: 0.1
  */
 JsonObject *
-ferry_inventory_find_by_name(FerryInventory *self,
-			     const char *provider,
-			     const char *kind,
-			     const char *name,
-			     GError **error)
+ferry_inventory_find_by_name(FerryInventory *self, const char *provider, const char *kind,
+			     const char *name, GError **error)
 {
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	g_return_val_if_fail(provider != NULL && kind != NULL && name != NULL, NULL);
@@ -807,7 +794,8 @@ ferry_inventory_find_by_name(FerryInventory *self,
 GPtrArray *
 ferry_inventory_list(FerryInventory *self, const char *provider, const char *kind, GError **error)
 {
-	g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	g_autoptr(GPtrArray) result =
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
@@ -827,7 +815,7 @@ ferry_inventory_list(FerryInventory *self, const char *provider, const char *kin
 	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		JsonObject *document = ferry_inventory_parse_document(
-		    (const char *)sqlite3_column_text(stmt, 0), error);
+			(const char *)sqlite3_column_text(stmt, 0), error);
 		if (document == NULL) {
 			ferry_error_convert(error);
 			sqlite3_finalize(stmt);
@@ -859,9 +847,7 @@ ferry_inventory_list(FerryInventory *self, const char *provider, const char *kin
  * Since: 0.1
  */
 gint64
-ferry_inventory_get_revision(FerryInventory *self,
-			     const char *provider,
-			     const char *kind,
+ferry_inventory_get_revision(FerryInventory *self, const char *provider, const char *kind,
 			     const char *id)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -936,9 +922,8 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 	g_return_val_if_fail(provider != NULL, FALSE);
 	if (!ferry_inventory_begin_update(self, provider, FALSE, error))
 		return FALSE;
-	if (sqlite3_prepare_v2(self->db,
-			       "DELETE FROM inventory_objects WHERE provider = ?1; ", -1, &stmt,
-			       NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_objects WHERE provider = ?1; ", -1,
+			       &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "clearing a provider");
 		ferry_inventory_abort_update(self);
 		return FALSE;
@@ -952,8 +937,8 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 		return FALSE;
 	}
 	changes = sqlite3_changes(self->db);
-	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_providers WHERE provider = ?1",
-			       -1, &stmt, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_providers WHERE provider = ?1", -1,
+			       &stmt, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
 		sqlite3_step(stmt);
 	}
@@ -978,15 +963,15 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 
 /* the concerns of the row `o`: the validators' ones, else the document's */
 #define CONCERNS_SQL                                                                               \
-	"COALESCE((SELECT c.concerns FROM inventory_concerns AS c WHERE c.obj = o.rowid), "   \
+	"COALESCE((SELECT c.concerns FROM inventory_concerns AS c WHERE c.obj = o.rowid), "        \
 	"o.document -> '$.concerns')"
 
 /* the stored count of one category, else a count in the document's own concerns */
 #define CONCERN_COUNT_SQL(column, category)                                                        \
-	"COALESCE((SELECT c." column " FROM inventory_concerns AS c WHERE c.obj = o.rowid), "   \
-	"(SELECT count(*) FROM "                  \
-	"json_each(o.document -> '$.concerns') WHERE json_extract(value, '$.category') = '"       \
-	category "'))"
+	"COALESCE((SELECT c." column " FROM inventory_concerns AS c WHERE c.obj = o.rowid), "      \
+	"(SELECT count(*) FROM "                                                                   \
+	"json_each(o.document -> '$.concerns') WHERE json_extract(value, '$.category') = "         \
+	"'" category "'))"
 
 /* the fields kubectl-mtv adds to inventory objects, computed in SQL; @FACT:p@
  * reads field p from the facts, or from the document */
@@ -994,26 +979,26 @@ static const struct {
 	const char *name;
 	const char *sql;
 } computed_fields[] = {
-    {"memoryGB",
-     "round(COALESCE(ferry_num(@FACT:memoryMB@) / 1024.0, "
-     "ferry_num(@FACT:memory@) / 1073741824.0), 2)"},
-    {"storageUsedGB", "round(ferry_num(@FACT:storageUsed@) / 1073741824.0, 2)"},
-    {"diskCapacity",
-     "SELECT sum(ferry_num(json_extract(value, '$.capacity'))) FROM json_each(@DOC@, '$.disks') "
-     "WHERE typeof(key) = 'integer'"},
-    {"criticalConcerns", CONCERN_COUNT_SQL("critical", "Critical")},
-    {"warningConcerns", CONCERN_COUNT_SQL("warning", "Warning")},
-    {"infoConcerns", CONCERN_COUNT_SQL("information", "Information")},
-    {"concernsHuman",
-     CONCERN_COUNT_SQL("critical", "Critical") " || '/' || " CONCERN_COUNT_SQL(
-	 "warning", "Warning") " || '/' || " CONCERN_COUNT_SQL("information", "Information")},
-    {"powerStateHuman",
-     "SELECT CASE state WHEN 'poweredOn' THEN 'On' WHEN 'poweredOff' THEN 'Off' "
-     "WHEN 'suspended' THEN 'Suspended' WHEN 'up' THEN 'On' WHEN 'down' THEN 'Off' "
-     "WHEN 'ACTIVE' THEN 'On' WHEN 'SHUTOFF' THEN 'Off' WHEN 'SUSPENDED' THEN 'Suspended' "
-     "WHEN 'PAUSED' THEN 'Paused' WHEN 'paused' THEN 'Paused' WHEN 'Running' THEN 'On' "
-     "WHEN 'Stopped' THEN 'Off' ELSE state END FROM (SELECT COALESCE("
-     "@FACT:powerState@, @FACT:status@, @FACT:object.status.printableStatus@) AS state)"},
+	{"memoryGB", "round(COALESCE(ferry_num(@FACT:memoryMB@) / 1024.0, "
+		     "ferry_num(@FACT:memory@) / 1073741824.0), 2)"},
+	{"storageUsedGB", "round(ferry_num(@FACT:storageUsed@) / 1073741824.0, 2)"},
+	{"diskCapacity", "SELECT sum(ferry_num(json_extract(value, '$.capacity'))) FROM "
+			 "json_each(@DOC@, '$.disks') "
+			 "WHERE typeof(key) = 'integer'"},
+	{"criticalConcerns", CONCERN_COUNT_SQL("critical", "Critical")},
+	{"warningConcerns", CONCERN_COUNT_SQL("warning", "Warning")},
+	{"infoConcerns", CONCERN_COUNT_SQL("information", "Information")},
+	{"concernsHuman",
+	 CONCERN_COUNT_SQL("critical", "Critical") " || '/' || " CONCERN_COUNT_SQL(
+		 "warning", "Warning") " || '/' || " CONCERN_COUNT_SQL("information",
+								       "Information")},
+	{"powerStateHuman",
+	 "SELECT CASE state WHEN 'poweredOn' THEN 'On' WHEN 'poweredOff' THEN 'Off' "
+	 "WHEN 'suspended' THEN 'Suspended' WHEN 'up' THEN 'On' WHEN 'down' THEN 'Off' "
+	 "WHEN 'ACTIVE' THEN 'On' WHEN 'SHUTOFF' THEN 'Off' WHEN 'SUSPENDED' THEN 'Suspended' "
+	 "WHEN 'PAUSED' THEN 'Paused' WHEN 'paused' THEN 'Paused' WHEN 'Running' THEN 'On' "
+	 "WHEN 'Stopped' THEN 'Off' ELSE state END FROM (SELECT COALESCE("
+	 "@FACT:powerState@, @FACT:status@, @FACT:object.status.printableStatus@) AS state)"},
 };
 
 /* a context for rows `o` of inventory_objects of @provider (or all) and @kind */
@@ -1033,10 +1018,11 @@ ferry_inventory_query_context(FerryInventory *self, const char *provider, const 
 		ferry_qcontext_add_computed(context, computed_fields[i].name,
 					    computed_fields[i].sql);
 	ferry_qcontext_add_array_path(context, "concerns");
-	if (sqlite3_prepare_v2(self->db,
-			       "SELECT DISTINCT type, path FROM inventory_paths WHERE kind = ?2 AND "
-			       "(?1 IS NULL OR provider = ?1)",
-			       -1, &stmt, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    self->db,
+		    "SELECT DISTINCT type, path FROM inventory_paths WHERE kind = ?2 AND "
+		    "(?1 IS NULL OR provider = ?1)",
+		    -1, &stmt, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -1053,13 +1039,9 @@ ferry_inventory_query_context(FerryInventory *self, const char *provider, const 
 }
 
 static char *
-ferry_inventory_compile_query(FerryInventory *self,
-			      const char *provider,
-			      const char *kind,
-			      FerryQuery *query,
-			      FerryQContext *context,
-			      FerryInventoryQueryFlags flags,
-			      GError **error)
+ferry_inventory_compile_query(FerryInventory *self, const char *provider, const char *kind,
+			      FerryQuery *query, FerryQContext *context,
+			      FerryInventoryQueryFlags flags, GError **error)
 {
 	g_autoptr(GString) columns = g_string_new("SELECT o.id, o.name");
 	g_autoptr(GString) conditions = g_string_new(NULL);
@@ -1075,8 +1057,8 @@ ferry_inventory_compile_query(FerryInventory *self,
 		g_string_append(columns, ", o.document, " CONCERNS_SQL);
 		if (flags & FERRY_INVENTORY_QUERY_FLAG_COMPUTED) {
 			for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++) {
-				g_autoptr(FerryQNode) node =
-				    ferry_query_parse_expression(computed_fields[i].name, NULL, NULL);
+				g_autoptr(FerryQNode) node = ferry_query_parse_expression(
+					computed_fields[i].name, NULL, NULL);
 				g_autofree char *column = ferry_qcompile_json(context, node, NULL);
 				g_string_append_printf(columns, ", %s", column);
 			}
@@ -1143,9 +1125,7 @@ ferry_inventory_parse_column(sqlite3_stmt *stmt, int column)
 }
 
 static JsonObject *
-ferry_inventory_query_row(sqlite3_stmt *stmt,
-			  FerryQuery *query,
-			  FerryInventoryQueryFlags flags,
+ferry_inventory_query_row(sqlite3_stmt *stmt, FerryQuery *query, FerryInventoryQueryFlags flags,
 			  GError **error)
 {
 	GPtrArray *select = ferry_query_get_select(query);
@@ -1217,15 +1197,11 @@ ferry_inventory_query_row(sqlite3_stmt *stmt,
  * Since: 0.1
  */
 GPtrArray *
-ferry_inventory_query(FerryInventory *self,
-		      const char *provider,
-		      const char *kind,
-		      FerryQuery *query,
-		      FerryInventoryQueryFlags flags,
-		      GError **error)
+ferry_inventory_query(FerryInventory *self, const char *provider, const char *kind,
+		      FerryQuery *query, FerryInventoryQueryFlags flags, GError **error)
 {
 	g_autoptr(GPtrArray) results =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 	g_autoptr(FerryQContext) context = NULL;
 	g_autofree char *sql = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -1300,9 +1276,7 @@ ferry_inventory_query(FerryInventory *self,
  * Since: 0.1
  */
 GPtrArray *
-ferry_inventory_select_vms(FerryInventory *self,
-			   const char *provider,
-			   const char *query,
+ferry_inventory_select_vms(FerryInventory *self, const char *provider, const char *query,
 			   GError **error)
 {
 	g_autoptr(FerryQuery) parsed = NULL;
@@ -1313,8 +1287,8 @@ ferry_inventory_select_vms(FerryInventory *self,
 	parsed = ferry_query_new(query, error);
 	if (parsed == NULL)
 		return NULL;
-	return ferry_inventory_query(self, provider, "vm", parsed,
-				     FERRY_INVENTORY_QUERY_FLAG_REFS, error);
+	return ferry_inventory_query(self, provider, "vm", parsed, FERRY_INVENTORY_QUERY_FLAG_REFS,
+				     error);
 }
 
 /* -- workloads, concerns and validation -- */
@@ -1340,11 +1314,8 @@ ferry_inventory_select_vms(FerryInventory *self,
  * Since: 0.1
  */
 JsonObject *
-ferry_inventory_get_workload(FerryInventory *self,
-			     const char *provider,
-			     const char *provider_type,
-			     const char *id,
-			     GError **error)
+ferry_inventory_get_workload(FerryInventory *self, const char *provider, const char *provider_type,
+			     const char *id, GError **error)
 {
 	g_autoptr(FerryWorkloadBuilder) builder = NULL;
 	JsonObject *vm;
@@ -1375,11 +1346,8 @@ ferry_inventory_get_workload(FerryInventory *self,
  * Since: 0.1
  */
 GPtrArray *
-ferry_inventory_get_concerns(FerryInventory *self,
-			     const char *provider,
-			     const char *kind,
-			     const char *id,
-			     GError **error)
+ferry_inventory_get_concerns(FerryInventory *self, const char *provider, const char *kind,
+			     const char *id, GError **error)
 {
 	g_autoptr(GPtrArray) concerns = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(JsonNode) node = NULL;
@@ -1390,11 +1358,12 @@ ferry_inventory_get_concerns(FerryInventory *self,
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	g_return_val_if_fail(provider != NULL && kind != NULL && id != NULL, NULL);
 	g_rec_mutex_lock(&self->lock);
-	if (sqlite3_prepare_v2(self->db,
-			       "SELECT c.concerns FROM inventory_concerns AS c JOIN inventory_objects "
-			       "AS o ON c.obj = o.rowid WHERE o.provider = ?1 AND o.kind = ?2 AND "
-			       "o.id = ?3",
-			       -1, &stmt, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    self->db,
+		    "SELECT c.concerns FROM inventory_concerns AS c JOIN inventory_objects "
+		    "AS o ON c.obj = o.rowid WHERE o.provider = ?1 AND o.kind = ?2 AND "
+		    "o.id = ?3",
+		    -1, &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "reading concerns");
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;
@@ -1423,14 +1392,15 @@ ferry_inventory_get_concerns(FerryInventory *self,
 		if (object == NULL || !json_object_has_member(object, "id"))
 			continue;
 		ferry_concern_category_from_string(
-		    json_object_get_string_member_with_default(object, "category", NULL),
-		    &category);
+			json_object_get_string_member_with_default(object, "category", NULL),
+			&category);
 		g_ptr_array_add(
-		    concerns,
-		    ferry_concern_new(
-			json_object_get_string_member(object, "id"), category,
-			json_object_get_string_member_with_default(object, "label", ""),
-			json_object_get_string_member_with_default(object, "assessment", "")));
+			concerns,
+			ferry_concern_new(
+				json_object_get_string_member(object, "id"), category,
+				json_object_get_string_member_with_default(object, "label", ""),
+				json_object_get_string_member_with_default(object, "assessment",
+									   "")));
 	}
 	return g_steal_pointer(&concerns);
 }
@@ -1454,13 +1424,8 @@ pending_vm_free(PendingVm *vm)
 
 /* the next VMs (by id, after @after) whose concerns are missing or stale */
 static GPtrArray *
-ferry_inventory_pending_vms(FerryInventory *self,
-			    const char *provider,
-			    const char *after,
-			    const char *policy,
-			    gboolean force,
-			    guint limit,
-			    GError **error)
+ferry_inventory_pending_vms(FerryInventory *self, const char *provider, const char *after,
+			    const char *policy, gboolean force, guint limit, GError **error)
 {
 	g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)pending_vm_free);
 	sqlite3_stmt *stmt = NULL;
@@ -1468,13 +1433,13 @@ ferry_inventory_pending_vms(FerryInventory *self,
 
 	g_rec_mutex_lock(&self->lock);
 	if (sqlite3_prepare_v2(
-		self->db,
-		"SELECT o.id, o.revision, o.document FROM inventory_objects AS o "
-		"LEFT JOIN inventory_concerns AS c ON c.obj = o.rowid "
-		"WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
-		"(?3 OR c.obj IS NULL OR c.revision != o.revision OR c.policy != ?4) "
-		"ORDER BY o.id LIMIT ?5",
-		-1, &stmt, NULL) != SQLITE_OK) {
+		    self->db,
+		    "SELECT o.id, o.revision, o.document FROM inventory_objects AS o "
+		    "LEFT JOIN inventory_concerns AS c ON c.obj = o.rowid "
+		    "WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
+		    "(?3 OR c.obj IS NULL OR c.revision != o.revision OR c.policy != ?4) "
+		    "ORDER BY o.id LIMIT ?5",
+		    -1, &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "finding VMs to validate");
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;
@@ -1502,11 +1467,8 @@ ferry_inventory_pending_vms(FerryInventory *self,
 }
 
 static gboolean
-ferry_inventory_store_concerns(FerryInventory *self,
-			       const char *provider,
-			       const char *policy,
-			       GPtrArray *vms,
-			       GError **error)
+ferry_inventory_store_concerns(FerryInventory *self, const char *provider, const char *policy,
+			       GPtrArray *vms, GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
 	gboolean ok = TRUE;
@@ -1549,11 +1511,8 @@ ferry_inventory_store_concerns(FerryInventory *self,
 
 /* the concerns of one VM by every validator, as JSON text */
 static char *
-ferry_inventory_validate_vm(FerryWorkloadBuilder *builder,
-			    PendingVm *vm,
-			    const char *provider_type,
-			    GPtrArray *validators,
-			    GCancellable *cancellable)
+ferry_inventory_validate_vm(FerryWorkloadBuilder *builder, PendingVm *vm, const char *provider_type,
+			    GPtrArray *validators, GCancellable *cancellable)
 {
 	g_autoptr(JsonNode) node = json_from_string(vm->document, NULL);
 	g_autoptr(JsonArray) array = json_array_new();
@@ -1565,12 +1524,13 @@ ferry_inventory_validate_vm(FerryWorkloadBuilder *builder,
 	for (guint i = 0; i < validators->len; i++) {
 		FerryValidator *validator = g_ptr_array_index(validators, i);
 		g_autoptr(GError) local_error = NULL;
-		g_autoptr(GPtrArray) concerns = ferry_validator_validate(
-		    validator, provider_type, json_node_get_object(node), cancellable,
-		    &local_error);
+		g_autoptr(GPtrArray) concerns = ferry_validator_validate(validator, provider_type,
+									 json_node_get_object(node),
+									 cancellable, &local_error);
 		if (concerns == NULL) {
 			g_warning("validator '%s' could not judge VM %s: %s",
-				  ferry_validator_get_name(validator), vm->id, local_error->message);
+				  ferry_validator_get_name(validator), vm->id,
+				  local_error->message);
 			continue;
 		}
 		for (guint j = 0; j < concerns->len; j++) {
@@ -1609,14 +1569,9 @@ ferry_inventory_validate_vm(FerryWorkloadBuilder *builder,
  * Since: 0.1
  */
 gboolean
-ferry_inventory_revalidate(FerryInventory *self,
-			   const char *provider,
-			   const char *provider_type,
-			   GPtrArray *validators,
-			   gboolean force,
-			   GCancellable *cancellable,
-			   guint *n_validated,
-			   GError **error)
+ferry_inventory_revalidate(FerryInventory *self, const char *provider, const char *provider_type,
+			   GPtrArray *validators, gboolean force, GCancellable *cancellable,
+			   guint *n_validated, GError **error)
 {
 	g_autoptr(GString) policy = g_string_new(NULL);
 	g_autoptr(FerryWorkloadBuilder) builder = NULL;

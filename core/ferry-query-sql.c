@@ -74,9 +74,9 @@ struct _FerryQContext {
 	GHashTable *roots;    /* name → Root */
 	GHashTable *computed; /* name → SQL template */
 	GHashTable *arrays;   /* normalised path → NULL */
-	GHashTable *objects; /* normalised paths holding an object in some document */
-	char *facts_alias;   /* the table of facts, if any */
-	GHashTable *facts;   /* normalised path (path# for lengths) → column */
+	GHashTable *objects;  /* normalised paths holding an object in some document */
+	char *facts_alias;    /* the table of facts, if any */
+	GHashTable *facts;    /* normalised path (path# for lengths) → column */
 	gboolean uses_facts;
 	gboolean shared_document;
 	/* compile state */
@@ -91,8 +91,8 @@ ferry_qcontext_new(const char *document)
 {
 	FerryQContext *context = g_new0(FerryQContext, 1);
 	context->document = g_strdup(document);
-	context->roots = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					       (GDestroyNotify)root_free);
+	context->roots =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)root_free);
 	context->computed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	context->arrays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	context->objects = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -167,9 +167,8 @@ ferry_qcontext_uses_facts(FerryQContext *context)
 	return context->uses_facts;
 }
 
-static gboolean
-compile_fail(FerryQContext *context, const FerryQNode *node, const char *format, ...)
-    G_GNUC_PRINTF(3, 4);
+static gboolean compile_fail(FerryQContext *context, const FerryQNode *node, const char *format,
+			     ...) G_GNUC_PRINTF(3, 4);
 
 static gboolean
 compile_fail(FerryQContext *context, const FerryQNode *node, const char *format, ...)
@@ -293,10 +292,9 @@ rewrite_paths(FerryQContext *context, FerryQNode *node)
 		FerryQNode *right = g_ptr_array_index(node->children, 1);
 		if (right->type == FERRY_QNODE_PATH && right->segments->len > 1) {
 			FerryQSegment *last =
-			    g_ptr_array_index(right->segments, right->segments->len - 1);
+				g_ptr_array_index(right->segments, right->segments->len - 1);
 			if (last->type == FERRY_QSEGMENT_STAR)
-				g_ptr_array_remove_index(right->segments,
-							 right->segments->len - 1);
+				g_ptr_array_remove_index(right->segments, right->segments->len - 1);
 		}
 	}
 	if (node->type != FERRY_QNODE_PATH || g_hash_table_size(context->arrays) == 0)
@@ -353,13 +351,8 @@ ferry_qcontext_add_element_root(FerryQContext *context, const char *name, const 
  * element (json_each's value is no JSON text for strings); @element is the
  * iterator's alias when the path ends at an element itself. */
 static gboolean
-resolve_path(FerryQContext *context,
-	     const FerryQNode *node,
-	     guint upto,
-	     char **base,
-	     char **json_path,
-	     gboolean *is_json,
-	     const char **element)
+resolve_path(FerryQContext *context, const FerryQNode *node, guint upto, char **base,
+	     char **json_path, gboolean *is_json, const char **element)
 {
 	g_autoptr(GString) path = g_string_new("$");
 	g_autofree char *current = NULL;
@@ -554,12 +547,9 @@ scope_from_where(FerryQContext *context)
 
 /* -- expressions -- */
 
-static char *
-compile_value(FerryQContext *context, const FerryQNode *node);
-static char *
-compile_condition(FerryQContext *context, const FerryQNode *node, gboolean strict);
-static char *
-compile_json(FerryQContext *context, const FerryQNode *node);
+static char *compile_value(FerryQContext *context, const FerryQNode *node);
+static char *compile_condition(FerryQContext *context, const FerryQNode *node, gboolean strict);
+static char *compile_json(FerryQContext *context, const FerryQNode *node);
 
 static char *fact_column(FerryQContext *context, const FerryQNode *node, const char *suffix);
 
@@ -610,9 +600,8 @@ fact_column(FerryQContext *context, const FerryQNode *node, const char *suffix)
 			return NULL;
 	}
 	path = ferry_qnode_path_to_string(node, node->segments->len);
-	if (suffix == NULL &&
-	    (g_hash_table_contains(context->arrays, path) ||
-	     g_hash_table_contains(context->objects, path)))
+	if (suffix == NULL && (g_hash_table_contains(context->arrays, path) ||
+			       g_hash_table_contains(context->objects, path)))
 		return NULL;
 	if (suffix != NULL && g_hash_table_contains(context->objects, path))
 		return NULL;
@@ -711,8 +700,8 @@ compile_arith(FerryQContext *context, const FerryQNode *node)
 	g_autofree char *left = compile_number(context, g_ptr_array_index(node->children, 0));
 	g_autofree char *right = NULL;
 	static const char *const ops[] = {
-	    [FERRY_QOP_ADD] = "+", [FERRY_QOP_SUB] = "-", [FERRY_QOP_MUL] = "*",
-	    [FERRY_QOP_DIV] = "/", [FERRY_QOP_MOD] = "%",
+		[FERRY_QOP_ADD] = "+", [FERRY_QOP_SUB] = "-", [FERRY_QOP_MUL] = "*",
+		[FERRY_QOP_DIV] = "/", [FERRY_QOP_MOD] = "%",
 	};
 	if (left == NULL)
 		return NULL;
@@ -746,8 +735,8 @@ compile_len_path(FerryQContext *context, const FerryQNode *node)
 		return g_strdup_printf("COALESCE(length(ferry_text(%s)), 0)", base);
 	fact = g_hash_table_contains(context->arrays,
 				     path = ferry_qnode_path_to_string(node, node->segments->len))
-		   ? fact_column(context, node, "#")
-		   : NULL;
+		       ? fact_column(context, node, "#")
+		       : NULL;
 	/* the length of an array from the facts; anything else from the document */
 	if (fact != NULL)
 		return g_strdup_printf("COALESCE(%s, (CASE COALESCE(json_type(%s, %s), 'null') "
@@ -807,7 +796,7 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 			inner = compile_value(context, argument);
 			if (inner != NULL)
 				result = g_strdup_printf(
-				    "(SELECT COALESCE(sum(ferry_num(%s)), 0) %s)", inner, from);
+					"(SELECT COALESCE(sum(ferry_num(%s)), 0) %s)", inner, from);
 			break;
 		case FERRY_QFUNC_ANY:
 			inner = compile_condition(context, argument, FALSE);
@@ -831,18 +820,18 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 			switch (node->func) {
 			case FERRY_QFUNC_SUM:
 				result = g_strdup_printf(
-				    "(SELECT COALESCE(sum(ferry_num(%s.value)), 0) FROM %s)", alias,
-				    from);
+					"(SELECT COALESCE(sum(ferry_num(%s.value)), 0) FROM %s)",
+					alias, from);
 				break;
 			case FERRY_QFUNC_ANY:
 				result = g_strdup_printf(
-				    "EXISTS(SELECT 1 FROM %s AND ferry_truthy(%s.value))", from,
-				    alias);
+					"EXISTS(SELECT 1 FROM %s AND ferry_truthy(%s.value))", from,
+					alias);
 				break;
 			case FERRY_QFUNC_ALL:
-				result = g_strdup_printf(
-				    "NOT EXISTS(SELECT 1 FROM %s AND NOT ferry_truthy(%s.value))",
-				    from, alias);
+				result = g_strdup_printf("NOT EXISTS(SELECT 1 FROM %s AND NOT "
+							 "ferry_truthy(%s.value))",
+							 from, alias);
 				break;
 			default:
 				g_assert_not_reached();
@@ -923,9 +912,7 @@ node_is_text_column(FerryQContext *context, const FerryQNode *node)
 /* the value of a comparison operand, read as @type; a text column is kept
  * as it is (with its index) only when @keep_column */
 static char *
-compile_operand_full(FerryQContext *context,
-		     const FerryQNode *node,
-		     OperandType type,
+compile_operand_full(FerryQContext *context, const FerryQNode *node, OperandType type,
 		     gboolean keep_column)
 {
 	g_autofree char *value = NULL;
@@ -969,9 +956,7 @@ compile_operand(FerryQContext *context, const FerryQNode *node, OperandType type
 /* an operand of a comparison or between: in time comparisons literals are
  * read as dates too, and literals that are not dates are null */
 static char *
-compile_comparand(FerryQContext *context,
-		  const FerryQNode *node,
-		  OperandType type,
+compile_comparand(FerryQContext *context, const FerryQNode *node, OperandType type,
 		  gboolean keep_column)
 {
 	if (type == OPERAND_TIME && node_is_literal(node)) {
@@ -1002,11 +987,11 @@ static char *
 compile_predicate(FerryQContext *context, const FerryQNode *node)
 {
 	const FerryQNode *left = g_ptr_array_index(node->children, 0);
-	const FerryQNode *right = node->children->len > 1 ? g_ptr_array_index(node->children, 1)
-							  : NULL;
+	const FerryQNode *right =
+		node->children->len > 1 ? g_ptr_array_index(node->children, 1) : NULL;
 	static const char *const ops[] = {
-	    [FERRY_QOP_EQ] = "=",  [FERRY_QOP_NE] = "<>", [FERRY_QOP_LT] = "<",
-	    [FERRY_QOP_LE] = "<=", [FERRY_QOP_GT] = ">",  [FERRY_QOP_GE] = ">=",
+		[FERRY_QOP_EQ] = "=",  [FERRY_QOP_NE] = "<>", [FERRY_QOP_LT] = "<",
+		[FERRY_QOP_LE] = "<=", [FERRY_QOP_GT] = ">",  [FERRY_QOP_GE] = ">=",
 	};
 	g_autofree char *a = NULL;
 	g_autofree char *b = NULL;
@@ -1037,8 +1022,7 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		b = a != NULL ? compile_operand(context, right, OPERAND_ANY) : NULL;
 		if (b == NULL)
 			return NULL;
-		return g_strdup_printf("%sferry_regexp(%s, %s)", node->negated ? "NOT " : "", a,
-				       b);
+		return g_strdup_printf("%sferry_regexp(%s, %s)", node->negated ? "NOT " : "", a, b);
 	case FERRY_QNODE_IN:
 		a = compile_operand(context, left, OPERAND_ANY);
 		if (a == NULL)
@@ -1046,9 +1030,9 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		if (right->type == FERRY_QNODE_ARRAY) {
 			g_autoptr(GString) list = g_string_new(NULL);
 			for (guint i = 0; i < right->children->len; i++) {
-				g_autofree char *item =
-				    compile_operand(context, g_ptr_array_index(right->children, i),
-						    OPERAND_ANY);
+				g_autofree char *item = compile_operand(
+					context, g_ptr_array_index(right->children, i),
+					OPERAND_ANY);
 				if (item == NULL)
 					return NULL;
 				g_string_append_printf(list, "%s%s", i > 0 ? ", " : "", item);
@@ -1076,9 +1060,10 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 				return g_strdup("0");
 			}
 			each = json_each_sql(context, base, quoted);
-			exists = g_strdup_printf("EXISTS(SELECT 1 FROM %s AS %s WHERE typeof(%s.key) "
-						 "= 'integer' AND %s.value = %s)",
-						 each, alias, alias, alias, a);
+			exists = g_strdup_printf(
+				"EXISTS(SELECT 1 FROM %s AS %s WHERE typeof(%s.key) "
+				"= 'integer' AND %s.value = %s)",
+				each, alias, alias, alias, a);
 			if (node->negated)
 				return g_strdup_printf("(%s IS NOT NULL AND NOT %s)", a, exists);
 			return g_steal_pointer(&exists);
@@ -1094,8 +1079,8 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		c = b != NULL ? compile_comparand(context, high, type, FALSE) : NULL;
 		if (c == NULL)
 			return NULL;
-		return g_strdup_printf("%s %sBETWEEN %s AND %s", a, node->negated ? "NOT " : "",
-				       b, c);
+		return g_strdup_printf("%s %sBETWEEN %s AND %s", a, node->negated ? "NOT " : "", b,
+				       c);
 	}
 	case FERRY_QNODE_IS_NULL:
 		a = compile_operand(context, left, OPERAND_ANY);
@@ -1173,11 +1158,12 @@ compile_condition(FerryQContext *context, const FerryQNode *node, gboolean stric
 		collect_chain(node, node->type, operands);
 		for (guint i = 0; i < operands->len; i++) {
 			g_autofree char *operand =
-			    compile_condition(context, g_ptr_array_index(operands, i), strict);
+				compile_condition(context, g_ptr_array_index(operands, i), strict);
 			if (operand == NULL)
 				return NULL;
 			if (i > 0)
-				g_string_append(sql, node->type == FERRY_QNODE_AND ? " AND " : " OR ");
+				g_string_append(sql,
+						node->type == FERRY_QNODE_AND ? " AND " : " OR ");
 			g_string_append(sql, operand);
 		}
 		g_string_append_c(sql, ')');
@@ -1351,7 +1337,8 @@ ferry_qcompile_json(FerryQContext *context, const FerryQNode *node, GError **err
 }
 
 char *
-ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *alias, GError **error)
+ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *alias,
+		    GError **error)
 {
 	g_autoptr(FerryQNode) tree = NULL;
 	g_autofree char *base = NULL;
@@ -1427,10 +1414,12 @@ like_to_regex(const char *pattern)
 }
 
 static void
-sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean like, gboolean caseless)
+sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean like,
+	  gboolean caseless)
 {
 	MatchCache *cache = sqlite3_user_data(ctx);
-	g_autofree char *key = g_strdup_printf("%c%s", like ? (caseless ? 'I' : 'L') : 'R', pattern);
+	g_autofree char *key =
+		g_strdup_printf("%c%s", like ? (caseless ? 'I' : 'L') : 'R', pattern);
 	GRegex *regex = g_hash_table_lookup(cache->regexes, key);
 
 	if (regex == NULL) {
@@ -1439,9 +1428,8 @@ sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean
 		regex = g_regex_new(source, G_REGEX_DOTALL | (caseless ? G_REGEX_CASELESS : 0), 0,
 				    &error);
 		if (regex == NULL) {
-			g_autofree char *message =
-			    g_strdup_printf("invalid regular expression '%s': %s", pattern,
-					    error->message);
+			g_autofree char *message = g_strdup_printf(
+				"invalid regular expression '%s': %s", pattern, error->message);
 			sqlite3_result_error(ctx, message, -1);
 			return;
 		}
@@ -1539,9 +1527,9 @@ ferry_query_register_sql_functions(sqlite3 *db, GError **error)
 		int n_args;
 		void (*func)(sqlite3_context *, int, sqlite3_value **);
 	} functions[] = {
-	    {"ferry_regexp", 2, sql_regexp}, {"ferry_like", 3, sql_like},
-	    {"ferry_truthy", 1, sql_truthy}, {"ferry_num", 1, sql_num},
-	    {"ferry_text", 1, sql_text},     {"ferry_date", 1, sql_date},
+		{"ferry_regexp", 2, sql_regexp}, {"ferry_like", 3, sql_like},
+		{"ferry_truthy", 1, sql_truthy}, {"ferry_num", 1, sql_num},
+		{"ferry_text", 1, sql_text},     {"ferry_date", 1, sql_date},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(functions); i++) {
 		MatchCache *cache = NULL;
@@ -1551,11 +1539,11 @@ ferry_query_register_sql_functions(sqlite3 *db, GError **error)
 							       (GDestroyNotify)g_regex_unref);
 		}
 		/* SQLite calls the destructor itself, also when registration fails */
-		if (sqlite3_create_function_v2(db, functions[i].name, functions[i].n_args,
-					       SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-						   SQLITE_INNOCUOUS,
-					       cache, functions[i].func, NULL, NULL,
-					       cache != NULL ? match_cache_free : NULL) != SQLITE_OK) {
+		if (sqlite3_create_function_v2(
+			    db, functions[i].name, functions[i].n_args,
+			    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, cache,
+			    functions[i].func, NULL, NULL,
+			    cache != NULL ? match_cache_free : NULL) != SQLITE_OK) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
 				    "cannot register the SQL function %s: %s", functions[i].name,
 				    sqlite3_errmsg(db));

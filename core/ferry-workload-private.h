@@ -15,13 +15,11 @@ G_BEGIN_DECLS
  * referenced objects are looked up once per builder */
 typedef struct _FerryWorkloadBuilder FerryWorkloadBuilder;
 
-FerryWorkloadBuilder *
-ferry_workload_builder_new(FerryInventory *inventory, const char *provider, const char *provider_type);
-void
-ferry_workload_builder_free(FerryWorkloadBuilder *self);
+FerryWorkloadBuilder *ferry_workload_builder_new(FerryInventory *inventory, const char *provider,
+						 const char *provider_type);
+void ferry_workload_builder_free(FerryWorkloadBuilder *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryWorkloadBuilder, ferry_workload_builder_free)
 /* expands @vm in place (it must not be shared) */
-void
-ferry_workload_builder_expand(FerryWorkloadBuilder *self, JsonObject *vm);
+void ferry_workload_builder_expand(FerryWorkloadBuilder *self, JsonObject *vm);
 
 G_END_DECLS

@@ -19,15 +19,15 @@ typedef struct {
 } Expansion;
 
 static const Expansion expansions[] = {
-    {"vsphere", "host", "host", NULL},
-    {"vsphere", "host.cluster", "cluster", NULL},
-    {"ovirt", "cluster", "cluster", NULL},
-    {"ovirt", "host", "host", NULL},
-    {"ovirt", "nics[*].profile", "nicprofile", NULL},
-    {"ovirt", "diskAttachments[*].disk", "disk", NULL},
-    {"openstack", "flavorID", "flavor", "flavor"},
-    {"openstack", "imageID", "image", "image"},
-    {"openstack", "attachedVolumes[*]", "volume", "volumes"},
+	{"vsphere", "host", "host", NULL},
+	{"vsphere", "host.cluster", "cluster", NULL},
+	{"ovirt", "cluster", "cluster", NULL},
+	{"ovirt", "host", "host", NULL},
+	{"ovirt", "nics[*].profile", "nicprofile", NULL},
+	{"ovirt", "diskAttachments[*].disk", "disk", NULL},
+	{"openstack", "flavorID", "flavor", "flavor"},
+	{"openstack", "imageID", "image", "image"},
+	{"openstack", "attachedVolumes[*]", "volume", "volumes"},
 };
 
 struct _FerryWorkloadBuilder {
@@ -38,7 +38,8 @@ struct _FerryWorkloadBuilder {
 };
 
 FerryWorkloadBuilder *
-ferry_workload_builder_new(FerryInventory *inventory, const char *provider, const char *provider_type)
+ferry_workload_builder_new(FerryInventory *inventory, const char *provider,
+			   const char *provider_type)
 {
 	FerryWorkloadBuilder *self = g_new0(FerryWorkloadBuilder, 1);
 	self->inventory = g_object_ref(inventory);
@@ -99,11 +100,8 @@ ferry_workload_builder_lookup(FerryWorkloadBuilder *self, const char *kind, cons
 /* follows @segments from @node; at the last one replaces the reference with
  * the object, or adds the object to @collected */
 static void
-ferry_workload_builder_walk(FerryWorkloadBuilder *self,
-			    JsonNode *node,
-			    char **segments,
-			    const Expansion *expansion,
-			    JsonArray *collected)
+ferry_workload_builder_walk(FerryWorkloadBuilder *self, JsonNode *node, char **segments,
+			    const Expansion *expansion, JsonArray *collected)
 {
 	g_autofree char *name = NULL;
 	gboolean iterate;
@@ -132,7 +130,7 @@ ferry_workload_builder_walk(FerryWorkloadBuilder *self,
 			} else if (collected != NULL) {
 				const char *id = reference_id(element);
 				JsonObject *found = id != NULL ? ferry_workload_builder_lookup(
-								     self, expansion->kind, id)
+									 self, expansion->kind, id)
 							       : NULL;
 				if (found != NULL)
 					json_array_add_object_element(collected,
@@ -146,7 +144,8 @@ ferry_workload_builder_walk(FerryWorkloadBuilder *self,
 	} else {
 		const char *id = reference_id(member);
 		JsonObject *found =
-		    id != NULL ? ferry_workload_builder_lookup(self, expansion->kind, id) : NULL;
+			id != NULL ? ferry_workload_builder_lookup(self, expansion->kind, id)
+				   : NULL;
 		if (found == NULL)
 			return;
 		if (collected != NULL)
@@ -178,8 +177,9 @@ ferry_workload_builder_expand(FerryWorkloadBuilder *self, JsonObject *vm)
 							     g_steal_pointer(&collected));
 			else if (json_array_get_length(collected) > 0)
 				json_object_set_object_member(
-				    vm, expansion->target,
-				    json_object_ref(json_array_get_object_element(collected, 0)));
+					vm, expansion->target,
+					json_object_ref(
+						json_array_get_object_element(collected, 0)));
 		}
 	}
 }
