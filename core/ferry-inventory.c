@@ -12,6 +12,7 @@
 #include "ferry-inventory.h"
 #include "ferry-inventory-facts-private.h"
 #include "ferry-query-private.h"
+#include "ferry-rules-validator-private.h"
 #include "ferry-workload-private.h"
 
 /**
@@ -1317,17 +1318,37 @@ JsonObject *
 ferry_inventory_get_workload(FerryInventory *self, const char *provider, const char *provider_type,
 			     const char *id, GError **error)
 {
-	g_autoptr(FerryWorkloadBuilder) builder = NULL;
-	JsonObject *vm;
+	g_autofree char *workload = ferry_workload_sql(provider_type, "o.document");
+	g_autofree char *sql = g_strdup_printf("SELECT %s FROM inventory_objects AS o WHERE "
+					       "o.provider = ?1 AND o.kind = 'vm' AND o.id = ?2",
+					       workload);
+	g_autofree char *text = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
 
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	g_return_val_if_fail(provider != NULL && provider_type != NULL && id != NULL, NULL);
-	vm = ferry_inventory_get(self, provider, "vm", id, error);
-	if (vm == NULL)
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "reading a workload");
+		g_rec_mutex_unlock(&self->lock);
 		return NULL;
-	builder = ferry_workload_builder_new(self, provider, provider_type);
-	ferry_workload_builder_expand(builder, vm);
-	return vm;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		text = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	else if (rc == SQLITE_DONE)
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+			    "VM '%s' not found in the inventory of provider '%s'", id, provider);
+	else
+		ferry_inventory_set_sqlite_error(self, error, "reading a workload");
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	if (text == NULL)
+		return NULL;
+	return ferry_inventory_parse_document(text, error);
 }
 
 /**
@@ -1424,22 +1445,26 @@ pending_vm_free(PendingVm *vm)
 
 /* the next VMs (by id, after @after) whose concerns are missing or stale */
 static GPtrArray *
-ferry_inventory_pending_vms(FerryInventory *self, const char *provider, const char *after,
-			    const char *policy, gboolean force, guint limit, GError **error)
+ferry_inventory_pending_vms(FerryInventory *self, const char *provider, const char *provider_type,
+			    const char *after, const char *policy, gboolean force, guint limit,
+			    GError **error)
 {
 	g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)pending_vm_free);
+	g_autofree char *workload = ferry_workload_sql(provider_type, "o.document");
+	g_autofree char *sql = NULL;
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
+	/* the workloads are made by SQLite, which does JSON much faster than a
+	 * parse into JsonObjects and back would */
+	sql = g_strdup_printf("SELECT o.id, o.revision, %s FROM inventory_objects AS o "
+			      "LEFT JOIN inventory_concerns AS c ON c.obj = o.rowid "
+			      "WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
+			      "(?3 OR c.obj IS NULL OR c.revision != o.revision OR c.policy != ?4) "
+			      "ORDER BY o.id LIMIT ?5",
+			      workload);
 	g_rec_mutex_lock(&self->lock);
-	if (sqlite3_prepare_v2(
-		    self->db,
-		    "SELECT o.id, o.revision, o.document FROM inventory_objects AS o "
-		    "LEFT JOIN inventory_concerns AS c ON c.obj = o.rowid "
-		    "WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
-		    "(?3 OR c.obj IS NULL OR c.revision != o.revision OR c.policy != ?4) "
-		    "ORDER BY o.id LIMIT ?5",
-		    -1, &stmt, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "finding VMs to validate");
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;
@@ -1511,22 +1536,31 @@ ferry_inventory_store_concerns(FerryInventory *self, const char *provider, const
 
 /* the concerns of one VM by every validator, as JSON text */
 static char *
-ferry_inventory_validate_vm(FerryWorkloadBuilder *builder, PendingVm *vm, const char *provider_type,
-			    GPtrArray *validators, GCancellable *cancellable)
+ferry_inventory_validate_vm(PendingVm *vm, const char *provider_type, GPtrArray *validators,
+			    GCancellable *cancellable)
 {
-	g_autoptr(JsonNode) node = json_from_string(vm->document, NULL);
+	g_autoptr(JsonNode) node = NULL;
 	g_autoptr(JsonArray) array = json_array_new();
 	g_autoptr(JsonNode) result = NULL;
 
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
-		return g_strdup("[]");
-	ferry_workload_builder_expand(builder, json_node_get_object(node));
 	for (guint i = 0; i < validators->len; i++) {
 		FerryValidator *validator = g_ptr_array_index(validators, i);
 		g_autoptr(GError) local_error = NULL;
-		g_autoptr(GPtrArray) concerns = ferry_validator_validate(validator, provider_type,
-									 json_node_get_object(node),
-									 cancellable, &local_error);
+		g_autoptr(GPtrArray) concerns = NULL;
+		if (FERRY_IS_RULES_VALIDATOR(validator)) {
+			concerns = ferry_rules_validator_validate_json(
+				FERRY_RULES_VALIDATOR(validator), provider_type, vm->document,
+				&local_error);
+		} else {
+			/* other validators get a JsonObject, made once */
+			if (node == NULL)
+				node = json_from_string(vm->document, NULL);
+			if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+				continue;
+			concerns = ferry_validator_validate(validator, provider_type,
+							    json_node_get_object(node), cancellable,
+							    &local_error);
+		}
 		if (concerns == NULL) {
 			g_warning("validator '%s' could not judge VM %s: %s",
 				  ferry_validator_get_name(validator), vm->id,
@@ -1574,7 +1608,6 @@ ferry_inventory_revalidate(FerryInventory *self, const char *provider, const cha
 			   guint *n_validated, GError **error)
 {
 	g_autoptr(GString) policy = g_string_new(NULL);
-	g_autoptr(FerryWorkloadBuilder) builder = NULL;
 	g_autofree char *after = g_strdup("");
 	guint count = 0;
 
@@ -1587,23 +1620,22 @@ ferry_inventory_revalidate(FerryInventory *self, const char *provider, const cha
 		g_string_append_printf(policy, "%s:%u;", ferry_validator_get_name(validator),
 				       ferry_validator_get_version(validator, provider_type));
 	}
-	builder = ferry_workload_builder_new(self, provider, provider_type);
 	for (;;) {
 		g_autoptr(GPtrArray) batch = NULL;
 		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
 			ferry_error_convert(error);
 			return FALSE;
 		}
-		batch = ferry_inventory_pending_vms(self, provider, after, policy->str, force, 500,
-						    error);
+		batch = ferry_inventory_pending_vms(self, provider, provider_type, after,
+						    policy->str, force, 500, error);
 		if (batch == NULL)
 			return FALSE;
 		if (batch->len == 0)
 			break;
 		for (guint i = 0; i < batch->len; i++) {
 			PendingVm *vm = g_ptr_array_index(batch, i);
-			vm->concerns = ferry_inventory_validate_vm(builder, vm, provider_type,
-								   validators, cancellable);
+			vm->concerns = ferry_inventory_validate_vm(vm, provider_type, validators,
+								   cancellable);
 		}
 		if (!ferry_inventory_store_concerns(self, provider, policy->str, batch, error))
 			return FALSE;

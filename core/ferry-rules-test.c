@@ -511,6 +511,87 @@ test_rules_revalidate(void)
 	ferry_test_remove_tree(dir);
 }
 
+static char *
+workload_text(FerryInventory *inventory, const char *provider, const char *type, const char *id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) workload =
+		ferry_inventory_get_workload(inventory, provider, type, id, &error);
+	g_autoptr(JsonNode) node = NULL;
+	g_assert_no_error(error);
+	node = json_node_init_object(json_node_alloc(), workload);
+	return json_to_string(node, FALSE);
+}
+
+/* what each provider type's workloads expand, and references to nothing */
+static void
+test_rules_workloads(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryInventory) inventory = ferry_inventory_new(NULL, &error);
+	g_autofree char *text = NULL;
+
+	g_assert_true(ferry_inventory_begin_update(inventory, "rhv", TRUE, &error));
+	ferry_test_upsert(inventory, "cluster",
+			  "{\"id\":\"c-1\",\"name\":\"Default\",\"ksmEnabled\":true}");
+	ferry_test_upsert(inventory, "nicprofile",
+			  "{\"id\":\"p-1\",\"name\":\"mgmt\",\"qos\":\"q\"}");
+	ferry_test_upsert(inventory, "disk",
+			  "{\"id\":\"d-1\",\"name\":\"root\",\"status\":\"ok\"}");
+	ferry_test_upsert(inventory, "vm",
+			  "{\"id\":\"vm-1\",\"name\":\"a\",\"cluster\":\"c-1\",\"host\":\"h-9\","
+			  "\"nics\":[{\"name\":\"nic1\",\"profile\":{\"id\":\"p-1\"}},"
+			  "{\"name\":\"nic2\",\"profile\":\"p-404\"},\"odd\"],"
+			  "\"diskAttachments\":[{\"id\":\"d-1\",\"disk\":\"d-1\"}]}");
+	ferry_test_upsert(inventory, "vm", "{\"id\":\"vm-2\",\"name\":\"b\"}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	text = workload_text(inventory, "rhv", "ovirt", "vm-1");
+	g_assert_cmpstr(
+		text, ==,
+		"{\"id\":\"vm-1\",\"name\":\"a\","
+		"\"cluster\":{\"id\":\"c-1\",\"name\":\"Default\",\"ksmEnabled\":true},"
+		"\"host\":\"h-9\","
+		"\"nics\":[{\"name\":\"nic1\",\"profile\":{\"id\":\"p-1\",\"name\":\"mgmt\","
+		"\"qos\":\"q\"}},{\"name\":\"nic2\",\"profile\":\"p-404\"},\"odd\"],"
+		"\"diskAttachments\":[{\"id\":\"d-1\",\"disk\":{\"id\":\"d-1\",\"name\":\"root\","
+		"\"status\":\"ok\"}}]}");
+	g_clear_pointer(&text, g_free);
+	/* nothing to expand: members that were missing are missing or null */
+	text = workload_text(inventory, "rhv", "ovirt", "vm-2");
+	{
+		g_autoptr(JsonNode) node = json_from_string(text, NULL);
+		JsonObject *object = json_node_get_object(node);
+		g_assert_cmpstr(json_object_get_string_member(object, "name"), ==, "b");
+		g_assert_true(!json_object_has_member(object, "nics") ||
+			      json_object_get_null_member(object, "nics"));
+	}
+	g_clear_pointer(&text, g_free);
+
+	g_assert_true(ferry_inventory_begin_update(inventory, "osp", TRUE, &error));
+	ferry_test_upsert(inventory, "flavor", "{\"id\":\"1\",\"name\":\"m1.small\",\"vcpus\":1}");
+	ferry_test_upsert(inventory, "volume", "{\"id\":\"v-1\",\"name\":\"root\",\"size\":20}");
+	ferry_test_upsert(
+		inventory, "vm",
+		"{\"id\":\"i-1\",\"name\":\"app\",\"flavorID\":\"1\",\"imageID\":\"img-404\","
+		"\"attachedVolumes\":[{\"ID\":\"v-1\"},{\"ID\":\"v-404\"}]}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	text = workload_text(inventory, "osp", "openstack", "i-1");
+	g_assert_cmpstr(
+		text, ==,
+		"{\"id\":\"i-1\",\"name\":\"app\",\"flavorID\":\"1\",\"imageID\":\"img-404\","
+		"\"attachedVolumes\":[{\"ID\":\"v-1\"},{\"ID\":\"v-404\"}],"
+		"\"flavor\":{\"id\":\"1\",\"name\":\"m1.small\",\"vcpus\":1},\"image\":null,"
+		"\"volumes\":[{\"id\":\"v-1\",\"name\":\"root\",\"size\":20}]}");
+	g_clear_pointer(&text, g_free);
+
+	/* types with no references: the document itself */
+	text = workload_text(inventory, "osp", "ova", "i-1");
+	g_assert_cmpstr(
+		text, ==,
+		"{\"id\":\"i-1\",\"name\":\"app\",\"flavorID\":\"1\",\"imageID\":\"img-404\","
+		"\"attachedVolumes\":[{\"ID\":\"v-1\"},{\"ID\":\"v-404\"}]}");
+}
+
 /* the validator is a built-in of every registry */
 static void
 test_rules_builtin(void)
@@ -540,5 +621,6 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/user-directory", test_rules_user_directory);
 	g_test_add_func("/rules/revalidate", test_rules_revalidate);
 	g_test_add_func("/rules/builtin", test_rules_builtin);
+	g_test_add_func("/rules/workloads", test_rules_workloads);
 	return g_test_run();
 }

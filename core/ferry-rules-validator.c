@@ -10,7 +10,7 @@
 
 #include "ferry-error.h"
 #include "ferry-query-private.h"
-#include "ferry-rules-validator.h"
+#include "ferry-rules-validator-private.h"
 #include "ferry-util-private.h"
 #include "ferry-version.h"
 #include "ferry-yaml.h"
@@ -651,14 +651,11 @@ ferry_rules_validator_run(FerryRulesValidator *self, RuleSet *set, sqlite3_stmt 
 	return TRUE;
 }
 
-static GPtrArray *
-ferry_rules_validator_validate(FerryValidator *validator, const char *provider_type, JsonObject *vm,
-			       GCancellable *cancellable, GError **error)
+GPtrArray *
+ferry_rules_validator_validate_json(FerryRulesValidator *self, const char *provider_type,
+				    const char *workload, GError **error)
 {
-	FerryRulesValidator *self = FERRY_RULES_VALIDATOR(validator);
 	g_autoptr(GPtrArray) concerns = g_ptr_array_new_with_free_func(g_object_unref);
-	g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), vm);
-	g_autofree char *workload = json_to_string(node, FALSE);
 	g_autoptr(GError) local_error = NULL;
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
 	RuleSet *set = ferry_rules_validator_get_set(self, provider_type);
@@ -684,11 +681,19 @@ ferry_rules_validator_validate(FerryValidator *validator, const char *provider_t
 		g_autoptr(GError) rule_error = NULL;
 		if (!ferry_rules_validator_run(self, set, g_ptr_array_index(set->each_stmt, i),
 					       workload, concerns, &rule_error))
-			g_warning("rule '%s' failed on VM %s: %s", rule->id,
-				  json_object_get_string_member_with_default(vm, "name", "?"),
-				  rule_error->message);
+			g_warning("rule '%s' failed on a VM: %s", rule->id, rule_error->message);
 	}
 	return g_steal_pointer(&concerns);
+}
+
+static GPtrArray *
+ferry_rules_validator_validate(FerryValidator *validator, const char *provider_type, JsonObject *vm,
+			       GCancellable *cancellable, GError **error)
+{
+	g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), vm);
+	g_autofree char *workload = json_to_string(node, FALSE);
+	return ferry_rules_validator_validate_json(FERRY_RULES_VALIDATOR(validator), provider_type,
+						   workload, error);
 }
 
 static const char *
