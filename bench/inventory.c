@@ -17,16 +17,16 @@
 
 #include <ferry.h>
 
-#define LOAD_GOAL_S  20.0
+#define LOAD_GOAL_S   20.0
 #define QUERY_GOAL_MS 100.0
 
 static const char *const guests[][2] = {
-    {"rhel8_64Guest", "Red Hat Enterprise Linux 8 (64-bit)"},
-    {"rhel9_64Guest", "Red Hat Enterprise Linux 9 (64-bit)"},
-    {"windows2019srv_64Guest", "Microsoft Windows Server 2019 (64-bit)"},
-    {"windows9_64Guest", "Microsoft Windows 10 (64-bit)"},
-    {"ubuntu64Guest", "Ubuntu Linux (64-bit)"},
-    {"centos7_64Guest", "CentOS 7 (64-bit)"},
+	{"rhel8_64Guest", "Red Hat Enterprise Linux 8 (64-bit)"},
+	{"rhel9_64Guest", "Red Hat Enterprise Linux 9 (64-bit)"},
+	{"windows2019srv_64Guest", "Microsoft Windows Server 2019 (64-bit)"},
+	{"windows9_64Guest", "Microsoft Windows 10 (64-bit)"},
+	{"ubuntu64Guest", "Ubuntu Linux (64-bit)"},
+	{"centos7_64Guest", "CentOS 7 (64-bit)"},
 };
 
 static JsonObject *
@@ -36,9 +36,9 @@ make_vm(GRand *rand, guint i)
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *id = g_strdup_printf("vm-%u", 1000 + i);
 	g_autofree char *name = g_strdup_printf("vm-%06u", i);
-	g_autofree char *uuid = g_strdup_printf("4203%04x-%04x-%04x-%04x-%012x", i & 0xffff,
-						g_rand_int_range(rand, 0, 0xffff), 0x4000 | (i % 0xfff),
-						0x8000 | (i % 0x3fff), i * 7919);
+	g_autofree char *uuid = g_strdup_printf(
+		"4203%04x-%04x-%04x-%04x-%012x", i & 0xffff, g_rand_int_range(rand, 0, 0xffff),
+		0x4000 | (i % 0xfff), 0x8000 | (i % 0x3fff), i * 7919);
 	guint guest = g_rand_int_range(rand, 0, G_N_ELEMENTS(guests));
 	guint n_disks = g_rand_int_range(rand, 1, 5);
 	guint n_nics = g_rand_int_range(rand, 1, 4);
@@ -85,8 +85,8 @@ make_vm(GRand *rand, guint i)
 		STR("hostName", i % 500 == 0 ? "" : host_name);
 	}
 	{
-		g_autofree char *ip = g_strdup_printf("10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255,
-						      i & 255);
+		g_autofree char *ip =
+			g_strdup_printf("10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
 		STR("ipAddress", ip);
 	}
 	BOOL("changeTrackingEnabled", g_rand_int_range(rand, 0, 10) < 6);
@@ -116,9 +116,9 @@ make_vm(GRand *rand, guint i)
 	json_builder_begin_array(b);
 	for (guint d = 0; d < 3; d++) {
 		json_builder_begin_object(b);
-		STR("kind", d == 0 ? "VirtualVmxnet3"
-			  : d == 1 ? "ParaVirtualSCSIController"
-				   : (i % 211 == 0 ? "VirtualUSBController" : "VirtualCdrom"));
+		STR("kind", d == 0   ? "VirtualVmxnet3"
+			    : d == 1 ? "ParaVirtualSCSIController"
+				     : (i % 211 == 0 ? "VirtualUSBController" : "VirtualCdrom"));
 		INT("key", 4000 + d);
 		json_builder_end_object(b);
 	}
@@ -127,7 +127,8 @@ make_vm(GRand *rand, guint i)
 	json_builder_set_member_name(b, "disks");
 	json_builder_begin_array(b);
 	for (guint d = 0; d < n_disks; d++) {
-		g_autofree char *file = g_strdup_printf("[datastore%u] %s/%s_%u.vmdk", i % 20, name, name, d);
+		g_autofree char *file =
+			g_strdup_printf("[datastore%u] %s/%s_%u.vmdk", i % 20, name, name, d);
 		g_autofree char *ds = g_strdup_printf("datastore-%u", i % 20);
 		json_builder_begin_object(b);
 		INT("key", 2000 + d);
@@ -152,8 +153,8 @@ make_vm(GRand *rand, guint i)
 	json_builder_set_member_name(b, "nics");
 	json_builder_begin_array(b);
 	for (guint n = 0; n < n_nics; n++) {
-		g_autofree char *mac = g_strdup_printf("00:50:56:%02x:%02x:%02x", (i >> 8) & 255,
-						       i & 255, n);
+		g_autofree char *mac =
+			g_strdup_printf("00:50:56:%02x:%02x:%02x", (i >> 8) & 255, i & 255, n);
 		g_autofree char *net = g_strdup_printf("network-%u", (i + n) % 10);
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "network");
@@ -172,8 +173,8 @@ make_vm(GRand *rand, guint i)
 	json_builder_set_member_name(b, "guestNetworks");
 	json_builder_begin_array(b);
 	if (i % 50 != 0) {
-		g_autofree char *ip = g_strdup_printf("10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255,
-						      i & 255);
+		g_autofree char *ip =
+			g_strdup_printf("10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
 		json_builder_begin_object(b);
 		STR("device", "0");
 		STR("mac", "00:50:56:00:00:01");
@@ -236,7 +237,8 @@ int
 main(int argc, char **argv)
 {
 	guint n = argc > 1 ? (guint)atoi(argv[1]) : 100000;
-	g_autofree char *dir = argc > 2 ? g_strdup(argv[2]) : g_dir_make_tmp("ferry-bench-XXXXXX", NULL);
+	g_autofree char *dir =
+		argc > 2 ? g_strdup(argv[2]) : g_dir_make_tmp("ferry-bench-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename(dir, "inventory.db", NULL);
 	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
 	g_autoptr(GError) error = NULL;
@@ -245,14 +247,14 @@ main(int argc, char **argv)
 	g_autoptr(GPtrArray) validators = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(GRand) rand = g_rand_new_with_seed(42);
 	const char *const queries[] = {
-	    "where memoryMB > 4096 and len(disks) > 1 order by name limit 5",
-	    "where name ~= '^vm-0042'",
-	    "where powerState = 'poweredOn' and cpuCount >= 4 and guestId ~= '^rhel'",
-	    "where len(nics) > 2 and memoryMB >= 16Gi / 1Mi",
-	    "where any(disks[*].capacity > 900Gi)",
-	    "where criticalConcerns > 0",
-	    "select name, memoryMB, sum(disks[*].capacity) as total "
-	    "where sum(disks[*].capacity) > 3Ti order by total desc limit 20",
+		"where memoryMB > 4096 and len(disks) > 1 order by name limit 5",
+		"where name ~= '^vm-0042'",
+		"where powerState = 'poweredOn' and cpuCount >= 4 and guestId ~= '^rhel'",
+		"where len(nics) > 2 and memoryMB >= 16Gi / 1Mi",
+		"where any(disks[*].capacity > 900Gi)",
+		"where criticalConcerns > 0",
+		"select name, memoryMB, sum(disks[*].capacity) as total "
+		"where sum(disks[*].capacity) > 3Ti order by total desc limit 20",
 	};
 	gint64 start;
 	double cpu;
@@ -281,18 +283,19 @@ main(int argc, char **argv)
 		g_error("%s", error->message);
 	for (guint c = 0; c < 5; c++) {
 		g_autofree char *json = g_strdup_printf(
-		    "{\"id\":\"domain-c%u\",\"name\":\"cluster-%u\",\"drsEnabled\":%s,"
-		    "\"dpmEnabled\":false,\"hostAffinityVms\":[]}",
-		    c, c, c == 0 ? "true" : "false");
+			"{\"id\":\"domain-c%u\",\"name\":\"cluster-%u\",\"drsEnabled\":%s,"
+			"\"dpmEnabled\":false,\"hostAffinityVms\":[]}",
+			c, c, c == 0 ? "true" : "false");
 		g_autoptr(JsonObject) cluster = make_object(json);
 		g_autofree char *id = g_strdup_printf("domain-c%u", c);
 		ferry_inventory_upsert(inventory, "cluster", id, id, NULL, cluster, &error);
 	}
 	for (guint h = 0; h < 50; h++) {
 		g_autofree char *json = g_strdup_printf(
-		    "{\"id\":\"host-%u\",\"name\":\"esx%u.example.com\",\"cluster\":\"domain-c%u\","
-		    "\"inMaintenanceMode\":false,\"cpuSockets\":2,\"cpuCores\":32}",
-		    h, h, h % 5);
+			"{\"id\":\"host-%u\",\"name\":\"esx%u.example.com\",\"cluster\":\"domain-c%"
+			"u\","
+			"\"inMaintenanceMode\":false,\"cpuSockets\":2,\"cpuCores\":32}",
+			h, h, h % 5);
 		g_autoptr(JsonObject) host = make_object(json);
 		g_autofree char *id = g_strdup_printf("host-%u", h);
 		ferry_inventory_upsert(inventory, "host", id, id, NULL, host, &error);
@@ -302,9 +305,9 @@ main(int argc, char **argv)
 		double made = cpu_now();
 		g_autoptr(JsonObject) vm = make_vm(rand, i);
 		making += cpu_now() - made;
-		if (!ferry_inventory_upsert(inventory, "vm", json_object_get_string_member(vm, "id"),
-					    json_object_get_string_member(vm, "name"), "group-v3", vm,
-					    &error))
+		if (!ferry_inventory_upsert(
+			    inventory, "vm", json_object_get_string_member(vm, "id"),
+			    json_object_get_string_member(vm, "name"), "group-v3", vm, &error))
 			g_error("%s", error->message);
 	}
 	if (!ferry_inventory_commit_update(inventory, &error))
@@ -352,8 +355,8 @@ main(int argc, char **argv)
 			cpu = cpu_now();
 			results = ferry_inventory_query(inventory, "vc", "vm", query,
 							ferry_query_has_select(query)
-							    ? FERRY_INVENTORY_QUERY_FLAG_NONE
-							    : FERRY_INVENTORY_QUERY_FLAG_REFS,
+								? FERRY_INVENTORY_QUERY_FLAG_NONE
+								: FERRY_INVENTORY_QUERY_FLAG_REFS,
 							&error);
 			if (results == NULL)
 				g_error("%s", error->message);

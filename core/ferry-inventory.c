@@ -10,7 +10,9 @@
 
 #include "ferry-error.h"
 #include "ferry-inventory.h"
+#include "ferry-inventory-facts-private.h"
 #include "ferry-query-private.h"
+#include "ferry-rules-validator-private.h"
 #include "ferry-workload-private.h"
 
 /**
@@ -46,7 +48,9 @@ struct _FerryInventory {
 	gboolean update_full;
 	gint64 update_serial;
 	guint update_changes;
-	GHashTable *update_arrays; /* "kind\x1fpath" of the array paths seen */
+	GHashTable *update_paths; /* "kind\x1ftype\x1fpath" of the array and object paths seen */
+	FerryFacts *facts;
+	sqlite3_stmt *upsert;
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_LAST };
@@ -93,7 +97,9 @@ ferry_inventory_finalize(GObject *object)
 		sqlite3_close_v2(self->db);
 	g_rec_mutex_clear(&self->lock);
 	g_free(self->update_provider);
-	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
+	g_clear_pointer(&self->update_paths, g_hash_table_unref);
+	g_clear_pointer(&self->facts, ferry_facts_free);
+	sqlite3_finalize(self->upsert);
 	g_free(self->path);
 	G_OBJECT_CLASS(ferry_inventory_parent_class)->finalize(object);
 }
@@ -115,14 +121,50 @@ ferry_inventory_class_init(FerryInventoryClass *klass)
 	 * Since: 0.1
 	 */
 	signals[SIGNAL_CHANGED] =
-	    g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-			 NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+		g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			     NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
 }
 
 static void
 ferry_inventory_init(FerryInventory *self)
 {
 	g_rec_mutex_init(&self->lock);
+}
+
+static gboolean ferry_inventory_store_paths(FerryInventory *self, const char *provider,
+					    GHashTable *paths, GError **error);
+
+/* the facts and the path catalogue of every object, when upgrading */
+static gboolean
+ferry_inventory_rebuild_facts(FerryInventory *self, GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(self->db,
+			       "SELECT rowid, provider, kind, document FROM inventory_objects "
+			       "ORDER BY provider",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "upgrading the inventory");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		g_autoptr(GHashTable) paths =
+			g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		g_autoptr(JsonNode) node =
+			json_from_string((const char *)sqlite3_column_text(stmt, 3), NULL);
+		if (node == NULL)
+			continue;
+		if (!ferry_facts_store(self->facts, (const char *)sqlite3_column_text(stmt, 2),
+				       sqlite3_column_int64(stmt, 0), node, paths, error) ||
+		    !ferry_inventory_store_paths(self, (const char *)sqlite3_column_text(stmt, 1),
+						 paths, error)) {
+			sqlite3_finalize(stmt);
+			return FALSE;
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return ferry_inventory_set_sqlite_error(self, error, "upgrading the inventory");
+	return TRUE;
 }
 
 static gboolean
@@ -159,8 +201,7 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 		return FALSE;
 	}
 	if (version < 1) {
-		if (!ferry_inventory_exec(
-			self,
+		g_autofree char *sql = g_strconcat(
 			"BEGIN;"
 			"CREATE TABLE inventory_providers("
 			"  provider TEXT PRIMARY KEY,"
@@ -175,44 +216,90 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 			"  parent TEXT,"
 			"  revision INTEGER NOT NULL DEFAULT 1,"
 			"  load_serial INTEGER NOT NULL DEFAULT 0,"
-			"  document TEXT NOT NULL CHECK (json_valid(document)),"
+			"  document TEXT NOT NULL,"
 			"  PRIMARY KEY (provider, kind, id));"
+			/* with id, the index answers queries on names alone */
 			"CREATE INDEX inventory_objects_name ON inventory_objects(provider, kind, "
-			"name);"
+			"name, id);"
 			"CREATE INDEX inventory_objects_parent ON inventory_objects(provider, "
 			"parent);"
-			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '1');"
+			"CREATE TABLE inventory_paths("
+			"  provider TEXT NOT NULL,"
+			"  kind TEXT NOT NULL,"
+			"  type TEXT NOT NULL,"
+			"  path TEXT NOT NULL,"
+			"  PRIMARY KEY (provider, kind, type, path)) WITHOUT ROWID;"
+			/* keyed by the object's rowid: queries read counts for every row */
+			"CREATE TABLE inventory_concerns("
+			"  obj INTEGER PRIMARY KEY,"
+			"  revision INTEGER NOT NULL,"
+			"  policy TEXT NOT NULL,"
+			"  critical INTEGER NOT NULL,"
+			"  warning INTEGER NOT NULL,"
+			"  information INTEGER NOT NULL,"
+			"  concerns TEXT NOT NULL);"
+			"CREATE TRIGGER inventory_concerns_gone AFTER DELETE ON inventory_objects "
+			"FOR EACH ROW BEGIN DELETE FROM inventory_concerns WHERE obj = old.rowid; "
+			"END;",
+			ferry_facts_get_schema(),
+			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');"
 			"COMMIT;",
-			error)) {
+			NULL);
+		if (!ferry_inventory_exec(self, sql, error)) {
 			ferry_inventory_exec(self, "ROLLBACK;", NULL);
 			return FALSE;
 		}
-	}
-	if (version < 2) {
-		/* the catalogue of paths that hold arrays (a dot after them means [*]
-		 * in queries) and the validators' concerns about each object */
-		if (!ferry_inventory_exec(
-			self,
+	} else if (version < 2) {
+		/* version 1 checked every document with json_valid(), which Ferry
+		 * never needs, and had no catalogue, concerns or facts */
+		g_autofree char *sql = g_strconcat(
 			"BEGIN;"
-			"CREATE TABLE inventory_arrays("
-			"  provider TEXT NOT NULL,"
-			"  kind TEXT NOT NULL,"
-			"  path TEXT NOT NULL,"
-			"  PRIMARY KEY (provider, kind, path)) WITHOUT ROWID;"
-			"CREATE TABLE inventory_concerns("
+			"ALTER TABLE inventory_objects RENAME TO inventory_objects_v1;"
+			"DROP INDEX inventory_objects_name;"
+			"DROP INDEX inventory_objects_parent;"
+			"CREATE TABLE inventory_objects("
 			"  provider TEXT NOT NULL,"
 			"  kind TEXT NOT NULL,"
 			"  id TEXT NOT NULL,"
+			"  name TEXT,"
+			"  parent TEXT,"
+			"  revision INTEGER NOT NULL DEFAULT 1,"
+			"  load_serial INTEGER NOT NULL DEFAULT 0,"
+			"  document TEXT NOT NULL,"
+			"  PRIMARY KEY (provider, kind, id));"
+			/* with id, the index answers queries on names alone */
+			"CREATE INDEX inventory_objects_name ON inventory_objects(provider, kind, "
+			"name, id);"
+			"CREATE INDEX inventory_objects_parent ON inventory_objects(provider, "
+			"parent);"
+			"INSERT INTO inventory_objects(rowid, provider, kind, id, name, parent, "
+			"revision, load_serial, document) SELECT rowid, provider, kind, id, name, "
+			"parent, revision, load_serial, document FROM inventory_objects_v1;"
+			"DROP TABLE inventory_objects_v1;"
+			"CREATE TABLE inventory_paths("
+			"  provider TEXT NOT NULL,"
+			"  kind TEXT NOT NULL,"
+			"  type TEXT NOT NULL,"
+			"  path TEXT NOT NULL,"
+			"  PRIMARY KEY (provider, kind, type, path)) WITHOUT ROWID;"
+			/* keyed by the object's rowid: queries read counts for every row */
+			"CREATE TABLE inventory_concerns("
+			"  obj INTEGER PRIMARY KEY,"
 			"  revision INTEGER NOT NULL,"
 			"  policy TEXT NOT NULL,"
-			"  concerns TEXT NOT NULL CHECK (json_valid(concerns)),"
-			"  PRIMARY KEY (provider, kind, id),"
-			"  FOREIGN KEY (provider, kind, id) REFERENCES "
-			"    inventory_objects(provider, kind, id) ON DELETE CASCADE"
-			") WITHOUT ROWID;"
-			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');"
-			"COMMIT;",
-			error)) {
+			"  critical INTEGER NOT NULL,"
+			"  warning INTEGER NOT NULL,"
+			"  information INTEGER NOT NULL,"
+			"  concerns TEXT NOT NULL);"
+			"CREATE TRIGGER inventory_concerns_gone AFTER DELETE ON inventory_objects "
+			"FOR EACH ROW BEGIN DELETE FROM inventory_concerns WHERE obj = old.rowid; "
+			"END;",
+			ferry_facts_get_schema(),
+			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');",
+			NULL);
+		if (!ferry_inventory_exec(self, sql, error) ||
+		    !ferry_inventory_rebuild_facts(self, error) ||
+		    !ferry_inventory_exec(self, "COMMIT;", error)) {
 			ferry_inventory_exec(self, "ROLLBACK;", NULL);
 			return FALSE;
 		}
@@ -247,8 +334,10 @@ ferry_inventory_new(const char *path, GError **error)
 		return NULL;
 	}
 	sqlite3_busy_timeout(self->db, 10000);
+	self->facts = ferry_facts_new(self->db, NULL);
 	if (!ferry_inventory_setup(self, error))
 		return NULL;
+	ferry_facts_reload(self->facts);
 	return g_steal_pointer(&self);
 }
 
@@ -265,34 +354,6 @@ ferry_inventory_get_path(FerryInventory *self)
 {
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	return self->path;
-}
-
-/* records the normalised paths (`disks`, `disks[*].parts`) that hold arrays */
-static void
-ferry_inventory_collect_arrays(GHashTable *arrays, const char *kind, JsonNode *node, GString *path)
-{
-	gsize len = path->len;
-
-	if (JSON_NODE_HOLDS_OBJECT(node)) {
-		JsonObjectIter iter;
-		const char *name;
-		JsonNode *member;
-		json_object_iter_init(&iter, json_node_get_object(node));
-		while (json_object_iter_next(&iter, &name, &member)) {
-			ferry_query_path_append_key(path, name);
-			ferry_inventory_collect_arrays(arrays, kind, member, path);
-			g_string_truncate(path, len);
-		}
-	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
-		JsonArray *array = json_node_get_array(node);
-		if (len > 0)
-			g_hash_table_add(arrays, g_strdup_printf("%s\x1f%s", kind, path->str));
-		g_string_append(path, "[*]");
-		for (guint i = 0; i < json_array_get_length(array); i++)
-			ferry_inventory_collect_arrays(arrays, kind,
-						       json_array_get_element(array, i), path);
-		g_string_truncate(path, len);
-	}
 }
 
 static gboolean
@@ -321,9 +382,7 @@ ferry_inventory_check_update(FerryInventory *self, GError **error)
  * Since: 0.1
  */
 gboolean
-ferry_inventory_begin_update(FerryInventory *self,
-			     const char *provider,
-			     gboolean full,
+ferry_inventory_begin_update(FerryInventory *self, const char *provider, gboolean full,
 			     GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -364,8 +423,8 @@ ferry_inventory_begin_update(FerryInventory *self,
 	self->update_full = full;
 	self->update_serial = serial + 1;
 	self->update_changes = 0;
-	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
-	self->update_arrays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_clear_pointer(&self->update_paths, g_hash_table_unref);
+	self->update_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	/* the lock stays held until commit or abort */
 	return TRUE;
 }
@@ -388,18 +447,12 @@ ferry_inventory_begin_update(FerryInventory *self,
  * Since: 0.1
  */
 gboolean
-ferry_inventory_upsert(FerryInventory *self,
-		       const char *kind,
-		       const char *id,
-		       const char *name,
-		       const char *parent,
-		       JsonObject *document,
-		       GError **error)
+ferry_inventory_upsert(FerryInventory *self, const char *kind, const char *id, const char *name,
+		       const char *parent, JsonObject *document, GError **error)
 {
 	g_autoptr(JsonNode) node = NULL;
-	g_autoptr(GString) path = g_string_new(NULL);
 	g_autofree char *text = NULL;
-	sqlite3_stmt *stmt = NULL;
+	gint64 rowid = 0;
 	int rc;
 
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), FALSE);
@@ -410,34 +463,41 @@ ferry_inventory_upsert(FerryInventory *self,
 		return FALSE;
 	node = json_node_init_object(json_node_alloc(), document);
 	text = json_to_string(node, FALSE);
-	ferry_inventory_collect_arrays(self->update_arrays, kind, node, path);
-	rc = sqlite3_prepare_v2(
-	    self->db,
-	    "INSERT INTO inventory_objects(provider, kind, id, name, parent, document, "
-	    "load_serial) VALUES (?1, ?2, ?3, ?4, ?5, json(?6), ?7) "
-	    "ON CONFLICT(provider, kind, id) DO UPDATE SET "
-	    "  revision = revision + (document IS NOT excluded.document OR name IS NOT "
-	    "excluded.name OR parent IS NOT excluded.parent),"
-	    "  name = excluded.name, parent = excluded.parent, document = excluded.document,"
-	    "  load_serial = excluded.load_serial "
-	    "RETURNING revision",
-	    -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
+	if (self->upsert == NULL &&
+	    sqlite3_prepare_v3(
+		    self->db,
+		    "INSERT INTO inventory_objects(provider, kind, id, name, parent, document, "
+		    "load_serial) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		    "ON CONFLICT(provider, kind, id) DO UPDATE SET "
+		    "  revision = revision + (document IS NOT excluded.document OR name IS NOT "
+		    "excluded.name OR parent IS NOT excluded.parent),"
+		    "  name = excluded.name, parent = excluded.parent, document = "
+		    "excluded.document,"
+		    "  load_serial = excluded.load_serial "
+		    "RETURNING rowid",
+		    -1, SQLITE_PREPARE_PERSISTENT, &self->upsert, NULL) != SQLITE_OK)
 		return ferry_inventory_set_sqlite_error(self, error, "storing an object");
-	sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 4, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 5, parent, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 6, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, self->update_serial);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	sqlite3_bind_text(self->upsert, 1, self->update_provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(self->upsert, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(self->upsert, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(self->upsert, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(self->upsert, 5, parent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(self->upsert, 6, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(self->upsert, 7, self->update_serial);
+	rc = sqlite3_step(self->upsert);
+	if (rc == SQLITE_ROW) {
+		rowid = sqlite3_column_int64(self->upsert, 0);
+		rc = sqlite3_step(self->upsert);
+	}
+	sqlite3_reset(self->upsert);
+	sqlite3_clear_bindings(self->upsert);
+	if (rc != SQLITE_DONE) {
 		g_autofree char *what = g_strdup_printf("storing %s %s", kind, id);
 		return ferry_inventory_set_sqlite_error(self, error, what);
 	}
-	self->update_changes += sqlite3_changes(self->db) > 0 ? 1 : 0;
+	if (!ferry_facts_store(self->facts, kind, rowid, node, self->update_paths, error))
+		return FALSE;
+	self->update_changes++;
 	return TRUE;
 }
 
@@ -486,8 +546,42 @@ ferry_inventory_end_update(FerryInventory *self)
 {
 	self->update_thread = NULL;
 	g_clear_pointer(&self->update_provider, g_free);
-	g_clear_pointer(&self->update_arrays, g_hash_table_unref);
+	g_clear_pointer(&self->update_paths, g_hash_table_unref);
 	g_rec_mutex_unlock(&self->lock);
+}
+
+/* adds "kind\x1ftype\x1fpath" entries to the catalogue of paths */
+static gboolean
+ferry_inventory_store_paths(FerryInventory *self, const char *provider, GHashTable *paths,
+			    GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	GHashTableIter iter;
+	const char *entry;
+
+	if (sqlite3_prepare_v2(self->db,
+			       "INSERT OR IGNORE INTO inventory_paths(provider, kind, type, path) "
+			       "VALUES (?1, ?2, ?3, ?4)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "storing the path catalogue");
+	g_hash_table_iter_init(&iter, paths);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&entry, NULL)) {
+		g_auto(GStrv) parts = g_strsplit(entry, "\x1f", 3);
+		int rc;
+		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, parts[0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, parts[1], -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, parts[2], -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(stmt);
+			return ferry_inventory_set_sqlite_error(self, error,
+								"storing the path catalogue");
+		}
+	}
+	sqlite3_finalize(stmt);
+	return TRUE;
 }
 
 /* the statements of a commit: removing what a full load did not mention,
@@ -496,8 +590,6 @@ static gboolean
 ferry_inventory_finish_update(FerryInventory *self, GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
-	GHashTableIter iter;
-	const char *entry;
 	int rc;
 
 	if (self->update_full) {
@@ -505,13 +597,15 @@ ferry_inventory_finish_update(FerryInventory *self, GError **error)
 				       "DELETE FROM inventory_objects WHERE provider = ?1 AND "
 				       "load_serial != ?2",
 				       -1, &stmt, NULL) != SQLITE_OK)
-			return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+			return ferry_inventory_set_sqlite_error(self, error,
+								"committing an update");
 		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, self->update_serial);
 		rc = sqlite3_step(stmt);
 		sqlite3_finalize(stmt);
 		if (rc != SQLITE_DONE)
-			return ferry_inventory_set_sqlite_error(self, error, "committing an update");
+			return ferry_inventory_set_sqlite_error(self, error,
+								"committing an update");
 		self->update_changes += sqlite3_changes(self->db);
 	}
 	if (sqlite3_prepare_v2(self->db,
@@ -528,26 +622,8 @@ ferry_inventory_finish_update(FerryInventory *self, GError **error)
 	if (rc != SQLITE_DONE)
 		return ferry_inventory_set_sqlite_error(self, error, "committing an update");
 
-	if (sqlite3_prepare_v2(self->db,
-			       "INSERT OR IGNORE INTO inventory_arrays(provider, kind, path) "
-			       "VALUES (?1, ?2, ?3)",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		return ferry_inventory_set_sqlite_error(self, error, "committing an update");
-	g_hash_table_iter_init(&iter, self->update_arrays);
-	while (g_hash_table_iter_next(&iter, (gpointer *)&entry, NULL)) {
-		const char *separator = strchr(entry, '\x1f');
-		sqlite3_bind_text(stmt, 1, self->update_provider, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 2, entry, separator - entry, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, separator + 1, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt);
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_DONE) {
-			sqlite3_finalize(stmt);
-			return ferry_inventory_set_sqlite_error(self, error,
-								"committing an update");
-		}
-	}
-	sqlite3_finalize(stmt);
+	if (!ferry_inventory_store_paths(self, self->update_provider, self->update_paths, error))
+		return FALSE;
 	return ferry_inventory_exec(self, "COMMIT;", error);
 }
 
@@ -600,6 +676,8 @@ ferry_inventory_abort_update(FerryInventory *self)
 	if (self->update_thread != g_thread_self())
 		return;
 	ferry_inventory_exec(self, "ROLLBACK;", NULL);
+	/* the facts tables and columns the update made are gone */
+	ferry_facts_reload(self->facts);
 	ferry_inventory_end_update(self);
 }
 
@@ -618,12 +696,8 @@ ferry_inventory_parse_document(const char *text, GError **error)
 }
 
 static JsonObject *
-ferry_inventory_get_one(FerryInventory *self,
-			const char *sql,
-			const char *provider,
-			const char *kind,
-			const char *key,
-			GError **error)
+ferry_inventory_get_one(FerryInventory *self, const char *sql, const char *provider,
+			const char *kind, const char *key, GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
 	JsonObject *result = NULL;
@@ -640,8 +714,8 @@ ferry_inventory_get_one(FerryInventory *self,
 	sqlite3_bind_text(stmt, 3, key, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		result = ferry_inventory_parse_document(
-		    (const char *)sqlite3_column_text(stmt, 0), error);
+		result = ferry_inventory_parse_document((const char *)sqlite3_column_text(stmt, 0),
+							error);
 		if (result == NULL)
 			ferry_error_convert(error);
 	} else if (rc == SQLITE_DONE) {
@@ -670,10 +744,7 @@ ferry_inventory_get_one(FerryInventory *self,
  * Since: 0.1
  */
 JsonObject *
-ferry_inventory_get(FerryInventory *self,
-		    const char *provider,
-		    const char *kind,
-		    const char *id,
+ferry_inventory_get(FerryInventory *self, const char *provider, const char *kind, const char *id,
 		    GError **error)
 {
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
@@ -698,11 +769,8 @@ ferry_inventory_get(FerryInventory *self,
  * Since: 0.1
  */
 JsonObject *
-ferry_inventory_find_by_name(FerryInventory *self,
-			     const char *provider,
-			     const char *kind,
-			     const char *name,
-			     GError **error)
+ferry_inventory_find_by_name(FerryInventory *self, const char *provider, const char *kind,
+			     const char *name, GError **error)
 {
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	g_return_val_if_fail(provider != NULL && kind != NULL && name != NULL, NULL);
@@ -727,7 +795,8 @@ ferry_inventory_find_by_name(FerryInventory *self,
 GPtrArray *
 ferry_inventory_list(FerryInventory *self, const char *provider, const char *kind, GError **error)
 {
-	g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	g_autoptr(GPtrArray) result =
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
@@ -747,7 +816,7 @@ ferry_inventory_list(FerryInventory *self, const char *provider, const char *kin
 	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		JsonObject *document = ferry_inventory_parse_document(
-		    (const char *)sqlite3_column_text(stmt, 0), error);
+			(const char *)sqlite3_column_text(stmt, 0), error);
 		if (document == NULL) {
 			ferry_error_convert(error);
 			sqlite3_finalize(stmt);
@@ -779,9 +848,7 @@ ferry_inventory_list(FerryInventory *self, const char *provider, const char *kin
  * Since: 0.1
  */
 gint64
-ferry_inventory_get_revision(FerryInventory *self,
-			     const char *provider,
-			     const char *kind,
+ferry_inventory_get_revision(FerryInventory *self, const char *provider, const char *kind,
 			     const char *id)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -856,9 +923,8 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 	g_return_val_if_fail(provider != NULL, FALSE);
 	if (!ferry_inventory_begin_update(self, provider, FALSE, error))
 		return FALSE;
-	if (sqlite3_prepare_v2(self->db,
-			       "DELETE FROM inventory_objects WHERE provider = ?1; ", -1, &stmt,
-			       NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_objects WHERE provider = ?1; ", -1,
+			       &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "clearing a provider");
 		ferry_inventory_abort_update(self);
 		return FALSE;
@@ -872,13 +938,13 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 		return FALSE;
 	}
 	changes = sqlite3_changes(self->db);
-	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_providers WHERE provider = ?1",
-			       -1, &stmt, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_providers WHERE provider = ?1", -1,
+			       &stmt, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
 		sqlite3_step(stmt);
 	}
 	sqlite3_finalize(stmt);
-	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_arrays WHERE provider = ?1", -1,
+	if (sqlite3_prepare_v2(self->db, "DELETE FROM inventory_paths WHERE provider = ?1", -1,
 			       &stmt, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
 		sqlite3_step(stmt);
@@ -898,41 +964,42 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 
 /* the concerns of the row `o`: the validators' ones, else the document's */
 #define CONCERNS_SQL                                                                               \
-	"COALESCE((SELECT c.concerns FROM inventory_concerns AS c WHERE c.provider = o.provider "    \
-	"AND c.kind = o.kind AND c.id = o.id), o.document -> '$.concerns')"
+	"COALESCE((SELECT c.concerns FROM inventory_concerns AS c WHERE c.obj = o.rowid), "        \
+	"o.document -> '$.concerns')"
 
-#define CONCERN_COUNT_SQL(category)                                                                \
-	"SELECT count(*) FROM json_each(@CONCERNS@) WHERE json_extract(value, '$.category') = '" \
-	category "'"
+/* the stored count of one category, else a count in the document's own concerns */
+#define CONCERN_COUNT_SQL(column, category)                                                        \
+	"COALESCE((SELECT c." column " FROM inventory_concerns AS c WHERE c.obj = o.rowid), "      \
+	"(SELECT count(*) FROM "                                                                   \
+	"json_each(o.document -> '$.concerns') WHERE json_extract(value, '$.category') = "         \
+	"'" category "'))"
 
-/* the fields kubectl-mtv adds to inventory objects, computed in SQL */
+/* the fields kubectl-mtv adds to inventory objects, computed in SQL; @FACT:p@
+ * reads field p from the facts, or from the document */
 static const struct {
 	const char *name;
 	const char *sql;
 } computed_fields[] = {
-    {"memoryGB",
-     "round(COALESCE(ferry_num(json_extract(@DOC@, '$.memoryMB')) / 1024.0, "
-     "ferry_num(json_extract(@DOC@, '$.memory')) / 1073741824.0), 2)"},
-    {"storageUsedGB", "round(ferry_num(json_extract(@DOC@, '$.storageUsed')) / 1073741824.0, 2)"},
-    {"diskCapacity",
-     "SELECT sum(ferry_num(json_extract(value, '$.capacity'))) FROM json_each(@DOC@, '$.disks') "
-     "WHERE typeof(key) = 'integer'"},
-    {"criticalConcerns", CONCERN_COUNT_SQL("Critical")},
-    {"warningConcerns", CONCERN_COUNT_SQL("Warning")},
-    {"infoConcerns", CONCERN_COUNT_SQL("Information")},
-    {"concernsHuman",
-     "SELECT COALESCE(sum(category = 'Critical'), 0) || '/' || "
-     "COALESCE(sum(category = 'Warning'), 0) || '/' || "
-     "COALESCE(sum(category = 'Information'), 0) FROM (SELECT json_extract(value, '$.category') "
-     "AS category FROM json_each(@CONCERNS@))"},
-    {"powerStateHuman",
-     "SELECT CASE state WHEN 'poweredOn' THEN 'On' WHEN 'poweredOff' THEN 'Off' "
-     "WHEN 'suspended' THEN 'Suspended' WHEN 'up' THEN 'On' WHEN 'down' THEN 'Off' "
-     "WHEN 'ACTIVE' THEN 'On' WHEN 'SHUTOFF' THEN 'Off' WHEN 'SUSPENDED' THEN 'Suspended' "
-     "WHEN 'PAUSED' THEN 'Paused' WHEN 'paused' THEN 'Paused' WHEN 'Running' THEN 'On' "
-     "WHEN 'Stopped' THEN 'Off' ELSE state END FROM (SELECT COALESCE("
-     "json_extract(@DOC@, '$.powerState'), json_extract(@DOC@, '$.status'), "
-     "json_extract(@DOC@, '$.object.status.printableStatus')) AS state)"},
+	{"memoryGB", "round(COALESCE(ferry_num(@FACT:memoryMB@) / 1024.0, "
+		     "ferry_num(@FACT:memory@) / 1073741824.0), 2)"},
+	{"storageUsedGB", "round(ferry_num(@FACT:storageUsed@) / 1073741824.0, 2)"},
+	{"diskCapacity", "SELECT sum(ferry_num(json_extract(value, '$.capacity'))) FROM "
+			 "json_each(@DOC@, '$.disks') "
+			 "WHERE typeof(key) = 'integer'"},
+	{"criticalConcerns", CONCERN_COUNT_SQL("critical", "Critical")},
+	{"warningConcerns", CONCERN_COUNT_SQL("warning", "Warning")},
+	{"infoConcerns", CONCERN_COUNT_SQL("information", "Information")},
+	{"concernsHuman",
+	 CONCERN_COUNT_SQL("critical", "Critical") " || '/' || " CONCERN_COUNT_SQL(
+		 "warning", "Warning") " || '/' || " CONCERN_COUNT_SQL("information",
+								       "Information")},
+	{"powerStateHuman",
+	 "SELECT CASE state WHEN 'poweredOn' THEN 'On' WHEN 'poweredOff' THEN 'Off' "
+	 "WHEN 'suspended' THEN 'Suspended' WHEN 'up' THEN 'On' WHEN 'down' THEN 'Off' "
+	 "WHEN 'ACTIVE' THEN 'On' WHEN 'SHUTOFF' THEN 'Off' WHEN 'SUSPENDED' THEN 'Suspended' "
+	 "WHEN 'PAUSED' THEN 'Paused' WHEN 'paused' THEN 'Paused' WHEN 'Running' THEN 'On' "
+	 "WHEN 'Stopped' THEN 'Off' ELSE state END FROM (SELECT COALESCE("
+	 "@FACT:powerState@, @FACT:status@, @FACT:object.status.printableStatus@) AS state)"},
 };
 
 /* a context for rows `o` of inventory_objects of @provider (or all) and @kind */
@@ -952,29 +1019,35 @@ ferry_inventory_query_context(FerryInventory *self, const char *provider, const 
 		ferry_qcontext_add_computed(context, computed_fields[i].name,
 					    computed_fields[i].sql);
 	ferry_qcontext_add_array_path(context, "concerns");
-	if (sqlite3_prepare_v2(self->db,
-			       "SELECT DISTINCT path FROM inventory_arrays WHERE kind = ?2 AND "
-			       "(?1 IS NULL OR provider = ?1)",
-			       -1, &stmt, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    self->db,
+		    "SELECT DISTINCT type, path FROM inventory_paths WHERE kind = ?2 AND "
+		    "(?1 IS NULL OR provider = ?1)",
+		    -1, &stmt, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(stmt) == SQLITE_ROW)
-			ferry_qcontext_add_array_path(context,
-						      (const char *)sqlite3_column_text(stmt, 0));
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			const char *path = (const char *)sqlite3_column_text(stmt, 1);
+			if (g_strcmp0((const char *)sqlite3_column_text(stmt, 0), "array") == 0)
+				ferry_qcontext_add_array_path(context, path);
+			else
+				ferry_qcontext_add_object_path(context, path);
+		}
 	}
 	sqlite3_finalize(stmt);
+	ferry_facts_setup_context(self->facts, kind, context);
 	return context;
 }
 
 static char *
-ferry_inventory_compile_query(FerryInventory *self,
-			      const char *provider,
-			      FerryQuery *query,
-			      FerryQContext *context,
-			      FerryInventoryQueryFlags flags,
-			      GError **error)
+ferry_inventory_compile_query(FerryInventory *self, const char *provider, const char *kind,
+			      FerryQuery *query, FerryQContext *context,
+			      FerryInventoryQueryFlags flags, GError **error)
 {
-	g_autoptr(GString) sql = g_string_new("SELECT o.id, o.name");
+	g_autoptr(GString) columns = g_string_new("SELECT o.id, o.name");
+	g_autoptr(GString) conditions = g_string_new(NULL);
+	g_autoptr(GString) ordering = g_string_new(" ORDER BY ");
+	g_autoptr(GString) sql = NULL;
 	GPtrArray *select = ferry_query_get_select(query);
 	GPtrArray *order = ferry_query_get_order(query);
 	FerryQNode *where = ferry_query_get_where(query);
@@ -982,13 +1055,13 @@ ferry_inventory_compile_query(FerryInventory *self,
 	g_autoptr(GError) local_error = NULL;
 
 	if (!refs && select == NULL) {
-		g_string_append(sql, ", o.document, " CONCERNS_SQL);
+		g_string_append(columns, ", o.document, " CONCERNS_SQL);
 		if (flags & FERRY_INVENTORY_QUERY_FLAG_COMPUTED) {
 			for (guint i = 0; i < G_N_ELEMENTS(computed_fields); i++) {
-				g_autoptr(FerryQNode) node =
-				    ferry_query_parse_expression(computed_fields[i].name, NULL, NULL);
+				g_autoptr(FerryQNode) node = ferry_query_parse_expression(
+					computed_fields[i].name, NULL, NULL);
 				g_autofree char *column = ferry_qcompile_json(context, node, NULL);
-				g_string_append_printf(sql, ", %s", column);
+				g_string_append_printf(columns, ", %s", column);
 			}
 		}
 	}
@@ -997,38 +1070,50 @@ ferry_inventory_compile_query(FerryInventory *self,
 		g_autofree char *column = ferry_qcompile_json(context, item->expr, &local_error);
 		if (column == NULL)
 			break;
-		g_string_append_printf(sql, ", %s", column);
+		g_string_append_printf(columns, ", %s", column);
 	}
-	/* plain equalities, so the (provider, kind, name) index serves ORDER BY name */
-	if (provider != NULL)
-		g_string_append(sql, " FROM inventory_objects AS o WHERE o.provider = ?1 AND "
-				     "o.kind = ?2");
-	else
-		g_string_append(sql, " FROM inventory_objects AS o WHERE ?1 IS NULL AND "
-				     "o.kind = ?2");
 	if (local_error == NULL && where != NULL) {
 		g_autofree char *condition = ferry_qcompile_condition(context, where, &local_error);
 		if (condition != NULL)
-			g_string_append_printf(sql, " AND %s", condition);
+			g_string_append_printf(conditions, " AND %s", condition);
 	}
-	g_string_append(sql, " ORDER BY ");
 	for (guint i = 0; local_error == NULL && order != NULL && i < order->len; i++) {
 		FerryQOrderItem *item = g_ptr_array_index(order, i);
-		g_autofree char *value = ferry_qcompile_value(context, item->expr, &local_error);
+		g_autofree char *value = NULL;
+		/* a constant orders nothing, and SQLite reads ORDER BY 2 as a column */
+		if (item->expr->type == FERRY_QNODE_NULL || item->expr->type == FERRY_QNODE_BOOL ||
+		    item->expr->type == FERRY_QNODE_INT || item->expr->type == FERRY_QNODE_REAL ||
+		    item->expr->type == FERRY_QNODE_STRING)
+			continue;
+		value = ferry_qcompile_value(context, item->expr, &local_error);
 		if (value != NULL)
-			g_string_append_printf(sql, "%s %s, ", value,
+			g_string_append_printf(ordering, "%s %s, ", value,
 					       item->descending ? "DESC" : "ASC");
 	}
-	g_string_append(sql, "o.name, o.id");
-	if (ferry_query_get_limit(query) >= 0)
-		g_string_append_printf(sql, " LIMIT %" G_GINT64_FORMAT,
-				       ferry_query_get_limit(query));
 	if (local_error != NULL) {
 		ferry_query_point_error(query, local_error,
 					ferry_qcontext_get_error_column(context));
 		g_propagate_error(error, g_steal_pointer(&local_error));
 		return NULL;
 	}
+	g_string_append(ordering, "o.name, o.id");
+	if (ferry_query_get_limit(query) >= 0)
+		g_string_append_printf(ordering, " LIMIT %" G_GINT64_FORMAT,
+				       ferry_query_get_limit(query));
+
+	sql = g_string_new(columns->str);
+	g_string_append(sql, " FROM inventory_objects AS o");
+	/* scalar fields are read from the facts, not parsed out of the document */
+	if (ferry_qcontext_uses_facts(context))
+		g_string_append_printf(sql, " JOIN %s AS f ON f.obj = o.rowid",
+				       ferry_facts_get_table(self->facts, kind));
+	/* plain equalities, so the (provider, kind, name) index serves ORDER BY name */
+	if (provider != NULL)
+		g_string_append(sql, " WHERE o.provider = ?1 AND o.kind = ?2");
+	else
+		g_string_append(sql, " WHERE ?1 IS NULL AND o.kind = ?2");
+	g_string_append(sql, conditions->str);
+	g_string_append(sql, ordering->str);
 	return g_string_free(g_steal_pointer(&sql), FALSE);
 }
 
@@ -1041,9 +1126,7 @@ ferry_inventory_parse_column(sqlite3_stmt *stmt, int column)
 }
 
 static JsonObject *
-ferry_inventory_query_row(sqlite3_stmt *stmt,
-			  FerryQuery *query,
-			  FerryInventoryQueryFlags flags,
+ferry_inventory_query_row(sqlite3_stmt *stmt, FerryQuery *query, FerryInventoryQueryFlags flags,
 			  GError **error)
 {
 	GPtrArray *select = ferry_query_get_select(query);
@@ -1115,15 +1198,11 @@ ferry_inventory_query_row(sqlite3_stmt *stmt,
  * Since: 0.1
  */
 GPtrArray *
-ferry_inventory_query(FerryInventory *self,
-		      const char *provider,
-		      const char *kind,
-		      FerryQuery *query,
-		      FerryInventoryQueryFlags flags,
-		      GError **error)
+ferry_inventory_query(FerryInventory *self, const char *provider, const char *kind,
+		      FerryQuery *query, FerryInventoryQueryFlags flags, GError **error)
 {
 	g_autoptr(GPtrArray) results =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 	g_autoptr(FerryQContext) context = NULL;
 	g_autofree char *sql = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -1136,7 +1215,7 @@ ferry_inventory_query(FerryInventory *self,
 
 	g_rec_mutex_lock(&self->lock);
 	context = ferry_inventory_query_context(self, provider, kind);
-	sql = ferry_inventory_compile_query(self, provider, query, context, flags, error);
+	sql = ferry_inventory_compile_query(self, provider, kind, query, context, flags, error);
 	if (sql == NULL) {
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;
@@ -1198,9 +1277,7 @@ ferry_inventory_query(FerryInventory *self,
  * Since: 0.1
  */
 GPtrArray *
-ferry_inventory_select_vms(FerryInventory *self,
-			   const char *provider,
-			   const char *query,
+ferry_inventory_select_vms(FerryInventory *self, const char *provider, const char *query,
 			   GError **error)
 {
 	g_autoptr(FerryQuery) parsed = NULL;
@@ -1211,8 +1288,8 @@ ferry_inventory_select_vms(FerryInventory *self,
 	parsed = ferry_query_new(query, error);
 	if (parsed == NULL)
 		return NULL;
-	return ferry_inventory_query(self, provider, "vm", parsed,
-				     FERRY_INVENTORY_QUERY_FLAG_REFS, error);
+	return ferry_inventory_query(self, provider, "vm", parsed, FERRY_INVENTORY_QUERY_FLAG_REFS,
+				     error);
 }
 
 /* -- workloads, concerns and validation -- */
@@ -1238,23 +1315,40 @@ ferry_inventory_select_vms(FerryInventory *self,
  * Since: 0.1
  */
 JsonObject *
-ferry_inventory_get_workload(FerryInventory *self,
-			     const char *provider,
-			     const char *provider_type,
-			     const char *id,
-			     GError **error)
+ferry_inventory_get_workload(FerryInventory *self, const char *provider, const char *provider_type,
+			     const char *id, GError **error)
 {
-	g_autoptr(FerryWorkloadBuilder) builder = NULL;
-	JsonObject *vm;
+	g_autofree char *workload = ferry_workload_sql(provider_type, "o.document");
+	g_autofree char *sql = g_strdup_printf("SELECT %s FROM inventory_objects AS o WHERE "
+					       "o.provider = ?1 AND o.kind = 'vm' AND o.id = ?2",
+					       workload);
+	g_autofree char *text = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
 
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	g_return_val_if_fail(provider != NULL && provider_type != NULL && id != NULL, NULL);
-	vm = ferry_inventory_get(self, provider, "vm", id, error);
-	if (vm == NULL)
+	g_rec_mutex_lock(&self->lock);
+	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		ferry_inventory_set_sqlite_error(self, error, "reading a workload");
+		g_rec_mutex_unlock(&self->lock);
 		return NULL;
-	builder = ferry_workload_builder_new(self, provider, provider_type);
-	ferry_workload_builder_expand(builder, vm);
-	return vm;
+	}
+	sqlite3_bind_text(stmt, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		text = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	else if (rc == SQLITE_DONE)
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+			    "VM '%s' not found in the inventory of provider '%s'", id, provider);
+	else
+		ferry_inventory_set_sqlite_error(self, error, "reading a workload");
+	sqlite3_finalize(stmt);
+	g_rec_mutex_unlock(&self->lock);
+	if (text == NULL)
+		return NULL;
+	return ferry_inventory_parse_document(text, error);
 }
 
 /**
@@ -1273,11 +1367,8 @@ ferry_inventory_get_workload(FerryInventory *self,
  * Since: 0.1
  */
 GPtrArray *
-ferry_inventory_get_concerns(FerryInventory *self,
-			     const char *provider,
-			     const char *kind,
-			     const char *id,
-			     GError **error)
+ferry_inventory_get_concerns(FerryInventory *self, const char *provider, const char *kind,
+			     const char *id, GError **error)
 {
 	g_autoptr(GPtrArray) concerns = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(JsonNode) node = NULL;
@@ -1288,10 +1379,12 @@ ferry_inventory_get_concerns(FerryInventory *self,
 	g_return_val_if_fail(FERRY_IS_INVENTORY(self), NULL);
 	g_return_val_if_fail(provider != NULL && kind != NULL && id != NULL, NULL);
 	g_rec_mutex_lock(&self->lock);
-	if (sqlite3_prepare_v2(self->db,
-			       "SELECT concerns FROM inventory_concerns WHERE provider = ?1 AND "
-			       "kind = ?2 AND id = ?3",
-			       -1, &stmt, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    self->db,
+		    "SELECT c.concerns FROM inventory_concerns AS c JOIN inventory_objects "
+		    "AS o ON c.obj = o.rowid WHERE o.provider = ?1 AND o.kind = ?2 AND "
+		    "o.id = ?3",
+		    -1, &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "reading concerns");
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;
@@ -1320,14 +1413,15 @@ ferry_inventory_get_concerns(FerryInventory *self,
 		if (object == NULL || !json_object_has_member(object, "id"))
 			continue;
 		ferry_concern_category_from_string(
-		    json_object_get_string_member_with_default(object, "category", NULL),
-		    &category);
+			json_object_get_string_member_with_default(object, "category", NULL),
+			&category);
 		g_ptr_array_add(
-		    concerns,
-		    ferry_concern_new(
-			json_object_get_string_member(object, "id"), category,
-			json_object_get_string_member_with_default(object, "label", ""),
-			json_object_get_string_member_with_default(object, "assessment", "")));
+			concerns,
+			ferry_concern_new(
+				json_object_get_string_member(object, "id"), category,
+				json_object_get_string_member_with_default(object, "label", ""),
+				json_object_get_string_member_with_default(object, "assessment",
+									   "")));
 	}
 	return g_steal_pointer(&concerns);
 }
@@ -1337,6 +1431,7 @@ typedef struct {
 	gint64 revision;
 	char *document;
 	char *concerns;
+	guint counts[3]; /* by FerryConcernCategory */
 } PendingVm;
 
 static void
@@ -1350,27 +1445,26 @@ pending_vm_free(PendingVm *vm)
 
 /* the next VMs (by id, after @after) whose concerns are missing or stale */
 static GPtrArray *
-ferry_inventory_pending_vms(FerryInventory *self,
-			    const char *provider,
-			    const char *after,
-			    const char *policy,
-			    gboolean force,
-			    guint limit,
+ferry_inventory_pending_vms(FerryInventory *self, const char *provider, const char *provider_type,
+			    const char *after, const char *policy, gboolean force, guint limit,
 			    GError **error)
 {
 	g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)pending_vm_free);
+	g_autofree char *workload = ferry_workload_sql(provider_type, "o.document");
+	g_autofree char *sql = NULL;
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
+	/* the workloads are made by SQLite, which does JSON much faster than a
+	 * parse into JsonObjects and back would */
+	sql = g_strdup_printf("SELECT o.id, o.revision, %s FROM inventory_objects AS o "
+			      "LEFT JOIN inventory_concerns AS c ON c.obj = o.rowid "
+			      "WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
+			      "(?3 OR c.obj IS NULL OR c.revision != o.revision OR c.policy != ?4) "
+			      "ORDER BY o.id LIMIT ?5",
+			      workload);
 	g_rec_mutex_lock(&self->lock);
-	if (sqlite3_prepare_v2(
-		self->db,
-		"SELECT o.id, o.revision, o.document FROM inventory_objects AS o "
-		"LEFT JOIN inventory_concerns AS c ON c.provider = o.provider AND c.kind = o.kind "
-		"AND c.id = o.id WHERE o.provider = ?1 AND o.kind = 'vm' AND o.id > ?2 AND "
-		"(?3 OR c.id IS NULL OR c.revision != o.revision OR c.policy != ?4) "
-		"ORDER BY o.id LIMIT ?5",
-		-1, &stmt, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		ferry_inventory_set_sqlite_error(self, error, "finding VMs to validate");
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;
@@ -1398,11 +1492,8 @@ ferry_inventory_pending_vms(FerryInventory *self,
 }
 
 static gboolean
-ferry_inventory_store_concerns(FerryInventory *self,
-			       const char *provider,
-			       const char *policy,
-			       GPtrArray *vms,
-			       GError **error)
+ferry_inventory_store_concerns(FerryInventory *self, const char *provider, const char *policy,
+			       GPtrArray *vms, GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
 	gboolean ok = TRUE;
@@ -1414,10 +1505,10 @@ ferry_inventory_store_concerns(FerryInventory *self,
 	}
 	/* a VM removed meanwhile gets no concerns */
 	if (sqlite3_prepare_v2(self->db,
-			       "INSERT OR REPLACE INTO inventory_concerns(provider, kind, id, "
-			       "revision, policy, concerns) SELECT ?1, 'vm', ?2, ?3, ?4, json(?5) "
-			       "WHERE EXISTS (SELECT 1 FROM inventory_objects WHERE provider = ?1 "
-			       "AND kind = 'vm' AND id = ?2)",
+			       "INSERT OR REPLACE INTO inventory_concerns(obj, revision, policy, "
+			       "critical, warning, information, concerns) "
+			       "SELECT rowid, ?3, ?4, ?6, ?7, ?8, ?5 FROM inventory_objects "
+			       "WHERE provider = ?1 AND kind = 'vm' AND id = ?2",
 			       -1, &stmt, NULL) != SQLITE_OK) {
 		ok = ferry_inventory_set_sqlite_error(self, error, "storing concerns");
 	}
@@ -1428,6 +1519,8 @@ ferry_inventory_store_concerns(FerryInventory *self,
 		sqlite3_bind_int64(stmt, 3, vm->revision);
 		sqlite3_bind_text(stmt, 4, policy, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 5, vm->concerns, -1, SQLITE_STATIC);
+		for (guint c = 0; c < G_N_ELEMENTS(vm->counts); c++)
+			sqlite3_bind_int(stmt, 6 + (int)c, (int)vm->counts[c]);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
 			ok = ferry_inventory_set_sqlite_error(self, error, "storing concerns");
 		sqlite3_reset(stmt);
@@ -1443,33 +1536,44 @@ ferry_inventory_store_concerns(FerryInventory *self,
 
 /* the concerns of one VM by every validator, as JSON text */
 static char *
-ferry_inventory_validate_vm(FerryWorkloadBuilder *builder,
-			    PendingVm *vm,
-			    const char *provider_type,
-			    GPtrArray *validators,
+ferry_inventory_validate_vm(PendingVm *vm, const char *provider_type, GPtrArray *validators,
 			    GCancellable *cancellable)
 {
-	g_autoptr(JsonNode) node = json_from_string(vm->document, NULL);
+	g_autoptr(JsonNode) node = NULL;
 	g_autoptr(JsonArray) array = json_array_new();
 	g_autoptr(JsonNode) result = NULL;
 
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
-		return g_strdup("[]");
-	ferry_workload_builder_expand(builder, json_node_get_object(node));
 	for (guint i = 0; i < validators->len; i++) {
 		FerryValidator *validator = g_ptr_array_index(validators, i);
 		g_autoptr(GError) local_error = NULL;
-		g_autoptr(GPtrArray) concerns = ferry_validator_validate(
-		    validator, provider_type, json_node_get_object(node), cancellable,
-		    &local_error);
+		g_autoptr(GPtrArray) concerns = NULL;
+		if (FERRY_IS_RULES_VALIDATOR(validator)) {
+			concerns = ferry_rules_validator_validate_json(
+				FERRY_RULES_VALIDATOR(validator), provider_type, vm->document,
+				&local_error);
+		} else {
+			/* other validators get a JsonObject, made once */
+			if (node == NULL)
+				node = json_from_string(vm->document, NULL);
+			if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+				continue;
+			concerns = ferry_validator_validate(validator, provider_type,
+							    json_node_get_object(node), cancellable,
+							    &local_error);
+		}
 		if (concerns == NULL) {
 			g_warning("validator '%s' could not judge VM %s: %s",
-				  ferry_validator_get_name(validator), vm->id, local_error->message);
+				  ferry_validator_get_name(validator), vm->id,
+				  local_error->message);
 			continue;
 		}
-		for (guint j = 0; j < concerns->len; j++)
-			json_array_add_element(array,
-					       ferry_concern_to_json(g_ptr_array_index(concerns, j)));
+		for (guint j = 0; j < concerns->len; j++) {
+			FerryConcern *concern = g_ptr_array_index(concerns, j);
+			guint category = ferry_concern_get_category(concern);
+			if (category < G_N_ELEMENTS(vm->counts))
+				vm->counts[category]++;
+			json_array_add_element(array, ferry_concern_to_json(concern));
+		}
 	}
 	result = json_node_init_array(json_node_alloc(), array);
 	return json_to_string(result, FALSE);
@@ -1499,17 +1603,11 @@ ferry_inventory_validate_vm(FerryWorkloadBuilder *builder,
  * Since: 0.1
  */
 gboolean
-ferry_inventory_revalidate(FerryInventory *self,
-			   const char *provider,
-			   const char *provider_type,
-			   GPtrArray *validators,
-			   gboolean force,
-			   GCancellable *cancellable,
-			   guint *n_validated,
-			   GError **error)
+ferry_inventory_revalidate(FerryInventory *self, const char *provider, const char *provider_type,
+			   GPtrArray *validators, gboolean force, GCancellable *cancellable,
+			   guint *n_validated, GError **error)
 {
 	g_autoptr(GString) policy = g_string_new(NULL);
-	g_autoptr(FerryWorkloadBuilder) builder = NULL;
 	g_autofree char *after = g_strdup("");
 	guint count = 0;
 
@@ -1522,23 +1620,22 @@ ferry_inventory_revalidate(FerryInventory *self,
 		g_string_append_printf(policy, "%s:%u;", ferry_validator_get_name(validator),
 				       ferry_validator_get_version(validator, provider_type));
 	}
-	builder = ferry_workload_builder_new(self, provider, provider_type);
 	for (;;) {
 		g_autoptr(GPtrArray) batch = NULL;
 		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
 			ferry_error_convert(error);
 			return FALSE;
 		}
-		batch = ferry_inventory_pending_vms(self, provider, after, policy->str, force, 500,
-						    error);
+		batch = ferry_inventory_pending_vms(self, provider, provider_type, after,
+						    policy->str, force, 500, error);
 		if (batch == NULL)
 			return FALSE;
 		if (batch->len == 0)
 			break;
 		for (guint i = 0; i < batch->len; i++) {
 			PendingVm *vm = g_ptr_array_index(batch, i);
-			vm->concerns = ferry_inventory_validate_vm(builder, vm, provider_type,
-								   validators, cancellable);
+			vm->concerns = ferry_inventory_validate_vm(vm, provider_type, validators,
+								   cancellable);
 		}
 		if (!ferry_inventory_store_concerns(self, provider, policy->str, batch, error))
 			return FALSE;

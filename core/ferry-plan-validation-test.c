@@ -6,65 +6,65 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ferry-test-util-private.h"
 #include "ferry.h"
 
 static const char *const manifests =
-    "apiVersion: v1\n"
-    "kind: Secret\n"
-    "metadata: {name: vc-secret, namespace: demo}\n"
-    "stringData: {user: admin, password: x, insecureSkipVerify: 'true'}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Provider\n"
-    "metadata: {name: vc, namespace: demo}\n"
-    "spec: {type: vsphere, url: 'https://vc.example.com/sdk', secret: {name: vc-secret, "
-    "namespace: demo}}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Provider\n"
-    "metadata: {name: host, namespace: demo}\n"
-    "spec: {type: openshift, url: '', secret: {name: vc-secret, namespace: demo}}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: NetworkMap\n"
-    "metadata: {name: net, namespace: demo}\n"
-    "spec:\n"
-    "  provider:\n"
-    "    source: {name: vc, namespace: demo}\n"
-    "    destination: {name: host, namespace: demo}\n"
-    "  map:\n"
-    "    - source: {id: network-7}\n"
-    "      destination: {type: pod}\n"
-    "    - source: {name: Backup}\n"
-    "      destination: {type: pod}\n"
-    "    - source: {id: network-9}\n"
-    "      destination: {type: multus, name: storage-net, namespace: demo}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: StorageMap\n"
-    "metadata: {name: disks, namespace: demo}\n"
-    "spec:\n"
-    "  provider:\n"
-    "    source: {name: vc, namespace: demo}\n"
-    "    destination: {name: host, namespace: demo}\n"
-    "  map:\n"
-    "    - source: {name: fast}\n"
-    "      destination: {storageClass: ceph-rbd}\n";
+	"apiVersion: v1\n"
+	"kind: Secret\n"
+	"metadata: {name: vc-secret, namespace: demo}\n"
+	"stringData: {user: admin, password: x, insecureSkipVerify: 'true'}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Provider\n"
+	"metadata: {name: vc, namespace: demo}\n"
+	"spec: {type: vsphere, url: 'https://vc.example.com/sdk', secret: {name: vc-secret, "
+	"namespace: demo}}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Provider\n"
+	"metadata: {name: host, namespace: demo}\n"
+	"spec: {type: openshift, url: '', secret: {name: vc-secret, namespace: demo}}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: NetworkMap\n"
+	"metadata: {name: net, namespace: demo}\n"
+	"spec:\n"
+	"  provider:\n"
+	"    source: {name: vc, namespace: demo}\n"
+	"    destination: {name: host, namespace: demo}\n"
+	"  map:\n"
+	"    - source: {id: network-7}\n"
+	"      destination: {type: pod}\n"
+	"    - source: {name: Backup}\n"
+	"      destination: {type: pod}\n"
+	"    - source: {id: network-9}\n"
+	"      destination: {type: multus, name: storage-net, namespace: demo}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: StorageMap\n"
+	"metadata: {name: disks, namespace: demo}\n"
+	"spec:\n"
+	"  provider:\n"
+	"    source: {name: vc, namespace: demo}\n"
+	"    destination: {name: host, namespace: demo}\n"
+	"  map:\n"
+	"    - source: {name: fast}\n"
+	"      destination: {storageClass: ceph-rbd}\n";
 
-static const char *const plan_template =
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Plan\n"
-    "metadata: {name: web-tier, namespace: demo}\n"
-    "spec:\n"
-    "  targetNamespace: %s\n"
-    "  type: %s\n"
-    "  provider:\n"
-    "    source: {name: vc, namespace: demo}\n"
-    "    destination: {name: host, namespace: demo}\n"
-    "  map:\n"
-    "    network: {name: net, namespace: demo}\n"
-    "    storage: {name: disks, namespace: demo}\n"
-    "  vms: %s\n";
+static const char *const plan_template = "apiVersion: forklift.konveyor.io/v1beta1\n"
+					 "kind: Plan\n"
+					 "metadata: {name: web-tier, namespace: demo}\n"
+					 "spec:\n"
+					 "  targetNamespace: %s\n"
+					 "  type: %s\n"
+					 "  provider:\n"
+					 "    source: {name: vc, namespace: demo}\n"
+					 "    destination: {name: host, namespace: demo}\n"
+					 "  map:\n"
+					 "    network: {name: net, namespace: demo}\n"
+					 "    storage: {name: disks, namespace: demo}\n"
+					 "  vms: %s\n";
 
 typedef struct {
 	char *dir;
@@ -73,26 +73,11 @@ typedef struct {
 } Fixture;
 
 static void
-upsert(FerryInventory *inventory, const char *kind, const char *json)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) node = json_from_string(json, &error);
-	JsonObject *object;
-	g_assert_no_error(error);
-	object = json_node_get_object(node);
-	g_assert_true(ferry_inventory_upsert(inventory, kind,
-					     json_object_get_string_member(object, "id"),
-					     json_object_get_string_member(object, "name"), NULL,
-					     object, &error));
-	g_assert_no_error(error);
-}
-
-static void
 apply(Fixture *fixture, const char *text)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) resources =
-	    ferry_manifest_load_data(text, -1, "test.yaml", NULL, NULL, &error);
+		ferry_manifest_load_data(text, -1, "test.yaml", NULL, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_true(ferry_store_apply(fixture->store, resources, NULL, &error));
 	g_assert_no_error(error);
@@ -113,50 +98,45 @@ fixture_set_up(Fixture *fixture, gconstpointer data)
 	if (data != NULL)
 		return;
 	g_assert_true(ferry_inventory_begin_update(fixture->inventory, "vc", TRUE, &error));
-	upsert(fixture->inventory, "network", "{\"id\":\"network-7\",\"name\":\"VM Network\"}");
-	upsert(fixture->inventory, "network", "{\"id\":\"network-8\",\"name\":\"Backup\"}");
-	upsert(fixture->inventory, "network", "{\"id\":\"network-9\",\"name\":\"Storage\"}");
-	upsert(fixture->inventory, "network", "{\"id\":\"network-10\",\"name\":\"DMZ\"}");
-	upsert(fixture->inventory, "datastore", "{\"id\":\"datastore-11\",\"name\":\"fast\"}");
-	upsert(fixture->inventory, "datastore", "{\"id\":\"datastore-12\",\"name\":\"slow\"}");
+	ferry_test_upsert(fixture->inventory, "network",
+			  "{\"id\":\"network-7\",\"name\":\"VM Network\"}");
+	ferry_test_upsert(fixture->inventory, "network",
+			  "{\"id\":\"network-8\",\"name\":\"Backup\"}");
+	ferry_test_upsert(fixture->inventory, "network",
+			  "{\"id\":\"network-9\",\"name\":\"Storage\"}");
+	ferry_test_upsert(fixture->inventory, "network",
+			  "{\"id\":\"network-10\",\"name\":\"DMZ\"}");
+	ferry_test_upsert(fixture->inventory, "datastore",
+			  "{\"id\":\"datastore-11\",\"name\":\"fast\"}");
+	ferry_test_upsert(fixture->inventory, "datastore",
+			  "{\"id\":\"datastore-12\",\"name\":\"slow\"}");
 	/* vm-1 is fine; the others each have one problem */
-	upsert(fixture->inventory, "vm",
-	       "{\"id\":\"vm-1\",\"name\":\"web-01\",\"changeTrackingEnabled\":true,"
-	       "\"nics\":[{\"network\":{\"kind\":\"Network\",\"id\":\"network-7\"}},"
-	       "{\"network\":{\"id\":\"network-9\"}}],"
-	       "\"disks\":[{\"file\":\"[fast] a.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
-	       "\"capacity\":1073741824}]}");
-	upsert(fixture->inventory, "vm",
-	       "{\"id\":\"vm-2\",\"name\":\"web-02\",\"changeTrackingEnabled\":false,"
-	       "\"nics\":[{\"network\":{\"id\":\"network-10\"}}],"
-	       "\"disks\":[{\"file\":\"[fast] b.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
-	       "\"capacity\":1073741824}]}");
-	upsert(fixture->inventory, "vm",
-	       "{\"id\":\"vm-3\",\"name\":\"db-01\",\"changeTrackingEnabled\":true,"
-	       "\"nics\":[{\"network\":{\"id\":\"network-7\"}},{\"network\":{\"id\":\"network-8\"}}],"
-	       "\"disks\":[{\"file\":\"[slow] c.vmdk\",\"datastore\":{\"id\":\"datastore-12\"},"
-	       "\"capacity\":1073741824}]}");
-	upsert(fixture->inventory, "vm",
-	       "{\"id\":\"vm-4\",\"name\":\"Cache_01\",\"changeTrackingEnabled\":true,"
-	       "\"nics\":[],\"disks\":[{\"file\":\"[fast] d.vmdk\","
-	       "\"datastore\":{\"id\":\"datastore-11\"},\"capacity\":0}]}");
+	ferry_test_upsert(
+		fixture->inventory, "vm",
+		"{\"id\":\"vm-1\",\"name\":\"web-01\",\"changeTrackingEnabled\":true,"
+		"\"nics\":[{\"network\":{\"kind\":\"Network\",\"id\":\"network-7\"}},"
+		"{\"network\":{\"id\":\"network-9\"}}],"
+		"\"disks\":[{\"file\":\"[fast] a.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
+		"\"capacity\":1073741824}]}");
+	ferry_test_upsert(
+		fixture->inventory, "vm",
+		"{\"id\":\"vm-2\",\"name\":\"web-02\",\"changeTrackingEnabled\":false,"
+		"\"nics\":[{\"network\":{\"id\":\"network-10\"}}],"
+		"\"disks\":[{\"file\":\"[fast] b.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
+		"\"capacity\":1073741824}]}");
+	ferry_test_upsert(
+		fixture->inventory, "vm",
+		"{\"id\":\"vm-3\",\"name\":\"db-01\",\"changeTrackingEnabled\":true,"
+		"\"nics\":[{\"network\":{\"id\":\"network-7\"}},{\"network\":{\"id\":\"network-8\"}"
+		"}],"
+		"\"disks\":[{\"file\":\"[slow] c.vmdk\",\"datastore\":{\"id\":\"datastore-12\"},"
+		"\"capacity\":1073741824}]}");
+	ferry_test_upsert(fixture->inventory, "vm",
+			  "{\"id\":\"vm-4\",\"name\":\"Cache_01\",\"changeTrackingEnabled\":true,"
+			  "\"nics\":[],\"disks\":[{\"file\":\"[fast] d.vmdk\","
+			  "\"datastore\":{\"id\":\"datastore-11\"},\"capacity\":0}]}");
 	g_assert_true(ferry_inventory_commit_update(fixture->inventory, &error));
 	g_assert_no_error(error);
-}
-
-static void
-remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
 }
 
 static void
@@ -164,7 +144,7 @@ fixture_tear_down(Fixture *fixture, gconstpointer data)
 {
 	g_clear_object(&fixture->store);
 	g_clear_object(&fixture->inventory);
-	remove_tree(fixture->dir);
+	ferry_test_remove_tree(fixture->dir);
 	g_free(fixture->dir);
 }
 
@@ -203,8 +183,8 @@ condition_items(FerryPlan *plan, const char *type)
 	/* every condition says what to do */
 	g_assert_nonnull(json_object_get_string_member_with_default(condition, "suggestion", NULL));
 	items = json_object_has_member(condition, "items")
-		    ? json_object_get_array_member(condition, "items")
-		    : NULL;
+			? json_object_get_array_member(condition, "items")
+			: NULL;
 	for (guint i = 0; items != NULL && i < json_array_get_length(items); i++)
 		g_string_append_printf(text, "%s%s", i > 0 ? "; " : "",
 				       json_array_get_string_element(items, i));
@@ -237,24 +217,24 @@ static void
 test_plan_vm_conditions(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(FerryPlan) plan =
-	    validate(fixture, "migrated", "warm",
-		     "[{id: vm-1}, {id: vm-2}, {name: db-01}, {id: vm-404}, {name: nobody},"
-		     " {name: web-01}, {id: vm-4}, {}]");
+		validate(fixture, "migrated", "warm",
+			 "[{id: vm-1}, {id: vm-2}, {name: db-01}, {id: vm-404}, {name: nobody},"
+			 " {name: web-01}, {id: vm-4}, {}]");
 	struct {
 		const char *type;
 		const char *items;
 		const char *category;
 	} expected[] = {
-	    {"VMNotFound", "id:vm-404 name:; id: name:nobody", "Critical"},
-	    {"DuplicateVM", "id: name:web-01", "Critical"},
-	    {"VMNetworksNotMapped", "id:vm-2 name: network:network-10", "Critical"},
-	    {"VMStorageNotMapped", "id: name:db-01 storage:datastore-12", "Critical"},
-	    {"VMMultiplePodNetworkMappings", "id: name:db-01", "Critical"},
-	    {"VMMissingChangedBlockTracking", "id:vm-2 name:", "Critical"},
-	    {"VMCriticalConcerns", "id:vm-4 name: concern:vmware.disk.capacity.invalid",
-	     "Critical"},
-	    {"TargetNameNotValid", "id:vm-4 name: newName:cache-01", "Warn"},
-	    {"VMRefNotValid", "spec.vms[7]", "Critical"},
+		{"VMNotFound", "id:vm-404 name:; id: name:nobody", "Critical"},
+		{"DuplicateVM", "id: name:web-01", "Critical"},
+		{"VMNetworksNotMapped", "id:vm-2 name: network:network-10", "Critical"},
+		{"VMStorageNotMapped", "id: name:db-01 storage:datastore-12", "Critical"},
+		{"VMMultiplePodNetworkMappings", "id: name:db-01", "Critical"},
+		{"VMMissingChangedBlockTracking", "id:vm-2 name:", "Critical"},
+		{"VMCriticalConcerns", "id:vm-4 name: concern:vmware.disk.capacity.invalid",
+		 "Critical"},
+		{"TargetNameNotValid", "id:vm-4 name: newName:cache-01", "Warn"},
+		{"VMRefNotValid", "spec.vms[7]", "Critical"},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
 		g_autofree char *items = condition_items(plan, expected[i].type);
@@ -269,10 +249,12 @@ test_plan_vm_conditions(Fixture *fixture, gconstpointer data)
 
 	/* fixed: the conditions go, the warning stays, the plan is Ready */
 	g_clear_object(&plan);
-	plan = validate(fixture, "migrated", "cold", "[{id: vm-1}, {name: Cache_01, targetName: cache}]");
+	plan = validate(fixture, "migrated", "cold",
+			"[{id: vm-1}, {name: Cache_01, targetName: cache}]");
 	for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
-		g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), expected[i].type) &&
-			       g_strcmp0(expected[i].type, "VMCriticalConcerns") != 0);
+		g_assert_false(
+			ferry_resource_has_condition(FERRY_RESOURCE(plan), expected[i].type) &&
+			g_strcmp0(expected[i].type, "VMCriticalConcerns") != 0);
 	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "VMCriticalConcerns"));
 	g_clear_object(&plan);
 	plan = validate(fixture, "migrated", "cold", "[{id: vm-1}]");
@@ -284,7 +266,8 @@ static void
 test_plan_level(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(FerryPlan) plan = validate(fixture, "Not-A-Label", "live", "[{id: vm-1}]");
-	JsonObject *type = ferry_resource_get_condition(FERRY_RESOURCE(plan), "MigrationTypeNotValid");
+	JsonObject *type =
+		ferry_resource_get_condition(FERRY_RESOURCE(plan), "MigrationTypeNotValid");
 	g_autofree char *items = condition_items(plan, "NamespaceNotValid");
 	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "NamespaceNotValid"));
 	g_assert_nonnull(type);
@@ -298,7 +281,8 @@ test_plan_no_inventory(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(FerryPlan) plan = validate(fixture, "migrated", "cold", "[{id: vm-1}]");
 	g_autofree char *items = condition_items(plan, "SourceInventoryNotReady");
-	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "SourceInventoryNotReady"));
+	g_assert_true(
+		ferry_resource_has_condition(FERRY_RESOURCE(plan), "SourceInventoryNotReady"));
 	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "VMNotFound"));
 	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
 }

@@ -22,10 +22,11 @@
 
 /* the conditions this validation owns, cleared before each run */
 static const char *const owned_conditions[] = {
-    "NamespaceNotValid",        "VMRefNotValid",          "VMNotFound",
-    "VMNetworksNotMapped",      "VMStorageNotMapped",     "VMMultiplePodNetworkMappings",
-    "VMCriticalConcerns",       "VMMissingChangedBlockTracking", "TargetNameNotValid",
-    "SourceInventoryNotReady",
+	"NamespaceNotValid",  "VMRefNotValid",
+	"VMNotFound",         "VMNetworksNotMapped",
+	"VMStorageNotMapped", "VMMultiplePodNetworkMappings",
+	"VMCriticalConcerns", "VMMissingChangedBlockTracking",
+	"TargetNameNotValid", "SourceInventoryNotReady",
 };
 
 /* what to do about each condition, for `ferry describe plan` */
@@ -33,43 +34,44 @@ static const struct {
 	const char *type;
 	const char *suggestion;
 } suggestions[] = {
-    {"SourceProviderNotValid",
-     "Set spec.provider.source to an existing Provider of a source type and apply it."},
-    {"DestinationProviderNotValid",
-     "Set spec.provider.destination to an existing openshift Provider (empty url for this "
-     "cluster)."},
-    {"NetworkMapRefNotValid", "Set spec.map.network to an existing NetworkMap and apply it."},
-    {"StorageRefNotValid", "Set spec.map.storage to an existing StorageMap and apply it."},
-    {"NetworkMapNotReady", "Run 'ferry describe networkmap NAME' and fix its conditions."},
-    {"StorageMapNotReady", "Run 'ferry describe storagemap NAME' and fix its conditions."},
-    {"MigrationTypeNotValid", "Set spec.type to a migration type the source provider supports."},
-    {"HookNotValid", "Apply the missing Hook, or remove it from spec.vms[].hooks."},
-    {"DuplicateVM", "List each VM once in spec.vms, and give each a distinct targetName."},
-    {"NamespaceNotValid",
-     "Set spec.targetNamespace to a DNS-1123 label: lower case letters, digits and '-'."},
-    {"VMRefNotValid",
-     "Give each entry of spec.vms an id or a name, and a targetName that is a DNS-1123 "
-     "subdomain."},
-    {"VMNotFound",
-     "Fix the id or name of the listed VMs; 'ferry inventory vms PROVIDER' lists the VMs, "
-     "and 'ferry inventory refresh PROVIDER' reloads them."},
-    {"SourceInventoryNotReady", "Load it with 'ferry inventory refresh PROVIDER'."},
-    {"VMNetworksNotMapped",
-     "Add the listed VMs' networks to the NetworkMap (destination pod, multus or ignored)."},
-    {"VMStorageNotMapped", "Add the listed VMs' datastores to the StorageMap."},
-    {"VMMultiplePodNetworkMappings",
-     "Map at most one of each VM's networks to the pod network; map the others to multus "
-     "networks or ignore them."},
-    {"VMCriticalConcerns",
-     "Fix the VMs at the source, or remove them from the plan; 'ferry inventory vms PROVIDER "
-     "-q \"criticalConcerns > 0\" -o yaml' shows the concerns."},
-    {"VMMissingChangedBlockTracking",
-     "Enable Changed Block Tracking on the listed VMs and their disks, or migrate them cold."},
-    {"TargetNameNotValid",
-     "Nothing to do, or set spec.vms[].targetName to choose the names yourself."},
-    {"SecretNotValid", "Create the Secret the resource names, with the keys it needs."},
-    {"UrlNotValid", "Fix spec.url of the Provider."},
-    {"ProviderTypeNotSupported", "Use a provider type Ferry supports."},
+	{"SourceProviderNotValid",
+	 "Set spec.provider.source to an existing Provider of a source type and apply it."},
+	{"DestinationProviderNotValid",
+	 "Set spec.provider.destination to an existing openshift Provider (empty url for this "
+	 "cluster)."},
+	{"NetworkMapRefNotValid", "Set spec.map.network to an existing NetworkMap and apply it."},
+	{"StorageRefNotValid", "Set spec.map.storage to an existing StorageMap and apply it."},
+	{"NetworkMapNotReady", "Run 'ferry describe networkmap NAME' and fix its conditions."},
+	{"StorageMapNotReady", "Run 'ferry describe storagemap NAME' and fix its conditions."},
+	{"MigrationTypeNotValid",
+	 "Set spec.type to a migration type the source provider supports."},
+	{"HookNotValid", "Apply the missing Hook, or remove it from spec.vms[].hooks."},
+	{"DuplicateVM", "List each VM once in spec.vms, and give each a distinct targetName."},
+	{"NamespaceNotValid",
+	 "Set spec.targetNamespace to a DNS-1123 label: lower case letters, digits and '-'."},
+	{"VMRefNotValid",
+	 "Give each entry of spec.vms an id or a name, and a targetName that is a DNS-1123 "
+	 "subdomain."},
+	{"VMNotFound",
+	 "Fix the id or name of the listed VMs; 'ferry inventory vms PROVIDER' lists the VMs, "
+	 "and 'ferry inventory refresh PROVIDER' reloads them."},
+	{"SourceInventoryNotReady", "Load it with 'ferry inventory refresh PROVIDER'."},
+	{"VMNetworksNotMapped",
+	 "Add the listed VMs' networks to the NetworkMap (destination pod, multus or ignored)."},
+	{"VMStorageNotMapped", "Add the listed VMs' datastores to the StorageMap."},
+	{"VMMultiplePodNetworkMappings",
+	 "Map at most one of each VM's networks to the pod network; map the others to multus "
+	 "networks or ignore them."},
+	{"VMCriticalConcerns",
+	 "Fix the VMs at the source, or remove them from the plan; 'ferry inventory vms PROVIDER "
+	 "-q \"criticalConcerns > 0\" -o yaml' shows the concerns."},
+	{"VMMissingChangedBlockTracking",
+	 "Enable Changed Block Tracking on the listed VMs and their disks, or migrate them cold."},
+	{"TargetNameNotValid",
+	 "Nothing to do, or set spec.vms[].targetName to choose the names yourself."},
+	{"SecretNotValid", "Create the Secret the resource names, with the keys it needs."},
+	{"UrlNotValid", "Fix spec.url of the Provider."},
+	{"ProviderTypeNotSupported", "Use a provider type Ferry supports."},
 };
 
 /* per source type: where a VM names its networks and storage, and the
@@ -79,9 +81,11 @@ static const struct {
 	const char *network_kind;
 	const char *storage_kind;
 } kinds[] = {
-    {"vsphere", "network", "datastore"},     {"ovirt", "network", "storagedomain"},
-    {"openstack", "network", "volumetype"},  {"ova", "network", "storage"},
-    {"openshift", "networkattachmentdefinition", "storageclass"},
+	{"vsphere", "network", "datastore"},
+	{"ovirt", "network", "storagedomain"},
+	{"openstack", "network", "volumetype"},
+	{"ova", "network", "storage"},
+	{"openshift", "networkattachmentdefinition", "storageclass"},
 };
 
 static const char *
@@ -133,7 +137,8 @@ vm_networks(const char *provider_type, JsonObject *vm)
 
 	if (g_strcmp0(provider_type, "openstack") == 0) {
 		JsonObject *addresses = object_member(vm, "addresses");
-		g_autoptr(GList) names = addresses != NULL ? json_object_get_members(addresses) : NULL;
+		g_autoptr(GList) names =
+			addresses != NULL ? json_object_get_members(addresses) : NULL;
 		for (GList *l = names; l != NULL; l = l->next)
 			g_ptr_array_add(refs, l->data);
 		return refs;
@@ -146,7 +151,8 @@ vm_networks(const char *provider_type, JsonObject *vm)
 		if (g_strcmp0(provider_type, "ovirt") == 0) {
 			/* a NIC reaches its network through its vNIC profile */
 			JsonObject *profile = object_member(nic, "profile");
-			network = profile != NULL ? json_object_get_member(profile, "network") : NULL;
+			network =
+				profile != NULL ? json_object_get_member(profile, "network") : NULL;
 		} else {
 			network = json_object_get_member(nic, "network");
 		}
@@ -162,20 +168,22 @@ vm_storages(const char *provider_type, JsonObject *vm)
 	GPtrArray *refs = g_ptr_array_new();
 	if (g_strcmp0(provider_type, "ovirt") == 0) {
 		JsonArray *attachments = array_member(vm, "diskAttachments");
-		for (guint i = 0; attachments != NULL && i < json_array_get_length(attachments); i++) {
+		for (guint i = 0; attachments != NULL && i < json_array_get_length(attachments);
+		     i++) {
 			JsonObject *disk = object_member(
-			    json_array_get_object_element(attachments, i), "disk");
-			if (disk != NULL && g_strcmp0(string_member(disk, "storageType"), "lun") != 0)
+				json_array_get_object_element(attachments, i), "disk");
+			if (disk != NULL &&
+			    g_strcmp0(string_member(disk, "storageType"), "lun") != 0)
 				g_ptr_array_add(refs, (gpointer)ref_id(json_object_get_member(
-							  disk, "storageDomain")));
+							      disk, "storageDomain")));
 		}
 	} else if (g_strcmp0(provider_type, "openstack") == 0) {
 		JsonArray *volumes = array_member(vm, "volumes");
 		const char *image = string_member(vm, "imageID");
 		for (guint i = 0; volumes != NULL && i < json_array_get_length(volumes); i++)
 			g_ptr_array_add(refs, (gpointer)string_member(
-						  json_array_get_object_element(volumes, i),
-						  "volumeType"));
+						      json_array_get_object_element(volumes, i),
+						      "volumeType"));
 		/* an instance booted from an image needs the `glance` pair */
 		if (image != NULL && image[0] != '\0')
 			g_ptr_array_add(refs, (gpointer) "glance");
@@ -187,12 +195,13 @@ vm_storages(const char *provider_type, JsonObject *vm)
 				continue;
 			if (g_strcmp0(provider_type, "ova") == 0)
 				/* one storage per OVF disk, with the disk's id */
-				g_ptr_array_add(refs, (gpointer)(string_member(disk, "id") != NULL
-								     ? string_member(disk, "id")
-								     : string_member(disk, "diskId")));
+				g_ptr_array_add(
+					refs, (gpointer)(string_member(disk, "id") != NULL
+								 ? string_member(disk, "id")
+								 : string_member(disk, "diskId")));
 			else
-				g_ptr_array_add(refs,
-						(gpointer)ref_id(json_object_get_member(disk, "datastore")));
+				g_ptr_array_add(refs, (gpointer)ref_id(json_object_get_member(
+							      disk, "datastore")));
 		}
 	}
 	return refs;
@@ -201,12 +210,8 @@ vm_storages(const char *provider_type, JsonObject *vm)
 /* every id and name the sources of a map's pairs stand for; @pod (if not
  * NULL) gets those whose destination is the pod network */
 static void
-map_sources(FerryResource *map,
-	    FerryInventory *inventory,
-	    const char *provider,
-	    const char *kind,
-	    GHashTable *mapped,
-	    GHashTable *pod)
+map_sources(FerryResource *map, FerryInventory *inventory, const char *provider, const char *kind,
+	    GHashTable *mapped, GHashTable *pod)
 {
 	JsonNode *pairs = map != NULL ? ferry_resource_get_node(map, "spec.map") : NULL;
 	for (guint i = 0; pairs != NULL && JSON_NODE_HOLDS_ARRAY(pairs) &&
@@ -224,7 +229,8 @@ map_sources(FerryResource *map,
 		if (id != NULL && id[0] != '\0')
 			object = ferry_inventory_get(inventory, provider, kind, id, NULL);
 		else if (name != NULL && name[0] != '\0')
-			object = ferry_inventory_find_by_name(inventory, provider, kind, name, NULL);
+			object =
+				ferry_inventory_find_by_name(inventory, provider, kind, name, NULL);
 		for (guint k = 0; k < 4; k++) {
 			const char *key = k == 0   ? id
 					  : k == 1 ? name
@@ -248,20 +254,16 @@ vm_item(JsonObject *entry)
 }
 
 static void
-set_condition_full(FerryResource *plan,
-		   const char *type,
-		   FerryConditionCategory category,
-		   const char *reason,
-		   const char *message,
-		   const char *suggestion,
+set_condition_full(FerryResource *plan, const char *type, FerryConditionCategory category,
+		   const char *reason, const char *message, const char *suggestion,
 		   GPtrArray *items)
 {
 	if (items != NULL && items->len == 0)
 		return;
 	ferry_resource_set_condition(plan, type, TRUE, category, reason, message);
 	if (suggestion != NULL)
-		json_object_set_string_member(ferry_resource_get_condition(plan, type), "suggestion",
-					      suggestion);
+		json_object_set_string_member(ferry_resource_get_condition(plan, type),
+					      "suggestion", suggestion);
 	if (items != NULL) {
 		g_ptr_array_add(items, NULL);
 		ferry_resource_set_condition_items(plan, type, (const char *const *)items->pdata);
@@ -270,12 +272,8 @@ set_condition_full(FerryResource *plan,
 }
 
 static void
-set_condition(FerryResource *plan,
-	      const char *type,
-	      FerryConditionCategory category,
-	      const char *reason,
-	      const char *message,
-	      GPtrArray *items)
+set_condition(FerryResource *plan, const char *type, FerryConditionCategory category,
+	      const char *reason, const char *message, GPtrArray *items)
 {
 	set_condition_full(plan, type, category, reason, message, NULL, items);
 }
@@ -289,7 +287,7 @@ add_suggestions(FerryResource *plan)
 			  i < json_array_get_length(json_node_get_array(conditions));
 	     i++) {
 		JsonObject *condition =
-		    json_array_get_object_element(json_node_get_array(conditions), i);
+			json_array_get_object_element(json_node_get_array(conditions), i);
 		const char *type = string_member(condition, "type");
 		if (condition == NULL || json_object_has_member(condition, "suggestion"))
 			continue;
@@ -326,20 +324,20 @@ add_suggestions(FerryResource *plan)
  * Since: 0.1
  */
 gboolean
-ferry_plan_validate(FerryPlan *plan,
-		    FerryStore *store,
-		    FerryInventory *inventory,
-		    GPtrArray *validators,
-		    GError **error)
+ferry_plan_validate(FerryPlan *plan, FerryStore *store, FerryInventory *inventory,
+		    GPtrArray *validators, GError **error)
 {
 	FerryResource *resource = FERRY_RESOURCE(plan);
 	g_autoptr(FerryResource) source = NULL;
 	g_autoptr(FerryResource) network_map = NULL;
 	g_autoptr(FerryResource) storage_map = NULL;
-	g_autoptr(GHashTable) networks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) networks =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GHashTable) pod = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GHashTable) storages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GHashTable) resolved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) storages =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) resolved =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GPtrArray) bad_refs = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) not_found = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) duplicates = g_ptr_array_new_with_free_func(g_free);
@@ -370,8 +368,8 @@ ferry_plan_validate(FerryPlan *plan,
 		set_condition(resource, "NamespaceNotValid", FERRY_CONDITION_CATEGORY_CRITICAL,
 			      target_namespace == NULL ? "NotSet" : "NotValid",
 			      target_namespace == NULL
-				  ? "The target namespace is not set."
-				  : "The target namespace is not a valid DNS-1123 label.",
+				      ? "The target namespace is not set."
+				      : "The target namespace is not a valid DNS-1123 label.",
 			      NULL);
 
 	/* without a source provider the store's conditions say it all */
@@ -409,10 +407,10 @@ ferry_plan_validate(FerryPlan *plan,
 
 	if (!ferry_inventory_has_parity(inventory, provider)) {
 		g_autofree char *message = g_strdup_printf(
-		    "The inventory of the source provider '%s' has not been loaded.", provider);
-		g_autofree char *suggestion = g_strdup_printf(
-		    "Load it with 'ferry inventory refresh %s -n %s'.", provider,
-		    ferry_resource_get_namespace(source));
+			"The inventory of the source provider '%s' has not been loaded.", provider);
+		g_autofree char *suggestion =
+			g_strdup_printf("Load it with 'ferry inventory refresh %s -n %s'.",
+					provider, ferry_resource_get_namespace(source));
 		set_condition_full(resource, "SourceInventoryNotReady",
 				   FERRY_CONDITION_CATEGORY_CRITICAL, "NotLoaded", message,
 				   suggestion, NULL);
@@ -420,9 +418,8 @@ ferry_plan_validate(FerryPlan *plan,
 		ferry_resource_update_ready(resource, "The migration plan is ready.");
 		return TRUE;
 	}
-	if (validators != NULL &&
-	    !ferry_inventory_revalidate(inventory, provider, provider_type, validators, FALSE, NULL,
-					NULL, error))
+	if (validators != NULL && !ferry_inventory_revalidate(inventory, provider, provider_type,
+							      validators, FALSE, NULL, NULL, error))
 		return FALSE;
 
 	warm = g_strcmp0(ferry_plan_get_migration_type(plan), "warm") == 0;
@@ -440,7 +437,8 @@ ferry_plan_validate(FerryPlan *plan,
 		const char *vm_id;
 		guint to_pod = 0;
 
-		if (entry == NULL || ((id == NULL || id[0] == '\0') && (name == NULL || name[0] == '\0'))) {
+		if (entry == NULL ||
+		    ((id == NULL || id[0] == '\0') && (name == NULL || name[0] == '\0'))) {
 			g_ptr_array_add(bad_refs, g_strdup_printf("spec.vms[%u]", i));
 			continue;
 		}
@@ -450,12 +448,14 @@ ferry_plan_validate(FerryPlan *plan,
 		}
 		/* by id first, by name when there is no id */
 		if (id != NULL && id[0] != '\0') {
-			vm = ferry_inventory_get_workload(inventory, provider, provider_type, id, NULL);
+			vm = ferry_inventory_get_workload(inventory, provider, provider_type, id,
+							  NULL);
 		} else {
 			g_autoptr(JsonObject) found =
-			    ferry_inventory_find_by_name(inventory, provider, "vm", name, NULL);
+				ferry_inventory_find_by_name(inventory, provider, "vm", name, NULL);
 			if (found != NULL && string_member(found, "id") != NULL)
-				vm = ferry_inventory_get_workload(inventory, provider, provider_type,
+				vm = ferry_inventory_get_workload(inventory, provider,
+								  provider_type,
 								  string_member(found, "id"), NULL);
 		}
 		if (vm == NULL) {
@@ -498,26 +498,31 @@ ferry_plan_validate(FerryPlan *plan,
 		concerns = ferry_inventory_get_concerns(inventory, provider, "vm", vm_id, NULL);
 		for (guint c = 0; concerns != NULL && c < concerns->len; c++) {
 			FerryConcern *concern = g_ptr_array_index(concerns, c);
-			if (ferry_concern_get_category(concern) == FERRY_CONCERN_CATEGORY_CRITICAL) {
-				g_ptr_array_add(critical, g_strdup_printf("%s concern:%s", item,
-									  ferry_concern_get_id(concern)));
+			if (ferry_concern_get_category(concern) ==
+			    FERRY_CONCERN_CATEGORY_CRITICAL) {
+				g_ptr_array_add(critical,
+						g_strdup_printf("%s concern:%s", item,
+								ferry_concern_get_id(concern)));
 				break;
 			}
 		}
 		if (warm && g_strcmp0(provider_type, "vsphere") == 0 &&
-		    !json_object_get_boolean_member_with_default(vm, "changeTrackingEnabled", FALSE))
+		    !json_object_get_boolean_member_with_default(vm, "changeTrackingEnabled",
+								 FALSE))
 			g_ptr_array_add(no_cbt, g_strdup(item));
 		if ((target == NULL || target[0] == '\0') && string_member(vm, "name") != NULL &&
 		    !ferry_naming_is_dns1123_label(string_member(vm, "name"))) {
-			g_autofree char *new_name = ferry_naming_change_vm_name(string_member(vm, "name"));
+			g_autofree char *new_name =
+				ferry_naming_change_vm_name(string_member(vm, "name"));
 			g_ptr_array_add(renamed, g_strdup_printf("%s newName:%s", item, new_name));
 		}
 	}
 
-	set_condition(resource, "VMRefNotValid", FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
-		      "VM references have no id and no name, or a targetName that is not a DNS-1123 "
-		      "subdomain.",
-		      bad_refs);
+	set_condition(
+		resource, "VMRefNotValid", FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
+		"VM references have no id and no name, or a targetName that is not a DNS-1123 "
+		"subdomain.",
+		bad_refs);
 	set_condition(resource, "VMNotFound", FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound",
 		      "VMs not found in the source inventory.", not_found);
 	if (duplicates->len > 0 && !ferry_resource_has_condition(resource, "DuplicateVM"))
@@ -525,18 +530,19 @@ ferry_plan_validate(FerryPlan *plan,
 			      "NotUnique", "Duplicate (source) VM.", duplicates);
 	set_condition(resource, "VMNetworksNotMapped", FERRY_CONDITION_CATEGORY_CRITICAL,
 		      "NotValid", "VM networks are not mapped.", unmapped_networks);
-	set_condition(resource, "VMStorageNotMapped", FERRY_CONDITION_CATEGORY_CRITICAL,
-		      "NotValid", "VM storage is not mapped.", unmapped_storage);
+	set_condition(resource, "VMStorageNotMapped", FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
+		      "VM storage is not mapped.", unmapped_storage);
 	set_condition(resource, "VMMultiplePodNetworkMappings", FERRY_CONDITION_CATEGORY_CRITICAL,
 		      "NotValid", "VMs with more than one interface mapped to the pod network.",
 		      many_pod);
-	set_condition(resource, "VMCriticalConcerns", FERRY_CONDITION_CATEGORY_CRITICAL,
-		      "NotValid", "VMs have critical concerns.", critical);
-	set_condition(resource, "VMMissingChangedBlockTracking", FERRY_CONDITION_CATEGORY_CRITICAL,
-		      "NotValid",
-		      "Changed Block Tracking (CBT) has not been enabled on some VMs; warm migration "
-		      "needs it.",
-		      no_cbt);
+	set_condition(resource, "VMCriticalConcerns", FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
+		      "VMs have critical concerns.", critical);
+	set_condition(
+		resource, "VMMissingChangedBlockTracking", FERRY_CONDITION_CATEGORY_CRITICAL,
+		"NotValid",
+		"Changed Block Tracking (CBT) has not been enabled on some VMs; warm migration "
+		"needs it.",
+		no_cbt);
 	set_condition(resource, "TargetNameNotValid", FERRY_CONDITION_CATEGORY_WARN, "NotValid",
 		      "VM names are not valid DNS-1123 names; the target VMs will be renamed.",
 		      renamed);

@@ -15,11 +15,7 @@
 
 G_BEGIN_DECLS
 
-gboolean
-ferry_plan_validate(FerryPlan *plan,
-		    FerryStore *store,
-		    FerryInventory *inventory,
-		    GPtrArray *validators,
-		    GError **error);
+gboolean ferry_plan_validate(FerryPlan *plan, FerryStore *store, FerryInventory *inventory,
+			     GPtrArray *validators, GError **error);
 
 G_END_DECLS

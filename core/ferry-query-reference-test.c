@@ -109,8 +109,8 @@ value_compare_any(const Value *a, const Value *b, gboolean *is_null)
 	if (value_is_number(b))
 		return 1;
 	return strcmp(a->s != NULL ? a->s : "", b->s != NULL ? b->s : "") < 0
-		   ? -1
-		   : strcmp(a->s != NULL ? a->s : "", b->s != NULL ? b->s : "") > 0;
+		       ? -1
+		       : strcmp(a->s != NULL ? a->s : "", b->s != NULL ? b->s : "") > 0;
 }
 
 static gboolean
@@ -193,10 +193,8 @@ typedef struct {
 	gboolean unsupported;
 } Eval;
 
-static gboolean
-eval_cond(Eval *ev, const FerryQNode *node);
-static Value
-eval_value(Eval *ev, const FerryQNode *node);
+static gboolean eval_cond(Eval *ev, const FerryQNode *node);
+static Value eval_value(Eval *ev, const FerryQNode *node);
 
 /* where segments [0, upto) of a path lead */
 static JsonNode *
@@ -209,7 +207,8 @@ resolve(Eval *ev, const FerryQNode *path, guint upto)
 		case FERRY_QSEGMENT_KEY:
 			if (!JSON_NODE_HOLDS_OBJECT(current))
 				return NULL;
-			current = json_object_get_member(json_node_get_object(current), segment->key);
+			current =
+				json_object_get_member(json_node_get_object(current), segment->key);
 			break;
 		case FERRY_QSEGMENT_INDEX:
 			if (!JSON_NODE_HOLDS_ARRAY(current) ||
@@ -271,7 +270,8 @@ own_stars(Eval *ev, const FerryQNode *node, gboolean function, GPtrArray *keys, 
 typedef gboolean (*BindingFunc)(Eval *ev, gpointer data); /* FALSE stops */
 
 static gboolean
-for_each_binding(Eval *ev, GPtrArray *keys, GPtrArray *owners, guint k, BindingFunc func, gpointer data)
+for_each_binding(Eval *ev, GPtrArray *keys, GPtrArray *owners, guint k, BindingFunc func,
+		 gpointer data)
 {
 	const char *key;
 	const FerryQNode *owner;
@@ -459,13 +459,13 @@ eval_call(Eval *ev, const FerryQNode *node)
 					result = value_int(0);
 				else if (JSON_NODE_HOLDS_ARRAY(target))
 					result = value_int(
-					    json_array_get_length(json_node_get_array(target)));
+						json_array_get_length(json_node_get_array(target)));
 				else if (JSON_NODE_HOLDS_OBJECT(target))
 					result = value_int(
-					    json_object_get_size(json_node_get_object(target)));
+						json_object_get_size(json_node_get_object(target)));
 				else if (json_node_get_value_type(target) == G_TYPE_STRING)
 					result = value_int(
-					    g_utf8_strlen(json_node_get_string(target), -1));
+						g_utf8_strlen(json_node_get_string(target), -1));
 			} else {
 				g_auto(Value) v = eval_value(ev, argument);
 				if (v.type == V_TEXT)
@@ -638,8 +638,8 @@ static gboolean
 eval_predicate(Eval *ev, const FerryQNode *node)
 {
 	const FerryQNode *left = g_ptr_array_index(node->children, 0);
-	const FerryQNode *right = node->children->len > 1 ? g_ptr_array_index(node->children, 1)
-							  : NULL;
+	const FerryQNode *right =
+		node->children->len > 1 ? g_ptr_array_index(node->children, 1) : NULL;
 	gboolean is_null;
 
 	switch (node->type) {
@@ -694,7 +694,8 @@ eval_predicate(Eval *ev, const FerryQNode *node)
 		gboolean found = FALSE, null_item = FALSE;
 		if (right->type == FERRY_QNODE_ARRAY) {
 			for (guint i = 0; i < right->children->len; i++) {
-				g_auto(Value) item = eval_value(ev, g_ptr_array_index(right->children, i));
+				g_auto(Value) item =
+					eval_value(ev, g_ptr_array_index(right->children, i));
 				int cmp = value_compare_any(&a, &item, &is_null);
 				if (item.type == V_NULL)
 					null_item = TRUE;
@@ -715,7 +716,7 @@ eval_predicate(Eval *ev, const FerryQNode *node)
 				JsonArray *items = json_node_get_array(array);
 				for (guint i = 0; i < json_array_get_length(items); i++) {
 					g_auto(Value) item =
-					    value_from_json(json_array_get_element(items, i));
+						value_from_json(json_array_get_element(items, i));
 					int cmp;
 					if (item.type == V_CONTAINER)
 						ev->unsupported = TRUE;
@@ -829,8 +830,8 @@ catalogue_walk(GHashTable *arrays, JsonNode *node, GString *path)
 			g_hash_table_add(arrays, g_strdup(path->str));
 		g_string_append(path, "[*]");
 		for (guint i = 0; i < json_array_get_length(json_node_get_array(node)); i++)
-			catalogue_walk(arrays,
-				       json_array_get_element(json_node_get_array(node), i), path);
+			catalogue_walk(arrays, json_array_get_element(json_node_get_array(node), i),
+				       path);
 		g_string_truncate(path, len);
 	}
 }
@@ -844,10 +845,9 @@ rewrite(GHashTable *arrays, FerryQNode *node)
 		FerryQNode *right = g_ptr_array_index(node->children, 1);
 		if (right->type == FERRY_QNODE_PATH && right->segments->len > 1) {
 			FerryQSegment *last =
-			    g_ptr_array_index(right->segments, right->segments->len - 1);
+				g_ptr_array_index(right->segments, right->segments->len - 1);
 			if (last->type == FERRY_QSEGMENT_STAR)
-				g_ptr_array_remove_index(right->segments,
-							 right->segments->len - 1);
+				g_ptr_array_remove_index(right->segments, right->segments->len - 1);
 		}
 	}
 	if (node->type != FERRY_QNODE_PATH)
@@ -875,12 +875,12 @@ rewrite(GHashTable *arrays, FerryQNode *node)
 /* -- random documents -- */
 
 static const char *const strings[] = {
-    "web-01", "db",        "",    "Éclair", "éclair", "a%b",  "poweredOn",
-    "poweredOff", "x_y",   "42",  "2024-01-01", "WEB-02", "ab", "o e",
+	"web-01",     "db",  "",   "Éclair",     "éclair", "a%b", "poweredOn",
+	"poweredOff", "x_y", "42", "2024-01-01", "WEB-02", "ab",  "o e",
 };
 static const char *const dates[] = {
-    "2024-01-01", "2023-06-30T12:00:00Z", "2024-03-01T00:00:00+02:00",
-    "2024-02-29T23:59:59Z", "2022-12-31",
+	"2024-01-01",           "2023-06-30T12:00:00Z", "2024-03-01T00:00:00+02:00",
+	"2024-02-29T23:59:59Z", "2022-12-31",
 };
 
 static int
@@ -901,16 +901,24 @@ add_scalar(JsonBuilder *builder, const char *name)
 	int kind = pick(10);
 	json_builder_set_member_name(builder, name);
 	if (kind < 4)
-		json_builder_add_int_value(builder, (const gint64[]){0, 1, 2, 512, 1024, 4096,
-								      8192, -5}[pick(8)]);
+		json_builder_add_int_value(
+			builder, (const gint64[]){0, 1, 2, 512, 1024, 4096, 8192, -5}[pick(8)]);
 	else if (kind < 5)
-		json_builder_add_double_value(builder, (const double[]){1.5, 0.5, 4096.0, -2.25}[pick(4)]);
+		json_builder_add_double_value(builder,
+					      (const double[]){1.5, 0.5, 4096.0, -2.25}[pick(4)]);
 	else if (kind < 7)
 		json_builder_add_string_value(builder, strings[pick(G_N_ELEMENTS(strings))]);
 	else if (kind < 8)
 		json_builder_add_boolean_value(builder, chance(50));
-	else
+	else if (kind < 9)
 		json_builder_add_null_value(builder);
+	else {
+		/* a field that is an object in some documents only */
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "x");
+		json_builder_add_int_value(builder, pick(3));
+		json_builder_end_object(builder);
+	}
 }
 
 static JsonNode *
@@ -927,7 +935,7 @@ random_document(guint index)
 		json_builder_set_member_name(builder, "memoryMB");
 		if (chance(85))
 			json_builder_add_int_value(builder, (const gint64[]){512, 1024, 2048, 4096,
-									      8192, 16384}[pick(6)]);
+									     8192, 16384}[pick(6)]);
 		else if (chance(50))
 			json_builder_add_double_value(builder, 1536.5);
 		else
@@ -950,8 +958,9 @@ random_document(guint index)
 	}
 	if (chance(80)) {
 		json_builder_set_member_name(builder, "created");
-		json_builder_add_string_value(builder, chance(90) ? dates[pick(G_N_ELEMENTS(dates))]
-								  : strings[pick(G_N_ELEMENTS(strings))]);
+		json_builder_add_string_value(builder,
+					      chance(90) ? dates[pick(G_N_ELEMENTS(dates))]
+							 : strings[pick(G_N_ELEMENTS(strings))]);
 	}
 	if (chance(70))
 		add_scalar(builder, "other");
@@ -960,7 +969,8 @@ random_document(guint index)
 		json_builder_begin_object(builder);
 		if (chance(80)) {
 			json_builder_set_member_name(builder, "owner");
-			json_builder_add_string_value(builder, strings[pick(G_N_ELEMENTS(strings))]);
+			json_builder_add_string_value(builder,
+						      strings[pick(G_N_ELEMENTS(strings))]);
 		}
 		if (chance(80)) {
 			json_builder_set_member_name(builder, "level");
@@ -973,7 +983,8 @@ random_document(guint index)
 		json_builder_set_member_name(builder, "tags");
 		json_builder_begin_array(builder);
 		for (guint i = 0; i < n; i++)
-			json_builder_add_string_value(builder, strings[pick(G_N_ELEMENTS(strings))]);
+			json_builder_add_string_value(builder,
+						      strings[pick(G_N_ELEMENTS(strings))]);
 		json_builder_end_array(builder);
 	}
 	if (chance(85)) {
@@ -986,9 +997,10 @@ random_document(guint index)
 				json_builder_set_member_name(builder, "capacity");
 				if (chance(90))
 					json_builder_add_int_value(
-					    builder, (const gint64[]){0, 1073741824, 10737418240,
-								      53687091200, 1099511627776,
-								      -1}[pick(6)]);
+						builder,
+						(const gint64[]){0, 1073741824, 10737418240,
+								 53687091200, 1099511627776,
+								 -1}[pick(6)]);
 				else
 					json_builder_add_string_value(builder, "big");
 			}
@@ -999,8 +1011,9 @@ random_document(guint index)
 			if (chance(70)) {
 				json_builder_set_member_name(builder, "mode");
 				json_builder_add_string_value(
-				    builder, (const char *[]){"persistent", "independent_persistent",
-							      "x_y"}[pick(3)]);
+					builder,
+					(const char *[]){"persistent", "independent_persistent",
+							 "x_y"}[pick(3)]);
 			}
 			if (chance(50)) {
 				guint m = pick(3);
@@ -1025,14 +1038,15 @@ random_document(guint index)
 		for (guint i = 0; i < n; i++) {
 			json_builder_begin_object(builder);
 			json_builder_set_member_name(builder, "mac");
-			json_builder_add_string_value(builder, (const char *[]){"00:50:56:aa", "00:50:56:bb",
-									       "52:54:00:cc"}[pick(3)]);
+			json_builder_add_string_value(builder,
+						      (const char *[]){"00:50:56:aa", "00:50:56:bb",
+								       "52:54:00:cc"}[pick(3)]);
 			if (chance(80)) {
 				json_builder_set_member_name(builder, "network");
 				json_builder_begin_object(builder);
 				json_builder_set_member_name(builder, "id");
-				json_builder_add_string_value(builder,
-							      (const char *[]){"net-1", "net-2"}[pick(2)]);
+				json_builder_add_string_value(
+					builder, (const char *[]){"net-1", "net-2"}[pick(2)]);
 				json_builder_end_object(builder);
 			}
 			json_builder_end_object(builder);
@@ -1046,40 +1060,74 @@ random_document(guint index)
 /* -- random queries -- */
 
 static const char *const scalar_paths[] = {
-    "memoryMB",        "cpuCount",          "powerState",          "flag",   "created",
-    "name",            "id",                "meta.owner",          "meta.level",
-    "disks[0].capacity", "disks[1].shared", "nics[0].network.id", "missing", "disks[0].mode",
-    "other",           "`other`",           "meta['owner']",
+	"memoryMB",
+	"cpuCount",
+	"powerState",
+	"flag",
+	"created",
+	"name",
+	"id",
+	"meta.owner",
+	"meta.level",
+	"disks[0].capacity",
+	"disks[1].shared",
+	"nics[0].network.id",
+	"missing",
+	"disks[0].mode",
+	"other",
+	"`other`",
+	"meta['owner']",
+	"other.x",
 };
 static const char *const number_paths[] = {"memoryMB", "cpuCount", "meta.level",
 					   "disks[0].capacity", "other"};
 static const char *const multi_numbers[] = {"disks[*].capacity", "disks.capacity",
 					    "disks[*].parts[*].size", "disks.parts.size"};
 static const char *const multi_paths[] = {
-    "disks[*].capacity", "disks[*].shared", "disks[*].mode", "disks.capacity", "nics.network.id",
-    "disks[*].parts[*].size", "tags[*]", "nics[*].mac", "disks.shared", "meta[*]",
-    "disks[*][*]", "nics[*].network[*]",
+	"disks[*].capacity", "disks[*].shared", "disks[*].mode",
+	"disks.capacity",    "nics.network.id", "disks[*].parts[*].size",
+	"tags[*]",           "nics[*].mac",     "disks.shared",
+	"meta[*]",           "disks[*][*]",     "nics[*].network[*]",
 };
-static const char *const len_paths[] = {"disks", "tags", "nics", "disks[0].parts", "meta", "name",
-					"missing", "memoryMB", "disks[*]", "tags[*]",
-					"disks[*].parts[*]", "disks.parts"};
+static const char *const len_paths[] = {
+	"disks",    "tags",     "nics",    "disks[0].parts",    "meta",       "name", "missing",
+	"memoryMB", "disks[*]", "tags[*]", "disks[*].parts[*]", "disks.parts"};
 static const char *const literals[] = {
-    "0",     "1",          "-5",         "512",   "1.5",      "4Ki",         "1Gi",
-    "2048",  "0.5",        "true",       "false", "null",     "'web-01'",    "'db'",
-    "''",    "'Éclair'",   "'42'",       "'poweredOn'", "'2024-01-01'",
-    "'2023-06-30T12:00:00Z'", "'2024-03-01T00:00:00+02:00'", "10Gi", "50Gi", "1Ti",
+	"0",
+	"1",
+	"-5",
+	"512",
+	"1.5",
+	"4Ki",
+	"1Gi",
+	"2048",
+	"0.5",
+	"true",
+	"false",
+	"null",
+	"'web-01'",
+	"'db'",
+	"''",
+	"'Éclair'",
+	"'42'",
+	"'poweredOn'",
+	"'2024-01-01'",
+	"'2023-06-30T12:00:00Z'",
+	"'2024-03-01T00:00:00+02:00'",
+	"10Gi",
+	"50Gi",
+	"1Ti",
 };
-static const char *const patterns[] = {"'web%'", "'%b'",  "'_b'",     "'É%'", "'%\\%%'",
-				       "'%'",    "'x\\_y'", "'%on'",   "'ÉCLAIR'", "''"};
-static const char *const regexes[] = {"'^web'", "'[0-9]+$'", "'é'", "'^$'", "'o.e'",
-				      "'^(web|db)'", "'off$'"};
+static const char *const patterns[] = {"'web%'", "'%b'",    "'_b'",  "'É%'",     "'%\\%%'",
+				       "'%'",    "'x\\_y'", "'%on'", "'ÉCLAIR'", "''"};
+static const char *const regexes[] = {"'^web'", "'[0-9]+$'",   "'é'",   "'^$'",
+				      "'o.e'",  "'^(web|db)'", "'off$'"};
 static const char *const comparisons[] = {"=", "!=", "<>", "<", "<=", ">", ">="};
 static const char *const ariths[] = {"+", "-", "*", "/", "%"};
 
 #define PICK(array) (array)[pick(G_N_ELEMENTS(array))]
 
-static void
-random_condition(GString *q, guint depth, gboolean multi);
+static void random_condition(GString *q, guint depth, gboolean multi);
 
 static void
 random_multi_atom(GString *q)
@@ -1123,8 +1171,9 @@ random_atom(GString *q)
 				       PICK(literals));
 		break;
 	case 4:
-		g_string_append_printf(q, "%s %s%s %s", PICK(scalar_paths), chance(30) ? "not " : "",
-				       chance(50) ? "like" : "ilike", PICK(patterns));
+		g_string_append_printf(q, "%s %s%s %s", PICK(scalar_paths),
+				       chance(30) ? "not " : "", chance(50) ? "like" : "ilike",
+				       PICK(patterns));
 		break;
 	case 5:
 		g_string_append_printf(q, "%s %s %s", PICK(scalar_paths), chance(50) ? "~=" : "~!",
@@ -1132,23 +1181,25 @@ random_atom(GString *q)
 		break;
 	case 6: {
 		guint n = pick(4);
-		g_string_append_printf(q, "%s %sin [", PICK(scalar_paths), chance(40) ? "not " : "");
+		g_string_append_printf(q, "%s %sin [", PICK(scalar_paths),
+				       chance(40) ? "not " : "");
 		for (guint i = 0; i < n; i++)
 			g_string_append_printf(q, "%s%s", i > 0 ? ", " : "", PICK(literals));
 		g_string_append(q, "]");
 		break;
 	}
 	case 7:
-		g_string_append_printf(q, "%s %sin %s", chance(60) ? PICK(literals) : PICK(scalar_paths),
-				       chance(40) ? "not " : "",
-				       chance(80) ? "tags" : PICK(len_paths));
+		g_string_append_printf(
+			q, "%s %sin %s", chance(60) ? PICK(literals) : PICK(scalar_paths),
+			chance(40) ? "not " : "", chance(80) ? "tags" : PICK(len_paths));
 		break;
 	case 8:
 		g_string_append_printf(q, "%s %sbetween %s and %s", PICK(scalar_paths),
 				       chance(30) ? "not " : "", PICK(literals), PICK(literals));
 		break;
 	case 9:
-		g_string_append_printf(q, "%s is %snull", PICK(scalar_paths), chance(50) ? "not " : "");
+		g_string_append_printf(q, "%s is %snull", PICK(scalar_paths),
+				       chance(50) ? "not " : "");
 		break;
 	case 10:
 		g_string_append(q, PICK(scalar_paths));
@@ -1235,10 +1286,9 @@ test_query_reference(void)
 		g_autoptr(GString) path = g_string_new(NULL);
 		g_ptr_array_add(docs, doc);
 		catalogue_walk(arrays, doc, path);
-		g_assert_true(ferry_inventory_upsert(inventory, "vm",
-						     json_object_get_string_member(object, "id"),
-						     json_object_get_string_member(object, "name"),
-						     NULL, object, &error));
+		g_assert_true(ferry_inventory_upsert(
+			inventory, "vm", json_object_get_string_member(object, "id"),
+			json_object_get_string_member(object, "name"), NULL, object, &error));
 	}
 	g_assert_true(ferry_inventory_commit_update(inventory, &error));
 	g_assert_no_error(error);
@@ -1257,22 +1307,24 @@ test_query_reference(void)
 		random_condition(text, 0, FALSE);
 		query = ferry_query_new(text->str, &error);
 		if (query == NULL)
-			g_error("generated query «%s» does not parse: %s", text->str, error->message);
+			g_error("generated query «%s» does not parse: %s", text->str,
+				error->message);
 		results = ferry_inventory_query(inventory, "p", "vm", query,
 						FERRY_INVENTORY_QUERY_FLAG_REFS, &error);
 		if (results == NULL)
 			g_error("query «%s» failed: %s", text->str, error->message);
 		for (guint i = 0; i < results->len; i++)
 			g_hash_table_add(got, (gpointer)json_object_get_string_member(
-						  g_ptr_array_index(results, i), "id"));
+						      g_ptr_array_index(results, i), "id"));
 
 		tree = ferry_qnode_copy(ferry_query_get_where(query));
 		rewrite(arrays, tree);
 		for (guint i = 0; i < docs->len; i++) {
 			JsonNode *doc = g_ptr_array_index(docs, i);
-			const char *id = json_object_get_string_member(json_node_get_object(doc), "id");
+			const char *id =
+				json_object_get_string_member(json_node_get_object(doc), "id");
 			g_autoptr(GHashTable) bindings =
-			    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+				g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 			Eval ev = {.document = doc, .bindings = bindings};
 			gboolean holds = eval_cond(&ev, tree);
 			if (ev.unsupported) {

@@ -74,8 +74,11 @@ struct _FerryQContext {
 	GHashTable *roots;    /* name → Root */
 	GHashTable *computed; /* name → SQL template */
 	GHashTable *arrays;   /* normalised path → NULL */
-	char *summary;
-	GHashTable *containers;
+	GHashTable *objects;  /* normalised paths holding an object in some document */
+	char *facts_alias;    /* the table of facts, if any */
+	GHashTable *facts;    /* normalised path (path# for lengths) → column */
+	gboolean uses_facts;
+	gboolean shared_document;
 	/* compile state */
 	GPtrArray *scopes; /* of Scope, innermost last */
 	guint next_alias;
@@ -88,10 +91,11 @@ ferry_qcontext_new(const char *document)
 {
 	FerryQContext *context = g_new0(FerryQContext, 1);
 	context->document = g_strdup(document);
-	context->roots = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					       (GDestroyNotify)root_free);
+	context->roots =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)root_free);
 	context->computed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	context->arrays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	context->objects = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	context->scopes = g_ptr_array_new_with_free_func((GDestroyNotify)scope_free);
 	return context;
 }
@@ -105,9 +109,10 @@ ferry_qcontext_free(FerryQContext *context)
 	g_hash_table_unref(context->roots);
 	g_hash_table_unref(context->computed);
 	g_hash_table_unref(context->arrays);
-	g_free(context->summary);
-	if (context->containers != NULL)
-		g_hash_table_unref(context->containers);
+	g_hash_table_unref(context->objects);
+	g_free(context->facts_alias);
+	if (context->facts != NULL)
+		g_hash_table_unref(context->facts);
 	g_ptr_array_unref(context->scopes);
 	g_clear_error(&context->error);
 	g_free(context);
@@ -135,18 +140,35 @@ ferry_qcontext_add_array_path(FerryQContext *context, const char *path)
 }
 
 void
-ferry_qcontext_set_summary(FerryQContext *context, const char *summary, GHashTable *container_paths)
+ferry_qcontext_add_object_path(FerryQContext *context, const char *path)
 {
-	g_free(context->summary);
-	context->summary = g_strdup(summary);
-	if (context->containers != NULL)
-		g_hash_table_unref(context->containers);
-	context->containers = container_paths != NULL ? g_hash_table_ref(container_paths) : NULL;
+	g_hash_table_add(context->objects, g_strdup(path));
 }
 
-static gboolean
-compile_fail(FerryQContext *context, const FerryQNode *node, const char *format, ...)
-    G_GNUC_PRINTF(3, 4);
+void
+ferry_qcontext_set_facts(FerryQContext *context, const char *alias, GHashTable *columns)
+{
+	g_free(context->facts_alias);
+	context->facts_alias = g_strdup(alias);
+	if (context->facts != NULL)
+		g_hash_table_unref(context->facts);
+	context->facts = g_hash_table_ref(columns);
+}
+
+void
+ferry_qcontext_set_shared_document(FerryQContext *context, gboolean shared)
+{
+	context->shared_document = shared;
+}
+
+gboolean
+ferry_qcontext_uses_facts(FerryQContext *context)
+{
+	return context->uses_facts;
+}
+
+static gboolean compile_fail(FerryQContext *context, const FerryQNode *node, const char *format,
+			     ...) G_GNUC_PRINTF(3, 4);
 
 static gboolean
 compile_fail(FerryQContext *context, const FerryQNode *node, const char *format, ...)
@@ -270,10 +292,9 @@ rewrite_paths(FerryQContext *context, FerryQNode *node)
 		FerryQNode *right = g_ptr_array_index(node->children, 1);
 		if (right->type == FERRY_QNODE_PATH && right->segments->len > 1) {
 			FerryQSegment *last =
-			    g_ptr_array_index(right->segments, right->segments->len - 1);
+				g_ptr_array_index(right->segments, right->segments->len - 1);
 			if (last->type == FERRY_QSEGMENT_STAR)
-				g_ptr_array_remove_index(right->segments,
-							 right->segments->len - 1);
+				g_ptr_array_remove_index(right->segments, right->segments->len - 1);
 		}
 	}
 	if (node->type != FERRY_QNODE_PATH || g_hash_table_size(context->arrays) == 0)
@@ -330,13 +351,8 @@ ferry_qcontext_add_element_root(FerryQContext *context, const char *name, const 
  * element (json_each's value is no JSON text for strings); @element is the
  * iterator's alias when the path ends at an element itself. */
 static gboolean
-resolve_path(FerryQContext *context,
-	     const FerryQNode *node,
-	     guint upto,
-	     char **base,
-	     char **json_path,
-	     gboolean *is_json,
-	     const char **element)
+resolve_path(FerryQContext *context, const FerryQNode *node, guint upto, char **base,
+	     char **json_path, gboolean *is_json, const char **element)
 {
 	g_autoptr(GString) path = g_string_new("$");
 	g_autofree char *current = NULL;
@@ -391,11 +407,16 @@ resolve_path(FerryQContext *context,
  * which reuses SQLite's parse of the document, so json_each() parses only
  * the array and not the whole document again */
 static char *
-json_each_sql(const char *base, const char *json_path)
+json_each_sql(FerryQContext *context, const char *base, const char *json_path)
 {
 	if (g_strcmp0(json_path, "'$'") == 0)
 		return g_strdup_printf("json_each(%s)", base);
-	return g_strdup_printf("json_each(%s -> %s)", base, json_path);
+	/* when other calls parse the document anyway, -> reuses that parse and
+	 * json_each() reads only the array; else one parse of the document is
+	 * cheaper than copying the array out of it */
+	if (context->shared_document)
+		return g_strdup_printf("json_each(%s -> %s)", base, json_path);
+	return g_strdup_printf("json_each(%s, %s)", base, json_path);
 }
 
 /* the SQL value at a resolved path */
@@ -481,7 +502,7 @@ push_scope(FerryQContext *context, const FerryQNode *node, gboolean function_sco
 		if (!is_json)
 			iterator->from = g_strdup_printf("json_each('[]') AS %s", iterator->alias);
 		else {
-			g_autofree char *each = json_each_sql(base, json_path);
+			g_autofree char *each = json_each_sql(context, base, json_path);
 			iterator->from = g_strdup_printf("%s AS %s", each, iterator->alias);
 		}
 		g_ptr_array_add(scope->iterators, iterator);
@@ -526,21 +547,70 @@ scope_from_where(FerryQContext *context)
 
 /* -- expressions -- */
 
-static char *
-compile_value(FerryQContext *context, const FerryQNode *node);
-static char *
-compile_condition(FerryQContext *context, const FerryQNode *node, gboolean strict);
-static char *
-compile_json(FerryQContext *context, const FerryQNode *node);
+static char *compile_value(FerryQContext *context, const FerryQNode *node);
+static char *compile_condition(FerryQContext *context, const FerryQNode *node, gboolean strict);
+static char *compile_json(FerryQContext *context, const FerryQNode *node);
 
+static char *fact_column(FerryQContext *context, const FerryQNode *node, const char *suffix);
+
+/* a computed field's SQL: @DOC@ is the document, @CONCERNS@ the concerns,
+ * @FACT:p@ field p (plain keys) from the facts or the document */
 static char *
 compile_computed(FerryQContext *context, const char *template)
 {
 	Root *concerns = g_hash_table_lookup(context->roots, "concerns");
-	g_autoptr(GString) sql = g_string_new(template);
+	g_autoptr(GString) sql = g_string_new(NULL);
+	const char *p = template;
+	const char *fact;
+
+	while ((fact = strstr(p, "@FACT:")) != NULL) {
+		const char *end = strchr(fact + 6, '@');
+		g_autofree char *path = g_strndup(fact + 6, end - fact - 6);
+		g_autoptr(FerryQNode) node = ferry_query_parse_expression(path, NULL, NULL);
+		g_autofree char *column = node != NULL ? fact_column(context, node, NULL) : NULL;
+		g_string_append_len(sql, p, fact - p);
+		if (column != NULL)
+			g_string_append(sql, column);
+		else
+			g_string_append_printf(sql, "json_extract(%s, '$.%s')", context->document,
+					       path);
+		p = end + 1;
+	}
+	g_string_append(sql, p);
 	g_string_replace(sql, "@DOC@", context->document, 0);
 	g_string_replace(sql, "@CONCERNS@", concerns != NULL ? concerns->sql : "NULL", 0);
 	return g_strdup_printf("(%s)", sql->str);
+}
+
+/* the facts column holding a path of plain keys through objects, when the
+ * path never holds an array or object; @suffix "#" asks for its length */
+static char *
+fact_column(FerryQContext *context, const FerryQNode *node, const char *suffix)
+{
+	g_autofree char *path = NULL;
+	g_autofree char *key = NULL;
+	const char *column;
+
+	if (context->facts == NULL || path_root(context, node) != NULL ||
+	    path_computed(context, node) != NULL)
+		return NULL;
+	for (guint i = 0; i < node->segments->len; i++) {
+		const FerryQSegment *segment = g_ptr_array_index(node->segments, i);
+		if (segment->type != FERRY_QSEGMENT_KEY)
+			return NULL;
+	}
+	path = ferry_qnode_path_to_string(node, node->segments->len);
+	if (suffix == NULL && (g_hash_table_contains(context->arrays, path) ||
+			       g_hash_table_contains(context->objects, path)))
+		return NULL;
+	if (suffix != NULL && g_hash_table_contains(context->objects, path))
+		return NULL;
+	key = g_strconcat(path, suffix, NULL);
+	column = g_hash_table_lookup(context->facts, key);
+	if (column == NULL)
+		return NULL;
+	context->uses_facts = TRUE;
+	return g_strdup_printf("%s.%s", context->facts_alias, column);
 }
 
 static char *
@@ -554,6 +624,11 @@ compile_path(FerryQContext *context, const FerryQNode *node)
 
 	if (computed != NULL)
 		return compile_computed(context, computed);
+	{
+		char *fact = fact_column(context, node, NULL);
+		if (fact != NULL)
+			return fact;
+	}
 	if (!resolve_path(context, node, node->segments->len, &base, &json_path, &is_json,
 			  &element))
 		return NULL;
@@ -625,8 +700,8 @@ compile_arith(FerryQContext *context, const FerryQNode *node)
 	g_autofree char *left = compile_number(context, g_ptr_array_index(node->children, 0));
 	g_autofree char *right = NULL;
 	static const char *const ops[] = {
-	    [FERRY_QOP_ADD] = "+", [FERRY_QOP_SUB] = "-", [FERRY_QOP_MUL] = "*",
-	    [FERRY_QOP_DIV] = "/", [FERRY_QOP_MOD] = "%",
+		[FERRY_QOP_ADD] = "+", [FERRY_QOP_SUB] = "-", [FERRY_QOP_MUL] = "*",
+		[FERRY_QOP_DIV] = "/", [FERRY_QOP_MOD] = "%",
 	};
 	if (left == NULL)
 		return NULL;
@@ -646,6 +721,8 @@ compile_len_path(FerryQContext *context, const FerryQNode *node)
 {
 	g_autofree char *base = NULL;
 	g_autofree char *quoted = NULL;
+	g_autofree char *fact = NULL;
+	g_autofree char *path = NULL;
 	gboolean is_json;
 
 	if (path_computed(context, node) != NULL) {
@@ -656,6 +733,16 @@ compile_len_path(FerryQContext *context, const FerryQNode *node)
 		return NULL;
 	if (!is_json)
 		return g_strdup_printf("COALESCE(length(ferry_text(%s)), 0)", base);
+	fact = g_hash_table_contains(context->arrays,
+				     path = ferry_qnode_path_to_string(node, node->segments->len))
+		       ? fact_column(context, node, "#")
+		       : NULL;
+	/* the length of an array from the facts; anything else from the document */
+	if (fact != NULL)
+		return g_strdup_printf("COALESCE(%s, (CASE COALESCE(json_type(%s, %s), 'null') "
+				       "WHEN 'text' THEN length(json_extract(%s, %s)) "
+				       "WHEN 'null' THEN 0 END))",
+				       fact, base, quoted, base, quoted);
 	return g_strdup_printf("(CASE COALESCE(json_type(%s, %s), 'null') "
 			       "WHEN 'array' THEN json_array_length(%s, %s) "
 			       "WHEN 'object' THEN (SELECT count(*) FROM json_each(%s, %s)) "
@@ -678,7 +765,7 @@ compile_elements_from(FerryQContext *context, const FerryQNode *node, const char
 		return NULL;
 	if (!is_json)
 		return g_strdup_printf("(SELECT %s AS value) AS %s WHERE 1", base, alias);
-	each = json_each_sql(base, quoted);
+	each = json_each_sql(context, base, quoted);
 	return g_strdup_printf("%s AS %s WHERE (typeof(%s.key) = 'integer' OR %s.key IS NULL)",
 			       each, alias, alias, alias);
 }
@@ -709,7 +796,7 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 			inner = compile_value(context, argument);
 			if (inner != NULL)
 				result = g_strdup_printf(
-				    "(SELECT COALESCE(sum(ferry_num(%s)), 0) %s)", inner, from);
+					"(SELECT COALESCE(sum(ferry_num(%s)), 0) %s)", inner, from);
 			break;
 		case FERRY_QFUNC_ANY:
 			inner = compile_condition(context, argument, FALSE);
@@ -733,18 +820,18 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 			switch (node->func) {
 			case FERRY_QFUNC_SUM:
 				result = g_strdup_printf(
-				    "(SELECT COALESCE(sum(ferry_num(%s.value)), 0) FROM %s)", alias,
-				    from);
+					"(SELECT COALESCE(sum(ferry_num(%s.value)), 0) FROM %s)",
+					alias, from);
 				break;
 			case FERRY_QFUNC_ANY:
 				result = g_strdup_printf(
-				    "EXISTS(SELECT 1 FROM %s AND ferry_truthy(%s.value))", from,
-				    alias);
+					"EXISTS(SELECT 1 FROM %s AND ferry_truthy(%s.value))", from,
+					alias);
 				break;
 			case FERRY_QFUNC_ALL:
-				result = g_strdup_printf(
-				    "NOT EXISTS(SELECT 1 FROM %s AND NOT ferry_truthy(%s.value))",
-				    from, alias);
+				result = g_strdup_printf("NOT EXISTS(SELECT 1 FROM %s AND NOT "
+							 "ferry_truthy(%s.value))",
+							 from, alias);
 				break;
 			default:
 				g_assert_not_reached();
@@ -825,9 +912,7 @@ node_is_text_column(FerryQContext *context, const FerryQNode *node)
 /* the value of a comparison operand, read as @type; a text column is kept
  * as it is (with its index) only when @keep_column */
 static char *
-compile_operand_full(FerryQContext *context,
-		     const FerryQNode *node,
-		     OperandType type,
+compile_operand_full(FerryQContext *context, const FerryQNode *node, OperandType type,
 		     gboolean keep_column)
 {
 	g_autofree char *value = NULL;
@@ -871,9 +956,7 @@ compile_operand(FerryQContext *context, const FerryQNode *node, OperandType type
 /* an operand of a comparison or between: in time comparisons literals are
  * read as dates too, and literals that are not dates are null */
 static char *
-compile_comparand(FerryQContext *context,
-		  const FerryQNode *node,
-		  OperandType type,
+compile_comparand(FerryQContext *context, const FerryQNode *node, OperandType type,
 		  gboolean keep_column)
 {
 	if (type == OPERAND_TIME && node_is_literal(node)) {
@@ -904,11 +987,11 @@ static char *
 compile_predicate(FerryQContext *context, const FerryQNode *node)
 {
 	const FerryQNode *left = g_ptr_array_index(node->children, 0);
-	const FerryQNode *right = node->children->len > 1 ? g_ptr_array_index(node->children, 1)
-							  : NULL;
+	const FerryQNode *right =
+		node->children->len > 1 ? g_ptr_array_index(node->children, 1) : NULL;
 	static const char *const ops[] = {
-	    [FERRY_QOP_EQ] = "=",  [FERRY_QOP_NE] = "<>", [FERRY_QOP_LT] = "<",
-	    [FERRY_QOP_LE] = "<=", [FERRY_QOP_GT] = ">",  [FERRY_QOP_GE] = ">=",
+		[FERRY_QOP_EQ] = "=",  [FERRY_QOP_NE] = "<>", [FERRY_QOP_LT] = "<",
+		[FERRY_QOP_LE] = "<=", [FERRY_QOP_GT] = ">",  [FERRY_QOP_GE] = ">=",
 	};
 	g_autofree char *a = NULL;
 	g_autofree char *b = NULL;
@@ -939,8 +1022,7 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		b = a != NULL ? compile_operand(context, right, OPERAND_ANY) : NULL;
 		if (b == NULL)
 			return NULL;
-		return g_strdup_printf("%sferry_regexp(%s, %s)", node->negated ? "NOT " : "", a,
-				       b);
+		return g_strdup_printf("%sferry_regexp(%s, %s)", node->negated ? "NOT " : "", a, b);
 	case FERRY_QNODE_IN:
 		a = compile_operand(context, left, OPERAND_ANY);
 		if (a == NULL)
@@ -948,9 +1030,9 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		if (right->type == FERRY_QNODE_ARRAY) {
 			g_autoptr(GString) list = g_string_new(NULL);
 			for (guint i = 0; i < right->children->len; i++) {
-				g_autofree char *item =
-				    compile_operand(context, g_ptr_array_index(right->children, i),
-						    OPERAND_ANY);
+				g_autofree char *item = compile_operand(
+					context, g_ptr_array_index(right->children, i),
+					OPERAND_ANY);
 				if (item == NULL)
 					return NULL;
 				g_string_append_printf(list, "%s%s", i > 0 ? ", " : "", item);
@@ -977,10 +1059,11 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 					return g_strdup_printf("(%s IS NOT NULL)", a);
 				return g_strdup("0");
 			}
-			each = json_each_sql(base, quoted);
-			exists = g_strdup_printf("EXISTS(SELECT 1 FROM %s AS %s WHERE typeof(%s.key) "
-						 "= 'integer' AND %s.value = %s)",
-						 each, alias, alias, alias, a);
+			each = json_each_sql(context, base, quoted);
+			exists = g_strdup_printf(
+				"EXISTS(SELECT 1 FROM %s AS %s WHERE typeof(%s.key) "
+				"= 'integer' AND %s.value = %s)",
+				each, alias, alias, alias, a);
 			if (node->negated)
 				return g_strdup_printf("(%s IS NOT NULL AND NOT %s)", a, exists);
 			return g_steal_pointer(&exists);
@@ -996,8 +1079,8 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		c = b != NULL ? compile_comparand(context, high, type, FALSE) : NULL;
 		if (c == NULL)
 			return NULL;
-		return g_strdup_printf("%s %sBETWEEN %s AND %s", a, node->negated ? "NOT " : "",
-				       b, c);
+		return g_strdup_printf("%s %sBETWEEN %s AND %s", a, node->negated ? "NOT " : "", b,
+				       c);
 	}
 	case FERRY_QNODE_IS_NULL:
 		a = compile_operand(context, left, OPERAND_ANY);
@@ -1075,11 +1158,12 @@ compile_condition(FerryQContext *context, const FerryQNode *node, gboolean stric
 		collect_chain(node, node->type, operands);
 		for (guint i = 0; i < operands->len; i++) {
 			g_autofree char *operand =
-			    compile_condition(context, g_ptr_array_index(operands, i), strict);
+				compile_condition(context, g_ptr_array_index(operands, i), strict);
 			if (operand == NULL)
 				return NULL;
 			if (i > 0)
-				g_string_append(sql, node->type == FERRY_QNODE_AND ? " AND " : " OR ");
+				g_string_append(sql,
+						node->type == FERRY_QNODE_AND ? " AND " : " OR ");
 			g_string_append(sql, operand);
 		}
 		g_string_append_c(sql, ')');
@@ -1253,7 +1337,8 @@ ferry_qcompile_json(FerryQContext *context, const FerryQNode *node, GError **err
 }
 
 char *
-ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *alias, GError **error)
+ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *alias,
+		    GError **error)
 {
 	g_autoptr(FerryQNode) tree = NULL;
 	g_autofree char *base = NULL;
@@ -1273,7 +1358,7 @@ ferry_qcompile_each(FerryQContext *context, const FerryQNode *node, const char *
 		return compile_end(context, NULL, error);
 	}
 	{
-		g_autofree char *each = json_each_sql(base, json_path);
+		g_autofree char *each = json_each_sql(context, base, json_path);
 		return g_strdup_printf("%s AS %s", each, alias);
 	}
 }
@@ -1289,50 +1374,71 @@ ferry_qcompile_text(FerryQContext *context, const FerryQNode *node, GError **err
 
 /* -- SQL functions -- */
 
-static void
-sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean like, gboolean caseless)
-{
-	GRegex *cached = sqlite3_get_auxdata(ctx, 1);
-	g_autoptr(GRegex) compiled = NULL;
+/* compiled patterns of one connection: SQLite drops a function's auxiliary
+ * data whenever a statement is reset, and rules run one statement per VM */
+typedef struct {
+	GHashTable *regexes; /* "L"|"I"|"R" + pattern → GRegex */
+} MatchCache;
 
-	if (cached == NULL) {
-		g_autoptr(GError) error = NULL;
-		g_autofree char *regex = NULL;
-		if (like) {
-			GString *str = g_string_new("\\A(?:");
-			for (const char *p = pattern; *p != '\0'; p = g_utf8_next_char(p)) {
-				if (*p == '%') {
-					g_string_append(str, ".*");
-				} else if (*p == '_') {
-					g_string_append_c(str, '.');
-				} else {
-					const char *c = p;
-					g_autofree char *escaped = NULL;
-					if (*p == '\\' && p[1] != '\0')
-						c = ++p;
-					escaped = g_regex_escape_string(c, g_utf8_next_char(c) - c);
-					g_string_append(str, escaped);
-				}
-			}
-			g_string_append(str, ")\\z");
-			regex = g_string_free(str, FALSE);
+#define MATCH_CACHE_MAX 512
+
+static void
+match_cache_free(void *data)
+{
+	MatchCache *cache = data;
+	g_hash_table_unref(cache->regexes);
+	g_free(cache);
+}
+
+/* a LIKE pattern (`%`, `_`, `\` escapes) as an anchored regular expression */
+static char *
+like_to_regex(const char *pattern)
+{
+	GString *str = g_string_new("\\A(?:");
+	for (const char *p = pattern; *p != '\0'; p = g_utf8_next_char(p)) {
+		if (*p == '%') {
+			g_string_append(str, ".*");
+		} else if (*p == '_') {
+			g_string_append_c(str, '.');
+		} else {
+			const char *c = p;
+			g_autofree char *escaped = NULL;
+			if (*p == '\\' && p[1] != '\0')
+				c = ++p;
+			escaped = g_regex_escape_string(c, g_utf8_next_char(c) - c);
+			g_string_append(str, escaped);
 		}
-		compiled = g_regex_new(like ? regex : pattern,
-				       G_REGEX_DOTALL | (caseless ? G_REGEX_CASELESS : 0), 0,
-				       &error);
-		if (compiled == NULL) {
-			g_autofree char *message =
-			    g_strdup_printf("invalid regular expression '%s': %s", pattern,
-					    error->message);
+	}
+	g_string_append(str, ")\\z");
+	return g_string_free(str, FALSE);
+}
+
+static void
+sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean like,
+	  gboolean caseless)
+{
+	MatchCache *cache = sqlite3_user_data(ctx);
+	g_autofree char *key =
+		g_strdup_printf("%c%s", like ? (caseless ? 'I' : 'L') : 'R', pattern);
+	GRegex *regex = g_hash_table_lookup(cache->regexes, key);
+
+	if (regex == NULL) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *source = like ? like_to_regex(pattern) : g_strdup(pattern);
+		regex = g_regex_new(source, G_REGEX_DOTALL | (caseless ? G_REGEX_CASELESS : 0), 0,
+				    &error);
+		if (regex == NULL) {
+			g_autofree char *message = g_strdup_printf(
+				"invalid regular expression '%s': %s", pattern, error->message);
 			sqlite3_result_error(ctx, message, -1);
 			return;
 		}
-		cached = compiled;
+		/* patterns read from data could be many: keep the cache bounded */
+		if (g_hash_table_size(cache->regexes) >= MATCH_CACHE_MAX)
+			g_hash_table_remove_all(cache->regexes);
+		g_hash_table_insert(cache->regexes, g_steal_pointer(&key), regex);
 	}
-	sqlite3_result_int(ctx, g_regex_match(cached, value, 0, NULL) ? 1 : 0);
-	if (compiled != NULL)
-		sqlite3_set_auxdata(ctx, 1, g_steal_pointer(&compiled),
-				    (void (*)(void *))g_regex_unref);
+	sqlite3_result_int(ctx, g_regex_match(regex, value, 0, NULL) ? 1 : 0);
 }
 
 /* ferry_regexp(value, pattern): 1 when the string matches, NULL when either
@@ -1421,16 +1527,23 @@ ferry_query_register_sql_functions(sqlite3 *db, GError **error)
 		int n_args;
 		void (*func)(sqlite3_context *, int, sqlite3_value **);
 	} functions[] = {
-	    {"ferry_regexp", 2, sql_regexp}, {"ferry_like", 3, sql_like},
-	    {"ferry_truthy", 1, sql_truthy}, {"ferry_num", 1, sql_num},
-	    {"ferry_text", 1, sql_text},     {"ferry_date", 1, sql_date},
+		{"ferry_regexp", 2, sql_regexp}, {"ferry_like", 3, sql_like},
+		{"ferry_truthy", 1, sql_truthy}, {"ferry_num", 1, sql_num},
+		{"ferry_text", 1, sql_text},     {"ferry_date", 1, sql_date},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(functions); i++) {
-		if (sqlite3_create_function_v2(db, functions[i].name, functions[i].n_args,
-					       SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-						   SQLITE_INNOCUOUS,
-					       NULL, functions[i].func, NULL, NULL,
-					       NULL) != SQLITE_OK) {
+		MatchCache *cache = NULL;
+		if (functions[i].func == sql_regexp || functions[i].func == sql_like) {
+			cache = g_new0(MatchCache, 1);
+			cache->regexes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							       (GDestroyNotify)g_regex_unref);
+		}
+		/* SQLite calls the destructor itself, also when registration fails */
+		if (sqlite3_create_function_v2(
+			    db, functions[i].name, functions[i].n_args,
+			    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, cache,
+			    functions[i].func, NULL, NULL,
+			    cache != NULL ? match_cache_free : NULL) != SQLITE_OK) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
 				    "cannot register the SQL function %s: %s", functions[i].name,
 				    sqlite3_errmsg(db));

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "ferry-query-private.h"
@@ -10,33 +12,33 @@
 
 /* a small inventory whose documents exercise types, nulls, arrays and dates */
 static const char *const documents[] = {
-    "{\"id\":\"vm-1\",\"name\":\"web-01\",\"memoryMB\":8192,\"cpuCount\":4,"
-    "\"powerState\":\"poweredOn\",\"guestId\":\"rhel8_64Guest\","
-    "\"created\":\"2024-03-01T10:00:00Z\",\"tags\":[\"prod\",\"web\"],"
-    "\"changeTrackingEnabled\":true,\"host\":\"host-1\","
-    "\"OS-EXT-STS:vm_state\":\"active\","
-    "\"disks\":[{\"capacity\":10737418240,\"shared\":false,\"datastore\":{\"id\":\"ds-1\"}},"
-    "{\"capacity\":53687091200,\"shared\":true,\"datastore\":{\"id\":\"ds-2\"}}],"
-    "\"nics\":[{\"mac\":\"00:50:56:00:00:01\",\"network\":{\"id\":\"net-1\"}}]}",
+	"{\"id\":\"vm-1\",\"name\":\"web-01\",\"memoryMB\":8192,\"cpuCount\":4,"
+	"\"powerState\":\"poweredOn\",\"guestId\":\"rhel8_64Guest\","
+	"\"created\":\"2024-03-01T10:00:00Z\",\"tags\":[\"prod\",\"web\"],"
+	"\"changeTrackingEnabled\":true,\"host\":\"host-1\","
+	"\"OS-EXT-STS:vm_state\":\"active\","
+	"\"disks\":[{\"capacity\":10737418240,\"shared\":false,\"datastore\":{\"id\":\"ds-1\"}},"
+	"{\"capacity\":53687091200,\"shared\":true,\"datastore\":{\"id\":\"ds-2\"}}],"
+	"\"nics\":[{\"mac\":\"00:50:56:00:00:01\",\"network\":{\"id\":\"net-1\"}}]}",
 
-    "{\"id\":\"vm-2\",\"name\":\"web-02\",\"memoryMB\":4096,\"cpuCount\":2,"
-    "\"powerState\":\"poweredOff\",\"guestId\":\"rhel9_64Guest\",\"created\":\"2023-12-31\","
-    "\"tags\":[\"web\"],\"changeTrackingEnabled\":false,\"host\":\"host-2\",\"pattern\":\"([\","
-    "\"disks\":[{\"capacity\":21474836480,\"shared\":false}],\"nics\":[]}",
+	"{\"id\":\"vm-2\",\"name\":\"web-02\",\"memoryMB\":4096,\"cpuCount\":2,"
+	"\"powerState\":\"poweredOff\",\"guestId\":\"rhel9_64Guest\",\"created\":\"2023-12-31\","
+	"\"tags\":[\"web\"],\"changeTrackingEnabled\":false,\"host\":\"host-2\",\"pattern\":\"([\","
+	"\"disks\":[{\"capacity\":21474836480,\"shared\":false}],\"nics\":[]}",
 
-    "{\"id\":\"vm-3\",\"name\":\"db-01\",\"memoryMB\":16384,\"cpuCount\":8,"
-    "\"powerState\":\"poweredOn\",\"guestId\":\"windows2019srv_64Guest\","
-    "\"created\":\"2024-06-15T08:30:00+02:00\",\"tags\":[],\"changeTrackingEnabled\":true,"
-    "\"description\":null,\"host\":\"host-1\","
-    "\"disks\":[{\"capacity\":107374182400,\"shared\":false},"
-    "{\"capacity\":214748364800,\"shared\":false},{\"capacity\":1099511627776}],"
-    "\"nics\":[{\"mac\":\"00:50:56:00:00:03\"},{\"mac\":\"00:50:56:00:00:04\"}]}",
+	"{\"id\":\"vm-3\",\"name\":\"db-01\",\"memoryMB\":16384,\"cpuCount\":8,"
+	"\"powerState\":\"poweredOn\",\"guestId\":\"windows2019srv_64Guest\","
+	"\"created\":\"2024-06-15T08:30:00+02:00\",\"tags\":[],\"changeTrackingEnabled\":true,"
+	"\"description\":null,\"host\":\"host-1\","
+	"\"disks\":[{\"capacity\":107374182400,\"shared\":false},"
+	"{\"capacity\":214748364800,\"shared\":false},{\"capacity\":1099511627776}],"
+	"\"nics\":[{\"mac\":\"00:50:56:00:00:03\"},{\"mac\":\"00:50:56:00:00:04\"}]}",
 
-    "{\"id\":\"vm-4\",\"name\":\"\\u00dcn\\u00efcode-vm\",\"memoryMB\":1024,"
-    "\"powerState\":\"suspended\",\"guestId\":null}",
+	"{\"id\":\"vm-4\",\"name\":\"\\u00dcn\\u00efcode-vm\",\"memoryMB\":1024,"
+	"\"powerState\":\"suspended\",\"guestId\":null}",
 
-    "{\"id\":\"vm-5\",\"name\":\"cache_01\",\"memoryMB\":2048.5,\"cpuCount\":\"2\","
-    "\"tags\":\"notarray\",\"disks\":[{\"capacity\":\"big\"}]}",
+	"{\"id\":\"vm-5\",\"name\":\"cache_01\",\"memoryMB\":2048.5,\"cpuCount\":\"2\","
+	"\"tags\":\"notarray\",\"disks\":[{\"capacity\":\"big\"}]}",
 };
 
 static FerryInventory *
@@ -52,8 +54,8 @@ make_inventory(void)
 		g_assert_no_error(error);
 		document = json_node_get_object(node);
 		g_assert_true(ferry_inventory_upsert(
-		    inventory, "vm", json_object_get_string_member(document, "id"),
-		    json_object_get_string_member(document, "name"), NULL, document, &error));
+			inventory, "vm", json_object_get_string_member(document, "id"),
+			json_object_get_string_member(document, "name"), NULL, document, &error));
 		g_assert_no_error(error);
 	}
 	g_assert_true(ferry_inventory_commit_update(inventory, &error));
@@ -76,9 +78,8 @@ run_names(FerryInventory *inventory, const char *text, GError **error)
 	if (results == NULL)
 		return NULL;
 	for (guint i = 0; i < results->len; i++)
-		g_strv_builder_add(builder,
-				   json_object_get_string_member(g_ptr_array_index(results, i),
-								 "name"));
+		g_strv_builder_add(builder, json_object_get_string_member(
+						    g_ptr_array_index(results, i), "name"));
 	names = g_strv_builder_end(builder);
 	return g_strjoinv(",", names);
 }
@@ -89,110 +90,111 @@ typedef struct {
 } QueryCase;
 
 static const QueryCase semantic_cases[] = {
-    /* comparisons and SI units */
-    {"memoryMB > 4096", "db-01,web-01"},
-    {"where memoryMB > 4096 and len(disks) > 1 order by name limit 5", "db-01,web-01"},
-    {"memoryMB >= 4Ki", "db-01,web-01,web-02"},
-    {"memoryMB = 2048.5", "cache_01"},
-    {"memoryMB * 1Mi = 8Gi", "web-01"},
-    {"memoryMB < 1.5K", "Ünïcode-vm"},
-    {"WHERE memoryMB <> 4096 AND memoryMB != 8192 AND memoryMB == 16384", "db-01"},
-    /* types: a string is not the number it spells; null compares false */
-    {"cpuCount = 2", "web-02"},
-    {"cpuCount != 2", "db-01,web-01"},
-    {"not (cpuCount = 2)", "cache_01,db-01,web-01,Ünïcode-vm"},
-    {"cpuCount = '2'", "cache_01"},
-    {"cpuCount > 'a'", ""},
-    {"cpuCount > memoryMB / 1000", "cache_01"},
-    {"guestId is null", "cache_01,Ünïcode-vm"},
-    {"guestId is not null", "db-01,web-01,web-02"},
-    {"description is null and memoryMB > 10000", "db-01"},
-    {"cpuCount + 1 = 3", "web-02"},
-    {"-memoryMB < -10000", "db-01"},
-    {"memoryMB / 3 > 2730", "db-01,web-01"},
-    {"memoryMB % 1000 = 192", "web-01"},
-    {"memoryMB / 0 is null and name = 'web-01'", "web-01"},
-    /* booleans */
-    {"changeTrackingEnabled", "db-01,web-01"},
-    {"not changeTrackingEnabled", "cache_01,web-02,Ünïcode-vm"},
-    {"changeTrackingEnabled = false", "web-02"},
-    {"changeTrackingEnabled = true and true", "db-01,web-01"},
-    /* strings */
-    {"name like 'web-%'", "web-01,web-02"},
-    {"name like 'WEB-%'", ""},
-    {"name ilike 'WEB-%'", "web-01,web-02"},
-    {"name ilike 'ü%'", "Ünïcode-vm"},
-    {"name like 'cache\\_01'", "cache_01"},
-    {"name like '_b-0_'", "db-01"},
-    {"name not like '%-0%'", "cache_01,Ünïcode-vm"},
-    {"name ~= '^web-0[12]$'", "web-01,web-02"},
-    {"name ~! '^web'", "cache_01,db-01,Ünïcode-vm"},
-    {"guestId ~= 'rhel[0-9]+_64'", "web-01,web-02"},
-    {"`OS-EXT-STS:vm_state` = 'active'", "web-01"},
-    {"`name` = 'web-01' and `memoryMB` = 8192", "web-01"},
-    {"disks[0]['datastore']['id'] = 'ds-1'", "web-01"},
-    /* in, between */
-    {"powerState in ['poweredOn', 'suspended']", "db-01,web-01,Ünïcode-vm"},
-    {"powerState not in ['poweredOn']", "web-02,Ünïcode-vm"},
-    {"powerState in []", ""},
-    {"'prod' in tags", "web-01"},
-    {"'web' not in tags", "cache_01,db-01,Ünïcode-vm"},
-    {"memoryMB between 2Ki and 8Ki", "cache_01,web-01,web-02"},
-    {"memoryMB not between 2Ki and 8Ki", "db-01,Ünïcode-vm"},
-    /* dates */
-    {"created > '2024-01-01'", "db-01,web-01"},
-    {"created < '2024-06-15T06:00:00Z'", "web-01,web-02"},
-    {"created < '2024-06-15T07:00:00Z'", "db-01,web-01,web-02"},
-    {"created between '2024-01-01' and '2024-04-01T00:00:00+00:00'", "web-01"},
-    {"created = '2023-12-31T00:00:00Z'", "web-02"},
-    /* arrays */
-    {"len(disks) = 3", "db-01"},
-    {"len(nics) = 0", "cache_01,web-02,Ünïcode-vm"},
-    {"len(name) = 6", "web-01,web-02"},
-    {"len(tags) = 8", "cache_01"},
-    {"disks[1].capacity = 50Gi", "web-01"},
-    {"nics[0].mac = '00:50:56:00:00:01'", "web-01"},
-    {"disks[0].datastore.id = 'ds-1'", "web-01"},
-    {"any(disks[*].shared = true)", "web-01"},
-    {"any(disks[*].shared)", "web-01"},
-    {"disks[*].capacity > 500Gi", "db-01"},
-    {"disks.capacity > 500Gi", "db-01"},
-    {"nics.network.id = 'net-1'", "web-01"},
-    {"sum(disks[*].capacity) > 300Gi", "db-01"},
-    {"sum(disks.capacity) = 60Gi", "web-01"},
-    {"sum(memoryMB) = 1024", "Ünïcode-vm"},
-    {"len(disks[*]) = 2", "web-01"},
-    {"all(disks[*].capacity >= 20Gi)", "db-01,web-02,Ünïcode-vm"},
-    {"all(disks[*].capacity >= 20Gi) and len(disks) > 0", "db-01,web-02"},
-    {"any(disks[*].shared = true and disks[*].capacity > 40Gi)", "web-01"},
-    {"any(disks[*].shared = false and disks[*].capacity > 40Gi)", "db-01"},
-    {"disks[*].shared = false and disks[*].capacity > 40Gi", "db-01,web-01"},
-    {"not any(disks[*].shared = true) and len(disks) > 0", "cache_01,db-01,web-02"},
-    {"any(nics[*].mac ~= ':04$')", "db-01"},
-    {"any(tags[*] = 'prod')", "web-01"},
-    {"any(disks[*].datastore[*] = 'ds-2')", "web-01"},
-    {"disks[*][*] = 'ds-1'", ""},
-    {"len(disks[0][*]) = 3", "web-01"},
-    {"sum(disks[*].capacity > 40Gi) = 3", "db-01"},
-    {"sum(disks[*].capacity)", "db-01,web-01,web-02"},
-    {"sum(disks[*].capacity > 100Gi)", "db-01"},
-    {"len(disks[*])", "cache_01,db-01,web-01,web-02"},
-    /* columns and computed fields */
-    {"name = 'db-01' or name = 'web-02'", "db-01,web-02"},
-    {"id in ['vm-1', 'vm-3']", "db-01,web-01"},
-    {"provider = 'p1' and memoryGB = 8", "web-01"},
-    {"memoryGB > 15.9", "db-01"},
-    {"diskCapacity = 60Gi", "web-01"},
-    {"criticalConcerns = 0 and concernsHuman = '0/0/0' and memoryMB > 10000", "db-01"},
-    {"powerStateHuman = 'Off'", "web-02"},
-    {"revision = 1 and name = 'web-01'", "web-01"},
-    /* order and limit */
-    {"order by memoryMB desc limit 2", "db-01,web-01"},
-    {"where cpuCount > 0 order by cpuCount asc, name desc", "web-02,web-01,db-01"},
-    {"where cpuCount is not null order by cpuCount desc", "cache_01,db-01,web-01,web-02"},
-    {"order by len(disks) desc, name limit 3", "db-01,web-01,cache_01"},
-    {"limit 0", ""},
-    {"", "cache_01,db-01,web-01,web-02,Ünïcode-vm"},
+	/* comparisons and SI units */
+	{"memoryMB > 4096", "db-01,web-01"},
+	{"where memoryMB > 4096 and len(disks) > 1 order by name limit 5", "db-01,web-01"},
+	{"memoryMB >= 4Ki", "db-01,web-01,web-02"},
+	{"memoryMB = 2048.5", "cache_01"},
+	{"memoryMB * 1Mi = 8Gi", "web-01"},
+	{"memoryMB < 1.5K", "Ünïcode-vm"},
+	{"WHERE memoryMB <> 4096 AND memoryMB != 8192 AND memoryMB == 16384", "db-01"},
+	/* types: a string is not the number it spells; null compares false */
+	{"cpuCount = 2", "web-02"},
+	{"cpuCount != 2", "db-01,web-01"},
+	{"not (cpuCount = 2)", "cache_01,db-01,web-01,Ünïcode-vm"},
+	{"cpuCount = '2'", "cache_01"},
+	{"cpuCount > 'a'", ""},
+	{"cpuCount > memoryMB / 1000", "cache_01"},
+	{"guestId is null", "cache_01,Ünïcode-vm"},
+	{"guestId is not null", "db-01,web-01,web-02"},
+	{"description is null and memoryMB > 10000", "db-01"},
+	{"cpuCount + 1 = 3", "web-02"},
+	{"-memoryMB < -10000", "db-01"},
+	{"memoryMB / 3 > 2730", "db-01,web-01"},
+	{"memoryMB % 1000 = 192", "web-01"},
+	{"memoryMB / 0 is null and name = 'web-01'", "web-01"},
+	/* booleans */
+	{"changeTrackingEnabled", "db-01,web-01"},
+	{"not changeTrackingEnabled", "cache_01,web-02,Ünïcode-vm"},
+	{"changeTrackingEnabled = false", "web-02"},
+	{"changeTrackingEnabled = true and true", "db-01,web-01"},
+	/* strings */
+	{"name like 'web-%'", "web-01,web-02"},
+	{"name like 'WEB-%'", ""},
+	{"name ilike 'WEB-%'", "web-01,web-02"},
+	{"name ilike 'ü%'", "Ünïcode-vm"},
+	{"name like 'cache\\_01'", "cache_01"},
+	{"name like '_b-0_'", "db-01"},
+	{"name not like '%-0%'", "cache_01,Ünïcode-vm"},
+	{"name ~= '^web-0[12]$'", "web-01,web-02"},
+	{"name ~! '^web'", "cache_01,db-01,Ünïcode-vm"},
+	{"guestId ~= 'rhel[0-9]+_64'", "web-01,web-02"},
+	{"`OS-EXT-STS:vm_state` = 'active'", "web-01"},
+	{"`name` = 'web-01' and `memoryMB` = 8192", "web-01"},
+	{"disks[0]['datastore']['id'] = 'ds-1'", "web-01"},
+	/* in, between */
+	{"powerState in ['poweredOn', 'suspended']", "db-01,web-01,Ünïcode-vm"},
+	{"powerState not in ['poweredOn']", "web-02,Ünïcode-vm"},
+	{"powerState in []", ""},
+	{"'prod' in tags", "web-01"},
+	{"'web' not in tags", "cache_01,db-01,Ünïcode-vm"},
+	{"memoryMB between 2Ki and 8Ki", "cache_01,web-01,web-02"},
+	{"memoryMB not between 2Ki and 8Ki", "db-01,Ünïcode-vm"},
+	/* dates */
+	{"created > '2024-01-01'", "db-01,web-01"},
+	{"created < '2024-06-15T06:00:00Z'", "web-01,web-02"},
+	{"created < '2024-06-15T07:00:00Z'", "db-01,web-01,web-02"},
+	{"created between '2024-01-01' and '2024-04-01T00:00:00+00:00'", "web-01"},
+	{"created = '2023-12-31T00:00:00Z'", "web-02"},
+	/* arrays */
+	{"len(disks) = 3", "db-01"},
+	{"len(nics) = 0", "cache_01,web-02,Ünïcode-vm"},
+	{"len(name) = 6", "web-01,web-02"},
+	{"len(tags) = 8", "cache_01"},
+	{"disks[1].capacity = 50Gi", "web-01"},
+	{"nics[0].mac = '00:50:56:00:00:01'", "web-01"},
+	{"disks[0].datastore.id = 'ds-1'", "web-01"},
+	{"any(disks[*].shared = true)", "web-01"},
+	{"any(disks[*].shared)", "web-01"},
+	{"disks[*].capacity > 500Gi", "db-01"},
+	{"disks.capacity > 500Gi", "db-01"},
+	{"nics.network.id = 'net-1'", "web-01"},
+	{"sum(disks[*].capacity) > 300Gi", "db-01"},
+	{"sum(disks.capacity) = 60Gi", "web-01"},
+	{"sum(memoryMB) = 1024", "Ünïcode-vm"},
+	{"len(disks[*]) = 2", "web-01"},
+	{"all(disks[*].capacity >= 20Gi)", "db-01,web-02,Ünïcode-vm"},
+	{"all(disks[*].capacity >= 20Gi) and len(disks) > 0", "db-01,web-02"},
+	{"any(disks[*].shared = true and disks[*].capacity > 40Gi)", "web-01"},
+	{"any(disks[*].shared = false and disks[*].capacity > 40Gi)", "db-01"},
+	{"disks[*].shared = false and disks[*].capacity > 40Gi", "db-01,web-01"},
+	{"not any(disks[*].shared = true) and len(disks) > 0", "cache_01,db-01,web-02"},
+	{"any(nics[*].mac ~= ':04$')", "db-01"},
+	{"any(tags[*] = 'prod')", "web-01"},
+	{"any(disks[*].datastore[*] = 'ds-2')", "web-01"},
+	{"disks[*][*] = 'ds-1'", ""},
+	{"len(disks[0][*]) = 3", "web-01"},
+	{"sum(disks[*].capacity > 40Gi) = 3", "db-01"},
+	{"sum(disks[*].capacity)", "db-01,web-01,web-02"},
+	{"sum(disks[*].capacity > 100Gi)", "db-01"},
+	{"len(disks[*])", "cache_01,db-01,web-01,web-02"},
+	/* columns and computed fields */
+	{"name = 'db-01' or name = 'web-02'", "db-01,web-02"},
+	{"id in ['vm-1', 'vm-3']", "db-01,web-01"},
+	{"provider = 'p1' and memoryGB = 8", "web-01"},
+	{"memoryGB > 15.9", "db-01"},
+	{"diskCapacity = 60Gi", "web-01"},
+	{"criticalConcerns = 0 and concernsHuman = '0/0/0' and memoryMB > 10000", "db-01"},
+	{"powerStateHuman = 'Off'", "web-02"},
+	{"revision = 1 and name = 'web-01'", "web-01"},
+	/* order and limit */
+	{"order by memoryMB desc limit 2", "db-01,web-01"},
+	{"where cpuCount > 0 order by cpuCount asc, name desc", "web-02,web-01,db-01"},
+	{"where cpuCount is not null order by cpuCount desc", "cache_01,db-01,web-01,web-02"},
+	{"order by len(disks) desc, name limit 3", "db-01,web-01,cache_01"},
+	{"limit 0", ""},
+	{"order by 2, len(disks) desc, true, 'x', name limit 2", "db-01,web-01"},
+	{"", "cache_01,db-01,web-01,web-02,Ünïcode-vm"},
 };
 
 static void
@@ -217,31 +219,31 @@ typedef struct {
 } ErrorCase;
 
 static const ErrorCase error_cases[] = {
-    {"where memoryMB > and x", 18, "expected a value but found the keyword 'and'"},
-    {"memoryMB > 4Gx", 13, "unknown unit 'Gx' after the number 4"},
-    {"name = 'abc", 8, "no closing '"},
-    {"len(disks) > 1 limit x", 22, "expected a whole number after 'limit'"},
-    {"foo(bar) = 1", 1, "unknown function 'foo'"},
-    {"where a < b < c", 13, "cannot be chained"},
-    {"where a in 5", 12, "after 'in'"},
-    {"disks[ = 1", 8, "in brackets"},
-    {"name = 'x' order name", 18, "expected 'by'"},
-    {"name = 'ü' and @", 16, "unexpected character '@'"},
-    {"memoryMB >", 11, "expected a value after '>' but found the end of the query"},
-    {"(memoryMB > 1", 14, "expected ')'"},
-    {"memoryMB > 1 name = 2", 14, "join conditions with 'and'"},
-    {"where a = 1 select b", 13, "out of place"},
-    {"select name as", 15, "expected a name after 'as'"},
-    {"a between 1 or 2", 13, "expected 'and'"},
-    {"a is 5", 6, "expected 'null'"},
-    {"len(a, b)", 6, "takes one argument"},
-    {"a.1 = 2", 3, "expected a field name after '.'"},
-    {"1e308Ei > 1", 1, "too large"},
-    {"-------------------------------------------------a", 50, "nests more than 48"},
-    {"not not not not not not not not not not not not not not not not not not not not not not "
-     "not not not not not not not not not not not not not not not not not not not not not not "
-     "not not not not not a",
-     197, "nests more than 48"},
+	{"where memoryMB > and x", 18, "expected a value but found the keyword 'and'"},
+	{"memoryMB > 4Gx", 13, "unknown unit 'Gx' after the number 4"},
+	{"name = 'abc", 8, "no closing '"},
+	{"len(disks) > 1 limit x", 22, "expected a whole number after 'limit'"},
+	{"foo(bar) = 1", 1, "unknown function 'foo'"},
+	{"where a < b < c", 13, "cannot be chained"},
+	{"where a in 5", 12, "after 'in'"},
+	{"disks[ = 1", 8, "in brackets"},
+	{"name = 'x' order name", 18, "expected 'by'"},
+	{"name = 'ü' and @", 16, "unexpected character '@'"},
+	{"memoryMB >", 11, "expected a value after '>' but found the end of the query"},
+	{"(memoryMB > 1", 14, "expected ')'"},
+	{"memoryMB > 1 name = 2", 14, "join conditions with 'and'"},
+	{"where a = 1 select b", 13, "out of place"},
+	{"select name as", 15, "expected a name after 'as'"},
+	{"a between 1 or 2", 13, "expected 'and'"},
+	{"a is 5", 6, "expected 'null'"},
+	{"len(a, b)", 6, "takes one argument"},
+	{"a.1 = 2", 3, "expected a field name after '.'"},
+	{"1e308Ei > 1", 1, "too large"},
+	{"-------------------------------------------------a", 50, "nests more than 48"},
+	{"not not not not not not not not not not not not not not not not not not not not not not "
+	 "not not not not not not not not not not not not not not not not not not not not not not "
+	 "not not not not not a",
+	 197, "nests more than 48"},
 };
 
 static void
@@ -257,8 +259,8 @@ test_query_errors(void)
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
 		if (strstr(error->message, column) == NULL ||
 		    strstr(error->message, error_cases[i].message) == NULL)
-			g_error("query «%s»: expected «%s %s» in «%s»", error_cases[i].query, column,
-				error_cases[i].message, error->message);
+			g_error("query «%s»: expected «%s %s» in «%s»", error_cases[i].query,
+				column, error_cases[i].message, error->message);
 		/* the caret sits under the column */
 		last_line = strrchr(error->message, '\n');
 		g_assert_nonnull(last_line);
@@ -273,10 +275,10 @@ test_query_compile_errors(void)
 {
 	g_autoptr(FerryInventory) inventory = make_inventory();
 	const ErrorCase cases[] = {
-	    {"'a' = [1, 2]", 7, "an array can only follow 'in'"},
-	    {"name ~= '('", 9, "invalid regular expression"},
-	    {"where true order by [1]", 21, "an array can only follow 'in'"},
-	    {"order by any([1])", 14, "an array can only follow 'in'"},
+		{"'a' = [1, 2]", 7, "an array can only follow 'in'"},
+		{"name ~= '('", 9, "invalid regular expression"},
+		{"where true order by [1]", 21, "an array can only follow 'in'"},
+		{"order by any([1])", 14, "an array can only follow 'in'"},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GError) error = NULL;
@@ -328,21 +330,22 @@ test_query_numbers(void)
 		gint64 integer;
 		double real;
 	} cases[] = {
-	    {"4Gi", FALSE, G_GINT64_CONSTANT(4294967296), 0},
-	    {"1.5Ki", FALSE, 1536, 0},
-	    {"2K", FALSE, 2000, 0},
-	    {"3M", FALSE, 3000000, 0},
-	    {"1Ti", FALSE, G_GINT64_CONSTANT(1099511627776), 0},
-	    {"1.5", TRUE, 0, 1.5},
-	    {"2e3", FALSE, 2000, 0},
-	    {"1E", FALSE, G_GINT64_CONSTANT(1000000000000000000), 0},
-	    {"0.1Ki", TRUE, 0, 102.4},
-	    {"-7", FALSE, -7, 0},
-	    {"9223372036854775807", FALSE, G_MAXINT64, 0},
+		{"4Gi", FALSE, G_GINT64_CONSTANT(4294967296), 0},
+		{"1.5Ki", FALSE, 1536, 0},
+		{"2K", FALSE, 2000, 0},
+		{"3M", FALSE, 3000000, 0},
+		{"1Ti", FALSE, G_GINT64_CONSTANT(1099511627776), 0},
+		{"1.5", TRUE, 0, 1.5},
+		{"2e3", FALSE, 2000, 0},
+		{"1E", FALSE, G_GINT64_CONSTANT(1000000000000000000), 0},
+		{"0.1Ki", TRUE, 0, 102.4},
+		{"-7", FALSE, -7, 0},
+		{"9223372036854775807", FALSE, G_MAXINT64, 0},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GError) error = NULL;
-		g_autoptr(FerryQNode) node = ferry_query_parse_expression(cases[i].text, NULL, &error);
+		g_autoptr(FerryQNode) node =
+			ferry_query_parse_expression(cases[i].text, NULL, &error);
 		g_assert_no_error(error);
 		if (cases[i].is_real) {
 			g_assert_cmpint(node->type, ==, FERRY_QNODE_REAL);
@@ -397,10 +400,10 @@ static void
 test_query_parse_shape(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(FerryQuery) query = ferry_query_new(
-	    "SELECT name, sum(disks[*].capacity) AS total, memoryMB / 1024 "
-	    "Where powerState = 'poweredOn' ORDER BY total DESC LIMIT 10",
-	    &error);
+	g_autoptr(FerryQuery) query =
+		ferry_query_new("SELECT name, sum(disks[*].capacity) AS total, memoryMB / 1024 "
+				"Where powerState = 'poweredOn' ORDER BY total DESC LIMIT 10",
+				&error);
 	g_auto(GStrv) names = NULL;
 	g_assert_no_error(error);
 	g_assert_true(ferry_query_has_select(query));
@@ -431,11 +434,11 @@ test_query_select(void)
 	g_autoptr(FerryInventory) inventory = make_inventory();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryQuery) query = ferry_query_new(
-	    "select name, memoryMB / 1024 as gb, len(disks) as n, disks[*].capacity as caps, "
-	    "disks[*].shared as shared, changeTrackingEnabled, memoryMB > 4096 as big, "
-	    "disks[0].datastore, missing, tags, sum(disks[*].capacity) as total, "
-	    "any(disks[*].shared) as anyShared where name = 'web-01'",
-	    &error);
+		"select name, memoryMB / 1024 as gb, len(disks) as n, disks[*].capacity as caps, "
+		"disks[*].shared as shared, changeTrackingEnabled, memoryMB > 4096 as big, "
+		"disks[0].datastore, missing, tags, sum(disks[*].capacity) as total, "
+		"any(disks[*].shared) as anyShared where name = 'web-01'",
+		&error);
 	g_autoptr(GPtrArray) results = NULL;
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *text = NULL;
@@ -500,7 +503,7 @@ test_query_select_vms(void)
 	g_autoptr(FerryInventory) inventory = make_inventory();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) vms = ferry_inventory_select_vms(
-	    inventory, "p1", "where memoryMB > 4096 order by memoryMB desc", &error);
+		inventory, "p1", "where memoryMB > 4096 order by memoryMB desc", &error);
 	JsonObject *ref;
 	g_assert_no_error(error);
 	g_assert_cmpuint(vms->len, ==, 2);
@@ -523,9 +526,9 @@ test_query_after_update(void)
 	g_autoptr(FerryInventory) inventory = make_inventory();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonNode) node =
-	    json_from_string("{\"id\":\"vm-9\",\"name\":\"new\",\"groups\":[{\"members\":"
-			     "[{\"n\":1},{\"n\":2}]}]}",
-			     &error);
+		json_from_string("{\"id\":\"vm-9\",\"name\":\"new\",\"groups\":[{\"members\":"
+				 "[{\"n\":1},{\"n\":2}]}]}",
+				 &error);
 	g_autofree char *names = NULL;
 	g_assert_no_error(error);
 	g_assert_true(ferry_inventory_begin_update(inventory, "p1", FALSE, &error));
@@ -540,6 +543,74 @@ test_query_after_update(void)
 	names = run_names(inventory, "sum(groups[*].members[*].n) = 3", &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(names, ==, "new");
+}
+
+/* a database of the first schema is upgraded: documents kept, catalogue
+ * and facts built, so queries read it the same way */
+static void
+test_query_upgrade(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("ferry-upgrade-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "inventory.db", NULL);
+	g_autofree char *names = NULL;
+	g_autoptr(GError) error = NULL;
+	sqlite3 *db = NULL;
+
+	g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(
+		sqlite3_exec(
+			db,
+			"CREATE TABLE inventory_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+			"CREATE TABLE inventory_providers(provider TEXT PRIMARY KEY, parity "
+			"INTEGER "
+			"NOT NULL DEFAULT 0, load_serial INTEGER NOT NULL DEFAULT 0, updated TEXT);"
+			"CREATE TABLE inventory_objects(provider TEXT NOT NULL, kind TEXT NOT "
+			"NULL, "
+			"id TEXT NOT NULL, name TEXT, parent TEXT, revision INTEGER NOT NULL "
+			"DEFAULT "
+			"1, load_serial INTEGER NOT NULL DEFAULT 0, document TEXT NOT NULL CHECK "
+			"(json_valid(document)), PRIMARY KEY (provider, kind, id));"
+			"CREATE INDEX inventory_objects_name ON inventory_objects(provider, kind, "
+			"name);"
+			"CREATE INDEX inventory_objects_parent ON inventory_objects(provider, "
+			"parent);"
+			"INSERT INTO inventory_meta VALUES ('schema_version', '1');"
+			"INSERT INTO inventory_providers VALUES ('p1', 1, 1, NULL);"
+			"INSERT INTO inventory_objects VALUES ('p1', 'vm', 'vm-1', 'a', NULL, 3, "
+			"1, "
+			"'{\"id\":\"vm-1\",\"name\":\"a\",\"memoryMB\":512,\"disks\":[{\"c\":1}]}')"
+			";"
+			"INSERT INTO inventory_objects VALUES ('p1', 'vm', 'vm-2', 'b', NULL, 1, "
+			"1, "
+			"'{\"id\":\"vm-2\",\"name\":\"b\",\"memoryMB\":4096,\"disks\":[]}');",
+			NULL, NULL, NULL),
+		==, SQLITE_OK);
+	sqlite3_close(db);
+	{
+		g_autoptr(FerryInventory) inventory = ferry_inventory_new(path, &error);
+		g_assert_no_error(error);
+		g_assert_true(ferry_inventory_has_parity(inventory, "p1"));
+		g_assert_cmpint(ferry_inventory_get_revision(inventory, "p1", "vm", "vm-1"), ==, 3);
+		names = run_names(inventory, "memoryMB > 1000 or disks.c = 1", &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(names, ==, "a,b");
+		g_clear_pointer(&names, g_free);
+		names = run_names(inventory, "len(disks) = 0", &error);
+		g_assert_cmpstr(names, ==, "b");
+	}
+	{
+		/* and opens again as the new schema */
+		g_autoptr(FerryInventory) again = ferry_inventory_new(path, &error);
+		g_assert_no_error(error);
+	}
+	g_unlink(path);
+	{
+		g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+		g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+		g_unlink(wal);
+		g_unlink(shm);
+	}
+	g_rmdir(dir);
 }
 
 int
@@ -558,5 +629,6 @@ main(int argc, char **argv)
 	g_test_add_func("/query/documents", test_query_documents);
 	g_test_add_func("/query/select-vms", test_query_select_vms);
 	g_test_add_func("/query/after-update", test_query_after_update);
+	g_test_add_func("/query/upgrade", test_query_upgrade);
 	return g_test_run();
 }

@@ -100,7 +100,7 @@ ferry_qnode_add_segment(FerryQNode *node, FerryQSegment *segment)
 {
 	if (node->segments == NULL)
 		node->segments =
-		    g_ptr_array_new_with_free_func((GDestroyNotify)ferry_qsegment_free);
+			g_ptr_array_new_with_free_func((GDestroyNotify)ferry_qsegment_free);
 	g_ptr_array_add(node->segments, segment);
 }
 
@@ -118,7 +118,7 @@ ferry_qnode_copy(const FerryQNode *node)
 	for (guint i = 0; node->segments != NULL && i < node->segments->len; i++) {
 		const FerryQSegment *segment = g_ptr_array_index(node->segments, i);
 		ferry_qnode_add_segment(
-		    copy, ferry_qsegment_new(segment->type, segment->key, segment->index));
+			copy, ferry_qsegment_new(segment->type, segment->key, segment->index));
 	}
 	return copy;
 }
@@ -239,10 +239,10 @@ typedef struct {
 	TokenType type;
 	gsize start, end; /* bytes */
 	guint column;
-	char punct[3];     /* PUNCT */
-	char *string;      /* STRING, IDENT */
-	gboolean quoted;   /* IDENT in backticks: never a keyword or function */
-	gboolean is_real;  /* NUMBER */
+	char punct[3];    /* PUNCT */
+	char *string;     /* STRING, IDENT */
+	gboolean quoted;  /* IDENT in backticks: never a keyword or function */
+	gboolean is_real; /* NUMBER */
 	gint64 integer;
 	double real;
 } Token;
@@ -268,8 +268,8 @@ parser_column(Parser *parser, gsize offset)
 	return (guint)g_utf8_pointer_to_offset(parser->text, parser->text + offset) + 1;
 }
 
-static gboolean
-parser_fail(Parser *parser, guint column, const char *format, ...) G_GNUC_PRINTF(3, 4);
+static gboolean parser_fail(Parser *parser, guint column, const char *format, ...)
+	G_GNUC_PRINTF(3, 4);
 
 static gboolean
 parser_fail(Parser *parser, guint column, const char *format, ...)
@@ -282,8 +282,8 @@ parser_fail(Parser *parser, guint column, const char *format, ...)
 	message = g_strdup_vprintf(format, args);
 	va_end(args);
 	parser->error_column = column;
-	parser->error = g_error_new(FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
-				    "column %u: %s", column, message);
+	parser->error = g_error_new(FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT, "column %u: %s",
+				    column, message);
 	return FALSE;
 }
 
@@ -291,20 +291,20 @@ static const struct {
 	const char *suffix;
 	double factor;
 } si_suffixes[] = {
-    /* binary first, so Ki is not read as K */
-    {"Ki", 1024.0},
-    {"Mi", 1048576.0},
-    {"Gi", 1073741824.0},
-    {"Ti", 1099511627776.0},
-    {"Pi", 1125899906842624.0},
-    {"Ei", 1152921504606846976.0},
-    {"k", 1e3},
-    {"K", 1e3},
-    {"M", 1e6},
-    {"G", 1e9},
-    {"T", 1e12},
-    {"P", 1e15},
-    {"E", 1e18},
+	/* binary first, so Ki is not read as K */
+	{"Ki", 1024.0},
+	{"Mi", 1048576.0},
+	{"Gi", 1073741824.0},
+	{"Ti", 1099511627776.0},
+	{"Pi", 1125899906842624.0},
+	{"Ei", 1152921504606846976.0},
+	{"k", 1e3},
+	{"K", 1e3},
+	{"M", 1e6},
+	{"G", 1e9},
+	{"T", 1e12},
+	{"P", 1e15},
+	{"E", 1e18},
 };
 
 static gboolean
@@ -424,8 +424,8 @@ lex_string(Parser *parser, const char *p, Token *token, const char **endp)
 }
 
 static const char *const puncts[] = {
-    "==", "!=", "<>", "<=", ">=", "~=", "~!", "(", ")", "[", "]", ",", ".",
-    "*",  "/",  "%",  "+",  "-",  "=",  "<",  ">",
+	"==", "!=", "<>", "<=", ">=", "~=", "~!", "(", ")", "[", "]",
+	",",  ".",  "*",  "/",  "%",  "+",  "-",  "=", "<", ">",
 };
 
 static gboolean
@@ -531,8 +531,8 @@ token_is_keyword(const Token *token, const char *keyword)
 }
 
 static const char *const keywords[] = {
-    "select", "where", "order", "by",   "asc",  "desc",  "limit", "and",  "or", "not",
-    "in",     "between", "is",  "null", "true", "false", "like",  "ilike", "as",
+	"select", "where",   "order", "by",   "asc",  "desc",  "limit", "and",   "or", "not",
+	"in",     "between", "is",    "null", "true", "false", "like",  "ilike", "as",
 };
 
 static gboolean
@@ -568,15 +568,14 @@ parser_expect_punct(Parser *parser, const char *punct, const char *context)
 			   found);
 }
 
-static FerryQNode *
-parser_expression(Parser *parser);
-static FerryQNode *
-parser_additive(Parser *parser);
+static FerryQNode *parser_expression(Parser *parser);
+static FerryQNode *parser_additive(Parser *parser);
 
 static void
 parser_finish_node(Parser *parser, FerryQNode *node, gsize start)
 {
-	Token *previous = &g_array_index(parser->tokens, Token, parser->pos > 0 ? parser->pos - 1 : 0);
+	Token *previous =
+		&g_array_index(parser->tokens, Token, parser->pos > 0 ? parser->pos - 1 : 0);
 	node->start = start;
 	node->end = MAX(previous->end, start);
 }
@@ -599,21 +598,21 @@ parser_path(Parser *parser, Token *first)
 				return NULL;
 			}
 			ferry_qnode_add_segment(
-			    node, ferry_qsegment_new(FERRY_QSEGMENT_KEY, name->string, 0));
+				node, ferry_qsegment_new(FERRY_QSEGMENT_KEY, name->string, 0));
 		} else if (token_is_punct(token, "[")) {
 			Token *inner;
 			parser_next(parser);
 			inner = parser_next(parser);
 			if (token_is_punct(inner, "*")) {
 				ferry_qnode_add_segment(
-				    node, ferry_qsegment_new(FERRY_QSEGMENT_STAR, NULL, 0));
+					node, ferry_qsegment_new(FERRY_QSEGMENT_STAR, NULL, 0));
 			} else if (inner->type == TOKEN_NUMBER && !inner->is_real) {
-				ferry_qnode_add_segment(
-				    node,
-				    ferry_qsegment_new(FERRY_QSEGMENT_INDEX, NULL, inner->integer));
+				ferry_qnode_add_segment(node,
+							ferry_qsegment_new(FERRY_QSEGMENT_INDEX,
+									   NULL, inner->integer));
 			} else if (inner->type == TOKEN_STRING) {
-				ferry_qnode_add_segment(
-				    node, ferry_qsegment_new(FERRY_QSEGMENT_KEY, inner->string, 0));
+				ferry_qnode_add_segment(node, ferry_qsegment_new(FERRY_QSEGMENT_KEY,
+										 inner->string, 0));
 			} else {
 				g_autofree char *found = token_describe(parser, inner);
 				parser_fail(parser, inner->column,
@@ -666,10 +665,10 @@ static const struct {
 	const char *name;
 	FerryQFunc func;
 } functions[] = {
-    {"len", FERRY_QFUNC_LEN},
-    {"any", FERRY_QFUNC_ANY},
-    {"all", FERRY_QFUNC_ALL},
-    {"sum", FERRY_QFUNC_SUM},
+	{"len", FERRY_QFUNC_LEN},
+	{"any", FERRY_QFUNC_ANY},
+	{"all", FERRY_QFUNC_ALL},
+	{"sum", FERRY_QFUNC_SUM},
 };
 
 static FerryQNode *
@@ -697,8 +696,8 @@ parser_call(Parser *parser, Token *name)
 		return NULL;
 	ferry_qnode_add_child(node, argument);
 	if (token_is_punct(parser_peek(parser), ",")) {
-		parser_fail(parser, parser_peek(parser)->column,
-			    "%s() takes one argument", functions[node->func].name);
+		parser_fail(parser, parser_peek(parser)->column, "%s() takes one argument",
+			    functions[node->func].name);
 		return NULL;
 	}
 	if (!parser_expect_punct(parser, ")", "to close the function call"))
@@ -714,9 +713,10 @@ ferry_query_string_is_date(const char *s)
 	if (g_once_init_enter(&regex)) {
 		/* YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|±HH:MM], what SQLite's julianday() reads */
 		GRegex *compiled = g_regex_new(
-		    "^[0-9]{4}-[0-9]{2}-[0-9]{2}"
-		    "([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$",
-		    G_REGEX_OPTIMIZE, 0, NULL);
+			"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+			"([T "
+			"][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$",
+			G_REGEX_OPTIMIZE, 0, NULL);
 		g_once_init_leave(&regex, compiled);
 	}
 	return g_regex_match(regex, s, 0, NULL);
@@ -839,26 +839,40 @@ parser_binary(Parser *parser, FerryQNodeType type, FerryQOp op, FerryQNode *left
 	return node;
 }
 
+/* the arithmetic operators, by precedence level: 0 is + and -, 1 is * / % */
+static const struct {
+	const char *punct;
+	FerryQOp op;
+	guint level;
+} arithmetic[] = {
+	{"+", FERRY_QOP_ADD, 0}, {"-", FERRY_QOP_SUB, 0}, {"*", FERRY_QOP_MUL, 1},
+	{"/", FERRY_QOP_DIV, 1}, {"%", FERRY_QOP_MOD, 1},
+};
+
+/* a left-associative chain of the operators of one level */
 static FerryQNode *
-parser_multiplicative(Parser *parser)
+parser_arithmetic(Parser *parser, guint level)
 {
-	g_autoptr(FerryQNode) left = parser_unary(parser);
+	g_autoptr(FerryQNode) left =
+		level == 0 ? parser_arithmetic(parser, 1) : parser_unary(parser);
 	if (left == NULL)
 		return NULL;
 	for (;;) {
 		Token *token = parser_peek(parser);
-		FerryQOp op;
 		FerryQNode *right;
-		if (token_is_punct(token, "*"))
-			op = FERRY_QOP_MUL;
-		else if (token_is_punct(token, "/"))
-			op = FERRY_QOP_DIV;
-		else if (token_is_punct(token, "%"))
-			op = FERRY_QOP_MOD;
-		else
+		FerryQOp op = FERRY_QOP_ADD;
+		gboolean found = FALSE;
+		for (guint i = 0; i < G_N_ELEMENTS(arithmetic) && !found; i++) {
+			if (arithmetic[i].level == level &&
+			    token_is_punct(token, arithmetic[i].punct)) {
+				op = arithmetic[i].op;
+				found = TRUE;
+			}
+		}
+		if (!found)
 			return g_steal_pointer(&left);
 		parser_next(parser);
-		right = parser_unary(parser);
+		right = level == 0 ? parser_arithmetic(parser, 1) : parser_unary(parser);
 		if (right == NULL)
 			return NULL;
 		left = parser_binary(parser, FERRY_QNODE_ARITH, op, g_steal_pointer(&left), right);
@@ -868,33 +882,15 @@ parser_multiplicative(Parser *parser)
 static FerryQNode *
 parser_additive(Parser *parser)
 {
-	g_autoptr(FerryQNode) left = parser_multiplicative(parser);
-	if (left == NULL)
-		return NULL;
-	for (;;) {
-		Token *token = parser_peek(parser);
-		FerryQOp op;
-		FerryQNode *right;
-		if (token_is_punct(token, "+"))
-			op = FERRY_QOP_ADD;
-		else if (token_is_punct(token, "-"))
-			op = FERRY_QOP_SUB;
-		else
-			return g_steal_pointer(&left);
-		parser_next(parser);
-		right = parser_multiplicative(parser);
-		if (right == NULL)
-			return NULL;
-		left = parser_binary(parser, FERRY_QNODE_ARITH, op, g_steal_pointer(&left), right);
-	}
+	return parser_arithmetic(parser, 0);
 }
 
 static const struct {
 	const char *punct;
 	FerryQOp op;
 } comparisons[] = {
-    {"=", FERRY_QOP_EQ}, {"==", FERRY_QOP_EQ}, {"!=", FERRY_QOP_NE}, {"<>", FERRY_QOP_NE},
-    {"<", FERRY_QOP_LT}, {"<=", FERRY_QOP_LE}, {">", FERRY_QOP_GT},  {">=", FERRY_QOP_GE},
+	{"=", FERRY_QOP_EQ}, {"==", FERRY_QOP_EQ}, {"!=", FERRY_QOP_NE}, {"<>", FERRY_QOP_NE},
+	{"<", FERRY_QOP_LT}, {"<=", FERRY_QOP_LE}, {">", FERRY_QOP_GT},  {">=", FERRY_QOP_GE},
 };
 
 static gboolean
@@ -952,7 +948,8 @@ parser_comparison(Parser *parser)
 		FerryQNode *right = parser_additive(parser);
 		if (right == NULL)
 			return NULL;
-		node = parser_binary(parser, FERRY_QNODE_COMPARE, op, g_steal_pointer(&left), right);
+		node = parser_binary(parser, FERRY_QNODE_COMPARE, op, g_steal_pointer(&left),
+				     right);
 	} else if (token_is_punct(token, "~=") || token_is_punct(token, "~!")) {
 		FerryQNode *right = parser_additive(parser);
 		if (right == NULL)
@@ -989,9 +986,10 @@ parser_comparison(Parser *parser)
 		if (!token_is_keyword(and, "and")) {
 			g_autofree char *found = token_describe(parser, and);
 			ferry_qnode_free(low);
-			parser_fail(parser, and->column,
-				    "expected 'and' after the lower bound of 'between' but found %s",
-				    found);
+			parser_fail(
+				parser, and->column,
+				"expected 'and' after the lower bound of 'between' but found %s",
+				found);
 			return NULL;
 		}
 		high = parser_additive(parser);
@@ -1013,8 +1011,8 @@ parser_comparison(Parser *parser)
 		}
 		if (!token_is_keyword(next, "null")) {
 			g_autofree char *found = token_describe(parser, next);
-			parser_fail(parser, next->column,
-				    "expected 'null' after 'is' but found %s", found);
+			parser_fail(parser, next->column, "expected 'null' after 'is' but found %s",
+				    found);
 			return NULL;
 		}
 		ferry_qnode_add_child(node, g_steal_pointer(&left));
@@ -1116,7 +1114,8 @@ parser_select(Parser *parser, FerryQuery *query)
 			if (alias->type != TOKEN_IDENT && alias->type != TOKEN_STRING) {
 				g_autofree char *found = token_describe(parser, alias);
 				return parser_fail(parser, alias->column,
-						   "expected a name after 'as' but found %s", found);
+						   "expected a name after 'as' but found %s",
+						   found);
 			}
 			item->name = g_strdup(alias->string);
 		} else if (expr->type == FERRY_QNODE_PATH) {
@@ -1232,11 +1231,12 @@ deepest_node(const FerryQNode *node, guint depth, guint *max_depth)
 	for (guint i = 0; node->children != NULL && i < node->children->len; i++) {
 		const FerryQNode *child = g_ptr_array_index(node->children, i);
 		/* a chain of the same logic operator is compiled flat */
-		gboolean same_chain = (node->type == FERRY_QNODE_AND || node->type == FERRY_QNODE_OR) &&
-				      child->type == node->type;
+		gboolean same_chain =
+			(node->type == FERRY_QNODE_AND || node->type == FERRY_QNODE_OR) &&
+			child->type == node->type;
 		guint before = *max_depth;
 		const FerryQNode *found =
-		    deepest_node(child, same_chain ? depth : depth + 1, max_depth);
+			deepest_node(child, same_chain ? depth : depth + 1, max_depth);
 		if (*max_depth > before)
 			deepest = found;
 	}

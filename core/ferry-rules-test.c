@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ferry-yaml.h"
+#include "ferry-test-util-private.h"
 #include "ferry.h"
 
 static const struct {
@@ -15,10 +16,10 @@ static const struct {
 	guint n_rules;
 	guint version;
 } providers[] = {
-    {"vsphere", "vmware.", 29, 5},
-    {"ovirt", "ovirt.", 39, 6},
-    {"openstack", "openstack.", 16, 6},
-    {"ova", "ova.", 6, 5},
+	{"vsphere", "vmware.", 29, 5},
+	{"ovirt", "ovirt.", 39, 6},
+	{"openstack", "openstack.", 16, 6},
+	{"ova", "ova.", 6, 5},
 };
 
 static JsonNode *
@@ -41,8 +42,8 @@ merge_patch(JsonNode *target, JsonNode *patch)
 	if (!JSON_NODE_HOLDS_OBJECT(patch))
 		return deep_copy(patch);
 	node = target != NULL && JSON_NODE_HOLDS_OBJECT(target)
-		   ? deep_copy(target)
-		   : json_node_init_object(json_node_alloc(), json_object_new());
+		       ? deep_copy(target)
+		       : json_node_init_object(json_node_alloc(), json_object_new());
 	result = json_node_get_object(node);
 	json_object_iter_init(&iter, json_node_get_object(patch));
 	while (json_object_iter_next(&iter, &name, &value)) {
@@ -52,11 +53,13 @@ merge_patch(JsonNode *target, JsonNode *patch)
 		} else if (JSON_NODE_HOLDS_OBJECT(value) &&
 			   json_object_has_member(json_node_get_object(value), "repeat") &&
 			   current != NULL && JSON_NODE_HOLDS_ARRAY(current)) {
-			gint64 n = json_object_get_int_member(json_node_get_object(value), "repeat");
+			gint64 n =
+				json_object_get_int_member(json_node_get_object(value), "repeat");
 			JsonArray *copies = json_array_new();
 			for (gint64 i = 0; i < n; i++)
-				json_array_add_element(
-				    copies, deep_copy(json_array_get_element(json_node_get_array(current), 0)));
+				json_array_add_element(copies,
+						       deep_copy(json_array_get_element(
+							       json_node_get_array(current), 0)));
 			json_object_set_array_member(result, name, copies);
 		} else {
 			json_object_set_member(result, name, merge_patch(current, value));
@@ -77,8 +80,8 @@ static GPtrArray *
 validate(FerryValidator *validator, const char *type, JsonNode *workload)
 {
 	g_autoptr(GError) error = NULL;
-	GPtrArray *concerns =
-	    ferry_validator_validate(validator, type, json_node_get_object(workload), NULL, &error);
+	GPtrArray *concerns = ferry_validator_validate(
+		validator, type, json_node_get_object(workload), NULL, &error);
 	g_assert_no_error(error);
 	return concerns;
 }
@@ -98,7 +101,8 @@ describe(GPtrArray *concerns)
 {
 	GString *str = g_string_new(NULL);
 	for (guint i = 0; i < concerns->len; i++)
-		g_string_append_printf(str, " %s", ferry_concern_get_id(g_ptr_array_index(concerns, i)));
+		g_string_append_printf(str, " %s",
+				       ferry_concern_get_id(g_ptr_array_index(concerns, i)));
 	return g_string_free(str, FALSE);
 }
 
@@ -109,19 +113,23 @@ test_rules_load(void)
 	use_source_rules();
 	for (guint p = 0; p < G_N_ELEMENTS(providers); p++) {
 		g_autoptr(FerryRulesValidator) validator = ferry_rules_validator_new();
-		g_auto(GStrv) problems = ferry_rules_validator_dup_problems(validator, providers[p].type);
-		g_autoptr(GPtrArray) rules = ferry_rules_validator_list_rules(validator, providers[p].type);
+		g_auto(GStrv) problems =
+			ferry_rules_validator_dup_problems(validator, providers[p].type);
+		g_autoptr(GPtrArray) rules =
+			ferry_rules_validator_list_rules(validator, providers[p].type);
 		g_autoptr(GHashTable) ids = g_hash_table_new(g_str_hash, g_str_equal);
 		if (g_strv_length(problems) > 0)
 			g_error("%s rules: %s", providers[p].type, problems[0]);
 		g_assert_cmpuint(rules->len, ==, providers[p].n_rules);
-		g_assert_cmpuint(ferry_rules_validator_get_rules_version(validator, providers[p].type),
-				 ==, providers[p].version);
-		g_assert_cmpuint(ferry_validator_get_version(FERRY_VALIDATOR(validator),
-							     providers[p].type),
-				 !=, 0);
+		g_assert_cmpuint(
+			ferry_rules_validator_get_rules_version(validator, providers[p].type), ==,
+			providers[p].version);
+		g_assert_cmpuint(
+			ferry_validator_get_version(FERRY_VALIDATOR(validator), providers[p].type),
+			!=, 0);
 		for (guint i = 0; i < rules->len; i++) {
-			const char *id = json_object_get_string_member(g_ptr_array_index(rules, i), "id");
+			const char *id =
+				json_object_get_string_member(g_ptr_array_index(rules, i), "id");
 			g_assert_true(g_str_has_prefix(id, providers[p].prefix));
 			g_assert_false(g_hash_table_contains(ids, id));
 			g_hash_table_add(ids, (gpointer)id);
@@ -155,8 +163,8 @@ test_rules_cases(gconstpointer data)
 	}
 	documents = ferry_yaml_parse_file(filename, &error);
 	g_assert_no_error(error);
-	fixture = json_node_get_object(
-	    ferry_yaml_document_get_root(g_ptr_array_index(documents, 0)));
+	fixture =
+		json_node_get_object(ferry_yaml_document_get_root(g_ptr_array_index(documents, 0)));
 	base = json_object_get_member(fixture, "base");
 	cases = json_object_get_array_member(fixture, "cases");
 
@@ -178,8 +186,8 @@ test_rules_cases(gconstpointer data)
 			g_error("%s case %u: %s was not raised (raised:%s)", type, i, rule, got);
 		}
 		if (find_concern(silent, rule) != NULL)
-			g_error("%s case %u: %s was raised by the workload that should not", type, i,
-				rule);
+			g_error("%s case %u: %s was raised by the workload that should not", type,
+				i, rule);
 		if (json_object_has_member(c, "label"))
 			g_assert_cmpstr(ferry_concern_get_label(concern), ==,
 					json_object_get_string_member(c, "label"));
@@ -220,21 +228,6 @@ assert_problem(GStrv problems, const char *text)
 	g_error("no problem says «%s»; they are:\n%s", text, all);
 }
 
-static void
-remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
-}
-
 /* broken files and rules are reported with file, line and column, and do
  * not stop the other rules; user rules replace and disable default ones */
 static void
@@ -248,10 +241,10 @@ test_rules_user_directory(void)
 	g_auto(GStrv) problems = NULL;
 	g_autoptr(GPtrArray) rules = NULL;
 	g_autoptr(GPtrArray) concerns = NULL;
-	g_autoptr(JsonNode) vm = json_from_string(
-	    "{\"id\":\"vm-1\",\"name\":\"x\",\"memoryMB\":65536,\"changeTrackingEnabled\":false,"
-	    "\"tpmEnabled\":true,\"disks\":[]}",
-	    NULL);
+	g_autoptr(JsonNode) vm = json_from_string("{\"id\":\"vm-1\",\"name\":\"x\",\"memoryMB\":"
+						  "65536,\"changeTrackingEnabled\":false,"
+						  "\"tpmEnabled\":true,\"disks\":[]}",
+						  NULL);
 	FerryConcern *concern;
 
 	use_source_rules();
@@ -367,33 +360,20 @@ test_rules_user_directory(void)
 		g_assert_cmpuint(env_rules->len, ==, 29);
 		g_unsetenv("FERRY_RULES_PATH");
 	}
-	remove_tree(dir);
-}
-
-static void
-upsert(FerryInventory *inventory, const char *kind, const char *json)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) node = json_from_string(json, &error);
-	JsonObject *object;
-	g_assert_no_error(error);
-	object = json_node_get_object(node);
-	g_assert_true(ferry_inventory_upsert(inventory, kind,
-					     json_object_get_string_member(object, "id"),
-					     json_object_get_string_member(object, "name"), NULL,
-					     object, &error));
-	g_assert_no_error(error);
+	ferry_test_remove_tree(dir);
 }
 
 static char *
 make_vm(int n, const char *name, const char *cbt, const char *capacity)
 {
 	return g_strdup_printf(
-	    "{\"id\":\"vm-%d\",\"name\":\"%s\",\"host\":\"host-1\",\"changeTrackingEnabled\":%s,"
-	    "\"guestId\":\"rhel9_64Guest\",\"hostName\":\"h\",\"guestNetworks\":[{\"ip\":\"10.0.0.1\"}],"
-	    "\"disks\":[{\"file\":\"[ds] a.vmdk\",\"datastore\":{\"id\":\"datastore-1\"},"
-	    "\"capacity\":%s,\"changeTrackingEnabled\":true}]}",
-	    n, name, cbt, capacity);
+		"{\"id\":\"vm-%d\",\"name\":\"%s\",\"host\":\"host-1\",\"changeTrackingEnabled\":%"
+		"s,"
+		"\"guestId\":\"rhel9_64Guest\",\"hostName\":\"h\",\"guestNetworks\":[{\"ip\":\"10."
+		"0.0.1\"}],"
+		"\"disks\":[{\"file\":\"[ds] a.vmdk\",\"datastore\":{\"id\":\"datastore-1\"},"
+		"\"capacity\":%s,\"changeTrackingEnabled\":true}]}",
+		n, name, cbt, capacity);
 }
 
 static char *
@@ -404,8 +384,9 @@ query_names(FerryInventory *inventory, const char *text)
 	GString *names = g_string_new(NULL);
 	g_assert_no_error(error);
 	for (guint i = 0; i < vms->len; i++)
-		g_string_append_printf(names, "%s%s", i > 0 ? "," : "",
-				       json_object_get_string_member(g_ptr_array_index(vms, i), "name"));
+		g_string_append_printf(
+			names, "%s%s", i > 0 ? "," : "",
+			json_object_get_string_member(g_ptr_array_index(vms, i), "name"));
 	return g_string_free(names, FALSE);
 }
 
@@ -430,16 +411,18 @@ test_rules_revalidate(void)
 	g_ptr_array_add(validators, g_object_ref(rules));
 
 	g_assert_true(ferry_inventory_begin_update(inventory, "vc", TRUE, &error));
-	upsert(inventory, "cluster",
-	       "{\"id\":\"domain-c1\",\"name\":\"prod\",\"drsEnabled\":true,\"dpmEnabled\":false}");
-	upsert(inventory, "host", "{\"id\":\"host-1\",\"name\":\"esx1\",\"cluster\":\"domain-c1\"}");
+	ferry_test_upsert(inventory, "cluster",
+			  "{\"id\":\"domain-c1\",\"name\":\"prod\",\"drsEnabled\":true,"
+			  "\"dpmEnabled\":false}");
+	ferry_test_upsert(inventory, "host",
+			  "{\"id\":\"host-1\",\"name\":\"esx1\",\"cluster\":\"domain-c1\"}");
 	{
 		g_autofree char *a = make_vm(1, "good", "true", "1073741824");
 		g_autofree char *b = make_vm(2, "no-cbt", "false", "1073741824");
 		g_autofree char *c = make_vm(3, "empty-disk", "true", "0");
-		upsert(inventory, "vm", a);
-		upsert(inventory, "vm", b);
-		upsert(inventory, "vm", c);
+		ferry_test_upsert(inventory, "vm", a);
+		ferry_test_upsert(inventory, "vm", b);
+		ferry_test_upsert(inventory, "vm", c);
 	}
 	g_assert_true(ferry_inventory_commit_update(inventory, &error));
 	g_assert_no_error(error);
@@ -448,9 +431,9 @@ test_rules_revalidate(void)
 	workload = ferry_inventory_get_workload(inventory, "vc", "vsphere", "vm-1", &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(json_object_get_string_member(
-			    json_object_get_object_member(
-				json_object_get_object_member(workload, "host"), "cluster"),
-			    "name"),
+				json_object_get_object_member(
+					json_object_get_object_member(workload, "host"), "cluster"),
+				"name"),
 			==, "prod");
 
 	g_assert_true(ferry_inventory_revalidate(inventory, "vc", "vsphere", validators, FALSE,
@@ -468,8 +451,9 @@ test_rules_revalidate(void)
 	names = query_names(inventory, "criticalConcerns > 0");
 	g_assert_cmpstr(names, ==, "empty-disk");
 	g_clear_pointer(&names, g_free);
-	names = query_names(inventory,
-			    "any(concerns[*].id = 'vmware.changed_tracking.disabled') order by name");
+	names = query_names(
+		inventory,
+		"any(concerns[*].id = 'vmware.changed_tracking.disabled') order by name");
 	g_assert_cmpstr(names, ==, "no-cbt");
 	g_clear_pointer(&names, g_free);
 	names = query_names(inventory, "concernsHuman = '0/1/1'");
@@ -485,7 +469,7 @@ test_rules_revalidate(void)
 	g_assert_true(ferry_inventory_begin_update(inventory, "vc", FALSE, &error));
 	{
 		g_autofree char *b = make_vm(2, "no-cbt", "true", "1073741824");
-		upsert(inventory, "vm", b);
+		ferry_test_upsert(inventory, "vm", b);
 	}
 	g_assert_true(ferry_inventory_commit_update(inventory, &error));
 	g_assert_true(ferry_inventory_revalidate(inventory, "vc", "vsphere", validators, FALSE,
@@ -524,7 +508,88 @@ test_rules_revalidate(void)
 	concerns = ferry_inventory_get_concerns(inventory, "vc", "vm", "vm-3", &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(concerns->len, ==, 0);
-	remove_tree(dir);
+	ferry_test_remove_tree(dir);
+}
+
+static char *
+workload_text(FerryInventory *inventory, const char *provider, const char *type, const char *id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) workload =
+		ferry_inventory_get_workload(inventory, provider, type, id, &error);
+	g_autoptr(JsonNode) node = NULL;
+	g_assert_no_error(error);
+	node = json_node_init_object(json_node_alloc(), workload);
+	return json_to_string(node, FALSE);
+}
+
+/* what each provider type's workloads expand, and references to nothing */
+static void
+test_rules_workloads(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryInventory) inventory = ferry_inventory_new(NULL, &error);
+	g_autofree char *text = NULL;
+
+	g_assert_true(ferry_inventory_begin_update(inventory, "rhv", TRUE, &error));
+	ferry_test_upsert(inventory, "cluster",
+			  "{\"id\":\"c-1\",\"name\":\"Default\",\"ksmEnabled\":true}");
+	ferry_test_upsert(inventory, "nicprofile",
+			  "{\"id\":\"p-1\",\"name\":\"mgmt\",\"qos\":\"q\"}");
+	ferry_test_upsert(inventory, "disk",
+			  "{\"id\":\"d-1\",\"name\":\"root\",\"status\":\"ok\"}");
+	ferry_test_upsert(inventory, "vm",
+			  "{\"id\":\"vm-1\",\"name\":\"a\",\"cluster\":\"c-1\",\"host\":\"h-9\","
+			  "\"nics\":[{\"name\":\"nic1\",\"profile\":{\"id\":\"p-1\"}},"
+			  "{\"name\":\"nic2\",\"profile\":\"p-404\"},\"odd\"],"
+			  "\"diskAttachments\":[{\"id\":\"d-1\",\"disk\":\"d-1\"}]}");
+	ferry_test_upsert(inventory, "vm", "{\"id\":\"vm-2\",\"name\":\"b\"}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	text = workload_text(inventory, "rhv", "ovirt", "vm-1");
+	g_assert_cmpstr(
+		text, ==,
+		"{\"id\":\"vm-1\",\"name\":\"a\","
+		"\"cluster\":{\"id\":\"c-1\",\"name\":\"Default\",\"ksmEnabled\":true},"
+		"\"host\":\"h-9\","
+		"\"nics\":[{\"name\":\"nic1\",\"profile\":{\"id\":\"p-1\",\"name\":\"mgmt\","
+		"\"qos\":\"q\"}},{\"name\":\"nic2\",\"profile\":\"p-404\"},\"odd\"],"
+		"\"diskAttachments\":[{\"id\":\"d-1\",\"disk\":{\"id\":\"d-1\",\"name\":\"root\","
+		"\"status\":\"ok\"}}]}");
+	g_clear_pointer(&text, g_free);
+	/* nothing to expand: members that were missing are missing or null */
+	text = workload_text(inventory, "rhv", "ovirt", "vm-2");
+	{
+		g_autoptr(JsonNode) node = json_from_string(text, NULL);
+		JsonObject *object = json_node_get_object(node);
+		g_assert_cmpstr(json_object_get_string_member(object, "name"), ==, "b");
+		g_assert_true(!json_object_has_member(object, "nics") ||
+			      json_object_get_null_member(object, "nics"));
+	}
+	g_clear_pointer(&text, g_free);
+
+	g_assert_true(ferry_inventory_begin_update(inventory, "osp", TRUE, &error));
+	ferry_test_upsert(inventory, "flavor", "{\"id\":\"1\",\"name\":\"m1.small\",\"vcpus\":1}");
+	ferry_test_upsert(inventory, "volume", "{\"id\":\"v-1\",\"name\":\"root\",\"size\":20}");
+	ferry_test_upsert(
+		inventory, "vm",
+		"{\"id\":\"i-1\",\"name\":\"app\",\"flavorID\":\"1\",\"imageID\":\"img-404\","
+		"\"attachedVolumes\":[{\"ID\":\"v-1\"},{\"ID\":\"v-404\"}]}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	text = workload_text(inventory, "osp", "openstack", "i-1");
+	g_assert_cmpstr(
+		text, ==,
+		"{\"id\":\"i-1\",\"name\":\"app\",\"flavorID\":\"1\",\"imageID\":\"img-404\","
+		"\"attachedVolumes\":[{\"ID\":\"v-1\"},{\"ID\":\"v-404\"}],"
+		"\"flavor\":{\"id\":\"1\",\"name\":\"m1.small\",\"vcpus\":1},\"image\":null,"
+		"\"volumes\":[{\"id\":\"v-1\",\"name\":\"root\",\"size\":20}]}");
+	g_clear_pointer(&text, g_free);
+
+	/* types with no references: the document itself */
+	text = workload_text(inventory, "osp", "ova", "i-1");
+	g_assert_cmpstr(
+		text, ==,
+		"{\"id\":\"i-1\",\"name\":\"app\",\"flavorID\":\"1\",\"imageID\":\"img-404\","
+		"\"attachedVolumes\":[{\"ID\":\"v-1\"},{\"ID\":\"v-404\"}]}");
 }
 
 /* the validator is a built-in of every registry */
@@ -556,5 +621,6 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/user-directory", test_rules_user_directory);
 	g_test_add_func("/rules/revalidate", test_rules_revalidate);
 	g_test_add_func("/rules/builtin", test_rules_builtin);
+	g_test_add_func("/rules/workloads", test_rules_workloads);
 	return g_test_run();
 }

@@ -10,7 +10,7 @@
 
 #include "ferry-error.h"
 #include "ferry-query-private.h"
-#include "ferry-rules-validator.h"
+#include "ferry-rules-validator-private.h"
 #include "ferry-util-private.h"
 #include "ferry-version.h"
 #include "ferry-yaml.h"
@@ -87,9 +87,7 @@ struct _FerryRulesValidator {
 
 static void ferry_rules_validator_iface_init(FerryValidatorInterface *iface);
 
-G_DEFINE_TYPE_WITH_CODE(FerryRulesValidator,
-			ferry_rules_validator,
-			G_TYPE_OBJECT,
+G_DEFINE_TYPE_WITH_CODE(FerryRulesValidator, ferry_rules_validator, G_TYPE_OBJECT,
 			G_IMPLEMENT_INTERFACE(FERRY_TYPE_VALIDATOR,
 					      ferry_rules_validator_iface_init))
 
@@ -117,8 +115,7 @@ typedef struct {
 	GChecksum *checksum;
 } Loader;
 
-static void
-loader_problem(Loader *loader, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static void loader_problem(Loader *loader, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 static void
 loader_problem(Loader *loader, const char *format, ...)
@@ -159,73 +156,67 @@ locate_in_value(FerryYamlDocument *document, const char *path, const char *text,
 		const char *at = lines[line - 1];
 		glong length = g_utf8_strlen(at, -1);
 		gunichar c = start >= 1 && start <= (guint)length
-				 ? g_utf8_get_char(g_utf8_offset_to_pointer(at, start - 1))
-				 : 0;
+				     ? g_utf8_get_char(g_utf8_offset_to_pointer(at, start - 1))
+				     : 0;
 		if ((c == '|') && line + expr_line < g_strv_length(lines)) {
 			/* a literal block: the text starts on the next line, indented */
 			const char *next = lines[line + expr_line];
 			guint indent = 0;
 			while (next[indent] == ' ')
 				indent++;
-			return g_strdup_printf("%s:%u:%u", ferry_yaml_document_get_filename(document),
+			return g_strdup_printf("%s:%u:%u",
+					       ferry_yaml_document_get_filename(document),
 					       line + 1 + expr_line, indent + expr_column);
 		}
 		if (expr_line == 0 && c != '>' && c != '|')
-			return g_strdup_printf("%s:%u:%u", ferry_yaml_document_get_filename(document),
-					       line,
-					       start + column - 1 + ((c == '\'' || c == '"') ? 1 : 0));
+			return g_strdup_printf(
+				"%s:%u:%u", ferry_yaml_document_get_filename(document), line,
+				start + column - 1 + ((c == '\'' || c == '"') ? 1 : 0));
 	}
 	return ferry_yaml_document_format_location(document, path);
 }
 
-/* an expression of a rule, compiled, or NULL with a problem reported */
-static FerryQNode *
-loader_parse(Loader *loader,
-	     FerryYamlDocument *document,
-	     const char *path,
-	     const char *rule_id,
-	     const char *field,
-	     const char *text)
-{
-	g_autoptr(GError) error = NULL;
-	guint column = 0;
-	FerryQNode *node = ferry_query_parse_expression(text, &column, &error);
-	if (node == NULL) {
-		g_autofree char *where = locate_in_value(document, path, text, column);
-		/* the message starts with "column N: " */
-		const char *message = strstr(error->message, ": ");
-		loader_problem(loader, "%s: rule '%s': %s: %s", where, rule_id, field,
-			       message != NULL ? message + 2 : error->message);
-	}
-	return node;
-}
-
+/* reports a mistake at @column of the expression @text, the string at @path */
 static gboolean
-loader_compile_error(Loader *loader,
-		     FerryYamlDocument *document,
-		     const char *path,
-		     const char *rule_id,
-		     const char *field,
-		     const char *text,
-		     FerryQContext *context,
-		     GError *error)
+loader_expression_problem(Loader *loader, FerryYamlDocument *document, const char *path,
+			  const char *rule_id, const char *field, const char *text, guint column,
+			  GError *error)
 {
-	g_autofree char *where =
-	    locate_in_value(document, path, text, ferry_qcontext_get_error_column(context));
+	g_autofree char *where = locate_in_value(document, path, text, column);
+	/* the message starts with "column N: ", which the location replaces */
 	const char *message = strstr(error->message, ": ");
 	loader_problem(loader, "%s: rule '%s': %s: %s", where, rule_id, field,
 		       message != NULL ? message + 2 : error->message);
 	return FALSE;
 }
 
+/* an expression of a rule, parsed, or NULL with a problem reported */
+static FerryQNode *
+loader_parse(Loader *loader, FerryYamlDocument *document, const char *path, const char *rule_id,
+	     const char *field, const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	guint column = 0;
+	FerryQNode *node = ferry_query_parse_expression(text, &column, &error);
+	if (node == NULL)
+		loader_expression_problem(loader, document, path, rule_id, field, text, column,
+					  error);
+	return node;
+}
+
+static gboolean
+loader_compile_error(Loader *loader, FerryYamlDocument *document, const char *path,
+		     const char *rule_id, const char *field, const char *text,
+		     FerryQContext *context, GError *error)
+{
+	return loader_expression_problem(loader, document, path, rule_id, field, text,
+					 ferry_qcontext_get_error_column(context), error);
+}
+
 /* a label or assessment with {{ expression }}s, as SQL text */
 static char *
-loader_compile_template(Loader *loader,
-			FerryYamlDocument *document,
-			const char *path,
-			const char *rule_id,
-			const char *field,
-			const char *text,
+loader_compile_template(Loader *loader, FerryYamlDocument *document, const char *path,
+			const char *rule_id, const char *field, const char *text,
 			FerryQContext *context)
 {
 	g_autoptr(GString) sql = g_string_new("(''");
@@ -257,7 +248,8 @@ loader_compile_template(Loader *loader,
 			break;
 		close = strstr(open + 2, "}}");
 		if (close == NULL) {
-			g_autofree char *where = ferry_yaml_document_format_location(document, path);
+			g_autofree char *where =
+				ferry_yaml_document_format_location(document, path);
 			loader_problem(loader, "%s: rule '%s': %s: '{{' without '}}'", where,
 				       rule_id, field);
 			return NULL;
@@ -279,8 +271,8 @@ loader_compile_template(Loader *loader,
 	return g_string_free(g_steal_pointer(&sql), FALSE);
 }
 
-static const char *const rule_keys[] = {"id", "category", "label", "assessment",
-					"when", "each", "as", "disabled"};
+static const char *const rule_keys[] = {"id",   "category", "label", "assessment",
+					"when", "each",     "as",    "disabled"};
 
 /* a scalar member as text: YAML reads `when: true` as a boolean */
 static const char *
@@ -326,8 +318,9 @@ loader_add_rule(Loader *loader, FerryYamlDocument *document, const char *path, J
 
 	if (!JSON_NODE_HOLDS_OBJECT(node)) {
 		g_autofree char *where = ferry_yaml_document_format_location(document, path);
-		loader_problem(loader, "%s: a rule must be a mapping with id, category, label "
-				       "and when",
+		loader_problem(loader,
+			       "%s: a rule must be a mapping with id, category, label "
+			       "and when",
 			       where);
 		return;
 	}
@@ -345,7 +338,8 @@ loader_add_rule(Loader *loader, FerryYamlDocument *document, const char *path, J
 			known = known || g_strcmp0(key, rule_keys[i]) == 0;
 		if (!known) {
 			g_autofree char *field = ferry_yaml_path_append_member(path, key);
-			g_autofree char *where = ferry_yaml_document_format_location(document, field);
+			g_autofree char *where =
+				ferry_yaml_document_format_location(document, field);
 			loader_problem(loader,
 				       "%s: rule '%s': unknown field '%s'; the fields are id, "
 				       "category, label, assessment, when, each, as and disabled",
@@ -363,7 +357,7 @@ loader_add_rule(Loader *loader, FerryYamlDocument *document, const char *path, J
 	category_name = member_string(object, "category");
 	if (!ferry_concern_category_from_string(category_name, &category)) {
 		g_autofree char *where =
-		    ferry_yaml_document_format_location(document, where_category);
+			ferry_yaml_document_format_location(document, where_category);
 		loader_problem(loader,
 			       "%s: rule '%s': the category must be Critical, Warning or "
 			       "Information",
@@ -378,6 +372,7 @@ loader_add_rule(Loader *loader, FerryYamlDocument *document, const char *path, J
 			       where, id);
 		return;
 	}
+	ferry_qcontext_set_shared_document(context, TRUE);
 	each_text = member_string(object, "each");
 	alias = member_string(object, "as");
 	if (alias == NULL)
@@ -408,10 +403,11 @@ loader_add_rule(Loader *loader, FerryYamlDocument *document, const char *path, J
 					context);
 	if (label == NULL)
 		return;
-	assessment = loader_compile_template(
-	    loader, document, where_assessment, id, "assessment",
-	    member_string(object, "assessment") != NULL ? member_string(object, "assessment") : "",
-	    context);
+	assessment = loader_compile_template(loader, document, where_assessment, id, "assessment",
+					     member_string(object, "assessment") != NULL
+						     ? member_string(object, "assessment")
+						     : "",
+					     context);
 	if (assessment == NULL)
 		return;
 
@@ -468,31 +464,33 @@ loader_read_file(Loader *loader, const char *filename)
 		while (json_object_iter_next(&iter, &key, NULL)) {
 			if (g_strcmp0(key, "rules") != 0 && g_strcmp0(key, "rulesVersion") != 0) {
 				g_autofree char *where =
-				    ferry_yaml_document_format_location(document, key);
-				loader_problem(loader,
-					       "%s: unknown field '%s'; a rule file has 'rules' and "
-					       "'rulesVersion'",
-					       where, key);
+					ferry_yaml_document_format_location(document, key);
+				loader_problem(
+					loader,
+					"%s: unknown field '%s'; a rule file has 'rules' and "
+					"'rulesVersion'",
+					where, key);
 			}
 		}
 		if (json_object_has_member(object, "rulesVersion")) {
-			gint64 version = json_object_get_int_member_with_default(object,
-										 "rulesVersion", 0);
+			gint64 version =
+				json_object_get_int_member_with_default(object, "rulesVersion", 0);
 			if (version <= 0) {
-				g_autofree char *where =
-				    ferry_yaml_document_format_location(document, "rulesVersion");
+				g_autofree char *where = ferry_yaml_document_format_location(
+					document, "rulesVersion");
 				loader_problem(loader, "%s: rulesVersion must be a positive number",
 					       where);
 			} else {
 				loader->set->declared_version =
-				    MAX(loader->set->declared_version, (guint)version);
+					MAX(loader->set->declared_version, (guint)version);
 			}
 		}
 		rules = json_object_get_member(object, "rules");
 		if (rules == NULL)
 			continue;
 		if (!JSON_NODE_HOLDS_ARRAY(rules)) {
-			g_autofree char *where = ferry_yaml_document_format_location(document, "rules");
+			g_autofree char *where =
+				ferry_yaml_document_format_location(document, "rules");
 			loader_problem(loader, "%s: 'rules' must be a list of rules", where);
 			continue;
 		}
@@ -521,8 +519,8 @@ loader_read_directory(Loader *loader, const char *directory)
 	g_ptr_array_add(names, NULL);
 	ferry_strv_sort((GStrv)names->pdata);
 	for (guint i = 0; g_ptr_array_index(names, i) != NULL; i++) {
-		g_autofree char *filename =
-		    g_build_filename(directory, (const char *)g_ptr_array_index(names, i), NULL);
+		g_autofree char *filename = g_build_filename(
+			directory, (const char *)g_ptr_array_index(names, i), NULL);
 		loader_read_file(loader, filename);
 	}
 }
@@ -552,7 +550,7 @@ ferry_rules_validator_load(FerryRulesValidator *self, const char *provider_type)
 {
 	g_autoptr(GPtrArray) dirs = ferry_rules_validator_search_path(self);
 	g_autoptr(GHashTable) by_id =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)rule_free);
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)rule_free);
 	g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
 	g_autoptr(GString) sql = g_string_new(NULL);
@@ -565,7 +563,7 @@ ferry_rules_validator_load(FerryRulesValidator *self, const char *provider_type)
 	set->problems = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < dirs->len; i++) {
 		g_autofree char *directory =
-		    g_build_filename(g_ptr_array_index(dirs, i), provider_type, NULL);
+			g_build_filename(g_ptr_array_index(dirs, i), provider_type, NULL);
 		loader_read_directory(&loader, directory);
 	}
 	for (guint i = 0; i < order->len; i++) {
@@ -626,12 +624,8 @@ ferry_rules_validator_get_set(FerryRulesValidator *self, const char *provider_ty
 /* -- evaluation -- */
 
 static gboolean
-ferry_rules_validator_run(FerryRulesValidator *self,
-			  RuleSet *set,
-			  sqlite3_stmt *stmt,
-			  const char *workload,
-			  GPtrArray *concerns,
-			  GError **error)
+ferry_rules_validator_run(FerryRulesValidator *self, RuleSet *set, sqlite3_stmt *stmt,
+			  const char *workload, GPtrArray *concerns, GError **error)
 {
 	int rc;
 	sqlite3_reset(stmt);
@@ -657,17 +651,11 @@ ferry_rules_validator_run(FerryRulesValidator *self,
 	return TRUE;
 }
 
-static GPtrArray *
-ferry_rules_validator_validate(FerryValidator *validator,
-			       const char *provider_type,
-			       JsonObject *vm,
-			       GCancellable *cancellable,
-			       GError **error)
+GPtrArray *
+ferry_rules_validator_validate_json(FerryRulesValidator *self, const char *provider_type,
+				    const char *workload, GError **error)
 {
-	FerryRulesValidator *self = FERRY_RULES_VALIDATOR(validator);
 	g_autoptr(GPtrArray) concerns = g_ptr_array_new_with_free_func(g_object_unref);
-	g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), vm);
-	g_autofree char *workload = json_to_string(node, FALSE);
 	g_autoptr(GError) local_error = NULL;
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
 	RuleSet *set = ferry_rules_validator_get_set(self, provider_type);
@@ -693,11 +681,19 @@ ferry_rules_validator_validate(FerryValidator *validator,
 		g_autoptr(GError) rule_error = NULL;
 		if (!ferry_rules_validator_run(self, set, g_ptr_array_index(set->each_stmt, i),
 					       workload, concerns, &rule_error))
-			g_warning("rule '%s' failed on VM %s: %s", rule->id,
-				  json_object_get_string_member_with_default(vm, "name", "?"),
-				  rule_error->message);
+			g_warning("rule '%s' failed on a VM: %s", rule->id, rule_error->message);
 	}
 	return g_steal_pointer(&concerns);
+}
+
+static GPtrArray *
+ferry_rules_validator_validate(FerryValidator *validator, const char *provider_type, JsonObject *vm,
+			       GCancellable *cancellable, GError **error)
+{
+	g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), vm);
+	g_autofree char *workload = json_to_string(node, FALSE);
+	return ferry_rules_validator_validate_json(FERRY_RULES_VALIDATOR(validator), provider_type,
+						   workload, error);
 }
 
 static const char *

@@ -16,17 +16,11 @@ G_BEGIN_DECLS
 #define FERRY_TYPE_RULES_VALIDATOR (ferry_rules_validator_get_type())
 G_DECLARE_FINAL_TYPE(FerryRulesValidator, ferry_rules_validator, FERRY, RULES_VALIDATOR, GObject)
 
-FerryRulesValidator *
-ferry_rules_validator_new(void);
-void
-ferry_rules_validator_add_directory(FerryRulesValidator *self, const char *directory);
-GStrv
-ferry_rules_validator_dup_directories(FerryRulesValidator *self);
-GPtrArray *
-ferry_rules_validator_list_rules(FerryRulesValidator *self, const char *provider_type);
-GStrv
-ferry_rules_validator_dup_problems(FerryRulesValidator *self, const char *provider_type);
-guint
-ferry_rules_validator_get_rules_version(FerryRulesValidator *self, const char *provider_type);
+FerryRulesValidator *ferry_rules_validator_new(void);
+void ferry_rules_validator_add_directory(FerryRulesValidator *self, const char *directory);
+GStrv ferry_rules_validator_dup_directories(FerryRulesValidator *self);
+GPtrArray *ferry_rules_validator_list_rules(FerryRulesValidator *self, const char *provider_type);
+GStrv ferry_rules_validator_dup_problems(FerryRulesValidator *self, const char *provider_type);
+guint ferry_rules_validator_get_rules_version(FerryRulesValidator *self, const char *provider_type);
 
 G_END_DECLS

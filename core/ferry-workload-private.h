@@ -5,23 +5,15 @@
 
 #pragma once
 
-#include "ferry-inventory.h"
+#include <glib.h>
 
 G_BEGIN_DECLS
 
-/* builds workloads, Forklift's view of a VM with the objects it refers to
- * (its host and cluster, its NIC profiles, disks, flavor, image, volumes)
- * put in place of the references, which is what validation rules read;
- * referenced objects are looked up once per builder */
-typedef struct _FerryWorkloadBuilder FerryWorkloadBuilder;
-
-FerryWorkloadBuilder *
-ferry_workload_builder_new(FerryInventory *inventory, const char *provider, const char *provider_type);
-void
-ferry_workload_builder_free(FerryWorkloadBuilder *self);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryWorkloadBuilder, ferry_workload_builder_free)
-/* expands @vm in place (it must not be shared) */
-void
-ferry_workload_builder_expand(FerryWorkloadBuilder *self, JsonObject *vm);
+/* SQL for the workload of the VM whose document is the SQL expression
+ * @document in a row `o` of inventory_objects: Forklift's view of a VM, with
+ * the objects it refers to (its host and cluster, its NIC profiles and
+ * disks, its flavor, image and volumes) put in place of the references,
+ * which is what validation rules read */
+char *ferry_workload_sql(const char *provider_type, const char *document);
 
 G_END_DECLS

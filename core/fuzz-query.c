@@ -10,8 +10,7 @@
 
 #include "ferry.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FerryInventory *
 fuzz_inventory(void)
@@ -19,9 +18,10 @@ fuzz_inventory(void)
 	static FerryInventory *inventory = NULL;
 	if (inventory == NULL) {
 		g_autoptr(JsonNode) node = json_from_string(
-		    "{\"id\":\"vm-1\",\"name\":\"web\",\"memoryMB\":4096,\"tags\":[\"a\"],"
-		    "\"disks\":[{\"capacity\":1,\"parts\":[{\"size\":2}]}],\"meta\":{\"k\":\"v\"}}",
-		    NULL);
+			"{\"id\":\"vm-1\",\"name\":\"web\",\"memoryMB\":4096,\"tags\":[\"a\"],"
+			"\"disks\":[{\"capacity\":1,\"parts\":[{\"size\":2}]}],\"meta\":{\"k\":"
+			"\"v\"}}",
+			NULL);
 		inventory = ferry_inventory_new(NULL, NULL);
 		ferry_inventory_begin_update(inventory, "p", TRUE, NULL);
 		ferry_inventory_upsert(inventory, "vm", "vm-1", "web", NULL,

@@ -22,13 +22,14 @@ ferry_cli_run(const char *input, const char *first_arg, ...)
 		g_ptr_array_add(argv, (gpointer)arg);
 	va_end(args);
 	g_ptr_array_add(argv, NULL);
-	process = g_subprocess_newv((const char *const *)argv->pdata,
-				    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-					(input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0),
-				    &error);
+	process =
+		g_subprocess_newv((const char *const *)argv->pdata,
+				  G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+					  (input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0),
+				  &error);
 	g_assert_no_error(error);
-	g_assert_true(g_subprocess_communicate_utf8(process, input, NULL, &run->out, &run->err,
-						    &error));
+	g_assert_true(
+		g_subprocess_communicate_utf8(process, input, NULL, &run->out, &run->err, &error));
 	g_assert_no_error(error);
 	run->status = g_subprocess_get_exit_status(process);
 	return run;

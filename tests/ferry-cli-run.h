@@ -18,10 +18,8 @@ typedef struct {
 } FerryCliRun;
 
 /* runs ferry with the arguments (NULL-terminated), @input on stdin if not NULL */
-FerryCliRun *
-ferry_cli_run(const char *input, const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
-void
-ferry_cli_run_free(FerryCliRun *run);
+FerryCliRun *ferry_cli_run(const char *input, const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
+void ferry_cli_run_free(FerryCliRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryCliRun, ferry_cli_run_free)
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ferry-cli-run.h"
+#include "ferry-test-util-private.h"
 
 typedef struct {
 	char *dir;
@@ -18,46 +19,31 @@ typedef struct {
 } Fixture;
 
 static const char *const manifests =
-    "apiVersion: v1\n"
-    "kind: Secret\n"
-    "metadata: {name: lab-secret, namespace: default}\n"
-    "stringData: {user: admin, password: good}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Provider\n"
-    "metadata: {name: lab, namespace: default}\n"
-    "spec:\n"
-    "  type: good\n"
-    "  url: https://lab.example.com\n"
-    "  secret: {name: lab-secret, namespace: default}\n"
-    "---\n"
-    "apiVersion: v1\n"
-    "kind: Secret\n"
-    "metadata: {name: vc-secret, namespace: default}\n"
-    "stringData: {user: admin, password: secret, insecureSkipVerify: 'true'}\n"
-    "---\n"
-    "apiVersion: forklift.konveyor.io/v1beta1\n"
-    "kind: Provider\n"
-    "metadata: {name: vc, namespace: default}\n"
-    "spec:\n"
-    "  type: vsphere\n"
-    "  url: https://vcenter.example.com/sdk\n"
-    "  secret: {name: vc-secret, namespace: default}\n";
-
-static void
-upsert(FerryInventory *inventory, const char *kind, const char *json)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) node = json_from_string(json, &error);
-	JsonObject *object;
-	g_assert_no_error(error);
-	object = json_node_get_object(node);
-	g_assert_true(ferry_inventory_upsert(inventory, kind,
-					     json_object_get_string_member(object, "id"),
-					     json_object_get_string_member(object, "name"), NULL,
-					     object, &error));
-	g_assert_no_error(error);
-}
+	"apiVersion: v1\n"
+	"kind: Secret\n"
+	"metadata: {name: lab-secret, namespace: default}\n"
+	"stringData: {user: admin, password: good}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Provider\n"
+	"metadata: {name: lab, namespace: default}\n"
+	"spec:\n"
+	"  type: good\n"
+	"  url: https://lab.example.com\n"
+	"  secret: {name: lab-secret, namespace: default}\n"
+	"---\n"
+	"apiVersion: v1\n"
+	"kind: Secret\n"
+	"metadata: {name: vc-secret, namespace: default}\n"
+	"stringData: {user: admin, password: secret, insecureSkipVerify: 'true'}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Provider\n"
+	"metadata: {name: vc, namespace: default}\n"
+	"spec:\n"
+	"  type: vsphere\n"
+	"  url: https://vcenter.example.com/sdk\n"
+	"  secret: {name: vc-secret, namespace: default}\n";
 
 /* a vSphere inventory as the vsphere plugin stores it, written directly */
 static void
@@ -68,25 +54,30 @@ load_vsphere(Fixture *fixture)
 	g_autoptr(FerryInventory) inventory = ferry_inventory_new(path, &error);
 	g_assert_no_error(error);
 	g_assert_true(ferry_inventory_begin_update(inventory, "vc", TRUE, &error));
-	upsert(inventory, "cluster", "{\"id\":\"domain-c7\",\"name\":\"prod\",\"drsEnabled\":false}");
-	upsert(inventory, "host", "{\"id\":\"host-21\",\"name\":\"esx1\",\"cluster\":\"domain-c7\"}");
-	upsert(inventory, "datastore", "{\"id\":\"datastore-11\",\"name\":\"fast\"}");
-	upsert(inventory, "network", "{\"id\":\"network-7\",\"name\":\"VM Network\"}");
+	ferry_test_upsert(inventory, "cluster",
+			  "{\"id\":\"domain-c7\",\"name\":\"prod\",\"drsEnabled\":false}");
+	ferry_test_upsert(inventory, "host",
+			  "{\"id\":\"host-21\",\"name\":\"esx1\",\"cluster\":\"domain-c7\"}");
+	ferry_test_upsert(inventory, "datastore", "{\"id\":\"datastore-11\",\"name\":\"fast\"}");
+	ferry_test_upsert(inventory, "network", "{\"id\":\"network-7\",\"name\":\"VM Network\"}");
 	for (guint i = 0; i < 8; i++) {
 		g_autofree char *vm = g_strdup_printf(
-		    "{\"id\":\"vm-%u\",\"name\":\"%s-%02u\",\"host\":\"host-21\","
-		    "\"powerState\":\"%s\",\"cpuCount\":%u,\"memoryMB\":%u,"
-		    "\"guestId\":\"rhel9_64Guest\",\"hostName\":\"h%u\",\"changeTrackingEnabled\":true,"
-		    "\"guestNetworks\":[{\"ip\":\"10.0.0.%u\"}],"
-		    "\"nics\":[{\"network\":{\"kind\":\"Network\",\"id\":\"network-7\"}}],"
-		    "\"disks\":[{\"file\":\"[fast] %u/a.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
-		    "\"capacity\":%u,\"changeTrackingEnabled\":true}%s]}",
-		    i, i % 2 == 0 ? "web" : "db", i, i % 3 == 0 ? "poweredOff" : "poweredOn", 1 + i % 4,
-		    1024u << (i % 5), i, i, i, i == 5 ? 0u : 1073741824u,
-		    i >= 6 ? ",{\"file\":\"[fast] b.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
-			     "\"capacity\":2147483648,\"changeTrackingEnabled\":true}"
-			   : "");
-		upsert(inventory, "vm", vm);
+			"{\"id\":\"vm-%u\",\"name\":\"%s-%02u\",\"host\":\"host-21\","
+			"\"powerState\":\"%s\",\"cpuCount\":%u,\"memoryMB\":%u,"
+			"\"guestId\":\"rhel9_64Guest\",\"hostName\":\"h%u\","
+			"\"changeTrackingEnabled\":true,"
+			"\"guestNetworks\":[{\"ip\":\"10.0.0.%u\"}],"
+			"\"nics\":[{\"network\":{\"kind\":\"Network\",\"id\":\"network-7\"}}],"
+			"\"disks\":[{\"file\":\"[fast] "
+			"%u/a.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
+			"\"capacity\":%u,\"changeTrackingEnabled\":true}%s]}",
+			i, i % 2 == 0 ? "web" : "db", i, i % 3 == 0 ? "poweredOff" : "poweredOn",
+			1 + i % 4, 1024u << (i % 5), i, i, i, i == 5 ? 0u : 1073741824u,
+			i >= 6 ? ",{\"file\":\"[fast] "
+				 "b.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
+				 "\"capacity\":2147483648,\"changeTrackingEnabled\":true}"
+			       : "");
+		ferry_test_upsert(inventory, "vm", vm);
 	}
 	g_assert_true(ferry_inventory_commit_update(inventory, &error));
 	g_assert_no_error(error);
@@ -104,24 +95,9 @@ fixture_set_up(Fixture *fixture, gconstpointer data)
 }
 
 static void
-remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
-}
-
-static void
 fixture_tear_down(Fixture *fixture, gconstpointer data)
 {
-	remove_tree(fixture->dir);
+	ferry_test_remove_tree(fixture->dir);
 	g_free(fixture->dir);
 	g_free(fixture->state);
 }
@@ -141,9 +117,9 @@ names_of(JsonArray *array)
 {
 	GString *names = g_string_new(NULL);
 	for (guint i = 0; i < json_array_get_length(array); i++)
-		g_string_append_printf(
-		    names, "%s%s", i > 0 ? "," : "",
-		    json_object_get_string_member(json_array_get_object_element(array, i), "name"));
+		g_string_append_printf(names, "%s%s", i > 0 ? "," : "",
+				       json_object_get_string_member(
+					       json_array_get_object_element(array, i), "name"));
 	return g_string_free(names, FALSE);
 }
 
@@ -176,18 +152,19 @@ test_inventory_cli_refresh(Fixture *fixture, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(vms, 0),
 						      "concernsHuman"),
 			==, "0/1/0");
-	g_assert_cmpfloat(json_object_get_double_member(json_array_get_object_element(vms, 0),
-							"memoryGB"),
-			  ==, 8.0);
+	g_assert_cmpfloat(
+		json_object_get_double_member(json_array_get_object_element(vms, 0), "memoryGB"),
+		==, 8.0);
 	g_clear_pointer(&run, ferry_cli_run_free);
 
 	/* the default table */
 	run = ferry_cli_run(NULL, "--state", fixture->state, "inventory", "vms", "lab", NULL);
 	g_assert_cmpint(run->status, ==, 0);
-	g_assert_true(g_str_has_prefix(run->out, "NAME   ID     POWER   CPUS   MEMORY    DISKS   "
-						 "CONCERNS\n"
-						 "db     vm-2   -       2      8.0 GiB   2       0/1/0\n"
-						 "web    vm-1   -       2      2.0 GiB   1       0/0/0\n"));
+	g_assert_true(g_str_has_prefix(run->out,
+				       "NAME   ID     POWER   CPUS   MEMORY    DISKS   "
+				       "CONCERNS\n"
+				       "db     vm-2   -       2      8.0 GiB   2       0/1/0\n"
+				       "web    vm-1   -       2      2.0 GiB   1       0/0/0\n"));
 }
 
 /* a pointed error for a bad query, and usage errors */
@@ -249,17 +226,18 @@ test_inventory_cli_vsphere(Fixture *fixture, gconstpointer data)
 	g_assert_cmpstr(names, ==, "db-05");
 	vm = json_array_get_object_element(vms, 0);
 	g_assert_cmpstr(json_object_get_string_member(
-			    json_array_get_object_element(json_object_get_array_member(vm, "concerns"),
-							  0),
-			    "id"),
+				json_array_get_object_element(
+					json_object_get_array_member(vm, "concerns"), 0),
+				"id"),
 			==, "vmware.disk.capacity.invalid");
 	g_clear_pointer(&run, ferry_cli_run_free);
 	g_clear_pointer(&vms, json_array_unref);
 	g_clear_pointer(&names, g_free);
 
-	run = ferry_cli_run(NULL, "--state", fixture->state, "inventory", "vms", "vc", "-q",
-			    "where powerStateHuman = 'On' and name ~= '^web' order by memoryMB desc",
-			    "-o", "json", NULL);
+	run = ferry_cli_run(
+		NULL, "--state", fixture->state, "inventory", "vms", "vc", "-q",
+		"where powerStateHuman = 'On' and name ~= '^web' order by memoryMB desc", "-o",
+		"json", NULL);
 	g_assert_cmpint(run->status, ==, 0);
 	vms = parse_array(run->out);
 	names = names_of(vms);
@@ -347,38 +325,39 @@ test_inventory_cli_describe_plan(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(FerryCliRun) run = NULL;
 	const char *plan =
-	    "apiVersion: v1\n"
-	    "kind: Secret\n"
-	    "metadata: {name: host-secret, namespace: default}\n"
-	    "stringData: {token: t}\n"
-	    "---\n"
-	    "apiVersion: forklift.konveyor.io/v1beta1\n"
-	    "kind: Provider\n"
-	    "metadata: {name: host, namespace: default}\n"
-	    "spec: {type: openshift, url: '', secret: {name: host-secret, namespace: default}}\n"
-	    "---\n"
-	    "apiVersion: forklift.konveyor.io/v1beta1\n"
-	    "kind: NetworkMap\n"
-	    "metadata: {name: net, namespace: default}\n"
-	    "spec:\n"
-	    "  provider: {source: {name: vc}, destination: {name: host}}\n"
-	    "  map: [{source: {name: VM Network}, destination: {type: pod}}]\n"
-	    "---\n"
-	    "apiVersion: forklift.konveyor.io/v1beta1\n"
-	    "kind: StorageMap\n"
-	    "metadata: {name: disks, namespace: default}\n"
-	    "spec:\n"
-	    "  provider: {source: {name: vc}, destination: {name: host}}\n"
-	    "  map: [{source: {id: datastore-11}, destination: {storageClass: ceph}}]\n"
-	    "---\n"
-	    "apiVersion: forklift.konveyor.io/v1beta1\n"
-	    "kind: Plan\n"
-	    "metadata: {name: wave-1, namespace: default}\n"
-	    "spec:\n"
-	    "  targetNamespace: migrated\n"
-	    "  provider: {source: {name: vc}, destination: {name: host}}\n"
-	    "  map: {network: {name: net}, storage: {name: disks}}\n"
-	    "  vms: [{name: web-00}, {name: db-05}, {id: vm-99}]\n";
+		"apiVersion: v1\n"
+		"kind: Secret\n"
+		"metadata: {name: host-secret, namespace: default}\n"
+		"stringData: {token: t}\n"
+		"---\n"
+		"apiVersion: forklift.konveyor.io/v1beta1\n"
+		"kind: Provider\n"
+		"metadata: {name: host, namespace: default}\n"
+		"spec: {type: openshift, url: '', secret: {name: host-secret, namespace: "
+		"default}}\n"
+		"---\n"
+		"apiVersion: forklift.konveyor.io/v1beta1\n"
+		"kind: NetworkMap\n"
+		"metadata: {name: net, namespace: default}\n"
+		"spec:\n"
+		"  provider: {source: {name: vc}, destination: {name: host}}\n"
+		"  map: [{source: {name: VM Network}, destination: {type: pod}}]\n"
+		"---\n"
+		"apiVersion: forklift.konveyor.io/v1beta1\n"
+		"kind: StorageMap\n"
+		"metadata: {name: disks, namespace: default}\n"
+		"spec:\n"
+		"  provider: {source: {name: vc}, destination: {name: host}}\n"
+		"  map: [{source: {id: datastore-11}, destination: {storageClass: ceph}}]\n"
+		"---\n"
+		"apiVersion: forklift.konveyor.io/v1beta1\n"
+		"kind: Plan\n"
+		"metadata: {name: wave-1, namespace: default}\n"
+		"spec:\n"
+		"  targetNamespace: migrated\n"
+		"  provider: {source: {name: vc}, destination: {name: host}}\n"
+		"  map: {network: {name: net}, storage: {name: disks}}\n"
+		"  vms: [{name: web-00}, {name: db-05}, {id: vm-99}]\n";
 
 	load_vsphere(fixture);
 	run = ferry_cli_run(plan, "--state", fixture->state, "apply", "-f", "-", NULL);
@@ -389,7 +368,8 @@ test_inventory_cli_describe_plan(Fixture *fixture, gconstpointer data)
 	g_assert_nonnull(strstr(run->out, "  VMNotFound "));
 	g_assert_nonnull(strstr(run->out, "  VMCriticalConcerns "));
 	g_assert_nonnull(strstr(run->out, "Suggestions:\n"));
-	g_assert_nonnull(strstr(run->out, "    - id: name:db-05 concern:vmware.disk.capacity.invalid\n"));
+	g_assert_nonnull(
+		strstr(run->out, "    - id: name:db-05 concern:vmware.disk.capacity.invalid\n"));
 	g_assert_nonnull(strstr(run->out, "    - id:vm-99 name:\n"));
 	g_assert_null(strstr(run->out, "  Ready "));
 	g_clear_pointer(&run, ferry_cli_run_free);

@@ -14,35 +14,35 @@ static const struct {
 	const char *name;
 	const char *kind;
 } kind_names[] = {
-    {"vms", "vm"},
-    {"workloads", "vm"},
-    {"hosts", "host"},
-    {"clusters", "cluster"},
-    {"datacenters", "datacenter"},
-    {"folders", "folder"},
-    {"networks", "network"},
-    {"datastores", "datastore"},
-    {"disks", "disk"},
-    {"diskprofiles", "diskprofile"},
-    {"nicprofiles", "nicprofile"},
-    {"storagedomains", "storagedomain"},
-    {"servercpus", "servercpu"},
-    {"flavors", "flavor"},
-    {"images", "image"},
-    {"volumes", "volume"},
-    {"volumetypes", "volumetype"},
-    {"projects", "project"},
-    {"regions", "region"},
-    {"snapshots", "snapshot"},
-    {"subnets", "subnet"},
-    {"storages", "storage"},
-    {"namespaces", "namespace"},
-    {"storageclasses", "storageclass"},
-    {"networkattachmentdefinitions", "networkattachmentdefinition"},
-    {"persistentvolumeclaims", "persistentvolumeclaim"},
-    {"datavolumes", "datavolume"},
-    {"instancetypes", "instancetype"},
-    {"clusterinstancetypes", "clusterinstancetype"},
+	{"vms", "vm"},
+	{"workloads", "vm"},
+	{"hosts", "host"},
+	{"clusters", "cluster"},
+	{"datacenters", "datacenter"},
+	{"folders", "folder"},
+	{"networks", "network"},
+	{"datastores", "datastore"},
+	{"disks", "disk"},
+	{"diskprofiles", "diskprofile"},
+	{"nicprofiles", "nicprofile"},
+	{"storagedomains", "storagedomain"},
+	{"servercpus", "servercpu"},
+	{"flavors", "flavor"},
+	{"images", "image"},
+	{"volumes", "volume"},
+	{"volumetypes", "volumetype"},
+	{"projects", "project"},
+	{"regions", "region"},
+	{"snapshots", "snapshot"},
+	{"subnets", "subnet"},
+	{"storages", "storage"},
+	{"namespaces", "namespace"},
+	{"storageclasses", "storageclass"},
+	{"networkattachmentdefinitions", "networkattachmentdefinition"},
+	{"persistentvolumeclaims", "persistentvolumeclaim"},
+	{"datavolumes", "datavolume"},
+	{"instancetypes", "instancetype"},
+	{"clusterinstancetypes", "clusterinstancetype"},
 };
 
 /* what `storage` means for each provider type */
@@ -50,8 +50,8 @@ static const struct {
 	const char *provider_type;
 	const char *kind;
 } storage_kinds[] = {
-    {"vsphere", "datastore"},       {"ovirt", "storagedomain"},   {"openstack", "volumetype"},
-    {"ova", "storage"},             {"openshift", "storageclass"}, {"kubevirt", "storageclass"},
+	{"vsphere", "datastore"}, {"ovirt", "storagedomain"},    {"openstack", "volumetype"},
+	{"ova", "storage"},       {"openshift", "storageclass"}, {"kubevirt", "storageclass"},
 };
 
 static const char *
@@ -129,11 +129,12 @@ ferry_cli_print_suggestions(JsonNode *conditions)
 	     i++) {
 		JsonObject *c = json_array_get_object_element(json_node_get_array(conditions), i);
 		const char *suggestion =
-		    c != NULL ? json_object_get_string_member_with_default(c, "suggestion", NULL)
-			      : NULL;
+			c != NULL
+				? json_object_get_string_member_with_default(c, "suggestion", NULL)
+				: NULL;
 		JsonArray *items = c != NULL && json_object_has_member(c, "items")
-				       ? json_object_get_array_member(c, "items")
-				       : NULL;
+					   ? json_object_get_array_member(c, "items")
+					   : NULL;
 		if (suggestion == NULL)
 			continue;
 		if (first)
@@ -165,7 +166,8 @@ inventory_provider_type(FerryCli *cli, const char *name, GError **error)
 		g_prefix_error(error, "inventory of %s: ", name);
 		return NULL;
 	}
-	return g_strdup(ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(provider)));
+	return g_strdup(
+		ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(provider)));
 }
 
 static char *
@@ -235,20 +237,16 @@ add_vm_row(FerryTable *table, JsonObject *vm)
 	cpus = n_cpus >= 0 ? g_strdup_printf("%" G_GINT64_FORMAT, n_cpus) : g_strdup("");
 	if (memory_gb != NULL && JSON_NODE_HOLDS_VALUE(memory_gb))
 		memory = g_strdup_printf("%.1f GiB", json_node_get_double(memory_gb));
-	disks = g_strdup_printf("%u", MAX(member_length(vm, "disks"),
-					  MAX(member_length(vm, "diskAttachments"),
-					      member_length(vm, "attachedVolumes"))));
+	disks = g_strdup_printf(
+		"%u", MAX(member_length(vm, "disks"), MAX(member_length(vm, "diskAttachments"),
+							  member_length(vm, "attachedVolumes"))));
 	ferry_table_add_row(table, name, id, power, cpus, memory != NULL ? memory : "", disks,
 			    concerns, NULL);
 }
 
 static int
-inventory_list(FerryCli *cli,
-	       const char *kind_name,
-	       const char *provider,
-	       const char *query_text,
-	       FerryOutputFormat format,
-	       GStrv rules_dirs)
+inventory_list(FerryCli *cli, const char *kind_name, const char *provider, const char *query_text,
+	       FerryOutputFormat format, GStrv rules_dirs)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryInventory) inventory = NULL;
@@ -263,9 +261,10 @@ inventory_list(FerryCli *cli,
 	kind = inventory_kind(kind_name, provider_type);
 	if (kind == NULL)
 		return ferry_cli_usage_error(
-		    cli, "unknown inventory kind '%s'; use vms, hosts, clusters, networks, storage, "
-			 "disks or another collection of the provider",
-		    kind_name);
+			cli,
+			"unknown inventory kind '%s'; use vms, hosts, clusters, networks, storage, "
+			"disks or another collection of the provider",
+			kind_name);
 	query = ferry_query_new(query_text != NULL ? query_text : "", &error);
 	if (query == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -274,15 +273,14 @@ inventory_list(FerryCli *cli,
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (!ferry_inventory_has_parity(inventory, provider)) {
 		g_autoptr(FerryQuery) any = ferry_query_new("limit 1", NULL);
-		g_autoptr(GPtrArray) some = ferry_inventory_query(inventory, provider, kind, any,
-								  FERRY_INVENTORY_QUERY_FLAG_REFS,
-								  NULL);
+		g_autoptr(GPtrArray) some = ferry_inventory_query(
+			inventory, provider, kind, any, FERRY_INVENTORY_QUERY_FLAG_REFS, NULL);
 		if (some == NULL || some->len == 0)
 			return ferry_cli_fail(
-			    cli, g_error_new(FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-					     "no inventory of provider '%s' yet; load it with "
-					     "'ferry inventory refresh %s'",
-					     provider, provider));
+				cli, g_error_new(FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+						 "no inventory of provider '%s' yet; load it with "
+						 "'ferry inventory refresh %s'",
+						 provider, provider));
 	}
 	/* concerns are kept current: only VMs or rules that changed are judged */
 	if (g_strcmp0(kind, "vm") == 0) {
@@ -293,8 +291,9 @@ inventory_list(FerryCli *cli,
 			return ferry_cli_fail(cli, g_steal_pointer(&error));
 	}
 	results = ferry_inventory_query(inventory, provider, kind, query,
-					g_strcmp0(kind, "vm") == 0 ? FERRY_INVENTORY_QUERY_FLAG_COMPUTED
-								   : FERRY_INVENTORY_QUERY_FLAG_NONE,
+					g_strcmp0(kind, "vm") == 0
+						? FERRY_INVENTORY_QUERY_FLAG_COMPUTED
+						: FERRY_INVENTORY_QUERY_FLAG_NONE,
 					&error);
 	if (results == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -303,8 +302,8 @@ inventory_list(FerryCli *cli,
 		g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
 		JsonArray *array = json_array_new();
 		for (guint i = 0; i < results->len; i++)
-			json_array_add_object_element(array,
-						      json_object_ref(g_ptr_array_index(results, i)));
+			json_array_add_object_element(
+				array, json_object_ref(g_ptr_array_index(results, i)));
 		json_node_take_array(root, array);
 		if (!ferry_cli_print_node(format, root, &error))
 			return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -325,14 +324,15 @@ inventory_list(FerryCli *cli,
 			JsonObject *row = g_ptr_array_index(results, i);
 			g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func(g_free);
 			for (guint j = 0; names[j] != NULL; j++)
-				g_ptr_array_add(cells, format_cell(json_object_get_member(row, names[j])));
+				g_ptr_array_add(cells,
+						format_cell(json_object_get_member(row, names[j])));
 			g_ptr_array_add(cells, NULL);
 			ferry_table_add_rowv(table, (const char *const *)cells->pdata);
 		}
 		ferry_table_print(table);
 	} else if (g_strcmp0(kind, "vm") == 0) {
-		g_autoptr(FerryTable) table = ferry_table_new("NAME", "ID", "POWER", "CPUS", "MEMORY",
-							      "DISKS", "CONCERNS", NULL);
+		g_autoptr(FerryTable) table = ferry_table_new("NAME", "ID", "POWER", "CPUS",
+							      "MEMORY", "DISKS", "CONCERNS", NULL);
 		for (guint i = 0; i < results->len; i++)
 			add_vm_row(table, g_ptr_array_index(results, i));
 		ferry_table_print(table);
@@ -394,9 +394,8 @@ inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	}
 	validators = inventory_validators(cli, rules_dirs, &error);
-	if (validators == NULL ||
-	    !ferry_inventory_revalidate(inventory, name, type, validators, FALSE, NULL, &validated,
-					&error))
+	if (validators == NULL || !ferry_inventory_revalidate(inventory, name, type, validators,
+							      FALSE, NULL, &validated, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	blocked = ferry_inventory_query(inventory, name, "vm", critical,
 					FERRY_INVENTORY_QUERY_FLAG_REFS, &error);
@@ -404,9 +403,8 @@ inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (!cli->quiet) {
 		g_autoptr(FerryQuery) all = ferry_query_new("", NULL);
-		g_autoptr(GPtrArray) vms = ferry_inventory_query(inventory, name, "vm", all,
-								 FERRY_INVENTORY_QUERY_FLAG_REFS,
-								 NULL);
+		g_autoptr(GPtrArray) vms = ferry_inventory_query(
+			inventory, name, "vm", all, FERRY_INVENTORY_QUERY_FLAG_REFS, NULL);
 		g_print("Loaded the inventory of %s (%s) in %.1f s: %u VMs, %u validated, %u with "
 			"critical concerns\n",
 			name, type, (g_get_monotonic_time() - started) / 1e6,
@@ -416,7 +414,8 @@ inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 }
 
 static int
-inventory_rules(FerryCli *cli, const char *provider_type, FerryOutputFormat format, GStrv rules_dirs)
+inventory_rules(FerryCli *cli, const char *provider_type, FerryOutputFormat format,
+		GStrv rules_dirs)
 {
 	g_autoptr(FerryRulesValidator) validator = ferry_rules_validator_new();
 	g_autoptr(GPtrArray) rules = NULL;
@@ -431,7 +430,8 @@ inventory_rules(FerryCli *cli, const char *provider_type, FerryOutputFormat form
 		g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
 		JsonArray *array = json_array_new();
 		for (guint i = 0; i < rules->len; i++)
-			json_array_add_object_element(array, json_object_ref(g_ptr_array_index(rules, i)));
+			json_array_add_object_element(array,
+						      json_object_ref(g_ptr_array_index(rules, i)));
 		json_node_take_array(root, array);
 		if (!ferry_cli_print_node(format, root, &error))
 			return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -439,16 +439,17 @@ inventory_rules(FerryCli *cli, const char *provider_type, FerryOutputFormat form
 		g_autoptr(FerryTable) table = ferry_table_new("ID", "CATEGORY", "LABEL", NULL);
 		for (guint i = 0; i < rules->len; i++) {
 			JsonObject *rule = g_ptr_array_index(rules, i);
-			ferry_table_add_row(table,
-					    json_object_get_string_member_with_default(rule, "id", ""),
-					    json_object_get_string_member_with_default(rule, "category", ""),
-					    json_object_get_string_member_with_default(rule, "label", ""),
-					    NULL);
+			ferry_table_add_row(
+				table, json_object_get_string_member_with_default(rule, "id", ""),
+				json_object_get_string_member_with_default(rule, "category", ""),
+				json_object_get_string_member_with_default(rule, "label", ""),
+				NULL);
 		}
 		ferry_table_print(table);
 		if (!cli->quiet)
-			g_printerr("%u rules of %s, rules version %u.\n", rules->len, provider_type,
-				   ferry_rules_validator_get_rules_version(validator, provider_type));
+			g_printerr(
+				"%u rules of %s, rules version %u.\n", rules->len, provider_type,
+				ferry_rules_validator_get_rules_version(validator, provider_type));
 	}
 	/* problems were printed as warnings while the rules were read */
 	return g_strv_length(problems) > 0 ? FERRY_EXIT_USAGE : FERRY_EXIT_OK;
@@ -463,24 +464,28 @@ ferry_cmd_inventory(FerryCli *cli, int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	FerryOutputFormat format;
 	const GOptionEntry entries[] = {
-	    {"query", 'q', 0, G_OPTION_ARG_STRING, &query,
-	     "Select objects: [SELECT …] WHERE … [ORDER BY …] [LIMIT n]", "QUERY"},
-	    {"output", 'o', 0, G_OPTION_ARG_STRING, &output, "Output format: table, json or yaml",
-	     "FORMAT"},
-	    {"rules-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rules_dirs,
-	     "More validation rules: DIR/<provider type>/*.yaml (repeatable)", "DIR"},
-	    {NULL},
+		{"query", 'q', 0, G_OPTION_ARG_STRING, &query,
+		 "Select objects: [SELECT …] WHERE … [ORDER BY …] [LIMIT n]", "QUERY"},
+		{"output", 'o', 0, G_OPTION_ARG_STRING, &output,
+		 "Output format: table, json or yaml", "FORMAT"},
+		{"rules-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rules_dirs,
+		 "More validation rules: DIR/<provider type>/*.yaml (repeatable)", "DIR"},
+		{NULL},
 	};
 
 	if (!ferry_cli_parse(
-		cli, &argc, &argv, entries, "KIND PROVIDER | refresh PROVIDER | rules TYPE",
-		"Explore what a source provider has. 'ferry inventory vms vsphere-prod -q \"where "
-		"memoryMB > 4096 and len(disks) > 1\"' lists objects of a kind (vms, hosts, "
-		"clusters, networks, storage, disks, …) that match a query; 'ferry inventory refresh "
-		"PROVIDER' loads the provider's inventory and validates its VMs; 'ferry inventory "
-		"rules vsphere' lists the validation rules of a provider type and reports mistakes "
-		"in rule files.",
-		&error) ||
+		    cli, &argc, &argv, entries, "KIND PROVIDER | refresh PROVIDER | rules TYPE",
+		    "Explore what a source provider has. 'ferry inventory vms vsphere-prod -q "
+		    "\"where "
+		    "memoryMB > 4096 and len(disks) > 1\"' lists objects of a kind (vms, hosts, "
+		    "clusters, networks, storage, disks, …) that match a query; 'ferry inventory "
+		    "refresh "
+		    "PROVIDER' loads the provider's inventory and validates its VMs; 'ferry "
+		    "inventory "
+		    "rules vsphere' lists the validation rules of a provider type and reports "
+		    "mistakes "
+		    "in rule files.",
+		    &error) ||
 	    !ferry_cli_parse_output(output, TRUE, &format, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc == 3 && g_strcmp0(argv[1], "refresh") == 0)
@@ -488,7 +493,8 @@ ferry_cmd_inventory(FerryCli *cli, int argc, char **argv)
 	if (argc == 3 && g_strcmp0(argv[1], "rules") == 0)
 		return inventory_rules(cli, argv[2], format, rules_dirs);
 	if (argc != 3)
-		return ferry_cli_usage_error(cli, "give a kind and a provider, such as 'ferry "
-						  "inventory vms vsphere-prod', or 'refresh PROVIDER'");
+		return ferry_cli_usage_error(cli,
+					     "give a kind and a provider, such as 'ferry "
+					     "inventory vms vsphere-prod', or 'refresh PROVIDER'");
 	return inventory_list(cli, argv[1], argv[2], query, format, rules_dirs);
 }
