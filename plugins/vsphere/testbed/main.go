@@ -284,13 +284,10 @@ func applyRulesScenario() {
 		cfg.DrsConfig.DefaultVmBehavior = types.DrsBehaviorFullyAutomated
 		cfg.DasConfig.Enabled = &yes
 		cfg.DpmConfigInfo = &types.ClusterDpmConfigInfo{Enabled: &yes}
+		// the cluster's first VM, by name: map order is random
 		var members []types.ManagedObjectReference
-		for _, v := range simulator.Map.All("VirtualMachine") {
-			vm := v.(*simulator.VirtualMachine)
-			if strings.HasPrefix(vm.Name, cluster.Name+"_") || strings.Contains(vm.Name, "_C0_") {
-				members = append(members, vm.Self)
-				break
-			}
+		if pinned := findVM(cluster.Name + "_RP0_VM0"); pinned != nil {
+			members = append(members, pinned.Self)
 		}
 		cfg.Group = append(cfg.Group,
 			&types.ClusterVmGroup{ClusterGroupInfo: types.ClusterGroupInfo{Name: "pinned-vms"}, Vm: members},

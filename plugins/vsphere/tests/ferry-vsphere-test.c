@@ -711,6 +711,122 @@ vcsim_soap(FerryVcsim *vcsim, const char *call)
 	return reply;
 }
 
+/* the ids of the concerns the default vSphere rules raise for a VM */
+static GHashTable *
+concerns_of(FerryInventory *inventory, FerryValidator *rules, const char *name)
+{
+	g_autoptr(JsonObject) vm = find_vm(inventory, name);
+	g_autoptr(JsonObject) workload = NULL;
+	g_autoptr(GPtrArray) concerns = NULL;
+	g_autoptr(GError) error = NULL;
+	GHashTable *ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	workload = ferry_inventory_get_workload(inventory, PROVIDER_NAME, "vsphere",
+						json_object_get_string_member(vm, "id"), &error);
+	g_assert_no_error(error);
+	concerns = ferry_validator_validate(rules, "vsphere", workload, NULL, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < concerns->len; i++)
+		g_hash_table_add(ids, g_strdup(ferry_concern_get_id(g_ptr_array_index(concerns, i))));
+	return ids;
+}
+
+static void
+assert_concerns(GHashTable *raised, const char *const *expected)
+{
+	g_autoptr(GString) unexpected = g_string_new(NULL);
+	GHashTableIter iter;
+	gpointer id;
+
+	for (guint i = 0; expected[i] != NULL; i++) {
+		if (!g_hash_table_contains(raised, expected[i]))
+			g_error("concern %s was not raised", expected[i]);
+	}
+	g_hash_table_iter_init(&iter, raised);
+	while (g_hash_table_iter_next(&iter, &id, NULL)) {
+		if (!g_strv_contains(expected, id))
+			g_string_append_printf(unexpected, " %s", (const char *)id);
+	}
+	if (unexpected->len > 0)
+		g_error("unexpected concerns:%s", unexpected->str);
+}
+
+static void
+test_inventory_rules_fire(void)
+{
+	/* every vmware rule the simulator can be made to trip, on the VMs
+	 * meant to trip them, and none on the VM meant to pass */
+	static const char *const flagged_expected[] = {
+	    "vmware.cpu_affinity.detected",
+	    "vmware.cpu_memory.hotplug.enabled",
+	    "vmware.numa_affinity.detected",
+	    "vmware.device.passthrough",
+	    "vmware.device.sriov",
+	    "vmware.device.usb_controller",
+	    "vmware.disk.changed_tracking.disabled",
+	    "vmware.datastore.missing",
+	    "vmware.disk_mode.independent",
+	    "vmware.disk.serial.truncated",
+	    "vmware.disk.capacity.invalid",
+	    "vmware.disk.rdm.detected",
+	    "vmware.disk.shared.detected",
+	    "vmware.hostname.default",
+	    "vmware.ip.missing",
+	    "vmware.name.invalid",
+	    "vmware.changed_tracking.disabled",
+	    "vmware.snapshot.consolidation_needed",
+	    "vmware.snapshot.detected",
+	    "vmware.fault_tolerance.enabled",
+	    "vmware.tpm.detected",
+	    "vmware.os.unsupported",
+	    NULL,
+	};
+	/* the simulator's names have underscores, which the name rule rejects */
+	static const char *const healthy_expected[] = {"vmware.name.invalid", NULL};
+	static const char *const clustered_expected[] = {
+	    "vmware.cluster.dpm.enabled",   "vmware.cluster.drs.enabled",
+	    "vmware.host_affinity.detected", "vmware.name.invalid",
+	    "vmware.changed_tracking.disabled", "vmware.disk.changed_tracking.disabled",
+	    "vmware.ip.missing",            "vmware.hostname.empty",
+	    "vmware.os.unsupported",        NULL,
+	};
+	g_autoptr(FerryVcsim) vcsim = vcsim_start("-scenario=rules", "-cbt=" VM0, NULL);
+	g_autoptr(FerryProvider) provider = NULL;
+	g_autoptr(FerryInventory) inventory = NULL;
+	g_autoptr(FerryRulesValidator) rules = NULL;
+	g_autoptr(FerrySnapshot) snapshot = NULL;
+	g_autoptr(GHashTable) flagged = NULL;
+	g_autoptr(GHashTable) healthy = NULL;
+	g_autoptr(GHashTable) clustered = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *flagged_id = NULL;
+	g_auto(GStrv) problems = NULL;
+	g_autoptr(GPtrArray) rule_list = NULL;
+
+	if (vcsim == NULL)
+		return;
+	provider = connected_provider(vcsim);
+	inventory = loaded_inventory(provider);
+	flagged_id = vm_id(inventory, VM1);
+	snapshot = ferry_provider_create_snapshot(provider, flagged_id, "kept",
+						  FERRY_SNAPSHOT_FLAG_NONE, NULL, &error);
+	g_assert_no_error(error);
+	g_clear_object(&inventory);
+	inventory = loaded_inventory(provider);
+	rules = ferry_rules_validator_new();
+	problems = ferry_rules_validator_dup_problems(rules, "vsphere");
+	g_assert_cmpuint(problems != NULL ? g_strv_length(problems) : 0, ==, 0);
+	rule_list = ferry_rules_validator_list_rules(rules, "vsphere");
+	g_assert_cmpuint(rule_list->len, >=, 29);
+
+	flagged = concerns_of(inventory, FERRY_VALIDATOR(rules), VM1);
+	assert_concerns(flagged, flagged_expected);
+	healthy = concerns_of(inventory, FERRY_VALIDATOR(rules), VM0);
+	assert_concerns(healthy, healthy_expected);
+	clustered = concerns_of(inventory, FERRY_VALIDATOR(rules), "DC0_C0_RP0_VM0");
+	assert_concerns(clustered, clustered_expected);
+}
+
 static void
 test_inventory_large(void)
 {
@@ -1491,6 +1607,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vsphere/tls/ca-with-wrong-pin", test_tls_ca_with_wrong_pin);
 	g_test_add_func("/vsphere/inventory/default", test_inventory_default);
 	g_test_add_func("/vsphere/inventory/rules", test_inventory_rules);
+	g_test_add_func("/vsphere/inventory/rules-fire", test_inventory_rules_fire);
 	g_test_add_func("/vsphere/inventory/large", test_inventory_large);
 	g_test_add_func("/vsphere/inventory/watch", test_watch_power_change);
 	g_test_add_func("/vsphere/inventory/watch-relogin", test_watch_relogin);
