@@ -917,6 +917,27 @@ engine_save_migration(FerryEngine *self, EngineMigration *m, GError **error)
 	return TRUE;
 }
 
+/* the Migration as stored: `ferry plan cancel` and `ferry plan cutover` from
+ * another process change it while this one runs */
+static void
+engine_reload_migration(FerryEngine *self, EngineMigration *m)
+{
+	sqlite3_stmt *stmt =
+	    engine_prepare(self, "SELECT migration FROM engine_migrations WHERE uid = ?1", NULL);
+	if (stmt == NULL)
+		return;
+	sqlite3_bind_text(stmt, 1, m->uid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		JsonObject *stored =
+		    ferry_json_from_string((const char *)sqlite3_column_text(stmt, 0), NULL);
+		if (stored != NULL) {
+			json_object_unref(m->migration);
+			m->migration = stored;
+		}
+	}
+	sqlite3_finalize(stmt);
+}
+
 /* --- recovery --- */
 
 static gboolean
@@ -1741,6 +1762,7 @@ ferry_engine_step(FerryEngine *self, gboolean *active, GError **error)
 		if (g_strcmp0(m->phase, "Running") != 0)
 			continue;
 		any_running = TRUE;
+		engine_reload_migration(self, m);
 		for (guint i = 0; i < m->vms->len; i++) {
 			FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
 			g_autofree char *key = vm_key(m->uid, vm->vm_id);
@@ -1946,6 +1968,7 @@ ferry_engine_cancel_vms(FerryEngine *self,
 	m = engine_get_migration(self, migration_uid, error);
 	if (m == NULL)
 		return FALSE;
+	engine_reload_migration(self, m);
 	spec = ferry_json_path_object(m->migration, "spec");
 	if (spec == NULL) {
 		spec = json_object_new();
@@ -2008,6 +2031,7 @@ ferry_engine_set_cutover(FerryEngine *self,
 	if (m == NULL)
 		return FALSE;
 	when = g_date_time_format(cutover, "%Y-%m-%dT%H:%M:%SZ");
+	engine_reload_migration(self, m);
 	spec = ferry_json_path_object(m->migration, "spec");
 	if (spec == NULL) {
 		spec = json_object_new();
