@@ -1154,6 +1154,74 @@ check_regex_literal(FerryQContext *context, const FerryQNode *pattern)
 	return TRUE;
 }
 
+/* the literal text every match of a regular expression anchored with ^
+ * starts with (ASCII only), or NULL */
+static char *
+regex_literal_prefix(const char *pattern)
+{
+	g_autoptr(GString) prefix = g_string_new(NULL);
+	const char *p = pattern + 1;
+
+	if (pattern[0] != '^' || strchr(pattern, '|') != NULL)
+		return NULL;
+	while (*p != '\0') {
+		char c = *p;
+		if (c == '\\' && p[1] != '\0' && g_ascii_ispunct(p[1])) {
+			c = p[1];
+			p += 2;
+		} else if (c > 0x20 && c < 0x7f && strchr("\\^$.|?*+()[]{}", c) == NULL) {
+			p++;
+		} else {
+			break;
+		}
+		g_string_append_c(prefix, c);
+	}
+	/* a?, a* and a{0,…} may not match the last one */
+	if (prefix->len > 0 && (*p == '?' || *p == '*' || *p == '{'))
+		g_string_truncate(prefix, prefix->len - 1);
+	return prefix->len > 0 ? g_string_free(g_steal_pointer(&prefix), FALSE) : NULL;
+}
+
+/* the literal text every match of a LIKE pattern starts with, or NULL */
+static char *
+like_literal_prefix(const char *pattern)
+{
+	g_autoptr(GString) prefix = g_string_new(NULL);
+	for (const char *p = pattern; *p != '\0' && *p != '%' && *p != '_'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		if ((guchar)*p < 0x20 || (guchar)*p >= 0x7f)
+			break;
+		g_string_append_c(prefix, *p);
+	}
+	return prefix->len > 0 ? g_string_free(g_steal_pointer(&prefix), FALSE) : NULL;
+}
+
+/* `a >= 'p' AND a < 'q' AND ` for the strings that start with @prefix, so
+ * an index on the column (`o.name`) that @a reads finds them; the match
+ * itself still decides. Only a string can match, and every other value is
+ * outside the range, so this only narrows. */
+static char *
+prefix_range_sql(const char *a, const char *prefix)
+{
+	g_autofree char *column = NULL;
+	g_autofree char *low = NULL;
+	g_autofree char *high = NULL;
+	g_autofree char *next = NULL;
+
+	if (prefix == NULL ||
+	    !g_regex_match_simple("^(ferry_text\\()?[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*(?(1)\\))$",
+				  a, 0, 0))
+		return g_strdup("");
+	column = g_str_has_prefix(a, "ferry_text(") ? g_strndup(a + 11, strlen(a) - 12)
+						     : g_strdup(a);
+	next = g_strdup(prefix);
+	next[strlen(next) - 1]++;
+	low = sql_string(prefix);
+	high = sql_string(next);
+	return g_strdup_printf("%s >= %s AND %s < %s AND ", column, low, column, high);
+}
+
 /* one predicate: a comparison, like, ~=, in, between or is null */
 static char *
 compile_predicate(FerryQContext *context, const FerryQNode *node)
@@ -1185,8 +1253,12 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		b = a != NULL ? compile_operand(context, right, OPERAND_ANY) : NULL;
 		if (b == NULL)
 			return NULL;
-		return g_strdup_printf("%sferry_like(%s, %s, %d)", node->negated ? "NOT " : "", a,
-				       b, node->caseless ? 1 : 0);
+		if (!node->negated && !node->caseless && right->type == FERRY_QNODE_STRING) {
+			g_autofree char *prefix = like_literal_prefix(right->string);
+			c = prefix_range_sql(a, prefix);
+		}
+		return g_strdup_printf("(%s%sferry_like(%s, %s, %d))", c != NULL ? c : "",
+				       node->negated ? "NOT " : "", a, b, node->caseless ? 1 : 0);
 	case FERRY_QNODE_REGEX:
 		if (!check_regex_literal(context, right))
 			return NULL;
@@ -1194,7 +1266,12 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		b = a != NULL ? compile_operand(context, right, OPERAND_ANY) : NULL;
 		if (b == NULL)
 			return NULL;
-		return g_strdup_printf("%sferry_regexp(%s, %s)", node->negated ? "NOT " : "", a, b);
+		if (!node->negated && right->type == FERRY_QNODE_STRING) {
+			g_autofree char *prefix = regex_literal_prefix(right->string);
+			c = prefix_range_sql(a, prefix);
+		}
+		return g_strdup_printf("(%s%sferry_regexp(%s, %s))", c != NULL ? c : "",
+				       node->negated ? "NOT " : "", a, b);
 	case FERRY_QNODE_IN:
 		a = compile_operand(context, left, OPERAND_ANY);
 		if (a == NULL)
@@ -1609,15 +1686,41 @@ like_to_regex(const char *pattern)
 	return g_string_free(str, FALSE);
 }
 
+/* a compiled pattern kept by SQLite with a constant argument, for the rows
+ * of one statement */
+typedef struct {
+	char kind;
+	GRegex *regex;
+} MatchAux;
+
+static void
+match_aux_free(void *data)
+{
+	MatchAux *aux = data;
+	g_regex_unref(aux->regex);
+	g_free(aux);
+}
+
 static void
 sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean like,
 	  gboolean caseless)
 {
 	MatchCache *cache = sqlite3_user_data(ctx);
-	g_autofree char *key =
-		g_strdup_printf("%c%s", like ? (caseless ? 'I' : 'L') : 'R', pattern);
-	GRegex *regex = g_hash_table_lookup(cache->regexes, key);
+	char kind = like ? (caseless ? 'I' : 'L') : 'R';
+	MatchAux *aux = sqlite3_get_auxdata(ctx, 1);
+	gsize length;
+	g_autofree char *key = NULL;
+	GRegex *regex;
 
+	if (aux != NULL && aux->kind == kind) {
+		sqlite3_result_int(ctx, g_regex_match(aux->regex, value, 0, NULL) ? 1 : 0);
+		return;
+	}
+	length = strlen(pattern);
+	key = g_malloc(length + 2);
+	key[0] = kind;
+	memcpy(key + 1, pattern, length + 1);
+	regex = g_hash_table_lookup(cache->regexes, key);
 	if (regex == NULL) {
 		g_autoptr(GError) error = NULL;
 		g_autofree char *source = like ? like_to_regex(pattern) : g_strdup(pattern);
@@ -1635,6 +1738,11 @@ sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean
 		g_hash_table_insert(cache->regexes, g_steal_pointer(&key), regex);
 	}
 	sqlite3_result_int(ctx, g_regex_match(regex, value, 0, NULL) ? 1 : 0);
+	/* SQLite may free it at once, when the pattern is not a constant */
+	aux = g_new(MatchAux, 1);
+	aux->kind = kind;
+	aux->regex = g_regex_ref(regex);
+	sqlite3_set_auxdata(ctx, 1, aux, match_aux_free);
 }
 
 /* ferry_regexp(value, pattern): 1 when the string matches, NULL when either
