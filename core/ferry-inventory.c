@@ -1010,7 +1010,7 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 
 /* the stored count of one category, else a count in the document's own concerns */
 #define CONCERN_COUNT_SQL(column, category)                                                        \
-	"COALESCE((SELECT c." column " FROM inventory_concerns AS c WHERE c.obj = o.rowid), "      \
+	"COALESCE(@JOIN:k@." column ", "                                                           \
 	"(SELECT count(*) FROM "                                                                   \
 	"json_each(o.document -> '$.concerns') WHERE json_extract(value, '$.category') = "         \
 	"'" category "'))"
@@ -1060,6 +1060,9 @@ ferry_inventory_query_context(FerryInventory *self, const char *provider, const 
 		ferry_qcontext_add_computed(context, computed_fields[i].name,
 					    computed_fields[i].sql);
 	ferry_qcontext_add_array_path(context, "concerns");
+	/* one lookup per row for the concern counts, cheaper than a sub-query */
+	ferry_qcontext_add_join(context, "k",
+				"LEFT JOIN inventory_concerns AS k ON k.obj = o.rowid");
 	if (sqlite3_prepare_v2(
 		    self->db,
 		    "SELECT DISTINCT type, path FROM inventory_paths WHERE kind = ?2 AND "
@@ -1148,6 +1151,10 @@ ferry_inventory_compile_query(FerryInventory *self, const char *provider, const 
 	if (ferry_qcontext_uses_facts(context))
 		g_string_append_printf(sql, " JOIN %s AS f ON f.obj = o.rowid",
 				       ferry_facts_get_table(self->facts, kind));
+	{
+		g_autofree char *joins = ferry_qcontext_get_joins(context);
+		g_string_append(sql, joins);
+	}
 	/* plain equalities, so the (provider, kind, name) index serves ORDER BY name */
 	if (provider != NULL)
 		g_string_append(sql, " WHERE o.provider = ?1 AND o.kind = ?2");

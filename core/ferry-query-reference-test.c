@@ -875,9 +875,9 @@ rewrite(GHashTable *arrays, FerryQNode *node)
 /* -- random documents -- */
 
 static const char *const strings[] = {
-	"web-01",     "db",  "",   "Éclair",     "éclair", "a%b", "poweredOn",
-	"poweredOff", "x_y", "42", "2024-01-01", "WEB-02", "ab",  "o e",
-	"db-01",      "db-001", "webs", "web", "x_yz",
+	"web-01",     "db",     "",     "Éclair",     "éclair", "a%b", "poweredOn",
+	"poweredOff", "x_y",    "42",   "2024-01-01", "WEB-02", "ab",  "o e",
+	"db-01",      "db-001", "webs", "web",        "x_yz",
 };
 static const char *const dates[] = {
 	"2024-01-01",           "2023-06-30T12:00:00Z", "2024-03-01T00:00:00+02:00",
@@ -1164,13 +1164,13 @@ static const char *const literals[] = {
 	"50Gi",
 	"1Ti",
 };
-static const char *const patterns[] = {"'web%'", "'%b'",    "'_b'",  "'É%'",     "'%\\%%'",
-				       "'%'",    "'x\\_y'", "'%on'", "'ÉCLAIR'", "''",
-				       "'x\\_y%'", "'db-_1'"};
+static const char *const patterns[] = {"'web%'",   "'%b'", "'_b'",     "'É%'",
+				       "'%\\%%'",  "'%'",  "'x\\_y'",  "'%on'",
+				       "'ÉCLAIR'", "''",   "'x\\_y%'", "'db-_1'"};
 /* with ^ and literal text first, the matches are also found by range */
-static const char *const regexes[] = {"'^web'", "'[0-9]+$'",   "'é'",   "'^$'",     "'o.e'",
-				      "'^(web|db)'", "'off$'", "'^webs?'", "'^db-0*1'", "'^x_y'",
-				      "'^web|db'"};
+static const char *const regexes[] = {"'^web'",    "'[0-9]+$'",   "'é'",      "'^$'",
+				      "'o.e'",     "'^(web|db)'", "'off$'",   "'^webs?'",
+				      "'^db-0*1'", "'^x_y'",      "'^web|db'"};
 static const char *const comparisons[] = {"=", "!=", "<>", "<", "<=", ">", ">="};
 static const char *const ariths[] = {"+", "-", "*", "/", "%"};
 

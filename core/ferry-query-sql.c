@@ -70,6 +70,20 @@ typedef struct {
 	GHashTable *columns;
 } ElementFacts;
 
+typedef struct {
+	char *alias;
+	char *sql;
+	gboolean used;
+} Join;
+
+static void
+join_free(Join *join)
+{
+	g_free(join->alias);
+	g_free(join->sql);
+	g_free(join);
+}
+
 static void
 element_facts_free(ElementFacts *elements)
 {
@@ -99,6 +113,7 @@ struct _FerryQContext {
 	char *facts_alias;    /* the table of facts, if any */
 	GHashTable *facts;    /* normalised path (path# for lengths) → column */
 	gboolean uses_facts;
+	GPtrArray *joins;        /* of Join */
 	GHashTable *elements;    /* array path → ElementFacts */
 	GHashTable *no_elements; /* iterator keys that need the JSON */
 	gboolean elements_fallback;
@@ -123,6 +138,7 @@ ferry_qcontext_new(const char *document)
 	context->elements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						  (GDestroyNotify)element_facts_free);
 	context->no_elements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	context->joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
 	context->scopes = g_ptr_array_new_with_free_func((GDestroyNotify)scope_free);
 	return context;
 }
@@ -142,6 +158,7 @@ ferry_qcontext_free(FerryQContext *context)
 		g_hash_table_unref(context->facts);
 	g_hash_table_unref(context->elements);
 	g_hash_table_unref(context->no_elements);
+	g_ptr_array_unref(context->joins);
 	g_ptr_array_unref(context->scopes);
 	g_clear_error(&context->error);
 	g_free(context);
@@ -193,6 +210,27 @@ ferry_qcontext_add_element_facts(FerryQContext *context, const char *array, cons
 	elements->owner = g_strdup(owner);
 	elements->columns = g_hash_table_ref(columns);
 	g_hash_table_replace(context->elements, g_strdup(array), elements);
+}
+
+void
+ferry_qcontext_add_join(FerryQContext *context, const char *alias, const char *sql)
+{
+	Join *join = g_new0(Join, 1);
+	join->alias = g_strdup(alias);
+	join->sql = g_strdup(sql);
+	g_ptr_array_add(context->joins, join);
+}
+
+char *
+ferry_qcontext_get_joins(FerryQContext *context)
+{
+	g_autoptr(GString) sql = g_string_new(NULL);
+	for (guint i = 0; i < context->joins->len; i++) {
+		Join *join = g_ptr_array_index(context->joins, i);
+		if (join->used)
+			g_string_append_printf(sql, " %s", join->sql);
+	}
+	return g_string_free(g_steal_pointer(&sql), FALSE);
 }
 
 void
@@ -660,6 +698,12 @@ compile_computed(FerryQContext *context, const char *template)
 		p = end + 1;
 	}
 	g_string_append(sql, p);
+	for (guint i = 0; i < context->joins->len; i++) {
+		Join *join = g_ptr_array_index(context->joins, i);
+		g_autofree char *token = g_strdup_printf("@JOIN:%s@", join->alias);
+		if (g_string_replace(sql, token, join->alias, 0) > 0)
+			join->used = TRUE;
+	}
 	g_string_replace(sql, "@DOC@", context->document, 0);
 	g_string_replace(sql, "@CONCERNS@", concerns != NULL ? concerns->sql : "NULL", 0);
 	return g_strdup_printf("(%s)", sql->str);
@@ -1210,11 +1254,11 @@ prefix_range_sql(const char *a, const char *prefix)
 	g_autofree char *next = NULL;
 
 	if (prefix == NULL ||
-	    !g_regex_match_simple("^(ferry_text\\()?[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*(?(1)\\))$",
-				  a, 0, 0))
+	    !g_regex_match_simple("^(ferry_text\\()?[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*(?(1)\\))$", a,
+				  0, 0))
 		return g_strdup("");
 	column = g_str_has_prefix(a, "ferry_text(") ? g_strndup(a + 11, strlen(a) - 12)
-						     : g_strdup(a);
+						    : g_strdup(a);
 	next = g_strdup(prefix);
 	next[strlen(next) - 1]++;
 	low = sql_string(prefix);
