@@ -22,6 +22,12 @@ G_BEGIN_DECLS
  * bring new fields, and filled in for the objects already there, so a
  * column always agrees with json_extract() on the document. A trigger
  * removes an object's facts with it.
+ *
+ * Arrays at such paths (`disks`) have element tables `(obj, key, c1, …)`,
+ * a row per element, whose columns hold the element's scalar fields
+ * (`disks[*].capacity`) or a scalar element itself (`disks[*]`); queries
+ * iterate over them instead of json_each() over the document. Columns and
+ * tables are capped, beyond which the JSON is read.
  */
 
 typedef struct _FerryFacts FerryFacts;
@@ -41,7 +47,8 @@ void ferry_facts_reload(FerryFacts *self);
 gboolean ferry_facts_store(FerryFacts *self, const char *kind, gint64 rowid, JsonNode *document,
 			   GHashTable *paths, GError **error);
 
-/* lets a query over objects `o` of @kind read facts as `f` */
+/* lets a query over objects `o` of @kind read facts as `f`, and the facts
+ * of their array elements */
 void ferry_facts_setup_context(FerryFacts *self, const char *kind, FerryQContext *context);
 /* the facts table of @kind, NULL when none */
 const char *ferry_facts_get_table(FerryFacts *self, const char *kind);

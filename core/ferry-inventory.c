@@ -35,7 +35,7 @@
  * Since: 0.1
  */
 
-#define INVENTORY_SCHEMA_VERSION 2
+#define INVENTORY_SCHEMA_VERSION 3
 
 struct _FerryInventory {
 	GObject parent_instance;
@@ -167,6 +167,27 @@ ferry_inventory_rebuild_facts(FerryInventory *self, GError **error)
 	return TRUE;
 }
 
+/* drops the facts tables, their triggers and their registry */
+static gboolean
+ferry_inventory_drop_facts(FerryInventory *self, GError **error)
+{
+	g_autoptr(GString) sql = g_string_new(NULL);
+	sqlite3_stmt *stmt = NULL;
+
+	if (sqlite3_prepare_v2(self->db, "SELECT name FROM inventory_fact_tables", -1, &stmt,
+			       NULL) != SQLITE_OK)
+		return ferry_inventory_set_sqlite_error(self, error, "upgrading the inventory");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(stmt, 0);
+		g_string_append_printf(
+			sql, "DROP TRIGGER IF EXISTS \"%s_gone\"; DROP TABLE \"%s\";", name, name);
+	}
+	sqlite3_finalize(stmt);
+	g_string_append(sql,
+			"DROP TABLE inventory_fact_tables; DROP TABLE inventory_fact_columns;");
+	return ferry_inventory_exec(self, sql->str, error);
+}
+
 static gboolean
 ferry_inventory_setup(FerryInventory *self, GError **error)
 {
@@ -242,7 +263,7 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 			"FOR EACH ROW BEGIN DELETE FROM inventory_concerns WHERE obj = old.rowid; "
 			"END;",
 			ferry_facts_get_schema(),
-			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');"
+			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '3');"
 			"COMMIT;",
 			NULL);
 		if (!ferry_inventory_exec(self, sql, error)) {
@@ -295,12 +316,32 @@ ferry_inventory_setup(FerryInventory *self, GError **error)
 			"FOR EACH ROW BEGIN DELETE FROM inventory_concerns WHERE obj = old.rowid; "
 			"END;",
 			ferry_facts_get_schema(),
-			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '2');",
+			"INSERT OR REPLACE INTO inventory_meta VALUES ('schema_version', '3');",
 			NULL);
+		ferry_facts_reload(self->facts);
 		if (!ferry_inventory_exec(self, sql, error) ||
 		    !ferry_inventory_rebuild_facts(self, error) ||
 		    !ferry_inventory_exec(self, "COMMIT;", error)) {
 			ferry_inventory_exec(self, "ROLLBACK;", NULL);
+			return FALSE;
+		}
+	} else if (version < 3) {
+		/* version 2 had no facts of array elements: the facts, which are
+		 * derived from the documents, are made again */
+		gboolean ok;
+		if (!ferry_inventory_exec(self, "BEGIN;", error))
+			return FALSE;
+		ok = ferry_inventory_drop_facts(self, error) &&
+		     ferry_inventory_exec(self, ferry_facts_get_schema(), error) &&
+		     ferry_inventory_exec(self,
+					  "INSERT OR REPLACE INTO inventory_meta VALUES "
+					  "('schema_version', '3');",
+					  error);
+		ferry_facts_reload(self->facts);
+		if (!ok || !ferry_inventory_rebuild_facts(self, error) ||
+		    !ferry_inventory_exec(self, "COMMIT;", error)) {
+			ferry_inventory_exec(self, "ROLLBACK;", NULL);
+			ferry_facts_reload(self->facts);
 			return FALSE;
 		}
 	}
@@ -969,7 +1010,7 @@ ferry_inventory_clear(FerryInventory *self, const char *provider, GError **error
 
 /* the stored count of one category, else a count in the document's own concerns */
 #define CONCERN_COUNT_SQL(column, category)                                                        \
-	"COALESCE((SELECT c." column " FROM inventory_concerns AS c WHERE c.obj = o.rowid), "      \
+	"COALESCE(@JOIN:k@." column ", "                                                           \
 	"(SELECT count(*) FROM "                                                                   \
 	"json_each(o.document -> '$.concerns') WHERE json_extract(value, '$.category') = "         \
 	"'" category "'))"
@@ -1019,6 +1060,9 @@ ferry_inventory_query_context(FerryInventory *self, const char *provider, const 
 		ferry_qcontext_add_computed(context, computed_fields[i].name,
 					    computed_fields[i].sql);
 	ferry_qcontext_add_array_path(context, "concerns");
+	/* one lookup per row for the concern counts, cheaper than a sub-query */
+	ferry_qcontext_add_join(context, "k",
+				"LEFT JOIN inventory_concerns AS k ON k.obj = o.rowid");
 	if (sqlite3_prepare_v2(
 		    self->db,
 		    "SELECT DISTINCT type, path FROM inventory_paths WHERE kind = ?2 AND "
@@ -1107,6 +1151,10 @@ ferry_inventory_compile_query(FerryInventory *self, const char *provider, const 
 	if (ferry_qcontext_uses_facts(context))
 		g_string_append_printf(sql, " JOIN %s AS f ON f.obj = o.rowid",
 				       ferry_facts_get_table(self->facts, kind));
+	{
+		g_autofree char *joins = ferry_qcontext_get_joins(context);
+		g_string_append(sql, joins);
+	}
 	/* plain equalities, so the (provider, kind, name) index serves ORDER BY name */
 	if (provider != NULL)
 		g_string_append(sql, " WHERE o.provider = ?1 AND o.kind = ?2");
@@ -1220,6 +1268,7 @@ ferry_inventory_query(FerryInventory *self, const char *provider, const char *ki
 		g_rec_mutex_unlock(&self->lock);
 		return NULL;
 	}
+	g_debug("inventory query: %s", sql);
 	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		/* SQLite's parser has a bounded stack: deeply nested queries are
 		 * the user's to simplify; anything else is a bug */

@@ -151,6 +151,16 @@ void ferry_qcontext_add_object_path(FerryQContext *context, const char *path);
  * the table @alias; ferry_qcontext_uses_facts() says whether any did */
 void ferry_qcontext_set_facts(FerryQContext *context, const char *alias, GHashTable *columns);
 gboolean ferry_qcontext_uses_facts(FerryQContext *context);
+/* iterations over `@array[*]` read the element facts of @table (rows obj,
+ * key, columns @columns names: `array[*].field` → column, `array[*]` for a
+ * scalar element) whose obj is @owner, when what they read is there */
+void ferry_qcontext_add_element_facts(FerryQContext *context, const char *array, const char *owner,
+				      const char *table, GHashTable *columns);
+/* a join (@sql, e.g. `LEFT JOIN t AS @alias ON …`) that computed fields
+ * read as `@JOIN:alias@.column`; ferry_qcontext_get_joins() gives the SQL
+ * of those the compiled expressions used */
+void ferry_qcontext_add_join(FerryQContext *context, const char *alias, const char *sql);
+char *ferry_qcontext_get_joins(FerryQContext *context);
 /* whether the document is read by many calls per row (rules over one
  * workload), so iterations should reuse SQLite's parse of it */
 void ferry_qcontext_set_shared_document(FerryQContext *context, gboolean shared);

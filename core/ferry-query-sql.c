@@ -44,9 +44,12 @@ root_free(Root *root)
 }
 
 typedef struct {
-	char *key;   /* the path to the array, with its [*] */
-	char *alias; /* jN */
-	char *from;  /* json_each(…) AS jN */
+	char *key;           /* the path to the array, with its [*] */
+	char *alias;         /* jN */
+	char *from;          /* json_each(…) AS jN, or a table of element facts */
+	char *where;         /* the rows of the iteration */
+	GHashTable *columns; /* of the element facts, NULL over JSON */
+	const char *owner;   /* of the element facts: the rowid their obj is */
 } Iterator;
 
 static void
@@ -55,7 +58,39 @@ iterator_free(Iterator *iterator)
 	g_free(iterator->key);
 	g_free(iterator->alias);
 	g_free(iterator->from);
+	g_free(iterator->where);
+	if (iterator->columns != NULL)
+		g_hash_table_unref(iterator->columns);
 	g_free(iterator);
+}
+
+typedef struct {
+	char *table;
+	char *owner; /* SQL of the rowid the table's obj column matches */
+	GHashTable *columns;
+} ElementFacts;
+
+typedef struct {
+	char *alias;
+	char *sql;
+	gboolean used;
+} Join;
+
+static void
+join_free(Join *join)
+{
+	g_free(join->alias);
+	g_free(join->sql);
+	g_free(join);
+}
+
+static void
+element_facts_free(ElementFacts *elements)
+{
+	g_free(elements->table);
+	g_free(elements->owner);
+	g_hash_table_unref(elements->columns);
+	g_free(elements);
 }
 
 typedef struct {
@@ -78,6 +113,10 @@ struct _FerryQContext {
 	char *facts_alias;    /* the table of facts, if any */
 	GHashTable *facts;    /* normalised path (path# for lengths) → column */
 	gboolean uses_facts;
+	GPtrArray *joins;        /* of Join */
+	GHashTable *elements;    /* array path → ElementFacts */
+	GHashTable *no_elements; /* iterator keys that need the JSON */
+	gboolean elements_fallback;
 	gboolean shared_document;
 	/* compile state */
 	GPtrArray *scopes; /* of Scope, innermost last */
@@ -96,6 +135,10 @@ ferry_qcontext_new(const char *document)
 	context->computed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	context->arrays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	context->objects = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	context->elements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						  (GDestroyNotify)element_facts_free);
+	context->no_elements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	context->joins = g_ptr_array_new_with_free_func((GDestroyNotify)join_free);
 	context->scopes = g_ptr_array_new_with_free_func((GDestroyNotify)scope_free);
 	return context;
 }
@@ -113,6 +156,9 @@ ferry_qcontext_free(FerryQContext *context)
 	g_free(context->facts_alias);
 	if (context->facts != NULL)
 		g_hash_table_unref(context->facts);
+	g_hash_table_unref(context->elements);
+	g_hash_table_unref(context->no_elements);
+	g_ptr_array_unref(context->joins);
 	g_ptr_array_unref(context->scopes);
 	g_clear_error(&context->error);
 	g_free(context);
@@ -153,6 +199,38 @@ ferry_qcontext_set_facts(FerryQContext *context, const char *alias, GHashTable *
 	if (context->facts != NULL)
 		g_hash_table_unref(context->facts);
 	context->facts = g_hash_table_ref(columns);
+}
+
+void
+ferry_qcontext_add_element_facts(FerryQContext *context, const char *array, const char *owner,
+				 const char *table, GHashTable *columns)
+{
+	ElementFacts *elements = g_new0(ElementFacts, 1);
+	elements->table = g_strdup(table);
+	elements->owner = g_strdup(owner);
+	elements->columns = g_hash_table_ref(columns);
+	g_hash_table_replace(context->elements, g_strdup(array), elements);
+}
+
+void
+ferry_qcontext_add_join(FerryQContext *context, const char *alias, const char *sql)
+{
+	Join *join = g_new0(Join, 1);
+	join->alias = g_strdup(alias);
+	join->sql = g_strdup(sql);
+	g_ptr_array_add(context->joins, join);
+}
+
+char *
+ferry_qcontext_get_joins(FerryQContext *context)
+{
+	g_autoptr(GString) sql = g_string_new(NULL);
+	for (guint i = 0; i < context->joins->len; i++) {
+		Join *join = g_ptr_array_index(context->joins, i);
+		if (join->used)
+			g_string_append_printf(sql, " %s", join->sql);
+	}
+	return g_string_free(g_steal_pointer(&sql), FALSE);
 }
 
 void
@@ -386,6 +464,14 @@ resolve_path(FerryQContext *context, const FerryQNode *node, guint upto, char **
 			if (iterator == NULL)
 				return compile_fail(context, node,
 						    "internal error: no iterator for %s", key);
+			if (iterator->columns != NULL) {
+				/* the element facts do not have it: compile again
+				 * iterating over the JSON */
+				g_hash_table_add(context->no_elements, g_strdup(key));
+				context->elements_fallback = TRUE;
+				return compile_fail(context, node,
+						    "internal error: %s needs its JSON", key);
+			}
 			alias = iterator->alias;
 			g_free(current);
 			current = element_json_sql(alias);
@@ -461,6 +547,30 @@ collect_stars(const FerryQNode *node, GPtrArray *keys, GPtrArray *owners, gboole
 		collect_stars(g_ptr_array_index(node->children, i), keys, owners, FALSE);
 }
 
+/* the element facts an iterator over `p[*]` (@key, the star at segment
+ * @upto of @owner) reads instead of the JSON: p must be plain keys through
+ * objects that hold an array, never an object, in the documents */
+static ElementFacts *
+iterator_elements(FerryQContext *context, const FerryQNode *owner, guint upto, const char *key)
+{
+	g_autofree char *array = NULL;
+
+	if (g_hash_table_size(context->elements) == 0 || upto == 0 ||
+	    path_root(context, owner) != NULL || path_computed(context, owner) != NULL ||
+	    g_hash_table_contains(context->no_elements, key))
+		return NULL;
+	for (guint i = 0; i < upto; i++) {
+		const FerryQSegment *segment = g_ptr_array_index(owner->segments, i);
+		if (segment->type != FERRY_QSEGMENT_KEY)
+			return NULL;
+	}
+	array = ferry_qnode_path_to_string(owner, upto);
+	if (!g_hash_table_contains(context->arrays, array) ||
+	    g_hash_table_contains(context->objects, array))
+		return NULL;
+	return g_hash_table_lookup(context->elements, array);
+}
+
 /* opens a scope with an iterator for every star of @node (outside nested
  * functions, and outside @node itself when it is a function and not
  * @function_scope) that no enclosing scope iterates yet */
@@ -479,6 +589,7 @@ push_scope(FerryQContext *context, const FerryQNode *node, gboolean function_sco
 		const char *key = g_ptr_array_index(keys, i);
 		const FerryQNode *owner = g_ptr_array_index(owners, i);
 		Iterator *iterator;
+		ElementFacts *elements;
 		g_autofree char *base = NULL;
 		g_autofree char *json_path = NULL;
 		gboolean is_json;
@@ -498,13 +609,24 @@ push_scope(FerryQContext *context, const FerryQNode *node, gboolean function_sco
 		iterator = g_new0(Iterator, 1);
 		iterator->key = g_strdup(key);
 		iterator->alias = g_strdup_printf("j%u", ++context->next_alias);
-		/* a column holds no array: iterate over nothing */
-		if (!is_json)
+		elements = iterator_elements(context, owner, upto, key);
+		if (elements != NULL) {
+			iterator->from =
+				g_strdup_printf("%s AS %s", elements->table, iterator->alias);
+			iterator->where =
+				g_strdup_printf("%s.obj = %s", iterator->alias, elements->owner);
+			iterator->columns = g_hash_table_ref(elements->columns);
+			iterator->owner = elements->owner;
+		} else if (!is_json) {
+			/* a column holds no array: iterate over nothing */
 			iterator->from = g_strdup_printf("json_each('[]') AS %s", iterator->alias);
-		else {
+		} else {
 			g_autofree char *each = json_each_sql(context, base, json_path);
 			iterator->from = g_strdup_printf("%s AS %s", each, iterator->alias);
 		}
+		if (iterator->where == NULL)
+			/* elements of arrays and values of objects, not a scalar itself */
+			iterator->where = g_strdup_printf("%s.key IS NOT NULL", iterator->alias);
 		g_ptr_array_add(scope->iterators, iterator);
 	}
 	return TRUE;
@@ -539,8 +661,7 @@ scope_from_where(FerryQContext *context)
 		Iterator *iterator = g_ptr_array_index(scope->iterators, i);
 		if (i > 0)
 			g_string_append(sql, " AND ");
-		/* elements of arrays and values of objects, not a scalar itself */
-		g_string_append_printf(sql, "%s.key IS NOT NULL", iterator->alias);
+		g_string_append(sql, iterator->where);
 	}
 	return g_string_free(g_steal_pointer(&sql), FALSE);
 }
@@ -577,6 +698,12 @@ compile_computed(FerryQContext *context, const char *template)
 		p = end + 1;
 	}
 	g_string_append(sql, p);
+	for (guint i = 0; i < context->joins->len; i++) {
+		Join *join = g_ptr_array_index(context->joins, i);
+		g_autofree char *token = g_strdup_printf("@JOIN:%s@", join->alias);
+		if (g_string_replace(sql, token, join->alias, 0) > 0)
+			join->used = TRUE;
+	}
 	g_string_replace(sql, "@DOC@", context->document, 0);
 	g_string_replace(sql, "@CONCERNS@", concerns != NULL ? concerns->sql : "NULL", 0);
 	return g_strdup_printf("(%s)", sql->str);
@@ -613,6 +740,43 @@ fact_column(FerryQContext *context, const FerryQNode *node, const char *suffix)
 	return g_strdup_printf("%s.%s", context->facts_alias, column);
 }
 
+/* the column of the element facts holding `p[*].q` (plain keys q through
+ * objects, or none: the element itself) for an iterator over them, when q
+ * never holds an array or object */
+static char *
+element_column(FerryQContext *context, const FerryQNode *node)
+{
+	g_autofree char *key = NULL;
+	g_autofree char *path = NULL;
+	Iterator *iterator;
+	const char *column;
+	guint star = G_MAXUINT;
+
+	if (g_hash_table_size(context->elements) == 0)
+		return NULL;
+	for (guint i = 0; i < node->segments->len; i++) {
+		const FerryQSegment *segment = g_ptr_array_index(node->segments, i);
+		if (segment->type == FERRY_QSEGMENT_STAR && star == G_MAXUINT)
+			star = i;
+		else if (segment->type != FERRY_QSEGMENT_KEY)
+			return NULL;
+	}
+	if (star == G_MAXUINT)
+		return NULL;
+	key = ferry_qnode_path_to_string(node, star + 1);
+	iterator = lookup_iterator(context, key);
+	if (iterator == NULL || iterator->columns == NULL)
+		return NULL;
+	path = ferry_qnode_path_to_string(node, node->segments->len);
+	if (g_hash_table_contains(context->arrays, path) ||
+	    g_hash_table_contains(context->objects, path))
+		return NULL;
+	column = g_hash_table_lookup(iterator->columns, path);
+	if (column == NULL)
+		return NULL;
+	return g_strdup_printf("%s.%s", iterator->alias, column);
+}
+
 static char *
 compile_path(FerryQContext *context, const FerryQNode *node)
 {
@@ -626,6 +790,8 @@ compile_path(FerryQContext *context, const FerryQNode *node)
 		return compile_computed(context, computed);
 	{
 		char *fact = fact_column(context, node, NULL);
+		if (fact == NULL)
+			fact = element_column(context, node);
 		if (fact != NULL)
 			return fact;
 	}
@@ -770,6 +936,45 @@ compile_elements_from(FerryQContext *context, const FerryQNode *node, const char
 			       each, alias, alias, alias);
 }
 
+/* whether every path of @node goes through the star of @key */
+static gboolean
+node_reads_only(FerryQContext *context, const FerryQNode *node, const char *key)
+{
+	if (node->type == FERRY_QNODE_PATH) {
+		g_autofree char *prefix = NULL;
+		guint star = 0;
+		while (star < node->segments->len &&
+		       ((const FerryQSegment *)g_ptr_array_index(node->segments, star))->type !=
+			       FERRY_QSEGMENT_STAR)
+			star++;
+		if (star == node->segments->len || path_root(context, node) != NULL ||
+		    path_computed(context, node) != NULL)
+			return FALSE;
+		prefix = ferry_qnode_path_to_string(node, star + 1);
+		return g_strcmp0(prefix, key) == 0;
+	}
+	for (guint i = 0; node->children != NULL && i < node->children->len; i++)
+		if (!node_reads_only(context, g_ptr_array_index(node->children, i), key))
+			return FALSE;
+	return TRUE;
+}
+
+/* whether the scope just opened for @argument is the outermost, iterates
+ * over element facts alone and reads nothing else: its rows are then the
+ * same for every object, and the objects with a matching element can be
+ * found in one pass over the facts */
+static gboolean
+scope_reads_elements_only(FerryQContext *context, const FerryQNode *argument)
+{
+	Scope *scope = current_scope(context);
+	Iterator *iterator;
+
+	if (context->scopes->len != 1 || scope->iterators->len != 1)
+		return FALSE;
+	iterator = g_ptr_array_index(scope->iterators, 0);
+	return iterator->columns != NULL && node_reads_only(context, argument, iterator->key);
+}
+
 static char *
 compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 {
@@ -785,7 +990,18 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 		return NULL;
 	iterates = current_scope(context)->iterators->len > 0;
 
-	if (iterates) {
+	if (iterates && (node->func == FERRY_QFUNC_ANY || node->func == FERRY_QFUNC_ALL) &&
+	    scope_reads_elements_only(context, argument)) {
+		/* the objects with such an element, found once for all rows */
+		Iterator *iterator = g_ptr_array_index(current_scope(context)->iterators, 0);
+		gboolean any = node->func == FERRY_QFUNC_ANY;
+		g_autofree char *inner = compile_condition(context, argument, !any);
+		if (inner != NULL)
+			result =
+				g_strdup_printf("(%s %sIN (SELECT %s.obj FROM %s WHERE %s(%s)))",
+						iterator->owner, any ? "" : "NOT ", iterator->alias,
+						iterator->from, any ? "" : "NOT ", inner);
+	} else if (iterates) {
 		g_autofree char *from = scope_from_where(context);
 		g_autofree char *inner = NULL;
 		switch (node->func) {
@@ -982,6 +1198,74 @@ check_regex_literal(FerryQContext *context, const FerryQNode *pattern)
 	return TRUE;
 }
 
+/* the literal text every match of a regular expression anchored with ^
+ * starts with (ASCII only), or NULL */
+static char *
+regex_literal_prefix(const char *pattern)
+{
+	g_autoptr(GString) prefix = g_string_new(NULL);
+	const char *p = pattern + 1;
+
+	if (pattern[0] != '^' || strchr(pattern, '|') != NULL)
+		return NULL;
+	while (*p != '\0') {
+		char c = *p;
+		if (c == '\\' && p[1] != '\0' && g_ascii_ispunct(p[1])) {
+			c = p[1];
+			p += 2;
+		} else if (c > 0x20 && c < 0x7f && strchr("\\^$.|?*+()[]{}", c) == NULL) {
+			p++;
+		} else {
+			break;
+		}
+		g_string_append_c(prefix, c);
+	}
+	/* a?, a* and a{0,…} may not match the last one */
+	if (prefix->len > 0 && (*p == '?' || *p == '*' || *p == '{'))
+		g_string_truncate(prefix, prefix->len - 1);
+	return prefix->len > 0 ? g_string_free(g_steal_pointer(&prefix), FALSE) : NULL;
+}
+
+/* the literal text every match of a LIKE pattern starts with, or NULL */
+static char *
+like_literal_prefix(const char *pattern)
+{
+	g_autoptr(GString) prefix = g_string_new(NULL);
+	for (const char *p = pattern; *p != '\0' && *p != '%' && *p != '_'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		if ((guchar)*p < 0x20 || (guchar)*p >= 0x7f)
+			break;
+		g_string_append_c(prefix, *p);
+	}
+	return prefix->len > 0 ? g_string_free(g_steal_pointer(&prefix), FALSE) : NULL;
+}
+
+/* `a >= 'p' AND a < 'q' AND ` for the strings that start with @prefix, so
+ * an index on the column (`o.name`) that @a reads finds them; the match
+ * itself still decides. Only a string can match, and every other value is
+ * outside the range, so this only narrows. */
+static char *
+prefix_range_sql(const char *a, const char *prefix)
+{
+	g_autofree char *column = NULL;
+	g_autofree char *low = NULL;
+	g_autofree char *high = NULL;
+	g_autofree char *next = NULL;
+
+	if (prefix == NULL ||
+	    !g_regex_match_simple("^(ferry_text\\()?[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*(?(1)\\))$", a,
+				  0, 0))
+		return g_strdup("");
+	column = g_str_has_prefix(a, "ferry_text(") ? g_strndup(a + 11, strlen(a) - 12)
+						    : g_strdup(a);
+	next = g_strdup(prefix);
+	next[strlen(next) - 1]++;
+	low = sql_string(prefix);
+	high = sql_string(next);
+	return g_strdup_printf("%s >= %s AND %s < %s AND ", column, low, column, high);
+}
+
 /* one predicate: a comparison, like, ~=, in, between or is null */
 static char *
 compile_predicate(FerryQContext *context, const FerryQNode *node)
@@ -1013,8 +1297,12 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		b = a != NULL ? compile_operand(context, right, OPERAND_ANY) : NULL;
 		if (b == NULL)
 			return NULL;
-		return g_strdup_printf("%sferry_like(%s, %s, %d)", node->negated ? "NOT " : "", a,
-				       b, node->caseless ? 1 : 0);
+		if (!node->negated && !node->caseless && right->type == FERRY_QNODE_STRING) {
+			g_autofree char *prefix = like_literal_prefix(right->string);
+			c = prefix_range_sql(a, prefix);
+		}
+		return g_strdup_printf("(%s%sferry_like(%s, %s, %d))", c != NULL ? c : "",
+				       node->negated ? "NOT " : "", a, b, node->caseless ? 1 : 0);
 	case FERRY_QNODE_REGEX:
 		if (!check_regex_literal(context, right))
 			return NULL;
@@ -1022,7 +1310,12 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 		b = a != NULL ? compile_operand(context, right, OPERAND_ANY) : NULL;
 		if (b == NULL)
 			return NULL;
-		return g_strdup_printf("%sferry_regexp(%s, %s)", node->negated ? "NOT " : "", a, b);
+		if (!node->negated && right->type == FERRY_QNODE_STRING) {
+			g_autofree char *prefix = regex_literal_prefix(right->string);
+			c = prefix_range_sql(a, prefix);
+		}
+		return g_strdup_printf("(%s%sferry_regexp(%s, %s))", c != NULL ? c : "",
+				       node->negated ? "NOT " : "", a, b);
 	case FERRY_QNODE_IN:
 		a = compile_operand(context, left, OPERAND_ANY);
 		if (a == NULL)
@@ -1295,12 +1588,48 @@ compile_end(FerryQContext *context, char *sql, GError **error)
 	return sql;
 }
 
+typedef enum { COMPILE_CONDITION, COMPILE_VALUE, COMPILE_JSON } CompileMode;
+
+static gboolean node_iterates(const FerryQNode *node);
+
+/* compiles @node, again over the JSON for the iterations that read what
+ * the element facts do not have */
+static char *
+compile_top(FerryQContext *context, const FerryQNode *node, CompileMode mode, GError **error)
+{
+	for (;;) {
+		g_autoptr(FerryQNode) tree = NULL;
+		char *sql = NULL;
+
+		compile_begin(context, node, &tree);
+		context->elements_fallback = FALSE;
+		switch (mode) {
+		case COMPILE_CONDITION:
+			sql = compile_condition(context, tree, FALSE);
+			break;
+		case COMPILE_VALUE:
+			if (ferry_qnode_is_boolean(tree))
+				sql = compile_condition(context, tree, TRUE);
+			else if (node_iterates(tree))
+				/* the values of an iterating expression, as a JSON array */
+				sql = compile_json(context, tree);
+			else
+				sql = compile_value(context, tree);
+			break;
+		case COMPILE_JSON:
+			sql = compile_json(context, tree);
+			break;
+		}
+		if (!context->elements_fallback)
+			return compile_end(context, sql, error);
+		g_free(sql);
+	}
+}
+
 char *
 ferry_qcompile_condition(FerryQContext *context, const FerryQNode *node, GError **error)
 {
-	g_autoptr(FerryQNode) tree = NULL;
-	compile_begin(context, node, &tree);
-	return compile_end(context, compile_condition(context, tree, FALSE), error);
+	return compile_top(context, node, COMPILE_CONDITION, error);
 }
 
 static gboolean
@@ -1315,25 +1644,13 @@ node_iterates(const FerryQNode *node)
 char *
 ferry_qcompile_value(FerryQContext *context, const FerryQNode *node, GError **error)
 {
-	g_autoptr(FerryQNode) tree = NULL;
-	char *sql;
-	compile_begin(context, node, &tree);
-	if (ferry_qnode_is_boolean(tree))
-		sql = compile_condition(context, tree, TRUE);
-	else if (node_iterates(tree))
-		/* the values of an iterating expression, as a JSON array */
-		sql = compile_json(context, tree);
-	else
-		sql = compile_value(context, tree);
-	return compile_end(context, sql, error);
+	return compile_top(context, node, COMPILE_VALUE, error);
 }
 
 char *
 ferry_qcompile_json(FerryQContext *context, const FerryQNode *node, GError **error)
 {
-	g_autoptr(FerryQNode) tree = NULL;
-	compile_begin(context, node, &tree);
-	return compile_end(context, compile_json(context, tree), error);
+	return compile_top(context, node, COMPILE_JSON, error);
 }
 
 char *
@@ -1413,15 +1730,41 @@ like_to_regex(const char *pattern)
 	return g_string_free(str, FALSE);
 }
 
+/* a compiled pattern kept by SQLite with a constant argument, for the rows
+ * of one statement */
+typedef struct {
+	char kind;
+	GRegex *regex;
+} MatchAux;
+
+static void
+match_aux_free(void *data)
+{
+	MatchAux *aux = data;
+	g_regex_unref(aux->regex);
+	g_free(aux);
+}
+
 static void
 sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean like,
 	  gboolean caseless)
 {
 	MatchCache *cache = sqlite3_user_data(ctx);
-	g_autofree char *key =
-		g_strdup_printf("%c%s", like ? (caseless ? 'I' : 'L') : 'R', pattern);
-	GRegex *regex = g_hash_table_lookup(cache->regexes, key);
+	char kind = like ? (caseless ? 'I' : 'L') : 'R';
+	MatchAux *aux = sqlite3_get_auxdata(ctx, 1);
+	gsize length;
+	g_autofree char *key = NULL;
+	GRegex *regex;
 
+	if (aux != NULL && aux->kind == kind) {
+		sqlite3_result_int(ctx, g_regex_match(aux->regex, value, 0, NULL) ? 1 : 0);
+		return;
+	}
+	length = strlen(pattern);
+	key = g_malloc(length + 2);
+	key[0] = kind;
+	memcpy(key + 1, pattern, length + 1);
+	regex = g_hash_table_lookup(cache->regexes, key);
 	if (regex == NULL) {
 		g_autoptr(GError) error = NULL;
 		g_autofree char *source = like ? like_to_regex(pattern) : g_strdup(pattern);
@@ -1439,6 +1782,11 @@ sql_match(sqlite3_context *ctx, const char *value, const char *pattern, gboolean
 		g_hash_table_insert(cache->regexes, g_steal_pointer(&key), regex);
 	}
 	sqlite3_result_int(ctx, g_regex_match(regex, value, 0, NULL) ? 1 : 0);
+	/* SQLite may free it at once, when the pattern is not a constant */
+	aux = g_new(MatchAux, 1);
+	aux->kind = kind;
+	aux->regex = g_regex_ref(regex);
+	sqlite3_set_auxdata(ctx, 1, aux, match_aux_free);
 }
 
 /* ferry_regexp(value, pattern): 1 when the string matches, NULL when either

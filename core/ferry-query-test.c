@@ -128,6 +128,15 @@ static const QueryCase semantic_cases[] = {
 	{"name not like '%-0%'", "cache_01,Ünïcode-vm"},
 	{"name ~= '^web-0[12]$'", "web-01,web-02"},
 	{"name ~! '^web'", "cache_01,db-01,Ünïcode-vm"},
+	/* a literal start is also looked up by range on the name index */
+	{"name ~= '^web-0'", "web-01,web-02"},
+	{"name ~= '^web-02?'", "web-01,web-02"},
+	{"name ~= '^db-0*1'", "db-01"},
+	{"name ~= '^cache\\_'", "cache_01"},
+	{"name ~= '^web|^db'", "db-01,web-01,web-02"},
+	{"not (name ~= '^web-01')", "cache_01,db-01,web-02,Ünïcode-vm"},
+	{"name like 'web-0%' or memoryMB < 1100", "web-01,web-02,Ünïcode-vm"},
+	{"guestId ~= '^rhel9'", "web-02"},
 	{"guestId ~= 'rhel[0-9]+_64'", "web-01,web-02"},
 	{"`OS-EXT-STS:vm_state` = 'active'", "web-01"},
 	{"`name` = 'web-01' and `memoryMB` = 8192", "web-01"},
@@ -545,6 +554,93 @@ test_query_after_update(void)
 	g_assert_cmpstr(names, ==, "new");
 }
 
+static void
+upsert_json(FerryInventory *inventory, const char *id, const char *json)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) node = json_from_string(json, &error);
+	g_assert_no_error(error);
+	g_assert_true(ferry_inventory_upsert(inventory, "vm", id, id, NULL,
+					     json_node_get_object(node), &error));
+	g_assert_no_error(error);
+}
+
+static void
+assert_names(FerryInventory *inventory, const char *query, const char *expected)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *names = run_names(inventory, query, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(names, ==, expected);
+}
+
+/* iterations read the facts of array elements, which follow the documents
+ * through updates and removals: new arrays and new fields are filled in
+ * for the elements already there, and a removed object's elements go */
+static void
+test_query_element_facts(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryInventory) inventory = ferry_inventory_new(NULL, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(ferry_inventory_begin_update(inventory, "p1", TRUE, &error));
+	upsert_json(inventory, "a", "{\"disks\":[{\"c\":1},{\"c\":5}],\"tags\":[\"x\",true]}");
+	upsert_json(inventory, "b", "{\"disks\":[{\"c\":2},7]}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	assert_names(inventory, "any(disks[*].c > 4)", "a");
+	assert_names(inventory, "sum(disks[*].c) = 6", "a");
+	assert_names(inventory, "len(disks[*]) = 2", "a,b");
+	assert_names(inventory, "any(tags[*] = true)", "a");
+	/* the scalar 7 is an element without c */
+	assert_names(inventory, "all(disks[*].c > 0)", "a");
+
+	g_assert_true(ferry_inventory_begin_update(inventory, "p1", FALSE, &error));
+	upsert_json(inventory, "c", "{\"disks\":[{\"c\":9,\"mode\":\"x\"}],\"nics\":[{\"m\":1}]}");
+	upsert_json(inventory, "b", "{\"disks\":[]}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	assert_names(inventory, "any(disks[*].mode = 'x')", "c");
+	assert_names(inventory, "any(disks[*].mode is null)", "a");
+	assert_names(inventory, "any(disks[*].c > 1)", "a,c");
+	assert_names(inventory, "len(disks) = 0", "b");
+	assert_names(inventory, "any(nics[*].m = 1)", "c");
+	/* the same fields in two iterations, and one inside another */
+	assert_names(inventory, "any(disks[*].c > 4) and all(disks[*].c < 9)", "a");
+	assert_names(inventory, "any(disks[*].c = 9 and any(nics[*].m = 1))", "c");
+
+	/* a new object may take the rowid of a removed one */
+	g_assert_true(ferry_inventory_begin_update(inventory, "p1", FALSE, &error));
+	g_assert_true(ferry_inventory_remove(inventory, "vm", "c", &error));
+	upsert_json(inventory, "d", "{\"name\":\"d\"}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	g_assert_no_error(error);
+	assert_names(inventory, "any(disks[*].c > 0)", "a");
+	assert_names(inventory, "any(nics[*].m = 1)", "");
+	assert_names(inventory, "len(disks[*]) = 0", "b,d");
+
+	/* a field that turns out to be an object is read from the JSON */
+	g_assert_true(ferry_inventory_begin_update(inventory, "p1", FALSE, &error));
+	upsert_json(inventory, "e", "{\"disks\":[{\"c\":{\"v\":3}}]}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	assert_names(inventory, "any(disks[*].c.v = 3)", "e");
+	assert_names(inventory, "any(disks[*].c > 4)", "a");
+	/* and an array that is an object in some document */
+	g_assert_true(ferry_inventory_begin_update(inventory, "p1", FALSE, &error));
+	upsert_json(inventory, "f", "{\"disks\":{\"one\":{\"c\":8}}}");
+	g_assert_true(ferry_inventory_commit_update(inventory, &error));
+	assert_names(inventory, "any(disks[*].c > 4)", "a,f");
+}
+
+static void
+remove_database(const char *path)
+{
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+	g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+	g_unlink(path);
+	g_unlink(wal);
+	g_unlink(shm);
+}
+
 /* a database of the first schema is upgraded: documents kept, catalogue
  * and facts built, so queries read it the same way */
 static void
@@ -603,13 +699,78 @@ test_query_upgrade(void)
 		g_autoptr(FerryInventory) again = ferry_inventory_new(path, &error);
 		g_assert_no_error(error);
 	}
-	g_unlink(path);
+	remove_database(path);
+	g_rmdir(dir);
+}
+
+/* a database of the second schema, without facts of array elements, gets
+ * them */
+static void
+test_query_upgrade_facts(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("ferry-upgrade-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "inventory.db", NULL);
+	g_autoptr(GError) error = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+
 	{
-		g_autofree char *wal = g_strconcat(path, "-wal", NULL);
-		g_autofree char *shm = g_strconcat(path, "-shm", NULL);
-		g_unlink(wal);
-		g_unlink(shm);
+		/* made by this version, then taken back to the second schema */
+		g_autoptr(FerryInventory) inventory = ferry_inventory_new(path, &error);
+		g_assert_no_error(error);
+		g_assert_true(ferry_inventory_begin_update(inventory, "p1", TRUE, &error));
+		upsert_json(inventory, "a", "{\"memoryMB\":1,\"disks\":[{\"c\":1},{\"c\":5}]}");
+		upsert_json(inventory, "b", "{\"memoryMB\":2,\"disks\":[{\"c\":2}]}");
+		g_assert_true(ferry_inventory_commit_update(inventory, &error));
 	}
+	g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(
+		sqlite3_exec(
+			db,
+			"BEGIN;"
+			"DROP TRIGGER inventory_facts_1_gone; DROP TABLE inventory_facts_1;"
+			"DROP TRIGGER inventory_facts_2_gone; DROP TABLE inventory_facts_2;"
+			"DROP TABLE inventory_fact_tables; DROP TABLE inventory_fact_columns;"
+			"CREATE TABLE inventory_fact_tables(kind TEXT PRIMARY KEY, name TEXT NOT "
+			"NULL UNIQUE);"
+			"CREATE TABLE inventory_fact_columns(kind TEXT NOT NULL, path TEXT NOT "
+			"NULL, json_path TEXT NOT NULL, length INTEGER NOT NULL, name TEXT NOT "
+			"NULL, PRIMARY KEY (kind, path)) WITHOUT ROWID;"
+			"CREATE TABLE inventory_facts_1(obj INTEGER PRIMARY KEY, c1, c2);"
+			"INSERT INTO inventory_facts_1 SELECT rowid, json_extract(document, "
+			"'$.memoryMB'), json_array_length(document, '$.disks') FROM "
+			"inventory_objects;"
+			"CREATE TRIGGER inventory_facts_1_gone AFTER DELETE ON inventory_objects "
+			"FOR EACH ROW WHEN old.kind = 'vm' BEGIN DELETE FROM inventory_facts_1 "
+			"WHERE obj = old.rowid; END;"
+			"INSERT INTO inventory_fact_tables VALUES ('vm', 'inventory_facts_1');"
+			"INSERT INTO inventory_fact_columns VALUES ('vm', 'memoryMB', "
+			"'$.memoryMB', 0, 'c1'), ('vm', 'disks#', '$.disks', 1, 'c2');"
+			"UPDATE inventory_meta SET value = '2' WHERE key = 'schema_version';"
+			"COMMIT;",
+			NULL, NULL, NULL),
+		==, SQLITE_OK);
+	sqlite3_close(db);
+	{
+		g_autoptr(FerryInventory) inventory = ferry_inventory_new(path, &error);
+		g_assert_no_error(error);
+		assert_names(inventory, "memoryMB = 2", "b");
+		assert_names(inventory, "any(disks[*].c > 4)", "a");
+		assert_names(inventory, "len(disks) = 1", "b");
+	}
+	g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_prepare_v2(db,
+					   "SELECT (SELECT value FROM inventory_meta WHERE key = "
+					   "'schema_version'), (SELECT count(*) FROM "
+					   "inventory_fact_tables WHERE array = 'disks')",
+					   -1, &stmt, NULL),
+			==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+	g_assert_cmpint(sqlite3_column_int(stmt, 0), ==, 3);
+	g_assert_cmpint(sqlite3_column_int(stmt, 1), ==, 1);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	remove_database(path);
 	g_rmdir(dir);
 }
 
@@ -629,6 +790,8 @@ main(int argc, char **argv)
 	g_test_add_func("/query/documents", test_query_documents);
 	g_test_add_func("/query/select-vms", test_query_select_vms);
 	g_test_add_func("/query/after-update", test_query_after_update);
+	g_test_add_func("/query/element-facts", test_query_element_facts);
 	g_test_add_func("/query/upgrade", test_query_upgrade);
+	g_test_add_func("/query/upgrade-facts", test_query_upgrade_facts);
 	return g_test_run();
 }
