@@ -840,15 +840,61 @@ job_close_target_list(FerryEngineJob *job, GPtrArray *disks)
 		job_close_endpoint(job, g_ptr_array_index(disks, i), NULL);
 }
 
+static const char *const conversion_fields[] = {"operatingSystem", "firmware",
+						"detectedBootDisk"};
+
 static void
 job_store_conversion_result(FerryEngineJob *job, JsonObject *result)
 {
-	static const char *const fields[] = {"operatingSystem", "firmware", "detectedBootDisk"};
-	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
-		if (json_object_has_member(result, fields[i]))
-			json_object_set_member(job->status, fields[i],
-					       json_node_copy(json_object_get_member(result, fields[i])));
+	for (guint i = 0; i < G_N_ELEMENTS(conversion_fields); i++) {
+		if (json_object_has_member(result, conversion_fields[i]))
+			json_object_set_member(
+			    job->status, conversion_fields[i],
+			    json_node_copy(json_object_get_member(result, conversion_fields[i])));
 	}
+}
+
+static void
+job_close_source_list(FerryEngineJob *job, GPtrArray *sources, GPtrArray *rows)
+{
+	/* the processes leave the ledger once every one of them is stopped */
+	for (guint i = 0; sources != NULL && i < sources->len; i++)
+		job_close_endpoint(job, g_ptr_array_index(sources, i), NULL);
+	for (guint i = 0; rows != NULL && i < rows->len; i++)
+		ferry_engine_ledger_forget(job->engine, *(gint64 *)g_ptr_array_index(rows, i), NULL);
+	if (rows != NULL)
+		g_ptr_array_set_size(rows, 0);
+	if (sources != NULL)
+		g_ptr_array_set_size(sources, 0);
+}
+
+/* [{index, uri|path, format}], for methods that handle the whole VM at once */
+static char *
+job_endpoint_list_json(GPtrArray *endpoints)
+{
+	g_autoptr(JsonArray) list = json_array_new();
+	g_autoptr(JsonNode) node = NULL;
+	for (guint i = 0; i < endpoints->len; i++) {
+		FerryDiskEndpoint *e = g_ptr_array_index(endpoints, i);
+		JsonObject *entry = json_object_new();
+		json_object_set_int_member(entry, "index", i);
+		if (ferry_disk_endpoint_get_uri(e) != NULL)
+			json_object_set_string_member(entry, "uri", ferry_disk_endpoint_get_uri(e));
+		if (ferry_disk_endpoint_get_path(e) != NULL)
+			json_object_set_string_member(entry, "path", ferry_disk_endpoint_get_path(e));
+		json_object_set_string_member(entry, "format", ferry_disk_endpoint_get_format(e));
+		json_array_add_object_element(list, entry);
+	}
+	node = json_node_init_array(json_node_alloc(), json_array_ref(list));
+	return json_to_string(node, FALSE);
+}
+
+/* a folder for this VM's work files (logs of external tools) */
+static char *
+job_work_directory(FerryEngineJob *job)
+{
+	return g_build_filename(ferry_engine_get_state_dir(job->engine), "work",
+				job->migration_uid, job->vm_id, NULL);
 }
 
 static FerryPhaseResult
@@ -904,9 +950,10 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	g_autoptr(FerryDiskEndpoint) src = NULL;
 	g_autoptr(FerryTransferRequest) request = NULL;
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(JsonArray) target_list = json_array_new();
-	g_autoptr(JsonNode) target_node = NULL;
+	g_autoptr(GPtrArray) sources = NULL;
 	g_autofree char *target_text = NULL;
+	g_autofree char *source_text = NULL;
+	g_autofree char *job_work_dir = job_work_directory(job);
 	FerryTransferMethod *method;
 	FerryProgress *progress;
 	gboolean ok;
@@ -927,24 +974,30 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 		return FERRY_PHASE_FAIL;
 	}
 	job_record_processes(job, src, rows);
-	/* every target, for methods that convert the whole VM at once */
-	for (guint i = 0; i < targets->len; i++) {
-		FerryDiskEndpoint *t = g_ptr_array_index(targets, i);
-		JsonObject *entry = json_object_new();
-		json_object_set_int_member(entry, "index", i);
-		if (ferry_disk_endpoint_get_uri(t) != NULL)
-			json_object_set_string_member(entry, "uri", ferry_disk_endpoint_get_uri(t));
-		if (ferry_disk_endpoint_get_path(t) != NULL)
-			json_object_set_string_member(entry, "path", ferry_disk_endpoint_get_path(t));
-		json_object_set_string_member(entry, "format", ferry_disk_endpoint_get_format(t));
-		json_array_add_object_element(target_list, entry);
+	/* the other source disks, for methods that read the whole VM at once */
+	sources = g_ptr_array_new_with_free_func(g_object_unref);
+	g_ptr_array_add(sources, g_object_ref(src));
+	for (guint i = 1; i < job_n_disks(job); i++) {
+		FerryDiskEndpoint *more = ferry_provider_open_disk(
+		    source, job->vm_id, ferry_json_path_string(job_disk(job, i), "id", ""), NULL,
+		    job->cancellable, error);
+		if (more == NULL) {
+			job_close_source_list(job, sources, rows);
+			job_close_target_list(job, targets);
+			return FERRY_PHASE_FAIL;
+		}
+		job_record_processes(job, more, rows);
+		g_ptr_array_add(sources, more);
 	}
-	target_node = json_node_init_array(json_node_alloc(), target_list);
-	target_text = json_to_string(target_node, FALSE);
+	source_text = job_endpoint_list_json(sources);
+	/* every target, for methods that convert the whole VM at once */
+	target_text = job_endpoint_list_json(targets);
 	request = ferry_transfer_request_new(src, g_ptr_array_index(targets, 0));
 	ferry_transfer_request_set_flags(request, FERRY_TRANSFER_FLAG_CONVERT);
 	ferry_transfer_request_set_vm_spec(request, job_vm_spec(job));
 	ferry_transfer_request_set_option(request, "targets", target_text);
+	ferry_transfer_request_set_option(request, "sources", source_text);
+	ferry_transfer_request_set_option(request, "stateDir", job_work_dir);
 	ferry_transfer_request_set_source_provider_type(
 	    request, ferry_json_path_string(job->context, "source.type", NULL));
 	ferry_transfer_request_set_target_provider_type(
@@ -952,7 +1005,7 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	method = ferry_transfer_method_select(ferry_engine_get_transfer_methods(job->engine), request,
 					      error);
 	if (method == NULL) {
-		job_close_endpoint(job, src, rows);
+		job_close_source_list(job, sources, rows);
 		job_close_target_list(job, targets);
 		return FERRY_PHASE_FAIL;
 	}
@@ -963,16 +1016,97 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	g_ptr_array_add(job->progress, progress);
 	g_mutex_unlock(&job->lock);
 	ok = ferry_transfer_method_copy(method, request, progress, job->cancellable, error);
-	job_close_endpoint(job, src, rows);
+	job_close_source_list(job, sources, rows);
 	job_close_target_list(job, targets);
 	if (!ok)
 		return FERRY_PHASE_FAIL;
-	{
-		const char *os = ferry_transfer_request_get_option(request, "operatingSystem");
-		if (os != NULL)
-			json_object_set_string_member(job->status, "operatingSystem", os);
+	/* what the conversion found, handed back as request options */
+	for (guint i = 0; i < G_N_ELEMENTS(conversion_fields); i++) {
+		const char *value = ferry_transfer_request_get_option(request, conversion_fields[i]);
+		if (value != NULL)
+			json_object_set_string_member(job->status, conversion_fields[i], value);
 	}
 	return FERRY_PHASE_DONE;
+}
+
+/* Ferry's boot check: asked for by the plan (spec.verifyBoot) or the
+ * destination provider's settings (verifyBoot: "true"); the provider starts
+ * the VM, waits for it to show that it booted, and stops it again */
+static gboolean
+job_wants_boot_check(JsonObject *plan, FerryProviderConfig *config)
+{
+	const char *setting = config != NULL ? ferry_provider_config_get_setting(config, "verifyBoot")
+					     : NULL;
+	if (ferry_json_path_bool(plan, "spec.verifyBoot", FALSE))
+		return TRUE;
+	return setting != NULL && (g_ascii_strcasecmp(setting, "true") == 0 ||
+				   g_ascii_strcasecmp(setting, "yes") == 0 ||
+				   g_strcmp0(setting, "1") == 0);
+}
+
+static FerryPhaseResult
+job_verify_boot(FerryEngineJob *job, FerryProvider *destination, GError **error)
+{
+	FerryProviderConfig *config = ferry_provider_get_config(destination);
+	const char *vm_id = ferry_json_path_string(job->state, "targetVmId", NULL);
+	const char *timeout = NULL;
+	const char *marker = NULL;
+	g_autoptr(JsonObject) options = json_object_new();
+	g_autoptr(JsonObject) result = NULL;
+	g_autofree char *message = NULL;
+	gint64 seconds;
+
+	if (ferry_json_path_bool(job->state, "bootChecked", FALSE) ||
+	    !job_wants_boot_check(job_plan(job), config))
+		return FERRY_PHASE_DONE;
+	if (!ferry_provider_can_verify_vm(destination)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "VM %s: the plan asks for a boot check (verifyBoot), but destination "
+			    "type %s cannot start a VM to check it; remove verifyBoot or migrate "
+			    "to a destination that can (libvirt)",
+			    job_display_name(job), ferry_provider_get_provider_type(destination));
+		return FERRY_PHASE_FAIL;
+	}
+	if (config != NULL) {
+		timeout = ferry_provider_config_get_setting(config, "verifyBootTimeout");
+		marker = ferry_provider_config_get_setting(config, "verifyBootMarker");
+	}
+	if (timeout != NULL)
+		json_object_set_int_member(options, "timeoutSeconds",
+					   g_ascii_strtoll(timeout, NULL, 10));
+	if (marker != NULL)
+		json_object_set_string_member(options, "marker", marker);
+	result = ferry_provider_verify_vm(destination, vm_id, job_vm_spec(job), options,
+					  job->cancellable, error);
+	if (result == NULL)
+		return FERRY_PHASE_FAIL;
+	json_object_set_object_member(job->status, "bootVerification",
+				      ferry_json_object_copy(result));
+	json_object_set_boolean_member(job->state, "bootChecked", TRUE);
+	seconds = ferry_json_path_int(result, "seconds", 0);
+	if (ferry_json_path_bool(result, "booted", FALSE)) {
+		message = g_strdup_printf("The VM booted on the destination in %" G_GINT64_FORMAT
+					  " s (%s).",
+					  seconds, ferry_json_path_string(result, "message", "marker seen"));
+		ferry_engine_status_set_condition(job->status, "BootVerified", "Advisory",
+						  "Booted", message);
+		return FERRY_PHASE_DONE;
+	}
+	message = g_strdup_printf(
+	    "The VM did not show that it booted within %" G_GINT64_FORMAT " s: %s.%s%s", seconds,
+	    ferry_json_path_string(result, "message", "no boot marker on the console"),
+	    ferry_json_path_string(result, "consoleLog", NULL) != NULL ? " Console log: " : "",
+	    ferry_json_path_string(result, "consoleLog", ""));
+	ferry_engine_status_set_condition(job->status, "BootFailed", "Critical",
+					  ferry_json_path_string(result, "reason", "NotBooted"),
+					  message);
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED, "VM %s: %s%s%s",
+		    job_display_name(job), message,
+		    ferry_json_path_string(result, "consoleTail", NULL) != NULL
+			? "\nLast console lines:\n"
+			: "",
+		    ferry_json_path_string(result, "consoleTail", ""));
+	return FERRY_PHASE_FAIL;
 }
 
 static FerryPhaseResult
@@ -990,7 +1124,7 @@ phase_create_vm(FerryEngineJob *job, GError **error)
 	if (destination == NULL)
 		return FERRY_PHASE_FAIL;
 	if (ferry_json_path_string(job->state, "targetVmId", NULL) != NULL)
-		return FERRY_PHASE_DONE;
+		return job_verify_boot(job, destination, error);
 	spec = ferry_json_object_copy(job_vm_spec(job));
 	name = ferry_json_path_string(spec, "name", job->vm_id);
 	power = ferry_json_path_string(spec, "targetPowerState", "auto");
@@ -1021,7 +1155,7 @@ phase_create_vm(FerryEngineJob *job, GError **error)
 	if (!ferry_engine_ledger_created(job->engine, row, NULL, error))
 		return FERRY_PHASE_FAIL;
 	json_object_set_string_member(job->state, "targetVmId", vm_id);
-	return FERRY_PHASE_DONE;
+	return job_verify_boot(job, destination, error);
 }
 
 static FerryPhaseResult

@@ -1424,3 +1424,60 @@ ferry_provider_describe_vm(FerryProvider *self, JsonObject *vm, GError **error)
 		return NULL;
 	return iface->describe_vm(self, vm, error);
 }
+
+/**
+ * ferry_provider_can_verify_vm:
+ * @self: a #FerryProvider
+ *
+ * Returns: whether the destination can check that a created VM boots
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_provider_can_verify_vm(FerryProvider *self)
+{
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), FALSE);
+	return FERRY_PROVIDER_GET_IFACE(self)->verify_vm != NULL;
+}
+
+/**
+ * ferry_provider_verify_vm:
+ * @self: a #FerryProvider
+ * @vm_id: the id create_vm() returned
+ * @vm_spec: the VM description create_vm() was given
+ * @options: (nullable): `timeoutSeconds` (int) and `marker` (a regular
+ *   expression the console must print) from the plan and provider settings
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts the created VM, waits until it shows that it booted, and stops it
+ * again. A VM that does not boot is not an error of this call: the result
+ * says so.
+ *
+ * Returns: (transfer full) (nullable): the result (`booted` boolean,
+ *   `seconds`, `reason`, `message`, `consoleTail`, `consoleLog` path), or
+ *   %NULL with @error set when the check could not be run at all
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_provider_verify_vm(FerryProvider *self,
+			 const char *vm_id,
+			 JsonObject *vm_spec,
+			 JsonObject *options,
+			 GCancellable *cancellable,
+			 GError **error)
+{
+	FerryProviderInterface *iface;
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), NULL);
+	g_return_val_if_fail(vm_id != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+	iface = FERRY_PROVIDER_GET_IFACE(self);
+	if (iface->verify_vm == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "provider type %s cannot check that a VM boots",
+			    ferry_provider_get_provider_type(self));
+		return NULL;
+	}
+	return iface->verify_vm(self, vm_id, vm_spec, options, cancellable, error);
+}

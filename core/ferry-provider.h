@@ -106,6 +106,9 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  *   the normalised source description the engine builds the target from
  *   (`docs/plugin-howto.md`); without it the engine reads Forklift's
  *   vSphere/OVA/oVirt/OpenStack field names itself
+ * @verify_vm: optional, DESTINATION; start a created VM, wait until it shows
+ *   that it booted (console marker or guest agent) and stop it; see
+ *   ferry_provider_verify_vm()
  *
  * The vtable of a platform plugin. Every method runs synchronously in the
  * calling thread; the `_async` forms of the public API call them in a worker
@@ -208,9 +211,15 @@ struct _FerryProviderInterface {
 				 GCancellable *cancellable,
 				 GError **error);
 	JsonObject *(*describe_vm)(FerryProvider *self, JsonObject *vm, GError **error);
+	JsonObject *(*verify_vm)(FerryProvider *self,
+				 const char *vm_id,
+				 JsonObject *vm_spec,
+				 JsonObject *options,
+				 GCancellable *cancellable,
+				 GError **error);
 
 	/*< private >*/
-	gpointer padding[15];
+	gpointer padding[14];
 };
 
 const char *
@@ -421,6 +430,15 @@ ferry_provider_finalize_plan(FerryProvider *self,
 			     GError **error);
 JsonObject *
 ferry_provider_describe_vm(FerryProvider *self, JsonObject *vm, GError **error);
+gboolean
+ferry_provider_can_verify_vm(FerryProvider *self);
+JsonObject *
+ferry_provider_verify_vm(FerryProvider *self,
+			 const char *vm_id,
+			 JsonObject *vm_spec,
+			 JsonObject *options,
+			 GCancellable *cancellable,
+			 GError **error);
 gboolean
 ferry_provider_live_migrate(FerryProvider *self,
 			    const char *vm_id,

@@ -201,6 +201,11 @@ compare_schema(FerrySchema *schema, JsonObject *ours, JsonObject *crd, const cha
 		for (GList *l = names; l != NULL; l = l->next) {
 			g_autofree char *child = g_strdup_printf("%s.%s", path, (char *)l->data);
 			JsonObject *theirs = member_object(crd_properties, l->data);
+			JsonObject *mine = member_object(our_properties, l->data);
+			/* Ferry's own additions are marked and documented as such */
+			if (theirs == NULL && mine != NULL &&
+			    json_object_has_member(mine, "x-ferry-extension"))
+				continue;
 			if (theirs == NULL) {
 				g_ptr_array_add(differences,
 						g_strdup_printf("%s: in Ferry's schema, not in the "
