@@ -113,5 +113,7 @@ void
 ferry_cli_print_suggestions(JsonNode *conditions);
 int
 ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_doctor(FerryCli *cli, int argc, char **argv);
 
 G_END_DECLS

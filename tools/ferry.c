@@ -16,6 +16,8 @@ static const FerryCliVerb verbs[] = {
     {"version", "Print the version of Ferry and its plugin ABI", ferry_cmd_version},
     {"plugins", "List plugins, what they implement and why any were skipped",
      ferry_cmd_plugins},
+    {"doctor", "Check the programs Ferry relies on, KVM, libguestfs and libvirt",
+     ferry_cmd_doctor},
     {"apply", "Create or update resources from Forklift manifests", ferry_cmd_apply},
     {"get", "List resources, or print them as JSON or YAML", ferry_cmd_get},
     {"describe", "Show one resource with its conditions and references", ferry_cmd_describe},
