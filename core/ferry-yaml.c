@@ -1127,6 +1127,30 @@ compare_members(gconstpointer a, gconstpointer b)
 }
 
 static gboolean
+writer_check_utf8(const char *text, GError **error)
+{
+	g_autofree char *shown = NULL;
+	if (g_utf8_validate(text, -1, NULL))
+		return TRUE;
+	shown = g_strescape(text, NULL);
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+		    "cannot write YAML: the text \"%s\" is not valid UTF-8", shown);
+	return FALSE;
+}
+
+/* plain scalars that YAML 1.1 readers (kubectl's among them) take for
+ * something else: y/n booleans, and base-60 numbers such as a MAC address
+ * made of digits (00:50:56:11:22:33) */
+static gboolean
+yaml11_ambiguous(const char *text)
+{
+	static const char *const short_bools[] = {"y", "Y", "n", "N", NULL};
+	if (g_strv_contains(short_bools, text))
+		return TRUE;
+	return g_regex_match_simple("^[-+]?[0-9][0-9_]*(:[0-9_]+)+(\\.[0-9_]*)?$", text, 0, 0);
+}
+
+static gboolean
 writer_node(Writer *writer, JsonNode *node, GError **error)
 {
 	yaml_event_t event;
@@ -1147,7 +1171,10 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 			return FALSE;
 		for (guint i = 0; i < names->len; i++) {
 			const char *name = g_ptr_array_index(names, i);
-			g_autoptr(JsonNode) key_node = resolve_plain(name);
+			g_autoptr(JsonNode) key_node = NULL;
+			if (!writer_check_utf8(name, error))
+				return FALSE;
+			key_node = resolve_plain(name);
 			/* a plain '<<' key would read back as a merge key */
 			if (!writer_scalar(writer, name,
 					   JSON_NODE_HOLDS_VALUE(key_node) &&
@@ -1213,11 +1240,15 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 		g_autoptr(JsonNode) resolved = NULL;
 		if (text == NULL)
 			text = "";
+		if (!writer_check_utf8(text, error))
+			return FALSE;
 		resolved = resolve_plain(text);
-		/* a string that would read back as something else is quoted */
+		/* a string that would read back as something else is quoted, by
+		 * Ferry's reader or by a YAML 1.1 one */
 		return writer_scalar(writer, text,
 				     JSON_NODE_HOLDS_VALUE(resolved) &&
-					     json_node_get_value_type(resolved) == G_TYPE_STRING,
+					     json_node_get_value_type(resolved) == G_TYPE_STRING &&
+					     !yaml11_ambiguous(text),
 				     error);
 	}
 	default:
