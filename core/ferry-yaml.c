@@ -235,64 +235,6 @@ ferry_yaml_path_append_index(const char *path, guint index)
 	return g_strdup_printf("%s[%u]", path != NULL ? path : "", index);
 }
 
-JsonNode *
-ferry_json_node_deep_copy(JsonNode *node)
-{
-	switch (JSON_NODE_TYPE(node)) {
-	case JSON_NODE_OBJECT: {
-		JsonObject *copy = json_object_new();
-		JsonObjectIter iter;
-		const char *name;
-		JsonNode *member;
-		json_object_iter_init(&iter, json_node_get_object(node));
-		while (json_object_iter_next(&iter, &name, &member))
-			json_object_set_member(copy, name, ferry_json_node_deep_copy(member));
-		JsonNode *result = json_node_new(JSON_NODE_OBJECT);
-		json_node_take_object(result, copy);
-		return result;
-	}
-	case JSON_NODE_ARRAY: {
-		JsonArray *array = json_node_get_array(node);
-		JsonArray *copy = json_array_sized_new(json_array_get_length(array));
-		for (guint i = 0; i < json_array_get_length(array); i++)
-			json_array_add_element(
-				copy, ferry_json_node_deep_copy(json_array_get_element(array, i)));
-		JsonNode *result = json_node_new(JSON_NODE_ARRAY);
-		json_node_take_array(result, copy);
-		return result;
-	}
-	case JSON_NODE_VALUE:
-	case JSON_NODE_NULL:
-	default:
-		return json_node_copy(node);
-	}
-}
-
-const char *
-ferry_json_get_string(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
-JsonObject *
-ferry_json_get_object(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-gboolean
-ferry_json_get_true(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
-	       json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
-}
-
 /* -- reading -- */
 
 typedef struct {
