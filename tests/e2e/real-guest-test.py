@@ -68,6 +68,8 @@ def main():
     run(os.path.join(SOURCE_ROOT, "scripts", "libvirtd"), "start")
 
     work = tempfile.mkdtemp(prefix="ferry-real-guest-", dir="/var/tmp")
+    # QEMU runs as its own user under qemu:///system: it must reach the disks
+    os.chmod(work, 0o755)
     # its own target name, so a quickstart's domain is left alone
     domain = "ferry-e2e-guest"
     try:
