@@ -168,6 +168,7 @@ ferry_libvirt_target_free(FerryLibvirtTarget *target)
 	g_free(target->source_provider);
 	g_free(target->source_vm);
 	g_free(target->target_power_state);
+	g_free(target->uuid);
 	g_clear_pointer(&target->disks, g_ptr_array_unref);
 	g_clear_pointer(&target->nics, g_ptr_array_unref);
 	g_clear_pointer(&target->labels, g_ptr_array_unref);
@@ -539,7 +540,7 @@ add_os(xmlNodePtr domain, FerryLibvirtTarget *target, const FerryLibvirtDomainOp
 			set(loader, "secure", "yes");
 		}
 	}
-	set(add(os, "boot", NULL), "dev", "hd");
+	/* the first disk boots: <boot order> on it, as libvirt forbids both forms */
 
 	features = add(domain, "features", NULL);
 	add(features, "acpi", NULL);
@@ -678,6 +679,8 @@ ferry_libvirt_domain_xml(FerryLibvirtTarget *target,
 	xmlDocSetRootElement(doc, domain);
 	set(domain, "type", options->domain_type);
 	add(domain, "name", target->name);
+	if (target->uuid != NULL)
+		add(domain, "uuid", target->uuid);
 	add(domain, "title", target->plan != NULL ? target->plan : target->name);
 	add_metadata(domain, target);
 	add_cpu(domain, target, options);
@@ -754,7 +757,8 @@ ferry_libvirt_xml_get(const char *xml, const char *xpath)
 
 /**
  * ferry_libvirt_metadata_disk_paths:
- * @metadata_xml: Ferry's metadata element of a domain
+ * @metadata_xml: Ferry's metadata element of a domain (libvirt returns it without
+ * its namespace)
  *
  * Returns: (transfer full): the disk files Ferry made for the domain
  */
@@ -762,7 +766,7 @@ GPtrArray *
 ferry_libvirt_metadata_disk_paths(const char *metadata_xml)
 {
 	g_autoptr(xmlDoc) doc = parse(metadata_xml);
-	g_autoptr(xmlXPathObject) result = doc != NULL ? evaluate(doc, "//ferry:disk/@path")
+	g_autoptr(xmlXPathObject) result = doc != NULL ? evaluate(doc, "//*[local-name()='disk']/@path")
 						       : NULL;
 	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
 

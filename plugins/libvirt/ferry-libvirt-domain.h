@@ -52,6 +52,7 @@ typedef struct {
 	char *source_provider;
 	char *source_vm;
 	char *target_power_state; /* on, off or auto */
+	char *uuid;		  /* the UUID of the domain being redefined, or NULL */
 	guint sockets;
 	guint cores;
 	guint threads;

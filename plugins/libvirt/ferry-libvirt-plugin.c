@@ -686,7 +686,11 @@ ferry_libvirt_check_written_disks(FerryLibvirtTarget *target, GPtrArray *disks, 
 	return TRUE;
 }
 
-/* the existing domain of @target's name when it is Ferry's for the same VM, else an error */
+/*
+ * TRUE when no domain has @target's name, or when Ferry defined it for the
+ * same plan (a retried phase): then its UUID goes into @target so that the
+ * definition replaces it.
+ */
 static gboolean
 ferry_libvirt_check_existing(FerryLibvirtProvider *self,
 			     FerryLibvirtTarget *target,
@@ -700,9 +704,13 @@ ferry_libvirt_check_existing(FerryLibvirtProvider *self,
 	if (domain == NULL)
 		return TRUE;
 	metadata = ferry_libvirt_domain_metadata(domain);
-	plan = ferry_libvirt_xml_get(metadata, "/ferry:vm/@plan");
-	if (metadata != NULL && g_strcmp0(plan, target->plan) == 0)
+	plan = ferry_libvirt_xml_get(metadata, "/*[local-name()='vm']/@plan");
+	if (metadata != NULL && g_strcmp0(plan, target->plan) == 0) {
+		char uuid[VIR_UUID_STRING_BUFLEN];
+		if (virDomainGetUUIDString(domain, uuid) == 0)
+			target->uuid = g_strdup(uuid);
 		return TRUE;
+	}
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_EXISTS,
 		    "%s: a domain named %s already exists on %s%s; remove it or choose another "
 		    "target name in the Plan",
@@ -1049,11 +1057,19 @@ static gboolean
 ferry_libvirt_start_watched(FerryLibvirtCheck *check, char **console_note, GError **error)
 {
 	gboolean was_active = ferry_libvirt_is_active(check->domain);
+	gboolean paused = FALSE;
 	const char *display = check->target->display;
 
-	if (!was_active && virDomainCreateWithFlags(check->domain, VIR_DOMAIN_START_PAUSED) != 0) {
-		ferry_libvirt_set_error(error, NULL, "%s: cannot start the domain", display);
-		return FALSE;
+	if (!was_active) {
+		paused = virDomainCreateWithFlags(check->domain, VIR_DOMAIN_START_PAUSED) == 0;
+		/* drivers that cannot start paused (the test driver) start running */
+		if (!paused && (virGetLastErrorCode() != VIR_ERR_INVALID_ARG ||
+				virDomainCreate(check->domain) != 0)) {
+			ferry_libvirt_set_error(error, NULL, "%s: cannot start the domain",
+						display);
+			return FALSE;
+		}
+		virResetLastError();
 	}
 	check->stream = virStreamNew(check->self->conn, VIR_STREAM_NONBLOCK);
 	if (check->stream != NULL &&
@@ -1067,6 +1083,8 @@ ferry_libvirt_start_watched(FerryLibvirtCheck *check, char **console_note, GErro
 		virResetLastError();
 	}
 	/* a domain create_vm started a moment ago is reset so the whole boot is seen */
+	if (!was_active && !paused)
+		return TRUE;
 	if ((was_active ? virDomainReset(check->domain, 0) : virDomainResume(check->domain)) != 0) {
 		ferry_libvirt_set_error(error, NULL, "%s: cannot %s the domain", display,
 					was_active ? "reset" : "resume");
