@@ -306,13 +306,30 @@ ferry_libvirt_apply_settings(FerryLibvirtProvider *self,
 }
 
 /*
- * Whether guests must run under TCG. KVM is used only when FERRY_ACCEL=kvm
- * says it works here; the host check of the core replaces this.
+ * kvm when guests can use it, else qemu (TCG). On this host the core's
+ * cached KVM self-test answers (FERRY_ACCEL=kvm|tcg decides without it); on
+ * a remote host, whether its libvirt offers KVM at all.
  */
 static const char *
-ferry_libvirt_host_domain_type(void)
+ferry_libvirt_host_domain_type(FerryLibvirtProvider *self, virConnectPtr conn, const char *uri)
 {
-	return g_strcmp0(g_getenv("FERRY_ACCEL"), "kvm") == 0 ? "kvm" : "qemu";
+	const char *after_scheme = strstr(uri, "://");
+	gboolean local = after_scheme == NULL || after_scheme[3] == '/';
+	g_autofree char *reason = NULL;
+	char *capabilities;
+	gboolean kvm;
+
+	if (local) {
+		kvm = ferry_host_kvm_usable(FALSE, &reason);
+		g_debug("%s: %s domains: %s", self->display, kvm ? "kvm" : "qemu (TCG)",
+			reason != NULL ? reason : "");
+		return kvm ? "kvm" : "qemu";
+	}
+	capabilities = virConnectGetDomainCapabilities(conn, NULL, NULL, NULL, "kvm", 0);
+	kvm = capabilities != NULL;
+	free(capabilities);
+	virResetLastError();
+	return kvm ? "kvm" : "qemu";
 }
 
 static gboolean
@@ -372,7 +389,7 @@ ferry_libvirt_connect(FerryProvider *provider,
 		g_free(self->domain_type);
 		self->domain_type = g_strdup("test");
 	} else if (self->domain_type == NULL) {
-		self->domain_type = g_strdup(ferry_libvirt_host_domain_type());
+		self->domain_type = g_strdup(ferry_libvirt_host_domain_type(self, conn, uri));
 	}
 	g_debug("%s: connected to %s (%s domains)", self->display, uri, self->domain_type);
 	return TRUE;
