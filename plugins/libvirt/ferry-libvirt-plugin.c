@@ -942,7 +942,8 @@ ferry_libvirt_remove_artifact(FerryProvider *provider,
 	JsonObject *vm_spec = spec_node != NULL && JSON_NODE_HOLDS_OBJECT(spec_node)
 				  ? json_node_get_object(spec_node)
 				  : NULL;
-	JsonNode *index_node = details != NULL ? json_object_get_member(details, "index") : NULL;
+	JsonNode *index_node = details != NULL ? json_object_get_member(details, "diskIndex")
+					       : NULL;
 	g_autoptr(FerryLibvirtTarget) target = NULL;
 	FerryLibvirtDisk *disk;
 	gint64 index;
@@ -970,6 +971,12 @@ ferry_libvirt_remove_artifact(FerryProvider *provider,
 			json_node_get_value_type(index_node) == G_TYPE_INT64
 		    ? json_node_get_int(index_node)
 		    : -1;
+	/* the engine's ledger names the disk by index; else by the name prepare_disk used */
+	for (guint i = 0; index < 0 && i < target->disks->len; i++) {
+		FerryLibvirtDisk *candidate = g_ptr_array_index(target->disks, i);
+		if (g_strcmp0(candidate->name, id) == 0)
+			index = i;
+	}
 	disk = ferry_libvirt_target_get_disk(target, index < 0 ? G_MAXUINT : (guint)index, error);
 	if (disk == NULL || !ferry_libvirt_resolve_disks(self, target, error) ||
 	    !ferry_libvirt_unlink(disk->path, target->display, error))

@@ -75,6 +75,31 @@ spec:
     storage: {name: disks, namespace: demo}
   vms:
     - name: web
+---
+apiVersion: forklift.konveyor.io/v1beta1
+kind: Provider
+metadata: {name: kvm-check, namespace: demo}
+spec:
+  type: libvirt
+  url: test:///default
+  secret: {name: none, namespace: demo}
+  settings: {storageDir: "%(checked)s", verifyBootTimeout: "1"}
+---
+apiVersion: forklift.konveyor.io/v1beta1
+kind: Plan
+metadata: {name: checked, namespace: demo}
+spec:
+  targetNamespace: migrated
+  skipGuestConversion: true
+  verifyBoot: true
+  provider:
+    source: {name: ova-source, namespace: demo}
+    destination: {name: kvm-check, namespace: demo}
+  map:
+    network: {name: nets, namespace: demo}
+    storage: {name: disks, namespace: demo}
+  vms:
+    - name: web
 """
 
 
@@ -91,11 +116,12 @@ def main():
     try:
         ova_dir = os.path.join(work, "ova")
         images = os.path.join(work, "images")
+        checked = os.path.join(work, "checked")
         state = os.path.join(work, "state")
         run(os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"), ova_dir, "web")
         manifests = os.path.join(work, "manifests.yaml")
         with open(manifests, "w") as f:
-            f.write(MANIFESTS % {"ova": ova_dir, "images": images})
+            f.write(MANIFESTS % {"ova": ova_dir, "images": images, "checked": checked})
         env = dict(os.environ, FERRY_NO_TTY="1")
         ferry = [FERRY, "--state", state, "-n", "demo"]
         run(*ferry, "apply", "-f", manifests, env=env)
@@ -114,6 +140,29 @@ def main():
         run("qemu-img", "compare", "-q", "-f", "raw", "-F", "raw",
             os.path.join(images, files[0]), os.path.join(ova_dir + ".expected", "web.raw"))
         print("the OVA's disk is in %s, identical; the domain was defined" % files[0])
+
+        # a boot check the test driver cannot pass (no console, no guest
+        # agent): the VM fails with BootFailed and its disk is removed
+        result = subprocess.run(ferry + ["plan", "start", "checked"], capture_output=True,
+                                text=True, env=env)
+        print(result.stdout, result.stderr)
+        if result.returncode == 0 or "Plan/checked: Failed" not in result.stdout:
+            sys.exit("the plan with a failing boot check did not fail")
+        if "warning" in result.stderr:
+            sys.exit("the clean-up after the failure was not clean:\n" + result.stderr)
+        plan = json.loads(run(*ferry, "get", "plan", "checked", "-o", "json",
+                              env=env).stdout)
+        vm = plan["status"]["migration"]["vms"][0]
+        check = vm.get("bootVerification", {})
+        if check.get("booted") is not False or check.get("reason") != "TimedOut":
+            sys.exit("expected a failed boot check: %s" % json.dumps(vm, indent=1))
+        failed = [c for c in vm["conditions"] if c["type"] == "BootFailed"]
+        if not failed or "did not show that it booted" not in failed[0]["message"]:
+            sys.exit("expected a BootFailed condition: %s" % json.dumps(vm, indent=1))
+        left = [f for f in os.listdir(checked) if f.endswith(".img")]
+        if left:
+            sys.exit("the failed VM's disk was left behind: %s" % left)
+        print("the failed boot check failed the VM and removed its disk")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -423,16 +423,30 @@ test_remove_disk_artifact(Fixture *fixture, gconstpointer data)
 	g_autoptr(JsonObject) details = json_object_new();
 	g_autoptr(GPtrArray) disks = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree char *disk0 = g_build_filename(fixture->tmp, "web-01-disk-0.img", NULL);
 	g_autofree char *disk1 = g_build_filename(fixture->tmp, "web-01-disk-1.img", NULL);
 
 	connect_test_driver(fixture);
 	disks = prepare_disks(fixture, spec, 2);
 	json_object_set_object_member(details, "vmSpec", json_object_ref(spec));
-	json_object_set_int_member(details, "index", 1);
+	json_object_set_int_member(details, "diskIndex", 1);
 	g_assert_true(ferry_provider_remove_artifact(fixture->provider, "disk", "web-01-disk-1",
 						     details, NULL, &error));
 	g_assert_no_error(error);
 	g_assert_false(g_file_test(disk1, G_FILE_TEST_EXISTS));
+	g_assert_true(g_file_test(disk0, G_FILE_TEST_EXISTS));
+	/* without an index, the artifact id is the disk's name */
+	json_object_remove_member(details, "diskIndex");
+	g_assert_true(ferry_provider_remove_artifact(fixture->provider, "disk", "web-01-disk-0",
+						     details, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_false(g_file_test(disk0, G_FILE_TEST_EXISTS));
+	g_clear_pointer(&disks, g_ptr_array_unref);
+	disks = prepare_disks(fixture, spec, 2);
+	json_object_set_int_member(details, "diskIndex", 1);
+	g_assert_true(ferry_provider_remove_artifact(fixture->provider, "disk", "web-01-disk-1",
+						     details, NULL, &error));
+	g_assert_no_error(error);
 	g_assert_true(ferry_provider_remove_artifact(fixture->provider, "disk", "web-01-disk-1",
 						     details, NULL, &error));
 	g_assert_no_error(error);
