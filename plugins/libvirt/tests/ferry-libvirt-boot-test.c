@@ -141,7 +141,7 @@ fixture_set_up(Fixture *fixture, gconstpointer data)
 	config = ferry_provider_config_new("libvirt", "ferry", "local");
 	ferry_provider_config_set_url(config, "qemu:///system");
 	ferry_provider_config_set_setting(config, "storageDir", fixture->tmp);
-	ferry_provider_config_set_setting(config, "shutdownTimeout", "30");
+	ferry_provider_config_set_setting(config, "shutdownTimeout", "15");
 	ferry_provider_config_set_state_dir(config, state);
 	g_assert_true(ferry_provider_connect(fixture->provider, config, NULL, &error));
 	g_assert_no_error(error);
@@ -334,12 +334,52 @@ test_blank_disk(Fixture *fixture, gconstpointer data)
 	remove_and_check(fixture, spec, id);
 }
 
+/* EFI with secure boot: libvirt picks Debian's OVMF (ovmf) and makes NVRAM, removed with the VM */
+static void
+test_efi_secure_boot(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *name = unique_name("boot-efi");
+	g_autoptr(JsonObject) spec = make_spec(name, 64 << 20);
+	g_autoptr(JsonObject) options = json_object_new();
+	g_autoptr(JsonObject) result = NULL;
+	g_autoptr(JsonObject) firmware = json_object_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *nvram = NULL;
+	virDomainPtr domain;
+	char *xml;
+
+	if (guest_image == NULL)
+		return;
+	json_object_set_string_member(firmware, "type", "efi");
+	json_object_set_boolean_member(firmware, "secureBoot", TRUE);
+	json_object_set_object_member(spec, "firmware", g_steal_pointer(&firmware));
+	id = define(fixture, spec, NULL);
+	json_object_set_int_member(options, "timeoutSeconds", 3);
+	result = ferry_provider_verify_vm(fixture->provider, id, spec, options, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_false(json_object_get_boolean_member(result, "booted"));
+
+	domain = virDomainLookupByName(fixture->conn, id);
+	g_assert_nonnull(domain);
+	xml = virDomainGetXMLDesc(domain, VIR_DOMAIN_XML_INACTIVE);
+	virDomainFree(domain);
+	g_assert_nonnull(strstr(xml, "secure='yes'"));
+	nvram = g_strdup_printf("/var/lib/libvirt/qemu/nvram/%s_VARS.fd", id);
+	free(xml);
+	g_assert_true(g_file_test(nvram, G_FILE_TEST_EXISTS));
+	remove_and_check(fixture, spec, id);
+	g_assert_false(g_file_test(nvram, G_FILE_TEST_EXISTS));
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/libvirt/boot/blank-disk", Fixture, NULL, fixture_set_up, test_blank_disk,
 		   fixture_tear_down);
+	g_test_add("/libvirt/boot/efi-secure-boot", Fixture, NULL, fixture_set_up,
+		   test_efi_secure_boot, fixture_tear_down);
 	g_test_add("/libvirt/boot/test-guest", Fixture, NULL, fixture_set_up, test_boot_guest,
 		   fixture_tear_down);
 	return g_test_run();
