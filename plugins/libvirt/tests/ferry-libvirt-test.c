@@ -513,9 +513,11 @@ test_create_errors(Fixture *fixture, gconstpointer data)
 	{
 		g_autoptr(JsonObject) spec = parse_spec("{\"name\": \"test\"}");
 		g_autoptr(GError) error = NULL;
+		g_autofree char *xml = NULL;
 		g_assert_false(ferry_provider_remove_vm(fixture->provider, spec, NULL, &error));
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED);
-		g_assert_nonnull(domain_xml(fixture, "test"));
+		xml = domain_xml(fixture, "test");
+		g_assert_nonnull(xml);
 	}
 }
 
