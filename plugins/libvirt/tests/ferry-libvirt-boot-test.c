@@ -18,6 +18,8 @@
 #include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include "ferry-libvirt-test-util.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,11 +35,6 @@ typedef struct {
 } Fixture;
 
 static char *guest_image;
-
-static void
-quiet(void *data, virErrorPtr error)
-{
-}
 
 /* skips, or fails under CI where nothing important may skip */
 static void
@@ -145,24 +142,7 @@ fixture_set_up(Fixture *fixture, gconstpointer data)
 	ferry_provider_config_set_state_dir(config, state);
 	g_assert_true(ferry_provider_connect(fixture->provider, config, NULL, &error));
 	g_assert_no_error(error);
-	virSetErrorFunc(NULL, quiet);
-	fixture->conn = virConnectOpen("qemu:///system");
-	g_assert_nonnull(fixture->conn);
-}
-
-static void
-remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
+	fixture->conn = ferry_libvirt_test_open("qemu:///system");
 }
 
 static void
@@ -173,7 +153,7 @@ fixture_tear_down(Fixture *fixture, gconstpointer data)
 	if (fixture->conn != NULL)
 		virConnectClose(fixture->conn);
 	if (fixture->tmp != NULL)
-		remove_tree(fixture->tmp);
+		ferry_libvirt_test_remove_tree(fixture->tmp);
 	g_free(fixture->tmp);
 }
 
@@ -188,11 +168,7 @@ make_spec(const char *name, guint64 capacity)
 	    " \"nics\": [{\"mac\": \"00:50:56:a1:00:01\", \"network\": {\"type\": \"pod\"}}],"
 	    " \"targetPowerState\": \"off\"}",
 	    name, name, capacity);
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-	json_parser_load_from_data(parser, json, -1, &error);
-	g_assert_no_error(error);
-	return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+	return ferry_libvirt_test_parse_spec(json);
 }
 
 static char *
@@ -223,17 +199,6 @@ define(Fixture *fixture, JsonObject *spec, const char *source)
 	id = ferry_provider_create_vm(fixture->provider, spec, disks, NULL, &error);
 	g_assert_no_error(error);
 	return id;
-}
-
-static gboolean
-is_active(Fixture *fixture, const char *name)
-{
-	virDomainPtr domain = virDomainLookupByName(fixture->conn, name);
-	int active;
-	g_assert_nonnull(domain);
-	active = virDomainIsActive(domain);
-	virDomainFree(domain);
-	return active == 1;
 }
 
 static void
@@ -284,7 +249,7 @@ test_boot_guest(Fixture *fixture, gconstpointer data)
 	g_assert_nonnull(strstr(log, "Linux version"));
 	g_assert_nonnull(strstr(log, TEST_MARKER));
 	/* shut down again: the requested power state is off */
-	g_assert_false(is_active(fixture, id));
+	g_assert_false(ferry_libvirt_test_domain_active(fixture->conn, id));
 	remove_and_check(fixture, spec, id);
 }
 
@@ -320,7 +285,7 @@ test_blank_disk(Fixture *fixture, gconstpointer data)
 	g_assert_true(g_file_test(json_object_get_string_member(result, "consoleLog"),
 				  G_FILE_TEST_IS_REGULAR));
 	g_assert_cmpint(json_object_get_int_member(result, "seconds"), >=, 12);
-	g_assert_false(is_active(fixture, id));
+	g_assert_false(ferry_libvirt_test_domain_active(fixture->conn, id));
 
 	/* a cancelled check stops the domain and says so */
 	json_object_set_int_member(options, "timeoutSeconds", 120);
@@ -330,7 +295,7 @@ test_blank_disk(Fixture *fixture, gconstpointer data)
 					  &error);
 	g_assert_null(result);
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_CANCELLED);
-	g_assert_false(is_active(fixture, id));
+	g_assert_false(ferry_libvirt_test_domain_active(fixture->conn, id));
 	remove_and_check(fixture, spec, id);
 }
 

@@ -14,6 +14,8 @@
 #include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include "ferry-libvirt-test-util.h"
 #include <sys/stat.h>
 
 #include "ferry-libvirt-domain.h"
@@ -28,11 +30,6 @@ typedef struct {
 } Fixture;
 
 static void
-quiet(void *data, virErrorPtr error)
-{
-}
-
-static void
 fixture_set_up(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -44,24 +41,7 @@ fixture_set_up(Fixture *fixture, gconstpointer data)
 	fixture->provider =
 	    ferry_plugin_registry_create_provider(fixture->registry, "libvirt", &error);
 	g_assert_no_error(error);
-	virSetErrorFunc(NULL, quiet);
-	fixture->conn = virConnectOpen("test:///default");
-	g_assert_nonnull(fixture->conn);
-}
-
-static void
-remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
+	fixture->conn = ferry_libvirt_test_open("test:///default");
 }
 
 static void
@@ -70,7 +50,7 @@ fixture_tear_down(Fixture *fixture, gconstpointer data)
 	g_clear_object(&fixture->provider);
 	g_clear_object(&fixture->registry);
 	virConnectClose(fixture->conn);
-	remove_tree(fixture->tmp);
+	ferry_libvirt_test_remove_tree(fixture->tmp);
 	g_free(fixture->tmp);
 }
 
@@ -94,16 +74,6 @@ connect_test_driver(Fixture *fixture)
 	g_assert_no_error(error);
 }
 
-static JsonObject *
-parse_spec(const char *json)
-{
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-	json_parser_load_from_data(parser, json, -1, &error);
-	g_assert_no_error(error);
-	return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
-}
-
 /* the domain's XML as libvirt keeps it, or NULL when it is not defined */
 static char *
 domain_xml(Fixture *fixture, const char *name)
@@ -118,17 +88,6 @@ domain_xml(Fixture *fixture, const char *name)
 	free(xml);
 	virDomainFree(domain);
 	return copy;
-}
-
-static gboolean
-domain_active(Fixture *fixture, const char *name)
-{
-	virDomainPtr domain = virDomainLookupByName(fixture->conn, name);
-	int active;
-	g_assert_nonnull(domain);
-	active = virDomainIsActive(domain);
-	virDomainFree(domain);
-	return active == 1;
 }
 
 static void
@@ -215,7 +174,7 @@ test_connect_errors(Fixture *fixture, gconstpointer data)
 static void
 test_not_connected(Fixture *fixture, gconstpointer data)
 {
-	g_autoptr(JsonObject) spec = parse_spec(multi_spec);
+	g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec(multi_spec);
 	g_autoptr(GError) error = NULL;
 	g_assert_null(ferry_provider_prepare_disk(fixture->provider, spec, 0, NULL, &error));
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE);
@@ -226,7 +185,7 @@ test_not_connected(Fixture *fixture, gconstpointer data)
 static void
 test_prepare_disk(Fixture *fixture, gconstpointer data)
 {
-	g_autoptr(JsonObject) spec = parse_spec(multi_spec);
+	g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec(multi_spec);
 	g_autoptr(FerryDiskEndpoint) first = NULL;
 	g_autoptr(FerryDiskEndpoint) again = NULL;
 	g_autoptr(FerryDiskEndpoint) written = NULL;
@@ -276,7 +235,7 @@ test_prepare_disk(Fixture *fixture, gconstpointer data)
 static void
 test_storage_pools(Fixture *fixture, gconstpointer data)
 {
-	g_autoptr(JsonObject) missing = parse_spec(
+	g_autoptr(JsonObject) missing = ferry_libvirt_test_parse_spec(
 	    "{\"name\": \"db\", \"disks\": [{\"name\": \"db-0\", \"capacity\": 1048576,"
 	    " \"storageClass\": \"fast-ssd\"}]}");
 	g_autoptr(JsonObject) pooled = NULL;
@@ -299,7 +258,7 @@ test_storage_pools(Fixture *fixture, gconstpointer data)
 	/* the StorageMap's storageClass names the pool; its target path holds the file */
 	pool = virStoragePoolDefineXML(fixture->conn, pool_xml, 0);
 	g_assert_nonnull(pool);
-	pooled = parse_spec("{\"name\": \"db\", \"disks\": [{\"name\": \"db-0\", \"capacity\": "
+	pooled = ferry_libvirt_test_parse_spec("{\"name\": \"db\", \"disks\": [{\"name\": \"db-0\", \"capacity\": "
 			    "1048576, \"storageClass\": \"ferry-test-pool\"}]}");
 	endpoint = ferry_provider_prepare_disk(fixture->provider, pooled, 0, NULL, &error);
 	g_assert_no_error(error);
@@ -317,7 +276,7 @@ test_storage_pools(Fixture *fixture, gconstpointer data)
 static void
 test_define_bios_multi(Fixture *fixture, gconstpointer data)
 {
-	g_autoptr(JsonObject) spec = parse_spec(multi_spec);
+	g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec(multi_spec);
 	g_autoptr(GPtrArray) disks = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *id = NULL;
@@ -365,7 +324,7 @@ test_define_bios_multi(Fixture *fixture, gconstpointer data)
 	assert_xpath(xml, "/domain/metadata/ferry:vm/@sourceVm", "vm-42");
 	assert_xpath(xml, "/domain/metadata/ferry:vm/ferry:label[@key='app']/@value", "web");
 	assert_xpath(xml, "/domain/metadata/ferry:vm/ferry:disk[2]/@path", disk1);
-	g_assert_false(domain_active(fixture, "web-01"));
+	g_assert_false(ferry_libvirt_test_domain_active(fixture->conn, "web-01"));
 
 	/* create_vm again (a retried phase) redefines the same domain */
 	g_free(id);
@@ -385,7 +344,7 @@ test_define_bios_multi(Fixture *fixture, gconstpointer data)
 static void
 test_define_efi_powered_on(Fixture *fixture, gconstpointer data)
 {
-	g_autoptr(JsonObject) spec = parse_spec(
+	g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec(
 	    "{\"name\": \"efi-vm\", \"plan\": \"p\", \"memoryMiB\": 512,"
 	    " \"firmware\": {\"type\": \"efi\", \"secureBoot\": true},"
 	    " \"disks\": [{\"name\": \"efi-vm-0\", \"capacity\": 1048576, \"bus\": \"scsi\"}],"
@@ -406,7 +365,7 @@ test_define_efi_powered_on(Fixture *fixture, gconstpointer data)
 	assert_xpath(xml, "/domain/features/smm/@state", "on");
 	assert_xpath(xml, "/domain/devices/disk/target/@bus", "scsi");
 	assert_xpath(xml, "/domain/devices/controller[@type='scsi']/@model", "virtio-scsi");
-	g_assert_true(domain_active(fixture, "efi-vm"));
+	g_assert_true(ferry_libvirt_test_domain_active(fixture->conn, "efi-vm"));
 
 	/* the engine's ledger removes it after a failure: powered off and undefined */
 	json_object_set_object_member(details, "vmSpec", json_object_ref(spec));
@@ -419,7 +378,7 @@ test_define_efi_powered_on(Fixture *fixture, gconstpointer data)
 static void
 test_remove_disk_artifact(Fixture *fixture, gconstpointer data)
 {
-	g_autoptr(JsonObject) spec = parse_spec(multi_spec);
+	g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec(multi_spec);
 	g_autoptr(JsonObject) details = json_object_new();
 	g_autoptr(GPtrArray) disks = NULL;
 	g_autoptr(GError) error = NULL;
@@ -498,7 +457,7 @@ test_create_errors(Fixture *fixture, gconstpointer data)
 
 	connect_test_driver(fixture);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autoptr(JsonObject) spec = parse_spec(cases[i].spec);
+		g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec(cases[i].spec);
 		g_autoptr(GPtrArray) disks = g_ptr_array_new();
 		g_autoptr(GError) error = NULL;
 		g_autofree char *id =
@@ -511,7 +470,7 @@ test_create_errors(Fixture *fixture, gconstpointer data)
 	}
 	/* and remove_vm leaves a domain Ferry did not define alone */
 	{
-		g_autoptr(JsonObject) spec = parse_spec("{\"name\": \"test\"}");
+		g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec("{\"name\": \"test\"}");
 		g_autoptr(GError) error = NULL;
 		g_autofree char *xml = NULL;
 		g_assert_false(ferry_provider_remove_vm(fixture->provider, spec, NULL, &error));
@@ -526,7 +485,7 @@ test_create_errors(Fixture *fixture, gconstpointer data)
 static void
 test_verify_cannot_boot(Fixture *fixture, gconstpointer data)
 {
-	g_autoptr(JsonObject) spec = parse_spec(
+	g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec(
 	    "{\"name\": \"check-me\", \"plan\": \"p\","
 	    " \"disks\": [{\"name\": \"check-me-0\", \"capacity\": 1048576}],"
 	    " \"targetPowerState\": \"off\"}");
@@ -570,7 +529,7 @@ test_verify_cannot_boot(Fixture *fixture, gconstpointer data)
 	g_assert_true(json_object_has_member(result, "consoleTail"));
 	g_assert_cmpint(json_object_get_int_member(result, "seconds"), >=, 1);
 	/* stopped again: the requested power state is off */
-	g_assert_false(domain_active(fixture, id));
+	g_assert_false(ferry_libvirt_test_domain_active(fixture->conn, id));
 
 	g_assert_true(ferry_provider_remove_vm(fixture->provider, spec, NULL, &error));
 	g_assert_no_error(error);
