@@ -19,6 +19,7 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -704,6 +705,69 @@ ferry_libvirt_check_written_disks(FerryLibvirtTarget *target, GPtrArray *disks, 
 }
 
 /*
+ * QEMU of qemu:///system runs as an unprivileged user (libvirt-qemu on
+ * Debian) and must reach every disk: libvirt hands it the file but not the
+ * folders above. A folder it cannot enter is found here, before the domain
+ * fails to start. Only for local daemons whose QEMU user is not root.
+ */
+static gboolean
+ferry_libvirt_check_qemu_access(FerryLibvirtProvider *self,
+				FerryLibvirtTarget *target,
+				GError **error)
+{
+	const char *after_scheme = strstr(self->uri, "://");
+	g_autofree char *capabilities = NULL;
+	g_autofree char *label = NULL;
+	char *raw;
+	guint64 uid = 0, gid = 0;
+
+	if (g_strcmp0(self->domain_type, "test") == 0 || after_scheme == NULL ||
+	    after_scheme[3] != '/')
+		return TRUE;
+	raw = virConnectGetCapabilities(self->conn);
+	capabilities = g_strdup(raw);
+	free(raw);
+	virResetLastError();
+	/* "+64055:+64055": the DAC label QEMU processes get */
+	label = ferry_libvirt_xml_get(capabilities,
+				      "/capabilities/host/secmodel[model='dac']/baselabel[1]");
+	if (label == NULL || sscanf(label, "+%" G_GUINT64_FORMAT ":+%" G_GUINT64_FORMAT, &uid,
+				    &gid) != 2 ||
+	    uid == 0)
+		return TRUE;
+	for (guint i = 0; i < target->disks->len; i++) {
+		FerryLibvirtDisk *disk = g_ptr_array_index(target->disks, i);
+		g_autofree char *dir = g_path_get_dirname(disk->path);
+
+		while (g_strcmp0(dir, "/") != 0 && g_strcmp0(dir, ".") != 0) {
+			struct stat info;
+			gboolean enter;
+			char *parent;
+
+			if (g_stat(dir, &info) != 0)
+				break;
+			enter = (info.st_mode & S_IXOTH) != 0 ||
+				(info.st_uid == uid && (info.st_mode & S_IXUSR) != 0) ||
+				(info.st_gid == gid && (info.st_mode & S_IXGRP) != 0);
+			if (!enter) {
+				g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
+					    "%s: QEMU runs as user %" G_GUINT64_FORMAT
+					    " and cannot enter %s (mode %04o), so it cannot open %s; "
+					    "run chmod o+x %s or put the disks elsewhere (storageDir "
+					    "or a pool)",
+					    target->display, uid, dir, info.st_mode & 07777,
+					    disk->path, dir);
+				return FALSE;
+			}
+			parent = g_path_get_dirname(dir);
+			g_free(dir);
+			dir = parent;
+		}
+	}
+	return TRUE;
+}
+
+/*
  * TRUE when no domain has @target's name, or when Ferry defined it for the
  * same plan (a retried phase): then its UUID goes into @target so that the
  * definition replaces it.
@@ -755,6 +819,7 @@ ferry_libvirt_create_vm(FerryProvider *provider,
 	target = ferry_libvirt_target(self, vm_spec, error);
 	if (target == NULL || !ferry_libvirt_resolve_disks(self, target, error) ||
 	    !ferry_libvirt_check_written_disks(target, disks, error) ||
+	    !ferry_libvirt_check_qemu_access(self, target, error) ||
 	    !ferry_libvirt_resolve_nics(self, target, error) ||
 	    !ferry_libvirt_check_existing(self, target, error))
 		return NULL;

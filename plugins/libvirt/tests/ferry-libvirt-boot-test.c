@@ -337,12 +337,53 @@ test_efi_secure_boot(Fixture *fixture, gconstpointer data)
 	g_assert_false(g_file_test(nvram, G_FILE_TEST_EXISTS));
 }
 
+/* a folder QEMU's user cannot enter is reported before anything starts */
+static void
+test_closed_folder(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *name = unique_name("closed");
+	g_autofree char *closed = NULL;
+	g_autofree char *json = NULL;
+	g_autoptr(JsonObject) spec = NULL;
+	g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *id = NULL;
+
+	if (guest_image == NULL)
+		return;
+	closed = g_build_filename(fixture->tmp, "closed", NULL);
+	g_assert_cmpint(g_mkdir(closed, 0700), ==, 0);
+	json = g_strdup_printf("{\"name\": \"%s\", \"plan\": \"boot-test\", \"disks\": "
+			       "[{\"name\": \"%s-0\", \"capacity\": 1048576}]}",
+			       name, name);
+	spec = ferry_libvirt_test_parse_spec(json);
+	{
+		g_autoptr(FerryProviderConfig) config =
+		    ferry_provider_config_new("libvirt", "ferry", "closed");
+		ferry_provider_config_set_url(config, "qemu:///system");
+		ferry_provider_config_set_setting(config, "storageDir", closed);
+		g_assert_true(ferry_provider_connect(fixture->provider, config, NULL, &error));
+		g_assert_no_error(error);
+	}
+	g_ptr_array_add(disks, ferry_provider_prepare_disk(fixture->provider, spec, 0, NULL,
+							   &error));
+	g_assert_no_error(error);
+	id = ferry_provider_create_vm(fixture->provider, spec, disks, NULL, &error);
+	g_assert_null(id);
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED);
+	g_assert_nonnull(strstr(error->message, "cannot enter"));
+	g_assert_nonnull(strstr(error->message, "chmod o+x"));
+	g_assert_true(ferry_provider_remove_vm(fixture->provider, spec, NULL, NULL));
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/libvirt/boot/blank-disk", Fixture, NULL, fixture_set_up, test_blank_disk,
 		   fixture_tear_down);
+	g_test_add("/libvirt/boot/closed-folder", Fixture, NULL, fixture_set_up,
+		   test_closed_folder, fixture_tear_down);
 	g_test_add("/libvirt/boot/efi-secure-boot", Fixture, NULL, fixture_set_up,
 		   test_efi_secure_boot, fixture_tear_down);
 	g_test_add("/libvirt/boot/test-guest", Fixture, NULL, fixture_set_up, test_boot_guest,
