@@ -136,7 +136,10 @@ ferry_libvirt_disk_free(gpointer data)
 {
 	FerryLibvirtDisk *disk = data;
 	g_free(disk->name);
+	g_free(disk->format);
 	g_free(disk->file_name);
+	g_free(disk->copy_name);
+	g_free(disk->copy_path);
 	g_free(disk->id);
 	g_free(disk->bus);
 	g_free(disk->storage_pool);
@@ -189,7 +192,10 @@ normalise_bus(const char *bus)
 }
 
 static gboolean
-read_disks(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
+read_disks(FerryLibvirtTarget *target,
+	   JsonObject *vm_spec,
+	   const char *disk_format,
+	   GError **error)
 {
 	JsonArray *disks = member_array(vm_spec, "disks");
 	guint count = disks != NULL ? json_array_get_length(disks) : 0;
@@ -206,7 +212,8 @@ read_disks(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
 								  : NULL;
 		g_autofree char *path = g_strdup_printf("disks[%u]", i);
 		g_autofree char *what = NULL;
-		const char *format = member_string(object, "format");
+		const char *format =
+		    disk_format != NULL ? disk_format : member_string(object, "format");
 		FerryLibvirtDisk *disk;
 
 		if (object == NULL) {
@@ -220,7 +227,19 @@ read_disks(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
 		what = g_strdup_printf("%s: the name of disk %u", target->display, i);
 		if (!ferry_libvirt_check_name(what, disk->name, error))
 			return FALSE;
-		disk->file_name = g_strconcat(disk->name, ".img", NULL);
+		if (format != NULL && g_strcmp0(format, "raw") != 0 &&
+		    g_strcmp0(format, "qcow2") != 0) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+				    "%s: disk %s asks for format '%s'; the libvirt destination "
+				    "writes raw or qcow2 images",
+				    target->display, disk->name, format);
+			return FALSE;
+		}
+		disk->format = g_strdup(format != NULL ? format : "raw");
+		disk->copy_name = g_strconcat(disk->name, ".img", NULL);
+		disk->file_name = g_strcmp0(disk->format, "qcow2") == 0
+				      ? g_strconcat(disk->name, ".qcow2", NULL)
+				      : g_strdup(disk->copy_name);
 		disk->id = g_strdup(member_string(object, "id"));
 		disk->storage_pool = g_strdup(member_string(object, "storageClass"));
 		if (disk->storage_pool != NULL && *disk->storage_pool == '\0')
@@ -231,13 +250,6 @@ read_disks(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
 				    "%s: disk %s has bus '%s'; the libvirt destination attaches "
 				    "disks on virtio, sata or scsi",
 				    target->display, disk->name, member_string(object, "bus"));
-			return FALSE;
-		}
-		if (format != NULL && g_strcmp0(format, "raw") != 0) {
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-				    "%s: disk %s asks for format '%s'; the libvirt destination "
-				    "writes sparse raw images; set the StorageMap's format to raw",
-				    target->display, disk->name, format);
 			return FALSE;
 		}
 		g_free(path);
@@ -394,12 +406,14 @@ read_labels(FerryLibvirtTarget *target, JsonObject *vm_spec)
 /**
  * ferry_libvirt_target_new:
  * @vm_spec: the VM description the engine built
+ * @disk_format: (nullable): raw or qcow2 for every disk (the Provider
+ *   setting diskFormat), or %NULL for each disk's own `format`
  *
  * Returns: the target, or %NULL when @vm_spec names something libvirt
  *   cannot hold
  */
 FerryLibvirtTarget *
-ferry_libvirt_target_new(JsonObject *vm_spec, GError **error)
+ferry_libvirt_target_new(JsonObject *vm_spec, const char *disk_format, GError **error)
 {
 	g_autoptr(FerryLibvirtTarget) target = g_new0(FerryLibvirtTarget, 1);
 	JsonObject *firmware = member_object(vm_spec, "firmware");
@@ -428,7 +442,7 @@ ferry_libvirt_target_new(JsonObject *vm_spec, GError **error)
 	}
 	target->efi = g_strcmp0(firmware_type, "efi") == 0;
 	target->secure_boot = target->efi && member_boolean(firmware, "secureBoot");
-	if (!read_cpu_memory(target, vm_spec, error) || !read_disks(target, vm_spec, error) ||
+	if (!read_cpu_memory(target, vm_spec, error) || !read_disks(target, vm_spec, disk_format, error) ||
 	    !read_nics(target, vm_spec, error))
 		return NULL;
 	read_labels(target, vm_spec);
@@ -590,7 +604,7 @@ add_disks(xmlNodePtr devices, FerryLibvirtTarget *target)
 		set(node, "type", "file");
 		set(node, "device", "disk");
 		set(driver, "name", "qemu");
-		set(driver, "type", "raw");
+		set(driver, "type", disk->format);
 		set(driver, "discard", "unmap");
 		set(add(node, "source", NULL), "file", disk->path != NULL ? disk->path : "");
 		dev = add(node, "target", NULL);

@@ -19,13 +19,17 @@ G_BEGIN_DECLS
 #define FERRY_LIBVIRT_METADATA_PREFIX "ferry"
 
 typedef struct {
-	char *name;	    /* disks[].name: the file is NAME.img */
-	char *file_name;    /* NAME.img */
+	char *name;	    /* disks[].name */
+	char *format;	    /* raw or qcow2 */
+	char *file_name;    /* the domain's file: NAME.img (raw) or NAME.qcow2 */
+	char *copy_name;    /* the file the copy writes: NAME.img, sparse raw */
 	char *id;	    /* the source disk id, or NULL */
 	char *bus;	    /* virtio, sata or scsi */
 	char *storage_pool; /* disks[].storageClass, or NULL */
 	guint64 capacity;
-	char *path; /* filled in by the plugin from the storage it chose */
+	/* filled in by the plugin from the storage it chose */
+	char *path;	 /* the domain's file */
+	char *copy_path; /* the file the copy writes; the same as path for raw */
 } FerryLibvirtDisk;
 
 typedef enum {
@@ -72,7 +76,7 @@ typedef struct {
 } FerryLibvirtDomainOptions;
 
 FerryLibvirtTarget *
-ferry_libvirt_target_new(JsonObject *vm_spec, GError **error);
+ferry_libvirt_target_new(JsonObject *vm_spec, const char *disk_format, GError **error);
 void
 ferry_libvirt_target_free(FerryLibvirtTarget *target);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryLibvirtTarget, ferry_libvirt_target_free)

@@ -48,6 +48,7 @@ struct _FerryLibvirtProvider {
 	virConnectPtr conn; /* NULL until connected; libvirt connections are thread-safe */
 	char *storage_dir;  /* setting storageDir */
 	char *domain_type;  /* kvm, qemu or test */
+	char *disk_format;  /* setting diskFormat: raw or qcow2 for every disk, or NULL */
 	char *state_dir;    /* console logs; NULL: next to the disks */
 	guint shutdown_timeout;
 	GMutex disk_lock; /* disks of one VM are prepared in parallel threads */
@@ -76,6 +77,7 @@ ferry_libvirt_provider_finalize(GObject *object)
 	g_free(self->uri);
 	g_free(self->storage_dir);
 	g_free(self->domain_type);
+	g_free(self->disk_format);
 	g_free(self->state_dir);
 	g_mutex_clear(&self->disk_lock);
 	G_OBJECT_CLASS(ferry_libvirt_provider_parent_class)->finalize(object);
@@ -278,12 +280,21 @@ ferry_libvirt_apply_settings(FerryLibvirtProvider *self,
 			    self->display, domain_type);
 		return FALSE;
 	}
-	if (format != NULL && g_strcmp0(format, "raw") != 0) {
+	if (format != NULL && g_strcmp0(format, "raw") != 0 && g_strcmp0(format, "qcow2") != 0) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-			    "%s: spec.settings.diskFormat '%s' is not supported; the libvirt "
-			    "destination writes sparse raw images",
+			    "%s: spec.settings.diskFormat '%s' is not supported; use raw or qcow2",
 			    self->display, format);
 		return FALSE;
+	}
+	if (g_strcmp0(format, "qcow2") == 0) {
+		g_autofree char *qemu_img = g_find_program_in_path("qemu-img");
+		if (qemu_img == NULL) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+				    "%s: spec.settings.diskFormat qcow2 needs qemu-img, which is "
+				    "not installed; install qemu-utils or use raw",
+				    self->display);
+			return FALSE;
+		}
 	}
 	if (shutdown != NULL) {
 		guint64 seconds = 0;
@@ -303,6 +314,8 @@ ferry_libvirt_apply_settings(FerryLibvirtProvider *self,
 	self->state_dir = state_dir != NULL ? g_build_filename(state_dir, "libvirt", NULL) : NULL;
 	g_free(self->domain_type);
 	self->domain_type = g_strdup(domain_type);
+	g_free(self->disk_format);
+	self->disk_format = g_strdup(format);
 	return TRUE;
 }
 
@@ -482,6 +495,7 @@ ferry_libvirt_resolve_disks(FerryLibvirtProvider *self, FerryLibvirtTarget *targ
 		if (dir == NULL)
 			return FALSE;
 		disk->path = g_build_filename(dir, disk->file_name, NULL);
+		disk->copy_path = g_build_filename(dir, disk->copy_name, NULL);
 	}
 	return TRUE;
 }
@@ -510,7 +524,8 @@ ferry_libvirt_prepare_raw(FerryLibvirtDisk *disk,
 			  gboolean *zeroed,
 			  GError **error)
 {
-	g_autofree char *dir = g_path_get_dirname(disk->path);
+	const char *path = disk->copy_path;
+	g_autofree char *dir = g_path_get_dirname(path);
 	struct stat info;
 	int fd;
 
@@ -523,16 +538,16 @@ ferry_libvirt_prepare_raw(FerryLibvirtDisk *disk,
 		return FALSE;
 	}
 	/* 0644 and root-owned: with qemu:///system libvirt hands it to QEMU's user on start */
-	fd = open(disk->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		if (ftruncate(fd, (off_t)disk->capacity) != 0) {
 			int saved_errno = errno;
 			close(fd);
-			g_unlink(disk->path);
+			g_unlink(path);
 			g_set_error(error, FERRY_ERROR, ferry_libvirt_errno_code(saved_errno),
 				    "%s: cannot size the disk image %s to %" G_GUINT64_FORMAT
 				    " bytes: %s",
-				    display, disk->path, disk->capacity, g_strerror(saved_errno));
+				    display, path, disk->capacity, g_strerror(saved_errno));
 			return FALSE;
 		}
 		close(fd);
@@ -542,11 +557,11 @@ ferry_libvirt_prepare_raw(FerryLibvirtDisk *disk,
 	if (errno != EEXIST) {
 		int saved_errno = errno;
 		g_set_error(error, FERRY_ERROR, ferry_libvirt_errno_code(saved_errno),
-			    "%s: cannot create the disk image %s: %s", display, disk->path,
+			    "%s: cannot create the disk image %s: %s", display, path,
 			    g_strerror(saved_errno));
 		return FALSE;
 	}
-	fd = open(disk->path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
 	    (guint64)info.st_size != disk->capacity) {
 		if (fd >= 0)
@@ -555,7 +570,7 @@ ferry_libvirt_prepare_raw(FerryLibvirtDisk *disk,
 			    "%s: %s exists but is not a %" G_GUINT64_FORMAT
 			    "-byte disk image; remove it (ferry plan delete, or by hand) and run "
 			    "the migration again",
-			    display, disk->path, disk->capacity);
+			    display, path, disk->capacity);
 		return FALSE;
 	}
 	/* a file left by an interrupted copy is only zeroed if nothing was written */
@@ -568,7 +583,8 @@ static FerryLibvirtTarget *
 ferry_libvirt_target(FerryLibvirtProvider *self, JsonObject *vm_spec, GError **error)
 {
 	g_autoptr(GError) local_error = NULL;
-	FerryLibvirtTarget *target = ferry_libvirt_target_new(vm_spec, &local_error);
+	FerryLibvirtTarget *target =
+	    ferry_libvirt_target_new(vm_spec, self->disk_format, &local_error);
 	if (target == NULL) {
 		g_set_error(error, FERRY_ERROR, local_error->code, "%s: %s", self->display,
 			    local_error->message);
@@ -601,20 +617,18 @@ ferry_libvirt_prepare_disk(FerryProvider *provider,
 	if (disk == NULL)
 		return NULL;
 	display = g_strdup_printf("%s: disk %s", target->display, disk->name);
-	disk->path = NULL;
 	{
-		g_autofree char *dir = ferry_libvirt_disk_directory(self, disk, display, error);
 		g_autoptr(GMutexLocker) locker = NULL;
-		if (dir == NULL)
+		if (!ferry_libvirt_resolve_disks(self, target, error))
 			return NULL;
-		disk->path = g_build_filename(dir, disk->file_name, NULL);
 		locker = g_mutex_locker_new(&self->disk_lock);
 		if (!ferry_libvirt_prepare_raw(disk, display, &zeroed, error))
 			return NULL;
 	}
 	ferry_libvirt_refresh_pools(self, disk);
-	endpoint = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, disk->path);
-	description = g_strdup_printf("%s (%s)", display, disk->path);
+	/* always sparse raw for the copy; a qcow2 disk is converted by create_vm */
+	endpoint = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, disk->copy_path);
+	description = g_strdup_printf("%s (%s)", display, disk->copy_path);
 	ferry_disk_endpoint_set_description(endpoint, description);
 	ferry_disk_endpoint_set_size(endpoint, disk->capacity);
 	ferry_disk_endpoint_set_format(endpoint, "raw");
@@ -674,7 +688,96 @@ ferry_libvirt_resolve_nics(FerryLibvirtProvider *self, FerryLibvirtTarget *targe
 }
 
 static gboolean
-ferry_libvirt_check_written_disks(FerryLibvirtTarget *target, GPtrArray *disks, GError **error)
+ferry_libvirt_unlink(const char *path, const char *display, GError **error)
+{
+	if (g_unlink(path) == 0 || errno == ENOENT)
+		return TRUE;
+	{
+		int saved_errno = errno;
+		g_set_error(error, FERRY_ERROR, ferry_libvirt_errno_code(saved_errno),
+			    "%s: cannot remove %s: %s", display, path, g_strerror(saved_errno));
+	}
+	return FALSE;
+}
+
+static gboolean
+ferry_libvirt_check_size(FerryLibvirtTarget *target,
+			 FerryLibvirtDisk *disk,
+			 const char *path,
+			 GError **error)
+{
+	struct stat info;
+	if (g_stat(path, &info) != 0 || !S_ISREG(info.st_mode)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+			    "%s: the image of disk %s (%s) is missing; prepare and copy the disk "
+			    "before creating the VM",
+			    target->display, disk->name, path);
+		return FALSE;
+	}
+	if ((guint64)info.st_size != disk->capacity) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_VERIFY_FAILED,
+			    "%s: the image %s has %" G_GINT64_FORMAT
+			    " bytes but the disk has %" G_GUINT64_FORMAT,
+			    target->display, path, (gint64)info.st_size, disk->capacity);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * The copied raw file becomes NAME.qcow2 (written as NAME.qcow2.partial and
+ * renamed, so a file of that name is always complete), then the raw file
+ * goes. Once NAME.qcow2 exists, a raw file prepared again by a retried
+ * phase is only deleted.
+ */
+static gboolean
+ferry_libvirt_convert_qcow2(FerryLibvirtTarget *target,
+			    FerryLibvirtDisk *disk,
+			    GCancellable *cancellable,
+			    GError **error)
+{
+	g_autofree char *partial = g_strconcat(disk->path, ".partial", NULL);
+	const char *argv[] = {"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2",
+			      "-o", "preallocation=off", disk->copy_path, partial, NULL};
+	g_autoptr(GSubprocess) process = NULL;
+	g_autofree char *errors = NULL;
+	g_autoptr(GError) local_error = NULL;
+
+	if (!g_file_test(disk->path, G_FILE_TEST_IS_REGULAR)) {
+		if (!ferry_libvirt_check_size(target, disk, disk->copy_path, error))
+			return FALSE;
+		process = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+						      G_SUBPROCESS_FLAGS_STDERR_PIPE,
+					    &local_error);
+		if (process == NULL || !g_subprocess_communicate_utf8(process, NULL, cancellable,
+								      NULL, &errors, &local_error)) {
+			if (process != NULL)
+				g_subprocess_force_exit(process);
+			g_unlink(partial);
+			ferry_error_convert(&local_error);
+			g_prefix_error(&local_error, "%s: disk %s to qcow2: ", target->display,
+				       disk->name);
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return FALSE;
+		}
+		if (!g_subprocess_get_successful(process) || g_rename(partial, disk->path) != 0) {
+			g_unlink(partial);
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO,
+				    "%s: disk %s: qemu-img could not convert %s to qcow2: %s",
+				    target->display, disk->name, disk->copy_path,
+				    errors != NULL && *errors != '\0' ? g_strstrip(errors)
+								      : g_strerror(errno));
+			return FALSE;
+		}
+	}
+	return ferry_libvirt_unlink(disk->copy_path, target->display, error);
+}
+
+static gboolean
+ferry_libvirt_check_written_disks(FerryLibvirtTarget *target,
+				  GPtrArray *disks,
+				  GCancellable *cancellable,
+				  GError **error)
 {
 	if (disks != NULL && disks->len != target->disks->len) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
@@ -684,22 +787,10 @@ ferry_libvirt_check_written_disks(FerryLibvirtTarget *target, GPtrArray *disks, 
 	}
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryLibvirtDisk *disk = g_ptr_array_index(target->disks, i);
-		struct stat info;
-		if (g_stat(disk->path, &info) != 0 || !S_ISREG(info.st_mode)) {
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-				    "%s: the image of disk %s (%s) is missing; prepare and copy "
-				    "the disk before creating the VM",
-				    target->display, disk->name, disk->path);
+		if (g_strcmp0(disk->format, "qcow2") == 0
+			? !ferry_libvirt_convert_qcow2(target, disk, cancellable, error)
+			: !ferry_libvirt_check_size(target, disk, disk->path, error))
 			return FALSE;
-		}
-		if ((guint64)info.st_size != disk->capacity) {
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_VERIFY_FAILED,
-				    "%s: the image %s has %" G_GINT64_FORMAT
-				    " bytes but the disk has %" G_GUINT64_FORMAT,
-				    target->display, disk->path, (gint64)info.st_size,
-				    disk->capacity);
-			return FALSE;
-		}
 	}
 	return TRUE;
 }
@@ -818,7 +909,7 @@ ferry_libvirt_create_vm(FerryProvider *provider,
 		return NULL;
 	target = ferry_libvirt_target(self, vm_spec, error);
 	if (target == NULL || !ferry_libvirt_resolve_disks(self, target, error) ||
-	    !ferry_libvirt_check_written_disks(target, disks, error) ||
+	    !ferry_libvirt_check_written_disks(target, disks, cancellable, error) ||
 	    !ferry_libvirt_check_qemu_access(self, target, error) ||
 	    !ferry_libvirt_resolve_nics(self, target, error) ||
 	    !ferry_libvirt_check_existing(self, target, error))
@@ -893,18 +984,6 @@ ferry_libvirt_stop(FerryLibvirtProvider *self,
 	return TRUE;
 }
 
-static gboolean
-ferry_libvirt_unlink(const char *path, const char *display, GError **error)
-{
-	if (g_unlink(path) == 0 || errno == ENOENT)
-		return TRUE;
-	{
-		int saved_errno = errno;
-		g_set_error(error, FERRY_ERROR, ferry_libvirt_errno_code(saved_errno),
-			    "%s: cannot remove %s: %s", display, path, g_strerror(saved_errno));
-	}
-	return FALSE;
-}
 
 /* the console log of a domain */
 static char *
@@ -979,6 +1058,8 @@ ferry_libvirt_remove_vm(FerryProvider *provider,
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryLibvirtDisk *disk = g_ptr_array_index(target->disks, i);
 		g_ptr_array_add(paths, g_strdup(disk->path));
+		g_ptr_array_add(paths, g_strdup(disk->copy_path));
+		g_ptr_array_add(paths, g_strconcat(disk->path, ".partial", NULL));
 	}
 	for (guint i = 0; i < paths->len; i++) {
 		if (!ferry_libvirt_unlink(g_ptr_array_index(paths, i), target->display, error))
@@ -1044,6 +1125,7 @@ ferry_libvirt_remove_artifact(FerryProvider *provider,
 	}
 	disk = ferry_libvirt_target_get_disk(target, index < 0 ? G_MAXUINT : (guint)index, error);
 	if (disk == NULL || !ferry_libvirt_resolve_disks(self, target, error) ||
+	    !ferry_libvirt_unlink(disk->copy_path, target->display, error) ||
 	    !ferry_libvirt_unlink(disk->path, target->display, error))
 		return FALSE;
 	ferry_libvirt_refresh_pools(self, disk);

@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	root = json_parser_get_root(parser);
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
 		return 0;
-	target = ferry_libvirt_target_new(json_node_get_object(root), &error);
+	target = ferry_libvirt_target_new(json_node_get_object(root), NULL, &error);
 	if (target == NULL) {
 		g_assert(error != NULL && error->domain == FERRY_ERROR &&
 			 error->message[0] != '\0');

@@ -153,9 +153,9 @@ test_connect_errors(Fixture *fixture, gconstpointer data)
 		 FERRY_ERROR_INVALID_ARGUMENT,
 		 "spec.settings.domainType 'xen' is not supported"},
 		{"test:///default",
-		 {"diskFormat", "qcow2"},
+		 {"diskFormat", "vmdk"},
 		 FERRY_ERROR_NOT_SUPPORTED,
-		 "writes sparse raw images"},
+		 "spec.settings.diskFormat 'vmdk' is not supported; use raw or qcow2"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -423,6 +423,81 @@ test_remove_disk_artifact(Fixture *fixture, gconstpointer data)
 	g_assert_no_error(error);
 }
 
+/* raw for the copy, qcow2 for the domain: converted by create_vm, once */
+static void
+test_qcow2(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(JsonObject) spec = ferry_libvirt_test_parse_spec(
+	    "{\"name\": \"q\", \"plan\": \"p\", \"disks\": [{\"name\": \"q-0\", "
+	    "\"capacity\": 4194304, \"format\": \"qcow2\"}]}");
+	g_autoptr(GPtrArray) disks = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *raw = g_build_filename(fixture->tmp, "q-0.img", NULL);
+	g_autofree char *qcow2 = g_build_filename(fixture->tmp, "q-0.qcow2", NULL);
+	g_autofree char *expected = g_build_filename(fixture->tmp, "expected.raw", NULL);
+	g_autofree char *id = NULL;
+	g_autofree char *xml = NULL;
+	g_autofree char *qemu_img = g_find_program_in_path("qemu-img");
+	FerryDiskEndpoint *endpoint;
+
+	if (qemu_img == NULL) {
+		g_test_skip("qemu-img is not installed (scripts/install-deps installs it)");
+		return;
+	}
+	connect_test_driver(fixture);
+	disks = prepare_disks(fixture, spec, 1);
+	endpoint = g_ptr_array_index(disks, 0);
+	g_assert_cmpstr(ferry_disk_endpoint_get_path(endpoint), ==, raw);
+	g_assert_cmpstr(ferry_disk_endpoint_get_format(endpoint), ==, "raw");
+	{
+		FILE *file = fopen(raw, "r+");
+		g_assert_nonnull(file);
+		fseek(file, 1 << 20, SEEK_SET);
+		fputs("the guest's data", file);
+		fclose(file);
+	}
+	{
+		const char *argv[] = {"cp", "--sparse=always", raw, expected, NULL};
+		g_autoptr(GSubprocess) cp = g_subprocess_newv(argv, 0, &error);
+		g_assert_no_error(error);
+		g_assert_true(g_subprocess_wait_check(cp, NULL, &error));
+	}
+	id = ferry_provider_create_vm(fixture->provider, spec, disks, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_false(g_file_test(raw, G_FILE_TEST_EXISTS));
+	xml = domain_xml(fixture, "q");
+	assert_xpath(xml, "/domain/devices/disk/driver/@type", "qcow2");
+	assert_xpath(xml, "/domain/devices/disk/source/@file", qcow2);
+	{
+		const char *argv[] = {"qemu-img", "compare", "-q", "-f", "raw", "-F", "qcow2",
+				      expected, qcow2, NULL};
+		g_autoptr(GSubprocess) cmp = g_subprocess_newv(argv, 0, &error);
+		g_assert_no_error(error);
+		g_assert_true(g_subprocess_wait_check(cmp, NULL, &error));
+		g_assert_no_error(error);
+	}
+
+	/* a retried phase prepares an empty raw file again: the qcow2 image is kept */
+	g_clear_pointer(&disks, g_ptr_array_unref);
+	disks = prepare_disks(fixture, spec, 1);
+	g_free(id);
+	id = ferry_provider_create_vm(fixture->provider, spec, disks, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_false(g_file_test(raw, G_FILE_TEST_EXISTS));
+	{
+		const char *argv[] = {"qemu-img", "compare", "-q", "-f", "raw", "-F", "qcow2",
+				      expected, qcow2, NULL};
+		g_autoptr(GSubprocess) cmp = g_subprocess_newv(argv, 0, &error);
+		g_assert_no_error(error);
+		g_assert_true(g_subprocess_wait_check(cmp, NULL, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_true(ferry_provider_remove_vm(fixture->provider, spec, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_false(g_file_test(qcow2, G_FILE_TEST_EXISTS));
+	g_unlink(expected);
+}
+
 static void
 test_create_errors(Fixture *fixture, gconstpointer data)
 {
@@ -561,7 +636,7 @@ test_domain_xml_user_network(void)
 	    "{\"type\": \"pod\"}}], \"disks\": [{\"name\": \"n-0\", \"capacity\": 1}]}",
 	    -1, NULL));
 	target = ferry_libvirt_target_new(json_node_get_object(json_parser_get_root(parser)),
-					  &error);
+					  NULL, &error);
 	g_assert_no_error(error);
 	xml = ferry_libvirt_domain_xml(target, &options, &error);
 	g_assert_no_error(error);
@@ -590,6 +665,7 @@ main(int argc, char **argv)
 	ADD("define/bios-multi", test_define_bios_multi);
 	ADD("define/efi-powered-on", test_define_efi_powered_on);
 	ADD("remove-disk-artifact", test_remove_disk_artifact);
+	ADD("qcow2", test_qcow2);
 	ADD("create-errors", test_create_errors);
 	ADD("verify/cannot-boot", test_verify_cannot_boot);
 #undef ADD
