@@ -44,7 +44,7 @@ G_DECLARE_FINAL_TYPE(FerryLibvirtProvider,
 struct _FerryLibvirtProvider {
 	GObject parent_instance;
 	char *display; /* "Provider/ns/name" */
-	char *uri;
+	char *uri; /* spec.url without a password, for messages */
 	virConnectPtr conn; /* NULL until connected; libvirt connections are thread-safe */
 	char *storage_dir;  /* setting storageDir */
 	char *domain_type;  /* kvm, qemu or test */
@@ -346,6 +346,17 @@ ferry_libvirt_host_domain_type(FerryLibvirtProvider *self, virConnectPtr conn, c
 	return kvm ? "kvm" : "qemu";
 }
 
+/* @uri with any password in it hidden, for messages */
+static char *
+ferry_libvirt_safe_uri(const char *uri)
+{
+	g_autoptr(GUri) parsed =
+	    g_uri_parse(uri, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+	if (parsed == NULL || g_uri_get_password(parsed) == NULL)
+		return g_strdup(uri);
+	return g_uri_to_string_partial(parsed, G_URI_HIDE_PASSWORD);
+}
+
 static gboolean
 ferry_libvirt_connect(FerryProvider *provider,
 		      FerryProviderConfig *config,
@@ -360,6 +371,7 @@ ferry_libvirt_connect(FerryProvider *provider,
 			       ferry_libvirt_auth, secret};
 	virConnectPtr conn;
 	const char *driver;
+	g_autofree char *safe_uri = NULL;
 
 	g_free(self->display);
 	self->display = g_strdup_printf("Provider/%s/%s",
@@ -367,11 +379,12 @@ ferry_libvirt_connect(FerryProvider *provider,
 					ferry_provider_config_get_name(config));
 	if (uri == NULL || *uri == '\0' || strstr(uri, ":/") == NULL) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
-			    "%s: spec.url '%s' is not a libvirt URI (UrlNotValid); use "
+			    "%s: spec.url is not a libvirt URI (UrlNotValid); use "
 			    "qemu:///system, qemu:///session or qemu+ssh://HOST/system",
-			    self->display, uri != NULL ? uri : "");
+			    self->display);
 		return FALSE;
 	}
+	safe_uri = ferry_libvirt_safe_uri(uri);
 	if (!ferry_libvirt_apply_settings(self, config, error))
 		return FALSE;
 	ferry_libvirt_init_once();
@@ -384,10 +397,15 @@ ferry_libvirt_connect(FerryProvider *provider,
 					    ? "check the user and password in the Provider's Secret"
 					    : "start libvirtd (`libvirtd -d` or `systemctl start "
 					      "libvirtd`) on that host, or correct spec.url",
-					"%s: cannot connect to %s", self->display, uri);
+					"%s: cannot connect to %s", self->display, safe_uri);
 		/* libvirt's own code (e.g. "internal error") says less than ours */
 		local_error->code = code == FERRY_ERROR_AUTH_FAILED ? code
 								    : FERRY_ERROR_CONNECTION_FAILED;
+		if (secret != NULL) {
+			char *redacted = ferry_secret_redact(secret, local_error->message);
+			g_free(local_error->message);
+			local_error->message = redacted;
+		}
 		g_propagate_error(error, g_steal_pointer(&local_error));
 		return FALSE;
 	}
@@ -397,7 +415,7 @@ ferry_libvirt_connect(FerryProvider *provider,
 		virConnectClose(self->conn);
 	self->conn = conn;
 	g_free(self->uri);
-	self->uri = g_strdup(uri);
+	self->uri = g_steal_pointer(&safe_uri);
 	driver = virConnectGetType(conn);
 	if (g_strcmp0(driver, "TEST") == 0 || g_strcmp0(driver, "Test") == 0) {
 		g_free(self->domain_type);
@@ -405,7 +423,7 @@ ferry_libvirt_connect(FerryProvider *provider,
 	} else if (self->domain_type == NULL) {
 		self->domain_type = g_strdup(ferry_libvirt_host_domain_type(self, conn, uri));
 	}
-	g_debug("%s: connected to %s (%s domains)", self->display, uri, self->domain_type);
+	g_debug("%s: connected to %s (%s domains)", self->display, self->uri, self->domain_type);
 	return TRUE;
 }
 

@@ -140,6 +140,10 @@ test_connect_errors(Fixture *fixture, gconstpointer data)
 		const char *message;
 	} cases[] = {
 		{"", {NULL}, FERRY_ERROR_INVALID_ARGUMENT, "is not a libvirt URI (UrlNotValid)"},
+		{"qemu+unix://admin:s3cret-pw@/system?socket=/nonexistent/sock",
+		 {NULL},
+		 FERRY_ERROR_CONNECTION_FAILED,
+		 "cannot connect to qemu+unix://admin@/system?socket=/nonexistent/sock"},
 		{"qemu+unix:///system?socket=/nonexistent/libvirt-sock",
 		 {NULL},
 		 FERRY_ERROR_CONNECTION_FAILED,
@@ -168,6 +172,7 @@ test_connect_errors(Fixture *fixture, gconstpointer data)
 				cases[i].message);
 		if (cases[i].code == FERRY_ERROR_CONNECTION_FAILED)
 			g_assert_nonnull(strstr(error->message, "start libvirtd"));
+		g_assert_null(strstr(error->message, "s3cret-pw"));
 	}
 }
 
