@@ -474,7 +474,10 @@ ferry_libvirt_pool_directory(FerryLibvirtProvider *self,
 
 /*
  * Where a disk goes: the pool named by the StorageMap, else the storageDir
- * setting, else the pool `default`, else /var/lib/libvirt/images.
+ * setting, else the pool `default`, else /var/lib/libvirt/images. A
+ * StorageMap always names a storage class (Forklift requires one), so a
+ * class that is no pool here falls back on storageDir when it is set, and
+ * is an error otherwise.
  */
 static char *
 ferry_libvirt_disk_directory(FerryLibvirtProvider *self,
@@ -485,9 +488,14 @@ ferry_libvirt_disk_directory(FerryLibvirtProvider *self,
 	g_autoptr(GError) local_error = NULL;
 	char *dir;
 
-	if (disk->storage_pool != NULL)
-		return ferry_libvirt_pool_directory(self, disk->storage_pool, display, TRUE,
-						    error);
+	if (disk->storage_pool != NULL) {
+		dir = ferry_libvirt_pool_directory(self, disk->storage_pool, display,
+						   self->storage_dir == NULL, error);
+		if (dir != NULL || self->storage_dir == NULL)
+			return dir;
+		g_debug("%s: no storage pool %s; the disk goes to storageDir %s", display,
+			disk->storage_pool, self->storage_dir);
+	}
 	if (self->storage_dir != NULL)
 		return g_strdup(self->storage_dir);
 	dir = ferry_libvirt_pool_directory(self, "default", display, FALSE, &local_error);

@@ -253,12 +253,32 @@ test_storage_pools(Fixture *fixture, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	virStoragePoolPtr pool;
 
+	{
+		/* without storageDir, a storage class that is no pool is an error */
+		g_autoptr(FerryProviderConfig) config = ferry_provider_config_new("libvirt", "ferry",
+										  "host");
+		ferry_provider_config_set_url(config, "test:///default");
+		g_assert_true(ferry_provider_connect(fixture->provider, config, NULL, &error));
+		g_assert_no_error(error);
+		g_assert_null(
+		    ferry_provider_prepare_disk(fixture->provider, missing, 0, NULL, &error));
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
+		g_assert_nonnull(strstr(error->message, "storage pool fast-ssd"));
+		g_assert_nonnull(strstr(error->message, "create the pool"));
+		g_clear_error(&error);
+	}
+	/* with storageDir, it goes there */
 	connect_test_driver(fixture);
-	g_assert_null(ferry_provider_prepare_disk(fixture->provider, missing, 0, NULL, &error));
-	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
-	g_assert_nonnull(strstr(error->message, "storage pool fast-ssd"));
-	g_assert_nonnull(strstr(error->message, "create the pool"));
-	g_clear_error(&error);
+	{
+		g_autofree char *fallback = g_build_filename(fixture->tmp, "db-0.img", NULL);
+		g_autoptr(FerryDiskEndpoint) disk =
+		    ferry_provider_prepare_disk(fixture->provider, missing, 0, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(ferry_disk_endpoint_get_path(disk), ==, fallback);
+		g_assert_true(ferry_provider_remove_vm(fixture->provider, missing, NULL, &error));
+		g_assert_no_error(error);
+		g_assert_false(g_file_test(fallback, G_FILE_TEST_EXISTS));
+	}
 
 	/* the StorageMap's storageClass names the pool; its target path holds the file */
 	pool = virStoragePoolDefineXML(fixture->conn, pool_xml, 0);
