@@ -9,7 +9,7 @@
  * stops the domain. Nothing is left behind: domains are undefined and
  * their files deleted.
  *
- * Needs root, libvirtd (tests/testbed/libvirtd.sh starts it), QEMU and the
+ * Needs root, libvirtd (scripts/libvirtd starts it), QEMU and the
  * test guest. Under CI=true a missing piece fails the test instead of
  * skipping it.
  */
@@ -91,7 +91,7 @@ prerequisites(void)
 		missing("qemu-system-x86_64 is not installed (scripts/install-deps)");
 		return FALSE;
 	}
-	testbed = g_build_filename(root, "tests", "testbed", "libvirtd.sh", NULL);
+	testbed = g_build_filename(root, "scripts", "libvirtd", NULL);
 	{
 		const char *argv[] = {testbed, "start", NULL};
 		out = run(&error, argv);
