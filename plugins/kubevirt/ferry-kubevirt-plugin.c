@@ -1000,7 +1000,8 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 	if (g_strcmp0(kind, "disk") == 0) {
 		g_autofree char *dir = NULL;
 		g_autoptr(FerryKubevirtTarget) target = NULL;
-		JsonNode *index_node = json_object_get_member(details, "index");
+		/* the engine's ledger writes diskIndex */
+		JsonNode *index_node = json_object_get_member(details, "diskIndex");
 		gint64 index = index_node != NULL && JSON_NODE_HOLDS_VALUE(index_node) &&
 				       json_node_get_value_type(index_node) == G_TYPE_INT64
 				   ? json_node_get_int(index_node)

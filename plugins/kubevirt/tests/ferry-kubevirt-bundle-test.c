@@ -795,7 +795,7 @@ test_remove_artifact(Fixture *fixture, gconstpointer data)
 		g_assert_no_error(error);
 	}
 	json_object_set_object_member(details, "vmSpec", json_object_ref(spec));
-	json_object_set_int_member(details, "index", 1);
+	json_object_set_int_member(details, "diskIndex", 1);
 	g_assert_true(ferry_provider_remove_artifact(fixture->provider, "disk", "tmp-disk-1",
 						     details, NULL, &error));
 	g_assert_no_error(error);
