@@ -619,6 +619,11 @@ ferry_libvirt_target(FerryLibvirtProvider *self, JsonObject *vm_spec, GError **e
 	return target;
 }
 
+static gboolean
+ferry_libvirt_check_qemu_access(FerryLibvirtProvider *self,
+				FerryLibvirtTarget *target,
+				GError **error);
+
 static FerryDiskEndpoint *
 ferry_libvirt_prepare_disk(FerryProvider *provider,
 			   JsonObject *vm_spec,
@@ -646,6 +651,9 @@ ferry_libvirt_prepare_disk(FerryProvider *provider,
 	{
 		g_autoptr(GMutexLocker) locker = NULL;
 		if (!ferry_libvirt_resolve_disks(self, target, error))
+			return NULL;
+		/* before any data is copied or converted into a place QEMU cannot reach */
+		if (!ferry_libvirt_check_qemu_access(self, target, error))
 			return NULL;
 		locker = g_mutex_locker_new(&self->disk_lock);
 		if (!ferry_libvirt_prepare_raw(disk, display, &zeroed, error))

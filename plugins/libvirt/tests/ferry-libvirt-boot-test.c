@@ -365,14 +365,16 @@ test_closed_folder(Fixture *fixture, gconstpointer data)
 		g_assert_true(ferry_provider_connect(fixture->provider, config, NULL, &error));
 		g_assert_no_error(error);
 	}
-	g_ptr_array_add(disks, ferry_provider_prepare_disk(fixture->provider, spec, 0, NULL,
-							   &error));
-	g_assert_no_error(error);
-	id = ferry_provider_create_vm(fixture->provider, spec, disks, NULL, &error);
-	g_assert_null(id);
+	/* refused when the disk is prepared, before anything is copied into it */
+	g_assert_null(ferry_provider_prepare_disk(fixture->provider, spec, 0, NULL, &error));
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED);
 	g_assert_nonnull(strstr(error->message, "cannot enter"));
 	g_assert_nonnull(strstr(error->message, "chmod o+x"));
+	g_clear_error(&error);
+	/* nothing was prepared, so nothing can be defined either */
+	id = ferry_provider_create_vm(fixture->provider, spec, disks, NULL, &error);
+	g_assert_null(id);
+	g_assert_nonnull(error);
 	g_assert_true(ferry_provider_remove_vm(fixture->provider, spec, NULL, NULL));
 }
 
