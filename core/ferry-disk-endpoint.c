@@ -3,10 +3,15 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#define _GNU_SOURCE /* SEEK_DATA */
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ferry-disk-endpoint.h"
 #include "ferry-error.h"
@@ -120,6 +125,91 @@ ferry_disk_endpoint_new_file(FerryDiskRole role, const char *path)
 	self->path = g_strdup(path);
 	self->description = g_strdup(path);
 	return self;
+}
+
+static int
+endpoint_errno_code(int errno_value)
+{
+	g_autoptr(GError) error =
+	    g_error_new_literal(G_FILE_ERROR, g_file_error_from_errno(errno_value), "");
+	ferry_error_convert(&error);
+	return error->code;
+}
+
+/**
+ * ferry_disk_endpoint_new_raw_target:
+ * @path: where the disk image goes
+ * @capacity: its size in bytes
+ * @display: (nullable): how errors name the disk, such as `VM web-01: disk 0`
+ * @error: return location for a #GError
+ *
+ * The target endpoint of a destination that keeps disks as sparse raw files:
+ * creates the file at @path with @capacity bytes (mode 0644), or, when it is
+ * there already, checks that it is a regular file of that size, so preparing
+ * a disk again is harmless. The endpoint is marked zeroed when the file holds
+ * no data yet, so a copy may skip zero areas. The folder must exist.
+ *
+ * Returns: (transfer full): the endpoint (raw, sized), or %NULL with @error
+ *   set
+ *
+ * Since: 0.1
+ */
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_raw_target(const char *path,
+				   guint64 capacity,
+				   const char *display,
+				   GError **error)
+{
+	g_autoptr(FerryDiskEndpoint) self = NULL;
+	gboolean zeroed = FALSE;
+	struct stat info;
+	int fd;
+
+	g_return_val_if_fail(path != NULL, NULL);
+	if (display == NULL)
+		display = path;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (ftruncate(fd, (off_t)capacity) != 0) {
+			int saved_errno = errno;
+			close(fd);
+			g_unlink(path);
+			g_set_error(error, FERRY_ERROR, endpoint_errno_code(saved_errno),
+				    "%s: cannot size the disk image %s to %" G_GUINT64_FORMAT
+				    " bytes: %s",
+				    display, path, capacity, g_strerror(saved_errno));
+			return NULL;
+		}
+		close(fd);
+		zeroed = TRUE;
+	} else if (errno != EEXIST) {
+		int saved_errno = errno;
+		g_set_error(error, FERRY_ERROR, endpoint_errno_code(saved_errno),
+			    "%s: cannot create the disk image %s: %s", display, path,
+			    g_strerror(saved_errno));
+		return NULL;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
+		    (guint64)info.st_size != capacity) {
+			if (fd >= 0)
+				close(fd);
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_EXISTS,
+				    "%s: %s exists but is not a %" G_GUINT64_FORMAT
+				    "-byte disk image; remove it (ferry plan delete, or by hand) "
+				    "and run the migration again",
+				    display, path, capacity);
+			return NULL;
+		}
+		/* a file left by an interrupted copy is only zeroed if nothing was written */
+		zeroed = lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
+		close(fd);
+	}
+	self = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, path);
+	ferry_disk_endpoint_set_size(self, capacity);
+	ferry_disk_endpoint_set_format(self, "raw");
+	ferry_disk_endpoint_set_zeroed(self, zeroed);
+	return g_steal_pointer(&self);
 }
 
 /**

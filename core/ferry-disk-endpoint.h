@@ -32,6 +32,11 @@ FerryDiskEndpoint *
 ferry_disk_endpoint_new_nbd(FerryDiskRole role, const char *uri);
 FerryDiskEndpoint *
 ferry_disk_endpoint_new_file(FerryDiskRole role, const char *path);
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_raw_target(const char *path,
+				   guint64 capacity,
+				   const char *display,
+				   GError **error);
 FerryDiskRole
 ferry_disk_endpoint_get_role(FerryDiskEndpoint *self);
 const char *

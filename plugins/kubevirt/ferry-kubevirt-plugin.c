@@ -405,60 +405,6 @@ ferry_kubevirt_check_space(FerryKubevirtDisk *disk,
 	return FALSE;
 }
 
-/*
- * Creates the sparse raw image at @path, or checks the one there. *zeroed
- * says whether it holds no data, so that a copy may skip zero areas.
- */
-static gboolean
-ferry_kubevirt_prepare_raw(FerryKubevirtDisk *disk,
-			   const char *path,
-			   const char *display,
-			   gboolean *zeroed,
-			   GError **error)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	struct stat info;
-
-	if (fd >= 0) {
-		if (ftruncate(fd, (off_t)disk->capacity) != 0) {
-			int saved_errno = errno;
-			close(fd);
-			g_unlink(path);
-			g_set_error(error, FERRY_ERROR, ferry_kubevirt_errno_code(saved_errno),
-				    "%s: cannot size the disk image %s to %" G_GUINT64_FORMAT
-				    " bytes: %s",
-				    display, path, disk->capacity, g_strerror(saved_errno));
-			return FALSE;
-		}
-		close(fd);
-		*zeroed = TRUE;
-		return TRUE;
-	}
-	if (errno != EEXIST) {
-		int saved_errno = errno;
-		g_set_error(error, FERRY_ERROR, ferry_kubevirt_errno_code(saved_errno),
-			    "%s: cannot create the disk image %s: %s", display, path,
-			    g_strerror(saved_errno));
-		return FALSE;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
-	    (guint64)info.st_size != disk->capacity) {
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_EXISTS,
-			    "%s: %s exists but is not a %" G_GUINT64_FORMAT
-			    "-byte disk image; remove it (ferry plan delete, or by hand) and run "
-			    "the migration again",
-			    display, path, disk->capacity);
-		return FALSE;
-	}
-	/* a file left by an interrupted copy is only zeroed if nothing was written */
-	*zeroed = lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
-	close(fd);
-	return TRUE;
-}
-
 static gboolean
 ferry_kubevirt_check_qcow2(FerryKubevirtDisk *disk,
 			   const char *path,
@@ -659,11 +605,9 @@ ferry_kubevirt_prepare_disk(FerryProvider *provider,
 		if (endpoint == NULL)
 			return NULL;
 	} else {
-		gboolean zeroed = FALSE;
-		if (!ferry_kubevirt_prepare_raw(disk, path, display, &zeroed, error))
+		endpoint = ferry_disk_endpoint_new_raw_target(path, disk->capacity, display, error);
+		if (endpoint == NULL)
 			return NULL;
-		endpoint = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, path);
-		ferry_disk_endpoint_set_zeroed(endpoint, zeroed);
 	}
 	description = g_strdup_printf("%s (%s)", display, path);
 	ferry_disk_endpoint_set_description(endpoint, description);

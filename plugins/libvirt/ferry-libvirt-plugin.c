@@ -540,20 +540,11 @@ ferry_libvirt_refresh_pools(FerryLibvirtProvider *self, FerryLibvirtDisk *disk)
 	virResetLastError();
 }
 
-/*
- * Creates the sparse raw image at @path, or checks the one there. *zeroed
- * says whether it holds no data, so that a copy may skip zero areas.
- */
+/* the folder of a disk image, made when missing */
 static gboolean
-ferry_libvirt_prepare_raw(FerryLibvirtDisk *disk,
-			  const char *display,
-			  gboolean *zeroed,
-			  GError **error)
+ferry_libvirt_make_disk_folder(FerryLibvirtDisk *disk, const char *display, GError **error)
 {
-	const char *path = disk->copy_path;
-	g_autofree char *dir = g_path_get_dirname(path);
-	struct stat info;
-	int fd;
+	g_autofree char *dir = g_path_get_dirname(disk->copy_path);
 
 	if (g_mkdir_with_parents(dir, 0755) != 0) {
 		int saved_errno = errno;
@@ -563,45 +554,6 @@ ferry_libvirt_prepare_raw(FerryLibvirtDisk *disk,
 			    display, dir, g_strerror(saved_errno));
 		return FALSE;
 	}
-	/* 0644 and root-owned: with qemu:///system libvirt hands it to QEMU's user on start */
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		if (ftruncate(fd, (off_t)disk->capacity) != 0) {
-			int saved_errno = errno;
-			close(fd);
-			g_unlink(path);
-			g_set_error(error, FERRY_ERROR, ferry_libvirt_errno_code(saved_errno),
-				    "%s: cannot size the disk image %s to %" G_GUINT64_FORMAT
-				    " bytes: %s",
-				    display, path, disk->capacity, g_strerror(saved_errno));
-			return FALSE;
-		}
-		close(fd);
-		*zeroed = TRUE;
-		return TRUE;
-	}
-	if (errno != EEXIST) {
-		int saved_errno = errno;
-		g_set_error(error, FERRY_ERROR, ferry_libvirt_errno_code(saved_errno),
-			    "%s: cannot create the disk image %s: %s", display, path,
-			    g_strerror(saved_errno));
-		return FALSE;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
-	    (guint64)info.st_size != disk->capacity) {
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_EXISTS,
-			    "%s: %s exists but is not a %" G_GUINT64_FORMAT
-			    "-byte disk image; remove it (ferry plan delete, or by hand) and run "
-			    "the migration again",
-			    display, path, disk->capacity);
-		return FALSE;
-	}
-	/* a file left by an interrupted copy is only zeroed if nothing was written */
-	*zeroed = lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
-	close(fd);
 	return TRUE;
 }
 
@@ -637,7 +589,6 @@ ferry_libvirt_prepare_disk(FerryProvider *provider,
 	g_autofree char *display = NULL;
 	g_autofree char *description = NULL;
 	FerryLibvirtDisk *disk;
-	gboolean zeroed = FALSE;
 
 	if (!ferry_libvirt_check_connected(self, error))
 		return NULL;
@@ -656,17 +607,19 @@ ferry_libvirt_prepare_disk(FerryProvider *provider,
 		if (!ferry_libvirt_check_qemu_access(self, target, error))
 			return NULL;
 		locker = g_mutex_locker_new(&self->disk_lock);
-		if (!ferry_libvirt_prepare_raw(disk, display, &zeroed, error))
+		/* always sparse raw for the copy; a qcow2 disk is converted by create_vm
+		 * (0644 and root-owned: with qemu:///system libvirt hands it to QEMU's
+		 * user on start) */
+		if (!ferry_libvirt_make_disk_folder(disk, display, error))
+			return NULL;
+		endpoint = ferry_disk_endpoint_new_raw_target(disk->copy_path, disk->capacity,
+							      display, error);
+		if (endpoint == NULL)
 			return NULL;
 	}
 	ferry_libvirt_refresh_pools(self, disk);
-	/* always sparse raw for the copy; a qcow2 disk is converted by create_vm */
-	endpoint = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, disk->copy_path);
 	description = g_strdup_printf("%s (%s)", display, disk->copy_path);
 	ferry_disk_endpoint_set_description(endpoint, description);
-	ferry_disk_endpoint_set_size(endpoint, disk->capacity);
-	ferry_disk_endpoint_set_format(endpoint, "raw");
-	ferry_disk_endpoint_set_zeroed(endpoint, zeroed);
 	if (disk->id != NULL)
 		ferry_disk_endpoint_set_disk_id(endpoint, disk->id);
 	return g_steal_pointer(&endpoint);
