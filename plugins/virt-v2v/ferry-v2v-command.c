@@ -573,6 +573,19 @@ ferry_v2v_command_dup_argv(FerryV2vCommand *self)
 	return argv;
 }
 
+/* @word as is when a shell reads it unchanged, else quoted */
+static char *
+shell_word(const char *word)
+{
+	if (*word == '\0')
+		return g_shell_quote(word);
+	for (const char *p = word; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && strchr("-_./:=,@%+", *p) == NULL)
+			return g_shell_quote(word);
+	}
+	return g_strdup(word);
+}
+
 /**
  * ferry_v2v_command_dup_display:
  * @self: a command
@@ -585,7 +598,7 @@ ferry_v2v_command_dup_display(FerryV2vCommand *self)
 	g_auto(GStrv) argv = ferry_v2v_command_dup_argv(self);
 	GString *line = g_string_new(NULL);
 	for (guint i = 0; argv[i] != NULL; i++) {
-		g_autofree char *word = g_shell_quote(argv[i]);
+		g_autofree char *word = shell_word(argv[i]);
 		if (i > 0)
 			g_string_append_c(line, ' ');
 		g_string_append(line, word);
