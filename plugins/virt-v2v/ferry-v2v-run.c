@@ -34,6 +34,7 @@ ferry_v2v_monitor_new(guint n_disks)
 	self->n_disks = MAX(n_disks, 1);
 	self->facts = json_object_new();
 	g_queue_init(&self->tail);
+	g_queue_init(&self->raw_tail);
 	return self;
 }
 
@@ -47,8 +48,10 @@ ferry_v2v_monitor_free(FerryV2vMonitor *self)
 	if (self == NULL)
 		return;
 	g_free(self->stage);
+	g_free(self->error);
 	json_object_unref(self->facts);
 	g_queue_clear_full(&self->tail, g_free);
+	g_queue_clear_full(&self->raw_tail, g_free);
 	g_free(self);
 }
 
@@ -65,31 +68,80 @@ parse_fraction(const char *line, guint64 *done, guint64 *total)
 	       *done <= *total;
 }
 
-/* `[  12.3] Copying disk 1/2` → `Copying disk 1/2` */
+/* `[  12.3] Copying disk 1/2` → `Copying disk 1/2`; the appliance kernel's
+ * own lines (`[    2.141574] pci_bus …`) have six decimals and are not stages */
 static const char *
 strip_timestamp(const char *line)
 {
-	const char *close;
+	const char *p = line + 1;
 	if (line[0] != '[')
 		return NULL;
-	close = strchr(line, ']');
-	if (close == NULL)
+	while (*p == ' ')
+		p++;
+	if (!g_ascii_isdigit(*p))
 		return NULL;
-	for (const char *p = line + 1; p < close; p++) {
-		if (!g_ascii_isdigit(*p) && *p != ' ' && *p != '.')
-			return NULL;
-	}
-	while (close[1] == ' ')
-		close++;
-	return close + 1;
+	while (g_ascii_isdigit(*p))
+		p++;
+	if (p[0] != '.' || !g_ascii_isdigit(p[1]) || p[2] != ']')
+		return NULL;
+	p += 3;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+/* the lines worth showing in an error: stages and virt-v2v's own
+ * messages, not the appliance's debug output */
+static void
+push_line(GQueue *queue, const char *line)
+{
+	g_queue_push_tail(queue, g_strdup(line));
+	while (queue->length > FERRY_V2V_TAIL_LINES)
+		g_free(g_queue_pop_head(queue));
 }
 
 static void
 remember_line(FerryV2vMonitor *self, const char *line)
 {
-	g_queue_push_tail(&self->tail, g_strdup(line));
-	while (self->tail.length > FERRY_V2V_TAIL_LINES)
-		g_free(g_queue_pop_head(&self->tail));
+	push_line(&self->tail, line);
+}
+
+/* --machine-readable messages: `{ "message": "…", "timestamp": "…",
+ * "type": "error" }` */
+static gboolean
+parse_message(FerryV2vMonitor *self, const char *line)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	JsonNode *root;
+	JsonObject *object;
+	const char *type;
+	const char *message;
+	g_autofree char *text = NULL;
+
+	if (line[0] != '{')
+		return FALSE;
+	parser = json_parser_new();
+	if (!json_parser_load_from_data(parser, line, -1, NULL))
+		return FALSE;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return FALSE;
+	object = json_node_get_object(root);
+	type = json_object_get_string_member_with_default(object, "type", "message");
+	message = json_object_get_string_member_with_default(object, "message", NULL);
+	if (message == NULL)
+		return FALSE;
+	text = g_strdup_printf("%s: %s", type, message);
+	g_strstrip(text);
+	/* one line each: a message's paragraphs are joined */
+	for (char *p = text; *p != '\0'; p++) {
+		if (*p == '\n')
+			*p = ' ';
+	}
+	if (g_strcmp0(type, "error") == 0 && self->error == NULL)
+		self->error = g_strdup(message);
+	remember_line(self, text);
+	return TRUE;
 }
 
 /* `    i_distro = debian` from virt-v2v -v's inspection dump */
@@ -142,11 +194,14 @@ ferry_v2v_monitor_feed(FerryV2vMonitor *self, const char *line)
 		self->fraction = MIN(fraction, 1.0);
 		return TRUE;
 	}
-	remember_line(self, line);
+	push_line(&self->raw_tail, line);
+	if (parse_message(self, line))
+		return FALSE;
 	stage = strip_timestamp(line);
 	if (stage != NULL && *stage != '\0') {
 		guint64 disk = 0;
 		guint64 n_disks = 0;
+		remember_line(self, line);
 		g_free(self->stage);
 		self->stage = g_strdup(stage);
 		if (g_str_has_prefix(stage, "Copying disk ") &&
@@ -157,6 +212,9 @@ ferry_v2v_monitor_feed(FerryV2vMonitor *self, const char *line)
 		}
 		return TRUE;
 	}
+	/* `virt-v2v: warning: …` (the errors also come as JSON messages) */
+	if (g_str_has_prefix(line, "virt-v2v") && strstr(line, ": warning: ") != NULL)
+		remember_line(self, line);
 	parse_fact(self, line);
 	return FALSE;
 }
@@ -207,13 +265,15 @@ ferry_v2v_monitor_dup_result(FerryV2vMonitor *self)
  * ferry_v2v_monitor_dup_tail:
  * @self: a monitor
  *
- * Returns: the last lines seen (progress lines left out), one a line
+ * Returns: the last stages and messages seen, one a line, or the last
+ *   lines of any kind when virt-v2v said nothing of its own
  */
 char *
 ferry_v2v_monitor_dup_tail(FerryV2vMonitor *self)
 {
 	GString *text = g_string_new(NULL);
-	for (GList *l = self->tail.head; l != NULL; l = l->next) {
+	GQueue *queue = self->tail.length > 0 ? &self->tail : &self->raw_tail;
+	for (GList *l = queue->head; l != NULL; l = l->next) {
 		g_string_append(text, l->data);
 		g_string_append_c(text, '\n');
 	}
@@ -440,9 +500,17 @@ set_failure(GError **error,
 	    FerryV2vMonitor *monitor)
 {
 	g_autofree char *tail = ferry_v2v_monitor_dup_tail(monitor);
+	g_autofree char *reason = NULL;
+	if (monitor->error != NULL) {
+		reason = g_strdup_printf(": %s", monitor->error);
+		/* the first paragraph says what went wrong */
+		if (strstr(reason, "\n\n") != NULL)
+			*strstr(reason, "\n\n") = '\0';
+	}
 	g_set_error(error, FERRY_ERROR, code,
-		    "%s: %s %s; the whole log is %s. Its last lines:\n%s", display,
-		    command->program, what, command->log_path, tail);
+		    "%s: %s %s%s\nThe whole log is %s; its last messages:\n%s", display,
+		    command->program, what, reason != NULL ? reason : "", command->log_path,
+		    tail);
 }
 
 static void

@@ -22,8 +22,10 @@ typedef struct {
 	guint disk;	  /* the disk being copied, from 1; 0 before copying */
 	double fraction;  /* of the whole run's copying, 0..1 */
 	char *stage;	  /* the last stage line, without its timestamp */
+	char *error;	  /* the first error message */
 	JsonObject *facts; /* the inspection's i_* values */
-	GQueue tail;	  /* the last FERRY_V2V_TAIL_LINES lines */
+	GQueue tail;	  /* the last FERRY_V2V_TAIL_LINES stages and messages */
+	GQueue raw_tail;  /* the last FERRY_V2V_TAIL_LINES lines of any kind */
 } FerryV2vMonitor;
 
 FerryV2vMonitor *

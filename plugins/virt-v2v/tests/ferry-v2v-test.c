@@ -379,6 +379,35 @@ test_monitor_recorded(void)
 	g_assert_cmpuint(g_strv_length(g_strsplit(tail, "\n", -1)), <=, FERRY_V2V_TAIL_LINES + 1);
 }
 
+/* a real virt-v2v-in-place run on a blank disk: inspection fails */
+static void
+test_monitor_failure(void)
+{
+	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "blank-disk.log", NULL);
+	g_autofree char *contents = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(FerryV2vMonitor) monitor = ferry_v2v_monitor_new(1);
+	g_autoptr(JsonObject) result = NULL;
+	g_autofree char *tail = NULL;
+
+	g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
+	lines = g_strsplit(contents, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		ferry_v2v_monitor_feed(monitor, lines[i]);
+	g_assert_cmpstr(monitor->stage, ==, "Inspecting the source");
+	g_assert_nonnull(monitor->error);
+	g_assert_true(g_str_has_prefix(monitor->error, "inspection could not detect the source"));
+	/* the appliance kernel's timestamped lines are not stages */
+	tail = ferry_v2v_monitor_dup_tail(monitor);
+	g_assert_null(strstr(tail, "pci_bus"));
+	g_assert_nonnull(strstr(tail, "[   0.0] Setting up the source"));
+	g_assert_nonnull(strstr(tail, "error: inspection could not detect"));
+	g_assert_null(strstr(tail, "nbdkit:"));
+	result = ferry_v2v_monitor_dup_result(monitor);
+	g_assert_false(json_object_has_member(result, "operatingSystem"));
+	g_assert_cmpfloat(monitor->fraction, ==, 0.0);
+}
+
 static void
 test_monitor_progress(void)
 {
@@ -520,7 +549,7 @@ check_stop(gboolean cancel)
 	g_autoptr(GThread) thread = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonObject) result = NULL;
-	CancelLater later = {cancellable, 4000};
+	CancelLater later = {cancellable, 10000};
 	gint64 started;
 
 	if (!v2v_test_require_program("virt-v2v-in-place"))
@@ -582,6 +611,7 @@ main(int argc, char **argv)
 	g_test_add_func("/v2v/command/static-ips", test_static_ips);
 	g_test_add_func("/v2v/monitor/recorded", test_monitor_recorded);
 	g_test_add_func("/v2v/monitor/progress", test_monitor_progress);
+	g_test_add_func("/v2v/monitor/failure", test_monitor_failure);
 	g_test_add_func("/v2v/plugin/supports", test_plugin_supports);
 	g_test_add_func("/v2v/plugin/bad-request", test_plugin_bad_request);
 	g_test_add_func("/v2v/run/missing-program", test_missing_program);
