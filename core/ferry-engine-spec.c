@@ -301,6 +301,11 @@ ferry_engine_build_vm_spec(JsonObject *context,
 	json_object_set_boolean_member(spec, "preserveStaticIPs",
 				       ferry_json_path_bool(plan, "spec.preserveStaticIPs", TRUE));
 	json_object_set_boolean_member(spec, "compatibilityMode", compat);
+	/* the plan's own names, as destinations read them */
+	json_object_set_boolean_member(spec, "skipGuestConversion", raw_copy);
+	json_object_set_boolean_member(
+	    spec, "useCompatibilityMode",
+	    ferry_json_path_bool(plan, "spec.useCompatibilityMode", TRUE));
 	json_object_set_string_member(
 	    spec, "targetPowerState",
 	    ferry_json_path_string(plan_vm, "targetPowerState",

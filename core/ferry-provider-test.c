@@ -192,6 +192,18 @@ test_provider_async(void)
 	g_assert_false(data.ok);
 	g_assert_error(data.error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE);
 	g_clear_error(&data.error);
+
+	/* a call cancelled before it ran is FERRY_ERROR_CANCELLED, not GIO's code */
+	{
+		g_autoptr(GCancellable) cancellable = g_cancellable_new();
+		g_cancellable_cancel(cancellable);
+		ferry_provider_power_off_async(FERRY_PROVIDER(self), "vm-1", cancellable,
+					       power_off_cb, &data);
+		g_main_loop_run(loop);
+		g_assert_false(data.ok);
+		g_assert_error(data.error, FERRY_ERROR, FERRY_ERROR_CANCELLED);
+		g_clear_error(&data.error);
+	}
 }
 
 static void

@@ -865,7 +865,12 @@ provider_call_finish_boolean(FerryProvider *self,
 	g_return_val_if_fail(FERRY_IS_PROVIDER(self), FALSE);
 	g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
 	g_return_val_if_fail(g_task_get_source_tag(G_TASK(result)) == source_tag, FALSE);
-	return g_task_propagate_boolean(G_TASK(result), error);
+	/* GTask reports cancellation in G_IO_ERROR; callers see FERRY_ERROR */
+	if (!g_task_propagate_boolean(G_TASK(result), error)) {
+		ferry_error_convert(error);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gpointer
@@ -877,7 +882,12 @@ provider_call_finish_pointer(FerryProvider *self,
 	g_return_val_if_fail(FERRY_IS_PROVIDER(self), NULL);
 	g_return_val_if_fail(g_task_is_valid(result, self), NULL);
 	g_return_val_if_fail(g_task_get_source_tag(G_TASK(result)) == source_tag, NULL);
-	return g_task_propagate_pointer(G_TASK(result), error);
+	{
+		gpointer value = g_task_propagate_pointer(G_TASK(result), error);
+		if (value == NULL)
+			ferry_error_convert(error);
+		return value;
+	}
 }
 
 /**

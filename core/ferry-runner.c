@@ -209,6 +209,120 @@ ferry_runner_connect_provider(FerryRunner *self,
 	return g_steal_pointer(&provider);
 }
 
+/* Provider status after a connection test: Forklift's conditions, the
+ * fingerprint, the phase */
+static void
+runner_record_connection(FerryResource *provider,
+			 FerryProviderConfig *config,
+			 const char *fingerprint,
+			 const GError *failure)
+{
+	JsonObject *status = ferry_resource_ensure_status(provider);
+	FerrySecret *secret = config != NULL ? ferry_provider_config_get_secret(config) : NULL;
+
+	ferry_resource_remove_condition(provider, "ConnectionTestFailed");
+	ferry_resource_remove_condition(provider, "ConnectionAuthFailed");
+	ferry_resource_remove_condition(provider, "ConnectionInsecure");
+	if (failure != NULL) {
+		gboolean auth = g_error_matches(failure, FERRY_ERROR, FERRY_ERROR_AUTH_FAILED);
+		ferry_resource_remove_condition(provider, "ConnectionTestSucceeded");
+		ferry_resource_remove_condition(provider, "Ready");
+		ferry_resource_set_condition(provider,
+					     auth ? "ConnectionAuthFailed" : "ConnectionTestFailed",
+					     TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+					     auth ? "AuthFailed" : "Tested", failure->message);
+		json_object_set_string_member(status, "phase", "ConnectionFailed");
+		return;
+	}
+	ferry_resource_set_condition(provider, "ConnectionTestSucceeded", TRUE,
+				     FERRY_CONDITION_CATEGORY_REQUIRED, "Tested",
+				     "Connection test, succeeded.");
+	if (secret != NULL && ferry_secret_get_boolean(secret, "insecureSkipVerify", FALSE))
+		ferry_resource_set_condition(provider, "ConnectionInsecure", TRUE,
+					     FERRY_CONDITION_CATEGORY_WARN, "SkipTLSVerification",
+					     "TLS is susceptible to machine-in-the-middle attacks "
+					     "when certificate verification is skipped.");
+	if (fingerprint != NULL)
+		json_object_set_string_member(status, "fingerprint", fingerprint);
+	else if (json_object_has_member(status, "fingerprint"))
+		json_object_remove_member(status, "fingerprint");
+	if (!ferry_resource_has_blocker(provider)) {
+		ferry_resource_set_condition(provider, "Ready", TRUE,
+					     FERRY_CONDITION_CATEGORY_REQUIRED, NULL,
+					     "The provider is ready.");
+		json_object_set_string_member(status, "phase", "Ready");
+	}
+}
+
+/**
+ * ferry_runner_test_provider:
+ * @self: a #FerryRunner
+ * @name_space: (nullable): the Provider's namespace
+ * @name: the Provider's name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Connects to the provider with its URL, settings and Secret, as Forklift's
+ * provider controller does, and records the result in the Provider's
+ * status: `ConnectionTestSucceeded` (or `ConnectionTestFailed` /
+ * `ConnectionAuthFailed`), `ConnectionInsecure` when TLS is not verified,
+ * `status.fingerprint` (the server certificate's SHA-1 thumbprint) and
+ * `status.phase`.
+ *
+ * Returns: (transfer full): what was found (`type`, `url`, `fingerprint`,
+ *   `seconds`), or %NULL with @error set when the connection failed (the
+ *   failure is recorded in the status too)
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_runner_test_provider(FerryRunner *self,
+			   const char *name_space,
+			   const char *name,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	g_autoptr(FerryResource) resource = NULL;
+	g_autoptr(FerryProviderConfig) config = NULL;
+	g_autoptr(FerryProvider) provider = NULL;
+	g_autoptr(GError) failure = NULL;
+	g_autoptr(GError) store_error = NULL;
+	g_autofree char *fingerprint = NULL;
+	g_autoptr(JsonObject) result = json_object_new();
+	gint64 started = g_get_monotonic_time();
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
+	g_return_val_if_fail(name != NULL, NULL);
+	resource = ferry_store_get(self->store, "Provider", name_space, name, error);
+	if (resource == NULL)
+		return NULL;
+	config = ferry_store_dup_provider_config(self->store, name_space, name, &failure);
+	if (config != NULL) {
+		provider = ferry_runner_connect_provider(self, name_space, name, cancellable,
+							 &failure);
+		if (provider != NULL)
+			fingerprint = ferry_provider_get_fingerprint(provider);
+	}
+	runner_record_connection(resource, config, fingerprint, failure);
+	if (!ferry_store_update_status(self->store, resource, &store_error))
+		g_debug("the result of the connection test was not recorded: %s",
+			store_error->message);
+	if (failure != NULL) {
+		g_propagate_error(error, g_steal_pointer(&failure));
+		return NULL;
+	}
+	json_object_set_string_member(result, "type", ferry_provider_get_provider_type(provider));
+	json_object_set_string_member(result, "url",
+				      ferry_provider_config_get_url(config) != NULL
+					  ? ferry_provider_config_get_url(config)
+					  : "");
+	if (fingerprint != NULL)
+		json_object_set_string_member(result, "fingerprint", fingerprint);
+	json_object_set_double_member(result, "seconds",
+				      (double)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	return g_steal_pointer(&result);
+}
+
 /**
  * ferry_runner_refresh_inventory:
  * @self: a #FerryRunner

@@ -34,6 +34,12 @@ ferry_runner_connect_provider(FerryRunner *self,
 			      const char *name,
 			      GCancellable *cancellable,
 			      GError **error);
+JsonObject *
+ferry_runner_test_provider(FerryRunner *self,
+			   const char *name_space,
+			   const char *name,
+			   GCancellable *cancellable,
+			   GError **error);
 gboolean
 ferry_runner_refresh_inventory(FerryRunner *self,
 			       const char *name_space,

@@ -272,7 +272,11 @@ ferry_transfer_method_copy_finish(FerryTransferMethod *self, GAsyncResult *resul
 	g_return_val_if_fail(g_task_get_source_tag(G_TASK(result)) ==
 				 ferry_transfer_method_copy_async,
 			     FALSE);
-	return g_task_propagate_boolean(G_TASK(result), error);
+	if (!g_task_propagate_boolean(G_TASK(result), error)) {
+		ferry_error_convert(error);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /**
@@ -332,7 +336,12 @@ ferry_transfer_method_convert_finish(FerryTransferMethod *self,
 	g_return_val_if_fail(g_task_get_source_tag(G_TASK(result)) ==
 				 ferry_transfer_method_convert_async,
 			     NULL);
-	return g_task_propagate_pointer(G_TASK(result), error);
+	{
+		JsonObject *value = g_task_propagate_pointer(G_TASK(result), error);
+		if (value == NULL)
+			ferry_error_convert(error);
+		return value;
+	}
 }
 
 /**

@@ -7,6 +7,7 @@
 
 #include <ferry.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 typedef struct {
@@ -178,6 +179,66 @@ test_cli_help(void)
 	run_result_clear(&r);
 }
 
+static JsonObject *
+doctor_row(JsonArray *rows, const char *check)
+{
+	for (guint i = 0; i < json_array_get_length(rows); i++) {
+		JsonObject *row = json_array_get_object_element(rows, i);
+		if (g_strcmp0(json_object_get_string_member(row, "check"), check) == 0)
+			return row;
+	}
+	g_assert_not_reached();
+}
+
+/* the accelerator forced by the environment, the required tools found */
+static void
+test_cli_doctor(void)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	JsonArray *rows;
+	JsonObject *kvm;
+	RunResult r;
+
+	g_setenv("FERRY_ACCEL", "tcg", TRUE);
+	r = run_ferry("doctor", "-o", "json", NULL);
+	g_unsetenv("FERRY_ACCEL");
+	g_assert_true(json_parser_load_from_data(parser, r.out, -1, &error));
+	g_assert_no_error(error);
+	rows = json_node_get_array(json_parser_get_root(parser));
+	kvm = doctor_row(rows, "KVM");
+	g_assert_cmpstr(json_object_get_string_member(kvm, "status"), ==, "warning");
+	g_assert_nonnull(strstr(json_object_get_string_member(kvm, "detail"), "FERRY_ACCEL=tcg"));
+	g_assert_cmpstr(json_object_get_string_member(doctor_row(rows, "qemu-img"), "status"), ==,
+			"ok");
+	g_assert_cmpstr(json_object_get_string_member(doctor_row(rows, "qemu-nbd"), "status"), ==,
+			"ok");
+	run_result_clear(&r);
+}
+
+/* a machine without the tools: each is named with its package, status 1 */
+static void
+test_cli_doctor_missing(void)
+{
+	g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+	g_autofree char *empty = g_dir_make_tmp("ferry-doctor-XXXXXX", NULL);
+	RunResult r;
+
+	g_assert_nonnull(empty);
+	g_setenv("PATH", empty, TRUE);
+	g_setenv("FERRY_ACCEL", "kvm", TRUE);
+	r = run_ferry("doctor", NULL);
+	g_setenv("PATH", old_path, TRUE);
+	g_unsetenv("FERRY_ACCEL");
+	g_rmdir(empty);
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_nonnull(strstr(r.out, "qemu-img"));
+	g_assert_nonnull(strstr(r.out, "apt-get install qemu-utils"));
+	g_assert_nonnull(strstr(r.out, "apt-get install virt-v2v"));
+	g_assert_nonnull(strstr(r.out, " problems, "));
+	run_result_clear(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -191,5 +252,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cli/plugins-table", test_cli_plugins_table);
 	g_test_add_func("/cli/usage-errors", test_cli_usage_errors);
 	g_test_add_func("/cli/help", test_cli_help);
+	g_test_add_func("/cli/doctor", test_cli_doctor);
+	g_test_add_func("/cli/doctor-missing", test_cli_doctor_missing);
 	return g_test_run();
 }

@@ -91,6 +91,8 @@ ferry_cmd_plugins(FerryCli *cli, int argc, char **argv);
 /* resources in the state store (ferry-cmd-resources.c) */
 FerryStore *
 ferry_cli_open_store(FerryCli *cli, GError **error);
+FerryRunner *
+ferry_cli_open_runner(FerryCli *cli, GError **error);
 int
 ferry_cmd_apply(FerryCli *cli, int argc, char **argv);
 int
@@ -113,5 +115,9 @@ void
 ferry_cli_print_suggestions(JsonNode *conditions);
 int
 ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_doctor(FerryCli *cli, int argc, char **argv);
+int
+ferry_cmd_provider(FerryCli *cli, int argc, char **argv);
 
 G_END_DECLS

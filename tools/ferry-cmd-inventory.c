@@ -351,6 +351,23 @@ inventory_list(FerryCli *cli, const char *kind_name, const char *provider, const
 	return FERRY_EXIT_OK;
 }
 
+/* Forklift's InventoryCreated condition, for `ferry get providers` */
+static void
+inventory_record_created(FerryStore *store, const char *name_space, const char *name)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryResource) provider = ferry_store_get(store, "Provider", name_space, name,
+							    &error);
+	if (provider != NULL) {
+		ferry_resource_set_condition(provider, "InventoryCreated", TRUE,
+					     FERRY_CONDITION_CATEGORY_REQUIRED, "Completed",
+					     "The inventory has been loaded.");
+		ferry_store_update_status(store, provider, &error);
+	}
+	if (error != NULL)
+		g_debug("InventoryCreated not recorded: %s", error->message);
+}
+
 static int
 inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 {
@@ -401,6 +418,7 @@ inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 					FERRY_INVENTORY_QUERY_FLAG_REFS, &error);
 	if (blocked == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	inventory_record_created(store, provider_namespace(cli), name);
 	if (!cli->quiet) {
 		g_autoptr(FerryQuery) all = ferry_query_new("", NULL);
 		g_autoptr(GPtrArray) vms = ferry_inventory_query(

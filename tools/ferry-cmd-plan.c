@@ -18,19 +18,6 @@
 #define EXIT_CANCELLED 6
 #define BAR_WIDTH 24
 
-static FerryRunner *
-plan_runner(FerryCli *cli, GError **error)
-{
-	const char *state = ferry_cli_get_state_dir(cli, error);
-	FerryPluginRegistry *registry;
-	if (state == NULL)
-		return NULL;
-	registry = ferry_cli_get_registry(cli, error);
-	if (registry == NULL)
-		return NULL;
-	return ferry_runner_new(state, registry, error);
-}
-
 static const char *
 plan_namespace(FerryCli *cli)
 {
@@ -352,7 +339,7 @@ plan_start(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc != 2)
 		return ferry_cli_usage_error(cli, "give the name of one plan");
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL || !plan_check_ready(cli, runner, argv[1], &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	migration = ferry_runner_create_migration(runner, plan_namespace(cli), argv[1], &error);
@@ -407,7 +394,7 @@ plan_cutover(FerryCli *cli, int argc, char **argv)
 	when = at != NULL ? g_date_time_new_from_iso8601(at, NULL) : g_date_time_new_now_utc();
 	if (when == NULL)
 		return ferry_cli_usage_error(cli, "--at '%s' is not an RFC 3339 time", at);
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL ||
 	    !ferry_runner_cutover(runner, plan_namespace(cli), argv[1], vm, when, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -436,7 +423,7 @@ plan_cancel(FerryCli *cli, int argc, char **argv)
 	if (argc != 2 || vms == NULL)
 		return ferry_cli_usage_error(cli, "give the plan and --vms");
 	list = g_strsplit(vms, ",", -1);
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL ||
 	    !ferry_runner_cancel(runner, plan_namespace(cli), argv[1], (const char *const *)list,
 				 &error))
@@ -457,7 +444,7 @@ plan_archive(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc != 2)
 		return ferry_cli_usage_error(cli, "give the name of one plan");
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL ||
 	    !ferry_runner_archive(runner, plan_namespace(cli), argv[1], NULL, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -493,7 +480,7 @@ plan_list(FerryCli *cli, int argc, char **argv)
 			     &error) ||
 	    !ferry_cli_parse_output(output, TRUE, &format, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	plans = ferry_store_list(ferry_runner_get_store(runner), "Plan", cli->name_space, &error);
@@ -581,7 +568,7 @@ plan_describe(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc != 2)
 		return ferry_cli_usage_error(cli, "give the name of one plan");
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL || !ferry_runner_sync(runner, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	plan = ferry_store_get(ferry_runner_get_store(runner), "Plan", plan_namespace(cli), argv[1],
@@ -636,7 +623,7 @@ plan_delete(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc != 2)
 		return ferry_cli_usage_error(cli, "give the name of one plan");
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	uid = ferry_runner_dup_active_migration(runner, plan_namespace(cli), argv[1]);
@@ -728,7 +715,7 @@ plan_create(FerryCli *cli, int argc, char **argv)
 		json_object_set_boolean_member(spec, "skipGuestConversion", TRUE);
 	if (description != NULL)
 		json_object_set_string_member(spec, "description", description);
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (vms_query != NULL) {
@@ -819,7 +806,7 @@ ferry_cmd_run(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc > 1)
 		return ferry_cli_usage_error(cli, "unexpected argument '%s'", argv[1]);
-	runner = plan_runner(cli, &error);
+	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	return plan_run_foreground(cli, runner, NULL, NULL);

@@ -502,3 +502,17 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 	g_print("%-18s%s\n", "Used By:", referrer_list);
 	return FERRY_EXIT_OK;
 }
+
+/* store + inventory + plugins + engine, for verbs that run or connect */
+FerryRunner *
+ferry_cli_open_runner(FerryCli *cli, GError **error)
+{
+	const char *state = ferry_cli_get_state_dir(cli, error);
+	FerryPluginRegistry *registry;
+	if (state == NULL)
+		return NULL;
+	registry = ferry_cli_get_registry(cli, error);
+	if (registry == NULL)
+		return NULL;
+	return ferry_runner_new(state, registry, error);
+}

@@ -16,6 +16,8 @@ static const FerryCliVerb verbs[] = {
     {"version", "Print the version of Ferry and its plugin ABI", ferry_cmd_version},
     {"plugins", "List plugins, what they implement and why any were skipped",
      ferry_cmd_plugins},
+    {"doctor", "Check the programs Ferry relies on, KVM, libguestfs and libvirt",
+     ferry_cmd_doctor},
     {"apply", "Create or update resources from Forklift manifests", ferry_cmd_apply},
     {"get", "List resources, or print them as JSON or YAML", ferry_cmd_get},
     {"describe", "Show one resource with its conditions and references", ferry_cmd_describe},
@@ -24,6 +26,8 @@ static const FerryCliVerb verbs[] = {
      ferry_cmd_plan},
     {"run", "Resume and finish every pending or running migration", ferry_cmd_run},
     {"copy", "Copy a disk between NBD URIs and local files (sparse, resumable)", ferry_cmd_copy},
+    {"provider", "Test the connection to a provider and record the result",
+     ferry_cmd_provider},
     {"inventory", "Query a provider's inventory, load it, list validation rules",
      ferry_cmd_inventory},
 };

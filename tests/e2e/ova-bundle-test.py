@@ -85,6 +85,10 @@ spec: {controller_max_vm_inflight: 1}
                 vm = yaml.safe_load(f)
             if vm["kind"] != "VirtualMachine" or vm["metadata"]["name"] != name:
                 sys.exit("%s: unexpected vm.yaml: %s" % (name, vm))
+            # a raw copy (skipGuestConversion) is labelled as not converted
+            if vm["metadata"]["labels"].get("guestConverted") != "false":
+                sys.exit("%s: a raw copy must be labelled guestConverted=false: %s" % (
+                    name, vm["metadata"]["labels"]))
             domain = vm["spec"]["template"]["spec"]["domain"]
             if domain["cpu"]["sockets"] * domain["cpu"]["cores"] != 2:
                 sys.exit("%s: expected 2 vCPUs: %s" % (name, domain["cpu"]))

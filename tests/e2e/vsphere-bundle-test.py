@@ -15,6 +15,7 @@ converter is loaded):
   back on and leaves nothing behind.
 """
 
+import hashlib
 import json
 import os
 import signal
@@ -161,6 +162,52 @@ def bundle_disk(bundle, plan, vm):
     return os.path.join(bundle, "migrated", name, "%s-%s-disk-0.img" % (plan, name))
 
 
+def provider_conditions(ferry, env):
+    out = run(*ferry, "get", "provider", "vsphere-prod", "-o", "json", env=env).stdout
+    status = json.loads(out).get("status", {})
+    return status, {c["type"]: c for c in status.get("conditions", [])}
+
+
+def check_provider_test(ferry, env, vcsim, manifest):
+    """`ferry provider test`: the fingerprint of the simulator's certificate,
+    recorded in the status with ConnectionTestSucceeded; wrong credentials
+    give ConnectionAuthFailed and a clear error that never shows them."""
+    der = ssl.PEM_cert_to_DER_cert(open(vcsim["VCSIM_CA"]).read())
+    expected = ":".join("%02X" % b for b in hashlib.sha1(der).digest())
+    result = run(*ferry, "provider", "test", "vsphere-prod", "-o", "json", env=env)
+    report = json.loads(result.stdout)
+    if report.get("fingerprint", "").upper() != expected or report.get("type") != "vsphere":
+        sys.exit("provider test reported %s, expected fingerprint %s" % (report, expected))
+    status, conditions = provider_conditions(ferry, env)
+    if (status.get("fingerprint", "").upper() != expected or
+            "ConnectionTestSucceeded" not in conditions or status.get("phase") != "Ready"):
+        sys.exit("the connection test was not recorded: %s" % status)
+    table = run(*ferry, "provider", "test", "vsphere-prod", env=env).stdout
+    if expected.lower() not in table.lower():
+        sys.exit("the fingerprint is not printed:\n" + table)
+
+    wrong = "Wrong-Pa55-%d" % os.getpid()
+    bad = open(manifest).read().replace("password: %s" % PASSWORD, "password: %s" % wrong)
+    bad_path = manifest + ".bad"
+    with open(bad_path, "w") as f:
+        f.write(bad)
+    run(*ferry, "apply", "-f", bad_path, env=env)
+    failed = run(*ferry, "provider", "test", "vsphere-prod", check=False, env=env)
+    if failed.returncode == 0 or wrong in failed.stdout + failed.stderr:
+        sys.exit("a wrong password was accepted or shown:\n%s%s" % (failed.stdout,
+                                                                    failed.stderr))
+    if "password" not in failed.stderr.lower() and "credential" not in failed.stderr.lower():
+        sys.exit("the error does not say what is wrong:\n" + failed.stderr)
+    status, conditions = provider_conditions(ferry, env)
+    if ("ConnectionAuthFailed" not in conditions or "ConnectionTestSucceeded" in conditions
+            or status.get("phase") != "ConnectionFailed"):
+        sys.exit("the failed connection test was not recorded: %s" % status)
+    if wrong in json.dumps(status):
+        sys.exit("the status shows the wrong password")
+    run(*ferry, "apply", "-f", manifest, env=env)
+    run(*ferry, "provider", "test", "vsphere-prod", env=env)
+
+
 def main():
     if not VCSIM:
         if os.environ.get("CI") == "true":
@@ -217,6 +264,7 @@ def main():
             return None
 
         run(*ferry, "apply", "-f", path, env=env)
+        check_provider_test(ferry, env, vcsim, path)
         # the inventory verbs work on the simulator
         run(*ferry, "inventory", "refresh", "vsphere-prod", env=env)
         listing = run(*ferry, "inventory", "vms", "vsphere-prod", "--query",
