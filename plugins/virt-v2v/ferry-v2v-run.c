@@ -298,19 +298,15 @@ ferry_v2v_default_timeout(void)
 }
 
 /* libguestfs starts a small appliance VM; where KVM cannot run it (no
- * /dev/kvm, or a nested KVM that hangs guests) it must run under TCG.
- * FERRY_ACCEL=kvm trusts KVM; anything else keeps the caller's own
- * LIBGUESTFS_BACKEND settings, or asks for TCG. */
-static void
-set_guestfs_environment(GSubprocessLauncher *launcher)
+ * /dev/kvm, or a nested KVM that hangs guests) it must run under TCG:
+ * ferry_host_guestfs_environ() knows (FERRY_ACCEL forces the answer) */
+static char **
+dup_child_environ(FerryV2vCommand *command)
 {
-	if (g_strcmp0(g_getenv("FERRY_ACCEL"), "kvm") == 0)
-		return;
-	if (g_getenv("LIBGUESTFS_BACKEND") != NULL &&
-	    g_strcmp0(g_getenv("FERRY_ACCEL"), "tcg") != 0)
-		return;
-	g_subprocess_launcher_setenv(launcher, "LIBGUESTFS_BACKEND", "direct", TRUE);
-	g_subprocess_launcher_setenv(launcher, "LIBGUESTFS_BACKEND_SETTINGS", "force_tcg", TRUE);
+	char **envp = ferry_host_guestfs_environ(NULL);
+	envp = g_environ_setenv(envp, "VIRT_V2V_TMPDIR", command->tmp_dir, TRUE);
+	envp = g_environ_setenv(envp, "LC_ALL", "C.UTF-8", TRUE);
+	return g_environ_unsetenv(envp, "LANGUAGE");
 }
 
 static void
@@ -485,7 +481,8 @@ prepare_files(FerryV2vCommand *command, GError **error)
 static char *
 missing_program_message(const char *program)
 {
-	return g_strdup_printf("%s is not installed (looked in PATH); install the Debian package "
+	return g_strdup_printf("%s is not installed (looked in PATH and the sbin folders); "
+			       "install the Debian package "
 			       "virt-v2v (`apt-get install virt-v2v`, or scripts/install-deps), "
 			       "or set spec.skipGuestConversion: true on the plan for a raw copy",
 			       program);
@@ -560,9 +557,10 @@ ferry_v2v_run(FerryV2vCommand *command,
 	g_autoptr(GSubprocess) process = NULL;
 	g_autoptr(FerryV2vMonitor) monitor = ferry_v2v_monitor_new(command->n_disks);
 	g_autoptr(GString) pending = g_string_new(NULL);
-	g_autofree char *program = g_find_program_in_path(command->program);
+	g_autofree char *program = ferry_host_find_program(command->program);
 	g_autofree char *line = NULL;
 	g_auto(GStrv) argv = NULL;
+	g_auto(GStrv) envp = NULL;
 	g_autoptr(GError) local_error = NULL;
 	GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE;
 	RunState state = {.monitor = monitor, .progress = progress, .pending = pending};
@@ -596,10 +594,8 @@ ferry_v2v_run(FerryV2vCommand *command,
 		flags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
 	launcher = g_subprocess_launcher_new(flags);
 	g_subprocess_launcher_set_child_setup(launcher, child_setup, NULL, NULL);
-	g_subprocess_launcher_setenv(launcher, "VIRT_V2V_TMPDIR", command->tmp_dir, TRUE);
-	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C.UTF-8", TRUE);
-	g_subprocess_launcher_unsetenv(launcher, "LANGUAGE");
-	set_guestfs_environment(launcher);
+	envp = dup_child_environ(command);
+	g_subprocess_launcher_set_environ(launcher, envp);
 	argv = ferry_v2v_command_dup_argv(command);
 	g_free(argv[0]);
 	argv[0] = g_strdup(program);
