@@ -421,9 +421,15 @@ check_name(const char *name, const char *display, GError **error)
 	return TRUE;
 }
 
-/* the OVA archive (or OVF folder) the source inventory names */
-static char *
-dup_ova_input(JsonObject *vm_spec)
+/**
+ * ferry_v2v_dup_ova_input:
+ * @vm_spec: the target VM description
+ *
+ * Returns: (nullable): the OVA archive (or OVF folder) `-i ova` reads, for
+ *   a VM from an OVA source
+ */
+char *
+ferry_v2v_dup_ova_input(JsonObject *vm_spec)
 {
 	JsonObject *source = member_object(vm_spec, "source");
 	const char *path = member_string(member_object(source, "vm"), "ovfPath");
@@ -444,7 +450,8 @@ add_input_args(FerryV2vCommand *self,
 	       const char *work_dir,
 	       GError **error)
 {
-	g_autofree char *ova = self->mode == FERRY_V2V_MODE_COPY ? dup_ova_input(vm_spec) : NULL;
+	g_autofree char *ova = self->mode == FERRY_V2V_MODE_COPY ? ferry_v2v_dup_ova_input(vm_spec)
+							     : NULL;
 	JsonObject *first = json_array_get_length(disks) > 0
 				? json_array_get_object_element(disks, 0)
 				: NULL;

@@ -55,6 +55,8 @@ GPtrArray *
 ferry_v2v_static_ip_args(JsonObject *source_vm);
 char *
 ferry_v2v_dup_vm_display(JsonObject *vm_spec);
+char *
+ferry_v2v_dup_ova_input(JsonObject *vm_spec);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryV2vCommand, ferry_v2v_command_free)
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ferry-v2v-command.h"
@@ -127,6 +128,146 @@ disks_capacity(JsonObject *vm_spec, guint n_disks)
 		    json_array_get_object_element(disks, i), "capacity", 0);
 	/* without sizes, progress still moves: a nominal GiB a disk */
 	return total > 0 ? total : (guint64)MAX(n_disks, 1) << 30;
+}
+
+/* --- NBD disks as local files ---
+ *
+ * virt-v2v 2.2 ignores <disk type='network'> NBD disks in -i libvirtxml and
+ * virt-v2v-in-place converts local files only, so an NBD endpoint (a source
+ * served by nbdkit or qemu-nbd, a qcow2 target of the bundle) is mounted as
+ * a file with nbdfuse for the run: no copy, no temporary space. */
+
+typedef struct {
+	char *dir;
+	GSubprocess *process;
+} FuseMount;
+
+static void
+fuse_mount_stop(FuseMount *mount)
+{
+	g_autoptr(GSubprocess) unmount = NULL;
+	if (mount->process != NULL) {
+		unmount = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+					       G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+					   NULL, "fusermount3", "-u", mount->dir, NULL);
+		if (unmount != NULL)
+			g_subprocess_wait(unmount, NULL, NULL);
+		/* nbdfuse exits once unmounted; make sure of it */
+		for (guint i = 0; i < 50 && g_subprocess_get_identifier(mount->process) != NULL;
+		     i++)
+			g_usleep(100 * G_TIME_SPAN_MILLISECOND);
+		if (g_subprocess_get_identifier(mount->process) != NULL)
+			g_subprocess_force_exit(mount->process);
+		g_subprocess_wait(mount->process, NULL, NULL);
+		g_object_unref(mount->process);
+	}
+	g_rmdir(mount->dir);
+	g_free(mount->dir);
+	g_free(mount);
+}
+
+static FuseMount *
+fuse_mount_start(const char *uri,
+		 const char *dir,
+		 gboolean read_only,
+		 const char *display,
+		 GCancellable *cancellable,
+		 GError **error)
+{
+	g_autofree char *nbdfuse = ferry_host_find_program("nbdfuse");
+	g_autofree char *file = g_build_filename(dir, "disk", NULL);
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GError) local_error = NULL;
+	FuseMount *mount;
+
+	if (nbdfuse == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+			    "%s: nbdfuse is not installed; virt-v2v reads NBD disks through it. "
+			    "Install the Debian packages libnbd-bin and fuse3 "
+			    "(scripts/install-deps)",
+			    display);
+		return NULL;
+	}
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		int saved = errno;
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "%s: cannot create %s: %s", display,
+			    dir, g_strerror(saved));
+		return NULL;
+	}
+	mount = g_new0(FuseMount, 1);
+	mount->dir = g_strdup(dir);
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	mount->process = read_only ? g_subprocess_launcher_spawn(launcher, &local_error, nbdfuse,
+								 "-r", file, uri, NULL)
+				   : g_subprocess_launcher_spawn(launcher, &local_error, nbdfuse,
+								 file, uri, NULL);
+	if (mount->process == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED, "%s: cannot start nbdfuse: %s",
+			    display, local_error->message);
+		fuse_mount_stop(mount);
+		return NULL;
+	}
+	/* the file appears once nbdfuse has connected and mounted */
+	for (guint i = 0; i < 300; i++) {
+		GStatBuf info;
+		if (g_stat(file, &info) == 0 && S_ISREG(info.st_mode))
+			return mount;
+		if (g_subprocess_get_identifier(mount->process) == NULL ||
+		    g_cancellable_is_cancelled(cancellable))
+			break;
+		g_usleep(100 * G_TIME_SPAN_MILLISECOND);
+	}
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_CONNECTION_FAILED,
+		    "%s: nbdfuse could not mount the NBD disk %s at %s; check that the NBD "
+		    "server is running and that /dev/fuse is usable",
+		    display, uri, file);
+	fuse_mount_stop(mount);
+	return NULL;
+}
+
+/* @disks with every NBD entry replaced by its nbdfuse file under @dir */
+static JsonArray *
+localize_disks(JsonArray *disks,
+	       const char *dir,
+	       gboolean read_only,
+	       GPtrArray *mounts,
+	       const char *display,
+	       GCancellable *cancellable,
+	       GError **error)
+{
+	g_autoptr(JsonArray) local = json_array_new();
+	for (guint i = 0; i < json_array_get_length(disks); i++) {
+		JsonObject *entry = json_array_get_object_element(disks, i);
+		const char *uri = json_object_get_string_member_with_default(entry, "uri", NULL);
+		JsonObject *copy = json_object_new();
+		g_autofree char *name = NULL;
+		g_autofree char *mount_dir = NULL;
+		g_autofree char *file = NULL;
+		FuseMount *mount;
+
+		json_object_set_int_member(copy, "index", i);
+		json_object_set_string_member(
+		    copy, "format",
+		    json_object_get_string_member_with_default(entry, "format", "raw"));
+		json_array_add_object_element(local, copy);
+		if (uri == NULL) {
+			json_object_set_string_member(
+			    copy, "path", json_object_get_string_member(entry, "path"));
+			continue;
+		}
+		name = g_strdup_printf("nbd-%u", i);
+		mount_dir = g_build_filename(dir, name, NULL);
+		mount = fuse_mount_start(uri, mount_dir, read_only, display, cancellable, error);
+		if (mount == NULL)
+			return NULL;
+		g_ptr_array_add(mounts, mount);
+		file = g_build_filename(mount_dir, "disk", NULL);
+		json_object_set_string_member(copy, "path", file);
+		/* qemu-nbd and nbdkit export the guest's data, whatever the file format */
+		json_object_set_string_member(copy, "format", "raw");
+	}
+	return g_steal_pointer(&local);
 }
 
 /* virt-v2v -o local writes NAME-sdX in its output folder: for a local
@@ -272,6 +413,10 @@ ferry_v2v_copy_and_convert(JsonObject *vm_spec,
 	g_autofree char *display = ferry_v2v_dup_vm_display(vm_spec);
 	g_autoptr(FerryV2vCommand) command = NULL;
 	g_autoptr(JsonObject) found = NULL;
+	g_autoptr(GPtrArray) mounts = g_ptr_array_new_with_free_func((GDestroyNotify)fuse_mount_stop);
+	g_autoptr(JsonArray) local = NULL;
+	g_autofree char *nbd_dir = NULL;
+	g_autofree char *ova = NULL;
 	gboolean ok;
 
 	if (json_array_get_length(targets) != json_array_get_length(sources)) {
@@ -280,7 +425,15 @@ ferry_v2v_copy_and_convert(JsonObject *vm_spec,
 			    json_array_get_length(sources), json_array_get_length(targets));
 		return FALSE;
 	}
-	command = ferry_v2v_command_new(FERRY_V2V_MODE_COPY, vm_spec, sources, work_dir, error);
+	nbd_dir = g_build_filename(work_dir, "nbd", NULL);
+	ova = ferry_v2v_dup_ova_input(vm_spec);
+	/* -i ova reads the archive itself: the sources only count the disks */
+	local = ova != NULL ? json_array_ref(sources)
+			    : localize_disks(sources, nbd_dir, TRUE, mounts, display, cancellable,
+					     error);
+	if (local == NULL)
+		return FALSE;
+	command = ferry_v2v_command_new(FERRY_V2V_MODE_COPY, vm_spec, local, work_dir, error);
 	if (command == NULL)
 		return FALSE;
 	if (!link_targets(command, targets, display, error))
@@ -293,6 +446,8 @@ ferry_v2v_copy_and_convert(JsonObject *vm_spec,
 	if (ok)
 		read_output_metadata(command, found);
 	remove_output(command, targets);
+	g_ptr_array_set_size(mounts, 0);
+	g_rmdir(nbd_dir);
 	if (!ok)
 		return FALSE;
 	if (result != NULL)
@@ -322,17 +477,23 @@ ferry_v2v_convert_in_place(JsonObject *vm_spec,
 			   GError **error)
 {
 	g_autofree char *display = ferry_v2v_dup_vm_display(vm_spec);
-	g_autoptr(FerryV2vCommand) command =
-	    ferry_v2v_command_new(FERRY_V2V_MODE_IN_PLACE, vm_spec, disks, work_dir, error);
+	g_autofree char *nbd_dir = g_build_filename(work_dir, "nbd", NULL);
+	g_autoptr(GPtrArray) mounts = g_ptr_array_new_with_free_func((GDestroyNotify)fuse_mount_stop);
+	g_autoptr(JsonArray) local = NULL;
+	g_autoptr(FerryV2vCommand) command = NULL;
 	JsonObject *result = NULL;
 
+	local = localize_disks(disks, nbd_dir, FALSE, mounts, display, cancellable, error);
+	if (local == NULL)
+		return NULL;
+	command = ferry_v2v_command_new(FERRY_V2V_MODE_IN_PLACE, vm_spec, local, work_dir, error);
 	if (command == NULL)
 		return NULL;
 	if (progress != NULL && ferry_progress_get_total(progress) == 0)
 		ferry_progress_set_total(progress, disks_capacity(vm_spec, command->n_disks));
-	if (!ferry_v2v_run(command, display, progress, timeout_seconds, cancellable, &result,
-			   error))
-		return NULL;
+	ferry_v2v_run(command, display, progress, timeout_seconds, cancellable, &result, error);
+	g_ptr_array_set_size(mounts, 0);
+	g_rmdir(nbd_dir);
 	return result;
 }
 

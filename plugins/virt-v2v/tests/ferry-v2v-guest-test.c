@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "v2v-test-util.h"
@@ -123,6 +124,9 @@ test_ova_copy_convert(void)
 	v2v_test_remove_tree(work);
 }
 
+/* the bundle's qcow2 disks are NBD targets served by qemu-nbd: Ferry's copy
+ * engine writes the guest into one, then virt-v2v-in-place converts it
+ * through an nbdfuse mount */
 static void
 test_in_place_after_copy(void)
 {
@@ -130,25 +134,39 @@ test_in_place_after_copy(void)
 	g_autoptr(FerryTransferMethod) method = NULL;
 	g_autofree char *work = NULL;
 	g_autofree char *target = NULL;
+	g_autofree char *socket = NULL;
+	g_autofree char *uri = NULL;
 	g_autoptr(JsonObject) spec = NULL;
 	g_autoptr(FerryDiskEndpoint) from = NULL;
 	g_autoptr(FerryDiskEndpoint) to = NULL;
 	g_autoptr(FerryCopy) copy = NULL;
+	g_autoptr(GSubprocess) server = NULL;
 	g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(JsonObject) result = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree char *size = g_strdup_printf("%" G_GINT64_FORMAT, GUEST_CAPACITY);
 
-	if (image == NULL || !v2v_test_require_program("virt-v2v-in-place"))
+	if (image == NULL || !v2v_test_require_program("virt-v2v-in-place") ||
+	    !v2v_test_require_program("qemu-nbd") || !v2v_test_require_program("nbdfuse"))
 		return;
 	method = v2v_test_load_method();
 	work = g_dir_make_tmp("ferry-v2v-inplace-XXXXXX", NULL);
-	target = g_build_filename(work, "guest-disk-0.img", NULL);
+	target = g_build_filename(work, "guest-disk-0.qcow2", NULL);
+	socket = g_build_filename(work, "nbd.sock", NULL);
+	uri = g_strdup_printf("nbd+unix:///?socket=%s", socket);
+	g_assert_true(g_spawn_check_wait_status(
+	    v2v_test_run("qemu-img", "create", "-q", "-f", "qcow2", target, size, NULL), NULL));
+	server = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &error, "qemu-nbd", "-f", "qcow2",
+				  "--socket", socket, "--persistent", "--shared=4", target, NULL);
+	g_assert_no_error(error);
+	for (guint i = 0; i < 100 && !g_file_test(socket, G_FILE_TEST_EXISTS); i++)
+		g_usleep(100 * G_TIME_SPAN_MILLISECOND);
+
 	/* Ferry's own copy first, as in a warm migration */
 	from = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_SOURCE, image);
-	to = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, target);
+	to = ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_TARGET, uri);
 	ferry_disk_endpoint_set_format(from, "raw");
 	ferry_disk_endpoint_set_format(to, "raw");
-	v2v_test_make_blank_disk(target, GUEST_CAPACITY);
 	copy = ferry_copy_new(from, to);
 	g_assert_true(ferry_copy_run(copy, NULL, NULL, &error));
 	g_assert_no_error(error);
@@ -162,9 +180,13 @@ test_in_place_after_copy(void)
 	g_assert_cmpstr(json_object_get_string_member(result, "firmware"), ==, "bios");
 	g_assert_cmpstr(json_object_get_string_member(result, "detectedBootDisk"), ==,
 			"/dev/sda1");
-	assert_converted(target);
+	/* the mount is gone, the log stays */
+	g_assert_false(g_file_test(g_build_filename(work, "nbd", NULL), G_FILE_TEST_EXISTS));
 	g_assert_true(g_file_test(g_build_filename(work, "virt-v2v.log", NULL),
 				  G_FILE_TEST_IS_REGULAR));
+	g_subprocess_send_signal(server, SIGTERM);
+	g_subprocess_wait(server, NULL, NULL);
+	assert_converted(target);
 	g_assert_false(v2v_test_process_running(work));
 	v2v_test_remove_tree(work);
 }

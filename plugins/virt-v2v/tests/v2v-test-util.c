@@ -172,11 +172,35 @@ v2v_test_guestfish(const char *disk, const char *commands)
 
 	g_subprocess_launcher_setenv(launcher, "LIBGUESTFS_BACKEND", "direct", TRUE);
 	g_subprocess_launcher_setenv(launcher, "LIBGUESTFS_BACKEND_SETTINGS", "force_tcg", TRUE);
-	process = g_subprocess_launcher_spawn(launcher, &error, "guestfish", "--ro", "-a", disk,
-					      "-m", "/dev/sda1", NULL);
+	process = g_subprocess_launcher_spawn(
+	    launcher, &error, "guestfish", "--ro",
+	    g_str_has_suffix(disk, ".qcow2") ? "--format=qcow2" : "--format=raw", "-a", disk, "-m",
+	    "/dev/sda1", NULL);
 	g_assert_no_error(error);
 	g_assert_true(g_subprocess_communicate_utf8(process, commands, NULL, &out, NULL, &error));
 	g_assert_no_error(error);
 	g_test_message("guestfish: %s", out);
 	return g_steal_pointer(&out);
+}
+
+/* runs a program to its end; returns its wait status */
+int
+v2v_test_run(const char *program, ...)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	int status = -1;
+	va_list ap;
+
+	g_ptr_array_add(argv, (gpointer)program);
+	va_start(ap, program);
+	for (const char *arg = va_arg(ap, const char *); arg != NULL;
+	     arg = va_arg(ap, const char *))
+		g_ptr_array_add(argv, (gpointer)arg);
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL,
+				   NULL, NULL, NULL, &status, &error));
+	g_assert_no_error(error);
+	return status;
 }

@@ -26,4 +26,7 @@ v2v_test_remove_tree(const char *path);
 char *
 v2v_test_guestfish(const char *disk, const char *commands);
 
+int
+v2v_test_run(const char *program, ...) G_GNUC_NULL_TERMINATED;
+
 G_END_DECLS
