@@ -431,8 +431,11 @@ ferry_v2v_copy_and_convert(JsonObject *vm_spec,
 	local = ova != NULL ? json_array_ref(sources)
 			    : localize_disks(sources, nbd_dir, TRUE, mounts, display, cancellable,
 					     error);
-	if (local == NULL)
+	if (local == NULL) {
+		g_ptr_array_set_size(mounts, 0);
+		g_rmdir(nbd_dir);
 		return FALSE;
+	}
 	command = ferry_v2v_command_new(FERRY_V2V_MODE_COPY, vm_spec, local, work_dir, error);
 	if (command == NULL)
 		return FALSE;
@@ -484,8 +487,11 @@ ferry_v2v_convert_in_place(JsonObject *vm_spec,
 	JsonObject *result = NULL;
 
 	local = localize_disks(disks, nbd_dir, FALSE, mounts, display, cancellable, error);
-	if (local == NULL)
+	if (local == NULL) {
+		g_ptr_array_set_size(mounts, 0);
+		g_rmdir(nbd_dir);
 		return NULL;
+	}
 	command = ferry_v2v_command_new(FERRY_V2V_MODE_IN_PLACE, vm_spec, local, work_dir, error);
 	if (command == NULL)
 		return NULL;

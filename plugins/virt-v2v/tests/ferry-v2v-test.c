@@ -520,6 +520,37 @@ test_missing_program(void)
 	g_rmdir(work);
 }
 
+/* an NBD disk whose server is gone cannot be mounted for virt-v2v */
+static void
+test_nbd_unreachable(void)
+{
+	g_autofree char *work = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(JsonObject) spec = parse_object("{\"name\": \"gone\", \"plan\": \"p\"}");
+	g_autoptr(JsonArray) disks = NULL;
+	g_autoptr(JsonObject) result = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!v2v_test_require_program("nbdfuse"))
+		return;
+	work = g_dir_make_tmp("ferry-v2v-nbd-XXXXXX", NULL);
+	text = g_strdup_printf("[{\"index\": 0, \"uri\": \"nbd+unix:///?socket=%s/none.sock\","
+			       " \"format\": \"raw\"}]",
+			       work);
+	disks = parse_array(text);
+	result = ferry_v2v_convert_in_place(spec, disks, work, NULL, 60, NULL, &error);
+	g_assert_null(result);
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_CONNECTION_FAILED);
+	g_assert_nonnull(strstr(error->message, "VM gone of Plan/p: nbdfuse could not mount"));
+	g_assert_nonnull(strstr(error->message, "none.sock"));
+	/* nothing ran, nothing is left mounted */
+	g_assert_false(g_file_test(g_build_filename(work, "virt-v2v.log", NULL),
+				   G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(g_build_filename(work, "nbd", NULL), G_FILE_TEST_EXISTS));
+	g_assert_false(v2v_test_process_running(work));
+	v2v_test_remove_tree(work);
+}
+
 typedef struct {
 	GCancellable *cancellable;
 	guint delay_ms;
@@ -615,6 +646,7 @@ main(int argc, char **argv)
 	g_test_add_func("/v2v/plugin/supports", test_plugin_supports);
 	g_test_add_func("/v2v/plugin/bad-request", test_plugin_bad_request);
 	g_test_add_func("/v2v/run/missing-program", test_missing_program);
+	g_test_add_func("/v2v/run/nbd-unreachable", test_nbd_unreachable);
 	g_test_add_func("/v2v/run/timeout", test_timeout);
 	g_test_add_func("/v2v/run/cancel", test_cancel);
 	return g_test_run();
