@@ -363,17 +363,24 @@ add_key_args(FerryV2vCommand *self, JsonObject *vm_spec, GError **error)
 		const char *key_name = g_ptr_array_index(names, i);
 		g_autofree char *path = g_build_filename(key_dir, key_name, NULL);
 		g_autofree char *contents = NULL;
+		g_autofree char *passphrase = NULL;
 		gsize length = 0;
 
+		if (!g_file_get_contents(path, &contents, &length, error)) {
+			g_prefix_error(error, "LUKS key %s: ", key_name);
+			return FALSE;
+		}
+		if (self->keys == NULL)
+			self->keys = ferry_secret_new("luks");
+		passphrase = g_strchomp(g_strdup(contents));
+		ferry_secret_set_string(self->keys, key_name, passphrase);
+		memset(passphrase, 0, strlen(passphrase));
 		if (looks_like_uuid(key_name)) {
+			memset(contents, 0, length);
 			g_ptr_array_add(self->args, g_strdup("--key"));
 			g_ptr_array_add(self->args,
 					g_strdup_printf("%s:file:%s", key_name, path));
 			continue;
-		}
-		if (!g_file_get_contents(path, &contents, &length, error)) {
-			g_prefix_error(error, "LUKS key %s: ", key_name);
-			return FALSE;
 		}
 		if (memchr(contents, '\n', length) != NULL &&
 		    strchr(contents, '\n') != contents + length - 1) {
@@ -554,6 +561,7 @@ ferry_v2v_command_free(FerryV2vCommand *self)
 		memset(self->stdin_keys, 0, strlen(self->stdin_keys));
 		g_free(self->stdin_keys);
 	}
+	g_clear_object(&self->keys);
 	g_free(self->output_dir);
 	g_free(self->output_name);
 	g_free(self->log_path);

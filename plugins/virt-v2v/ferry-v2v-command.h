@@ -25,6 +25,7 @@ typedef struct {
 	char *domain_xml;	 /* -i libvirtxml input, written to domain_xml_path */
 	char *domain_xml_path;
 	char *stdin_keys;	 /* LUKS passphrases for --keys-from-stdin, one a line */
+	FerrySecret *keys;	 /* every LUKS passphrase, to redact virt-v2v's output */
 	char *output_dir;	 /* -os (copy mode) */
 	char *output_name;	 /* -on (copy mode) */
 	char *log_path;

@@ -346,12 +346,16 @@ typedef struct {
 	FerryV2vMonitor *monitor;
 	FILE *log;
 	FerryProgress *progress;
+	FerrySecret *keys;
 	GString *pending;
 } RunState;
 
 static void
-handle_line(RunState *state, const char *line)
+handle_line(RunState *state, const char *raw)
 {
+	g_autofree char *redacted = state->keys != NULL ? ferry_secret_redact(state->keys, raw)
+							 : NULL;
+	const char *line = redacted != NULL ? redacted : raw;
 	fprintf(state->log, "%s\n", line);
 	if (!ferry_v2v_monitor_feed(state->monitor, line) || state->progress == NULL)
 		return;
@@ -563,7 +567,10 @@ ferry_v2v_run(FerryV2vCommand *command,
 	g_auto(GStrv) envp = NULL;
 	g_autoptr(GError) local_error = NULL;
 	GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE;
-	RunState state = {.monitor = monitor, .progress = progress, .pending = pending};
+	RunState state = {.monitor = monitor,
+			  .progress = progress,
+			  .keys = command->keys,
+			  .pending = pending};
 	ReadResult read_result;
 	pid_t group = 0;
 	gint64 started = g_get_monotonic_time();

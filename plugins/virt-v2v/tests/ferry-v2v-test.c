@@ -299,6 +299,51 @@ test_command_keys(void)
 	g_rmdir(dir);
 }
 
+/* whatever the child prints passes through the redaction of every LUKS
+ * passphrase before it reaches the log or an error; the child here is a
+ * shell standing in for virt-v2v, printing what a leaky tool might */
+static void
+test_run_redacts(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("ferry-v2v-redact-XXXXXX", NULL);
+	g_autofree char *keys = g_build_filename(dir, "keys", NULL);
+	g_autofree char *key = g_build_filename(keys, "root", NULL);
+	g_autofree char *work = g_build_filename(dir, "work", NULL);
+	g_autofree char *text = g_strdup_printf("{\"name\": \"enc\", \"plan\": \"p\", "
+						"\"luksKeyDir\": \"%s\"}",
+						keys);
+	g_autoptr(JsonObject) spec = parse_object(text);
+	g_autoptr(JsonArray) one = parse_array("[{\"index\": 0, \"path\": \"/a.img\"}]");
+	g_autoptr(FerryV2vCommand) command = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *log = NULL;
+
+	g_assert_cmpint(g_mkdir(keys, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(key, "hunter2-luks\n", -1, NULL));
+	command = ferry_v2v_command_new(FERRY_V2V_MODE_IN_PLACE, spec, one, work, &error);
+	g_assert_no_error(error);
+	g_free(command->program);
+	command->program = g_strdup("sh");
+	g_ptr_array_set_size(command->args, 0);
+	g_ptr_array_add(command->args, g_strdup("-c"));
+	g_ptr_array_add(command->args,
+			g_strdup("read key; echo \"[   1.0] Opening with $key\"; "
+				 "echo \"{ \\\"message\\\": \\\"wrong key $key\\\", "
+				 "\\\"type\\\": \\\"error\\\" }\"; exit 3"));
+	g_assert_false(ferry_v2v_run(command, "VM enc of Plan/p", NULL, 30, NULL, NULL, &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_FAILED);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, "sh failed (exit status 3): wrong key [redacted]"));
+	g_assert_nonnull(strstr(error->message, "[   1.0] Opening with [redacted]"));
+	g_assert_null(strstr(error->message, "hunter2"));
+	g_assert_true(g_file_get_contents(command->log_path, &log, NULL, NULL));
+	g_assert_nonnull(strstr(log, "Opening with [redacted]"));
+	g_assert_null(strstr(log, "hunter2"));
+	g_unlink(key);
+	g_rmdir(keys);
+	v2v_test_remove_tree(dir);
+}
+
 /* a vSphere inventory document's guest networking, as the vsphere plugin
  * stores it (Forklift's guestNetworks and guestIpStacks) */
 static const char static_ip_vm[] =
@@ -646,6 +691,7 @@ main(int argc, char **argv)
 	g_test_add_func("/v2v/plugin/supports", test_plugin_supports);
 	g_test_add_func("/v2v/plugin/bad-request", test_plugin_bad_request);
 	g_test_add_func("/v2v/run/missing-program", test_missing_program);
+	g_test_add_func("/v2v/run/redacts", test_run_redacts);
 	g_test_add_func("/v2v/run/nbd-unreachable", test_nbd_unreachable);
 	g_test_add_func("/v2v/run/timeout", test_timeout);
 	g_test_add_func("/v2v/run/cancel", test_cancel);
