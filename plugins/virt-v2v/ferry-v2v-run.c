@@ -68,6 +68,30 @@ parse_fraction(const char *line, guint64 *done, guint64 *total)
 	       *done <= *total;
 }
 
+/* nbdcopy's progress bar, which virt-v2v 2.2 passes through even with
+ * --machine-readable: `▗  42% [*****-----]`, several on a line at times */
+static gboolean
+parse_percent(const char *line, guint64 *percent)
+{
+	gboolean found = FALSE;
+	*percent = 0;
+	for (const char *mark = strstr(line, "% ["); mark != NULL; mark = strstr(mark + 1, "% [")) {
+		const char *start = mark;
+		guint64 value = 0;
+		g_autofree char *digits = NULL;
+		while (start > line && g_ascii_isdigit(start[-1]))
+			start--;
+		if (start == mark)
+			continue;
+		digits = g_strndup(start, mark - start);
+		if (!g_ascii_string_to_unsigned(digits, 10, 0, 100, &value, NULL))
+			continue;
+		*percent = MAX(*percent, value);
+		found = TRUE;
+	}
+	return found;
+}
+
 /* `[  12.3] Copying disk 1/2` → `Copying disk 1/2`; the appliance kernel's
  * own lines (`[    2.141574] pci_bus …`) have six decimals and are not stages */
 static const char *
@@ -140,7 +164,9 @@ parse_message(FerryV2vMonitor *self, const char *line)
 	}
 	if (g_strcmp0(type, "error") == 0 && self->error == NULL)
 		self->error = g_strdup(message);
-	remember_line(self, text);
+	/* plain messages repeat the stage lines */
+	if (g_strcmp0(type, "message") != 0)
+		remember_line(self, text);
 	return TRUE;
 }
 
@@ -185,7 +211,9 @@ ferry_v2v_monitor_feed(FerryV2vMonitor *self, const char *line)
 	guint64 total = 0;
 	const char *stage;
 
-	if (parse_fraction(line, &done, &total)) {
+	if (parse_fraction(line, &done, &total) || parse_percent(line, &done)) {
+		if (total == 0)
+			total = 100;
 		guint disk = MAX(self->disk, 1);
 		double fraction = ((double)(disk - 1) + (double)done / (double)total) /
 				  (double)self->n_disks;

@@ -463,6 +463,9 @@ test_monitor_progress(void)
 	g_assert_true(ferry_v2v_monitor_feed(monitor, "[  80.2] Copying disk 1/2"));
 	g_assert_true(ferry_v2v_monitor_feed(monitor, "5000/10000"));
 	g_assert_cmpfloat(monitor->fraction, ==, 0.25);
+	/* nbdcopy's bar, as virt-v2v 2.2 passes it on */
+	g_assert_true(ferry_v2v_monitor_feed(monitor, "\xe2\x96\x97  60% [******----]"));
+	g_assert_cmpfloat(monitor->fraction, ==, 0.3);
 	g_assert_true(ferry_v2v_monitor_feed(monitor, "[ 90.0] Copying disk 2/2"));
 	g_assert_cmpfloat(monitor->fraction, ==, 0.5);
 	g_assert_true(ferry_v2v_monitor_feed(monitor, "10000/10000"));
