@@ -359,8 +359,8 @@ read_output_metadata(FerryV2vCommand *command, JsonObject *result)
 {
 	g_autofree char *file = g_strdup_printf("%s.xml", command->output_name);
 	g_autofree char *path = g_build_filename(command->output_dir, file, NULL);
-	g_autofree char *keep = g_build_filename(command->tmp_dir, "..", "virt-v2v-output.xml",
-						 NULL);
+	g_autofree char *work_dir = g_path_get_dirname(command->log_path);
+	g_autofree char *keep = g_build_filename(work_dir, "virt-v2v-output.xml", NULL);
 	g_autofree char *contents = NULL;
 
 	if (!g_file_get_contents(path, &contents, NULL, NULL))
@@ -374,11 +374,14 @@ read_output_metadata(FerryV2vCommand *command, JsonObject *result)
 static void
 remove_output(FerryV2vCommand *command, JsonArray *targets)
 {
+	g_autofree char *file = g_strdup_printf("%s.xml", command->output_name);
+	g_autofree char *metadata = g_build_filename(command->output_dir, file, NULL);
 	/* the links only: the targets they point at stay */
 	for (guint i = 0; i < json_array_get_length(targets); i++) {
 		g_autofree char *output = ferry_v2v_command_dup_output_disk(command, i);
 		g_unlink(output);
 	}
+	g_unlink(metadata);
 	g_rmdir(command->output_dir);
 }
 

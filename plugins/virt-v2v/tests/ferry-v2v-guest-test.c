@@ -118,6 +118,8 @@ test_ova_copy_convert(void)
 	/* the log stays in the state folder; the work files are gone */
 	log = g_build_filename(state, "virt-v2v.log", NULL);
 	g_assert_true(g_file_test(log, G_FILE_TEST_IS_REGULAR));
+	g_assert_true(g_file_test(g_build_filename(state, "virt-v2v-output.xml", NULL),
+				  G_FILE_TEST_IS_REGULAR));
 	g_assert_false(g_file_test(g_build_filename(state, "output", NULL), G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(g_build_filename(state, "tmp", NULL), G_FILE_TEST_EXISTS));
 	g_assert_false(v2v_test_process_running(work));
