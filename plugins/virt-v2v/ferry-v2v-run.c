@@ -142,7 +142,9 @@ parse_message(FerryV2vMonitor *self, const char *line)
 	const char *message;
 	g_autofree char *text = NULL;
 
-	if (line[0] != '{')
+	/* stderr shares the pipe, so a message may start mid-line */
+	line = strstr(line, "{ \"message\": ");
+	if (line == NULL)
 		return FALSE;
 	parser = json_parser_new();
 	if (!json_parser_load_from_data(parser, line, -1, NULL))
@@ -243,6 +245,11 @@ ferry_v2v_monitor_feed(FerryV2vMonitor *self, const char *line)
 	/* `virt-v2v: warning: …` (the errors also come as JSON messages) */
 	if (g_str_has_prefix(line, "virt-v2v") && strstr(line, ": warning: ") != NULL)
 		remember_line(self, line);
+	if (g_str_has_prefix(line, "virt-v2v") && strstr(line, ": error: ") != NULL) {
+		remember_line(self, line);
+		if (self->error == NULL)
+			self->error = g_strdup(strstr(line, ": error: ") + strlen(": error: "));
+	}
 	parse_fact(self, line);
 	return FALSE;
 }
