@@ -21,6 +21,7 @@
 /* what virt-v2v leaves in a converted Linux guest: its first-boot runner,
  * which installs the guest agent on the first boot under KVM */
 #define FIRSTBOOT_SCRIPT "/usr/lib/virt-sysprep/firstboot.sh"
+#define FIRSTBOOT_UNIT "/etc/systemd/system/multi-user.target.wants/guestfs-firstboot.service"
 
 static JsonObject *
 guest_spec(const char *name, const char *ova, const char *work)
@@ -53,7 +54,7 @@ static void
 assert_converted(const char *disk)
 {
 	g_autofree char *out = v2v_test_guestfish(disk, "is-file " FIRSTBOOT_SCRIPT "\n"
-							"is-file /etc/os-release\n");
+							"is-symlink " FIRSTBOOT_UNIT "\n");
 	g_assert_cmpstr(out, ==, "true\ntrue\n");
 }
 
