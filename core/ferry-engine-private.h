@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ferry-engine.h"
+#include "ferry-json-private.h"
 #include "ferry-transfer-method.h"
 
 G_BEGIN_DECLS
@@ -180,22 +181,5 @@ ferry_engine_status_remove_condition(JsonObject *status, const char *type);
 JsonObject *
 ferry_engine_status_find_step(JsonObject *status, const char *step);
 
-/* json helpers */
-JsonObject *
-ferry_json_object_copy(JsonObject *object);
-const char *
-ferry_json_path_string(JsonObject *object, const char *path, const char *default_value);
-gint64
-ferry_json_path_int(JsonObject *object, const char *path, gint64 default_value);
-gboolean
-ferry_json_path_bool(JsonObject *object, const char *path, gboolean default_value);
-JsonObject *
-ferry_json_path_object(JsonObject *object, const char *path);
-JsonArray *
-ferry_json_path_array(JsonObject *object, const char *path);
-char *
-ferry_json_to_string(JsonObject *object);
-JsonObject *
-ferry_json_from_string(const char *text, GError **error);
 
 G_END_DECLS

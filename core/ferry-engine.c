@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ferry-engine-private.h"
+#include "ferry-sqlite-private.h"
 #include "ferry-engine-spec-private.h"
 #include "ferry-error.h"
 
@@ -139,13 +140,9 @@ engine_exec(FerryEngine *self, const char *sql, GError **error)
 {
 	char *message = NULL;
 	if (sqlite3_exec(self->db, sql, NULL, NULL, &message) != SQLITE_OK) {
-		g_set_error(error, FERRY_ERROR,
-			    sqlite3_errcode(self->db) == SQLITE_FULL ? FERRY_ERROR_NO_SPACE
-								     : FERRY_ERROR_IO,
-			    "state database %s: %s", self->db_path,
-			    message != NULL ? message : sqlite3_errmsg(self->db));
 		sqlite3_free(message);
-		return FALSE;
+		return ferry_sqlite_set_error(self->db, "state database", self->db_path,
+					      "running a statement", error);
 	}
 	return TRUE;
 }
@@ -153,13 +150,7 @@ engine_exec(FerryEngine *self, const char *sql, GError **error)
 static gboolean
 engine_sql_error(FerryEngine *self, const char *what, GError **error)
 {
-	int code = sqlite3_errcode(self->db);
-	g_set_error(error, FERRY_ERROR,
-		    code == SQLITE_FULL	   ? FERRY_ERROR_NO_SPACE
-		    : code == SQLITE_BUSY ? FERRY_ERROR_BUSY
-					  : FERRY_ERROR_IO,
-		    "state database %s: %s: %s", self->db_path, what, sqlite3_errmsg(self->db));
-	return FALSE;
+	return ferry_sqlite_set_error(self->db, "state database", self->db_path, what, error);
 }
 
 static sqlite3_stmt *

@@ -10,6 +10,7 @@
 
 #include "ferry-error.h"
 #include "ferry-inventory.h"
+#include "ferry-sqlite-private.h"
 #include "ferry-inventory-facts-private.h"
 #include "ferry-query-private.h"
 #include "ferry-rules-validator-private.h"
@@ -74,17 +75,7 @@ ferry_inventory_exec(FerryInventory *self, const char *sql, GError **error)
 static gboolean
 ferry_inventory_set_sqlite_error(FerryInventory *self, GError **error, const char *what)
 {
-	int code = sqlite3_errcode(self->db);
-	FerryError ferry_code = FERRY_ERROR_IO;
-	if (code == SQLITE_FULL)
-		ferry_code = FERRY_ERROR_NO_SPACE;
-	else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		ferry_code = FERRY_ERROR_BUSY;
-	else if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN)
-		ferry_code = FERRY_ERROR_PERMISSION_DENIED;
-	g_set_error(error, FERRY_ERROR, ferry_code, "inventory database %s: %s: %s", self->path,
-		    what, sqlite3_errmsg(self->db));
-	return FALSE;
+	return ferry_sqlite_set_error(self->db, "inventory database", self->path, what, error);
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "ferry-resource-kinds.h"
 #include "ferry-resource-private.h"
 #include "ferry-store.h"
+#include "ferry-sqlite-private.h"
 
 /**
  * FerryStore:
@@ -120,28 +121,7 @@ ferry_store_init(FerryStore *self)
 static gboolean
 store_sqlite_error(sqlite3 *db, const char *path, const char *what, GError **error)
 {
-	int code = sqlite3_errcode(db);
-	FerryError ferry_code = FERRY_ERROR_IO;
-	if (code == SQLITE_FULL)
-		ferry_code = FERRY_ERROR_NO_SPACE;
-	else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		ferry_code = FERRY_ERROR_BUSY;
-	else if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN)
-		ferry_code = FERRY_ERROR_PERMISSION_DENIED;
-	else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-		ferry_code = FERRY_ERROR_INVALID_DATA;
-	g_set_error(
-		error, FERRY_ERROR, ferry_code, "state database %s: %s: %s%s", path, what,
-		sqlite3_errmsg(db),
-		ferry_code == FERRY_ERROR_INVALID_DATA
-			? "; it is damaged or not Ferry's: move it away, or use another --state "
-			  "directory"
-		: ferry_code == FERRY_ERROR_NO_SPACE
-			? "; free some space in that file system and try again"
-		: ferry_code == FERRY_ERROR_BUSY
-			? "; another ferry is writing to it, try again when it is done"
-			: "");
-	return FALSE;
+	return ferry_sqlite_set_error(db, "state database", path, what, error);
 }
 
 static gboolean

@@ -235,64 +235,6 @@ ferry_yaml_path_append_index(const char *path, guint index)
 	return g_strdup_printf("%s[%u]", path != NULL ? path : "", index);
 }
 
-JsonNode *
-ferry_json_node_deep_copy(JsonNode *node)
-{
-	switch (JSON_NODE_TYPE(node)) {
-	case JSON_NODE_OBJECT: {
-		JsonObject *copy = json_object_new();
-		JsonObjectIter iter;
-		const char *name;
-		JsonNode *member;
-		json_object_iter_init(&iter, json_node_get_object(node));
-		while (json_object_iter_next(&iter, &name, &member))
-			json_object_set_member(copy, name, ferry_json_node_deep_copy(member));
-		JsonNode *result = json_node_new(JSON_NODE_OBJECT);
-		json_node_take_object(result, copy);
-		return result;
-	}
-	case JSON_NODE_ARRAY: {
-		JsonArray *array = json_node_get_array(node);
-		JsonArray *copy = json_array_sized_new(json_array_get_length(array));
-		for (guint i = 0; i < json_array_get_length(array); i++)
-			json_array_add_element(
-				copy, ferry_json_node_deep_copy(json_array_get_element(array, i)));
-		JsonNode *result = json_node_new(JSON_NODE_ARRAY);
-		json_node_take_array(result, copy);
-		return result;
-	}
-	case JSON_NODE_VALUE:
-	case JSON_NODE_NULL:
-	default:
-		return json_node_copy(node);
-	}
-}
-
-const char *
-ferry_json_get_string(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
-JsonObject *
-ferry_json_get_object(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-gboolean
-ferry_json_get_true(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
-	       json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
-}
-
 /* -- reading -- */
 
 typedef struct {
@@ -1127,6 +1069,30 @@ compare_members(gconstpointer a, gconstpointer b)
 }
 
 static gboolean
+writer_check_utf8(const char *text, GError **error)
+{
+	g_autofree char *shown = NULL;
+	if (g_utf8_validate(text, -1, NULL))
+		return TRUE;
+	shown = g_strescape(text, NULL);
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+		    "cannot write YAML: the text \"%s\" is not valid UTF-8", shown);
+	return FALSE;
+}
+
+/* plain scalars that YAML 1.1 readers (kubectl's among them) take for
+ * something else: y/n booleans, and base-60 numbers such as a MAC address
+ * made of digits (00:50:56:11:22:33) */
+static gboolean
+yaml11_ambiguous(const char *text)
+{
+	static const char *const short_bools[] = {"y", "Y", "n", "N", NULL};
+	if (g_strv_contains(short_bools, text))
+		return TRUE;
+	return g_regex_match_simple("^[-+]?[0-9][0-9_]*(:[0-9_]+)+(\\.[0-9_]*)?$", text, 0, 0);
+}
+
+static gboolean
 writer_node(Writer *writer, JsonNode *node, GError **error)
 {
 	yaml_event_t event;
@@ -1147,7 +1113,10 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 			return FALSE;
 		for (guint i = 0; i < names->len; i++) {
 			const char *name = g_ptr_array_index(names, i);
-			g_autoptr(JsonNode) key_node = resolve_plain(name);
+			g_autoptr(JsonNode) key_node = NULL;
+			if (!writer_check_utf8(name, error))
+				return FALSE;
+			key_node = resolve_plain(name);
 			/* a plain '<<' key would read back as a merge key */
 			if (!writer_scalar(writer, name,
 					   JSON_NODE_HOLDS_VALUE(key_node) &&
@@ -1213,11 +1182,15 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 		g_autoptr(JsonNode) resolved = NULL;
 		if (text == NULL)
 			text = "";
+		if (!writer_check_utf8(text, error))
+			return FALSE;
 		resolved = resolve_plain(text);
-		/* a string that would read back as something else is quoted */
+		/* a string that would read back as something else is quoted, by
+		 * Ferry's reader or by a YAML 1.1 one */
 		return writer_scalar(writer, text,
 				     JSON_NODE_HOLDS_VALUE(resolved) &&
-					     json_node_get_value_type(resolved) == G_TYPE_STRING,
+					     json_node_get_value_type(resolved) == G_TYPE_STRING &&
+					     !yaml11_ambiguous(text),
 				     error);
 	}
 	default:

@@ -224,24 +224,11 @@ ferry_kubevirt_request_size(guint64 capacity,
 
 /* --- names --- */
 
-static gboolean
-ferry_kubevirt_is_dns1123_label(const char *name, gsize length)
-{
-	if (length == 0 || length > 63)
-		return FALSE;
-	for (gsize i = 0; i < length; i++) {
-		char c = name[i];
-		if (!(g_ascii_islower(c) || g_ascii_isdigit(c) || c == '-'))
-			return FALSE;
-	}
-	return name[0] != '-' && name[length - 1] != '-';
-}
-
 /* a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters */
 gboolean
 ferry_kubevirt_check_dns1123_label(const char *what, const char *name, GError **error)
 {
-	if (name != NULL && ferry_kubevirt_is_dns1123_label(name, strlen(name)))
+	if (ferry_naming_is_dns1123_label(name))
 		return TRUE;
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
 		    "%s '%s' is not a DNS-1123 label: use at most 63 lower-case letters, digits "
@@ -257,18 +244,7 @@ ferry_kubevirt_check_dns1123_subdomain(const char *what,
 				       gsize max_length,
 				       GError **error)
 {
-	gsize length = name != NULL ? strlen(name) : 0;
-	gboolean ok = length > 0 && length <= max_length;
-
-	for (const char *start = name; ok;) {
-		const char *dot = strchr(start, '.');
-		gsize part = dot != NULL ? (gsize)(dot - start) : strlen(start);
-		ok = ferry_kubevirt_is_dns1123_label(start, part);
-		if (dot == NULL)
-			break;
-		start = dot + 1;
-	}
-	if (ok)
+	if (ferry_naming_is_dns1123_subdomain(name) && strlen(name) <= max_length)
 		return TRUE;
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
 		    "%s '%s' is not a DNS-1123 name: use at most %" G_GSIZE_FORMAT

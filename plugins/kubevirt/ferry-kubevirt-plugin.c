@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include "ferry-kubevirt-manifest.h"
-#include "ferry-kubevirt-yaml.h"
 
 /*
  * a file in each VM folder the plugin made; remove_vm deletes no other
@@ -854,7 +853,7 @@ ferry_kubevirt_create_vm(FerryProvider *provider,
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
 		if (!ferry_kubevirt_add_file(files, dir, disk->manifest_name,
-					     ferry_kubevirt_yaml_dump(disk->data_volume, error),
+					     ferry_yaml_to_string(disk->data_volume, error),
 					     0644))
 			return NULL;
 	}
@@ -862,9 +861,9 @@ ferry_kubevirt_create_vm(FerryProvider *provider,
 	if (!ferry_kubevirt_add_file(files, dir, "upload.sh",
 				     ferry_kubevirt_upload_script(target), 0755) ||
 	    !ferry_kubevirt_add_file(files, dir, "Kustomization",
-				     ferry_kubevirt_yaml_dump(kustomization, error), 0644) ||
+				     ferry_yaml_to_string(kustomization, error), 0644) ||
 	    !ferry_kubevirt_add_file(files, dir, "vm.yaml",
-				     ferry_kubevirt_yaml_dump(target->vm, error), 0644))
+				     ferry_yaml_to_string(target->vm, error), 0644))
 		return NULL;
 	for (guint i = 0; i < files->len; i++) {
 		FerryKubevirtFile *file = g_ptr_array_index(files, i);

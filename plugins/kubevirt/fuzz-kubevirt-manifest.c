@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "ferry-kubevirt-manifest.h"
-#include "ferry-kubevirt-yaml.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,10 +38,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 error->message[0] != '\0');
 		return 0;
 	}
-	yaml = ferry_kubevirt_yaml_dump(target->vm, NULL);
+	yaml = ferry_yaml_to_string(target->vm, NULL);
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
-		g_autofree char *dv = ferry_kubevirt_yaml_dump(disk->data_volume, NULL);
+		g_autofree char *dv = ferry_yaml_to_string(disk->data_volume, NULL);
 		g_assert(disk->request_size >= disk->capacity);
 	}
 	return 0;

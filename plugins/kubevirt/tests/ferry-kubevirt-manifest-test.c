@@ -11,7 +11,6 @@
 #include <ferry.h>
 
 #include "ferry-kubevirt-manifest.h"
-#include "ferry-kubevirt-yaml.h"
 #include "ferry-test-schemas.h"
 #include "ferry-test-yaml.h"
 
@@ -39,7 +38,7 @@ assert_target_valid(FerryKubevirtTarget *target)
 	if (!require_schemas())
 		return;
 	ferry_test_schemas_assert_vm(&schemas, target->vm);
-	yaml = ferry_kubevirt_yaml_dump(target->vm, &error);
+	yaml = ferry_yaml_to_string(target->vm, &error);
 	g_assert_no_error(error);
 	reloaded = ferry_test_yaml_load(yaml, -1, &error);
 	g_assert_no_error(error);
@@ -47,7 +46,7 @@ assert_target_valid(FerryKubevirtTarget *target)
 	ferry_test_schemas_assert_vm(&schemas, reloaded);
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
-		g_autofree char *dv_yaml = ferry_kubevirt_yaml_dump(disk->data_volume, &error);
+		g_autofree char *dv_yaml = ferry_yaml_to_string(disk->data_volume, &error);
 		g_autoptr(JsonNode) dv = NULL;
 		g_assert_no_error(error);
 		dv = ferry_test_yaml_load(dv_yaml, -1, &error);
@@ -631,7 +630,7 @@ test_yaml_quoting(void)
 	json_object_set_object_member(object, "empty-object", json_object_new());
 	json_object_set_array_member(object, "empty-array", json_array_new());
 	root = json_node_init_object(json_node_alloc(), object);
-	yaml = ferry_kubevirt_yaml_dump(root, &error);
+	yaml = ferry_yaml_to_string(root, &error);
 	g_assert_no_error(error);
 	reloaded = ferry_test_yaml_load(yaml, -1, &error);
 	g_assert_no_error(error);
@@ -641,13 +640,13 @@ test_yaml_quoting(void)
 	g_assert_nonnull(strstr(yaml, "- web-01\n"));
 	g_assert_nonnull(strstr(yaml, "- kubevirt.io/v1\n"));
 	g_assert_nonnull(strstr(yaml, "- \"00:50:56:11:22:33\"\n"));
-	g_assert_nonnull(strstr(yaml, "\"yes\": \"key that"));
+	g_assert_nonnull(strstr(yaml, "\"yes\": key that looks like a boolean\n"));
 	g_assert_nonnull(strstr(yaml, "empty-object: {}\n"));
 
 	/* invalid UTF-8 cannot be written */
 	json_object_set_string_member(object, "bad", "\xff\xfe");
 	g_clear_pointer(&yaml, g_free);
-	yaml = ferry_kubevirt_yaml_dump(root, &error);
+	yaml = ferry_yaml_to_string(root, &error);
 	g_assert_null(yaml);
 	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
 }

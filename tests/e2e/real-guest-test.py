@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The README's main job, end to end, as a user runs it: the test guest's OVA
+(scripts/make-test-guest: a real Debian 12 guest) with the manifests of
+examples/quickstart/, through the `ferry` command:
+
+- guest-to-bundle: virt-v2v reads the OVA and writes the converted disk into
+  the KubeVirt bundle; the VM status names the guest's operating system, the
+  bundle labels it converted, and the disk differs from the source's (the
+  conversion rebuilt its initramfs);
+- guest-to-libvirt: the same conversion into a libvirt domain on
+  qemu:///system, then the boot check: the converted guest boots under
+  software emulation and prints its marker on the serial console.
+
+Slow (two conversions and a boot under TCG, several minutes): meson suite
+`real-guest`. Under CI=true nothing here may skip.
+"""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+FERRY = os.environ["FERRY_BIN"]
+SOURCE_ROOT = os.environ["FERRY_SOURCE_ROOT"]
+CI = os.environ.get("CI") == "true"
+
+
+def skip(reason):
+    if CI:
+        sys.exit("cannot run in CI: " + reason)
+    print("SKIP: " + reason)
+    sys.exit(77)
+
+
+def run(*argv, check=True, **kwargs):
+    result = subprocess.run(argv, capture_output=True, text=True, **kwargs)
+    if check and result.returncode != 0:
+        sys.exit("%s failed (%d):\n%s%s" % (" ".join(argv), result.returncode, result.stdout,
+                                            result.stderr))
+    return result
+
+
+def vm_status(ferry, env, plan):
+    out = run(*ferry, "get", "plan", plan, "-o", "json", env=env).stdout
+    vms = json.loads(out).get("status", {}).get("migration", {}).get("vms", [])
+    if len(vms) != 1:
+        sys.exit("plan %s: expected one VM in the status: %s" % (plan, out))
+    return vms[0]
+
+
+def conditions(vm):
+    return {c["type"]: c for c in vm.get("conditions", [])}
+
+
+def main():
+    for tool in ("virt-v2v", "virsh", "qemu-img"):
+        if shutil.which(tool) is None:
+            skip("%s is not installed (scripts/install-deps)" % tool)
+    if os.geteuid() != 0:
+        skip("the test guest and libvirtd need root")
+    guest = run(os.path.join(SOURCE_ROOT, "scripts", "make-test-guest")).stdout.strip()
+    image = run(os.path.join(SOURCE_ROOT, "scripts", "make-test-guest"),
+                "--image").stdout.strip()
+    run(os.path.join(SOURCE_ROOT, "scripts", "libvirtd"), "start")
+
+    work = tempfile.mkdtemp(prefix="ferry-real-guest-", dir="/var/tmp")
+    # its own target name, so a quickstart's domain is left alone
+    domain = "ferry-e2e-guest"
+    try:
+        os.makedirs(os.path.join(work, "ova"))
+        os.makedirs(os.path.join(work, "libvirt"))
+        os.link(guest, os.path.join(work, "ova", os.path.basename(guest)))
+        manifests = os.path.join(work, "manifests")
+        os.makedirs(manifests)
+        for path in sorted(glob.glob(os.path.join(SOURCE_ROOT, "examples", "quickstart",
+                                                  "*.yaml"))):
+            text = open(path).read().replace("/var/tmp/ferry-quickstart", work)
+            text = text.replace("    - name: ferry-test-guest\n",
+                                "    - name: ferry-test-guest\n      targetName: %s\n" % domain)
+            with open(os.path.join(manifests, os.path.basename(path)), "w") as f:
+                f.write(text)
+        env = dict(os.environ, FERRY_NO_TTY="1")
+        ferry = [FERRY, "--state", os.path.join(work, "state"), "-n", "quickstart"]
+        run(*ferry, "apply", "-f", manifests, env=env)
+
+        # into the bundle, converted
+        out = run(*ferry, "plan", "start", "guest-to-bundle", check=False, env=env)
+        vm = vm_status(ferry, env, "guest-to-bundle")
+        if "Succeeded" not in conditions(vm):
+            sys.exit("guest-to-bundle did not succeed:\n%s%s\n%s" % (
+                out.stdout, out.stderr, json.dumps(vm, indent=1)))
+        steps = [s["name"] for s in vm.get("pipeline", [])]
+        if "DiskTransferV2v" not in steps:
+            sys.exit("the copy did not go through virt-v2v: %s" % steps)
+        if "debian" not in json.dumps(vm.get("operatingSystem", "")).lower():
+            sys.exit("the conversion did not record the guest: %s" % vm.get("operatingSystem"))
+        folder = os.path.join(work, "bundle", "migrated", domain)
+        vm_yaml = open(os.path.join(folder, "vm.yaml")).read()
+        if 'guestConverted: "true"' not in vm_yaml and "guestConverted: 'true'" not in vm_yaml:
+            sys.exit("the bundle does not label the VM converted:\n" + vm_yaml)
+        disks = glob.glob(os.path.join(folder, "*.img"))
+        if len(disks) != 1:
+            sys.exit("expected one disk image in %s: %s" % (folder, os.listdir(folder)))
+        same = run("qemu-img", "compare", "-q", "-f", "raw", "-F", "raw", image, disks[0],
+                   check=False)
+        if same.returncode == 0:
+            sys.exit("the bundle's disk is the source disk unchanged: nothing was converted")
+
+        # onto libvirt, converted, and booted
+        out = run(*ferry, "plan", "start", "guest-to-libvirt", check=False, env=env)
+        vm = vm_status(ferry, env, "guest-to-libvirt")
+        boot = vm.get("bootVerification", {})
+        if "Succeeded" not in conditions(vm) or not boot.get("booted"):
+            sys.exit("guest-to-libvirt did not boot:\n%s%s\n%s" % (
+                out.stdout, out.stderr, json.dumps(vm, indent=1)))
+        if "BootVerified" not in conditions(vm):
+            sys.exit("no BootVerified condition: %s" % vm.get("conditions"))
+        state = run("virsh", "-c", "qemu:///system", "domstate", domain).stdout.strip()
+        if state != "shut off":
+            sys.exit("after the boot check the domain is %r, not shut off" % state)
+        xml = run("virsh", "-c", "qemu:///system", "dumpxml", domain).stdout
+        if "bus='virtio'" not in xml or work not in xml:
+            sys.exit("the domain does not use the converted disk on virtio:\n" + xml)
+        print("converted into the bundle and onto libvirt; booted in %s s" % boot.get("seconds"))
+    finally:
+        run("virsh", "-c", "qemu:///system", "destroy", domain, check=False)
+        run("virsh", "-c", "qemu:///system", "undefine", "--nvram", domain, check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
