@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "ferry-v2v-run.h"
@@ -349,6 +350,9 @@ child_setup(gpointer user_data)
 {
 	/* its own process group, so the whole tree can be stopped at once */
 	setpgid(0, 0);
+	/* and stopped if Ferry dies: the spawning thread waits for the run, so
+	 * it outlives the child unless the whole process goes */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static gboolean
