@@ -907,6 +907,8 @@ phase_convert_guest(FerryEngineJob *job, GError **error)
 	g_autoptr(GPtrArray) disks = NULL;
 	g_autoptr(JsonObject) result = NULL;
 	g_autoptr(FerryProgress) progress = ferry_progress_new();
+	g_autoptr(JsonObject) spec = NULL;
+	g_autofree char *work_dir = job_work_directory(job);
 
 	/* one-pass path: CopyDisksVirtV2V converts while it copies */
 	if (flags & FERRY_PHASE_FLAG_V2V_COPY)
@@ -931,7 +933,10 @@ phase_convert_guest(FerryEngineJob *job, GError **error)
 	disks = job_prepare_target_list(job, destination, error);
 	if (disks == NULL)
 		return FERRY_PHASE_FAIL;
-	result = ferry_transfer_method_convert(converter, job_vm_spec(job), disks, progress,
+	/* the converter keeps its log in the VM's work folder */
+	spec = ferry_json_object_copy(job_vm_spec(job));
+	json_object_set_string_member(spec, "workDir", work_dir);
+	result = ferry_transfer_method_convert(converter, spec, disks, progress,
 					       job->cancellable, error);
 	job_close_target_list(job, disks);
 	if (result == NULL)

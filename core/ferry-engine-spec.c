@@ -298,6 +298,8 @@ ferry_engine_build_vm_spec(JsonObject *context,
 		json_object_set_string_member(spec, "osType",
 					      ferry_json_path_string(described, "osType", NULL));
 	json_object_set_boolean_member(spec, "rawCopy", raw_copy);
+	json_object_set_boolean_member(spec, "preserveStaticIPs",
+				       ferry_json_path_bool(plan, "spec.preserveStaticIPs", TRUE));
 	json_object_set_boolean_member(spec, "compatibilityMode", compat);
 	/* the plan's own names, as destinations read them */
 	json_object_set_boolean_member(spec, "skipGuestConversion", raw_copy);
