@@ -6,8 +6,9 @@ examples/quickstart/, through the `ferry` command:
 
 - guest-to-bundle: virt-v2v reads the OVA and writes the converted disk into
   the KubeVirt bundle; the VM status names the guest's operating system, the
-  bundle labels it converted, and the disk differs from the source's (the
-  conversion rebuilt its initramfs);
+  bundle labels it converted, virt-v2v's first-boot service is in the
+  converted disk (and not in the source), its log is kept, and the copy's
+  progress was reported;
 - guest-to-libvirt: the same conversion into a libvirt domain on
   qemu:///system, then the boot check: the converted guest boots under
   software emulation and prints its marker on the serial console.
@@ -107,10 +108,24 @@ def main():
         disks = glob.glob(os.path.join(folder, "*.img"))
         if len(disks) != 1:
             sys.exit("expected one disk image in %s: %s" % (folder, os.listdir(folder)))
-        same = run("qemu-img", "compare", "-q", "-f", "raw", "-F", "raw", image, disks[0],
-                   check=False)
-        if same.returncode == 0:
-            sys.exit("the bundle's disk is the source disk unchanged: nothing was converted")
+        # virt-v2v's first-boot service is in the converted guest, not in the source
+        env_fs = dict(os.environ, LIBGUESTFS_BACKEND="direct",
+                      LIBGUESTFS_BACKEND_SETTINGS="force_tcg")
+        probe = "is-file /usr/lib/virt-sysprep/firstboot.sh\n"
+        for disk, want in ((disks[0], "true"), (image, "false")):
+            out = run("guestfish", "--ro", "--format=raw", "-a", disk, "-m", "/dev/sda1",
+                      input=probe, env=env_fs).stdout.strip()
+            if out != want:
+                sys.exit("%s: virt-v2v's first-boot script present: %s, expected %s" % (
+                    disk, out, want))
+        # virt-v2v's log is kept with the migration's work files
+        logs = glob.glob(os.path.join(work, "state", "work", "*", "*", "virt-v2v.log"))
+        if not logs or "debian" not in open(logs[0], errors="replace").read().lower():
+            sys.exit("virt-v2v's log was not kept: %s" % logs)
+        steps = {s["name"]: s for s in vm.get("pipeline", [])}
+        transfer = steps["DiskTransferV2v"].get("progress", {})
+        if transfer.get("total", 0) == 0 or transfer.get("completed") != transfer.get("total"):
+            sys.exit("the conversion's progress was not reported: %s" % transfer)
 
         # onto libvirt, converted, and booted
         out = run(*ferry, "plan", "start", "guest-to-libvirt", check=False, env=env)
@@ -121,6 +136,10 @@ def main():
                 out.stdout, out.stderr, json.dumps(vm, indent=1)))
         if "BootVerified" not in conditions(vm):
             sys.exit("no BootVerified condition: %s" % vm.get("conditions"))
+        console = boot.get("consoleLog", "")
+        if not os.path.isfile(console) or "ferry-test-guest: booted" not in open(
+                console, errors="replace").read():
+            sys.exit("the console log %r does not show the boot marker" % console)
         state = run("virsh", "-c", "qemu:///system", "domstate", domain).stdout.strip()
         if state != "shut off":
             sys.exit("after the boot check the domain is %r, not shut off" % state)

