@@ -897,6 +897,76 @@ job_work_directory(FerryEngineJob *job)
 				job->migration_uid, job->vm_id, NULL);
 }
 
+/*
+ * The plan's LUKS passphrases (spec.vms[].luks names a Secret) as files for
+ * the converter: one per key, in a 0700 folder of the VM's work folder,
+ * removed as soon as the conversion ends. The passphrases are read from the
+ * store when needed and never kept in the migration's state. Returns the
+ * folder, or NULL with @error unset when the VM names no Secret (or uses
+ * nbdeClevis, which wins over luks as in Forklift).
+ */
+static char *
+job_write_luks_keys(FerryEngineJob *job, const char *work_dir, GError **error)
+{
+	JsonObject *ref = ferry_json_path_object(job->status, "luks");
+	const char *name = ferry_json_path_string(ref, "name", NULL);
+	const char *name_space = ferry_json_path_string(
+	    ref, "namespace", ferry_json_path_string(job->context, "plan.metadata.namespace", NULL));
+	g_autoptr(FerrySecret) secret = NULL;
+	g_autofree char *dir = NULL;
+	g_auto(GStrv) keys = NULL;
+
+	if (name == NULL || ferry_json_path_bool(job->status, "nbdeClevis", FALSE))
+		return NULL;
+	secret = ferry_engine_get_secret(job->engine, name_space, name, error);
+	if (secret == NULL) {
+		g_prefix_error(error, "VM %s: the LUKS keys of spec.vms[].luks: ",
+			       job_display_name(job));
+		return NULL;
+	}
+	dir = g_build_filename(work_dir, "luks", NULL);
+	if (g_mkdir_with_parents(dir, 0700) != 0 || g_chmod(dir, 0700) != 0) {
+		int saved_errno = errno;
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "VM %s: cannot create %s: %s",
+			    job_display_name(job), dir, g_strerror(saved_errno));
+		return NULL;
+	}
+	keys = ferry_secret_list_keys(secret);
+	for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
+		GBytes *value = ferry_secret_get(secret, keys[i]);
+		g_autofree char *path = NULL;
+		gsize length = 0;
+		const char *data;
+		if (value == NULL || strchr(keys[i], '/') != NULL || keys[i][0] == '.')
+			continue;
+		data = g_bytes_get_data(value, &length);
+		path = g_build_filename(dir, keys[i], NULL);
+		if (!g_file_set_contents_full(path, data != NULL ? data : "", (gssize)length,
+					      G_FILE_SET_CONTENTS_CONSISTENT, 0600, error)) {
+			ferry_error_convert(error);
+			g_prefix_error(error, "VM %s: LUKS key %s: ", job_display_name(job),
+				       keys[i]);
+			return NULL;
+		}
+	}
+	return g_steal_pointer(&dir);
+}
+
+static void
+job_remove_luks_keys(const char *dir)
+{
+	g_autoptr(GDir) listing = NULL;
+	const char *name;
+	if (dir == NULL)
+		return;
+	listing = g_dir_open(dir, 0, NULL);
+	while (listing != NULL && (name = g_dir_read_name(listing)) != NULL) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		g_unlink(path);
+	}
+	g_rmdir(dir);
+}
+
 static FerryPhaseResult
 phase_convert_guest(FerryEngineJob *job, GError **error)
 {
@@ -909,6 +979,8 @@ phase_convert_guest(FerryEngineJob *job, GError **error)
 	g_autoptr(FerryProgress) progress = ferry_progress_new();
 	g_autoptr(JsonObject) spec = NULL;
 	g_autofree char *work_dir = job_work_directory(job);
+	g_autofree char *key_dir = NULL;
+	g_autoptr(GError) key_error = NULL;
 
 	/* one-pass path: CopyDisksVirtV2V converts while it copies */
 	if (flags & FERRY_PHASE_FLAG_V2V_COPY)
@@ -936,8 +1008,17 @@ phase_convert_guest(FerryEngineJob *job, GError **error)
 	/* the converter keeps its log in the VM's work folder */
 	spec = ferry_json_object_copy(job_vm_spec(job));
 	json_object_set_string_member(spec, "workDir", work_dir);
+	key_dir = job_write_luks_keys(job, work_dir, &key_error);
+	if (key_error != NULL) {
+		job_close_target_list(job, disks);
+		g_propagate_error(error, g_steal_pointer(&key_error));
+		return FERRY_PHASE_FAIL;
+	}
+	if (key_dir != NULL)
+		json_object_set_string_member(spec, "luksKeyDir", key_dir);
 	result = ferry_transfer_method_convert(converter, spec, disks, progress,
 					       job->cancellable, error);
+	job_remove_luks_keys(key_dir);
 	job_close_target_list(job, disks);
 	if (result == NULL)
 		return FERRY_PHASE_FAIL;
@@ -959,6 +1040,9 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	g_autofree char *target_text = NULL;
 	g_autofree char *source_text = NULL;
 	g_autofree char *job_work_dir = job_work_directory(job);
+	g_autofree char *key_dir = NULL;
+	g_autoptr(GError) key_error = NULL;
+	g_autoptr(JsonObject) spec = NULL;
 	FerryTransferMethod *method;
 	FerryProgress *progress;
 	gboolean ok;
@@ -999,7 +1083,17 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	target_text = job_endpoint_list_json(targets);
 	request = ferry_transfer_request_new(src, g_ptr_array_index(targets, 0));
 	ferry_transfer_request_set_flags(request, FERRY_TRANSFER_FLAG_CONVERT);
-	ferry_transfer_request_set_vm_spec(request, job_vm_spec(job));
+	spec = ferry_json_object_copy(job_vm_spec(job));
+	key_dir = job_write_luks_keys(job, job_work_dir, &key_error);
+	if (key_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&key_error));
+		job_close_source_list(job, sources, rows);
+		job_close_target_list(job, targets);
+		return FERRY_PHASE_FAIL;
+	}
+	if (key_dir != NULL)
+		json_object_set_string_member(spec, "luksKeyDir", key_dir);
+	ferry_transfer_request_set_vm_spec(request, spec);
 	ferry_transfer_request_set_option(request, "targets", target_text);
 	ferry_transfer_request_set_option(request, "sources", source_text);
 	ferry_transfer_request_set_option(request, "stateDir", job_work_dir);
@@ -1010,6 +1104,7 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	method = ferry_transfer_method_select(ferry_engine_get_transfer_methods(job->engine), request,
 					      error);
 	if (method == NULL) {
+		job_remove_luks_keys(key_dir);
 		job_close_source_list(job, sources, rows);
 		job_close_target_list(job, targets);
 		return FERRY_PHASE_FAIL;
@@ -1021,6 +1116,7 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	g_ptr_array_add(job->progress, progress);
 	g_mutex_unlock(&job->lock);
 	ok = ferry_transfer_method_copy(method, request, progress, job->cancellable, error);
+	job_remove_luks_keys(key_dir);
 	job_close_source_list(job, sources, rows);
 	job_close_target_list(job, targets);
 	if (!ok)

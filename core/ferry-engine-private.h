@@ -180,6 +180,9 @@ void
 ferry_engine_status_remove_condition(JsonObject *status, const char *type);
 JsonObject *
 ferry_engine_status_find_step(JsonObject *status, const char *step);
+FerrySecret *
+ferry_engine_get_secret(FerryEngine *self, const char *name_space, const char *name,
+			GError **error);
 
 
 G_END_DECLS

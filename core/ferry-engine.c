@@ -60,6 +60,9 @@ struct _FerryEngine {
 	FerryEngineProviderFunc provider_func;
 	gpointer provider_data;
 	GDestroyNotify provider_notify;
+	FerryEngineSecretFunc secret_func;
+	gpointer secret_data;
+	GDestroyNotify secret_notify;
 	GMutex providers_lock;
 	GHashTable *providers; /* "ns/name" → FerryProvider */
 	GPtrArray *methods;
@@ -254,6 +257,8 @@ ferry_engine_finalize(GObject *object)
 	g_hash_table_unref(self->providers);
 	if (self->provider_notify != NULL)
 		self->provider_notify(self->provider_data);
+	if (self->secret_notify != NULL)
+		self->secret_notify(self->secret_data);
 	g_clear_pointer(&self->methods, g_ptr_array_unref);
 	g_clear_pointer(&self->settings, json_object_unref);
 	if (self->db != NULL)
@@ -386,6 +391,44 @@ ferry_engine_set_provider_func(FerryEngine *self,
 	g_mutex_lock(&self->providers_lock);
 	g_hash_table_remove_all(self->providers);
 	g_mutex_unlock(&self->providers_lock);
+}
+
+/**
+ * ferry_engine_set_secret_func:
+ * @self: a #FerryEngine
+ * @func: (scope notified) (closure user_data) (destroy notify): reads Secret
+ *   resources
+ * @user_data: data for @func
+ * @notify: frees @user_data
+ *
+ * Since: 0.1
+ */
+void
+ferry_engine_set_secret_func(FerryEngine *self,
+			     FerryEngineSecretFunc func,
+			     gpointer user_data,
+			     GDestroyNotify notify)
+{
+	g_return_if_fail(FERRY_IS_ENGINE(self));
+	if (self->secret_notify != NULL)
+		self->secret_notify(self->secret_data);
+	self->secret_func = func;
+	self->secret_data = user_data;
+	self->secret_notify = notify;
+}
+
+/* the Secret @name, for a phase that needs its contents */
+FerrySecret *
+ferry_engine_get_secret(FerryEngine *self, const char *name_space, const char *name,
+			GError **error)
+{
+	if (self->secret_func == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "Secret %s/%s is needed, but this engine cannot read Secrets",
+			    name_space != NULL ? name_space : "default", name);
+		return NULL;
+	}
+	return self->secret_func(name_space, name, self->secret_data, error);
 }
 
 /**

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ferry-provider.h"
+#include "ferry-secret.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,26 @@ typedef FerryProvider *(*FerryEngineProviderFunc)(const char *name_space,
 						  gpointer user_data,
 						  GError **error);
 
+/**
+ * FerryEngineSecretFunc:
+ * @name_space: (nullable): the namespace of the Secret resource
+ * @name: the name of the Secret resource
+ * @user_data: data given with the function
+ * @error: return location for a #GError
+ *
+ * Returns a Secret's contents, read when a phase needs them (the LUKS
+ * passphrases a plan VM names in `luks`), so they are never stored with the
+ * migration's state.
+ *
+ * Returns: (transfer full) (nullable): the secret, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+typedef FerrySecret *(*FerryEngineSecretFunc)(const char *name_space,
+					      const char *name,
+					      gpointer user_data,
+					      GError **error);
+
 #define FERRY_TYPE_ENGINE (ferry_engine_get_type())
 G_DECLARE_FINAL_TYPE(FerryEngine, ferry_engine, FERRY, ENGINE, GObject)
 
@@ -48,6 +69,11 @@ ferry_engine_set_provider_func(FerryEngine *self,
 			       FerryEngineProviderFunc func,
 			       gpointer user_data,
 			       GDestroyNotify notify);
+void
+ferry_engine_set_secret_func(FerryEngine *self,
+			     FerryEngineSecretFunc func,
+			     gpointer user_data,
+			     GDestroyNotify notify);
 void
 ferry_engine_set_transfer_methods(FerryEngine *self, GPtrArray *methods);
 void

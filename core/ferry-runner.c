@@ -67,6 +67,12 @@ runner_provider_cb(const char *name_space, const char *name, gpointer user_data,
 	return ferry_runner_connect_provider(FERRY_RUNNER(user_data), name_space, name, NULL, error);
 }
 
+static FerrySecret *
+runner_secret_cb(const char *name_space, const char *name, gpointer user_data, GError **error)
+{
+	return ferry_store_get_secret(FERRY_RUNNER(user_data)->store, name_space, name, error);
+}
+
 static void
 runner_vm_changed_cb(FerryEngine *engine,
 		     const char *uid,
@@ -111,6 +117,7 @@ ferry_runner_new(const char *state_dir, FerryPluginRegistry *registry, GError **
 	methods = ferry_plugin_registry_create_transfer_methods(registry);
 	ferry_engine_set_transfer_methods(self->engine, methods);
 	ferry_engine_set_provider_func(self->engine, runner_provider_cb, self, NULL);
+	ferry_engine_set_secret_func(self->engine, runner_secret_cb, self, NULL);
 	g_signal_connect(self->engine, "vm-changed", G_CALLBACK(runner_vm_changed_cb), self);
 	{
 		/* ForkliftController settings become the engine's */
