@@ -32,16 +32,7 @@ ferry_test_upsert(FerryInventory *inventory, const char *kind, const char *json)
 static inline void
 ferry_test_remove_tree(const char *path)
 {
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			ferry_test_remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
+	ferry_files_remove_tree(path, NULL);
 }
 
 G_END_DECLS

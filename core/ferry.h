@@ -14,6 +14,7 @@
 #include "ferry-enums.h"
 #include "ferry-error.h"
 #include "ferry-extent.h"
+#include "ferry-files.h"
 #include "ferry-host.h"
 #include "ferry-inventory.h"
 #include "ferry-manifest.h"

@@ -338,22 +338,6 @@ ferry_ova_archive_read_member(FerryOvaArchive *archive,
 	return g_steal_pointer(&data);
 }
 
-static void
-ova_remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-			ova_remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
-}
-
 static gboolean
 ova_write_error(const char *directory, const char *name, int saved_errno, GError **error)
 {
@@ -474,7 +458,7 @@ ferry_ova_archive_extract(const char *path,
 	if (archive_read_open_filename(a, path, ARCHIVE_BLOCK_SIZE) != ARCHIVE_OK) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 			    "%s: cannot open the archive: %s", path, archive_error_string(a));
-		ova_remove_tree(temporary);
+		ferry_files_remove_tree(temporary, NULL);
 		return FALSE;
 	}
 	while ((r = archive_read_next_header(a, &entry)) != ARCHIVE_EOF) {
@@ -486,7 +470,7 @@ ferry_ova_archive_extract(const char *path,
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 				    "%s: not a readable OVA archive: %s", path,
 				    archive_error_string(a));
-			ova_remove_tree(temporary);
+			ferry_files_remove_tree(temporary, NULL);
 			return FALSE;
 		}
 		name = ova_archive_normalise_name(archive_entry_pathname(entry), &why);
@@ -494,13 +478,13 @@ ferry_ova_archive_extract(const char *path,
 		if (member == NULL || archive_entry_filetype(entry) != AE_IFREG)
 			continue;
 		if (!ova_extract_member(a, path, temporary, member, cancellable, error)) {
-			ova_remove_tree(temporary);
+			ferry_files_remove_tree(temporary, NULL);
 			return FALSE;
 		}
 	}
 	if (g_rename(temporary, directory) != 0) {
 		int saved_errno = errno;
-		ova_remove_tree(temporary);
+		ferry_files_remove_tree(temporary, NULL);
 		return ova_write_error(directory, path, saved_errno, error);
 	}
 	return TRUE;

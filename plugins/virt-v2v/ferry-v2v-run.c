@@ -553,22 +553,6 @@ set_failure(GError **error,
 		    tail);
 }
 
-static void
-remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-			remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
-}
-
 /**
  * ferry_v2v_run:
  * @command: what to run
@@ -670,7 +654,7 @@ ferry_v2v_run(FerryV2vCommand *command,
 	fprintf(state.log, "# ferry: %s ended after %.0f s\n", command->program,
 		(double)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
 	fclose(state.log);
-	remove_tree(command->tmp_dir);
+	ferry_files_remove_tree(command->tmp_dir, NULL);
 
 	switch (read_result) {
 	case READ_CANCELLED:

@@ -177,19 +177,12 @@ fixture_setup(Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree(const char *path)
-{
-	const char *argv[] = {"rm", "-rf", path, NULL};
-	run(argv, NULL);
-}
-
-static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
 	g_clear_object(&f->engine);
 	g_clear_object(&f->registry);
 	g_clear_pointer(&f->world, json_object_unref);
-	remove_tree(f->dir);
+	ferry_files_remove_tree(f->dir, NULL);
 	g_free(f->dir);
 	g_free(f->world_path);
 	g_free(f->dest_dir);

@@ -153,7 +153,7 @@ fixture_tear_down(Fixture *fixture, gconstpointer data)
 	if (fixture->conn != NULL)
 		virConnectClose(fixture->conn);
 	if (fixture->tmp != NULL)
-		ferry_libvirt_test_remove_tree(fixture->tmp);
+		ferry_files_remove_tree(fixture->tmp, NULL);
 	g_free(fixture->tmp);
 }
 

@@ -8,23 +8,6 @@
 #include <glib/gstdio.h>
 #include <libvirt/virterror.h>
 
-/* deletes a folder the test made, with everything in it */
-void
-ferry_libvirt_test_remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-			ferry_libvirt_test_remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
-}
-
 JsonObject *
 ferry_libvirt_test_parse_spec(const char *json)
 {

@@ -10,8 +10,6 @@
 #include <ferry.h>
 #include <libvirt/libvirt.h>
 
-void
-ferry_libvirt_test_remove_tree(const char *path);
 JsonObject *
 ferry_libvirt_test_parse_spec(const char *json);
 gboolean

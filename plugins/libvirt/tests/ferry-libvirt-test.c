@@ -50,7 +50,7 @@ fixture_tear_down(Fixture *fixture, gconstpointer data)
 	g_clear_object(&fixture->provider);
 	g_clear_object(&fixture->registry);
 	virConnectClose(fixture->conn);
-	ferry_libvirt_test_remove_tree(fixture->tmp);
+	ferry_files_remove_tree(fixture->tmp, NULL);
 	g_free(fixture->tmp);
 }
 

@@ -124,7 +124,7 @@ test_ova_copy_convert(void)
 	g_assert_false(g_file_test(g_build_filename(state, "output", NULL), G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(g_build_filename(state, "tmp", NULL), G_FILE_TEST_EXISTS));
 	g_assert_false(v2v_test_process_running(work));
-	v2v_test_remove_tree(work);
+	ferry_files_remove_tree(work, NULL);
 }
 
 /* the bundle's qcow2 disks are NBD targets served by qemu-nbd: Ferry's copy
@@ -191,7 +191,7 @@ test_in_place_after_copy(void)
 	g_subprocess_wait(server, NULL, NULL);
 	assert_converted(target);
 	g_assert_false(v2v_test_process_running(work));
-	v2v_test_remove_tree(work);
+	ferry_files_remove_tree(work, NULL);
 }
 
 static void
@@ -224,7 +224,7 @@ test_blank_disk(void)
 	g_assert_nonnull(strstr(error->message, "virt-v2v.log"));
 	g_assert_nonnull(strstr(error->message, "Inspecting the source"));
 	g_assert_false(v2v_test_process_running(work));
-	v2v_test_remove_tree(work);
+	ferry_files_remove_tree(work, NULL);
 }
 
 int

@@ -341,7 +341,7 @@ test_run_redacts(void)
 	g_assert_null(strstr(log, "hunter2"));
 	g_unlink(key);
 	g_rmdir(keys);
-	v2v_test_remove_tree(dir);
+	ferry_files_remove_tree(dir, NULL);
 }
 
 /* a vSphere inventory document's guest networking, as the vsphere plugin
@@ -596,7 +596,7 @@ test_nbd_unreachable(void)
 				   G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(g_build_filename(work, "nbd", NULL), G_FILE_TEST_EXISTS));
 	g_assert_false(v2v_test_process_running(work));
-	v2v_test_remove_tree(work);
+	ferry_files_remove_tree(work, NULL);
 }
 
 typedef struct {
@@ -662,7 +662,7 @@ check_stop(gboolean cancel)
 	g_assert_cmpint(g_get_monotonic_time() - started, <, 30 * G_USEC_PER_SEC);
 	g_assert_false(v2v_test_process_running(work));
 	g_assert_false(g_file_test(g_build_filename(work, "tmp", NULL), G_FILE_TEST_EXISTS));
-	v2v_test_remove_tree(work);
+	ferry_files_remove_tree(work, NULL);
 }
 
 static void

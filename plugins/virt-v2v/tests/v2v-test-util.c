@@ -142,22 +142,6 @@ v2v_test_process_running(const char *needle)
 	return FALSE;
 }
 
-void
-v2v_test_remove_tree(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-			v2v_test_remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
-}
-
 /* guestfish on @disk, read-only, with the root file system mounted */
 char *
 v2v_test_guestfish(const char *disk, const char *commands)

@@ -21,8 +21,6 @@ void
 v2v_test_make_blank_disk(const char *path, gint64 size);
 gboolean
 v2v_test_process_running(const char *needle);
-void
-v2v_test_remove_tree(const char *path);
 char *
 v2v_test_guestfish(const char *disk, const char *commands);
 
