@@ -26,7 +26,7 @@ def main():
     headers = [h for h in glob.glob(os.path.join(srcdir, '**', '*.h'), recursive=True)]
     private = declared(h for h in headers if h.endswith('-private.h'))
     public = declared([h for h in headers if not h.endswith('-private.h')] +
-                      glob.glob(os.path.join(builddir, '*.h')))
+                      glob.glob(os.path.join(builddir, '**', '*.h'), recursive=True))
     out = subprocess.run(['nm', '-D', '--defined-only', library], check=True,
                          capture_output=True, text=True).stdout
     exported = {line.split()[2].split('@')[0] for line in out.splitlines()

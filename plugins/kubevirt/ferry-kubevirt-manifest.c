@@ -11,7 +11,7 @@
 
 #include "config.h"
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <string.h>
 
 #include "ferry-kubevirt-manifest.h"

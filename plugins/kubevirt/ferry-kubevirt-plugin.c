@@ -17,7 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <glib/gstdio.h>
 #include <libnbd.h>
 #include <string.h>

@@ -8,7 +8,7 @@
  * either manifests or a clear error.
  */
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <stdint.h>
 
 #include "ferry-kubevirt-manifest.h"

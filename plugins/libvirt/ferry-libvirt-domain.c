@@ -11,7 +11,7 @@
 
 #include "ferry-libvirt-domain.h"
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>

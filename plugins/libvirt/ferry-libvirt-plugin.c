@@ -14,7 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <glib/gstdio.h>
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>

@@ -7,7 +7,7 @@
  * domain XML that parses back with the same name, or a clear error.
  */
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <stdint.h>
 
 #include "ferry-libvirt-domain.h"

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 
 G_BEGIN_DECLS
 

@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 
 #include "ferry-v2v-method.h"
 

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 
 #include "ferry-v2v-command.h"
 

@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <libxml/tree.h>
 
 G_BEGIN_DECLS

@@ -7,7 +7,7 @@
  * and the GObject Introspection bindings; it is never installed.
  */
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <gio/gio.h>
 
 /* --- provider "good": two VMs, power and snapshots --- */

@@ -5,7 +5,7 @@
  * A fixture plugin whose entry symbol has the wrong name.
  */
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 
 static gboolean
 missing_register(FerryPluginModule *module, GError **error)

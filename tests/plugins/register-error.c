@@ -6,7 +6,7 @@
  * external tool it needs is missing.
  */
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 
 static gboolean
 register_error_register(FerryPluginModule *module, GError **error)

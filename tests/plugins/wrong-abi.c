@@ -5,7 +5,7 @@
  * A fixture plugin that claims another plugin ABI.
  */
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 
 static gboolean
 wrong_abi_register(FerryPluginModule *module, GError **error)

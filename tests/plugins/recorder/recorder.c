@@ -8,7 +8,7 @@
  * conversion requests only, and copies nothing.
  */
 
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <glib/gstdio.h>
 
 #define RECORDER_TYPE_METHOD (recorder_method_get_type())

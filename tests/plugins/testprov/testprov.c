@@ -22,7 +22,7 @@
  */
 
 #include <errno.h>
-#include <ferry.h>
+#include <ferry-plugin-sdk.h>
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>

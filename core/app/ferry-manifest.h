@@ -1,0 +1,21 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(__FERRY_H_INSIDE__) && !defined(FERRY_COMPILATION)
+#error "Only <ferry.h> or <ferry-plugin-sdk.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+GPtrArray *ferry_manifest_load_data(const char *data, gssize length, const char *filename,
+				    const char *name_space, GPtrArray **warnings, GError **error);
+GPtrArray *ferry_manifest_load_paths(const char *const *paths, const char *name_space,
+				     GPtrArray **warnings, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,77 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(__FERRY_H_INSIDE__) && !defined(FERRY_COMPILATION)
+#error "Only <ferry.h> or <ferry-plugin-sdk.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * FerryDiskRole:
+ * @FERRY_DISK_ROLE_SOURCE: the copy reads from it
+ * @FERRY_DISK_ROLE_TARGET: the copy writes to it
+ *
+ * Since: 0.1
+ */
+typedef enum {
+	FERRY_DISK_ROLE_SOURCE,
+	FERRY_DISK_ROLE_TARGET,
+} FerryDiskRole;
+
+#define FERRY_TYPE_DISK_ENDPOINT (ferry_disk_endpoint_get_type())
+G_DECLARE_FINAL_TYPE(FerryDiskEndpoint, ferry_disk_endpoint, FERRY, DISK_ENDPOINT, GObject)
+
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_nbd(FerryDiskRole role, const char *uri);
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_file(FerryDiskRole role, const char *path);
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_raw_target(const char *path,
+				   guint64 capacity,
+				   const char *display,
+				   GError **error);
+FerryDiskRole
+ferry_disk_endpoint_get_role(FerryDiskEndpoint *self);
+const char *
+ferry_disk_endpoint_get_uri(FerryDiskEndpoint *self);
+const char *
+ferry_disk_endpoint_get_path(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_set_size(FerryDiskEndpoint *self, guint64 size);
+guint64
+ferry_disk_endpoint_get_size(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_set_format(FerryDiskEndpoint *self, const char *format);
+const char *
+ferry_disk_endpoint_get_format(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_set_disk_id(FerryDiskEndpoint *self, const char *disk_id);
+const char *
+ferry_disk_endpoint_get_disk_id(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_set_description(FerryDiskEndpoint *self, const char *description);
+const char *
+ferry_disk_endpoint_get_description(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_set_zeroed(FerryDiskEndpoint *self, gboolean zeroed);
+gboolean
+ferry_disk_endpoint_get_zeroed(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_add_process(FerryDiskEndpoint *self, GSubprocess *process);
+GPtrArray *
+ferry_disk_endpoint_get_processes(FerryDiskEndpoint *self);
+GStrv
+ferry_disk_endpoint_dup_cleanup_paths(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path);
+gboolean
+ferry_disk_endpoint_close(FerryDiskEndpoint *self, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,451 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(__FERRY_H_INSIDE__) && !defined(FERRY_COMPILATION)
+#error "Only <ferry.h> or <ferry-plugin-sdk.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "ferry-disk-endpoint.h"
+#include "ferry-extent.h"
+#include "ferry-inventory.h"
+#include "ferry-progress.h"
+#include "ferry-provider-config.h"
+#include "ferry-snapshot.h"
+
+G_BEGIN_DECLS
+
+/**
+ * FerryProviderCapabilities:
+ * @FERRY_PROVIDER_CAPABILITY_NONE: nothing
+ * @FERRY_PROVIDER_CAPABILITY_SOURCE: VMs can be migrated from it (inventory, open_disk)
+ * @FERRY_PROVIDER_CAPABILITY_DESTINATION: VMs can be migrated to it (prepare_disk, create_vm)
+ * @FERRY_PROVIDER_CAPABILITY_POWER: source VMs can be powered off and on
+ * @FERRY_PROVIDER_CAPABILITY_SNAPSHOT: source VMs can be snapshotted
+ * @FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS: changed areas can be listed (warm migration)
+ * @FERRY_PROVIDER_CAPABILITY_LIVE: VMs can be live-migrated to another instance
+ * @FERRY_PROVIDER_CAPABILITY_HOSTS: Host resources (per-host transfer endpoints) are used
+ * @FERRY_PROVIDER_CAPABILITY_WATCH: the inventory can be followed incrementally
+ * @FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER: VMs need source-side preparation before the copy
+ *
+ * What a provider implements. The engine never calls a method whose
+ * capability is missing.
+ *
+ * Since: 0.1
+ */
+typedef enum /*< flags >*/ {
+	FERRY_PROVIDER_CAPABILITY_NONE = 0,
+	FERRY_PROVIDER_CAPABILITY_SOURCE = 1 << 0,
+	FERRY_PROVIDER_CAPABILITY_DESTINATION = 1 << 1,
+	FERRY_PROVIDER_CAPABILITY_POWER = 1 << 2,
+	FERRY_PROVIDER_CAPABILITY_SNAPSHOT = 1 << 3,
+	FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS = 1 << 4,
+	FERRY_PROVIDER_CAPABILITY_LIVE = 1 << 5,
+	FERRY_PROVIDER_CAPABILITY_HOSTS = 1 << 6,
+	FERRY_PROVIDER_CAPABILITY_WATCH = 1 << 7,
+	FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER = 1 << 8,
+} FerryProviderCapabilities;
+
+/**
+ * FerryPowerState:
+ * @FERRY_POWER_STATE_UNKNOWN: the state could not be determined
+ * @FERRY_POWER_STATE_ON: running
+ * @FERRY_POWER_STATE_OFF: stopped
+ * @FERRY_POWER_STATE_SUSPENDED: suspended or paused
+ *
+ * Since: 0.1
+ */
+typedef enum {
+	FERRY_POWER_STATE_UNKNOWN,
+	FERRY_POWER_STATE_ON,
+	FERRY_POWER_STATE_OFF,
+	FERRY_POWER_STATE_SUSPENDED,
+} FerryPowerState;
+
+const char *
+ferry_power_state_to_string(FerryPowerState state);
+char *
+ferry_provider_capabilities_to_string(FerryProviderCapabilities capabilities);
+
+#define FERRY_TYPE_PROVIDER (ferry_provider_get_type())
+G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
+
+/**
+ * FerryProviderInterface:
+ * @g_iface: the parent interface
+ * @get_provider_type: required; the Provider `spec.type` it handles, e.g. `vsphere`
+ * @get_capabilities: required; what it implements
+ * @connect: required; check the configuration and credentials and connect
+ * @get_fingerprint: optional; the peer's certificate SHA-1 fingerprint after connect
+ * @load_inventory: SOURCE; write a full inventory with a full update
+ * @watch_inventory: WATCH; apply incremental updates until cancelled
+ * @get_power_state: POWER
+ * @power_off: POWER; wait until the VM is off
+ * @power_on: POWER; wait until the VM is on
+ * @create_snapshot: SNAPSHOT; returns the snapshot with per-disk change ids
+ * @remove_snapshot: SNAPSHOT
+ * @get_changed_areas: CHANGED_BLOCKS; areas of a disk changed since @change_id
+ *   up to @snapshot_id (`*` means everything allocated)
+ * @pre_transfer: PRE_TRANSFER; source-side preparation (e.g. OpenStack images)
+ * @open_disk: SOURCE; expose a disk (of @snapshot_id when given) for reading
+ * @prepare_disk: DESTINATION; create a target for disk @disk_index of @vm_spec
+ * @create_vm: DESTINATION; create the VM from @vm_spec and its written disks
+ * @remove_vm: DESTINATION; remove a VM and its disks created by create_vm
+ * @remove_artifact: optional; remove an object the engine recorded as created
+ *   by this provider (kinds `snapshot`, `vm`, `disk`, `image`, `volume`, …);
+ *   missing objects are not an error
+ * @finalize_plan: optional; clean up after every VM of a plan finished
+ * @live_migrate: LIVE; migrate a running VM to @destination
+ * @describe_vm: optional; turn an inventory VM document of this provider into
+ *   the normalised source description the engine builds the target from
+ *   (`docs/plugin-howto.md`); without it the engine reads Forklift's
+ *   vSphere/OVA/oVirt/OpenStack field names itself
+ * @verify_vm: optional, DESTINATION; start a created VM, wait until it shows
+ *   that it booted (console marker or guest agent) and stop it; see
+ *   ferry_provider_verify_vm()
+ *
+ * The vtable of a platform plugin. Every method runs synchronously in the
+ * calling thread; the `_async` forms of the public API call them in a worker
+ * thread. Errors are in %FERRY_ERROR, name the object and never contain a
+ * credential.
+ *
+ * VMs, disks and hosts are named by their inventory ids. @vm_spec is the
+ * target description the engine builds (see `docs/plugin-howto.md`).
+ *
+ * Since: 0.1
+ */
+struct _FerryProviderInterface {
+	GTypeInterface g_iface;
+
+	const char *(*get_provider_type)(FerryProvider *self);
+	FerryProviderCapabilities (*get_capabilities)(FerryProvider *self);
+	gboolean (*connect)(FerryProvider *self,
+			    FerryProviderConfig *config,
+			    GCancellable *cancellable,
+			    GError **error);
+	char *(*get_fingerprint)(FerryProvider *self);
+	gboolean (*load_inventory)(FerryProvider *self,
+				   FerryInventory *inventory,
+				   GCancellable *cancellable,
+				   GError **error);
+	gboolean (*watch_inventory)(FerryProvider *self,
+				    FerryInventory *inventory,
+				    GCancellable *cancellable,
+				    GError **error);
+	FerryPowerState (*get_power_state)(FerryProvider *self,
+					   const char *vm_id,
+					   GCancellable *cancellable,
+					   GError **error);
+	gboolean (*power_off)(FerryProvider *self,
+			      const char *vm_id,
+			      GCancellable *cancellable,
+			      GError **error);
+	gboolean (*power_on)(FerryProvider *self,
+			     const char *vm_id,
+			     GCancellable *cancellable,
+			     GError **error);
+	FerrySnapshot *(*create_snapshot)(FerryProvider *self,
+					  const char *vm_id,
+					  const char *name,
+					  FerrySnapshotFlags flags,
+					  GCancellable *cancellable,
+					  GError **error);
+	gboolean (*remove_snapshot)(FerryProvider *self,
+				    const char *vm_id,
+				    const char *snapshot_id,
+				    GCancellable *cancellable,
+				    GError **error);
+	FerryExtentList *(*get_changed_areas)(FerryProvider *self,
+					      const char *vm_id,
+					      const char *disk_id,
+					      const char *snapshot_id,
+					      const char *change_id,
+					      GCancellable *cancellable,
+					      GError **error);
+	gboolean (*pre_transfer)(FerryProvider *self,
+				 const char *vm_id,
+				 GCancellable *cancellable,
+				 GError **error);
+	FerryDiskEndpoint *(*open_disk)(FerryProvider *self,
+					const char *vm_id,
+					const char *disk_id,
+					const char *snapshot_id,
+					GCancellable *cancellable,
+					GError **error);
+	FerryDiskEndpoint *(*prepare_disk)(FerryProvider *self,
+					   JsonObject *vm_spec,
+					   guint disk_index,
+					   GCancellable *cancellable,
+					   GError **error);
+	char *(*create_vm)(FerryProvider *self,
+			   JsonObject *vm_spec,
+			   GPtrArray *disks,
+			   GCancellable *cancellable,
+			   GError **error);
+	gboolean (*remove_vm)(FerryProvider *self,
+			      JsonObject *vm_spec,
+			      GCancellable *cancellable,
+			      GError **error);
+	gboolean (*remove_artifact)(FerryProvider *self,
+				    const char *kind,
+				    const char *id,
+				    JsonObject *details,
+				    GCancellable *cancellable,
+				    GError **error);
+	gboolean (*finalize_plan)(FerryProvider *self,
+				  const char *plan_name,
+				  const char *const *vm_ids,
+				  GCancellable *cancellable,
+				  GError **error);
+	gboolean (*live_migrate)(FerryProvider *self,
+				 const char *vm_id,
+				 FerryProvider *destination,
+				 JsonObject *vm_spec,
+				 FerryProgress *progress,
+				 GCancellable *cancellable,
+				 GError **error);
+	JsonObject *(*describe_vm)(FerryProvider *self, JsonObject *vm, GError **error);
+	JsonObject *(*verify_vm)(FerryProvider *self,
+				 const char *vm_id,
+				 JsonObject *vm_spec,
+				 JsonObject *options,
+				 GCancellable *cancellable,
+				 GError **error);
+
+	/*< private >*/
+	gpointer padding[14];
+};
+
+const char *
+ferry_provider_get_provider_type(FerryProvider *self);
+FerryProviderCapabilities
+ferry_provider_get_capabilities(FerryProvider *self);
+gboolean
+ferry_provider_has_capability(FerryProvider *self, FerryProviderCapabilities capability);
+FerryProviderConfig *
+ferry_provider_get_config(FerryProvider *self);
+
+gboolean
+ferry_provider_connect(FerryProvider *self,
+		       FerryProviderConfig *config,
+		       GCancellable *cancellable,
+		       GError **error);
+void
+ferry_provider_connect_async(FerryProvider *self,
+			     FerryProviderConfig *config,
+			     GCancellable *cancellable,
+			     GAsyncReadyCallback callback,
+			     gpointer user_data);
+gboolean
+ferry_provider_connect_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+char *
+ferry_provider_get_fingerprint(FerryProvider *self);
+
+gboolean
+ferry_provider_load_inventory(FerryProvider *self,
+			      FerryInventory *inventory,
+			      GCancellable *cancellable,
+			      GError **error);
+void
+ferry_provider_load_inventory_async(FerryProvider *self,
+				    FerryInventory *inventory,
+				    GCancellable *cancellable,
+				    GAsyncReadyCallback callback,
+				    gpointer user_data);
+gboolean
+ferry_provider_load_inventory_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+gboolean
+ferry_provider_watch_inventory(FerryProvider *self,
+			       FerryInventory *inventory,
+			       GCancellable *cancellable,
+			       GError **error);
+void
+ferry_provider_watch_inventory_async(FerryProvider *self,
+				     FerryInventory *inventory,
+				     GCancellable *cancellable,
+				     GAsyncReadyCallback callback,
+				     gpointer user_data);
+gboolean
+ferry_provider_watch_inventory_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+
+FerryPowerState
+ferry_provider_get_power_state(FerryProvider *self,
+			       const char *vm_id,
+			       GCancellable *cancellable,
+			       GError **error);
+gboolean
+ferry_provider_power_off(FerryProvider *self,
+			 const char *vm_id,
+			 GCancellable *cancellable,
+			 GError **error);
+void
+ferry_provider_power_off_async(FerryProvider *self,
+			       const char *vm_id,
+			       GCancellable *cancellable,
+			       GAsyncReadyCallback callback,
+			       gpointer user_data);
+gboolean
+ferry_provider_power_off_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+gboolean
+ferry_provider_power_on(FerryProvider *self,
+			const char *vm_id,
+			GCancellable *cancellable,
+			GError **error);
+void
+ferry_provider_power_on_async(FerryProvider *self,
+			      const char *vm_id,
+			      GCancellable *cancellable,
+			      GAsyncReadyCallback callback,
+			      gpointer user_data);
+gboolean
+ferry_provider_power_on_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+
+FerrySnapshot *
+ferry_provider_create_snapshot(FerryProvider *self,
+			       const char *vm_id,
+			       const char *name,
+			       FerrySnapshotFlags flags,
+			       GCancellable *cancellable,
+			       GError **error);
+void
+ferry_provider_create_snapshot_async(FerryProvider *self,
+				     const char *vm_id,
+				     const char *name,
+				     FerrySnapshotFlags flags,
+				     GCancellable *cancellable,
+				     GAsyncReadyCallback callback,
+				     gpointer user_data);
+FerrySnapshot *
+ferry_provider_create_snapshot_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+gboolean
+ferry_provider_remove_snapshot(FerryProvider *self,
+			       const char *vm_id,
+			       const char *snapshot_id,
+			       GCancellable *cancellable,
+			       GError **error);
+void
+ferry_provider_remove_snapshot_async(FerryProvider *self,
+				     const char *vm_id,
+				     const char *snapshot_id,
+				     GCancellable *cancellable,
+				     GAsyncReadyCallback callback,
+				     gpointer user_data);
+gboolean
+ferry_provider_remove_snapshot_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+FerryExtentList *
+ferry_provider_get_changed_areas(FerryProvider *self,
+				 const char *vm_id,
+				 const char *disk_id,
+				 const char *snapshot_id,
+				 const char *change_id,
+				 GCancellable *cancellable,
+				 GError **error);
+void
+ferry_provider_get_changed_areas_async(FerryProvider *self,
+				       const char *vm_id,
+				       const char *disk_id,
+				       const char *snapshot_id,
+				       const char *change_id,
+				       GCancellable *cancellable,
+				       GAsyncReadyCallback callback,
+				       gpointer user_data);
+FerryExtentList *
+ferry_provider_get_changed_areas_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+gboolean
+ferry_provider_pre_transfer(FerryProvider *self,
+			    const char *vm_id,
+			    GCancellable *cancellable,
+			    GError **error);
+
+FerryDiskEndpoint *
+ferry_provider_open_disk(FerryProvider *self,
+			 const char *vm_id,
+			 const char *disk_id,
+			 const char *snapshot_id,
+			 GCancellable *cancellable,
+			 GError **error);
+void
+ferry_provider_open_disk_async(FerryProvider *self,
+			       const char *vm_id,
+			       const char *disk_id,
+			       const char *snapshot_id,
+			       GCancellable *cancellable,
+			       GAsyncReadyCallback callback,
+			       gpointer user_data);
+FerryDiskEndpoint *
+ferry_provider_open_disk_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+FerryDiskEndpoint *
+ferry_provider_prepare_disk(FerryProvider *self,
+			    JsonObject *vm_spec,
+			    guint disk_index,
+			    GCancellable *cancellable,
+			    GError **error);
+void
+ferry_provider_prepare_disk_async(FerryProvider *self,
+				  JsonObject *vm_spec,
+				  guint disk_index,
+				  GCancellable *cancellable,
+				  GAsyncReadyCallback callback,
+				  gpointer user_data);
+FerryDiskEndpoint *
+ferry_provider_prepare_disk_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+char *
+ferry_provider_create_vm(FerryProvider *self,
+			 JsonObject *vm_spec,
+			 GPtrArray *disks,
+			 GCancellable *cancellable,
+			 GError **error);
+void
+ferry_provider_create_vm_async(FerryProvider *self,
+			       JsonObject *vm_spec,
+			       GPtrArray *disks,
+			       GCancellable *cancellable,
+			       GAsyncReadyCallback callback,
+			       gpointer user_data);
+char *
+ferry_provider_create_vm_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+gboolean
+ferry_provider_remove_vm(FerryProvider *self,
+			 JsonObject *vm_spec,
+			 GCancellable *cancellable,
+			 GError **error);
+gboolean
+ferry_provider_remove_artifact(FerryProvider *self,
+			       const char *kind,
+			       const char *id,
+			       JsonObject *details,
+			       GCancellable *cancellable,
+			       GError **error);
+gboolean
+ferry_provider_finalize_plan(FerryProvider *self,
+			     const char *plan_name,
+			     const char *const *vm_ids,
+			     GCancellable *cancellable,
+			     GError **error);
+JsonObject *
+ferry_provider_describe_vm(FerryProvider *self, JsonObject *vm, GError **error);
+gboolean
+ferry_provider_can_verify_vm(FerryProvider *self);
+JsonObject *
+ferry_provider_verify_vm(FerryProvider *self,
+			 const char *vm_id,
+			 JsonObject *vm_spec,
+			 JsonObject *options,
+			 GCancellable *cancellable,
+			 GError **error);
+gboolean
+ferry_provider_live_migrate(FerryProvider *self,
+			    const char *vm_id,
+			    FerryProvider *destination,
+			    JsonObject *vm_spec,
+			    FerryProgress *progress,
+			    GCancellable *cancellable,
+			    GError **error);
+
+G_END_DECLS
