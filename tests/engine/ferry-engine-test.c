@@ -442,6 +442,16 @@ test_engine_cold(Fixture *f, gconstpointer data)
 		g_assert_cmpstr(json_object_get_string_member(spec, "targetPowerState"), ==, "on");
 		g_assert_cmpstr(json_object_get_string_member(spec, "namespace"), ==, "migrated");
 		g_assert_cmpint(json_object_get_int_member(spec, "memoryMiB"), ==, 512);
+		/* the StorageMap names only a class: the modes are left to CDI's
+		 * StorageProfile, not filled in */
+		{
+			JsonObject *disk = json_array_get_object_element(
+			    json_object_get_array_member(spec, "disks"), 0);
+			g_assert_cmpstr(json_object_get_string_member(disk, "storageClass"), ==,
+					"standard");
+			g_assert_false(json_object_has_member(disk, "volumeMode"));
+			g_assert_false(json_object_has_member(disk, "accessMode"));
+		}
 	}
 	/* a cold migration leaves the source off */
 	source = provider_cb("demo", "src", f, &error);
