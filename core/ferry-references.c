@@ -203,6 +203,9 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 		if (!ferry_secret_has_key(secret, required[i]))
 			g_ptr_array_add(missing, g_strdup(required[i]));
 	}
+	/* the vSphere plugin also trusts a SHA-1 certificate pin instead */
+	if (g_strcmp0(type, "vsphere") == 0 && ferry_secret_has_key(secret, "thumbprint"))
+		needs_ca = FALSE;
 	if (needs_ca && !secret_has_ca(secret))
 		g_ptr_array_add(missing, g_strdup("ca.crt"));
 	return missing;

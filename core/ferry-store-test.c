@@ -362,6 +362,19 @@ test_store_references(Fixture *fixture, gconstpointer data)
 		g_assert_cmpstr(json_array_get_string_element(items, 0), ==, "password");
 		g_assert_cmpstr(json_array_get_string_element(items, 1), ==, "ca.crt");
 	}
+	/* a SHA-1 thumbprint pin stands in for a CA bundle, as the vSphere
+	 * plugin accepts it */
+	{
+		g_autoptr(GPtrArray) pinned = resources_from_yaml(
+			"apiVersion: v1\nkind: Secret\nmetadata: {name: vcenter-creds, "
+			"namespace: mtv}\nstringData: {user: admin, password: pw, thumbprint: "
+			"\"AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD\"}\n");
+		g_assert_true(ferry_store_apply(fixture->store, pinned, NULL, &error));
+		g_assert_no_error(error);
+		g_clear_object(&provider);
+		provider = ferry_store_get(fixture->store, "Provider", "mtv", "vcenter", &error);
+		g_assert_false(ferry_resource_has_condition(provider, "SecretNotValid"));
+	}
 	map = ferry_store_get(fixture->store, "StorageMap", "mtv", "storage", &error);
 	g_assert_true(ferry_resource_has_condition(map, "Ready"));
 }
