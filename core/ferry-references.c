@@ -94,11 +94,24 @@ check_provider_url(FerryProviderResource *provider)
 				"server:/path.");
 		return;
 	}
-	if (g_strcmp0(type, "hyperv") != 0 && !g_uri_is_valid(url, G_URI_FLAGS_NONE, NULL))
+	if (g_strcmp0(type, "hyperv") != 0 && !g_uri_is_valid(url, G_URI_FLAGS_NONE, NULL)) {
 		ferry_resource_set_condition(resource, "UrlNotValid", TRUE,
 					     FERRY_CONDITION_CATEGORY_CRITICAL, "Malformed",
 					     "The `url` is not valid: write it as "
 					     "https://host/path.");
+		return;
+	}
+	/* credentials (a password, a token, then a session cookie) would
+	 * cross the network in clear: only on the user's explicit word */
+	if (g_ascii_strncasecmp(url, "http://", 7) == 0 &&
+	    ferry_provider_resource_get_secret(provider, NULL) != NULL &&
+	    g_strcmp0(ferry_resource_get_string(resource, "spec.settings.insecureHTTP"), "true") !=
+		0)
+		ferry_resource_set_condition(
+			resource, "UrlNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+			"InsecureHTTP",
+			"The `url` is plain HTTP, which would send the credentials in clear: use "
+			"https://, or allow it explicitly with spec.settings.insecureHTTP: \"true\".");
 }
 
 static const char *const ready_messages[][2] = {
