@@ -465,14 +465,21 @@ ferry_references_check(FerryResource *resource, GHashTable *index, GHashTable *s
 		const char *name = ferry_host_get_secret(FERRY_HOST(resource), &name_space);
 		g_autofree char *key =
 			name != NULL ? g_strdup_printf("%s/%s", name_space, name) : NULL;
-		if (name == NULL || !g_hash_table_contains(secrets, key))
+		/* manifests for older Forklift releases name no Secret: the
+		 * Host still names the migration network */
+		if (name == NULL)
+			ferry_resource_set_condition(
+				resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_WARN,
+				"NotSet",
+				"spec.secret is not set: the Host still names the migration "
+				"network, but a disk transfer that needs this ESXi host's own "
+				"credentials fails its VM; name a Secret with the host's user "
+				"and password.");
+		else if (!g_hash_table_contains(secrets, key))
 			ferry_resource_set_condition(
 				resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
-				name == NULL ? "NotSet" : "NotFound",
-				name == NULL ? "spec.secret is not set; name the Secret with the "
-					       "host's credentials."
-					     : "spec.secret names a Secret that does not exist; "
-					       "apply it.");
+				"NotFound",
+				"spec.secret names a Secret that does not exist; apply it.");
 	}
 	if (FERRY_IS_PLAN(resource))
 		check_plan(FERRY_PLAN(resource), index);

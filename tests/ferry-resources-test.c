@@ -445,6 +445,51 @@ test_no_secret_leaks(void)
 	}
 }
 
+static JsonObject *
+condition_of(JsonObject *resource, const char *type)
+{
+	JsonObject *status = json_object_get_object_member(resource, "status");
+	JsonArray *conditions =
+		status != NULL && json_object_has_member(status, "conditions")
+			? json_object_get_array_member(status, "conditions")
+			: NULL;
+	for (guint i = 0; conditions != NULL && i < json_array_get_length(conditions); i++) {
+		JsonObject *condition = json_array_get_object_element(conditions, i);
+		if (g_strcmp0(json_object_get_string_member(condition, "type"), type) == 0)
+			return condition;
+	}
+	return NULL;
+}
+
+/* the MTV guide's command-line chapter, written for older Forklift releases:
+ * a Host without spec.secret and the `host` Provider without a Secret are
+ * accepted, with a warning that says what is missing and when it matters */
+static void
+test_mtv_guide_cli(void)
+{
+	g_autofree char *guide = manifest("mtv-guide-cli.yaml");
+	RunResult r = run_ferry("apply", "-f", guide, NULL);
+	g_autoptr(JsonObject) host_provider = NULL;
+	g_autoptr(JsonObject) host = NULL;
+	JsonObject *condition;
+
+	if (r.status != 0)
+		g_error("apply failed: %s", r.err);
+	g_assert_nonnull(strstr(r.err, "Host/openshift-mtv/esxi-guide: spec.secret"));
+	g_assert_nonnull(strstr(r.err, "ESXi"));
+	run_result_clear(&r);
+
+	host_provider = get_json("provider", "host");
+	g_assert_null(condition_of(host_provider, "SecretNotValid"));
+	host = get_json("host", "esxi-guide");
+	condition = condition_of(host, "SecretNotValid");
+	g_assert_nonnull(condition);
+	g_assert_cmpstr(json_object_get_string_member(condition, "category"), ==, "Warn");
+	g_assert_nonnull(strstr(json_object_get_string_member(condition, "message"),
+				"migration network"));
+	g_assert_nonnull(condition_of(host, "Ready"));
+}
+
 /* every file and directory under @path is private to its owner */
 static void
 assert_private_tree(const char *path)
@@ -527,6 +572,8 @@ main(int argc, char **argv)
 	g_test_add_data_func("/resources/bad-state", (gconstpointer)test_bad_state,
 			     run_in_fresh_state);
 	g_test_add_data_func("/resources/delete", (gconstpointer)test_delete, run_in_fresh_state);
+	g_test_add_data_func("/resources/mtv-guide-cli", (gconstpointer)test_mtv_guide_cli,
+			     run_in_fresh_state);
 	g_test_add_data_func("/resources/state-private", (gconstpointer)test_state_private,
 			     run_in_fresh_state);
 	g_test_add_data_func("/resources/no-secret-leaks", (gconstpointer)test_no_secret_leaks,

@@ -806,6 +806,16 @@ ferry_vsphere_provider_host_client(FerryVsphereProvider *self,
 	}
 	host_client = ferry_vsphere_client_new(url, secret, display, error);
 	if (host_client == NULL || !ferry_vsphere_client_login(host_client, cancellable, error)) {
+		if (host_secret == NULL && error != NULL && *error != NULL &&
+		    g_error_matches(*error, FERRY_ERROR, FERRY_ERROR_AUTH_FAILED)) {
+			g_autofree char *message = g_strdup_printf(
+			    "%s; Host %s has no spec.secret, so the Provider's credentials were "
+			    "tried: name a Secret with the ESXi host's user and password in the "
+			    "Host's spec.secret",
+			    (*error)->message, host_id);
+			g_free((*error)->message);
+			(*error)->message = g_steal_pointer(&message);
+		}
 		g_prefix_error(error, "%s: ", context);
 		return NULL;
 	}

@@ -1620,6 +1620,31 @@ test_host_endpoint(void)
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_TLS_FAILED);
 		g_assert_nonnull(strstr(error->message, expect));
 	}
+
+	/* a Host without a Secret (as older Forklift manifests wrote it) tries
+	 * the Provider's credentials; when the ESXi host wants its own, the
+	 * disk fails naming the Host and the fix */
+	{
+		g_autoptr(FerryVcsim) own = vcsim_start("-esx", "-password=Host-Own-Pa55", NULL);
+		g_autoptr(FerryProvider) bare = new_provider();
+		g_autoptr(FerryDiskEndpoint) refused = NULL;
+		g_autofree char *own_address = g_strdup(own->url + strlen("https://"));
+		g_autofree char *expect = g_strdup_printf(
+		    "Host/%s", json_object_get_string_member(vm, "host"));
+
+		g_clear_error(&error);
+		*strchr(own_address, '/') = '\0';
+		ferry_provider_config_add_host(config, json_object_get_string_member(vm, "host"),
+					       own_address, NULL);
+		g_assert_true(ferry_provider_connect(bare, config, NULL, &error));
+		refused = ferry_provider_open_disk(
+		    bare, json_object_get_string_member(vm, "id"),
+		    json_object_get_string_member(first_disk(vm), "id"), NULL, NULL, &error);
+		g_assert_null(refused);
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_AUTH_FAILED);
+		g_assert_nonnull(strstr(error->message, expect));
+		g_assert_nonnull(strstr(error->message, "has no spec.secret"));
+	}
 }
 
 int
