@@ -224,6 +224,23 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 	return missing;
 }
 
+/* whether the provider sends credentials anywhere: not the local cluster or
+ * a bundle directory (Forklift's `host` provider), local libvirt or OVA
+ * files; every other type does */
+static gboolean
+provider_needs_credentials(FerryProviderResource *provider)
+{
+	const char *type = ferry_provider_resource_get_provider_type(provider);
+	const char *url = ferry_provider_resource_get_url(provider);
+
+	if (g_strcmp0(type, "openshift") == 0 || g_strcmp0(type, "kubevirt") == 0)
+		return !ferry_provider_resource_is_host(provider) &&
+		       !(url != NULL && g_str_has_prefix(url, "file://"));
+	if (g_strcmp0(type, "libvirt") == 0)
+		return url != NULL && strstr(url, "://") != NULL && strstr(url, ":///") == NULL;
+	return g_strcmp0(type, "ova") != 0;
+}
+
 static void
 check_provider_secret(FerryProviderResource *provider, GHashTable *secrets)
 {
@@ -235,7 +252,7 @@ check_provider_secret(FerryProviderResource *provider, GHashTable *secrets)
 	g_autoptr(GPtrArray) missing = NULL;
 
 	if (name == NULL) {
-		if (!ferry_provider_resource_is_host(provider))
+		if (provider_needs_credentials(provider))
 			ferry_resource_set_condition(
 				resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
 				"NotSet",
