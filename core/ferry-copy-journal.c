@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ferry-copy-private.h"
+#include "ferry-sqlite-private.h"
 #include "ferry-error.h"
 
 /*
@@ -222,6 +223,7 @@ ferry_copy_journal_open(const char *path,
 
 	g_mutex_init(&self->lock);
 	self->path = g_strdup(path);
+	ferry_sqlite_create_private(path);
 	if (sqlite3_open_v2(path, &self->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {

@@ -365,12 +365,15 @@ ferry_engine_build_vm_spec(JsonObject *context,
 		json_object_set_string_member(
 		    disk, "storageClass",
 		    ferry_json_path_string(pair, "destination.storageClass", ""));
-		json_object_set_string_member(
-		    disk, "volumeMode",
-		    ferry_json_path_string(pair, "destination.volumeMode", "Filesystem"));
-		json_object_set_string_member(
-		    disk, "accessMode",
-		    ferry_json_path_string(pair, "destination.accessMode", "ReadWriteOnce"));
+		/* left out unless the map sets them: CDI's StorageProfile decides */
+		if (ferry_json_path_string(pair, "destination.volumeMode", NULL) != NULL)
+			json_object_set_string_member(
+			    disk, "volumeMode",
+			    ferry_json_path_string(pair, "destination.volumeMode", NULL));
+		if (ferry_json_path_string(pair, "destination.accessMode", NULL) != NULL)
+			json_object_set_string_member(
+			    disk, "accessMode",
+			    ferry_json_path_string(pair, "destination.accessMode", NULL));
 		json_object_set_string_member(disk, "bus", compat ? "sata" : "virtio");
 		if (!json_object_has_member(disk, "format"))
 			json_object_set_string_member(disk, "format", "raw");

@@ -173,6 +173,7 @@ engine_setup_db(FerryEngine *self, GError **error)
 	sqlite3_stmt *stmt;
 	int version = 0;
 
+	ferry_sqlite_create_private(self->db_path);
 	if (sqlite3_open_v2(self->db_path, &self->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -342,6 +343,7 @@ ferry_engine_new(const char *state_dir, GError **error)
 			    g_strerror(saved_errno));
 		return NULL;
 	}
+	ferry_state_dir_make_private(state_dir);
 	self = g_object_new(FERRY_TYPE_ENGINE, NULL);
 	self->state_dir = g_strdup(state_dir);
 	self->db_path = g_build_filename(state_dir, "ferry.db", NULL);

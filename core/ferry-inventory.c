@@ -356,6 +356,7 @@ ferry_inventory_new(const char *path, GError **error)
 	int rc;
 
 	self->path = g_strdup(path != NULL ? path : ":memory:");
+	ferry_sqlite_create_private(self->path);
 	rc = sqlite3_open_v2(self->path, &self->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			     NULL);

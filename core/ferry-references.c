@@ -94,11 +94,24 @@ check_provider_url(FerryProviderResource *provider)
 				"server:/path.");
 		return;
 	}
-	if (g_strcmp0(type, "hyperv") != 0 && !g_uri_is_valid(url, G_URI_FLAGS_NONE, NULL))
+	if (g_strcmp0(type, "hyperv") != 0 && !g_uri_is_valid(url, G_URI_FLAGS_NONE, NULL)) {
 		ferry_resource_set_condition(resource, "UrlNotValid", TRUE,
 					     FERRY_CONDITION_CATEGORY_CRITICAL, "Malformed",
 					     "The `url` is not valid: write it as "
 					     "https://host/path.");
+		return;
+	}
+	/* credentials (a password, a token, then a session cookie) would
+	 * cross the network in clear: only on the user's explicit word */
+	if (g_ascii_strncasecmp(url, "http://", 7) == 0 &&
+	    ferry_provider_resource_get_secret(provider, NULL) != NULL &&
+	    g_strcmp0(ferry_resource_get_string(resource, "spec.settings.insecureHTTP"), "true") !=
+		0)
+		ferry_resource_set_condition(
+			resource, "UrlNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+			"InsecureHTTP",
+			"The `url` is plain HTTP, which would send the credentials in clear: use "
+			"https://, or allow it explicitly with spec.settings.insecureHTTP: \"true\".");
 }
 
 static const char *const ready_messages[][2] = {
@@ -203,9 +216,29 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 		if (!ferry_secret_has_key(secret, required[i]))
 			g_ptr_array_add(missing, g_strdup(required[i]));
 	}
+	/* the vSphere plugin also trusts a SHA-1 certificate pin instead */
+	if (g_strcmp0(type, "vsphere") == 0 && ferry_secret_has_key(secret, "thumbprint"))
+		needs_ca = FALSE;
 	if (needs_ca && !secret_has_ca(secret))
 		g_ptr_array_add(missing, g_strdup("ca.crt"));
 	return missing;
+}
+
+/* whether the provider sends credentials anywhere: not the local cluster or
+ * a bundle directory (Forklift's `host` provider), local libvirt or OVA
+ * files; every other type does */
+static gboolean
+provider_needs_credentials(FerryProviderResource *provider)
+{
+	const char *type = ferry_provider_resource_get_provider_type(provider);
+	const char *url = ferry_provider_resource_get_url(provider);
+
+	if (g_strcmp0(type, "openshift") == 0 || g_strcmp0(type, "kubevirt") == 0)
+		return !ferry_provider_resource_is_host(provider) &&
+		       !(url != NULL && g_str_has_prefix(url, "file://"));
+	if (g_strcmp0(type, "libvirt") == 0)
+		return url != NULL && strstr(url, "://") != NULL && strstr(url, ":///") == NULL;
+	return g_strcmp0(type, "ova") != 0;
 }
 
 static void
@@ -219,7 +252,7 @@ check_provider_secret(FerryProviderResource *provider, GHashTable *secrets)
 	g_autoptr(GPtrArray) missing = NULL;
 
 	if (name == NULL) {
-		if (!ferry_provider_resource_is_host(provider))
+		if (provider_needs_credentials(provider))
 			ferry_resource_set_condition(
 				resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
 				"NotSet",
@@ -449,14 +482,21 @@ ferry_references_check(FerryResource *resource, GHashTable *index, GHashTable *s
 		const char *name = ferry_host_get_secret(FERRY_HOST(resource), &name_space);
 		g_autofree char *key =
 			name != NULL ? g_strdup_printf("%s/%s", name_space, name) : NULL;
-		if (name == NULL || !g_hash_table_contains(secrets, key))
+		/* manifests for older Forklift releases name no Secret: the
+		 * Host still names the migration network */
+		if (name == NULL)
+			ferry_resource_set_condition(
+				resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_WARN,
+				"NotSet",
+				"spec.secret is not set: the Host still names the migration "
+				"network, but a disk transfer that needs this ESXi host's own "
+				"credentials fails its VM; name a Secret with the host's user "
+				"and password.");
+		else if (!g_hash_table_contains(secrets, key))
 			ferry_resource_set_condition(
 				resource, "SecretNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
-				name == NULL ? "NotSet" : "NotFound",
-				name == NULL ? "spec.secret is not set; name the Secret with the "
-					       "host's credentials."
-					     : "spec.secret names a Secret that does not exist; "
-					       "apply it.");
+				"NotFound",
+				"spec.secret names a Secret that does not exist; apply it.");
 	}
 	if (FERRY_IS_PLAN(resource))
 		check_plan(FERRY_PLAN(resource), index);

@@ -284,7 +284,11 @@ validate_object(FerrySchema *self, JsonObject *schema, JsonObject *object, const
 			const char *field = json_array_get_string_element(names, i);
 			JsonNode *value = json_object_get_member(object, field);
 			g_autofree char *field_path = ferry_yaml_path_append_member(path, field);
-			if (value == NULL || JSON_NODE_HOLDS_NULL(value)) {
+			const char *lenient = ferry_json_get_string(
+				ferry_json_get_object(schema, "x-ferry-warn-if-missing"), field);
+			if ((value == NULL || JSON_NODE_HOLDS_NULL(value)) && lenient != NULL) {
+				add_issue(issues, field_path, TRUE, "%s", lenient);
+			} else if (value == NULL || JSON_NODE_HOLDS_NULL(value)) {
 				JsonObject *field_schema = ferry_schema_resolve(
 					self, ferry_json_get_object(properties, field));
 				const char *type = ferry_json_get_string(field_schema, "type");

@@ -16,5 +16,7 @@ G_BEGIN_DECLS
  * how to fix it; returns FALSE */
 gboolean ferry_sqlite_set_error(sqlite3 *db, const char *label, const char *path,
 				const char *what, GError **error);
+void ferry_sqlite_create_private(const char *path);
+void ferry_state_dir_make_private(const char *state_dir);
 
 G_END_DECLS

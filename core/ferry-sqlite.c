@@ -5,6 +5,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "ferry-error.h"
 #include "ferry-sqlite-private.h"
 
@@ -33,4 +39,56 @@ ferry_sqlite_set_error(sqlite3 *db, const char *label, const char *path, const c
 	g_set_error(error, FERRY_ERROR, ferry_code, "%s %s: %s: %s%s", label, path, what,
 		    sqlite3_errmsg(db), hint);
 	return FALSE;
+}
+
+/* creates @path empty with mode 0600 when it does not exist, before SQLite
+ * opens it: SQLite creates a database 0644, and gives its journal and WAL
+ * files the database's mode */
+void
+ferry_sqlite_create_private(const char *path)
+{
+	int fd;
+
+	if (path == NULL || path[0] == '\0' || g_str_equal(path, ":memory:"))
+		return;
+	fd = g_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+static guint
+make_private(const char *path)
+{
+	struct stat st;
+	guint fixed = 0;
+
+	if (g_lstat(path, &st) != 0 || S_ISLNK(st.st_mode))
+		return 0;
+	if ((st.st_mode & 077) != 0 && g_chmod(path, st.st_mode & 0700) == 0)
+		fixed++;
+	if (S_ISDIR(st.st_mode)) {
+		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+		const char *name;
+		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+			g_autofree char *child = g_build_filename(path, name, NULL);
+			fixed += make_private(child);
+		}
+	}
+	return fixed;
+}
+
+/* every file and directory under the state directory is private to its
+ * owner: what is not is tightened, with a warning when others could reach
+ * it through the directory itself */
+void
+ferry_state_dir_make_private(const char *state_dir)
+{
+	struct stat st;
+	gboolean open_dir = g_stat(state_dir, &st) == 0 && (st.st_mode & 077) != 0;
+	guint fixed = make_private(state_dir);
+
+	if (open_dir)
+		g_warning("the state directory %s could be read by others; made %u files and "
+			  "folders in it private to their owner (mode 0700/0600)",
+			  state_dir, fixed);
 }

@@ -362,6 +362,19 @@ test_store_references(Fixture *fixture, gconstpointer data)
 		g_assert_cmpstr(json_array_get_string_element(items, 0), ==, "password");
 		g_assert_cmpstr(json_array_get_string_element(items, 1), ==, "ca.crt");
 	}
+	/* a SHA-1 thumbprint pin stands in for a CA bundle, as the vSphere
+	 * plugin accepts it */
+	{
+		g_autoptr(GPtrArray) pinned = resources_from_yaml(
+			"apiVersion: v1\nkind: Secret\nmetadata: {name: vcenter-creds, "
+			"namespace: mtv}\nstringData: {user: admin, password: pw, thumbprint: "
+			"\"AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD\"}\n");
+		g_assert_true(ferry_store_apply(fixture->store, pinned, NULL, &error));
+		g_assert_no_error(error);
+		g_clear_object(&provider);
+		provider = ferry_store_get(fixture->store, "Provider", "mtv", "vcenter", &error);
+		g_assert_false(ferry_resource_has_condition(provider, "SecretNotValid"));
+	}
 	map = ferry_store_get(fixture->store, "StorageMap", "mtv", "storage", &error);
 	g_assert_true(ferry_resource_has_condition(map, "Ready"));
 }
@@ -503,6 +516,41 @@ test_store_provider_types(Fixture *fixture, gconstpointer data)
 		g_assert_true(ferry_resource_has_condition(typo, "ProviderTypeNotSupported"));
 		g_assert_cmpstr(ferry_resource_get_string(typo, "status.phase"), ==,
 				"ValidationFailed");
+	}
+	/* plain HTTP to a provider that is sent credentials: refused unless
+	 * the Provider opts in */
+	{
+		const char *const types[] = {"vsphere", "ovirt", "openstack", "openshift", NULL};
+		for (guint i = 0; types[i] != NULL; i++) {
+			for (guint opt_in = 0; opt_in < 2; opt_in++) {
+				g_autofree char *yaml = g_strdup_printf(
+					"apiVersion: forklift.konveyor.io/v1beta1\nkind: Provider\n"
+					"metadata: {name: plain-%s, namespace: openshift-mtv}\n"
+					"spec: {type: %s, url: \"http://plain.example.com/api\", "
+					"secret: {name: s, namespace: openshift-mtv}%s}\n",
+					types[i], types[i],
+					opt_in ? ", settings: {insecureHTTP: \"true\"}" : "");
+				g_autoptr(GPtrArray) plain = resources_from_yaml(yaml);
+				g_autoptr(FerryResource) provider = NULL;
+				g_autofree char *name = g_strdup_printf("plain-%s", types[i]);
+				JsonObject *condition;
+				g_assert_true(ferry_store_apply(fixture->store, plain, NULL, &error));
+				g_assert_no_error(error);
+				provider = ferry_store_get(fixture->store, "Provider",
+							   "openshift-mtv", name, &error);
+				condition = ferry_resource_get_condition(provider, "UrlNotValid");
+				if (opt_in) {
+					g_assert_null(condition);
+					continue;
+				}
+				g_assert_nonnull(condition);
+				g_assert_cmpstr(json_object_get_string_member(condition, "category"),
+						==, "Critical");
+				g_assert_nonnull(strstr(json_object_get_string_member(condition,
+										      "message"),
+							"insecureHTTP: \"true\""));
+			}
+		}
 	}
 }
 

@@ -174,6 +174,7 @@ static sqlite3 *
 store_open(const char *path, GError **error)
 {
 	sqlite3 *db = NULL;
+	ferry_sqlite_create_private(path);
 	if (sqlite3_open_v2(path, &db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -238,6 +239,7 @@ ferry_store_new(const char *state_dir, GError **error)
 			    state_dir, g_strerror(saved_errno));
 		return NULL;
 	}
+	ferry_state_dir_make_private(state_dir);
 	self = g_object_new(FERRY_TYPE_STORE, NULL);
 	self->state_dir = g_strdup(state_dir);
 	self->path = g_build_filename(state_dir, "ferry.db", NULL);

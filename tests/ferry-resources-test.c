@@ -445,16 +445,104 @@ test_no_secret_leaks(void)
 	}
 }
 
+static JsonObject *
+condition_of(JsonObject *resource, const char *type)
+{
+	JsonObject *status = json_object_get_object_member(resource, "status");
+	JsonArray *conditions =
+		status != NULL && json_object_has_member(status, "conditions")
+			? json_object_get_array_member(status, "conditions")
+			: NULL;
+	for (guint i = 0; conditions != NULL && i < json_array_get_length(conditions); i++) {
+		JsonObject *condition = json_array_get_object_element(conditions, i);
+		if (g_strcmp0(json_object_get_string_member(condition, "type"), type) == 0)
+			return condition;
+	}
+	return NULL;
+}
+
+/* the MTV guide's command-line chapter, written for older Forklift releases:
+ * a Host without spec.secret and the `host` Provider without a Secret are
+ * accepted, with a warning that says what is missing and when it matters */
+static void
+test_mtv_guide_cli(void)
+{
+	g_autofree char *guide = manifest("mtv-guide-cli.yaml");
+	RunResult r = run_ferry("apply", "-f", guide, NULL);
+	g_autoptr(JsonObject) host_provider = NULL;
+	g_autoptr(JsonObject) host = NULL;
+	JsonObject *condition;
+
+	if (r.status != 0)
+		g_error("apply failed: %s", r.err);
+	g_assert_nonnull(strstr(r.err, "Host/openshift-mtv/esxi-guide: spec.secret"));
+	g_assert_nonnull(strstr(r.err, "ESXi"));
+	run_result_clear(&r);
+
+	host_provider = get_json("provider", "host");
+	g_assert_null(condition_of(host_provider, "SecretNotValid"));
+	host = get_json("host", "esxi-guide");
+	condition = condition_of(host, "SecretNotValid");
+	g_assert_nonnull(condition);
+	g_assert_cmpstr(json_object_get_string_member(condition, "category"), ==, "Warn");
+	g_assert_nonnull(strstr(json_object_get_string_member(condition, "message"),
+				"migration network"));
+	g_assert_nonnull(condition_of(host, "Ready"));
+}
+
+/* every file and directory under @path is private to its owner */
+static void
+assert_private_tree(const char *path)
+{
+	struct stat st;
+	g_autoptr(GDir) dir = NULL;
+	const char *name;
+
+	g_assert_cmpint(g_lstat(path, &st), ==, 0);
+	if ((st.st_mode & 077) != 0)
+		g_error("%s has mode %04o: others can reach it", path, st.st_mode & 07777);
+	if (!S_ISDIR(st.st_mode))
+		return;
+	dir = g_dir_open(path, 0, NULL);
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *child = g_build_filename(path, name, NULL);
+		assert_private_tree(child);
+	}
+}
+
+static void
+test_state_private(void)
+{
+	g_autofree char *docs = manifest("forklift-docs.yaml");
+	g_autofree char *db = g_build_filename(state_dir, "ferry.db", NULL);
+	g_autofree char *sub = g_build_filename(state_dir, "journals", NULL);
+	g_autofree char *note = g_build_filename(sub, "note", NULL);
+	RunResult r = run_ferry("apply", "-f", docs, NULL);
+
+	g_assert_cmpint(r.status, ==, 0);
+	run_result_clear(&r);
+	assert_private_tree(state_dir);
+
+	/* a state directory opened to others (an old Ferry, a careless chmod)
+	 * is tightened, with a warning */
+	g_assert_cmpint(g_mkdir(sub, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(note, "x", -1, NULL));
+	g_assert_cmpint(g_chmod(note, 0644), ==, 0);
+	g_assert_cmpint(g_chmod(sub, 0755), ==, 0);
+	g_assert_cmpint(g_chmod(db, 0644), ==, 0);
+	g_assert_cmpint(g_chmod(state_dir, 0755), ==, 0);
+	r = run_ferry("get", "plans", "-n", "openshift-mtv", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_nonnull(strstr(r.err, "could be read by others"));
+	g_assert_nonnull(strstr(r.err, state_dir));
+	run_result_clear(&r);
+	assert_private_tree(state_dir);
+}
+
 static void
 remove_tree(const char *dir)
 {
-	g_autoptr(GDir) handle = g_dir_open(dir, 0, NULL);
-	const char *name;
-	while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
-		g_autofree char *path = g_build_filename(dir, name, NULL);
-		g_unlink(path);
-	}
-	g_rmdir(dir);
+	g_assert_true(ferry_files_remove_tree(dir, NULL));
 }
 
 typedef void (*TestFunc)(void);
@@ -484,6 +572,10 @@ main(int argc, char **argv)
 	g_test_add_data_func("/resources/bad-state", (gconstpointer)test_bad_state,
 			     run_in_fresh_state);
 	g_test_add_data_func("/resources/delete", (gconstpointer)test_delete, run_in_fresh_state);
+	g_test_add_data_func("/resources/mtv-guide-cli", (gconstpointer)test_mtv_guide_cli,
+			     run_in_fresh_state);
+	g_test_add_data_func("/resources/state-private", (gconstpointer)test_state_private,
+			     run_in_fresh_state);
 	g_test_add_data_func("/resources/no-secret-leaks", (gconstpointer)test_no_secret_leaks,
 			     run_in_fresh_state);
 	status = g_test_run();

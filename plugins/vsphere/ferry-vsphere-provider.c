@@ -133,6 +133,25 @@ ferry_vsphere_provider_display_name(FerryProviderConfig *config)
 	return ferry_provider_config_dup_display_name(config);
 }
 
+/* plain http:// sends the password (and then the session cookie) in clear:
+ * only when the Provider says so explicitly */
+static gboolean
+ferry_vsphere_check_plain_http(FerryProviderConfig *config,
+			       const char *url,
+			       const char *display,
+			       GError **error)
+{
+	if (url == NULL || g_ascii_strncasecmp(url, "http://", 7) != 0 ||
+	    g_strcmp0(ferry_provider_config_get_setting(config, "insecureHTTP"), "true") == 0)
+		return TRUE;
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+		    "vsphere: %s: %s is plain HTTP, which would send the user and password in "
+		    "clear; use https://, or allow it explicitly with the Provider setting "
+		    "spec.settings.insecureHTTP: \"true\"",
+		    display, url);
+	return FALSE;
+}
+
 static gboolean
 ferry_vsphere_connect(FerryProvider *provider,
 		      FerryProviderConfig *config,
@@ -153,6 +172,9 @@ ferry_vsphere_connect(FerryProvider *provider,
 			    display, endpoint);
 		return FALSE;
 	}
+	if (!ferry_vsphere_check_plain_http(config, ferry_provider_config_get_url(config), display,
+					    error))
+		return FALSE;
 	client = ferry_vsphere_client_new(ferry_provider_config_get_url(config),
 					  ferry_provider_config_get_secret(config), display, error);
 	if (client == NULL || !ferry_vsphere_client_login(client, cancellable, error))
@@ -778,8 +800,22 @@ ferry_vsphere_provider_host_client(FerryVsphereProvider *self,
 			ferry_vsphere_copy_keys(secret, provider_secret, tls_keys);
 	}
 	display = g_strdup_printf("Host/%s (%s)", host_id, address);
+	if (!ferry_vsphere_check_plain_http(config, url, display, error)) {
+		g_prefix_error(error, "%s: ", context);
+		return NULL;
+	}
 	host_client = ferry_vsphere_client_new(url, secret, display, error);
 	if (host_client == NULL || !ferry_vsphere_client_login(host_client, cancellable, error)) {
+		if (host_secret == NULL && error != NULL && *error != NULL &&
+		    g_error_matches(*error, FERRY_ERROR, FERRY_ERROR_AUTH_FAILED)) {
+			g_autofree char *message = g_strdup_printf(
+			    "%s; Host %s has no spec.secret, so the Provider's credentials were "
+			    "tried: name a Secret with the ESXi host's user and password in the "
+			    "Host's spec.secret",
+			    (*error)->message, host_id);
+			g_free((*error)->message);
+			(*error)->message = g_steal_pointer(&message);
+		}
 		g_prefix_error(error, "%s: ", context);
 		return NULL;
 	}

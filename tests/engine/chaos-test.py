@@ -21,6 +21,8 @@ import time
 
 FERRY = os.environ["FERRY_BIN"]
 KILLS = int(os.environ.get("FERRY_CHAOS_KILLS", "20"))
+# a run that ends before this many kills proves too little: it fails
+MIN_KILLS = int(os.environ.get("FERRY_CHAOS_MIN_KILLS", str(max(1, KILLS // 2))))
 SEED = int(os.environ.get("FERRY_CHAOS_SEED", str(int(time.time()))))
 MIB = 1 << 20
 
@@ -154,6 +156,9 @@ def main():
                     log.write("kill %d: %s\n" % (kills, rows))
                     db.close()
         print("killed the engine %d times" % kills)
+        if kills < MIN_KILLS:
+            sys.exit("the migrations finished after only %d kills (at least %d wanted); "
+                     "the test proved too little" % (kills, MIN_KILLS))
         final = ferry("run", check=False)
         if final.returncode != 0:
             sys.exit("the final run failed (%d):\n%s%s" % (final.returncode, final.stdout,

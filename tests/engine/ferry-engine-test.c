@@ -442,6 +442,16 @@ test_engine_cold(Fixture *f, gconstpointer data)
 		g_assert_cmpstr(json_object_get_string_member(spec, "targetPowerState"), ==, "on");
 		g_assert_cmpstr(json_object_get_string_member(spec, "namespace"), ==, "migrated");
 		g_assert_cmpint(json_object_get_int_member(spec, "memoryMiB"), ==, 512);
+		/* the StorageMap names only a class: the modes are left to CDI's
+		 * StorageProfile, not filled in */
+		{
+			JsonObject *disk = json_array_get_object_element(
+			    json_object_get_array_member(spec, "disks"), 0);
+			g_assert_cmpstr(json_object_get_string_member(disk, "storageClass"), ==,
+					"standard");
+			g_assert_false(json_object_has_member(disk, "volumeMode"));
+			g_assert_false(json_object_has_member(disk, "accessMode"));
+		}
 	}
 	/* a cold migration leaves the source off */
 	source = provider_cb("demo", "src", f, &error);
@@ -613,7 +623,6 @@ test_engine_restart(Fixture *f, gconstpointer data)
 	g_autoptr(JsonObject) status = NULL;
 	g_autoptr(JsonObject) fail = json_object_new();
 	g_autofree char *first_completed = NULL;
-	g_autofree char *state_path = g_strconcat(f->world_path, ".state", NULL);
 	JsonObject *vm2;
 
 	add_vm(f, "vm-1", "web", 1, 4 << 20);
@@ -623,6 +632,16 @@ test_engine_restart(Fixture *f, gconstpointer data)
 	f->engine = make_engine(f, NULL);
 	context = make_context(f, "restart", NULL, 2);
 	uid = start(f, context);
+	/* a plan with a running migration refuses another */
+	{
+		g_autoptr(JsonObject) migration = json_object_new();
+		g_autoptr(GError) error = NULL;
+		g_autofree char *refused =
+		    ferry_engine_start_migration(f->engine, migration, context, &error);
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_BUSY);
+		g_assert_null(refused);
+		g_assert_nonnull(strstr(error->message, "Plan/restart already has a running migration"));
+	}
 	status = run_until(f, uid, NULL, NULL, 60);
 	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Failed");
 	/* one of the two failed at CreateVM, the other succeeded */
@@ -651,8 +670,6 @@ test_engine_restart(Fixture *f, gconstpointer data)
 		g_autofree char *target = target_path(f, "db", "restart", 0);
 		assert_identical(target, disk_path(vm2, 0));
 	}
-	/* a plan with a running migration refuses another */
-	(void)state_path;
 	assert_ledger_empty(f);
 }
 

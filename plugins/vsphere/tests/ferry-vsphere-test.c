@@ -235,6 +235,43 @@ test_connect_missing_keys(void)
 	g_assert_nonnull(strstr(error->message, "spec.url"));
 }
 
+/* plain HTTP would send the password in clear: refused unless the
+ * Provider opts in, against a simulator that really serves http:// */
+static void
+test_connect_plain_http(void)
+{
+	const char *binary = g_getenv("FERRY_VCSIM");
+	g_autoptr(FerryVcsim) vcsim = NULL;
+	g_autoptr(FerryProvider) provider = NULL;
+	g_autoptr(FerrySecret) secret = ferry_secret_new("vcsim-credentials");
+	g_autoptr(FerryProviderConfig) config = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (binary == NULL || *binary == '\0') {
+		g_test_skip("the vCenter simulator was not built");
+		return;
+	}
+	vcsim = ferry_vcsim_start(binary, NULL, NULL, !g_test_verbose(), &error);
+	g_assert_no_error(error);
+	g_assert_true(g_str_has_prefix(vcsim->url, "http://"));
+	ferry_secret_set_string(secret, "user", FERRY_VCSIM_USER);
+	ferry_secret_set_string(secret, "password", FERRY_VCSIM_PASSWORD);
+	ferry_secret_set_string(secret, "insecureSkipVerify", "true");
+	config = vcsim_config(vcsim, secret);
+	provider = new_provider();
+	g_assert_false(ferry_provider_connect(provider, config, NULL, &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "default/" PROVIDER_NAME));
+	g_assert_nonnull(strstr(error->message, "in clear"));
+	g_assert_nonnull(strstr(error->message, "insecureHTTP: \"true\""));
+	g_clear_error(&error);
+
+	/* the explicit opt-in */
+	ferry_provider_config_set_setting(config, "insecureHTTP", "true");
+	g_assert_true(ferry_provider_connect(provider, config, NULL, &error));
+	g_assert_no_error(error);
+}
+
 static void
 test_connect_unreachable(void)
 {
@@ -1583,6 +1620,31 @@ test_host_endpoint(void)
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_TLS_FAILED);
 		g_assert_nonnull(strstr(error->message, expect));
 	}
+
+	/* a Host without a Secret (as older Forklift manifests wrote it) tries
+	 * the Provider's credentials; when the ESXi host wants its own, the
+	 * disk fails naming the Host and the fix */
+	{
+		g_autoptr(FerryVcsim) own = vcsim_start("-esx", "-password=Host-Own-Pa55", NULL);
+		g_autoptr(FerryProvider) bare = new_provider();
+		g_autoptr(FerryDiskEndpoint) refused = NULL;
+		g_autofree char *own_address = g_strdup(own->url + strlen("https://"));
+		g_autofree char *expect = g_strdup_printf(
+		    "Host/%s", json_object_get_string_member(vm, "host"));
+
+		g_clear_error(&error);
+		*strchr(own_address, '/') = '\0';
+		ferry_provider_config_add_host(config, json_object_get_string_member(vm, "host"),
+					       own_address, NULL);
+		g_assert_true(ferry_provider_connect(bare, config, NULL, &error));
+		refused = ferry_provider_open_disk(
+		    bare, json_object_get_string_member(vm, "id"),
+		    json_object_get_string_member(first_disk(vm), "id"), NULL, NULL, &error);
+		g_assert_null(refused);
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_AUTH_FAILED);
+		g_assert_nonnull(strstr(error->message, expect));
+		g_assert_nonnull(strstr(error->message, "has no spec.secret"));
+	}
 }
 
 int
@@ -1599,6 +1661,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vsphere/connect/bad-password", test_connect_bad_password);
 	g_test_add_func("/vsphere/connect/missing-keys", test_connect_missing_keys);
 	g_test_add_func("/vsphere/connect/unreachable", test_connect_unreachable);
+	g_test_add_func("/vsphere/connect/plain-http", test_connect_plain_http);
 	g_test_add_func("/vsphere/connect/not-sdk", test_connect_not_sdk);
 	g_test_add_func("/vsphere/connect/not-connected", test_not_connected);
 	g_test_add_func("/vsphere/connect/relogin", test_relogin);
