@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ferry-kubevirt-manifest.h"
+#include "ferry-kubevirt-provider.h"
 
 /*
  * a file in each VM folder the plugin made; remove_vm deletes no other
@@ -34,12 +35,6 @@
 #define BUNDLE_MARKER ".ferry-bundle"
 #define QEMU_NBD_START_TIMEOUT_MS 10000
 
-#define FERRY_TYPE_KUBEVIRT_PROVIDER (ferry_kubevirt_provider_get_type())
-G_DECLARE_FINAL_TYPE(FerryKubevirtProvider,
-		     ferry_kubevirt_provider,
-		     FERRY,
-		     KUBEVIRT_PROVIDER,
-		     GObject)
 
 struct _FerryKubevirtProvider {
 	GObject parent_instance;
@@ -1001,17 +996,14 @@ ferry_kubevirt_provider_iface_init(FerryProviderInterface *iface)
 	iface->remove_artifact = ferry_kubevirt_remove_artifact;
 }
 
-static gboolean
-ferry_kubevirt_register(FerryPluginModule *module, GError **error)
+/**
+ * ferry_kubevirt_provider_register:
+ * @module: the plugin's module
+ *
+ * Registers the provider type in @module.
+ */
+void
+ferry_kubevirt_provider_register(GTypeModule *module)
 {
-	ferry_kubevirt_provider_register_type(G_TYPE_MODULE(module));
-	return ferry_plugin_module_add_provider(module, "openshift", FERRY_TYPE_KUBEVIRT_PROVIDER,
-						error) &&
-	       ferry_plugin_module_add_provider(module, "kubevirt", FERRY_TYPE_KUBEVIRT_PROVIDER,
-						error);
+	ferry_kubevirt_provider_register_type(module);
 }
-
-FERRY_PLUGIN_DEFINE(kubevirt,
-		    "kubevirt",
-		    "KubeVirt destination: a bundle of manifests and disk images (file:///DIR)",
-		    ferry_kubevirt_register)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "ferry-libvirt-domain.h"
+#include "ferry-libvirt-provider.h"
 
 #define DEFAULT_IMAGE_DIR "/var/lib/libvirt/images"
 #define DEFAULT_BOOT_TIMEOUT 600
@@ -34,12 +35,6 @@
 #define CONSOLE_WINDOW (64 * 1024) /* the marker is searched in the last 64 KiB */
 #define CONSOLE_TAIL_LINES 20
 
-#define FERRY_TYPE_LIBVIRT_PROVIDER (ferry_libvirt_provider_get_type())
-G_DECLARE_FINAL_TYPE(FerryLibvirtProvider,
-		     ferry_libvirt_provider,
-		     FERRY,
-		     LIBVIRT_PROVIDER,
-		     GObject)
 
 struct _FerryLibvirtProvider {
 	GObject parent_instance;
@@ -1401,16 +1396,14 @@ ferry_libvirt_provider_iface_init(FerryProviderInterface *iface)
 	iface->verify_vm = ferry_libvirt_verify_vm;
 }
 
-static gboolean
-ferry_libvirt_register(FerryPluginModule *module, GError **error)
+/**
+ * ferry_libvirt_provider_register:
+ * @module: the plugin's module
+ *
+ * Registers the provider type in @module.
+ */
+void
+ferry_libvirt_provider_register(GTypeModule *module)
 {
-	ferry_libvirt_provider_register_type(G_TYPE_MODULE(module));
-	return ferry_plugin_module_add_provider(module, "libvirt", FERRY_TYPE_LIBVIRT_PROVIDER,
-						error);
+	ferry_libvirt_provider_register_type(module);
 }
-
-FERRY_PLUGIN_DEFINE(libvirt,
-		    "libvirt",
-		    "libvirt destination: domains with their disks on a libvirt host, optional "
-		    "boot check",
-		    ferry_libvirt_register)
