@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <ferry.h>
 #include <glib/gstdio.h>
-#include <libnbd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -440,56 +439,6 @@ ferry_kubevirt_check_qcow2(FerryKubevirtDisk *disk,
 	return TRUE;
 }
 
-/* waits until qemu-nbd answers on @uri with the expected size */
-static gboolean
-ferry_kubevirt_wait_for_nbd(GSubprocess *process,
-			    const char *uri,
-			    const char *log_path,
-			    guint64 capacity,
-			    const char *display,
-			    GCancellable *cancellable,
-			    GError **error)
-{
-	gint64 deadline = g_get_monotonic_time() + QEMU_NBD_START_TIMEOUT_MS * 1000;
-
-	while (g_get_monotonic_time() < deadline) {
-		struct nbd_handle *nbd;
-		gint64 size = -1;
-
-		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
-			ferry_error_convert(error);
-			return FALSE;
-		}
-		if (g_subprocess_get_identifier(process) == NULL) {
-			g_autofree char *log = NULL;
-			g_file_get_contents(log_path, &log, NULL, NULL);
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO,
-				    "%s: qemu-nbd stopped before serving the disk: %s", display,
-				    log != NULL ? g_strstrip(log) : "no message");
-			return FALSE;
-		}
-		nbd = nbd_create();
-		if (nbd != NULL && nbd_connect_uri(nbd, uri) == 0)
-			size = nbd_get_size(nbd);
-		if (nbd != NULL)
-			nbd_close(nbd);
-		if (size >= 0) {
-			if ((guint64)size == capacity)
-				return TRUE;
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO,
-				    "%s: qemu-nbd serves %" G_GINT64_FORMAT
-				    " bytes instead of %" G_GUINT64_FORMAT,
-				    display, size, capacity);
-			return FALSE;
-		}
-		g_usleep(10 * 1000);
-	}
-	g_set_error(error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT,
-		    "%s: qemu-nbd did not start serving the disk within %d s", display,
-		    QEMU_NBD_START_TIMEOUT_MS / 1000);
-	return FALSE;
-}
-
 /* a qcow2 image served by qemu-nbd, so the copy writes guest-visible bytes */
 static FerryDiskEndpoint *
 ferry_kubevirt_prepare_qcow2(FerryKubevirtDisk *disk,
@@ -499,14 +448,10 @@ ferry_kubevirt_prepare_qcow2(FerryKubevirtDisk *disk,
 			     GError **error)
 {
 	g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, disk->capacity);
-	g_autofree char *runtime_dir = NULL;
-	g_autofree char *socket_path = NULL;
-	g_autofree char *log_path = NULL;
-	g_autofree char *uri = NULL;
-	g_autoptr(GSubprocessLauncher) launcher = NULL;
-	g_autoptr(GSubprocess) process = NULL;
+	const char *const options[] = {"--format=qcow2", "--shared=8", "--cache=writeback",
+				       "--discard=unmap", "--detect-zeroes=unmap"};
+	g_autoptr(FerryNbdServer) server = NULL;
 	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
-	g_autoptr(GError) local_error = NULL;
 	gboolean zeroed = FALSE;
 
 	if (!ferry_kubevirt_check_tool("qemu-img", display, error) ||
@@ -533,33 +478,21 @@ ferry_kubevirt_prepare_qcow2(FerryKubevirtDisk *disk,
 		zeroed = TRUE;
 	}
 
-	runtime_dir = g_dir_make_tmp("ferry-kubevirt-XXXXXX", &local_error);
-	if (runtime_dir == NULL) {
-		ferry_kubevirt_propagate(error, g_steal_pointer(&local_error), display);
+	server = ferry_nbd_server_new(FERRY_NBD_SERVER_QEMU_NBD, display);
+	ferry_nbd_server_set_timeout(server, QEMU_NBD_START_TIMEOUT_MS / 1000);
+	for (guint i = 0; i < G_N_ELEMENTS(options); i++)
+		ferry_nbd_server_add_argument(server, options[i]);
+	ferry_nbd_server_add_argument(server, path);
+	if (!ferry_nbd_server_start(server, cancellable, error))
+		return NULL;
+	if (ferry_nbd_server_get_size(server) != disk->capacity) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO,
+			    "%s: qemu-nbd serves %" G_GUINT64_FORMAT
+			    " bytes instead of %" G_GUINT64_FORMAT,
+			    display, ferry_nbd_server_get_size(server), disk->capacity);
 		return NULL;
 	}
-	socket_path = g_build_filename(runtime_dir, "nbd.sock", NULL);
-	log_path = g_build_filename(runtime_dir, "qemu-nbd.log", NULL);
-	uri = g_strdup_printf("nbd+unix:///?socket=%s", socket_path);
-	endpoint = ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_TARGET, uri);
-	ferry_disk_endpoint_add_cleanup_path(endpoint, socket_path);
-	ferry_disk_endpoint_add_cleanup_path(endpoint, log_path);
-	ferry_disk_endpoint_add_cleanup_path(endpoint, runtime_dir);
-
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-	g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
-	process = g_subprocess_launcher_spawn(launcher, &local_error, "qemu-nbd", "--format=qcow2",
-					      "--socket", socket_path, "--persistent", "--shared=8",
-					      "--cache=writeback", "--discard=unmap",
-					      "--detect-zeroes=unmap", path, NULL);
-	if (process == NULL) {
-		ferry_kubevirt_propagate(error, g_steal_pointer(&local_error), display);
-		return NULL;
-	}
-	ferry_disk_endpoint_add_process(endpoint, process);
-	if (!ferry_kubevirt_wait_for_nbd(process, uri, log_path, disk->capacity, display,
-					 cancellable, error))
-		return NULL;
+	endpoint = ferry_nbd_server_new_endpoint(server, FERRY_DISK_ROLE_TARGET);
 	ferry_disk_endpoint_set_zeroed(endpoint, zeroed);
 	return g_steal_pointer(&endpoint);
 }
