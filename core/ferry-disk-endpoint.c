@@ -475,20 +475,34 @@ ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path)
 	g_ptr_array_add(self->cleanup_paths, g_strdup(path));
 }
 
+/* a child that leads its own process group (as FerryNbdServer's do) is
+ * stopped with everything it started */
+static void
+ferry_disk_endpoint_signal(GSubprocess *process, int signal_number)
+{
+	const char *identifier = g_subprocess_get_identifier(process);
+	pid_t pid = identifier != NULL ? (pid_t)g_ascii_strtoll(identifier, NULL, 10) : 0;
+
+	if (pid > 0 && getpgid(pid) == pid)
+		kill(-pid, signal_number);
+	else
+		g_subprocess_send_signal(process, signal_number);
+}
+
 static gboolean
 ferry_disk_endpoint_stop_process(GSubprocess *process)
 {
 	/* a polite SIGTERM first; SIGKILL after 5 s */
 	if (g_subprocess_get_identifier(process) == NULL)
 		return TRUE;
-	g_subprocess_send_signal(process, SIGTERM);
+	ferry_disk_endpoint_signal(process, SIGTERM);
 	for (guint i = 0; i < 500; i++) {
 		if (g_subprocess_get_identifier(process) == NULL)
 			return TRUE;
 		/* reaping happens in the GLib worker thread */
 		g_usleep(10 * 1000);
 	}
-	g_subprocess_force_exit(process);
+	ferry_disk_endpoint_signal(process, SIGKILL);
 	return g_subprocess_wait(process, NULL, NULL);
 }
 

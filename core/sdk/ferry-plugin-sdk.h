@@ -26,6 +26,7 @@
 #include "ferry-host.h"
 #include "ferry-inventory.h"
 #include "ferry-naming.h"
+#include "ferry-nbd-server.h"
 #include "ferry-plugin.h"
 #include "ferry-plugin-module.h"
 #include "ferry-progress.h"

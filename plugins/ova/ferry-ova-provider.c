@@ -20,7 +20,6 @@
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
-#include <libnbd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +30,6 @@
 #include "ferry-ova-provider.h"
 
 #define OVA_SCAN_MAX_DEPTH 8
-#define OVA_SERVER_START_TIMEOUT_US (30 * G_USEC_PER_SEC)
 
 /* where one disk's bytes are */
 typedef struct {
@@ -1025,75 +1023,17 @@ ova_inspect(OvaDiskSource *source, const char *image, GCancellable *cancellable,
 	return TRUE;
 }
 
-static gboolean
-ova_wait_for_server(GSubprocess *process,
-		    const char *socket,
-		    const char *log,
-		    const char *label,
-		    guint64 *size,
-		    GCancellable *cancellable,
-		    GError **error)
-{
-	gint64 deadline = g_get_monotonic_time() + OVA_SERVER_START_TIMEOUT_US;
-
-	for (;;) {
-		struct nbd_handle *nbd;
-		if (g_file_test(socket, G_FILE_TEST_EXISTS)) {
-			nbd = nbd_create();
-			if (nbd != NULL && nbd_connect_unix(nbd, socket) == 0) {
-				int64_t value = nbd_get_size(nbd);
-				nbd_shutdown(nbd, 0);
-				nbd_close(nbd);
-				if (value < 0) {
-					g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO,
-						    "%s: the NBD server reports no size", label);
-					return FALSE;
-				}
-				*size = (guint64)value;
-				return TRUE;
-			}
-			if (nbd != NULL)
-				nbd_close(nbd);
-		}
-		if (g_subprocess_get_identifier(process) == NULL) {
-			g_autofree char *output = NULL;
-			g_autofree char *clean = NULL;
-			g_file_get_contents(log, &output, NULL, NULL);
-			clean = g_strdup(output != NULL ? g_strstrip(output) : "");
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
-				    "%s cannot be opened: %s", label, clean);
-			return FALSE;
-		}
-		if (g_cancellable_set_error_if_cancelled(cancellable, error))
-			return FALSE;
-		if (g_get_monotonic_time() > deadline) {
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT,
-				    "%s: the NBD server did not start within 30 s", label);
-			return FALSE;
-		}
-		g_usleep(10 * 1000);
-	}
-}
-
 static FerryDiskEndpoint *
 ova_serve(OvaDiskSource *source,
 	  const char *disk_id,
 	  GCancellable *cancellable,
 	  GError **error)
 {
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(FerryNbdServer) server = NULL;
 	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
-	g_autofree char *directory = NULL;
-	g_autofree char *socket = NULL;
-	g_autofree char *log = NULL;
-	g_autofree char *uri = NULL;
 	g_autofree char *description = NULL;
 	OvaFormat format = OVA_FORMAT_RAW;
 	const char *format_name = "raw";
-	guint64 size = 0;
 
 	if (source->path != NULL && !ova_probe_format(source, &format, error))
 		return NULL;
@@ -1120,73 +1060,40 @@ ova_serve(OvaDiskSource *source,
 		return g_steal_pointer(&endpoint);
 	}
 
-	directory = g_dir_make_tmp("ferry-ova-XXXXXX", error);
-	if (directory == NULL) {
-		ferry_error_convert(error);
-		return NULL;
-	}
-	socket = g_build_filename(directory, "nbd.sock", NULL);
-	log = g_build_filename(directory, "server.log", NULL);
 	if (source->path == NULL) {
 		/* a blank disk: zeroes of the declared capacity */
-		g_ptr_array_add(argv, g_strdup("nbdkit"));
-		g_ptr_array_add(argv, g_strdup("--foreground"));
-		g_ptr_array_add(argv, g_strdup("--exit-with-parent"));
-		g_ptr_array_add(argv, g_strdup("--readonly"));
-		g_ptr_array_add(argv, g_strdup_printf("--unix=%s", socket));
-		g_ptr_array_add(argv, g_strdup("null"));
-		g_ptr_array_add(argv, g_strdup_printf("size=%" G_GUINT64_FORMAT, source->capacity));
+		g_autofree char *size =
+		    g_strdup_printf("size=%" G_GUINT64_FORMAT, source->capacity);
+		server = ferry_nbd_server_new(FERRY_NBD_SERVER_NBDKIT, source->label);
+		ferry_nbd_server_add_argument(server, "null");
+		ferry_nbd_server_add_argument(server, size);
 		format_name = "blank";
 	} else if (format == OVA_FORMAT_RAW) {
-		g_ptr_array_add(argv, g_strdup("nbdkit"));
-		g_ptr_array_add(argv, g_strdup("--foreground"));
-		g_ptr_array_add(argv, g_strdup("--exit-with-parent"));
-		g_ptr_array_add(argv, g_strdup("--readonly"));
-		g_ptr_array_add(argv, g_strdup_printf("--unix=%s", socket));
-		g_ptr_array_add(argv, g_strdup("--filter=offset"));
-		g_ptr_array_add(argv, g_strdup("file"));
-		g_ptr_array_add(argv, g_strdup_printf("file=%s", source->path));
-		g_ptr_array_add(argv, g_strdup_printf("offset=%" G_GUINT64_FORMAT, source->offset));
-		g_ptr_array_add(argv, g_strdup_printf("range=%" G_GUINT64_FORMAT, source->size));
+		/* a raw member of the archive, read where it lies */
+		g_autofree char *file = g_strdup_printf("file=%s", source->path);
+		g_autofree char *offset =
+		    g_strdup_printf("offset=%" G_GUINT64_FORMAT, source->offset);
+		g_autofree char *range = g_strdup_printf("range=%" G_GUINT64_FORMAT, source->size);
+		server = ferry_nbd_server_new(FERRY_NBD_SERVER_NBDKIT, source->label);
+		ferry_nbd_server_add_argument(server, "--filter=offset");
+		ferry_nbd_server_add_argument(server, "file");
+		ferry_nbd_server_add_argument(server, file);
+		ferry_nbd_server_add_argument(server, offset);
+		ferry_nbd_server_add_argument(server, range);
 	} else {
 		g_autofree char *image = NULL;
 		format_name = format == OVA_FORMAT_QCOW2 ? "qcow2" : "vmdk";
 		image = ova_qemu_json(source, format_name);
-		if (!ova_inspect(source, image, cancellable, error)) {
-			g_rmdir(directory);
+		if (!ova_inspect(source, image, cancellable, error))
 			return NULL;
-		}
-		g_ptr_array_add(argv, g_strdup("qemu-nbd"));
-		g_ptr_array_add(argv, g_strdup("--read-only"));
-		g_ptr_array_add(argv, g_strdup("--persistent"));
-		g_ptr_array_add(argv, g_strdup("--shared=0"));
-		g_ptr_array_add(argv, g_strdup_printf("--socket=%s", socket));
-		g_ptr_array_add(argv, g_steal_pointer(&image));
+		server = ferry_nbd_server_new(FERRY_NBD_SERVER_QEMU_NBD, source->label);
+		ferry_nbd_server_add_argument(server, image);
 	}
-	g_ptr_array_add(argv, NULL);
-	g_subprocess_launcher_set_stderr_file_path(launcher, log);
-	process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
-	if (process == NULL) {
-		g_prefix_error(error, "%s: cannot start %s: ", source->label,
-			       (const char *)g_ptr_array_index(argv, 0));
-		ferry_error_convert(error);
-		g_remove(log);
-		g_rmdir(directory);
+	ferry_nbd_server_set_read_only(server, TRUE);
+	if (!ferry_nbd_server_start(server, cancellable, error))
 		return NULL;
-	}
-	uri = g_strdup_printf("nbd+unix:///?socket=%s", socket);
-	endpoint = ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_SOURCE, uri);
-	ferry_disk_endpoint_add_process(endpoint, process);
-	ferry_disk_endpoint_add_cleanup_path(endpoint, socket);
-	ferry_disk_endpoint_add_cleanup_path(endpoint, log);
-	ferry_disk_endpoint_add_cleanup_path(endpoint, directory);
-	if (!ova_wait_for_server(process, socket, log, source->label, &size, cancellable, error)) {
-		ferry_disk_endpoint_close(endpoint, NULL);
-		return NULL;
-	}
+	endpoint = ferry_nbd_server_new_endpoint(server, FERRY_DISK_ROLE_SOURCE);
 	description = g_strdup_printf("%s (%s)", source->label, format_name);
-	ferry_disk_endpoint_set_size(endpoint, size);
-	ferry_disk_endpoint_set_format(endpoint, "raw");
 	ferry_disk_endpoint_set_disk_id(endpoint, disk_id);
 	ferry_disk_endpoint_set_description(endpoint, description);
 	return g_steal_pointer(&endpoint);

@@ -165,169 +165,37 @@ ferry_vsphere_disk_find(FerryVsphereClient *client,
 
 /* --- serving with nbdkit --- */
 
-typedef struct {
-	char *dir;
-	GPtrArray *files; /* removed when the endpoint closes, before dir */
-} PrivateDir;
-
-static void
-private_dir_free(PrivateDir *self)
+/* nbdkit for @disk, read-only; the log it leaves in an error is redacted
+ * with the client's secret */
+static FerryNbdServer *
+ferry_vsphere_server_new(FerryVsphereClient *client, FerryVsphereDisk *disk)
 {
-	if (self == NULL)
-		return;
-	/* only reached on failure: the endpoint owns the files otherwise */
-	for (guint i = 0; i < self->files->len; i++)
-		g_unlink(g_ptr_array_index(self->files, i));
-	if (self->dir != NULL)
-		g_rmdir(self->dir);
-	g_ptr_array_unref(self->files);
-	g_free(self->dir);
-	g_free(self);
+	g_autofree char *display =
+	    g_strdup_printf("%s of VM %s (%s)", disk->file_name, disk->vm_name, disk->vm_id);
+	FerryNbdServer *server = ferry_nbd_server_new(FERRY_NBD_SERVER_NBDKIT, display);
+
+	ferry_nbd_server_set_read_only(server, TRUE);
+	ferry_nbd_server_set_secret(server, ferry_vsphere_client_get_secret(client));
+	return server;
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PrivateDir, private_dir_free)
-
-static PrivateDir *
-private_dir_new(const char *context, GError **error)
-{
-	g_autoptr(PrivateDir) self = g_new0(PrivateDir, 1);
-	g_autoptr(GError) local_error = NULL;
-
-	self->files = g_ptr_array_new_with_free_func(g_free);
-	self->dir = g_dir_make_tmp("ferry-vsphere-disk-XXXXXX", &local_error);
-	if (self->dir == NULL) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO,
-			    "%s: cannot create a private directory: %s", context,
-			    local_error->message);
-		return NULL;
-	}
-	return g_steal_pointer(&self);
-}
-
-static char *
-private_dir_add(PrivateDir *self, const char *name)
-{
-	char *path = g_build_filename(self->dir, name, NULL);
-	g_ptr_array_add(self->files, g_strdup(path));
-	return path;
-}
-
-/* hands the files and the directory to @endpoint, which removes them */
-static void
-private_dir_give(PrivateDir *self, FerryDiskEndpoint *endpoint)
-{
-	for (guint i = 0; i < self->files->len; i++)
-		ferry_disk_endpoint_add_cleanup_path(endpoint, g_ptr_array_index(self->files, i));
-	ferry_disk_endpoint_add_cleanup_path(endpoint, self->dir);
-	g_ptr_array_set_size(self->files, 0);
-	g_clear_pointer(&self->dir, g_free);
-}
-
-static char *
-ferry_vsphere_read_log(const char *path, FerryVsphereClient *client)
-{
-	g_autofree char *text = NULL;
-	if (!g_file_get_contents(path, &text, NULL, NULL) || *g_strstrip(text) == '\0')
-		return g_strdup("no message");
-	return ferry_secret_redact(ferry_vsphere_client_get_secret(client), text);
-}
-
-static FerryDiskEndpoint *ferry_vsphere_disk_endpoint(FerryVsphereDisk *disk,
-						      PrivateDir *dir,
-						      GSubprocess *process,
-						      const char *socket_path);
-
-/* starts nbdkit with @plugin_args on a socket in @dir, in the foreground,
- * waits until its pid file says it listens, and returns the endpoint that
- * owns it and @dir */
+/* starts @server and returns the endpoint that owns it */
 static FerryDiskEndpoint *
-ferry_vsphere_serve(FerryVsphereClient *client,
+ferry_vsphere_serve(FerryNbdServer *server,
 		    FerryVsphereDisk *disk,
-		    PrivateDir *dir,
-		    GPtrArray *plugin_args,
 		    const char *context,
 		    GCancellable *cancellable,
 		    GError **error)
 {
-	g_autofree char *socket_path = private_dir_add(dir, "nbd.sock");
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *pid_path = private_dir_add(dir, "nbdkit.pid");
-	g_autofree char *log_path = private_dir_add(dir, "nbdkit.log");
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GError) local_error = NULL;
-	g_autofree char *nbdkit = g_find_program_in_path("nbdkit");
+	FerryDiskEndpoint *endpoint;
 
-	if (nbdkit == NULL) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-			    "%s: nbdkit is not installed; install the nbdkit package", context);
+	if (!ferry_nbd_server_start(server, cancellable, error)) {
+		g_prefix_error(error, "%s: ", context);
 		return NULL;
 	}
-	g_ptr_array_add(argv, g_strdup(nbdkit));
-	g_ptr_array_add(argv, g_strdup("--exit-with-parent"));
-	g_ptr_array_add(argv, g_strdup("--foreground"));
-	g_ptr_array_add(argv, g_strdup("--readonly"));
-	g_ptr_array_add(argv, g_strdup("--unix"));
-	g_ptr_array_add(argv, g_strdup(socket_path));
-	g_ptr_array_add(argv, g_strdup("--pidfile"));
-	g_ptr_array_add(argv, g_strdup(pid_path));
-	for (guint i = 0; i < plugin_args->len; i++)
-		g_ptr_array_add(argv, g_strdup(g_ptr_array_index(plugin_args, i)));
-	g_ptr_array_add(argv, NULL);
-
-	g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
-	process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata,
-					       &local_error);
-	if (process == NULL) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED, "%s: cannot start nbdkit: %s",
-			    context, local_error->message);
-		return NULL;
-	}
-	for (guint waited = 0; waited < 30000; waited += 10) {
-		g_autofree char *pid = NULL;
-		if (g_subprocess_get_identifier(process) == NULL) {
-			g_autofree char *log = ferry_vsphere_read_log(log_path, client);
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED,
-				    "%s: nbdkit stopped at start: %s", context, log);
-			return NULL;
-		}
-		if (g_file_get_contents(pid_path, &pid, NULL, NULL) && *pid != '\0' &&
-		    g_file_test(socket_path, G_FILE_TEST_EXISTS))
-			return ferry_vsphere_disk_endpoint(disk, dir, process, socket_path);
-		if (g_cancellable_is_cancelled(cancellable))
-			break;
-		g_usleep(10 * 1000);
-	}
-	g_subprocess_force_exit(process);
-	g_subprocess_wait(process, NULL, NULL);
-	if (g_cancellable_is_cancelled(cancellable)) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_CANCELLED,
-			    "%s: cancelled while nbdkit started", context);
-		return NULL;
-	}
-	g_set_error(error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT,
-		    "%s: nbdkit did not start listening within 30 s", context);
-	return NULL;
-}
-
-static FerryDiskEndpoint *
-ferry_vsphere_disk_endpoint(FerryVsphereDisk *disk,
-			    PrivateDir *dir,
-			    GSubprocess *process,
-			    const char *socket_path)
-{
-	g_autofree char *uri = g_strdup_printf("nbd+unix:///?socket=%s", socket_path);
-	g_autofree char *description =
-	    g_strdup_printf("%s of VM %s (%s)", disk->file_name, disk->vm_name, disk->vm_id);
-	FerryDiskEndpoint *endpoint = ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_SOURCE, uri);
-
+	endpoint = ferry_nbd_server_new_endpoint(server, FERRY_DISK_ROLE_SOURCE);
 	ferry_disk_endpoint_set_size(endpoint, (guint64)disk->capacity);
-	ferry_disk_endpoint_set_format(endpoint, "raw");
 	ferry_disk_endpoint_set_disk_id(endpoint, disk->disk_id);
-	ferry_disk_endpoint_set_description(endpoint, description);
-	ferry_disk_endpoint_add_process(endpoint, process);
-	private_dir_give(dir, endpoint);
 	return endpoint;
 }
 
@@ -365,8 +233,7 @@ ferry_vsphere_disk_serve_https(FerryVsphereClient *client,
 			       GCancellable *cancellable,
 			       GError **error)
 {
-	g_autoptr(PrivateDir) dir = NULL;
-	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(FerryNbdServer) server = NULL;
 	g_autofree char *datastore = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *flat = NULL;
@@ -379,6 +246,8 @@ ferry_vsphere_disk_serve_https(FerryVsphereClient *client,
 	g_autofree char *trust_path = NULL;
 	g_autofree char *trust = NULL;
 	g_autofree char *quoted = NULL;
+	g_autofree char *url_argument = NULL;
+	g_autofree char *cookie_argument = NULL;
 	g_autoptr(GError) local_error = NULL;
 	guint64 size = 0;
 
@@ -424,13 +293,14 @@ ferry_vsphere_disk_serve_https(FerryVsphereClient *client,
 		return NULL;
 	}
 
-	dir = private_dir_new(context, error);
-	if (dir == NULL)
+	server = ferry_vsphere_server_new(client, disk);
+	cookie_path = ferry_nbd_server_build_private_path(server, "cookie", error);
+	if (cookie_path == NULL ||
+	    !ferry_vsphere_client_add_cookie_file(client, cookie_path, error))
 		return NULL;
-	cookie_path = private_dir_add(dir, "cookie");
-	if (!ferry_vsphere_client_add_cookie_file(client, cookie_path, error))
+	trust_path = ferry_nbd_server_build_private_path(server, "ca.pem", error);
+	if (trust_path == NULL)
 		return NULL;
-	trust_path = private_dir_add(dir, "ca.pem");
 	trust = ferry_vsphere_client_write_trust_file(client, trust_path, &local_error);
 	if (trust == NULL && local_error != NULL) {
 		g_propagate_error(error, g_steal_pointer(&local_error));
@@ -438,16 +308,20 @@ ferry_vsphere_disk_serve_https(FerryVsphereClient *client,
 	}
 	url = g_strconcat(ferry_vsphere_client_get_base_url(client), resource, NULL);
 	quoted = g_shell_quote(cookie_path);
+	url_argument = g_strdup_printf("url=%s", url);
+	cookie_argument = g_strdup_printf("cookie-script=exec cat %s", quoted);
 
-	g_ptr_array_add(args, g_strdup("curl"));
-	g_ptr_array_add(args, g_strdup_printf("url=%s", url));
-	g_ptr_array_add(args, g_strdup_printf("cookie-script=exec cat %s", quoted));
-	g_ptr_array_add(args, g_strdup("cookie-script-renew=60"));
-	if (trust != NULL)
-		g_ptr_array_add(args, g_strdup_printf("cainfo=%s", trust));
-	else if (ferry_vsphere_client_get_insecure(client))
-		g_ptr_array_add(args, g_strdup("sslverify=false"));
-	return ferry_vsphere_serve(client, disk, dir, args, context, cancellable, error);
+	ferry_nbd_server_add_argument(server, "curl");
+	ferry_nbd_server_add_argument(server, url_argument);
+	ferry_nbd_server_add_argument(server, cookie_argument);
+	ferry_nbd_server_add_argument(server, "cookie-script-renew=60");
+	if (trust != NULL) {
+		g_autofree char *cainfo = g_strdup_printf("cainfo=%s", trust);
+		ferry_nbd_server_add_argument(server, cainfo);
+	} else if (ferry_vsphere_client_get_insecure(client)) {
+		ferry_nbd_server_add_argument(server, "sslverify=false");
+	}
+	return ferry_vsphere_serve(server, disk, context, cancellable, error);
 }
 
 static gboolean
@@ -517,10 +391,8 @@ ferry_vsphere_disk_serve_vddk(FerryVsphereClient *client,
 			      GCancellable *cancellable,
 			      GError **error)
 {
-	g_autoptr(PrivateDir) dir = NULL;
+	g_autoptr(FerryNbdServer) server = NULL;
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GError) local_error = NULL;
-	g_autofree char *password_path = NULL;
 	g_autofree char *password = NULL;
 	g_autofree char *user = NULL;
 	g_autofree char *thumbprint = NULL;
@@ -534,30 +406,28 @@ ferry_vsphere_disk_serve_vddk(FerryVsphereClient *client,
 			    "%s: VDDK needs the server's TLS thumbprint and none was seen", context);
 		return NULL;
 	}
-	dir = private_dir_new(context, error);
-	if (dir == NULL)
-		return NULL;
-	password_path = private_dir_add(dir, "password");
-	password = ferry_secret_dup_string(ferry_vsphere_client_get_secret(client), "password");
-	written = g_file_set_contents_full(password_path, password != NULL ? password : "", -1,
-					   G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error);
-	if (password != NULL)
-		memset(password, 0, strlen(password));
-	if (!written) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "%s: %s", context,
-			    local_error->message);
-		return NULL;
-	}
 	user = ferry_secret_dup_string(ferry_vsphere_client_get_secret(client), "user");
 	g_ptr_array_add(args, g_strdup("vddk"));
 	g_ptr_array_add(args, g_strdup_printf("libdir=%s", libdir));
 	g_ptr_array_add(args, g_strdup_printf("server=%s", ferry_vsphere_client_get_host(client)));
 	g_ptr_array_add(args, g_strdup_printf("user=%s", user));
-	g_ptr_array_add(args, g_strdup_printf("password=+%s", password_path));
 	g_ptr_array_add(args, g_strdup_printf("thumbprint=%s", thumbprint));
 	g_ptr_array_add(args, g_strdup_printf("vm=moref=%s", disk->vm_id));
 	if (snapshot_id != NULL)
 		g_ptr_array_add(args, g_strdup_printf("snapshot=%s", snapshot_id));
 	g_ptr_array_add(args, g_strdup_printf("file=%s", disk->file_name));
-	return ferry_vsphere_serve(client, disk, dir, args, context, cancellable, error);
+	server = ferry_vsphere_server_new(client, disk);
+	for (guint i = 0; i < args->len; i++)
+		ferry_nbd_server_add_argument(server, g_ptr_array_index(args, i));
+	/* the password reaches nbdkit in a 0600 file: password=+FILE */
+	password = ferry_secret_dup_string(ferry_vsphere_client_get_secret(client), "password");
+	written = ferry_nbd_server_add_secret_parameter(
+	    server, "password", password != NULL ? password : "", error);
+	if (password != NULL)
+		memset(password, 0, strlen(password));
+	if (!written) {
+		g_prefix_error(error, "%s: ", context);
+		return NULL;
+	}
+	return ferry_vsphere_serve(server, disk, context, cancellable, error);
 }

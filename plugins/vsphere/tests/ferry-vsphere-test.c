@@ -1372,18 +1372,16 @@ assert_nbd_equals(const char *uri, GBytes *image)
 
 /* nbdkit must not see the cookie or the password on its command line */
 static void
-assert_no_secret_in_cmdline(const char *uri, const char *const *secrets)
+assert_no_secret_in_cmdline(FerryDiskEndpoint *endpoint, const char *const *secrets)
 {
-	const char *socket_path = strstr(uri, "socket=") + strlen("socket=");
-	g_autofree char *dir = g_path_get_dirname(socket_path);
-	g_autofree char *pid_path = g_build_filename(dir, "nbdkit.pid", NULL);
-	g_autofree char *pid = NULL;
+	GPtrArray *processes = ferry_disk_endpoint_get_processes(endpoint);
 	g_autofree char *cmdline_path = NULL;
 	g_autofree char *cmdline = NULL;
 	gsize length = 0;
 
-	g_assert_true(g_file_get_contents(pid_path, &pid, NULL, NULL));
-	cmdline_path = g_strdup_printf("/proc/%s/cmdline", g_strstrip(pid));
+	g_assert_cmpuint(processes->len, ==, 1);
+	cmdline_path = g_strdup_printf(
+	    "/proc/%s/cmdline", g_subprocess_get_identifier(g_ptr_array_index(processes, 0)));
 	g_assert_true(g_file_get_contents(cmdline_path, &cmdline, &length, NULL));
 	for (gsize i = 0; i + 1 < length; i++) {
 		if (cmdline[i] == '\0')
@@ -1431,7 +1429,7 @@ test_disk_read(void)
 	g_assert_cmpstr(ferry_disk_endpoint_get_format(endpoint), ==, "raw");
 	g_assert_true(g_str_has_prefix(ferry_disk_endpoint_get_uri(endpoint), "nbd+unix://"));
 	g_assert_nonnull(strstr(ferry_disk_endpoint_get_description(endpoint), VM0));
-	assert_no_secret_in_cmdline(ferry_disk_endpoint_get_uri(endpoint), secrets);
+	assert_no_secret_in_cmdline(endpoint, secrets);
 	assert_nbd_equals(ferry_disk_endpoint_get_uri(endpoint), image);
 
 	/* closing stops nbdkit and removes its private directory (cookie, CA) */
