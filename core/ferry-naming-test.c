@@ -196,6 +196,9 @@ static const TemplateCase template_cases[] = {
 	{"d{{add .DiskIndex 1}}-{{add1 .DiskIndex}}-{{sub 10 .DiskIndex}}", "d3-3-8", NULL},
 	{"d{{mul .DiskIndex 3}}-{{div 7 .DiskIndex}}-{{mod 7 .DiskIndex}}", "d6-3-1", NULL},
 	{"d{{max 1 .DiskIndex 5}}-{{min 4 .DiskIndex}}", "d5-2", NULL},
+	/* a float out of int64's range converts as Go's int64(x) does on amd64
+	 * (math.MinInt64), not by undefined behaviour (a fuzzing finding) */
+	{"d{{add 144444444444444444444444444444 (mul 2 3)}}", "d-9223372036854775802", NULL},
 	{"d{{floor 2.7}}-{{ceil 2.1}}-{{round 2.5 0}}", "d2-3-3", NULL},
 	{"{{with .VmName}}{{.}}{{end}}", "srv01", NULL},
 	{"{{$.VmName}}-{{len .VmName}}", "srv01-5", NULL},

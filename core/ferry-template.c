@@ -364,6 +364,11 @@ to_int64(const Value *value)
 	case VALUE_INT:
 		return value->integer;
 	case VALUE_FLOAT:
+		/* Go's int64(x) on amd64 gives math.MinInt64 for NaN and for values
+		 * out of range; in C the conversion is undefined */
+		if (isnan(value->real) || value->real >= 9223372036854775808.0 ||
+		    value->real < -9223372036854775808.0)
+			return G_MININT64;
 		return (gint64)value->real;
 	case VALUE_BOOL:
 		return value->boolean ? 1 : 0;
