@@ -19,6 +19,7 @@
 #include "ferry-inventory.h"
 #include "ferry-manifest.h"
 #include "ferry-naming.h"
+#include "ferry-platform.h"
 #include "ferry-plugin-info.h"
 #include "ferry-plugin-module.h"
 #include "ferry-plugin-registry.h"

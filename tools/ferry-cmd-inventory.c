@@ -45,24 +45,12 @@ static const struct {
 	{"clusterinstancetypes", "clusterinstancetype"},
 };
 
-/* what `storage` means for each provider type */
-static const struct {
-	const char *provider_type;
-	const char *kind;
-} storage_kinds[] = {
-	{"vsphere", "datastore"}, {"ovirt", "storagedomain"},    {"openstack", "volumetype"},
-	{"ova", "storage"},       {"openshift", "storageclass"}, {"kubevirt", "storageclass"},
-};
-
 static const char *
 inventory_kind(const char *name, const char *provider_type)
 {
 	if (g_ascii_strcasecmp(name, "storage") == 0) {
-		for (guint i = 0; i < G_N_ELEMENTS(storage_kinds); i++) {
-			if (g_strcmp0(storage_kinds[i].provider_type, provider_type) == 0)
-				return storage_kinds[i].kind;
-		}
-		return "storage";
+		/* what `storage` means for the provider type: the library knows */
+		return ferry_platform_get_storage_kind(provider_type);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(kind_names); i++) {
 		if (g_ascii_strcasecmp(name, kind_names[i].name) == 0 ||

@@ -229,7 +229,6 @@ plan_run_foreground(FerryCli *cli, FerryRunner *runner, const char *plan_ns, con
 static gboolean
 plan_lacks_converter(FerryCli *cli, FerryRunner *runner, FerryResource *plan)
 {
-	static const char *const converted[] = {"vsphere", "ova", "hyperv", "ec2", NULL};
 	const char *ns = NULL;
 	const char *source = ferry_resource_get_reference(plan, "spec.provider.source", &ns);
 	g_autoptr(FerryResource) provider = NULL;
@@ -241,7 +240,8 @@ plan_lacks_converter(FerryCli *cli, FerryRunner *runner, FerryResource *plan)
 	provider = ferry_store_get(ferry_runner_get_store(runner), "Provider",
 				   ns != NULL ? ns : ferry_resource_get_namespace(plan), source, NULL);
 	type = provider != NULL ? ferry_resource_get_string(provider, "spec.type") : NULL;
-	if (type == NULL || !g_strv_contains(converted, type))
+	if (type == NULL ||
+	    !ferry_platform_has_capability(type, FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION))
 		return FALSE;
 	methods = ferry_plugin_registry_create_transfer_methods(ferry_cli_get_registry(cli, NULL));
 	for (guint i = 0; i < methods->len; i++) {
