@@ -27,8 +27,8 @@ typedef enum {
 	FERRY_PHASE_FLAG_CONVERSION = 1 << 2, /* the guest is converted */
 	FERRY_PHASE_FLAG_V2V_COPY = 1 << 3,   /* one-pass copy and convert */
 	FERRY_PHASE_FLAG_CDI_COPY = 1 << 4,   /* the engine copies, conversion (if any) after */
-	FERRY_PHASE_FLAG_OPENSTACK = 1 << 5,
-	FERRY_PHASE_FLAG_VSPHERE = 1 << 6, /* vSphere-only phases */
+	FERRY_PHASE_FLAG_PRE_TRANSFER = 1 << 5, /* the source prepares VMs first */
+	FERRY_PHASE_FLAG_SNAPSHOT_CONSOLIDATION = 1 << 6, /* wait for it after warm */
 	FERRY_PHASE_FLAG_WINDOWS_REBOOT = 1 << 7,   /* never set: no guest reboot watcher here */
 } FerryPhaseFlags;
 

@@ -13,6 +13,7 @@
 #include "ferry-engine-private.h"
 #include "ferry-sqlite-private.h"
 #include "ferry-engine-spec-private.h"
+#include "ferry-platform-private.h"
 #include "ferry-error.h"
 
 /**
@@ -1130,10 +1131,8 @@ engine_vm_flags(FerryEngine *self,
 	JsonObject *plan = ferry_json_path_object(context, "plan");
 	const char *source_type = ferry_json_path_string(context, "source.type", "");
 	gboolean raw_copy = ferry_json_path_bool(plan, "spec.skipGuestConversion", FALSE);
-	gboolean conversion = !raw_copy && (g_strcmp0(source_type, "vsphere") == 0 ||
-					    g_strcmp0(source_type, "ova") == 0 ||
-					    g_strcmp0(source_type, "hyperv") == 0 ||
-					    g_strcmp0(source_type, "ec2") == 0);
+	FerryProviderCapabilities caps = ferry_platform_get_capabilities(source_type);
+	gboolean conversion = !raw_copy && (caps & FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION) != 0;
 	guint flags = 0;
 
 	if (engine_has_hook(plan_vm, "PreHook"))
@@ -1142,19 +1141,19 @@ engine_vm_flags(FerryEngine *self,
 		flags |= FERRY_PHASE_FLAG_POST_HOOK;
 	if (conversion)
 		flags |= FERRY_PHASE_FLAG_CONVERSION;
-	/* Forklift's useV2vForTransfer: OVA always, vSphere cold; here also only
-	 * when a loaded transfer method can copy and convert in one pass */
+	/* Forklift's useV2vForTransfer (OVA always, vSphere cold): sources that
+	 * allow it, and only when a loaded transfer method can copy and convert
+	 * in one pass */
 	if (conversion && kind == FERRY_ITINERARY_COLD &&
-	    (g_strcmp0(source_type, "ova") == 0 || g_strcmp0(source_type, "hyperv") == 0 ||
-	     g_strcmp0(source_type, "vsphere") == 0) &&
+	    (caps & FERRY_PROVIDER_CAPABILITY_CONVERT_ON_COPY) != 0 &&
 	    engine_can_copy_and_convert(self, source_type))
 		flags |= FERRY_PHASE_FLAG_V2V_COPY;
 	else
 		flags |= FERRY_PHASE_FLAG_CDI_COPY;
-	if (g_strcmp0(source_type, "openstack") == 0)
-		flags |= FERRY_PHASE_FLAG_OPENSTACK;
-	if (g_strcmp0(source_type, "vsphere") == 0)
-		flags |= FERRY_PHASE_FLAG_VSPHERE;
+	if ((caps & FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER) != 0)
+		flags |= FERRY_PHASE_FLAG_PRE_TRANSFER;
+	if ((caps & FERRY_PROVIDER_CAPABILITY_SNAPSHOT_CONSOLIDATION) != 0)
+		flags |= FERRY_PHASE_FLAG_SNAPSHOT_CONSOLIDATION;
 	return flags;
 }
 
@@ -1430,6 +1429,9 @@ ferry_engine_start_migration(FerryEngine *self,
 				described = ferry_engine_describe_source_vm(
 				    NULL, ferry_json_path_string(context, "source.type", ""),
 				    inventory_vm, NULL);
+				/* without a plugin to describe it, the disks as listed */
+				if (described == NULL)
+					described = ferry_json_object_copy(inventory_vm);
 			}
 			steps = engine_build_pipeline(kind, flags,
 						      ferry_json_path_array(described, "disks"));
@@ -1695,8 +1697,15 @@ engine_capacity_key(EngineMigration *m, FerryEngineVm *vm)
 	const char *source = ferry_json_path_string(m->context, "source.name", "");
 	const char *source_ns = ferry_json_path_string(m->context, "source.namespace", "");
 	const char *host = NULL;
-	if (g_strcmp0(ferry_json_path_string(m->context, "source.type", ""), "vsphere") == 0)
-		host = ferry_json_path_string(doc, "host", NULL);
+	/* counted per host for sources with hosts (Forklift's per-ESXi limit) */
+	if (ferry_platform_has_capability(ferry_json_path_string(m->context, "source.type", ""),
+					  FERRY_PROVIDER_CAPABILITY_HOSTS)) {
+		JsonNode *node = doc != NULL ? json_object_get_member(doc, "host") : NULL;
+		if (node != NULL && JSON_NODE_HOLDS_OBJECT(node))
+			host = ferry_json_path_string(json_node_get_object(node), "id", NULL);
+		else
+			host = ferry_json_path_string(doc, "host", NULL);
+	}
 	return g_strdup_printf("%s/%s/%s", source_ns, source, host != NULL ? host : "");
 }
 

@@ -10,6 +10,7 @@
 #include "ferry-error.h"
 #include "ferry-naming.h"
 #include "ferry-plan-validation.h"
+#include "ferry-platform-private.h"
 
 /*
  * The plan conditions that need the source inventory (Forklift's
@@ -74,20 +75,6 @@ static const struct {
 	{"ProviderTypeNotSupported", "Use a provider type Ferry supports."},
 };
 
-/* per source type: where a VM names its networks and storage, and the
- * inventory kinds they are */
-static const struct {
-	const char *provider_type;
-	const char *network_kind;
-	const char *storage_kind;
-} kinds[] = {
-	{"vsphere", "network", "datastore"},
-	{"ovirt", "network", "storagedomain"},
-	{"openstack", "network", "volumetype"},
-	{"ova", "network", "storage"},
-	{"openshift", "networkattachmentdefinition", "storageclass"},
-};
-
 static const char *
 string_member(JsonObject *object, const char *name)
 {
@@ -98,113 +85,11 @@ string_member(JsonObject *object, const char *name)
 	return json_node_get_string(node);
 }
 
-/* a reference's id: a string, or an object's id */
-static const char *
-ref_id(JsonNode *node)
-{
-	if (node == NULL)
-		return NULL;
-	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
-		return json_node_get_string(node);
-	if (JSON_NODE_HOLDS_OBJECT(node)) {
-		const char *id = string_member(json_node_get_object(node), "id");
-		return id != NULL ? id : string_member(json_node_get_object(node), "ID");
-	}
-	return NULL;
-}
-
-static JsonArray *
-array_member(JsonObject *object, const char *name)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, name) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
-}
-
 static JsonObject *
 object_member(JsonObject *object, const char *name)
 {
 	JsonNode *node = object != NULL ? json_object_get_member(object, name) : NULL;
 	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-/* the networks a VM's NICs use, as ids or names; NULL entries for NICs
- * whose network cannot be told */
-static GPtrArray *
-vm_networks(const char *provider_type, JsonObject *vm)
-{
-	GPtrArray *refs = g_ptr_array_new();
-	JsonArray *nics = array_member(vm, "nics");
-
-	if (g_strcmp0(provider_type, "openstack") == 0) {
-		JsonObject *addresses = object_member(vm, "addresses");
-		g_autoptr(GList) names =
-			addresses != NULL ? json_object_get_members(addresses) : NULL;
-		for (GList *l = names; l != NULL; l = l->next)
-			g_ptr_array_add(refs, l->data);
-		return refs;
-	}
-	for (guint i = 0; nics != NULL && i < json_array_get_length(nics); i++) {
-		JsonObject *nic = json_array_get_object_element(nics, i);
-		JsonNode *network = NULL;
-		if (nic == NULL)
-			continue;
-		if (g_strcmp0(provider_type, "ovirt") == 0) {
-			/* a NIC reaches its network through its vNIC profile */
-			JsonObject *profile = object_member(nic, "profile");
-			network =
-				profile != NULL ? json_object_get_member(profile, "network") : NULL;
-		} else {
-			network = json_object_get_member(nic, "network");
-		}
-		g_ptr_array_add(refs, (gpointer)ref_id(network));
-	}
-	return refs;
-}
-
-/* the datastores (storage domains, volume types, storages) a VM's disks use */
-static GPtrArray *
-vm_storages(const char *provider_type, JsonObject *vm)
-{
-	GPtrArray *refs = g_ptr_array_new();
-	if (g_strcmp0(provider_type, "ovirt") == 0) {
-		JsonArray *attachments = array_member(vm, "diskAttachments");
-		for (guint i = 0; attachments != NULL && i < json_array_get_length(attachments);
-		     i++) {
-			JsonObject *disk = object_member(
-				json_array_get_object_element(attachments, i), "disk");
-			if (disk != NULL &&
-			    g_strcmp0(string_member(disk, "storageType"), "lun") != 0)
-				g_ptr_array_add(refs, (gpointer)ref_id(json_object_get_member(
-							      disk, "storageDomain")));
-		}
-	} else if (g_strcmp0(provider_type, "openstack") == 0) {
-		JsonArray *volumes = array_member(vm, "volumes");
-		const char *image = string_member(vm, "imageID");
-		for (guint i = 0; volumes != NULL && i < json_array_get_length(volumes); i++)
-			g_ptr_array_add(refs, (gpointer)string_member(
-						      json_array_get_object_element(volumes, i),
-						      "volumeType"));
-		/* an instance booted from an image needs the `glance` pair */
-		if (image != NULL && image[0] != '\0')
-			g_ptr_array_add(refs, (gpointer) "glance");
-	} else {
-		JsonArray *disks = array_member(vm, "disks");
-		for (guint i = 0; disks != NULL && i < json_array_get_length(disks); i++) {
-			JsonObject *disk = json_array_get_object_element(disks, i);
-			if (disk == NULL)
-				continue;
-			if (g_strcmp0(provider_type, "ova") == 0)
-				/* one storage per OVF disk, with the disk's id */
-				g_ptr_array_add(
-					refs, (gpointer)(string_member(disk, "id") != NULL
-								 ? string_member(disk, "id")
-								 : string_member(disk, "diskId")));
-			else
-				g_ptr_array_add(refs, (gpointer)ref_id(json_object_get_member(
-							      disk, "datastore")));
-		}
-	}
-	return refs;
 }
 
 /* every id and name the sources of a map's pairs stand for; @pod (if not
@@ -350,6 +235,7 @@ ferry_plan_validate(FerryPlan *plan, FerryStore *store, FerryInventory *inventor
 	const char *name_space = NULL;
 	const char *provider = NULL;
 	const char *provider_type = NULL;
+	const char *cbt_member = NULL;
 	const char *network_kind = NULL;
 	const char *storage_kind = NULL;
 	const char *target_namespace;
@@ -382,16 +268,10 @@ ferry_plan_validate(FerryPlan *plan, FerryStore *store, FerryInventory *inventor
 		return TRUE;
 	}
 	provider_type = ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(source));
-	/* a platform a plugin adds: its maps are matched by the ids and names
-	 * they give, and its inventory kinds are the generic ones */
-	network_kind = "network";
-	storage_kind = "storage";
-	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
-		if (g_strcmp0(kinds[i].provider_type, provider_type) == 0) {
-			network_kind = kinds[i].network_kind;
-			storage_kind = kinds[i].storage_kind;
-		}
-	}
+	/* the inventory kinds the maps name, as the platform says */
+	network_kind = ferry_platform_get_network_kind(provider_type);
+	cbt_member = ferry_platform_get_change_tracking_member(provider_type);
+	storage_kind = ferry_platform_get_storage_kind(provider_type);
 	{
 		const char *map = ferry_plan_get_network_map(plan, &name_space);
 		if (map != NULL)
@@ -471,7 +351,7 @@ ferry_plan_validate(FerryPlan *plan, FerryStore *store, FerryInventory *inventor
 			g_hash_table_insert(resolved, g_strdup(vm_id), g_strdup(item));
 		}
 
-		nic_networks = vm_networks(provider_type, vm);
+		nic_networks = ferry_platform_vm_networks(provider_type, vm);
 		for (guint n = 0; n < nic_networks->len; n++) {
 			const char *ref = g_ptr_array_index(nic_networks, n);
 			if (ref == NULL)
@@ -486,7 +366,7 @@ ferry_plan_validate(FerryPlan *plan, FerryStore *store, FerryInventory *inventor
 		}
 		if (to_pod > 1)
 			g_ptr_array_add(many_pod, g_strdup(item));
-		disk_storages = vm_storages(provider_type, vm);
+		disk_storages = ferry_platform_vm_storages(provider_type, vm);
 		for (guint d = 0; d < disk_storages->len; d++) {
 			const char *ref = g_ptr_array_index(disk_storages, d);
 			if (ref != NULL && !g_hash_table_contains(storages, ref)) {
@@ -506,9 +386,8 @@ ferry_plan_validate(FerryPlan *plan, FerryStore *store, FerryInventory *inventor
 				break;
 			}
 		}
-		if (warm && g_strcmp0(provider_type, "vsphere") == 0 &&
-		    !json_object_get_boolean_member_with_default(vm, "changeTrackingEnabled",
-								 FALSE))
+		if (warm && cbt_member != NULL &&
+		    !json_object_get_boolean_member_with_default(vm, cbt_member, FALSE))
 			g_ptr_array_add(no_cbt, g_strdup(item));
 		if ((target == NULL || target[0] == '\0') && string_member(vm, "name") != NULL &&
 		    !ferry_naming_is_dns1123_label(string_member(vm, "name"))) {

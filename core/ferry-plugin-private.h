@@ -31,7 +31,5 @@ char *
 ferry_plugin_symbol_for_name(const char *name);
 /* provider types some loaded plugin of this process implements, so the
  * resource checks accept a platform a new plugin adds */
-gboolean
-ferry_provider_type_is_known(const char *type);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "ferry-builtins-private.h"
 #include "ferry-error.h"
 #include "ferry-plugin-info-private.h"
+#include "ferry-platform-private.h"
 #include "ferry-plugin-private.h"
 #include "ferry-plugin-registry.h"
 #include "ferry-util-private.h"
@@ -46,30 +47,6 @@ struct _FerryPluginRegistry {
 };
 
 G_DEFINE_TYPE(FerryPluginRegistry, ferry_plugin_registry, G_TYPE_OBJECT)
-
-/* provider types of every registry of the process */
-static GMutex known_types_lock;
-static GHashTable *known_types = NULL;
-
-static void
-ferry_provider_type_add_known(const char *type)
-{
-	g_mutex_lock(&known_types_lock);
-	if (known_types == NULL)
-		known_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_hash_table_add(known_types, g_strdup(type));
-	g_mutex_unlock(&known_types_lock);
-}
-
-gboolean
-ferry_provider_type_is_known(const char *type)
-{
-	gboolean known;
-	g_mutex_lock(&known_types_lock);
-	known = known_types != NULL && g_hash_table_contains(known_types, type);
-	g_mutex_unlock(&known_types_lock);
-	return known;
-}
 
 /* modules are process-wide: a type can be registered once only */
 static GMutex modules_lock;
@@ -224,7 +201,7 @@ ferry_plugin_registry_add_builtin(FerryPluginRegistry *self,
 	g_ptr_array_add(self->plugins, info);
 	g_hash_table_insert(self->types[kind], g_strdup(name), GSIZE_TO_POINTER(type));
 	if (kind == FERRY_PLUGIN_KIND_PROVIDER)
-		ferry_provider_type_add_known(name);
+		ferry_platform_register(name, type);
 }
 
 static FerryPluginInfo *
@@ -417,7 +394,7 @@ ferry_plugin_registry_load_one(FerryPluginRegistry *self, FerryPluginInfo *info,
 		g_hash_table_insert(types, g_strdup(registration->name),
 				    GSIZE_TO_POINTER(registration->type));
 		if (registration->kind == FERRY_PLUGIN_KIND_PROVIDER)
-			ferry_provider_type_add_known(registration->name);
+			ferry_platform_register(registration->name, registration->type);
 	}
 }
 

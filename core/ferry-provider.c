@@ -69,7 +69,9 @@ ferry_provider_capabilities_to_string(FerryProviderCapabilities capabilities)
 {
 	static const char *const names[] = {"source",	"destination",	  "power",
 					    "snapshot", "changed-blocks", "live",
-					    "hosts",	"watch",	  "pre-transfer"};
+					    "hosts",	"watch",	  "pre-transfer",
+					    "guest-conversion", "convert-on-copy", "conversion-only",
+					    "snapshot-consolidation"};
 	g_autoptr(GString) str = g_string_new(NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
 		if ((capabilities & (1u << i)) == 0)
@@ -1417,9 +1419,13 @@ ferry_provider_create_vm_finish(FerryProvider *self, GAsyncResult *result, GErro
  * @vm: an inventory VM document of this provider
  * @error: return location for a #GError
  *
- * Returns: (transfer full) (nullable): the normalised source description
- *   (`name`, `cpu`, `memoryMiB`, `firmware`, `disks[]`, `nics[]`), or %NULL
- *   without an error when the provider leaves it to the engine
+ * Turns an inventory VM document into the normalised source description
+ * (`name`, `cpu`, `memoryMiB`, `firmware`, `osType`, `disks[]` with `id`,
+ * `capacity`, `storage`, `bus`, `fileName`, `shared`, and `nics[]` with
+ * `mac`, `network`, `model`, `name`). Required of SOURCE providers.
+ *
+ * Returns: (transfer full) (nullable): the description, or %NULL with
+ *   @error set
  *
  * Since: 0.1
  */
@@ -1430,9 +1436,101 @@ ferry_provider_describe_vm(FerryProvider *self, JsonObject *vm, GError **error)
 	g_return_val_if_fail(FERRY_IS_PROVIDER(self), NULL);
 	g_return_val_if_fail(vm != NULL, NULL);
 	iface = FERRY_PROVIDER_GET_IFACE(self);
-	if (iface->describe_vm == NULL)
+	if (iface->describe_vm == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "provider type %s does not implement describe_vm, which every "
+			    "source provider must; update its plugin",
+			    ferry_provider_get_provider_type(self));
 		return NULL;
+	}
 	return iface->describe_vm(self, vm, error);
+}
+
+/**
+ * ferry_provider_get_map_kinds:
+ * @self: a #FerryProvider
+ * @network_kind: (out) (optional) (transfer none) (nullable): the inventory
+ *   kind a NetworkMap source names
+ * @storage_kind: (out) (optional) (transfer none) (nullable): the inventory
+ *   kind a StorageMap source names
+ *
+ * Returns: whether the provider says
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_provider_get_map_kinds(FerryProvider *self,
+			     const char **network_kind,
+			     const char **storage_kind)
+{
+	FerryProviderInterface *iface;
+	const char *network = NULL;
+	const char *storage = NULL;
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), FALSE);
+	iface = FERRY_PROVIDER_GET_IFACE(self);
+	if (iface->get_map_kinds == NULL)
+		return FALSE;
+	iface->get_map_kinds(self, &network, &storage);
+	if (network_kind != NULL)
+		*network_kind = network;
+	if (storage_kind != NULL)
+		*storage_kind = storage;
+	return TRUE;
+}
+
+/**
+ * ferry_provider_check_url:
+ * @self: a #FerryProvider
+ * @url: a Provider `spec.url`, not empty
+ * @error: return location for a #GError
+ *
+ * Without the method, @url must be a valid URI.
+ *
+ * Returns: whether @url is valid for this provider
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_provider_check_url(FerryProvider *self, const char *url, GError **error)
+{
+	FerryProviderInterface *iface;
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), FALSE);
+	g_return_val_if_fail(url != NULL, FALSE);
+	iface = FERRY_PROVIDER_GET_IFACE(self);
+	if (iface->check_url != NULL)
+		return iface->check_url(self, url, error);
+	if (!g_uri_is_valid(url, G_URI_FLAGS_NONE, NULL)) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "The `url` is not valid: write it as https://host/path.");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * ferry_provider_get_secret_keys:
+ * @self: a #FerryProvider
+ * @needs_ca: (out) (optional): whether the Secret needs `ca.crt` unless it
+ *   sets `insecureSkipVerify`
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): the keys
+ *   the Provider's Secret must hold, %NULL for none
+ *
+ * Since: 0.1
+ */
+const char *const *
+ferry_provider_get_secret_keys(FerryProvider *self, gboolean *needs_ca)
+{
+	FerryProviderInterface *iface;
+	gboolean ca = FALSE;
+	const char *const *keys = NULL;
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), NULL);
+	iface = FERRY_PROVIDER_GET_IFACE(self);
+	if (iface->get_secret_keys != NULL)
+		keys = iface->get_secret_keys(self, &ca);
+	if (needs_ca != NULL)
+		*needs_ca = ca;
+	return keys;
 }
 
 /**

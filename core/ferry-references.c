@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ferry-json-private.h"
+#include "ferry-platform-private.h"
 #include "ferry-plugin-private.h"
 #include "ferry-references-private.h"
 #include "ferry-resource-kinds.h"
@@ -53,54 +54,35 @@ static const char *const owned_conditions[] = {
 	"ImageNotValid",      "PlaybookNotValid",      "HookNotReady", NULL,
 };
 
-static const char *const provider_types[] = {
-	"openshift", "vsphere", "ovirt", "openstack", "ova", "ec2", "hyperv", "nutanix", NULL,
-};
-
-/* Forklift's checks of spec.type and spec.url */
+/* Forklift's checks of spec.type and spec.url, as the platform says */
 static void
 check_provider_url(FerryProviderResource *provider)
 {
 	FerryResource *resource = FERRY_RESOURCE(provider);
 	const char *type = ferry_provider_resource_get_provider_type(provider);
 	const char *url = ferry_provider_resource_get_url(provider);
-	g_autofree char *message = NULL;
+	g_autoptr(GError) error = NULL;
 
-	if (type == NULL ||
-	    (!g_strv_contains(provider_types, type) && !ferry_provider_type_is_known(type))) {
-		message = g_strdup_printf("The provider type '%s' is not supported; use vsphere, "
-					  "ovirt, openstack, ova or openshift.",
-					  type != NULL ? type : "");
+	if (type == NULL || !ferry_platform_is_known(type)) {
+		g_auto(GStrv) types = ferry_platform_dup_types();
+		g_autofree char *known = g_strjoinv(", ", types);
+		g_autofree char *message = g_strdup_printf(
+			"The provider type '%s' is not supported; use one of %s.",
+			type != NULL ? type : "", known);
 		ferry_resource_set_condition(resource, "ProviderTypeNotSupported", TRUE,
 					     FERRY_CONDITION_CATEGORY_CRITICAL, "NotSupported",
 					     message);
 		return;
 	}
-	if (url == NULL || url[0] == '\0') {
-		if (g_strcmp0(type, "openshift") != 0 && g_strcmp0(type, "ec2") != 0)
-			ferry_resource_set_condition(resource, "UrlNotValid", TRUE,
-						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotSet",
-						     "The `url` is not set; set spec.url.");
-		return;
-	}
-	if (g_strcmp0(type, "ova") == 0) {
-		/* Forklift's NFS export, and Ferry's local directory or file:// URL */
-		if (!g_regex_match_simple("^[^:]+:\\/[^:].*$", url, 0, 0) &&
-		    !g_path_is_absolute(url))
-			ferry_resource_set_condition(
-				resource, "UrlNotValid", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
-				"Malformed",
-				"The `url` is not valid: write an NFS export as "
-				"server:/path.");
-		return;
-	}
-	if (g_strcmp0(type, "hyperv") != 0 && !g_uri_is_valid(url, G_URI_FLAGS_NONE, NULL)) {
+	if (!ferry_platform_check_url(type, url, &error)) {
 		ferry_resource_set_condition(resource, "UrlNotValid", TRUE,
-					     FERRY_CONDITION_CATEGORY_CRITICAL, "Malformed",
-					     "The `url` is not valid: write it as "
-					     "https://host/path.");
+					     FERRY_CONDITION_CATEGORY_CRITICAL,
+					     url == NULL || url[0] == '\0' ? "NotSet" : "Malformed",
+					     error->message);
 		return;
 	}
+	if (url == NULL || url[0] == '\0')
+		return;
 	/* credentials (a password, a token, then a session cookie) would
 	 * cross the network in clear: only on the user's explicit word */
 	if (g_ascii_strncasecmp(url, "http://", 7) == 0 &&
@@ -189,29 +171,16 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 	GPtrArray *missing = g_ptr_array_new_with_free_func(g_free);
 	const char *type = ferry_provider_resource_get_provider_type(provider);
 	gboolean insecure = ferry_secret_get_boolean(secret, "insecureSkipVerify", FALSE);
-	const char *const *required = NULL;
+	const char *url = ferry_provider_resource_get_url(provider);
 	gboolean needs_ca = FALSE;
-	static const char *const vsphere[] = {"user", "password", NULL};
-	static const char *const openshift[] = {"token", NULL};
-	static const char *const ova[] = {"url", NULL};
-	static const char *const hyperv[] = {"username", "password", "smbUrl", NULL};
+	const char *const *required = ferry_platform_get_secret_keys(type, &needs_ca);
 
-	if (g_strcmp0(type, "vsphere") == 0 || g_strcmp0(type, "ovirt") == 0) {
-		required = vsphere;
-		needs_ca = !insecure;
-	} else if (g_strcmp0(type, "openshift") == 0) {
-		/* the local cluster and a bundle directory (file://) need no token */
-		const char *url = ferry_provider_resource_get_url(provider);
-		required = ferry_provider_resource_is_host(provider) ||
-				   (url != NULL && g_str_has_prefix(url, "file://"))
-			       ? NULL
-			       : openshift;
-	} else if (g_strcmp0(type, "ova") == 0) {
-		required = ova;
-	} else if (g_strcmp0(type, "hyperv") == 0) {
-		required = hyperv;
-		needs_ca = !insecure;
-	}
+	/* the local cluster and a bundle directory (file://) need no token */
+	if (ferry_platform_local_needs_no_secret(type) &&
+	    (ferry_provider_resource_is_host(provider) ||
+	     (url != NULL && g_str_has_prefix(url, "file://"))))
+		required = NULL;
+	needs_ca = needs_ca && !insecure;
 	for (guint i = 0; required != NULL && required[i] != NULL; i++) {
 		if (!ferry_secret_has_key(secret, required[i]))
 			g_ptr_array_add(missing, g_strdup(required[i]));
@@ -355,24 +324,25 @@ check_plan(FerryPlan *plan, GHashTable *index)
 	if (source != NULL) {
 		const char *provider_type =
 			ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(source));
-		gboolean ok = g_strcmp0(type, "cold") == 0;
-		if (g_strcmp0(provider_type, "vsphere") == 0)
-			ok = ok || g_strcmp0(type, "warm") == 0 ||
-			     g_strcmp0(type, "conversion") == 0;
-		else if (g_strcmp0(provider_type, "ovirt") == 0)
-			ok = ok || g_strcmp0(type, "warm") == 0;
-		else if (g_strcmp0(provider_type, "openshift") == 0)
-			ok = ok || g_strcmp0(type, "live") == 0;
-		else if (provider_type != NULL && !g_strv_contains(provider_types, provider_type))
-			/* a platform a plugin adds: its capabilities decide at run time */
-			ok = ok || g_strcmp0(type, "warm") == 0 ||
-			     g_strcmp0(type, "conversion") == 0;
+		gboolean ok = ferry_platform_supports_migration_type(provider_type, type);
 		if (!ok) {
-			g_autofree char *message = g_strdup_printf(
-				"Migration type '%s' is not supported for a %s source; use cold%s.",
-				type, provider_type,
-				g_strcmp0(provider_type, "vsphere") == 0 ? ", warm or conversion"
-									 : "");
+			static const char *const types[] = {"cold", "warm", "conversion", "live"};
+			g_autoptr(GString) supported = g_string_new(NULL);
+			g_autoptr(GPtrArray) names = g_ptr_array_new();
+			g_autofree char *message = NULL;
+			for (guint t = 0; t < G_N_ELEMENTS(types); t++) {
+				if (ferry_platform_supports_migration_type(provider_type, types[t]))
+					g_ptr_array_add(names, (gpointer)types[t]);
+			}
+			for (guint t = 0; t < names->len; t++) {
+				if (t > 0)
+					g_string_append(supported,
+							 t + 1 == names->len ? " or " : ", ");
+				g_string_append(supported, g_ptr_array_index(names, t));
+			}
+			message = g_strdup_printf(
+				"Migration type '%s' is not supported for a %s source; use %s.",
+				type, provider_type, supported->str);
 			ferry_resource_set_condition(resource, "MigrationTypeNotValid", TRUE,
 						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
 						     message);

@@ -7,7 +7,11 @@
 
 #include "ferry-engine-private.h"
 #include "ferry-error.h"
+#include "ferry-plan-validation.h"
+#include "ferry-platform.h"
+#include "ferry-plugin-registry.h"
 #include "ferry-runner.h"
+#include "ferry-transfer-method.h"
 
 /**
  * FerryRunner:
@@ -356,6 +360,123 @@ ferry_runner_refresh_inventory(FerryRunner *self,
 	if (provider == NULL)
 		return FALSE;
 	return ferry_provider_load_inventory(provider, self->inventory, cancellable, error);
+}
+
+/* whether the plan's VMs need a guest conversion no loaded method can do */
+static gboolean
+runner_lacks_converter(FerryRunner *self, FerryResource *plan, const char *source_type)
+{
+	g_autoptr(GPtrArray) methods = NULL;
+
+	if (ferry_resource_get_boolean(plan, "spec.skipGuestConversion", FALSE) ||
+	    source_type == NULL ||
+	    !ferry_platform_has_capability(source_type, FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION))
+		return FALSE;
+	methods = ferry_plugin_registry_create_transfer_methods(self->registry);
+	for (guint i = 0; i < methods->len; i++) {
+		if (ferry_transfer_method_can_convert(g_ptr_array_index(methods, i)))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * ferry_runner_check_plan_ready:
+ * @self: a #FerryRunner
+ * @name_space: (nullable): the Plan's namespace
+ * @name: the Plan's name
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Everything `ferry plan start` checks before it starts a plan: loads the
+ * source's inventory when it was never loaded, validates the plan as
+ * Forklift's plan controller does (references, maps, VMs, concerns of the
+ * loaded validators), checks that a loaded transfer method converts guests
+ * when the source's guests need it (the `GuestConversionUnavailable`
+ * condition), and saves the plan's conditions in the store.
+ *
+ * Returns: (transfer container) (element-type Json.Object): the blocking
+ *   conditions (`Critical` or `Error`, with `type`, `message` and, when
+ *   there is one, `suggestion` and `items`), empty when the plan is ready;
+ *   %NULL with @error set when the check could not be made
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+ferry_runner_check_plan_ready(FerryRunner *self,
+			      const char *name_space,
+			      const char *name,
+			      GCancellable *cancellable,
+			      GError **error)
+{
+	g_autoptr(FerryResource) plan = NULL;
+	g_autoptr(FerryResource) source = NULL;
+	g_autoptr(GPtrArray) validators = NULL;
+	g_autoptr(GPtrArray) blockers = NULL;
+	const char *source_ns = NULL;
+	const char *source_name;
+	const char *source_type = NULL;
+	JsonObject *status;
+	JsonNode *conditions;
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
+	g_return_val_if_fail(name != NULL, NULL);
+
+	plan = ferry_store_get(self->store, "Plan", name_space, name, error);
+	if (plan == NULL)
+		return NULL;
+	if (!FERRY_IS_PLAN(plan)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA, "Plan/%s is not a plan",
+			    name);
+		return NULL;
+	}
+	/* validation reads the source's inventory: load it once if never loaded */
+	source_name = ferry_resource_get_reference(plan, "spec.provider.source", &source_ns);
+	if (source_ns == NULL)
+		source_ns = ferry_resource_get_namespace(plan);
+	if (source_name != NULL &&
+	    !ferry_inventory_has_parity(self->inventory, source_name) &&
+	    !ferry_runner_refresh_inventory(self, source_ns, source_name, cancellable, error))
+		return NULL;
+	validators = ferry_plugin_registry_create_validators(self->registry);
+	if (!ferry_plan_validate(FERRY_PLAN(plan), self->store, self->inventory, validators, error))
+		return NULL;
+
+	if (source_name != NULL)
+		source = ferry_store_get(self->store, "Provider", source_ns, source_name, NULL);
+	if (source != NULL)
+		source_type = ferry_resource_get_string(source, "spec.type");
+	if (runner_lacks_converter(self, plan, source_type)) {
+		ferry_resource_set_condition(
+		    plan, "GuestConversionUnavailable", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+		    "NotAvailable",
+		    "The VMs need guest conversion, but no loaded plugin converts guests.");
+		json_object_set_string_member(
+		    ferry_resource_get_condition(plan, "GuestConversionUnavailable"), "suggestion",
+		    "Install a plugin that converts guests (virt-v2v), or set "
+		    "spec.skipGuestConversion: true for a raw copy.");
+	} else {
+		ferry_resource_remove_condition(plan, "GuestConversionUnavailable");
+	}
+	ferry_resource_update_ready(plan, "The migration plan is ready.");
+	if (!ferry_store_update_status(self->store, plan, error))
+		return NULL;
+
+	blockers = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	status = ferry_resource_get_status(plan);
+	conditions = status != NULL ? json_object_get_member(status, "conditions") : NULL;
+	for (guint i = 0; conditions != NULL && JSON_NODE_HOLDS_ARRAY(conditions) &&
+			  i < json_array_get_length(json_node_get_array(conditions));
+	     i++) {
+		JsonObject *c = json_array_get_object_element(json_node_get_array(conditions), i);
+		const char *category =
+		    c != NULL ? json_object_get_string_member_with_default(c, "category", "") : "";
+		if ((g_strcmp0(category, "Critical") == 0 || g_strcmp0(category, "Error") == 0) &&
+		    g_strcmp0(json_object_get_string_member_with_default(c, "status", "True"),
+			      "True") == 0)
+			g_ptr_array_add(blockers, json_object_ref(c));
+	}
+	return g_steal_pointer(&blockers);
 }
 
 static JsonObject *

@@ -9,6 +9,19 @@
 
 G_BEGIN_DECLS
 
+/* where a provider type's VMs refer to other inventory objects, as a
+ * tree: `cluster` under `host` is the host's field; the tables are in
+ * ferry-platform.c */
+typedef struct _FerryWorkloadExpansion FerryWorkloadExpansion;
+struct _FerryWorkloadExpansion {
+	const char *field;  /* the member holding the reference(s) */
+	gboolean each;      /* it is an array of references, or of objects with @inner */
+	const char *inner;  /* with @each: the reference is this member of each element */
+	const char *kind;   /* the kind of the object referred to */
+	const char *target; /* NULL to replace the reference, else a member to set */
+	const FerryWorkloadExpansion *children;
+};
+
 /* SQL for the workload of the VM whose document is the SQL expression
  * @document in a row `o` of inventory_objects: Forklift's view of a VM, with
  * the objects it refers to (its host and cluster, its NIC profiles and

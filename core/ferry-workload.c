@@ -7,53 +7,10 @@
 
 #include <string.h>
 
+#include "ferry-platform-private.h"
 #include "ferry-workload-private.h"
 
-/* where each provider type's VMs refer to other inventory objects, as a
- * tree: `cluster` under `host` is the host's field */
-typedef struct _Expansion Expansion;
-struct _Expansion {
-	const char *field;  /* the member holding the reference(s) */
-	gboolean each;      /* it is an array of references, or of objects with @inner */
-	const char *inner;  /* with @each: the reference is this member of each element */
-	const char *kind;   /* the kind of the object referred to */
-	const char *target; /* NULL to replace the reference, else a member to set */
-	const Expansion *children;
-};
-
-static const Expansion vsphere_host[] = {
-	{"cluster", FALSE, NULL, "cluster", NULL, NULL},
-	{NULL},
-};
-
-static const Expansion vsphere[] = {
-	{"host", FALSE, NULL, "host", NULL, vsphere_host},
-	{NULL},
-};
-
-static const Expansion ovirt[] = {
-	{"cluster", FALSE, NULL, "cluster", NULL, NULL},
-	{"host", FALSE, NULL, "host", NULL, NULL},
-	{"nics", TRUE, "profile", "nicprofile", NULL, NULL},
-	{"diskAttachments", TRUE, "disk", "disk", NULL, NULL},
-	{NULL},
-};
-
-static const Expansion openstack[] = {
-	{"flavorID", FALSE, NULL, "flavor", "flavor", NULL},
-	{"imageID", FALSE, NULL, "image", "image", NULL},
-	{"attachedVolumes", TRUE, NULL, "volume", "volumes", NULL},
-	{NULL},
-};
-
-static const struct {
-	const char *provider_type;
-	const Expansion *expansions;
-} provider_types[] = {
-	{"vsphere", vsphere},
-	{"ovirt", ovirt},
-	{"openstack", openstack},
-};
+typedef FerryWorkloadExpansion Expansion;
 
 /* the id a reference at @path of the JSON @doc holds: a string, or an
  * object's `id` (or `ID`) */
@@ -136,9 +93,8 @@ expand_sql(const char *doc, const Expansion *expansions, guint depth)
 char *
 ferry_workload_sql(const char *provider_type, const char *document)
 {
-	for (guint i = 0; i < G_N_ELEMENTS(provider_types); i++) {
-		if (g_strcmp0(provider_types[i].provider_type, provider_type) == 0)
-			return expand_sql(document, provider_types[i].expansions, 1);
-	}
+	const Expansion *expansions = ferry_platform_get_workload_expansions(provider_type);
+	if (expansions != NULL)
+		return expand_sql(document, expansions, 1);
 	return g_strdup(document);
 }

@@ -283,3 +283,108 @@ ferry_table_free(FerryTable *table)
 	g_ptr_array_unref(table->rows);
 	g_free(table);
 }
+
+/* --- services the verbs share --- */
+
+FerryStore *
+ferry_cli_open_store(FerryCli *cli, GError **error)
+{
+	const char *state_dir = ferry_cli_get_state_dir(cli, error);
+	g_autoptr(GError) plugin_error = NULL;
+	if (state_dir == NULL)
+		return NULL;
+	/* loaded plugins make their provider types known to the checks */
+	if (ferry_cli_get_registry(cli, &plugin_error) == NULL)
+		g_debug("plugins not loaded: %s", plugin_error->message);
+	return ferry_store_new(state_dir, error);
+}
+
+/* store + inventory + plugins + engine, for verbs that run or connect */
+FerryRunner *
+ferry_cli_open_runner(FerryCli *cli, GError **error)
+{
+	const char *state = ferry_cli_get_state_dir(cli, error);
+	FerryPluginRegistry *registry;
+	if (state == NULL)
+		return NULL;
+	registry = ferry_cli_get_registry(cli, error);
+	if (registry == NULL)
+		return NULL;
+	return ferry_runner_new(state, registry, error);
+}
+
+
+FerryInventory *
+ferry_cli_open_inventory(FerryCli *cli, GError **error)
+{
+	g_autofree char *path = NULL;
+	const char *state_dir = ferry_cli_get_state_dir(cli, error);
+	if (state_dir == NULL)
+		return NULL;
+	path = g_build_filename(state_dir, "inventory.db", NULL);
+	return ferry_inventory_new(path, error);
+}
+
+/* the validators, with the user's rule directories added to the rules one */
+GPtrArray *
+ferry_cli_create_validators(FerryCli *cli, GStrv rules_dirs, GError **error)
+{
+	FerryPluginRegistry *registry = ferry_cli_get_registry(cli, error);
+	GPtrArray *validators;
+	if (registry == NULL)
+		return NULL;
+	validators = ferry_plugin_registry_create_validators(registry);
+	for (guint i = 0; i < validators->len; i++) {
+		FerryValidator *validator = g_ptr_array_index(validators, i);
+		if (!FERRY_IS_RULES_VALIDATOR(validator))
+			continue;
+		for (guint j = 0; rules_dirs != NULL && rules_dirs[j] != NULL; j++)
+			ferry_rules_validator_add_directory(FERRY_RULES_VALIDATOR(validator),
+							    rules_dirs[j]);
+	}
+	return validators;
+}
+
+/* validates a plan against its source's inventory and saves its conditions */
+gboolean
+ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error)
+{
+	g_autoptr(FerryInventory) inventory = ferry_cli_open_inventory(cli, error);
+	g_autoptr(GPtrArray) validators = NULL;
+	if (inventory == NULL)
+		return FALSE;
+	validators = ferry_cli_create_validators(cli, NULL, error);
+	if (validators == NULL)
+		return FALSE;
+	if (!ferry_plan_validate(plan, store, inventory, validators, error))
+		return FALSE;
+	return ferry_store_update_status(store, FERRY_RESOURCE(plan), error);
+}
+
+/* what to do about each condition that says */
+void
+ferry_cli_print_suggestions(JsonNode *conditions)
+{
+	gboolean first = TRUE;
+	for (guint i = 0; conditions != NULL && JSON_NODE_HOLDS_ARRAY(conditions) &&
+			  i < json_array_get_length(json_node_get_array(conditions));
+	     i++) {
+		JsonObject *c = json_array_get_object_element(json_node_get_array(conditions), i);
+		const char *suggestion =
+			c != NULL
+				? json_object_get_string_member_with_default(c, "suggestion", NULL)
+				: NULL;
+		JsonArray *items = c != NULL && json_object_has_member(c, "items")
+					   ? json_object_get_array_member(c, "items")
+					   : NULL;
+		if (suggestion == NULL)
+			continue;
+		if (first)
+			g_print("Suggestions:\n");
+		first = FALSE;
+		g_print("  %s: %s\n", json_object_get_string_member_with_default(c, "type", ""),
+			suggestion);
+		for (guint j = 0; items != NULL && j < json_array_get_length(items); j++)
+			g_print("    - %s\n", json_array_get_string_element(items, j));
+	}
+}

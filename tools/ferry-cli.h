@@ -88,11 +88,21 @@ int
 ferry_cmd_version(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_plugins(FerryCli *cli, int argc, char **argv);
-/* resources in the state store (ferry-cmd-resources.c) */
+/* services the verbs share (ferry-cli.c) */
 FerryStore *
 ferry_cli_open_store(FerryCli *cli, GError **error);
 FerryRunner *
 ferry_cli_open_runner(FerryCli *cli, GError **error);
+FerryInventory *
+ferry_cli_open_inventory(FerryCli *cli, GError **error);
+GPtrArray *
+ferry_cli_create_validators(FerryCli *cli, GStrv rules_dirs, GError **error);
+gboolean
+ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error);
+void
+ferry_cli_print_suggestions(JsonNode *conditions);
+
+/* resources in the state store (ferry-cmd-resources.c) */
 int
 ferry_cmd_apply(FerryCli *cli, int argc, char **argv);
 int
@@ -107,12 +117,6 @@ int
 ferry_cmd_run(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_copy(FerryCli *cli, int argc, char **argv);
-FerryInventory *
-ferry_cli_open_inventory(FerryCli *cli, GError **error);
-gboolean
-ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error);
-void
-ferry_cli_print_suggestions(JsonNode *conditions);
 int
 ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
 int

@@ -45,24 +45,12 @@ static const struct {
 	{"clusterinstancetypes", "clusterinstancetype"},
 };
 
-/* what `storage` means for each provider type */
-static const struct {
-	const char *provider_type;
-	const char *kind;
-} storage_kinds[] = {
-	{"vsphere", "datastore"}, {"ovirt", "storagedomain"},    {"openstack", "volumetype"},
-	{"ova", "storage"},       {"openshift", "storageclass"}, {"kubevirt", "storageclass"},
-};
-
 static const char *
 inventory_kind(const char *name, const char *provider_type)
 {
 	if (g_ascii_strcasecmp(name, "storage") == 0) {
-		for (guint i = 0; i < G_N_ELEMENTS(storage_kinds); i++) {
-			if (g_strcmp0(storage_kinds[i].provider_type, provider_type) == 0)
-				return storage_kinds[i].kind;
-		}
-		return "storage";
+		/* what `storage` means for the provider type: the library knows */
+		return ferry_platform_get_storage_kind(provider_type);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(kind_names); i++) {
 		if (g_ascii_strcasecmp(name, kind_names[i].name) == 0 ||
@@ -70,81 +58,6 @@ inventory_kind(const char *name, const char *provider_type)
 			return kind_names[i].kind;
 	}
 	return NULL;
-}
-
-FerryInventory *
-ferry_cli_open_inventory(FerryCli *cli, GError **error)
-{
-	g_autofree char *path = NULL;
-	const char *state_dir = ferry_cli_get_state_dir(cli, error);
-	if (state_dir == NULL)
-		return NULL;
-	path = g_build_filename(state_dir, "inventory.db", NULL);
-	return ferry_inventory_new(path, error);
-}
-
-/* the validators, with the user's rule directories added to the rules one */
-static GPtrArray *
-inventory_validators(FerryCli *cli, GStrv rules_dirs, GError **error)
-{
-	FerryPluginRegistry *registry = ferry_cli_get_registry(cli, error);
-	GPtrArray *validators;
-	if (registry == NULL)
-		return NULL;
-	validators = ferry_plugin_registry_create_validators(registry);
-	for (guint i = 0; i < validators->len; i++) {
-		FerryValidator *validator = g_ptr_array_index(validators, i);
-		if (!FERRY_IS_RULES_VALIDATOR(validator))
-			continue;
-		for (guint j = 0; rules_dirs != NULL && rules_dirs[j] != NULL; j++)
-			ferry_rules_validator_add_directory(FERRY_RULES_VALIDATOR(validator),
-							    rules_dirs[j]);
-	}
-	return validators;
-}
-
-/* validates a plan against its source's inventory and saves its conditions */
-gboolean
-ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error)
-{
-	g_autoptr(FerryInventory) inventory = ferry_cli_open_inventory(cli, error);
-	g_autoptr(GPtrArray) validators = NULL;
-	if (inventory == NULL)
-		return FALSE;
-	validators = inventory_validators(cli, NULL, error);
-	if (validators == NULL)
-		return FALSE;
-	if (!ferry_plan_validate(plan, store, inventory, validators, error))
-		return FALSE;
-	return ferry_store_update_status(store, FERRY_RESOURCE(plan), error);
-}
-
-/* what to do about each condition that says */
-void
-ferry_cli_print_suggestions(JsonNode *conditions)
-{
-	gboolean first = TRUE;
-	for (guint i = 0; conditions != NULL && JSON_NODE_HOLDS_ARRAY(conditions) &&
-			  i < json_array_get_length(json_node_get_array(conditions));
-	     i++) {
-		JsonObject *c = json_array_get_object_element(json_node_get_array(conditions), i);
-		const char *suggestion =
-			c != NULL
-				? json_object_get_string_member_with_default(c, "suggestion", NULL)
-				: NULL;
-		JsonArray *items = c != NULL && json_object_has_member(c, "items")
-					   ? json_object_get_array_member(c, "items")
-					   : NULL;
-		if (suggestion == NULL)
-			continue;
-		if (first)
-			g_print("Suggestions:\n");
-		first = FALSE;
-		g_print("  %s: %s\n", json_object_get_string_member_with_default(c, "type", ""),
-			suggestion);
-		for (guint j = 0; items != NULL && j < json_array_get_length(items); j++)
-			g_print("    - %s\n", json_array_get_string_element(items, j));
-	}
 }
 
 static const char *
@@ -284,7 +197,7 @@ inventory_list(FerryCli *cli, const char *kind_name, const char *provider, const
 	}
 	/* concerns are kept current: only VMs or rules that changed are judged */
 	if (g_strcmp0(kind, "vm") == 0) {
-		g_autoptr(GPtrArray) validators = inventory_validators(cli, rules_dirs, &error);
+		g_autoptr(GPtrArray) validators = ferry_cli_create_validators(cli, rules_dirs, &error);
 		if (validators == NULL ||
 		    !ferry_inventory_revalidate(inventory, provider, provider_type, validators,
 						FALSE, NULL, NULL, &error))
@@ -410,7 +323,7 @@ inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 		g_prefix_error(&error, "provider %s: ", name);
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	}
-	validators = inventory_validators(cli, rules_dirs, &error);
+	validators = ferry_cli_create_validators(cli, rules_dirs, &error);
 	if (validators == NULL || !ferry_inventory_revalidate(inventory, name, type, validators,
 							      FALSE, NULL, &validated, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));

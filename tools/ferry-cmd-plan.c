@@ -225,93 +225,33 @@ plan_run_foreground(FerryCli *cli, FerryRunner *runner, const char *plan_ns, con
 	return status;
 }
 
-/* whether the plan's VMs need a guest conversion no loaded method can do */
-static gboolean
-plan_lacks_converter(FerryCli *cli, FerryRunner *runner, FerryResource *plan)
-{
-	static const char *const converted[] = {"vsphere", "ova", "hyperv", "ec2", NULL};
-	const char *ns = NULL;
-	const char *source = ferry_resource_get_reference(plan, "spec.provider.source", &ns);
-	g_autoptr(FerryResource) provider = NULL;
-	g_autoptr(GPtrArray) methods = NULL;
-	const char *type;
-
-	if (ferry_resource_get_boolean(plan, "spec.skipGuestConversion", FALSE) || source == NULL)
-		return FALSE;
-	provider = ferry_store_get(ferry_runner_get_store(runner), "Provider",
-				   ns != NULL ? ns : ferry_resource_get_namespace(plan), source, NULL);
-	type = provider != NULL ? ferry_resource_get_string(provider, "spec.type") : NULL;
-	if (type == NULL || !g_strv_contains(converted, type))
-		return FALSE;
-	methods = ferry_plugin_registry_create_transfer_methods(ferry_cli_get_registry(cli, NULL));
-	for (guint i = 0; i < methods->len; i++) {
-		if (ferry_transfer_method_can_convert(g_ptr_array_index(methods, i)))
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* Forklift's plan validation, plus Ferry's check that a conversion can run;
- * FALSE with the conditions printed when the plan has a blocker */
+/* the library checks the plan (ferry_runner_check_plan_ready()); this only
+ * prints the blockers and what to do about them */
 static gboolean
 plan_check_ready(FerryCli *cli, FerryRunner *runner, const char *name, GError **error)
 {
-	FerryStore *store = ferry_runner_get_store(runner);
-	g_autoptr(FerryResource) plan = ferry_store_get(store, "Plan", plan_namespace(cli), name,
-							error);
-	const char *source_ns = NULL;
-	const char *source;
+	g_autoptr(GPtrArray) blockers =
+	    ferry_runner_check_plan_ready(runner, plan_namespace(cli), name, NULL, error);
+	g_autoptr(JsonArray) array = NULL;
+	g_autoptr(JsonNode) node = NULL;
 
-	if (plan == NULL)
+	if (blockers == NULL)
 		return FALSE;
-	/* validation reads the source's inventory: load it once if never loaded */
-	source = ferry_resource_get_reference(plan, "spec.provider.source", &source_ns);
-	if (source != NULL &&
-	    !ferry_inventory_has_parity(ferry_runner_get_inventory(runner), source) &&
-	    !ferry_runner_refresh_inventory(runner,
-					    source_ns != NULL ? source_ns
-							      : ferry_resource_get_namespace(plan),
-					    source, NULL, error))
-		return FALSE;
-	if (!ferry_cli_validate_plan(cli, store, FERRY_PLAN(plan), error))
-		return FALSE;
-	g_clear_object(&plan);
-	plan = ferry_store_get(store, "Plan", plan_namespace(cli), name, error);
-	if (plan == NULL)
-		return FALSE;
-	if (plan_lacks_converter(cli, runner, plan)) {
-		ferry_resource_set_condition(
-		    plan, "GuestConversionUnavailable", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
-		    "NotAvailable",
-		    "The VMs need guest conversion, but no loaded plugin converts guests.");
-		if (!ferry_store_update_status(store, plan, error))
-			return FALSE;
-	} else {
-		ferry_resource_remove_condition(plan, "GuestConversionUnavailable");
+	if (blockers->len == 0)
+		return TRUE;
+	g_printerr("Plan/%s is not ready:\n", name);
+	array = json_array_new();
+	for (guint i = 0; i < blockers->len; i++) {
+		JsonObject *c = g_ptr_array_index(blockers, i);
+		g_printerr("  %s: %s\n", json_object_get_string_member_with_default(c, "type", ""),
+			   json_object_get_string_member_with_default(c, "message", ""));
+		json_array_add_object_element(array, json_object_ref(c));
 	}
-	if (ferry_resource_has_blocker(plan)) {
-		JsonObject *status = ferry_resource_get_status(plan);
-		JsonNode *conditions = status != NULL ? json_object_get_member(status, "conditions")
-						      : NULL;
-		g_printerr("Plan/%s is not ready:\n", name);
-		for (guint i = 0; conditions != NULL && JSON_NODE_HOLDS_ARRAY(conditions) &&
-				  i < json_array_get_length(json_node_get_array(conditions));
-		     i++) {
-			JsonObject *c = json_array_get_object_element(json_node_get_array(conditions), i);
-			const char *category = json_object_get_string_member_with_default(c, "category", "");
-			if (g_strcmp0(category, "Critical") == 0 || g_strcmp0(category, "Error") == 0)
-				g_printerr("  %s: %s\n", json_object_get_string_member(c, "type"),
-					   json_object_get_string_member_with_default(c, "message", ""));
-		}
-		if (plan_lacks_converter(cli, runner, plan))
-			g_printerr("  install a plugin that converts guests (virt-v2v), or set "
-				   "spec.skipGuestConversion: true for a raw copy\n");
-		ferry_cli_print_suggestions(conditions);
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
-			    "Plan/%s has blocking conditions; fix them and start it again", name);
-		return FALSE;
-	}
-	return TRUE;
+	node = json_node_init_array(json_node_alloc(), array);
+	ferry_cli_print_suggestions(node);
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+		    "Plan/%s has blocking conditions; fix them and start it again", name);
+	return FALSE;
 }
 
 static int

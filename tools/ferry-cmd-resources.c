@@ -12,19 +12,6 @@
 
 /* the verbs over resources in the state store: apply, get, delete, describe */
 
-FerryStore *
-ferry_cli_open_store(FerryCli *cli, GError **error)
-{
-	const char *state_dir = ferry_cli_get_state_dir(cli, error);
-	g_autoptr(GError) plugin_error = NULL;
-	if (state_dir == NULL)
-		return NULL;
-	/* loaded plugins make their provider types known to the checks */
-	if (ferry_cli_get_registry(cli, &plugin_error) == NULL)
-		g_debug("plugins not loaded: %s", plugin_error->message);
-	return ferry_store_new(state_dir, error);
-}
-
 static const char *
 cli_namespace(FerryCli *cli)
 {
@@ -501,18 +488,4 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 								  : g_strdup("<none>");
 	g_print("%-18s%s\n", "Used By:", referrer_list);
 	return FERRY_EXIT_OK;
-}
-
-/* store + inventory + plugins + engine, for verbs that run or connect */
-FerryRunner *
-ferry_cli_open_runner(FerryCli *cli, GError **error)
-{
-	const char *state = ferry_cli_get_state_dir(cli, error);
-	FerryPluginRegistry *registry;
-	if (state == NULL)
-		return NULL;
-	registry = ferry_cli_get_registry(cli, error);
-	if (registry == NULL)
-		return NULL;
-	return ferry_runner_new(state, registry, error);
 }

@@ -46,6 +46,12 @@ ferry_runner_refresh_inventory(FerryRunner *self,
 			       const char *name,
 			       GCancellable *cancellable,
 			       GError **error);
+GPtrArray *
+ferry_runner_check_plan_ready(FerryRunner *self,
+			      const char *name_space,
+			      const char *name,
+			      GCancellable *cancellable,
+			      GError **error);
 FerryResource *
 ferry_runner_create_migration(FerryRunner *self,
 			      const char *plan_namespace,

@@ -20,6 +20,7 @@
 #include "ferry-engine.h"
 #include "ferry-manifest.h"
 #include "ferry-plan-validation.h"
+#include "ferry-platform.h"
 #include "ferry-plugin-info.h"
 #include "ferry-plugin-registry.h"
 #include "ferry-resource.h"

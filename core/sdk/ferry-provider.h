@@ -33,6 +33,18 @@ G_BEGIN_DECLS
  * @FERRY_PROVIDER_CAPABILITY_HOSTS: Host resources (per-host transfer endpoints) are used
  * @FERRY_PROVIDER_CAPABILITY_WATCH: the inventory can be followed incrementally
  * @FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER: VMs need source-side preparation before the copy
+ * @FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION: guests from this source need a guest
+ *   conversion (virt-v2v) to run on KubeVirt, unless the plan skips it
+ * @FERRY_PROVIDER_CAPABILITY_CONVERT_ON_COPY: a cold copy from this source may be done
+ *   by a converter in one pass (Forklift's useV2vForTransfer)
+ * @FERRY_PROVIDER_CAPABILITY_CONVERSION_ONLY: plans of type `conversion` (disks already
+ *   on the destination, only converted) are supported
+ * @FERRY_PROVIDER_CAPABILITY_SNAPSHOT_CONSOLIDATION: the source consolidates disks after
+ *   a snapshot is removed; a warm migration waits for it
+ *
+ * The in-flight limit (`controller_max_vm_inflight`) is counted per host of
+ * the VM (the inventory VM's `host` member) for providers with
+ * %FERRY_PROVIDER_CAPABILITY_HOSTS, else per provider.
  *
  * What a provider implements. The engine never calls a method whose
  * capability is missing.
@@ -50,6 +62,10 @@ typedef enum /*< flags >*/ {
 	FERRY_PROVIDER_CAPABILITY_HOSTS = 1 << 6,
 	FERRY_PROVIDER_CAPABILITY_WATCH = 1 << 7,
 	FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER = 1 << 8,
+	FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION = 1 << 9,
+	FERRY_PROVIDER_CAPABILITY_CONVERT_ON_COPY = 1 << 10,
+	FERRY_PROVIDER_CAPABILITY_CONVERSION_ONLY = 1 << 11,
+	FERRY_PROVIDER_CAPABILITY_SNAPSHOT_CONSOLIDATION = 1 << 12,
 } FerryProviderCapabilities;
 
 /**
@@ -102,13 +118,21 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  *   missing objects are not an error
  * @finalize_plan: optional; clean up after every VM of a plan finished
  * @live_migrate: LIVE; migrate a running VM to @destination
- * @describe_vm: optional; turn an inventory VM document of this provider into
- *   the normalised source description the engine builds the target from
- *   (`docs/plugin-howto.md`); without it the engine reads Forklift's
- *   vSphere/OVA/oVirt/OpenStack field names itself
+ * @describe_vm: required for SOURCE; turn an inventory VM document of this
+ *   provider into the normalised source description the engine builds the
+ *   target from (`docs/plugin-howto.md`); it must work on an unconnected
+ *   instance (plan validation calls it)
  * @verify_vm: optional, DESTINATION; start a created VM, wait until it shows
  *   that it booted (console marker or guest agent) and stop it; see
  *   ferry_provider_verify_vm()
+ * @get_map_kinds: optional; the inventory kinds a NetworkMap and a StorageMap
+ *   of this provider name (e.g. `network` and `datastore`); must work on an
+ *   unconnected instance
+ * @check_url: optional; check the Provider's `spec.url` (set an error naming
+ *   the expected form when it is not valid); must work unconnected
+ * @get_secret_keys: optional; the keys the Provider's Secret must hold, and
+ *   whether it needs a `ca.crt` unless `insecureSkipVerify`; must work
+ *   unconnected
  *
  * The vtable of a platform plugin. Every method runs synchronously in the
  * calling thread; the `_async` forms of the public API call them in a worker
@@ -217,9 +241,14 @@ struct _FerryProviderInterface {
 				 JsonObject *options,
 				 GCancellable *cancellable,
 				 GError **error);
+	void (*get_map_kinds)(FerryProvider *self,
+			      const char **network_kind,
+			      const char **storage_kind);
+	gboolean (*check_url)(FerryProvider *self, const char *url, GError **error);
+	const char *const *(*get_secret_keys)(FerryProvider *self, gboolean *needs_ca);
 
 	/*< private >*/
-	gpointer padding[14];
+	gpointer padding[11];
 };
 
 const char *
@@ -430,6 +459,14 @@ ferry_provider_finalize_plan(FerryProvider *self,
 			     GError **error);
 JsonObject *
 ferry_provider_describe_vm(FerryProvider *self, JsonObject *vm, GError **error);
+gboolean
+ferry_provider_get_map_kinds(FerryProvider *self,
+			     const char **network_kind,
+			     const char **storage_kind);
+gboolean
+ferry_provider_check_url(FerryProvider *self, const char *url, GError **error);
+const char *const *
+ferry_provider_get_secret_keys(FerryProvider *self, gboolean *needs_ca);
 gboolean
 ferry_provider_can_verify_vm(FerryProvider *self);
 JsonObject *

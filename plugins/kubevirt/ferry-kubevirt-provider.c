@@ -95,6 +95,15 @@ ferry_kubevirt_get_capabilities(FerryProvider *provider)
 	return FERRY_PROVIDER_CAPABILITY_DESTINATION;
 }
 
+static void
+ferry_kubevirt_get_map_kinds(FerryProvider *provider,
+			     const char **network_kind,
+			     const char **storage_kind)
+{
+	*network_kind = "networkattachmentdefinition";
+	*storage_kind = "storageclass";
+}
+
 static gboolean
 ferry_kubevirt_check_connected(FerryKubevirtProvider *self, GError **error)
 {
@@ -922,6 +931,7 @@ ferry_kubevirt_provider_iface_init(FerryProviderInterface *iface)
 {
 	iface->get_provider_type = ferry_kubevirt_get_provider_type;
 	iface->get_capabilities = ferry_kubevirt_get_capabilities;
+	iface->get_map_kinds = ferry_kubevirt_get_map_kinds;
 	iface->connect = ferry_kubevirt_connect;
 	iface->prepare_disk = ferry_kubevirt_prepare_disk;
 	iface->create_vm = ferry_kubevirt_create_vm;

@@ -164,7 +164,8 @@ ova_get_provider_type(FerryProvider *provider)
 static FerryProviderCapabilities
 ova_get_capabilities(FerryProvider *provider)
 {
-	return FERRY_PROVIDER_CAPABILITY_SOURCE;
+	return FERRY_PROVIDER_CAPABILITY_SOURCE | FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION |
+	       FERRY_PROVIDER_CAPABILITY_CONVERT_ON_COPY;
 }
 
 /* Forklift's NFS form, `server:/export/path` */
@@ -1302,9 +1303,166 @@ ova_open_disk(FerryProvider *provider,
 	return ova_serve(source, disk_id, cancellable, error);
 }
 
+/* --- the normalised description of a VM (describe_vm) --- */
+
+/* a reference may be a string id or an object {id, name, kind} */
+static const char *
+describe_ref_id(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	if (node == NULL)
+		return NULL;
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
+		return json_node_get_string(node);
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObject *ref = json_node_get_object(node);
+		if (json_object_has_member(ref, "id"))
+			return json_object_get_string_member_with_default(ref, "id", NULL);
+		return json_object_get_string_member_with_default(ref, "name", NULL);
+	}
+	return NULL;
+}
+
+static JsonArray *
+describe_array(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
+static void
+describe_add_disk(JsonArray *disks,
+		  const char *id,
+		  gint64 capacity,
+		  const char *storage,
+		  const char *bus,
+		  const char *file_name,
+		  gboolean shared)
+{
+	JsonObject *disk = json_object_new();
+	json_object_set_string_member(disk, "id", id);
+	json_object_set_int_member(disk, "capacity", capacity);
+	if (storage != NULL)
+		json_object_set_string_member(disk, "storage", storage);
+	json_object_set_string_member(disk, "bus", bus != NULL ? bus : "scsi");
+	if (file_name != NULL)
+		json_object_set_string_member(disk, "fileName", file_name);
+	json_object_set_boolean_member(disk, "shared", shared);
+	json_array_add_object_element(disks, disk);
+}
+
+static void
+describe_add_nic(JsonArray *nics, const char *mac, const char *network, const char *name)
+{
+	JsonObject *nic = json_object_new();
+	if (mac != NULL)
+		json_object_set_string_member(nic, "mac", mac);
+	if (network != NULL)
+		json_object_set_string_member(nic, "network", network);
+	json_object_set_string_member(nic, "model", "virtio");
+	if (name != NULL)
+		json_object_set_string_member(nic, "name", name);
+	json_array_add_object_element(nics, nic);
+}
+
+/* Forklift's field names for CPU, memory and firmware (vSphere and OVA) */
+static JsonObject *
+describe_common(JsonObject *vm)
+{
+	JsonObject *out = json_object_new();
+	gint64 cpus = MAX(1, json_object_get_int_member_with_default(vm, "cpuCount", 1));
+	gint64 cores = MAX(1, json_object_get_int_member_with_default(vm, "coresPerSocket", 1));
+	JsonObject *cpu = json_object_new();
+	JsonObject *firmware = json_object_new();
+	const char *fw = json_object_get_string_member_with_default(vm, "firmware", "bios");
+
+	json_object_set_string_member(out, "name",
+				      json_object_get_string_member_with_default(vm, "name", "vm"));
+	if (cpus % cores != 0)
+		cores = 1;
+	json_object_set_int_member(cpu, "sockets", cpus / cores);
+	json_object_set_int_member(cpu, "cores", cores);
+	json_object_set_int_member(cpu, "threads", 1);
+	json_object_set_object_member(out, "cpu", cpu);
+	json_object_set_int_member(out, "memoryMiB",
+				   MAX(1, json_object_get_int_member_with_default(vm, "memoryMB", 1024)));
+	json_object_set_string_member(firmware, "type",
+				      fw != NULL && g_ascii_strcasecmp(fw, "efi") == 0 ? "efi"
+										     : "bios");
+	json_object_set_boolean_member(
+	    firmware, "secureBoot", json_object_get_boolean_member_with_default(vm, "secureBoot", FALSE));
+	json_object_set_object_member(out, "firmware", firmware);
+	return out;
+}
+
+static JsonObject *
+ova_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
+{
+	JsonObject *out = describe_common(vm);
+	JsonArray *in_disks = describe_array(vm, "disks");
+	JsonArray *in_nics = describe_array(vm, "nics");
+	JsonArray *disks = json_array_new();
+	JsonArray *nics = json_array_new();
+
+	for (guint i = 0; in_disks != NULL && i < json_array_get_length(in_disks); i++) {
+		JsonObject *d = json_array_get_object_element(in_disks, i);
+		const char *id = json_object_get_string_member_with_default(
+		    d, "id", json_object_get_string_member_with_default(d, "diskId", NULL));
+		g_autofree char *fallback = g_strdup_printf("disk-%u", i);
+		/* one storage per OVF disk: its id is the disk id */
+		describe_add_disk(disks, id != NULL ? id : fallback,
+				  json_object_get_int_member_with_default(d, "capacity", 0),
+				  id != NULL ? id : fallback, "scsi",
+				  json_object_get_string_member_with_default(d, "filePath", NULL), FALSE);
+	}
+	for (guint i = 0; in_nics != NULL && i < json_array_get_length(in_nics); i++) {
+		JsonObject *n = json_array_get_object_element(in_nics, i);
+		describe_add_nic(nics, json_object_get_string_member_with_default(n, "mac", NULL),
+				 describe_ref_id(n, "network"),
+				 json_object_get_string_member_with_default(n, "name", NULL));
+	}
+	json_object_set_array_member(out, "disks", disks);
+	json_object_set_array_member(out, "nics", nics);
+	if (json_object_get_string_member_with_default(vm, "osType", NULL) != NULL)
+		json_object_set_string_member(out, "osType",
+					      json_object_get_string_member(vm, "osType"));
+	return out;
+}
+
+static void
+ova_get_map_kinds(FerryProvider *provider, const char **network_kind, const char **storage_kind)
+{
+	*network_kind = "network";
+	*storage_kind = "storage";
+}
+
+/* Forklift's NFS export, and Ferry's local directory or file:// URL */
+static gboolean
+ova_check_url(FerryProvider *provider, const char *url, GError **error)
+{
+	if (!g_regex_match_simple("^[^:]+:\\/[^:].*$", url, 0, 0) && !g_path_is_absolute(url)) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "The `url` is not valid: write an NFS export as server:/path.");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static const char *const *
+ova_get_secret_keys(FerryProvider *provider, gboolean *needs_ca)
+{
+	static const char *const keys[] = {"url", NULL};
+	*needs_ca = FALSE;
+	return keys;
+}
+
 static void
 ferry_ova_provider_iface_init(FerryProviderInterface *iface)
 {
+	iface->describe_vm = ova_describe_vm;
+	iface->get_map_kinds = ova_get_map_kinds;
+	iface->check_url = ova_check_url;
+	iface->get_secret_keys = ova_get_secret_keys;
 	iface->get_provider_type = ova_get_provider_type;
 	iface->get_capabilities = ova_get_capabilities;
 	iface->connect = ova_connect;

@@ -934,9 +934,84 @@ tp_remove_artifact(FerryProvider *provider,
 	return FALSE;
 }
 
+/* a reference: a string id or an object's id */
+static const char *
+ref_id(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	if (node != NULL && JSON_NODE_HOLDS_OBJECT(node))
+		return json_object_get_string_member_with_default(json_node_get_object(node), "id",
+								  NULL);
+	if (node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
+	    json_node_get_value_type(node) == G_TYPE_STRING)
+		return json_node_get_string(node);
+	return NULL;
+}
+
+/* the world's VMs use vSphere's field names */
+static JsonObject *
+tp_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
+{
+	JsonObject *out = json_object_new();
+	JsonObject *cpu = json_object_new();
+	JsonObject *firmware = json_object_new();
+	JsonArray *disks = json_array_new();
+	JsonArray *nics = json_array_new();
+	JsonArray *in_disks = json_object_get_array_member(vm, "disks");
+	JsonArray *in_nics = json_object_has_member(vm, "nics")
+				 ? json_object_get_array_member(vm, "nics")
+				 : NULL;
+
+	json_object_set_string_member(out, "name",
+				      json_object_get_string_member_with_default(vm, "name", "vm"));
+	json_object_set_int_member(cpu, "sockets",
+				   MAX(1, json_object_get_int_member_with_default(vm, "cpuCount", 1)));
+	json_object_set_int_member(cpu, "cores", 1);
+	json_object_set_int_member(cpu, "threads", 1);
+	json_object_set_object_member(out, "cpu", cpu);
+	json_object_set_int_member(out, "memoryMiB",
+				   json_object_get_int_member_with_default(vm, "memoryMB", 1024));
+	json_object_set_string_member(
+	    firmware, "type", json_object_get_string_member_with_default(vm, "firmware", "bios"));
+	json_object_set_boolean_member(firmware, "secureBoot", FALSE);
+	json_object_set_object_member(out, "firmware", firmware);
+	for (guint i = 0; in_disks != NULL && i < json_array_get_length(in_disks); i++) {
+		JsonObject *d = json_array_get_object_element(in_disks, i);
+		JsonObject *disk = json_object_new();
+		const char *file = json_object_get_string_member_with_default(d, "file", NULL);
+		g_autofree char *key = g_strdup_printf(
+		    "%" G_GINT64_FORMAT, json_object_get_int_member_with_default(d, "key", i));
+		json_object_set_string_member(disk, "id", key);
+		json_object_set_int_member(disk, "capacity",
+					   json_object_get_int_member_with_default(d, "capacity", 0));
+		if (ref_id(d, "datastore") != NULL)
+			json_object_set_string_member(disk, "storage", ref_id(d, "datastore"));
+		json_object_set_string_member(disk, "bus", "scsi");
+		if (file != NULL)
+			json_object_set_string_member(
+			    disk, "fileName", strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file);
+		json_object_set_boolean_member(disk, "shared", FALSE);
+		json_array_add_object_element(disks, disk);
+	}
+	for (guint i = 0; in_nics != NULL && i < json_array_get_length(in_nics); i++) {
+		JsonObject *n = json_array_get_object_element(in_nics, i);
+		JsonObject *nic = json_object_new();
+		if (json_object_has_member(n, "mac"))
+			json_object_set_string_member(nic, "mac", json_object_get_string_member(n, "mac"));
+		if (ref_id(n, "network") != NULL)
+			json_object_set_string_member(nic, "network", ref_id(n, "network"));
+		json_object_set_string_member(nic, "model", "virtio");
+		json_array_add_object_element(nics, nic);
+	}
+	json_object_set_array_member(out, "disks", disks);
+	json_object_set_array_member(out, "nics", nics);
+	return out;
+}
+
 static void
 test_provider_iface_init(FerryProviderInterface *iface)
 {
+	iface->describe_vm = tp_describe_vm;
 	iface->get_provider_type = tp_get_provider_type;
 	iface->get_capabilities = tp_get_capabilities;
 	iface->connect = tp_connect;
