@@ -263,6 +263,7 @@ static const char *const hyperv_keys[] = {"username", "password", "smbUrl", NULL
 #define SRC FERRY_PROVIDER_CAPABILITY_SOURCE
 #define CONVERT FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION
 #define ON_COPY FERRY_PROVIDER_CAPABILITY_CONVERT_ON_COPY
+#define CREDS FERRY_PROVIDER_CAPABILITY_CREDENTIALS
 
 /*
  * THE ONLY PER-TYPE TABLE OF THE CORE. Forklift's provider types, as
@@ -278,37 +279,41 @@ static const char *const hyperv_keys[] = {"username", "password", "smbUrl", NULL
  * plugin yet, so they can be validated but not migrated.
  */
 static const Platform platforms[] = {
-	{"openshift", SRC | FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_LIVE,
+	{"openshift",
+	 SRC | FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_LIVE | CREDS,
 	 "networkattachmentdefinition", "storageclass", URL_OPTIONAL_URI, token, FALSE, TRUE, NULL,
 	 NULL, NULL, NULL, NULL},
 	{"vsphere",
 	 SRC | FERRY_PROVIDER_CAPABILITY_POWER | FERRY_PROVIDER_CAPABILITY_SNAPSHOT |
 		 FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS | FERRY_PROVIDER_CAPABILITY_HOSTS | CONVERT |
 		 ON_COPY | FERRY_PROVIDER_CAPABILITY_CONVERSION_ONLY |
-		 FERRY_PROVIDER_CAPABILITY_SNAPSHOT_CONSOLIDATION,
+		 FERRY_PROVIDER_CAPABILITY_SNAPSHOT_CONSOLIDATION | CREDS |
+		 FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN,
 	 "network", "datastore", URL_URI, user_password, TRUE, FALSE, "changeTrackingEnabled", NULL,
 	 NULL, NULL, vsphere_workload},
 	{"ovirt",
 	 SRC | FERRY_PROVIDER_CAPABILITY_POWER | FERRY_PROVIDER_CAPABILITY_SNAPSHOT |
-		 FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS,
+		 FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS | CREDS,
 	 "network", "storagedomain", URL_URI, user_password, TRUE, FALSE, NULL, ovirt_networks,
 	 ovirt_storages, ovirt_describe, ovirt_workload},
-	{"openstack", SRC | FERRY_PROVIDER_CAPABILITY_POWER | FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER,
+	{"openstack",
+	 SRC | FERRY_PROVIDER_CAPABILITY_POWER | FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER | CREDS,
 	 "network", "volumetype", URL_URI, NULL, FALSE, FALSE, NULL, openstack_networks,
 	 openstack_storages, NULL, openstack_workload},
 	{"ova", SRC | CONVERT | ON_COPY, "network", "storage", URL_NFS_OR_PATH, nfs_url, FALSE,
 	 FALSE, NULL, NULL, ova_storages, NULL, NULL},
-	{"ec2", SRC | CONVERT, "network", "storage", URL_OPTIONAL_URI, NULL, FALSE, FALSE, NULL,
+	{"ec2", SRC | CONVERT | CREDS, "network", "storage", URL_OPTIONAL_URI, NULL, FALSE, FALSE, NULL,
 	 NULL, NULL, NULL, NULL},
-	{"hyperv", SRC | CONVERT | ON_COPY, "network", "storage", URL_ANY, hyperv_keys, TRUE, FALSE,
+	{"hyperv", SRC | CONVERT | ON_COPY | CREDS, "network", "storage", URL_ANY, hyperv_keys, TRUE, FALSE,
 	 NULL, NULL, NULL, NULL, NULL},
-	{"nutanix", SRC, "network", "storage", URL_URI, NULL, FALSE, FALSE, NULL, NULL, NULL, NULL,
+	{"nutanix", SRC | CREDS, "network", "storage", URL_URI, NULL, FALSE, FALSE, NULL, NULL, NULL, NULL,
 	 NULL},
 };
 
 #undef SRC
 #undef CONVERT
 #undef ON_COPY
+#undef CREDS
 
 static const Platform *
 builtin(const char *provider_type)

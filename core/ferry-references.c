@@ -185,29 +185,31 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 		if (!ferry_secret_has_key(secret, required[i]))
 			g_ptr_array_add(missing, g_strdup(required[i]));
 	}
-	/* the vSphere plugin also trusts a SHA-1 certificate pin instead */
-	if (g_strcmp0(type, "vsphere") == 0 && ferry_secret_has_key(secret, "thumbprint"))
+	/* a provider that trusts a SHA-1 certificate pin takes it instead */
+	if (ferry_platform_has_capability(type, FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN) &&
+	    ferry_secret_has_key(secret, "thumbprint"))
 		needs_ca = FALSE;
 	if (needs_ca && !secret_has_ca(secret))
 		g_ptr_array_add(missing, g_strdup("ca.crt"));
 	return missing;
 }
 
-/* whether the provider sends credentials anywhere: not the local cluster or
- * a bundle directory (Forklift's `host` provider), local libvirt or OVA
- * files; every other type does */
+/* whether the provider sends credentials anywhere: a type that connects
+ * with credentials (FERRY_PROVIDER_CAPABILITY_CREDENTIALS), except the local
+ * cluster or a bundle directory (Forklift's `host` provider) */
 static gboolean
 provider_needs_credentials(FerryProviderResource *provider)
 {
 	const char *type = ferry_provider_resource_get_provider_type(provider);
 	const char *url = ferry_provider_resource_get_url(provider);
 
-	if (g_strcmp0(type, "openshift") == 0 || g_strcmp0(type, "kubevirt") == 0)
-		return !ferry_provider_resource_is_host(provider) &&
-		       !(url != NULL && g_str_has_prefix(url, "file://"));
-	if (g_strcmp0(type, "libvirt") == 0)
-		return url != NULL && strstr(url, "://") != NULL && strstr(url, ":///") == NULL;
-	return g_strcmp0(type, "ova") != 0;
+	if (!ferry_platform_has_capability(type, FERRY_PROVIDER_CAPABILITY_CREDENTIALS))
+		return FALSE;
+	if (ferry_platform_local_needs_no_secret(type) &&
+	    (ferry_provider_resource_is_host(provider) ||
+	     (url != NULL && g_str_has_prefix(url, "file://"))))
+		return FALSE;
+	return TRUE;
 }
 
 static void

@@ -41,6 +41,11 @@ G_BEGIN_DECLS
  *   on the destination, only converted) are supported
  * @FERRY_PROVIDER_CAPABILITY_SNAPSHOT_CONSOLIDATION: the source consolidates disks after
  *   a snapshot is removed; a warm migration waits for it
+ * @FERRY_PROVIDER_CAPABILITY_CREDENTIALS: it connects with credentials from the
+ *   Provider's Secret (a password, a token), so the Secret is required and a
+ *   plain http:// URL is refused unless the user allows it
+ * @FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN: a `thumbprint` (SHA-1 certificate
+ *   pin) in the Secret may stand in for `ca.crt`
  *
  * The in-flight limit (`controller_max_vm_inflight`) is counted per host of
  * the VM (the inventory VM's `host` member) for providers with
@@ -66,6 +71,8 @@ typedef enum /*< flags >*/ {
 	FERRY_PROVIDER_CAPABILITY_CONVERT_ON_COPY = 1 << 10,
 	FERRY_PROVIDER_CAPABILITY_CONVERSION_ONLY = 1 << 11,
 	FERRY_PROVIDER_CAPABILITY_SNAPSHOT_CONSOLIDATION = 1 << 12,
+	FERRY_PROVIDER_CAPABILITY_CREDENTIALS = 1 << 13,
+	FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN = 1 << 14,
 } FerryProviderCapabilities;
 
 /**

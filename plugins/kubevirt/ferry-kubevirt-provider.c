@@ -92,7 +92,9 @@ ferry_kubevirt_get_provider_type(FerryProvider *provider)
 static FerryProviderCapabilities
 ferry_kubevirt_get_capabilities(FerryProvider *provider)
 {
-	return FERRY_PROVIDER_CAPABILITY_DESTINATION;
+	/* a cluster's token; a bundle directory (file://) or the cluster Ferry
+	 * runs in needs none (ferry_platform_local_needs_no_secret) */
+	return FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_CREDENTIALS;
 }
 
 static void

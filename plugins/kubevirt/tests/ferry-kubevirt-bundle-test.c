@@ -222,7 +222,7 @@ test_connect(Fixture *fixture, gconstpointer data)
 	g_assert_true(G_OBJECT_TYPE(alias) == G_OBJECT_TYPE(fixture->provider));
 	g_assert_cmpstr(ferry_provider_get_provider_type(fixture->provider), ==, "openshift");
 	g_assert_true(ferry_provider_get_capabilities(fixture->provider) ==
-		      FERRY_PROVIDER_CAPABILITY_DESTINATION);
+		      (FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_CREDENTIALS));
 
 	/* nothing works before connect */
 	g_assert_null(ferry_provider_prepare_disk(fixture->provider, spec, 0, NULL, &error));
