@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "ferry-copy.h"
 #include "ferry-extent.h"
 
 G_BEGIN_DECLS
@@ -184,5 +185,164 @@ G_DECLARE_FINAL_TYPE(FerryNbdTransferMethod,
 		     FERRY,
 		     NBD_TRANSFER_METHOD,
 		     GObject)
+
+/*
+ * A run of FerryCopy, shared by ferry-copy.c (the object, its options and
+ * statistics), ferry-copy-worker.c (the ops and the worker threads) and
+ * ferry-copy-run.c (setting up a run and the run calls).
+ */
+
+#define DEFAULT_CONNECTIONS  4
+#define DEFAULT_REQUESTS     64
+#define DEFAULT_REQUEST_SIZE (256u * 1024)
+#define DEFAULT_RETRIES	     5
+#define DEFAULT_TIMEOUT	     300
+#define MIN_REQUEST_SIZE     4096u
+#define MAX_REQUEST_SIZE     (32u * 1024 * 1024)
+#define MAX_REQUESTS	     1024
+#define MAX_CONNECTIONS	     64
+#define SPARSE_SIZE	     4096u
+#define MAX_QUEUE_BYTES	     (256u * 1024 * 1024)
+#define MAX_SLICE	     (128ull * 1024 * 1024)
+#define MIN_SLICE	     (4ull * 1024 * 1024)
+#define COMMIT_INTERVAL_US   (1 * G_USEC_PER_SEC)
+#define RETRY_BASE_US	     (200 * 1000)
+#define RETRY_MAX_US	     (5 * G_USEC_PER_SEC)
+#define REVIVE_WAIT_US	     (50 * 1000)
+#define THROTTLE_BURST_US    (100 * 1000)
+#define PROGRESS_BATCH	     (8u * 1024 * 1024)
+
+struct _FerryCopy {
+	GObject parent_instance;
+	FerryDiskEndpoint *source;
+	FerryDiskEndpoint *target;
+	guint connections;
+	guint requests;
+	guint request_size;
+	guint retries;
+	guint timeout;
+	guint64 bandwidth;
+	char *journal;
+	gboolean verify;
+	FerryExtentList *extents;
+	char *extents_from;
+	gint running;
+	/* what the last run did */
+	guint64 bytes_total;
+	guint64 bytes_read;
+	guint64 bytes_written;
+	guint64 bytes_zeroed;
+	guint64 bytes_skipped;
+	guint64 bytes_resumed;
+	guint64 bytes_verified;
+	guint retried;
+	guint connections_used;
+};
+
+typedef struct {
+	GMutex lock;
+	guint64 rate;
+	gint64 next;
+} Throttle;
+
+typedef struct {
+	guint64 read;
+	guint64 written;
+	guint64 zeroed;
+	guint64 skipped;
+	guint64 verified;
+	guint retried;
+} Stats;
+
+typedef struct {
+	FerryCopy *self;
+	FerryProgress *progress;
+	GCancellable *stop; /* cancelled on the first error or on the caller's cancel */
+	FerryCopyJournal *journal;
+	GArray *slices; /* of FerryExtent; ZERO flag: known to read as zeroes */
+	gint next_slice;
+	gboolean target_zero;
+	gboolean verify;
+	gboolean incremental;
+	guint request_size;
+	guint requests;
+	guint retries;
+	gint64 stall_us;
+	guint8 *zero_buffer;
+	Throttle throttle;
+	GMutex lock;
+	GError *error;
+	Stats stats;
+} Job;
+
+typedef enum {
+	PHASE_READ,
+	PHASE_WRITE,
+	PHASE_VERIFY,
+} Phase;
+
+typedef struct _Worker Worker;
+
+typedef struct {
+	Worker *worker;
+	FerryCopyCompletion completion;
+	GList link;
+	guint64 offset;
+	gsize length;
+	gboolean zero; /* known to read as zeroes: nothing to read */
+	gboolean charged;
+	Phase phase;
+	guint pending;
+	int error;
+	guint attempts;
+	gint64 not_before;
+	guint8 *buffer;
+	guint8 *check;
+	Stats stats; /* of this op, added to the worker's when it is done */
+} Op;
+
+struct _Worker {
+	Job *job;
+	guint index;
+	FerryCopyConn *src;
+	FerryCopyConn *dst;
+	Op *ops;
+	guint n_ops;
+	GQueue idle;
+	GQueue completed;
+	GQueue waiting;
+	guint busy;
+	/* the slice being cut into ops */
+	FerryExtentList *current;
+	guint current_index;
+	guint64 current_pos;
+	gboolean no_more_work;
+	/* ranges done since the last flush, and those the flush in flight covers */
+	GArray *done;
+	GArray *flushing;
+	gboolean dirty;
+	gboolean flush_in_flight;
+	gboolean flush_complete;
+	int flush_error;
+	guint flush_attempts;
+	FerryCopyCompletion flush_completion;
+	gint64 last_commit;
+	guint64 progress_pending;
+	gint64 last_reply;
+	GError *reconnect_error;
+	Stats stats;
+	GThread *thread;
+};
+
+void
+ferry_copy_stats_add(Stats *into, const Stats *from);
+void
+ferry_copy_job_fail(Job *job, GError *error);
+Worker *
+ferry_copy_worker_new(Job *job, guint index, FerryCopyConn *src, FerryCopyConn *dst);
+void
+ferry_copy_worker_free(Worker *worker);
+gpointer
+ferry_copy_worker_thread(gpointer data);
 
 G_END_DECLS

@@ -368,6 +368,39 @@ test_timeout_names_disk(void)
 	g_assert_null(g_subprocess_get_identifier(ferry_nbd_server_get_process(server)));
 }
 
+static gpointer
+start_in_thread(gpointer user_data)
+{
+	FerryNbdServer *server = user_data;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(ferry_nbd_server_start(server, NULL, &error));
+	g_assert_no_error(error);
+	return NULL;
+}
+
+/* the parent-death signal follows the forking thread: a server started from
+ * a thread that has ended must go on serving */
+static void
+test_server_outlives_starting_thread(void)
+{
+	g_autoptr(FerryNbdServer) server = NULL;
+	g_autoptr(GBytes) served = NULL;
+	pid_t pid;
+
+	if (!have_program("nbdkit"))
+		return;
+	server = ferry_nbd_server_new(FERRY_NBD_SERVER_NBDKIT, "disk-8 of VM threaded");
+	ferry_nbd_server_add_argument(server, "memory");
+	ferry_nbd_server_add_argument(server, "size=1M");
+	g_thread_join(g_thread_new("starter", start_in_thread, server));
+	g_usleep(300 * 1000);
+	pid = server_pid(server);
+	g_assert_cmpint(kill(pid, 0), ==, 0);
+	served = read_all(ferry_nbd_server_get_uri(server), DISK_SIZE);
+	g_assert_cmpuint(g_bytes_get_size(served), ==, DISK_SIZE);
+}
+
 /* a program that is not installed is named with its package */
 static void
 test_missing_program_names_package(void)
@@ -401,6 +434,8 @@ main(int argc, char *argv[])
 			test_secret_parameter_is_a_private_file);
 	g_test_add_func("/nbd-server/cancel-stops-slow-server", test_cancel_stops_slow_server);
 	g_test_add_func("/nbd-server/timeout-names-disk", test_timeout_names_disk);
+	g_test_add_func("/nbd-server/server-outlives-the-thread-that-started-it",
+			test_server_outlives_starting_thread);
 	g_test_add_func("/nbd-server/missing-program-names-package",
 			test_missing_program_names_package);
 	return g_test_run();

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <libnbd.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -35,9 +36,9 @@
  * names the disk and quotes the child's log (its stderr, kept in the private
  * directory, with the secret's values redacted).
  *
- * The child runs in its own process group and receives SIGTERM when the
- * thread that started it ends (`PR_SET_PDEATHSIG`): start the server from a
- * thread that lives as long as the copy, as the engine's job threads do.
+ * The child runs in its own process group and receives SIGTERM when Ferry
+ * ends (`PR_SET_PDEATHSIG`; the child is forked by one thread that lives as
+ * long as the process, so a caller's thread may come and go).
  * ferry_nbd_server_stop(), a cancelled or failed start, and disposing of the
  * object stop the whole group and remove the private directory; an endpoint
  * made with ferry_nbd_server_new_endpoint() takes over both.
@@ -297,12 +298,84 @@ ferry_nbd_server_add_secret_parameter(FerryNbdServer *self,
 }
 
 /* the child leads its own process group, so stopping it stops whatever it
- * started, and receives SIGTERM if the thread that started it ends */
+ * started, receives SIGTERM if the thread that started it ends (the spawner
+ * thread below, which lives as long as the process), and blocks no signal
+ * whatever the spawning thread blocked */
 static void
 ferry_nbd_server_child_setup(gpointer user_data)
 {
+	sigset_t none;
+
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Linux sends the parent-death signal when the *thread* that forked the
+ * child ends, and callers start servers from pool threads that come and go;
+ * so every server is forked by one thread that never ends */
+typedef struct {
+	GSubprocessLauncher *launcher;
+	const char *const *argv;
+	GSubprocess *process;
+	GError *error;
+	gboolean done;
+	GMutex lock;
+	GCond cond;
+} SpawnRequest;
+
+static GAsyncQueue *ferry_nbd_server_spawn_queue;
+
+static gpointer
+ferry_nbd_server_spawner_thread(gpointer user_data)
+{
+	for (;;) {
+		SpawnRequest *request = g_async_queue_pop(ferry_nbd_server_spawn_queue);
+		GError *error = NULL;
+		GSubprocess *process =
+		    g_subprocess_launcher_spawnv(request->launcher, request->argv, &error);
+
+		g_mutex_lock(&request->lock);
+		request->process = process;
+		request->error = error;
+		request->done = TRUE;
+		g_cond_signal(&request->cond);
+		g_mutex_unlock(&request->lock);
+	}
+	return NULL;
+}
+
+static GSubprocess *
+ferry_nbd_server_spawnv(GSubprocessLauncher *launcher, const char *const *argv, GError **error)
+{
+	static gsize started = 0;
+	SpawnRequest request = {.launcher = launcher, .argv = argv};
+
+	if (g_once_init_enter(&started)) {
+		sigset_t all;
+		sigset_t previous;
+		ferry_nbd_server_spawn_queue = g_async_queue_new();
+		/* the spawner takes no signal meant for the application */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &previous);
+		g_thread_unref(
+		    g_thread_new("ferry-nbd-spawn", ferry_nbd_server_spawner_thread, NULL));
+		pthread_sigmask(SIG_SETMASK, &previous, NULL);
+		g_once_init_leave(&started, 1);
+	}
+	g_mutex_init(&request.lock);
+	g_cond_init(&request.cond);
+	g_mutex_lock(&request.lock);
+	g_async_queue_push(ferry_nbd_server_spawn_queue, &request);
+	while (!request.done)
+		g_cond_wait(&request.cond, &request.lock);
+	g_mutex_unlock(&request.lock);
+	g_mutex_clear(&request.lock);
+	g_cond_clear(&request.cond);
+	if (request.error != NULL)
+		g_propagate_error(error, request.error);
+	return request.process;
 }
 
 static pid_t
@@ -423,7 +496,7 @@ ferry_nbd_server_spawn(FerryNbdServer *self, const char *program, GError **error
 	g_subprocess_launcher_set_child_setup(launcher, ferry_nbd_server_child_setup, NULL, NULL);
 	argv = ferry_nbd_server_build_argv(self, program, pid_path);
 	self->process =
-	    g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &local_error);
+	    ferry_nbd_server_spawnv(launcher, (const char *const *)argv->pdata, &local_error);
 	if (self->process == NULL) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_FAILED, "%s: cannot start %s: %s",
 			    self->display, ferry_nbd_server_program_name(self),

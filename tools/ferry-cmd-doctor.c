@@ -76,7 +76,7 @@ static void
 check_tools(Report *report)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(tools); i++) {
-		g_autofree char *path = ferry_host_find_program(tools[i].program);
+		g_autofree char *path = ferry_machine_find_program(tools[i].program);
 		g_autofree char *fix = NULL;
 		g_autofree char *detail = NULL;
 		if (path != NULL) {
@@ -128,7 +128,7 @@ static void
 check_accelerator(Report *report, gboolean refresh)
 {
 	g_autofree char *reason = NULL;
-	gboolean kvm = ferry_host_kvm_usable(refresh, &reason);
+	gboolean kvm = ferry_machine_kvm_usable(refresh, &reason);
 	report_add(report, "KVM", kvm ? "ok" : "warning", reason,
 		   kvm ? NULL
 		       : "nothing to do: Ferry runs libguestfs with LIBGUESTFS_BACKEND_SETTINGS="
@@ -142,7 +142,7 @@ static void
 check_guestfs(Report *report)
 {
 	g_autofree char *tool = g_find_program_in_path("libguestfs-test-tool");
-	g_auto(GStrv) envp = ferry_host_guestfs_environ(NULL);
+	g_auto(GStrv) envp = ferry_machine_guestfs_environ(NULL);
 	const char *argv[] = {tool, NULL};
 	g_autofree char *out = NULL;
 	int status = 0;
@@ -180,7 +180,7 @@ check_libvirtd(Report *report)
 {
 	static const char *const sockets[] = {"/run/libvirt/libvirt-sock",
 					      "/var/run/libvirt/libvirt-sock"};
-	g_autofree char *daemon = ferry_host_find_program("libvirtd");
+	g_autofree char *daemon = ferry_machine_find_program("libvirtd");
 	if (daemon == NULL)
 		return;
 	for (guint i = 0; i < G_N_ELEMENTS(sockets); i++) {

@@ -329,7 +329,7 @@ ferry_libvirt_host_domain_type(FerryLibvirtProvider *self, virConnectPtr conn, c
 	gboolean kvm;
 
 	if (local) {
-		kvm = ferry_host_kvm_usable(FALSE, &reason);
+		kvm = ferry_machine_kvm_usable(FALSE, &reason);
 		g_debug("%s: %s domains: %s", self->display, kvm ? "kvm" : "qemu (TCG)",
 			reason != NULL ? reason : "");
 		return kvm ? "kvm" : "qemu";

@@ -174,7 +174,7 @@ fuse_mount_start(const char *uri,
 		 GCancellable *cancellable,
 		 GError **error)
 {
-	g_autofree char *nbdfuse = ferry_host_find_program("nbdfuse");
+	g_autofree char *nbdfuse = ferry_machine_find_program("nbdfuse");
 	g_autofree char *file = g_build_filename(dir, "disk", NULL);
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	g_autoptr(GError) local_error = NULL;

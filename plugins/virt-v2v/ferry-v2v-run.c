@@ -335,11 +335,11 @@ ferry_v2v_default_timeout(void)
 
 /* libguestfs starts a small appliance VM; where KVM cannot run it (no
  * /dev/kvm, or a nested KVM that hangs guests) it must run under TCG:
- * ferry_host_guestfs_environ() knows (FERRY_ACCEL forces the answer) */
+ * ferry_machine_guestfs_environ() knows (FERRY_ACCEL forces the answer) */
 static char **
 dup_child_environ(FerryV2vCommand *command)
 {
-	char **envp = ferry_host_guestfs_environ(NULL);
+	char **envp = ferry_machine_guestfs_environ(NULL);
 	envp = g_environ_setenv(envp, "VIRT_V2V_TMPDIR", command->tmp_dir, TRUE);
 	envp = g_environ_setenv(envp, "LC_ALL", "C.UTF-8", TRUE);
 	return g_environ_unsetenv(envp, "LANGUAGE");
@@ -584,7 +584,7 @@ ferry_v2v_run(FerryV2vCommand *command,
 	g_autoptr(GSubprocess) process = NULL;
 	g_autoptr(FerryV2vMonitor) monitor = ferry_v2v_monitor_new(command->n_disks);
 	g_autoptr(GString) pending = g_string_new(NULL);
-	g_autofree char *program = ferry_host_find_program(command->program);
+	g_autofree char *program = ferry_machine_find_program(command->program);
 	g_autofree char *line = NULL;
 	g_auto(GStrv) argv = NULL;
 	g_auto(GStrv) envp = NULL;

@@ -4,14 +4,14 @@
  */
 
 /**
- * SECTION:ferry-host
- * @short_description: what this machine can run
+ * SECTION:ferry-machine
+ * @short_description: what this machine (the one Ferry runs on) can run
  *
  * Guest conversion (libguestfs) and boot checks (libvirt, qemu) run virtual
  * machines on the Ferry host. Where KVM is missing or cannot run an ordinary
  * guest (nested or paravirtual KVM such as kvm-pvm, where a stock kernel
  * hangs early), they must use software emulation (TCG) instead.
- * ferry_host_kvm_usable() finds out with a short self-test, boots the
+ * ferry_machine_kvm_usable() finds out with a short self-test, boots the
  * host's kernel under KVM until it prints its banner, and caches the answer
  * per kernel and qemu binary in the user's cache folder. `FERRY_ACCEL=kvm`
  * or `FERRY_ACCEL=tcg` decides without a test.
@@ -20,7 +20,7 @@
 #define _GNU_SOURCE /* strverscmp */
 #include "config.h"
 
-#include "ferry-host.h"
+#include "ferry-machine.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -36,7 +36,7 @@ static int host_kvm_state = -1; /* -1 unknown, 0 no, 1 yes */
 static char *host_kvm_reason;
 
 /**
- * ferry_host_find_program:
+ * ferry_machine_find_program:
  * @name: a program name
  *
  * Looks @name up in `PATH`, then in the sbin folders that a non-login
@@ -47,7 +47,7 @@ static char *host_kvm_reason;
  * Since: 0.1
  */
 char *
-ferry_host_find_program(const char *name)
+ferry_machine_find_program(const char *name)
 {
 	static const char *const extra[] = {"/usr/sbin", "/sbin", "/usr/local/sbin"};
 	char *path = g_find_program_in_path(name);
@@ -216,7 +216,7 @@ host_decide(gboolean refresh, char **reason)
 				   "emulation (TCG), several times slower");
 		return FALSE;
 	}
-	qemu = ferry_host_find_program("qemu-system-x86_64");
+	qemu = ferry_machine_find_program("qemu-system-x86_64");
 	key = host_cache_key(qemu);
 	if (!refresh && host_cache_read(key, &usable, reason))
 		return usable;
@@ -242,7 +242,7 @@ host_decide(gboolean refresh, char **reason)
 }
 
 /**
- * ferry_host_kvm_usable:
+ * ferry_machine_kvm_usable:
  * @refresh: run the self-test again instead of using the cached answer
  * @reason: (out) (optional) (transfer full): why, in a sentence for the user
  *
@@ -255,7 +255,7 @@ host_decide(gboolean refresh, char **reason)
  * Since: 0.1
  */
 gboolean
-ferry_host_kvm_usable(gboolean refresh, char **reason)
+ferry_machine_kvm_usable(gboolean refresh, char **reason)
 {
 	gboolean usable;
 	G_LOCK(host_kvm);
@@ -273,7 +273,7 @@ ferry_host_kvm_usable(gboolean refresh, char **reason)
 }
 
 /**
- * ferry_host_guestfs_environ:
+ * ferry_machine_guestfs_environ:
  * @envp: (transfer full) (nullable) (array zero-terminated=1): an environment,
  *   or %NULL for the process's own
  *
@@ -286,11 +286,11 @@ ferry_host_kvm_usable(gboolean refresh, char **reason)
  * Since: 0.1
  */
 char **
-ferry_host_guestfs_environ(char **envp)
+ferry_machine_guestfs_environ(char **envp)
 {
 	if (envp == NULL)
 		envp = g_get_environ();
-	if (ferry_host_kvm_usable(FALSE, NULL))
+	if (ferry_machine_kvm_usable(FALSE, NULL))
 		return envp;
 	envp = g_environ_setenv(envp, "LIBGUESTFS_BACKEND", "direct", FALSE);
 	envp = g_environ_setenv(envp, "LIBGUESTFS_BACKEND_SETTINGS", "force_tcg", FALSE);

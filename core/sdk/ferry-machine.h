@@ -14,10 +14,10 @@
 G_BEGIN_DECLS
 
 gboolean
-ferry_host_kvm_usable(gboolean refresh, char **reason);
+ferry_machine_kvm_usable(gboolean refresh, char **reason);
 char **
-ferry_host_guestfs_environ(char **envp);
+ferry_machine_guestfs_environ(char **envp);
 char *
-ferry_host_find_program(const char *name);
+ferry_machine_find_program(const char *name);
 
 G_END_DECLS
