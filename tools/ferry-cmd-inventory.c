@@ -83,13 +83,61 @@ ferry_cli_open_inventory(FerryCli *cli, GError **error)
 	return ferry_inventory_new(path, error);
 }
 
+/* the user's rule directories are part of the state (rules-dirs.ini):
+ * --rules-dir replaces the remembered ones (--rules-dir '' forgets them),
+ * and a command without it uses the remembered ones */
+static GStrv
+inventory_rules_dirs(FerryCli *cli, GStrv given, GError **error)
+{
+	const char *state_dir = ferry_cli_get_state_dir(cli, error);
+	g_autofree char *path = NULL;
+	g_autoptr(GKeyFile) file = g_key_file_new();
+	g_autoptr(GStrvBuilder) dirs = g_strv_builder_new();
+
+	if (state_dir == NULL)
+		return NULL;
+	path = g_build_filename(state_dir, "rules-dirs.ini", NULL);
+	if (given == NULL || given[0] == NULL) {
+		g_auto(GStrv) remembered = NULL;
+		if (!g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, NULL))
+			return g_new0(char *, 1);
+		remembered = g_key_file_get_string_list(file, "rules", "directories", NULL, NULL);
+		return remembered != NULL ? g_steal_pointer(&remembered) : g_new0(char *, 1);
+	}
+	for (guint i = 0; given[i] != NULL; i++) {
+		if (given[i][0] != '\0') {
+			g_autofree char *absolute = g_canonicalize_filename(given[i], NULL);
+			g_strv_builder_add(dirs, absolute);
+		}
+	}
+	{
+		g_auto(GStrv) list = g_strv_builder_end(dirs);
+		g_autofree char *data = NULL;
+		g_key_file_set_comment(file, NULL, NULL,
+				       " the rule directories given with --rules-dir, used by "
+				       "every command until another --rules-dir ('' forgets them)",
+				       NULL);
+		g_key_file_set_string_list(file, "rules", "directories",
+					   (const char *const *)list, g_strv_length(list));
+		data = g_key_file_to_data(file, NULL, NULL);
+		if (!g_file_set_contents_full(path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+					      error))
+			return NULL;
+		return g_steal_pointer(&list);
+	}
+}
+
 /* the validators, with the user's rule directories added to the rules one */
 static GPtrArray *
-inventory_validators(FerryCli *cli, GStrv rules_dirs, GError **error)
+inventory_validators(FerryCli *cli, GStrv given_dirs, GError **error)
 {
 	FerryPluginRegistry *registry = ferry_cli_get_registry(cli, error);
+	g_auto(GStrv) rules_dirs = NULL;
 	GPtrArray *validators;
 	if (registry == NULL)
+		return NULL;
+	rules_dirs = inventory_rules_dirs(cli, given_dirs, error);
+	if (rules_dirs == NULL)
 		return NULL;
 	validators = ferry_plugin_registry_create_validators(registry);
 	for (guint i = 0; i < validators->len; i++) {
@@ -438,7 +486,17 @@ inventory_rules(FerryCli *cli, const char *provider_type, FerryOutputFormat form
 	g_autoptr(FerryRulesValidator) validator = ferry_rules_validator_new();
 	g_autoptr(GPtrArray) rules = NULL;
 	g_auto(GStrv) problems = NULL;
+	g_auto(GStrv) remembered = NULL;
 
+	/* checking rule files changes nothing: the remembered directories are
+	 * listed when none is given, and given ones are not remembered */
+	if (rules_dirs == NULL || rules_dirs[0] == NULL) {
+		g_autoptr(GError) error = NULL;
+		remembered = inventory_rules_dirs(cli, NULL, &error);
+		if (remembered == NULL)
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+		rules_dirs = remembered;
+	}
 	for (guint i = 0; rules_dirs != NULL && rules_dirs[i] != NULL; i++)
 		ferry_rules_validator_add_directory(validator, rules_dirs[i]);
 	rules = ferry_rules_validator_list_rules(validator, provider_type);
