@@ -521,6 +521,7 @@ test_engine_warm(Fixture *f, gconstpointer data)
 	g_autoptr(GDateTime) now = NULL;
 	const char *path = disk_path(vm, 0);
 	JsonObject *warm;
+	gint64 before_cutover;
 
 	json_object_set_int_member(settings, "precopy_interval_seconds", 1);
 	f->engine = make_engine(f, settings);
@@ -536,7 +537,9 @@ test_engine_warm(Fixture *f, gconstpointer data)
 	guest_zero(path, 0, 512 * 1024);
 	g_clear_pointer(&status, json_object_unref);
 	status = run_until(f, uid, second_precopy_done, NULL, 120);
-	g_assert_cmpint(precopies(status), ==, 2);
+	/* at least two; a loaded machine may have started a third by now */
+	before_cutover = precopies(status);
+	g_assert_cmpint(before_cutover, >=, 2);
 	/* more writes, then cut over now */
 	guest_write(path, "0x6b", 20 << 20, 70000);
 	now = g_date_time_new_now_utc();
@@ -547,7 +550,8 @@ test_engine_warm(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Succeeded");
 	warm = json_object_get_object_member(vm_status(status, "vm-1"), "warm");
 	g_assert_cmpint(json_object_get_int_member(warm, "successes"), >=, 3);
-	g_assert_cmpint(precopies(status), ==, 3);
+	/* the cutover is one final copy */
+	g_assert_cmpint(precopies(status), ==, before_cutover + 1);
 	{
 		g_autofree char *target = target_path(f, "web", "warm-plan", 0);
 		assert_identical(target, path);
