@@ -162,9 +162,28 @@ ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GErro
 	validators = inventory_validators(cli, NULL, error);
 	if (validators == NULL)
 		return FALSE;
-	if (!ferry_plan_validate(plan, store, inventory, validators, error))
-		return FALSE;
-	return ferry_store_update_status(store, FERRY_RESOURCE(plan), error);
+	/* a running migration writes the plan's status too: on a conflict,
+	 * read it again and retry */
+	for (guint attempt = 0;; attempt++) {
+		g_autoptr(GError) local_error = NULL;
+		g_autoptr(FerryResource) fresh = NULL;
+		if (!ferry_plan_validate(plan, store, inventory, validators, error))
+			return FALSE;
+		if (ferry_store_update_status(store, FERRY_RESOURCE(plan), &local_error))
+			return TRUE;
+		if (attempt == 4 ||
+		    !g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_BUSY)) {
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return FALSE;
+		}
+		fresh = ferry_store_get(store, "Plan", ferry_resource_get_namespace(FERRY_RESOURCE(plan)),
+					ferry_resource_get_name(FERRY_RESOURCE(plan)), error);
+		if (fresh == NULL)
+			return FALSE;
+		ferry_resource_set_metadata_string(FERRY_RESOURCE(plan), "resourceVersion",
+						   ferry_resource_get_resource_version(fresh));
+		ferry_resource_set_status(FERRY_RESOURCE(plan), ferry_resource_get_status(fresh));
+	}
 }
 
 /* what to do about each condition that says */
