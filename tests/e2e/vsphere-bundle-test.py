@@ -68,8 +68,9 @@ def start_vcsim(work):
 
 class CommandLineWatcher(threading.Thread):
     """Samples /proc/*/cmdline and /proc/*/environ of every process but the
-    simulator (which is given the password by this test) for the password
-    and the session cookie."""
+    simulators (this test, and any other running here, gives its simulator
+    the password on its command line) for the password and the session
+    cookie."""
 
     def __init__(self, secrets, exclude):
         super().__init__(daemon=True)
@@ -84,6 +85,12 @@ class CommandLineWatcher(threading.Thread):
     def sample(self):
         for pid in os.listdir("/proc"):
             if not pid.isdigit() or int(pid) in self.exclude:
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if f.read().split(b"\0")[0].endswith(b"ferry-vcsim"):
+                        continue
+            except OSError:
                 continue
             for part in ("cmdline", "environ"):
                 try:
