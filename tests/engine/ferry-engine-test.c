@@ -550,8 +550,10 @@ test_engine_warm(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Succeeded");
 	warm = json_object_get_object_member(vm_status(status, "vm-1"), "warm");
 	g_assert_cmpint(json_object_get_int_member(warm, "successes"), >=, 3);
-	/* the cutover is one final copy */
-	g_assert_cmpint(precopies(status), ==, before_cutover + 1);
+	/* the cutover ends with a final copy (after one more precopy at most,
+	 * when the interval ran out before the cutover was seen) */
+	g_assert_cmpint(precopies(status), >=, before_cutover + 1);
+	g_assert_cmpint(precopies(status), <=, before_cutover + 2);
 	{
 		g_autofree char *target = target_path(f, "web", "warm-plan", 0);
 		assert_identical(target, path);
