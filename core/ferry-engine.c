@@ -15,6 +15,7 @@
 #include "ferry-engine-spec-private.h"
 #include "ferry-platform-private.h"
 #include "ferry-error.h"
+#include "ferry-files.h"
 
 /**
  * FerryEngine:
@@ -814,6 +815,15 @@ ferry_engine_cleanup_vm(FerryEngine *self,
 				g_propagate_error(error, g_steal_pointer(&local_error));
 			ok = FALSE;
 		}
+	}
+	/* the VM is done: its copy journals, and the migration's folder of
+	 * them once it is empty, go too */
+	{
+		g_autofree char *run_journals =
+		    g_build_filename(self->state_dir, "journals", migration_uid, NULL);
+		g_autofree char *vm_journals = g_build_filename(run_journals, vm_id, NULL);
+		ferry_files_remove_tree(vm_journals, NULL);
+		g_rmdir(run_journals);
 	}
 	return ok;
 }

@@ -10,6 +10,7 @@
 #include "ferry-plan-validation.h"
 #include "ferry-platform.h"
 #include "ferry-plugin-registry.h"
+#include "ferry-rules-validator.h"
 #include "ferry-runner.h"
 #include "ferry-transfer-method.h"
 
@@ -439,6 +440,18 @@ ferry_runner_check_plan_ready(FerryRunner *self,
 	    !ferry_runner_refresh_inventory(self, source_ns, source_name, cancellable, error))
 		return NULL;
 	validators = ferry_plugin_registry_create_validators(self->registry);
+	/* the user's rule directories are part of the state */
+	{
+		g_auto(GStrv) rules_dirs = ferry_store_dup_rules_directories(self->store);
+		for (guint i = 0; i < validators->len; i++) {
+			if (!FERRY_IS_RULES_VALIDATOR(g_ptr_array_index(validators, i)))
+				continue;
+			for (guint j = 0; rules_dirs[j] != NULL; j++)
+				ferry_rules_validator_add_directory(
+					FERRY_RULES_VALIDATOR(g_ptr_array_index(validators, i)),
+					rules_dirs[j]);
+		}
+	}
 	if (!ferry_plan_validate(FERRY_PLAN(plan), self->store, self->inventory, validators, error))
 		return NULL;
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,13 +57,15 @@ ferry_sqlite_create_private(const char *path)
 		close(fd);
 }
 
+/* never crosses into another file system: an NFS export or a FUSE disk
+ * mounted under the state directory is not Ferry's to change */
 static guint
-make_private(const char *path)
+make_private(const char *path, dev_t device)
 {
 	struct stat st;
 	guint fixed = 0;
 
-	if (g_lstat(path, &st) != 0 || S_ISLNK(st.st_mode))
+	if (g_lstat(path, &st) != 0 || S_ISLNK(st.st_mode) || st.st_dev != device)
 		return 0;
 	if ((st.st_mode & 077) != 0 && g_chmod(path, st.st_mode & 0700) == 0)
 		fixed++;
@@ -71,7 +74,7 @@ make_private(const char *path)
 		const char *name;
 		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
 			g_autofree char *child = g_build_filename(path, name, NULL);
-			fixed += make_private(child);
+			fixed += make_private(child, device);
 		}
 	}
 	return fixed;
@@ -84,8 +87,11 @@ void
 ferry_state_dir_make_private(const char *state_dir)
 {
 	struct stat st;
-	gboolean open_dir = g_stat(state_dir, &st) == 0 && (st.st_mode & 077) != 0;
-	guint fixed = make_private(state_dir);
+	/* the state directory may be a link to the real one */
+	g_autofree char *real = realpath(state_dir, NULL);
+	gboolean found = real != NULL && g_stat(real, &st) == 0;
+	gboolean open_dir = found && (st.st_mode & 077) != 0;
+	guint fixed = found ? make_private(real, st.st_dev) : 0;
 
 	if (open_dir)
 		g_warning("the state directory %s could be read by others; made %u files and "

@@ -276,6 +276,83 @@ ferry_store_get_state_dir(FerryStore *self)
 	return self->state_dir;
 }
 
+/* the user's rule directories are part of the state, in this file */
+#define RULES_DIRS_FILE "rules-dirs.ini"
+
+/**
+ * ferry_store_dup_rules_directories:
+ * @self: a #FerryStore
+ *
+ * The user's rule directories (`--rules-dir`), which are part of the state:
+ * every validation through this state directory (the CLI's verbs, a
+ * #FerryRunner's plan checks) adds them to the built-in rules.
+ *
+ * Returns: (transfer full): the remembered directories; empty when none
+ *
+ * Since: 0.1
+ */
+GStrv
+ferry_store_dup_rules_directories(FerryStore *self)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(GKeyFile) file = g_key_file_new();
+	g_auto(GStrv) dirs = NULL;
+
+	g_return_val_if_fail(FERRY_IS_STORE(self), NULL);
+	path = g_build_filename(self->state_dir, RULES_DIRS_FILE, NULL);
+	if (!g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, NULL))
+		return g_new0(char *, 1);
+	dirs = g_key_file_get_string_list(file, "rules", "directories", NULL, NULL);
+	return dirs != NULL ? g_steal_pointer(&dirs) : g_new0(char *, 1);
+}
+
+/**
+ * ferry_store_set_rules_directories:
+ * @self: a #FerryStore
+ * @directories: (array zero-terminated=1): the rule directories; empty
+ *   strings are left out, so `{"", NULL}` forgets them all
+ * @error: return location for a #GError
+ *
+ * Remembers @directories (made absolute) in place of the remembered ones.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_store_set_rules_directories(FerryStore *self, const char *const *directories,
+				  GError **error)
+{
+	g_autoptr(GKeyFile) file = g_key_file_new();
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_auto(GStrv) list = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *data = NULL;
+
+	g_return_val_if_fail(FERRY_IS_STORE(self), FALSE);
+	for (guint i = 0; directories != NULL && directories[i] != NULL; i++) {
+		if (directories[i][0] != '\0') {
+			g_autofree char *absolute = g_canonicalize_filename(directories[i], NULL);
+			g_strv_builder_add(builder, absolute);
+		}
+	}
+	list = g_strv_builder_end(builder);
+	g_key_file_set_comment(file, NULL, NULL,
+			       " the rule directories given with --rules-dir, used by every "
+			       "validation until another --rules-dir ('' forgets them)",
+			       NULL);
+	g_key_file_set_string_list(file, "rules", "directories", (const char *const *)list,
+				   g_strv_length(list));
+	data = g_key_file_to_data(file, NULL, NULL);
+	path = g_build_filename(self->state_dir, RULES_DIRS_FILE, NULL);
+	if (!g_file_set_contents_full(path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+				      error)) {
+		g_prefix_error(error, "cannot remember the rule directories: ");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* -- rows -- */
 
 typedef struct {

@@ -381,6 +381,109 @@ test_inventory_cli_describe_plan(Fixture *fixture, gconstpointer data)
 	g_assert_nonnull(strstr(run->out, "\"VMCriticalConcerns\""));
 }
 
+static const char *const ready_plan =
+	"apiVersion: v1\n"
+	"kind: Secret\n"
+	"metadata: {name: host-secret, namespace: default}\n"
+	"stringData: {token: t}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Provider\n"
+	"metadata: {name: host, namespace: default}\n"
+	"spec: {type: openshift, url: ''}\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: NetworkMap\n"
+	"metadata: {name: net, namespace: default}\n"
+	"spec:\n"
+	"  provider: {source: {name: vc}, destination: {name: host}}\n"
+	"  map: [{source: {name: VM Network}, destination: {type: pod}}]\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: StorageMap\n"
+	"metadata: {name: disks, namespace: default}\n"
+	"spec:\n"
+	"  provider: {source: {name: vc}, destination: {name: host}}\n"
+	"  map: [{source: {id: datastore-11}, destination: {storageClass: ceph}}]\n"
+	"---\n"
+	"apiVersion: forklift.konveyor.io/v1beta1\n"
+	"kind: Plan\n"
+	"metadata: {name: wave-2, namespace: default}\n"
+	"spec:\n"
+	"  targetNamespace: migrated\n"
+	"  provider: {source: {name: vc}, destination: {name: host}}\n"
+	"  map: {network: {name: net}, storage: {name: disks}}\n"
+	"  vms: [{name: web-00}]\n";
+
+/* the Plan's readiness as `get plan -o json` and `plan list` show it */
+static gboolean
+plan_ready(Fixture *fixture, gboolean *critical)
+{
+	g_autoptr(FerryCliRun) run = ferry_cli_run(NULL, "--state", fixture->state, "get", "plan",
+						   "wave-2", "-o", "json", NULL);
+	g_autoptr(FerryCliRun) list = NULL;
+	gboolean ready;
+	g_assert_cmpint(run->status, ==, 0);
+	ready = strstr(run->out, "\"type\" : \"Ready\"") != NULL;
+	*critical = strstr(run->out, "\"VMCriticalConcerns\"") != NULL;
+	list = ferry_cli_run(NULL, "--state", fixture->state, "plan", "list", NULL);
+	g_assert_cmpint(list->status, ==, 0);
+	g_assert_true((strstr(list->out, " Ready") != NULL) == ready);
+	return ready;
+}
+
+/* rules loaded with --rules-dir are part of the state: they stay until
+ * forgotten, and every read of a plan's conditions is current */
+static void
+test_inventory_cli_rules_remembered(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(FerryCliRun) run = NULL;
+	g_autofree char *where = g_build_filename(fixture->dir, "site-rules", NULL);
+	g_autofree char *rules = g_build_filename(where, "vsphere", NULL);
+	g_autofree char *file = g_build_filename(rules, "site.yaml", NULL);
+	gboolean critical = FALSE;
+
+	load_vsphere(fixture);
+	run = ferry_cli_run(ready_plan, "--state", fixture->state, "apply", "-f", "-", NULL);
+	g_assert_cmpint(run->status, ==, 0);
+	g_clear_pointer(&run, ferry_cli_run_free);
+	g_assert_true(plan_ready(fixture, &critical));
+	g_assert_false(critical);
+
+	g_assert_cmpint(g_mkdir_with_parents(rules, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(file,
+					  "rules:\n"
+					  "  - id: site.web.frozen\n"
+					  "    category: Critical\n"
+					  "    label: web-00 is frozen\n"
+					  "    when: name = 'web-00'\n",
+					  -1, NULL));
+	run = ferry_cli_run(NULL, "--state", fixture->state, "inventory", "vms", "vc", "--rules-dir",
+			    where, "-o", "json", NULL);
+	g_assert_cmpint(run->status, ==, 0);
+	g_assert_nonnull(strstr(run->out, "site.web.frozen"));
+	g_clear_pointer(&run, ferry_cli_run_free);
+
+	/* the next command, without the flag, still has them */
+	run = ferry_cli_run(NULL, "--state", fixture->state, "inventory", "vms", "vc", "-o", "json",
+			    NULL);
+	g_assert_cmpint(run->status, ==, 0);
+	g_assert_nonnull(strstr(run->out, "site.web.frozen"));
+	g_clear_pointer(&run, ferry_cli_run_free);
+	/* and get plan and plan list say what describe says */
+	g_assert_false(plan_ready(fixture, &critical));
+	g_assert_true(critical);
+
+	/* --rules-dir '' forgets them */
+	run = ferry_cli_run(NULL, "--state", fixture->state, "inventory", "vms", "vc", "--rules-dir",
+			    "", "-o", "json", NULL);
+	g_assert_cmpint(run->status, ==, 0);
+	g_assert_null(strstr(run->out, "site.web.frozen"));
+	g_clear_pointer(&run, ferry_cli_run_free);
+	g_assert_true(plan_ready(fixture, &critical));
+	g_assert_false(critical);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -397,5 +500,7 @@ main(int argc, char **argv)
 		   fixture_tear_down);
 	g_test_add("/inventory-cli/describe-plan", Fixture, NULL, fixture_set_up,
 		   test_inventory_cli_describe_plan, fixture_tear_down);
+	g_test_add("/inventory-cli/rules-remembered", Fixture, NULL, fixture_set_up,
+		   test_inventory_cli_rules_remembered, fixture_tear_down);
 	return g_test_run();
 }

@@ -325,13 +325,33 @@ ferry_cli_open_inventory(FerryCli *cli, GError **error)
 	return ferry_inventory_new(path, error);
 }
 
-/* the validators, with the user's rule directories added to the rules one */
+/* the user's rule directories are part of the state: --rules-dir replaces
+ * the remembered ones (--rules-dir '' forgets them), and a command without it
+ * uses the remembered ones */
+GStrv
+ferry_cli_rules_dirs(FerryCli *cli, GStrv given, GError **error)
+{
+	g_autoptr(FerryStore) store = ferry_cli_open_store(cli, error);
+	if (store == NULL)
+		return NULL;
+	if (given != NULL && given[0] != NULL &&
+	    !ferry_store_set_rules_directories(store, (const char *const *)given, error))
+		return NULL;
+	return ferry_store_dup_rules_directories(store);
+}
+
+/* the validators, with the user's rule directories (given, else remembered)
+ * added to the rules one */
 GPtrArray *
-ferry_cli_create_validators(FerryCli *cli, GStrv rules_dirs, GError **error)
+ferry_cli_create_validators(FerryCli *cli, GStrv given_dirs, GError **error)
 {
 	FerryPluginRegistry *registry = ferry_cli_get_registry(cli, error);
+	g_auto(GStrv) rules_dirs = NULL;
 	GPtrArray *validators;
 	if (registry == NULL)
+		return NULL;
+	rules_dirs = ferry_cli_rules_dirs(cli, given_dirs, error);
+	if (rules_dirs == NULL)
 		return NULL;
 	validators = ferry_plugin_registry_create_validators(registry);
 	for (guint i = 0; i < validators->len; i++) {
@@ -356,9 +376,28 @@ ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GErro
 	validators = ferry_cli_create_validators(cli, NULL, error);
 	if (validators == NULL)
 		return FALSE;
-	if (!ferry_plan_validate(plan, store, inventory, validators, error))
-		return FALSE;
-	return ferry_store_update_status(store, FERRY_RESOURCE(plan), error);
+	/* a running migration writes the plan's status too: on a conflict,
+	 * read it again and retry */
+	for (guint attempt = 0;; attempt++) {
+		g_autoptr(GError) local_error = NULL;
+		g_autoptr(FerryResource) fresh = NULL;
+		if (!ferry_plan_validate(plan, store, inventory, validators, error))
+			return FALSE;
+		if (ferry_store_update_status(store, FERRY_RESOURCE(plan), &local_error))
+			return TRUE;
+		if (attempt == 4 ||
+		    !g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_BUSY)) {
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return FALSE;
+		}
+		fresh = ferry_store_get(store, "Plan", ferry_resource_get_namespace(FERRY_RESOURCE(plan)),
+					ferry_resource_get_name(FERRY_RESOURCE(plan)), error);
+		if (fresh == NULL)
+			return FALSE;
+		ferry_resource_set_metadata_string(FERRY_RESOURCE(plan), "resourceVersion",
+						   ferry_resource_get_resource_version(fresh));
+		ferry_resource_set_status(FERRY_RESOURCE(plan), ferry_resource_get_status(fresh));
+	}
 }
 
 /* what to do about each condition that says */

@@ -97,6 +97,8 @@ FerryInventory *
 ferry_cli_open_inventory(FerryCli *cli, GError **error);
 GPtrArray *
 ferry_cli_create_validators(FerryCli *cli, GStrv rules_dirs, GError **error);
+GStrv
+ferry_cli_rules_dirs(FerryCli *cli, GStrv given, GError **error);
 gboolean
 ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error);
 void

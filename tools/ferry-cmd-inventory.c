@@ -351,7 +351,17 @@ inventory_rules(FerryCli *cli, const char *provider_type, FerryOutputFormat form
 	g_autoptr(FerryRulesValidator) validator = ferry_rules_validator_new();
 	g_autoptr(GPtrArray) rules = NULL;
 	g_auto(GStrv) problems = NULL;
+	g_auto(GStrv) remembered = NULL;
 
+	/* checking rule files changes nothing: the remembered directories are
+	 * listed when none is given, and given ones are not remembered */
+	if (rules_dirs == NULL || rules_dirs[0] == NULL) {
+		g_autoptr(GError) error = NULL;
+		remembered = ferry_cli_rules_dirs(cli, NULL, &error);
+		if (remembered == NULL)
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+		rules_dirs = remembered;
+	}
 	for (guint i = 0; rules_dirs != NULL && rules_dirs[i] != NULL; i++)
 		ferry_rules_validator_add_directory(validator, rules_dirs[i]);
 	rules = ferry_rules_validator_list_rules(validator, provider_type);

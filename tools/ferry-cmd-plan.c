@@ -426,6 +426,12 @@ plan_list(FerryCli *cli, int argc, char **argv)
 	plans = ferry_store_list(ferry_runner_get_store(runner), "Plan", cli->name_space, &error);
 	if (plans == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	/* the conditions as describe and plan start find them: current */
+	for (guint i = 0; i < plans->len; i++) {
+		if (!ferry_cli_validate_plan(cli, ferry_runner_get_store(runner),
+					     g_ptr_array_index(plans, i), &error))
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+	}
 	if (format != FERRY_OUTPUT_TABLE) {
 		g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
 		JsonArray *array = json_array_new();

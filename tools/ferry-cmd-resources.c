@@ -260,6 +260,13 @@ ferry_cmd_get(FerryCli *cli, int argc, char **argv)
 		if (resources == NULL)
 			return ferry_cli_fail(cli, g_steal_pointer(&error));
 	}
+	/* a plan's conditions as describe and plan start find them: current */
+	for (guint i = 0; i < resources->len; i++) {
+		FerryResource *resource = g_ptr_array_index(resources, i);
+		if (FERRY_IS_PLAN(resource) &&
+		    !ferry_cli_validate_plan(cli, store, FERRY_PLAN(resource), &error))
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+	}
 
 	if (format == FERRY_OUTPUT_TABLE) {
 		if (resources->len == 0) {

@@ -36,6 +36,9 @@ G_DECLARE_FINAL_TYPE(FerryStore, ferry_store, FERRY, STORE, GObject)
 
 FerryStore *ferry_store_new(const char *state_dir, GError **error);
 const char *ferry_store_get_state_dir(FerryStore *self);
+GStrv ferry_store_dup_rules_directories(FerryStore *self);
+gboolean ferry_store_set_rules_directories(FerryStore *self, const char *const *directories,
+					   GError **error);
 gboolean ferry_store_apply(FerryStore *self, GPtrArray *resources, GArray **outcomes,
 			   GError **error);
 FerryResource *ferry_store_get(FerryStore *self, const char *kind, const char *name_space,

@@ -859,6 +859,22 @@ ferry_kubevirt_remove_vm(FerryProvider *provider,
 	return TRUE;
 }
 
+/* whether @dir holds the bundle marker and nothing else */
+static gboolean
+ferry_kubevirt_only_marker_left(const char *dir)
+{
+	g_autoptr(GDir) handle = g_dir_open(dir, 0, NULL);
+	const char *name;
+	gboolean marker = FALSE;
+
+	while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
+		if (g_strcmp0(name, BUNDLE_MARKER) != 0)
+			return FALSE;
+		marker = TRUE;
+	}
+	return marker;
+}
+
 static gboolean
 ferry_kubevirt_remove_artifact(FerryProvider *provider,
 			       const char *kind,
@@ -920,6 +936,14 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 				    "%s: cannot remove %s: %s", target->display, path,
 				    g_strerror(saved_errno));
 			return FALSE;
+		}
+		/* the last disk of a VM folder that holds nothing else: the folder
+		 * (marker included) and an empty namespace folder go as well */
+		if (ferry_kubevirt_only_marker_left(dir)) {
+			g_autofree char *parent = g_path_get_dirname(dir);
+			g_unlink(marker);
+			g_rmdir(dir);
+			g_rmdir(parent);
 		}
 		return TRUE;
 	}

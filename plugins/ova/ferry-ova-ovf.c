@@ -105,6 +105,7 @@ typedef struct {
 	GHashTable *networks;   /* network name → TRUE */
 	char *configuration;    /* the chosen DeploymentOptionSection configuration */
 	JsonArray *vms;
+	GPtrArray *collections; /* ids of the VirtualSystemCollections being read */
 } OvfParser;
 
 static void
@@ -117,6 +118,7 @@ ovf_parser_clear(OvfParser *p)
 	g_clear_pointer(&p->networks, g_hash_table_unref);
 	g_clear_pointer(&p->configuration, g_free);
 	g_clear_pointer(&p->vms, json_array_unref);
+	g_clear_pointer(&p->collections, g_ptr_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvfParser, ovf_parser_clear)
 
@@ -1379,20 +1381,49 @@ ovf_check_startup(OvfParser *p, xmlNode *collection, GError **error)
 static gboolean
 ovf_parse_content(OvfParser *p, xmlNode *node, GError **error)
 {
-	if (ovf_is(node, "VirtualSystem"))
-		return ovf_parse_virtual_system(p, node, error);
+	if (ovf_is(node, "VirtualSystem")) {
+		guint before = json_array_get_length(p->vms);
+		if (!ovf_parse_virtual_system(p, node, error))
+			return FALSE;
+		/* a VM of a vApp: its collections are its folder, the innermost
+		 * its parent */
+		if (p->collections->len > 0 && json_array_get_length(p->vms) > before) {
+			JsonObject *vm = json_array_get_object_element(p->vms, before);
+			JsonObject *parent = json_object_new();
+			g_autofree char *folder = NULL;
+			g_ptr_array_add(p->collections, NULL);
+			folder = g_strjoinv("/", (char **)p->collections->pdata);
+			g_ptr_array_remove_index(p->collections, p->collections->len - 1);
+			json_object_set_string_member(vm, "folder", folder);
+			json_object_set_string_member(parent, "kind", "VirtualSystemCollection");
+			json_object_set_string_member(
+			    parent, "id",
+			    g_ptr_array_index(p->collections, p->collections->len - 1));
+			json_object_set_object_member(vm, "parent", parent);
+		}
+		return TRUE;
+	}
 	if (ovf_attr(p, node, "id") == NULL)
 		return ovf_fail(p, node, error, "VirtualSystemCollection has no ovf:id");
 	if (!ovf_check_content_sections(p, node, "VirtualSystemCollection", error))
 		return FALSE;
 	if (!ovf_check_startup(p, node, error))
 		return FALSE;
+	g_ptr_array_add(p->collections, g_strdup(ovf_attr(p, node, "id")));
 	for (xmlNode *child = node->children; child != NULL; child = child->next) {
 		if (ovf_is(child, "VirtualSystem") || ovf_is(child, "VirtualSystemCollection")) {
 			if (!ovf_parse_content(p, child, error))
 				return FALSE;
 		}
 	}
+	g_ptr_array_remove_index(p->collections, p->collections->len - 1);
+	/* the outermost collection, empty all through: say so rather than
+	 * list nothing */
+	if (p->collections->len == 0 && json_array_get_length(p->vms) == 0)
+		return ovf_fail(p, node, error,
+				"VirtualSystemCollection %s holds no VirtualSystem: there is no VM "
+				"in it",
+				ovf_attr(p, node, "id"));
 	return TRUE;
 }
 
@@ -1551,6 +1582,7 @@ ferry_ova_ovf_parse(const char *data, gsize length, const char *origin, GError *
 	p.disks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	p.networks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	p.vms = json_array_new();
+	p.collections = g_ptr_array_new_with_free_func(g_free);
 	for (xmlNs *decl = root->nsDef; decl != NULL; decl = decl->next) {
 		if (g_strcmp0((const char *)decl->href, VMW_NS) == 0)
 			p.vmware = TRUE;

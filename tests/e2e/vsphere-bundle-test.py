@@ -13,6 +13,11 @@ converter is loaded):
 - cancel: a cold plan slowed by a bandwidth limit is interrupted while it
   copies (the source is off), cancelled, and `ferry run` powers the source
   back on and leaves nothing behind.
+
+All along, a watcher reads every process's command line (/proc/*/cmdline,
+what `ps` shows) and environment, and fails the test if the password or the
+vSphere session cookie (read from the file nbdkit's cookie-script reads)
+ever appears in one; it must have seen nbdkit serving a disk.
 """
 
 import hashlib
@@ -23,6 +28,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -58,6 +64,76 @@ def start_vcsim(work):
         key, _, value = line.partition("=")
         info[key] = value
     sys.exit("the simulator stopped before it was ready")
+
+
+class CommandLineWatcher(threading.Thread):
+    """Samples /proc/*/cmdline and /proc/*/environ of every process but the
+    simulators (this test, and any other running here, gives its simulator
+    the password on its command line) for the password and the session
+    cookie."""
+
+    def __init__(self, secrets, exclude):
+        super().__init__(daemon=True)
+        self.secrets = [s.encode() for s in secrets]
+        self.exclude = exclude
+        self.stop = threading.Event()
+        self.leaks = []
+        self.samples = 0
+        self.nbdkit_seen = 0
+        self.cookies = set()
+
+    def sample(self):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) in self.exclude:
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if f.read().split(b"\0")[0].endswith(b"ferry-vcsim"):
+                        continue
+            except OSError:
+                continue
+            for part in ("cmdline", "environ"):
+                try:
+                    with open("/proc/%s/%s" % (pid, part), "rb") as f:
+                        data = f.read()
+                except OSError:
+                    continue
+                args = data.split(b"\0")
+                if part == "cmdline" and args[0].endswith(b"nbdkit"):
+                    self.nbdkit_seen += 1
+                    for arg in args:
+                        # cookie-script=exec cat '/…/cookie': learn the value
+                        if arg.startswith(b"cookie-script=exec cat "):
+                            path = arg.split(b" ", 2)[2].strip(b"'")
+                            try:
+                                with open(path, "rb") as c:
+                                    value = c.read().strip()
+                                if value:
+                                    self.cookies.add(value)
+                            except OSError:
+                                pass
+                for secret in self.secrets + sorted(self.cookies):
+                    if secret in data:
+                        shown = data.replace(secret, b"[THE SECRET]").replace(b"\0", b" ")
+                        self.leaks.append("%s of %s: %s" % (part, pid, shown[:400]))
+
+    def run(self):
+        while not self.stop.is_set():
+            self.sample()
+            self.samples += 1
+            time.sleep(0.02)
+
+    def check(self):
+        self.stop.set()
+        self.join()
+        if self.leaks:
+            sys.exit("a credential appeared on a process's command line or environment:\n"
+                     + "\n".join(sorted(set(self.leaks))[:10]))
+        if self.nbdkit_seen == 0 or not self.cookies:
+            sys.exit("the watcher never saw nbdkit serve a disk with a session cookie "
+                     "(%d samples)" % self.samples)
+        print("%d samples of every command line, %d with nbdkit, %d session cookies: no "
+              "credential seen" % (self.samples, self.nbdkit_seen, len(self.cookies)))
 
 
 def manifests(vcsim, bundle):
@@ -216,6 +292,8 @@ def main():
         sys.exit(77)
     work = tempfile.mkdtemp(prefix="ferry-e2e-vsphere-")
     vcsim = start_vcsim(work)
+    watcher = CommandLineWatcher([PASSWORD], {vcsim["process"].pid, os.getpid()})
+    watcher.start()
     try:
         bundle = os.path.join(work, "bundle")
         path = os.path.join(work, "vsphere.yaml")
@@ -359,7 +437,9 @@ def main():
         if doc["snapshot"]["id"] != "":
             sys.exit("the cancelled plan left a snapshot")
         print("vsphere end to end: cold, warm (%d precopies) and cancel passed" % len(precopies))
+        watcher.check()
     finally:
+        watcher.stop.set()
         vcsim["process"].stdin.close()
         vcsim["process"].terminate()
         vcsim["process"].wait()

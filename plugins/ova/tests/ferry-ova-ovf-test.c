@@ -117,6 +117,29 @@ parse_testdata(const char *relative)
 	return envelope;
 }
 
+/* VirtualSystem elements in a descriptor, outside comments */
+static guint
+count_virtual_systems(const char *path)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GRegex) comments = g_regex_new("<!--.*?-->", G_REGEX_DOTALL, 0, NULL);
+	/* OVF 0.9 writes <Content xsi:type="ovf:VirtualSystem_Type"> */
+	g_autoptr(GRegex) systems = g_regex_new(
+	    "<([A-Za-z0-9_]+:)?VirtualSystem[\\s>]|[:\"]VirtualSystem_Type\"", 0, 0, NULL);
+	g_autofree char *bare = NULL;
+	g_autoptr(GMatchInfo) match = NULL;
+	guint n = 0;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	bare = g_regex_replace_literal(comments, text, -1, 0, "", 0, NULL);
+	g_regex_match(systems, bare, 0, &match);
+	while (g_match_info_matches(match)) {
+		n++;
+		g_match_info_next(match, NULL);
+	}
+	return n;
+}
+
 static void
 test_corpus(void)
 {
@@ -149,6 +172,10 @@ test_corpus(void)
 			if (g_str_has_suffix(path, rejected[j].suffix))
 				expected = rejected[j].expected;
 		}
+		/* a descriptor with no VirtualSystem anywhere (an empty
+		 * collection) is refused with the reason */
+		if (!negative && expected == NULL && count_virtual_systems(path) == 0)
+			expected = "no VirtualSystem";
 		if ((negative && outside == NULL) || expected != NULL) {
 			if (envelope != NULL)
 				g_error("%s was accepted but must be refused", path);
@@ -164,6 +191,21 @@ test_corpus(void)
 		if (envelope == NULL)
 			g_error("%s was refused: %s", path, error->message);
 		g_assert_nonnull(json_object_get_array_member(envelope, "virtualSystems"));
+		/* every VirtualSystem is listed, those in collections (vApps,
+		 * nested ones) too, with its collection as its folder */
+		{
+			guint expected_vms = count_virtual_systems(path);
+			JsonArray *systems = json_object_get_array_member(envelope, "virtualSystems");
+			if (json_array_get_length(systems) != expected_vms)
+				g_error("%s has %u VirtualSystems but %u were listed", path,
+					expected_vms, json_array_get_length(systems));
+			if (strstr(path, "vApp_with_2vms") != NULL) {
+				JsonObject *vm = json_array_get_object_element(systems, 0);
+				g_assert_cmpstr(json_object_get_string_member_with_default(
+						    vm, "folder", NULL),
+						==, "sql2k5-win-2k3-32-ent-sp2-ovf");
+			}
+		}
 		parsed++;
 	}
 	g_test_message("%u descriptors parsed, %u refused", parsed, refused);
@@ -270,6 +312,59 @@ assert_refused(const char *xml, const char *expected)
 		g_error("expected \"%s\" in: %s", expected, error->message);
 }
 
+/* a vApp with a nested vApp: every VM listed, its collections as its folder
+ * and the innermost one as its parent */
+static void
+test_nested_collection(void)
+{
+	static const char nested[] =
+	    "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+	    "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">"
+	    "<VirtualSystemCollection ovf:id=\"shop\"><Info>vApp</Info>"
+	    "<VirtualSystem ovf:id=\"front\"><Info>v</Info>"
+	    "<VirtualHardwareSection><Info>h</Info></VirtualHardwareSection></VirtualSystem>"
+	    "<VirtualSystemCollection ovf:id=\"backend\"><Info>inner</Info>"
+	    "<VirtualSystem ovf:id=\"db\"><Info>v</Info>"
+	    "<VirtualHardwareSection><Info>h</Info></VirtualHardwareSection></VirtualSystem>"
+	    "<VirtualSystem ovf:id=\"cache\"><Info>v</Info>"
+	    "<VirtualHardwareSection><Info>h</Info></VirtualHardwareSection></VirtualSystem>"
+	    "</VirtualSystemCollection></VirtualSystemCollection></Envelope>";
+	static const char empty[] =
+	    "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+	    "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">"
+	    "<VirtualSystemCollection ovf:id=\"shop\"><Info>vApp</Info>"
+	    "<VirtualSystemCollection ovf:id=\"nothing\"><Info>inner</Info>"
+	    "</VirtualSystemCollection></VirtualSystemCollection></Envelope>";
+	const char *const names[] = {"front", "db", "cache"};
+	const char *const folders[] = {"shop", "shop/backend", "shop/backend"};
+	const char *const parents[] = {"shop", "backend", "backend"};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) envelope =
+	    ferry_ova_ovf_parse(nested, sizeof nested - 1, "nested.ovf", &error);
+	g_autoptr(JsonObject) none = NULL;
+	JsonArray *systems;
+
+	g_assert_no_error(error);
+	systems = json_object_get_array_member(envelope, "virtualSystems");
+	g_assert_cmpuint(json_array_get_length(systems), ==, 3);
+	for (guint i = 0; i < 3; i++) {
+		JsonObject *vm = json_array_get_object_element(systems, i);
+		JsonObject *parent = json_object_get_object_member(vm, "parent");
+		g_assert_cmpstr(json_object_get_string_member(vm, "name"), ==, names[i]);
+		g_assert_cmpstr(json_object_get_string_member(vm, "folder"), ==, folders[i]);
+		g_assert_nonnull(parent);
+		g_assert_cmpstr(json_object_get_string_member(parent, "kind"), ==,
+				"VirtualSystemCollection");
+		g_assert_cmpstr(json_object_get_string_member(parent, "id"), ==, parents[i]);
+	}
+	/* a collection with no VM in it is refused, saying so */
+	none = ferry_ova_ovf_parse(empty, sizeof empty - 1, "empty.ovf", &error);
+	g_assert_null(none);
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "VirtualSystemCollection shop"));
+	g_assert_nonnull(strstr(error->message, "no VirtualSystem"));
+}
+
 static void
 test_hostile(void)
 {
@@ -338,5 +433,6 @@ main(int argc, char **argv)
 	g_test_add_func("/ova/ovf/vmware-export", test_vmware_export);
 	g_test_add_func("/ova/ovf/virtualbox-export", test_virtualbox_export);
 	g_test_add_func("/ova/ovf/hostile", test_hostile);
+	g_test_add_func("/ova/ovf/nested-collection", test_nested_collection);
 	return g_test_run();
 }
