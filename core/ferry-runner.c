@@ -382,6 +382,93 @@ runner_lacks_converter(FerryRunner *self, FerryResource *plan, const char *sourc
 }
 
 /**
+ * ferry_runner_validate_plan:
+ * @self: a #FerryRunner
+ * @plan: a Plan resource, as read from the store; its status is updated
+ * @error: return location for a #GError
+ *
+ * Validates @plan against the inventory as it is (never loading it), as
+ * Forklift's plan controller does: references, maps, VMs, the concerns of
+ * the loaded validators and of the user's rule directories (part of the
+ * state, ferry_store_dup_rules_directories()), and whether a loaded transfer
+ * method converts guests when the source's guests need it (the
+ * `GuestConversionUnavailable` condition). Saves the conditions in the store;
+ * when a running migration wrote the plan's status meanwhile, reads it again
+ * and retries. Every read of a plan's conditions (`get plan`, `plan list`,
+ * `describe`, `plan start`) goes through here, so they all say the same.
+ *
+ * Returns: %TRUE when the conditions are current and saved
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_runner_validate_plan(FerryRunner *self, FerryResource *plan, GError **error)
+{
+	g_autoptr(GPtrArray) validators = NULL;
+	g_auto(GStrv) rules_dirs = NULL;
+	const char *source_ns = NULL;
+	const char *source_name;
+
+	g_return_val_if_fail(FERRY_IS_RUNNER(self), FALSE);
+	g_return_val_if_fail(FERRY_IS_PLAN(plan), FALSE);
+
+	source_name = ferry_resource_get_reference(plan, "spec.provider.source", &source_ns);
+	if (source_ns == NULL || source_ns[0] == '\0')
+		source_ns = ferry_resource_get_namespace(plan);
+	validators = ferry_plugin_registry_create_validators(self->registry);
+	rules_dirs = ferry_store_dup_rules_directories(self->store);
+	for (guint i = 0; i < validators->len; i++) {
+		if (!FERRY_IS_RULES_VALIDATOR(g_ptr_array_index(validators, i)))
+			continue;
+		for (guint j = 0; rules_dirs[j] != NULL; j++)
+			ferry_rules_validator_add_directory(
+			    FERRY_RULES_VALIDATOR(g_ptr_array_index(validators, i)), rules_dirs[j]);
+	}
+	for (guint attempt = 0;; attempt++) {
+		g_autoptr(GError) local_error = NULL;
+		g_autoptr(FerryResource) source = NULL;
+		g_autoptr(FerryResource) fresh = NULL;
+		const char *source_type = NULL;
+
+		if (!ferry_plan_validate(FERRY_PLAN(plan), self->store, self->inventory, validators,
+					 error))
+			return FALSE;
+		if (source_name != NULL)
+			source = ferry_store_get(self->store, "Provider", source_ns, source_name, NULL);
+		if (source != NULL)
+			source_type = ferry_resource_get_string(source, "spec.type");
+		if (runner_lacks_converter(self, plan, source_type)) {
+			ferry_resource_set_condition(
+			    plan, "GuestConversionUnavailable", TRUE,
+			    FERRY_CONDITION_CATEGORY_CRITICAL, "NotAvailable",
+			    "The VMs need guest conversion, but no loaded plugin converts guests.");
+			json_object_set_string_member(
+			    ferry_resource_get_condition(plan, "GuestConversionUnavailable"),
+			    "suggestion",
+			    "Install a plugin that converts guests (virt-v2v), or set "
+			    "spec.skipGuestConversion: true for a raw copy.");
+		} else {
+			ferry_resource_remove_condition(plan, "GuestConversionUnavailable");
+		}
+		ferry_resource_update_ready(plan, "The migration plan is ready.");
+		if (ferry_store_update_status(self->store, plan, &local_error))
+			return TRUE;
+		/* a running migration writes the plan's status too */
+		if (attempt == 4 || !g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_BUSY)) {
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return FALSE;
+		}
+		fresh = ferry_store_get(self->store, "Plan", ferry_resource_get_namespace(plan),
+					ferry_resource_get_name(plan), error);
+		if (fresh == NULL)
+			return FALSE;
+		ferry_resource_set_metadata_string(plan, "resourceVersion",
+						   ferry_resource_get_resource_version(fresh));
+		ferry_resource_set_status(plan, ferry_resource_get_status(fresh));
+	}
+}
+
+/**
  * ferry_runner_check_plan_ready:
  * @self: a #FerryRunner
  * @name_space: (nullable): the Plan's namespace
@@ -411,12 +498,9 @@ ferry_runner_check_plan_ready(FerryRunner *self,
 			      GError **error)
 {
 	g_autoptr(FerryResource) plan = NULL;
-	g_autoptr(FerryResource) source = NULL;
-	g_autoptr(GPtrArray) validators = NULL;
 	g_autoptr(GPtrArray) blockers = NULL;
 	const char *source_ns = NULL;
 	const char *source_name;
-	const char *source_type = NULL;
 	JsonObject *status;
 	JsonNode *conditions;
 
@@ -439,40 +523,7 @@ ferry_runner_check_plan_ready(FerryRunner *self,
 	    !ferry_inventory_has_parity(self->inventory, source_name) &&
 	    !ferry_runner_refresh_inventory(self, source_ns, source_name, cancellable, error))
 		return NULL;
-	validators = ferry_plugin_registry_create_validators(self->registry);
-	/* the user's rule directories are part of the state */
-	{
-		g_auto(GStrv) rules_dirs = ferry_store_dup_rules_directories(self->store);
-		for (guint i = 0; i < validators->len; i++) {
-			if (!FERRY_IS_RULES_VALIDATOR(g_ptr_array_index(validators, i)))
-				continue;
-			for (guint j = 0; rules_dirs[j] != NULL; j++)
-				ferry_rules_validator_add_directory(
-					FERRY_RULES_VALIDATOR(g_ptr_array_index(validators, i)),
-					rules_dirs[j]);
-		}
-	}
-	if (!ferry_plan_validate(FERRY_PLAN(plan), self->store, self->inventory, validators, error))
-		return NULL;
-
-	if (source_name != NULL)
-		source = ferry_store_get(self->store, "Provider", source_ns, source_name, NULL);
-	if (source != NULL)
-		source_type = ferry_resource_get_string(source, "spec.type");
-	if (runner_lacks_converter(self, plan, source_type)) {
-		ferry_resource_set_condition(
-		    plan, "GuestConversionUnavailable", TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
-		    "NotAvailable",
-		    "The VMs need guest conversion, but no loaded plugin converts guests.");
-		json_object_set_string_member(
-		    ferry_resource_get_condition(plan, "GuestConversionUnavailable"), "suggestion",
-		    "Install a plugin that converts guests (virt-v2v), or set "
-		    "spec.skipGuestConversion: true for a raw copy.");
-	} else {
-		ferry_resource_remove_condition(plan, "GuestConversionUnavailable");
-	}
-	ferry_resource_update_ready(plan, "The migration plan is ready.");
-	if (!ferry_store_update_status(self->store, plan, error))
+	if (!ferry_runner_validate_plan(self, plan, error))
 		return NULL;
 
 	blockers = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);

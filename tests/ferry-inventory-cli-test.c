@@ -411,6 +411,7 @@ static const char *const ready_plan =
 	"metadata: {name: wave-2, namespace: default}\n"
 	"spec:\n"
 	"  targetNamespace: migrated\n"
+	"  skipGuestConversion: true # no converter plugin is loaded here\n"
 	"  provider: {source: {name: vc}, destination: {name: host}}\n"
 	"  map: {network: {name: net}, storage: {name: disks}}\n"
 	"  vms: [{name: web-00}]\n";
@@ -473,6 +474,11 @@ test_inventory_cli_rules_remembered(Fixture *fixture, gconstpointer data)
 	/* and get plan and plan list say what describe says */
 	g_assert_false(plan_ready(fixture, &critical));
 	g_assert_true(critical);
+	/* and so does the library's own check (FerryRunner), which plan start uses */
+	run = ferry_cli_run(NULL, "--state", fixture->state, "plan", "start", "wave-2", NULL);
+	g_assert_cmpint(run->status, !=, 0);
+	g_assert_nonnull(strstr(run->err, "VMCriticalConcerns"));
+	g_clear_pointer(&run, ferry_cli_run_free);
 
 	/* --rules-dir '' forgets them */
 	run = ferry_cli_run(NULL, "--state", fixture->state, "inventory", "vms", "vc", "--rules-dir",

@@ -365,39 +365,17 @@ ferry_cli_create_validators(FerryCli *cli, GStrv given_dirs, GError **error)
 	return validators;
 }
 
-/* validates a plan against its source's inventory and saves its conditions */
+/* validates a plan against its source's inventory and saves its conditions:
+ * the library's own check (ferry_runner_validate_plan), so every verb says
+ * what `plan start` says */
 gboolean
 ferry_cli_validate_plan(FerryCli *cli, FerryStore *store, FerryPlan *plan, GError **error)
 {
-	g_autoptr(FerryInventory) inventory = ferry_cli_open_inventory(cli, error);
-	g_autoptr(GPtrArray) validators = NULL;
-	if (inventory == NULL)
+	g_autoptr(FerryRunner) runner = ferry_cli_open_runner(cli, error);
+	(void)store;
+	if (runner == NULL)
 		return FALSE;
-	validators = ferry_cli_create_validators(cli, NULL, error);
-	if (validators == NULL)
-		return FALSE;
-	/* a running migration writes the plan's status too: on a conflict,
-	 * read it again and retry */
-	for (guint attempt = 0;; attempt++) {
-		g_autoptr(GError) local_error = NULL;
-		g_autoptr(FerryResource) fresh = NULL;
-		if (!ferry_plan_validate(plan, store, inventory, validators, error))
-			return FALSE;
-		if (ferry_store_update_status(store, FERRY_RESOURCE(plan), &local_error))
-			return TRUE;
-		if (attempt == 4 ||
-		    !g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_BUSY)) {
-			g_propagate_error(error, g_steal_pointer(&local_error));
-			return FALSE;
-		}
-		fresh = ferry_store_get(store, "Plan", ferry_resource_get_namespace(FERRY_RESOURCE(plan)),
-					ferry_resource_get_name(FERRY_RESOURCE(plan)), error);
-		if (fresh == NULL)
-			return FALSE;
-		ferry_resource_set_metadata_string(FERRY_RESOURCE(plan), "resourceVersion",
-						   ferry_resource_get_resource_version(fresh));
-		ferry_resource_set_status(FERRY_RESOURCE(plan), ferry_resource_get_status(fresh));
-	}
+	return ferry_runner_validate_plan(runner, FERRY_RESOURCE(plan), error);
 }
 
 /* what to do about each condition that says */

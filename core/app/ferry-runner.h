@@ -46,6 +46,8 @@ ferry_runner_refresh_inventory(FerryRunner *self,
 			       const char *name,
 			       GCancellable *cancellable,
 			       GError **error);
+gboolean
+ferry_runner_validate_plan(FerryRunner *self, FerryResource *plan, GError **error);
 GPtrArray *
 ferry_runner_check_plan_ready(FerryRunner *self,
 			      const char *name_space,
