@@ -20,7 +20,6 @@
 #define PPM_ONE 1000000u
 
 /* provider types whose guests Forklift converts (RequiresConversion) */
-static const char *const conversion_sources[] = {"vsphere", "ova", "hyperv", "ec2"};
 static const char *const disk_buses[] = {"virtio", "sata", "scsi"};
 static const char *const nic_models[] = {"virtio", "e1000e", "e1000",  "igb",
 					 "rtl8139", "ne2k_pci", "pcnet"};
@@ -1001,7 +1000,9 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 		return FALSE;
 	}
 	json_object_set_object_member(metadata, "labels", labels);
-	if (source_type != NULL && STRV_CONTAINS(conversion_sources, source_type))
+	/* Forklift's guestConverted label, for sources whose guests need conversion */
+	if (source_type != NULL &&
+	    ferry_platform_has_capability(source_type, FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION))
 		json_object_set_string_member(labels, "guestConverted",
 					      skip_conversion ? "false" : "true");
 	system_members = json_object_get_members(system_labels);
