@@ -158,13 +158,8 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 	gboolean insecure = ferry_secret_get_boolean(secret, "insecureSkipVerify", FALSE);
 	const char *url = ferry_provider_resource_get_url(provider);
 	gboolean needs_ca = FALSE;
-	const char *const *required = ferry_platform_get_secret_keys(type, &needs_ca);
+	const char *const *required = ferry_platform_get_secret_keys(type, url, &needs_ca);
 
-	/* the local cluster and a bundle directory (file://) need no token */
-	if (ferry_platform_local_needs_no_secret(type) &&
-	    (ferry_provider_resource_is_host(provider) ||
-	     (url != NULL && g_str_has_prefix(url, "file://"))))
-		required = NULL;
 	needs_ca = needs_ca && !insecure;
 	for (guint i = 0; required != NULL && required[i] != NULL; i++) {
 		if (!ferry_secret_has_key(secret, required[i]))
