@@ -203,7 +203,7 @@ static FerryPhaseResult
 phase_started(FerryEngineJob *job, GError **error)
 {
 	g_autoptr(FerryProvider) source = NULL;
-	g_autoptr(JsonObject) described = NULL;
+	g_autoptr(FerryVmSpec) described = NULL;
 	JsonObject *inventory_vm = job_inventory_vm(job);
 	JsonObject *plan_vm = job->status;
 	JsonObject *spec;

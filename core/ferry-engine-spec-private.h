@@ -6,10 +6,11 @@
 #pragma once
 
 #include "ferry-engine-private.h"
+#include "ferry-vm-spec.h"
 
 G_BEGIN_DECLS
 
-JsonObject *
+FerryVmSpec *
 ferry_engine_describe_source_vm(FerryProvider *provider,
 				const char *provider_type,
 				JsonObject *vm,
@@ -18,7 +19,7 @@ JsonObject *
 ferry_engine_build_vm_spec(JsonObject *context,
 			   JsonObject *plan_vm,
 			   JsonObject *source_vm,
-			   JsonObject *described,
+			   FerryVmSpec *described,
 			   const char *migration_uid,
 			   GError **error);
 

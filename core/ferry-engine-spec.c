@@ -14,16 +14,21 @@
  * document, the plan and the maps, the way Forklift's builders do. */
 
 /* the plugin describes its VMs: the connected @provider, else the platform
- * (an unconnected instance of the plugin's provider) */
-JsonObject *
+ * (an unconnected instance of the plugin's provider); typed and checked */
+FerryVmSpec *
 ferry_engine_describe_source_vm(FerryProvider *provider,
 				const char *provider_type,
 				JsonObject *vm,
 				GError **error)
 {
+	g_autoptr(JsonObject) described = NULL;
 	if (provider != NULL)
-		return ferry_provider_describe_vm(provider, vm, error);
-	return ferry_platform_describe_vm(provider_type, vm, error);
+		described = ferry_provider_describe_vm(provider, vm, error);
+	else
+		described = ferry_platform_describe_vm(provider_type, vm, error);
+	if (described == NULL)
+		return NULL;
+	return ferry_vm_spec_new_from_json(described, error);
 }
 
 /* the pair of a map whose source matches @ref by id or by name */
@@ -45,7 +50,7 @@ JsonObject *
 ferry_engine_build_vm_spec(JsonObject *context,
 			   JsonObject *plan_vm,
 			   JsonObject *source_vm,
-			   JsonObject *described,
+			   FerryVmSpec *described,
 			   const char *migration_uid,
 			   GError **error)
 {
@@ -55,8 +60,8 @@ ferry_engine_build_vm_spec(JsonObject *context,
 	const char *target_name = ferry_json_path_string(plan_vm, "targetName", NULL);
 	g_autofree char *name = NULL;
 	g_autoptr(JsonObject) spec = json_object_new();
-	JsonArray *in_disks = ferry_json_path_array(described, "disks");
-	JsonArray *in_nics = ferry_json_path_array(described, "nics");
+	JsonObject *cpu = json_object_new();
+	JsonObject *firmware = json_object_new();
 	JsonArray *disks = json_array_new();
 	JsonArray *nics = json_array_new();
 	JsonObject *source = json_object_new();
@@ -69,9 +74,16 @@ ferry_engine_build_vm_spec(JsonObject *context,
 	 * name when it is a DNS-1123 label, else ChangeVmName */
 	name = ferry_naming_resolve_target_vm_name(
 	    target_name, ferry_json_path_string(plan_vm, "newName", NULL),
-	    ferry_json_path_string(described, "name", vm_id), vm_id, NULL, error);
-	if (name == NULL)
+	    ferry_vm_spec_get_name(described), vm_id, NULL, error);
+	if (name == NULL) {
+		json_object_unref(cpu);
+		json_object_unref(firmware);
+		json_array_unref(disks);
+		json_array_unref(nics);
+		json_object_unref(source);
+		json_object_unref(labels);
 		return NULL;
+	}
 	json_object_set_string_member(spec, "name", name);
 	json_object_set_string_member(
 	    spec, "namespace",
@@ -82,17 +94,32 @@ ferry_engine_build_vm_spec(JsonObject *context,
 	json_object_set_string_member(source, "provider",
 				      ferry_json_path_string(context, "source.name", ""));
 	json_object_set_string_member(source, "type", ferry_json_path_string(context, "source.type", ""));
+	/* whether guests from this source need a conversion (the platform's
+	 * GUEST_CONVERSION capability), for destinations that label it */
+	json_object_set_boolean_member(
+	    source, "needsConversion",
+	    ferry_platform_has_capability(ferry_json_path_string(context, "source.type", ""),
+					  FERRY_PROVIDER_CAPABILITY_GUEST_CONVERSION));
 	json_object_set_string_member(source, "vmId", vm_id != NULL ? vm_id : "");
 	json_object_set_object_member(source, "vm", ferry_json_object_copy(source_vm));
 	json_object_set_object_member(spec, "source", source);
-	json_object_set_object_member(spec, "cpu",
-				      ferry_json_object_copy(ferry_json_path_object(described, "cpu")));
-	json_object_set_int_member(spec, "memoryMiB", ferry_json_path_int(described, "memoryMiB", 1024));
-	json_object_set_object_member(
-	    spec, "firmware", ferry_json_object_copy(ferry_json_path_object(described, "firmware")));
-	if (ferry_json_path_string(described, "osType", NULL) != NULL)
-		json_object_set_string_member(spec, "osType",
-					      ferry_json_path_string(described, "osType", NULL));
+	json_object_set_int_member(cpu, "sockets", ferry_vm_spec_get_cpu_sockets(described));
+	json_object_set_int_member(cpu, "cores", ferry_vm_spec_get_cpu_cores(described));
+	json_object_set_int_member(cpu, "threads", ferry_vm_spec_get_cpu_threads(described));
+	json_object_set_object_member(spec, "cpu", cpu);
+	json_object_set_int_member(spec, "memoryMiB",
+				   ferry_vm_spec_get_memory_mib(described) > 0
+				       ? (gint64)ferry_vm_spec_get_memory_mib(described)
+				       : 1024);
+	json_object_set_string_member(firmware, "type",
+				      ferry_vm_spec_get_firmware(described) == FERRY_FIRMWARE_EFI
+					  ? "efi"
+					  : "bios");
+	json_object_set_boolean_member(firmware, "secureBoot",
+				       ferry_vm_spec_get_secure_boot(described));
+	json_object_set_object_member(spec, "firmware", firmware);
+	if (ferry_vm_spec_get_guest_os(described) != NULL)
+		json_object_set_string_member(spec, "osType", ferry_vm_spec_get_guest_os(described));
 	json_object_set_boolean_member(spec, "rawCopy", raw_copy);
 	json_object_set_boolean_member(spec, "preserveStaticIPs",
 				       ferry_json_path_bool(plan, "spec.preserveStaticIPs", TRUE));
@@ -107,11 +134,11 @@ ferry_engine_build_vm_spec(JsonObject *context,
 	    ferry_json_path_string(plan_vm, "targetPowerState",
 				  ferry_json_path_string(plan, "spec.targetPowerState", "auto")));
 
-	for (guint i = 0; in_disks != NULL && i < json_array_get_length(in_disks); i++) {
-		JsonObject *d = json_array_get_object_element(in_disks, i);
+	for (guint i = 0; i < ferry_vm_spec_get_n_disks(described); i++) {
+		FerryVmDisk *d = ferry_vm_spec_get_disk(described, i);
 		JsonObject *pair = find_map_pair(ferry_json_path_object(context, "storageMap"),
-						 ferry_json_path_string(d, "storage", NULL));
-		JsonObject *disk = ferry_json_object_copy(d);
+						 ferry_vm_disk_get_storage(d));
+		JsonObject *disk = ferry_json_object_copy(ferry_vm_disk_get_json(d));
 		g_autoptr(JsonObject) names = ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_PVC);
 		g_autofree char *pvc = NULL;
 		const char *pvc_template = ferry_json_path_string(
@@ -122,15 +149,15 @@ ferry_engine_build_vm_spec(JsonObject *context,
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
 				    "VM %s: disk %s is on storage '%s', which the StorageMap does "
 				    "not map; add a pair for it to the StorageMap",
-				    name, ferry_json_path_string(d, "id", "?"),
-				    ferry_json_path_string(d, "storage", "(none)"));
+				    name, ferry_vm_disk_get_id(d) != NULL ? ferry_vm_disk_get_id(d) : "?",
+				    ferry_vm_disk_get_storage(d) != NULL ? ferry_vm_disk_get_storage(d)
+									 : "(none)");
 			json_object_unref(disk);
 			json_array_unref(disks);
 			json_array_unref(nics);
 			return NULL;
 		}
-		json_object_set_string_member(names, "VmName",
-					      ferry_json_path_string(described, "name", ""));
+		json_object_set_string_member(names, "VmName", ferry_vm_spec_get_name(described));
 		if (pvc_template == NULL) {
 			/* the default template must give a DNS-1123 label: the dots a
 			 * sanitised VM name may keep become dashes */
@@ -142,10 +169,13 @@ ferry_engine_build_vm_spec(JsonObject *context,
 		json_object_set_string_member(names, "PlanName", plan_name);
 		json_object_set_int_member(names, "DiskIndex", i);
 		json_object_set_string_member(names, "VmId", vm_id != NULL ? vm_id : "");
-		json_object_set_string_member(names, "DiskId", ferry_json_path_string(d, "id", ""));
+		json_object_set_string_member(names, "DiskId",
+					      ferry_vm_disk_get_id(d) != NULL ? ferry_vm_disk_get_id(d) : "");
 		json_object_set_string_member(names, "FileName",
-					      ferry_json_path_string(d, "fileName", ""));
-		json_object_set_boolean_member(names, "Shared", ferry_json_path_bool(d, "shared", FALSE));
+					      ferry_vm_disk_get_file_name(d) != NULL
+						  ? ferry_vm_disk_get_file_name(d)
+						  : "");
+		json_object_set_boolean_member(names, "Shared", ferry_vm_disk_get_shared(d));
 		pvc = ferry_naming_render(FERRY_NAME_TEMPLATE_PVC, pvc_template, names,
 					  g_strcmp0(ferry_json_path_string(context, "source.type", ""),
 						    "openshift") == 0,
@@ -175,10 +205,10 @@ ferry_engine_build_vm_spec(JsonObject *context,
 			json_object_set_string_member(disk, "format", "raw");
 		json_array_add_object_element(disks, disk);
 	}
-	for (guint i = 0; in_nics != NULL && i < json_array_get_length(in_nics); i++) {
-		JsonObject *n = json_array_get_object_element(in_nics, i);
+	for (guint i = 0; i < ferry_vm_spec_get_n_nics(described); i++) {
+		FerryVmNic *n = ferry_vm_spec_get_nic(described, i);
 		JsonObject *pair = find_map_pair(ferry_json_path_object(context, "networkMap"),
-						 ferry_json_path_string(n, "network", NULL));
+						 ferry_vm_nic_get_network_name(n));
 		JsonObject *nic = json_object_new();
 		JsonObject *network = json_object_new();
 		const char *type = ferry_json_path_string(pair, "destination.type", "pod");
@@ -207,8 +237,8 @@ ferry_engine_build_vm_spec(JsonObject *context,
 			    network, "namespace",
 			    ferry_json_path_string(pair, "destination.namespace", ""));
 		}
-		if (ferry_json_path_string(n, "mac", NULL) != NULL)
-			json_object_set_string_member(nic, "mac", ferry_json_path_string(n, "mac", NULL));
+		if (ferry_vm_nic_get_mac(n) != NULL)
+			json_object_set_string_member(nic, "mac", ferry_vm_nic_get_mac(n));
 		json_object_set_object_member(nic, "network", network);
 		json_object_set_string_member(nic, "model", compat ? "e1000e" : "virtio");
 		json_array_add_object_element(nics, nic);

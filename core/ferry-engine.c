@@ -1433,18 +1433,18 @@ ferry_engine_start_migration(FerryEngine *self,
 			status = g_steal_pointer(&previous);
 			done = TRUE;
 		} else {
-			g_autoptr(JsonObject) described = NULL;
+			g_autoptr(FerryVmSpec) described = NULL;
 			JsonArray *steps;
-			if (inventory_vm != NULL) {
+			if (inventory_vm != NULL)
 				described = ferry_engine_describe_source_vm(
 				    NULL, ferry_json_path_string(context, "source.type", ""),
 				    inventory_vm, NULL);
-				/* without a plugin to describe it, the disks as listed */
-				if (described == NULL)
-					described = ferry_json_object_copy(inventory_vm);
-			}
-			steps = engine_build_pipeline(kind, flags,
-						      ferry_json_path_array(described, "disks"));
+			/* without a plugin to describe it, the disks as listed */
+			steps = engine_build_pipeline(
+			    kind, flags,
+			    ferry_json_path_array(described != NULL ? ferry_vm_spec_get_json(described)
+								    : inventory_vm,
+						  "disks"));
 			status = ferry_engine_status_new(plan_vm, steps);
 			json_array_unref(steps);
 			if (!json_object_has_member(status, "id"))

@@ -23,9 +23,6 @@ ferry_platform_vm_storages(const char *provider_type, JsonObject *vm);
 /* the member of a source VM that says changed-block tracking is on, or NULL */
 const char *
 ferry_platform_get_change_tracking_member(const char *provider_type);
-/* whether a Provider on the local cluster or a file:// URL needs no Secret keys */
-gboolean
-ferry_platform_local_needs_no_secret(const char *provider_type);
 const FerryWorkloadExpansion *
 ferry_platform_get_workload_expansions(const char *provider_type);
 

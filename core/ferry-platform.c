@@ -557,6 +557,7 @@ ferry_platform_check_url(const char *provider_type, const char *url, GError **er
 /**
  * ferry_platform_get_secret_keys:
  * @provider_type: a Provider `spec.type`
+ * @url: (nullable): its `spec.url` (empty for the local cluster)
  * @needs_ca: (out) (optional): whether the Secret needs `ca.crt` unless it
  *   sets `insecureSkipVerify`
  *
@@ -566,14 +567,18 @@ ferry_platform_check_url(const char *provider_type, const char *url, GError **er
  * Since: 0.1
  */
 const char *const *
-ferry_platform_get_secret_keys(const char *provider_type, gboolean *needs_ca)
+ferry_platform_get_secret_keys(const char *provider_type, const char *url, gboolean *needs_ca)
 {
 	g_autoptr(FerryProvider) provider = plugin_provider(provider_type);
 	const Platform *platform = builtin(provider_type);
 	if (provider != NULL)
-		return ferry_provider_get_secret_keys(provider, needs_ca);
+		return ferry_provider_get_secret_keys(provider, url, needs_ca);
 	if (needs_ca != NULL)
 		*needs_ca = platform != NULL && platform->secret_needs_ca;
+	/* the local cluster and a bundle directory (file://) need no token */
+	if (platform != NULL && platform->local_needs_no_secret &&
+	    (url == NULL || url[0] == '\0' || g_str_has_prefix(url, "file://")))
+		return NULL;
 	return platform != NULL ? platform->secret_keys : NULL;
 }
 
@@ -688,13 +693,6 @@ ferry_platform_get_change_tracking_member(const char *provider_type)
 {
 	const Platform *platform = builtin(provider_type);
 	return platform != NULL ? platform->change_tracking_member : NULL;
-}
-
-gboolean
-ferry_platform_local_needs_no_secret(const char *provider_type)
-{
-	const Platform *platform = builtin(provider_type);
-	return platform != NULL && platform->local_needs_no_secret;
 }
 
 const FerryWorkloadExpansion *

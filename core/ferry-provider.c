@@ -1510,6 +1510,7 @@ ferry_provider_check_url(FerryProvider *self, const char *url, GError **error)
 /**
  * ferry_provider_get_secret_keys:
  * @self: a #FerryProvider
+ * @url: (nullable): the Provider's `spec.url`
  * @needs_ca: (out) (optional): whether the Secret needs `ca.crt` unless it
  *   sets `insecureSkipVerify`
  *
@@ -1519,7 +1520,7 @@ ferry_provider_check_url(FerryProvider *self, const char *url, GError **error)
  * Since: 0.1
  */
 const char *const *
-ferry_provider_get_secret_keys(FerryProvider *self, gboolean *needs_ca)
+ferry_provider_get_secret_keys(FerryProvider *self, const char *url, gboolean *needs_ca)
 {
 	FerryProviderInterface *iface;
 	gboolean ca = FALSE;
@@ -1527,7 +1528,7 @@ ferry_provider_get_secret_keys(FerryProvider *self, gboolean *needs_ca)
 	g_return_val_if_fail(FERRY_IS_PROVIDER(self), NULL);
 	iface = FERRY_PROVIDER_GET_IFACE(self);
 	if (iface->get_secret_keys != NULL)
-		keys = iface->get_secret_keys(self, &ca);
+		keys = iface->get_secret_keys(self, url, &ca);
 	if (needs_ca != NULL)
 		*needs_ca = ca;
 	return keys;

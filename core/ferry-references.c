@@ -173,13 +173,8 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 	gboolean insecure = ferry_secret_get_boolean(secret, "insecureSkipVerify", FALSE);
 	const char *url = ferry_provider_resource_get_url(provider);
 	gboolean needs_ca = FALSE;
-	const char *const *required = ferry_platform_get_secret_keys(type, &needs_ca);
+	const char *const *required = ferry_platform_get_secret_keys(type, url, &needs_ca);
 
-	/* the local cluster and a bundle directory (file://) need no token */
-	if (ferry_platform_local_needs_no_secret(type) &&
-	    (ferry_provider_resource_is_host(provider) ||
-	     (url != NULL && g_str_has_prefix(url, "file://"))))
-		required = NULL;
 	needs_ca = needs_ca && !insecure;
 	for (guint i = 0; required != NULL && required[i] != NULL; i++) {
 		if (!ferry_secret_has_key(secret, required[i]))
@@ -195,19 +190,21 @@ missing_secret_keys(FerryProviderResource *provider, FerrySecret *secret)
 }
 
 /* whether the provider sends credentials anywhere: a type that connects
- * with credentials (FERRY_PROVIDER_CAPABILITY_CREDENTIALS), except the local
- * cluster or a bundle directory (Forklift's `host` provider) */
+ * with credentials (FERRY_PROVIDER_CAPABILITY_CREDENTIALS), except where it
+ * asks for no Secret keys at a local address (the cluster Ferry runs in,
+ * Forklift's `host` provider, or a bundle directory) */
 static gboolean
 provider_needs_credentials(FerryProviderResource *provider)
 {
 	const char *type = ferry_provider_resource_get_provider_type(provider);
 	const char *url = ferry_provider_resource_get_url(provider);
+	gboolean local = ferry_provider_resource_is_host(provider) || url == NULL ||
+			 url[0] == '\0' || g_str_has_prefix(url, "file://");
+	gboolean needs_ca = FALSE;
 
 	if (!ferry_platform_has_capability(type, FERRY_PROVIDER_CAPABILITY_CREDENTIALS))
 		return FALSE;
-	if (ferry_platform_local_needs_no_secret(type) &&
-	    (ferry_provider_resource_is_host(provider) ||
-	     (url != NULL && g_str_has_prefix(url, "file://"))))
+	if (local && ferry_platform_get_secret_keys(type, url, &needs_ca) == NULL && !needs_ca)
 		return FALSE;
 	return TRUE;
 }

@@ -30,7 +30,7 @@ ferry_platform_get_storage_kind(const char *provider_type);
 gboolean
 ferry_platform_check_url(const char *provider_type, const char *url, GError **error);
 const char *const *
-ferry_platform_get_secret_keys(const char *provider_type, gboolean *needs_ca);
+ferry_platform_get_secret_keys(const char *provider_type, const char *url, gboolean *needs_ca);
 gboolean
 ferry_platform_supports_migration_type(const char *provider_type, const char *migration_type);
 JsonObject *

@@ -38,6 +38,7 @@
 #include "ferry-transfer-method.h"
 #include "ferry-transfer-request.h"
 #include "ferry-validator.h"
+#include "ferry-vm-spec.h"
 #include "ferry-version.h"
 #include "ferry-yaml.h"
 

@@ -137,9 +137,9 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  *   unconnected instance
  * @check_url: optional; check the Provider's `spec.url` (set an error naming
  *   the expected form when it is not valid); must work unconnected
- * @get_secret_keys: optional; the keys the Provider's Secret must hold, and
- *   whether it needs a `ca.crt` unless `insecureSkipVerify`; must work
- *   unconnected
+ * @get_secret_keys: optional; the keys the Provider's Secret must hold for
+ *   its `spec.url` (empty for the local cluster), and whether it needs a
+ *   `ca.crt` unless `insecureSkipVerify`; must work unconnected
  *
  * The vtable of a platform plugin. Every method runs synchronously in the
  * calling thread; the `_async` forms of the public API call them in a worker
@@ -252,7 +252,9 @@ struct _FerryProviderInterface {
 			      const char **network_kind,
 			      const char **storage_kind);
 	gboolean (*check_url)(FerryProvider *self, const char *url, GError **error);
-	const char *const *(*get_secret_keys)(FerryProvider *self, gboolean *needs_ca);
+	const char *const *(*get_secret_keys)(FerryProvider *self,
+					      const char *url,
+					      gboolean *needs_ca);
 
 	/*< private >*/
 	gpointer padding[11];
@@ -473,7 +475,7 @@ ferry_provider_get_map_kinds(FerryProvider *self,
 gboolean
 ferry_provider_check_url(FerryProvider *self, const char *url, GError **error);
 const char *const *
-ferry_provider_get_secret_keys(FerryProvider *self, gboolean *needs_ca);
+ferry_provider_get_secret_keys(FerryProvider *self, const char *url, gboolean *needs_ca);
 gboolean
 ferry_provider_can_verify_vm(FerryProvider *self);
 JsonObject *

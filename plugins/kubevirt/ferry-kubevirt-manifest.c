@@ -20,7 +20,6 @@
 #define PPM_ONE 1000000u
 
 /* provider types whose guests Forklift converts (RequiresConversion) */
-static const char *const conversion_sources[] = {"vsphere", "ova", "hyperv", "ec2"};
 static const char *const disk_buses[] = {"virtio", "sata", "scsi"};
 static const char *const nic_models[] = {"virtio", "e1000e", "e1000",  "igb",
 					 "rtl8139", "ne2k_pci", "pcnet"};
@@ -954,6 +953,7 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 	JsonObject *node_selector;
 	JsonObject *affinity;
 	const char *source_type;
+	gboolean needs_conversion;
 	const char *source_name;
 	const char *source_id;
 	gboolean skip_conversion;
@@ -968,6 +968,8 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 	json_object_unref(manifest);
 	if (!ferry_kubevirt_get_object(reader, spec, "", "source", &source) ||
 	    !ferry_kubevirt_get_string(reader, source, "source.", "type", NULL, &source_type) ||
+	    !ferry_kubevirt_get_bool(reader, source, "source.", "needsConversion", FALSE,
+				     &needs_conversion) ||
 	    !ferry_kubevirt_get_object(reader, source, "source.", "vm", &source_vm) ||
 	    !ferry_kubevirt_get_string(reader, source_vm, "source.vm.", "name", NULL,
 				       &source_name) ||
@@ -1001,7 +1003,8 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 		return FALSE;
 	}
 	json_object_set_object_member(metadata, "labels", labels);
-	if (source_type != NULL && STRV_CONTAINS(conversion_sources, source_type))
+	/* Forklift's guestConverted label, for sources whose guests need conversion */
+	if (needs_conversion)
 		json_object_set_string_member(labels, "guestConverted",
 					      skip_conversion ? "false" : "true");
 	system_members = json_object_get_members(system_labels);

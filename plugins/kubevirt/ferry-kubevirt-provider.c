@@ -106,6 +106,18 @@ ferry_kubevirt_get_map_kinds(FerryProvider *provider,
 	*storage_kind = "storageclass";
 }
 
+/* a remote cluster needs a token; the local cluster (no URL) and a bundle
+ * directory (file://) need nothing */
+static const char *const *
+ferry_kubevirt_get_secret_keys(FerryProvider *provider, const char *url, gboolean *needs_ca)
+{
+	static const char *const keys[] = {"token", NULL};
+	*needs_ca = FALSE;
+	if (url == NULL || url[0] == '\0' || g_str_has_prefix(url, "file://"))
+		return NULL;
+	return keys;
+}
+
 static gboolean
 ferry_kubevirt_check_connected(FerryKubevirtProvider *self, GError **error)
 {
@@ -958,6 +970,7 @@ ferry_kubevirt_provider_iface_init(FerryProviderInterface *iface)
 	iface->get_provider_type = ferry_kubevirt_get_provider_type;
 	iface->get_capabilities = ferry_kubevirt_get_capabilities;
 	iface->get_map_kinds = ferry_kubevirt_get_map_kinds;
+	iface->get_secret_keys = ferry_kubevirt_get_secret_keys;
 	iface->connect = ferry_kubevirt_connect;
 	iface->prepare_disk = ferry_kubevirt_prepare_disk;
 	iface->create_vm = ferry_kubevirt_create_vm;

@@ -2,7 +2,7 @@
  * Copyright (C) 2026 The Ferry authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Reads a VM description (vm_spec) into a FerryLibvirtTarget, checking what
+ * Reads a VM description (vm_spec, through FerryVmSpec) into a FerryLibvirtTarget, checking what
  * libvirt would refuse or misread, and renders the domain XML with libxml2's
  * tree API.
  */
@@ -22,75 +22,6 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
-
-/* --- vm_spec members --- */
-
-static JsonNode *
-member(JsonObject *object, const char *name)
-{
-	return object != NULL ? json_object_get_member(object, name) : NULL;
-}
-
-static const char *
-member_string(JsonObject *object, const char *name)
-{
-	JsonNode *node = member(object, name);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
-static JsonObject *
-member_object(JsonObject *object, const char *name)
-{
-	JsonNode *node = member(object, name);
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-static JsonArray *
-member_array(JsonObject *object, const char *name)
-{
-	JsonNode *node = member(object, name);
-	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
-}
-
-/* a non-negative integer member; FALSE with *value untouched when absent */
-static gboolean
-member_uint(JsonObject *object,
-	    const char *name,
-	    guint64 *value,
-	    const char *display,
-	    const char *path,
-	    GError **error)
-{
-	JsonNode *node = member(object, name);
-	GType type;
-
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
-		return TRUE;
-	type = JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
-	if (type == G_TYPE_INT64 && json_node_get_int(node) >= 0) {
-		*value = (guint64)json_node_get_int(node);
-		return TRUE;
-	}
-	if (type == G_TYPE_DOUBLE && json_node_get_double(node) >= 0 &&
-	    json_node_get_double(node) < 1.8e19) {
-		*value = (guint64)json_node_get_double(node);
-		return TRUE;
-	}
-	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
-		    "%s: %s must be a non-negative number", display, path);
-	return FALSE;
-}
-
-static gboolean
-member_boolean(JsonObject *object, const char *name)
-{
-	JsonNode *node = member(object, name);
-	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
-	       json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
-}
 
 /**
  * ferry_libvirt_check_name:
@@ -193,12 +124,11 @@ normalise_bus(const char *bus)
 
 static gboolean
 read_disks(FerryLibvirtTarget *target,
-	   JsonObject *vm_spec,
+	   FerryVmSpec *spec,
 	   const char *disk_format,
 	   GError **error)
 {
-	JsonArray *disks = member_array(vm_spec, "disks");
-	guint count = disks != NULL ? json_array_get_length(disks) : 0;
+	guint count = ferry_vm_spec_get_n_disks(spec);
 
 	if (count > MAX_DISKS) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
@@ -207,23 +137,16 @@ read_disks(FerryLibvirtTarget *target,
 		return FALSE;
 	}
 	for (guint i = 0; i < count; i++) {
-		JsonNode *node = json_array_get_element(disks, i);
-		JsonObject *object = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node)
-								  : NULL;
-		g_autofree char *path = g_strdup_printf("disks[%u]", i);
+		FerryVmDisk *source = ferry_vm_spec_get_disk(spec, i);
 		g_autofree char *what = NULL;
 		const char *format =
-		    disk_format != NULL ? disk_format : member_string(object, "format");
+		    disk_format != NULL ? disk_format : ferry_vm_disk_get_format(source);
+		const char *storage_class = ferry_vm_disk_get_storage_class(source);
 		FerryLibvirtDisk *disk;
 
-		if (object == NULL) {
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
-				    "%s: %s is not an object", target->display, path);
-			return FALSE;
-		}
 		disk = g_new0(FerryLibvirtDisk, 1);
 		g_ptr_array_add(target->disks, disk);
-		disk->name = g_strdup(member_string(object, "name"));
+		disk->name = g_strdup(ferry_vm_disk_get_name(source));
 		what = g_strdup_printf("%s: the name of disk %u", target->display, i);
 		if (!ferry_libvirt_check_name(what, disk->name, error))
 			return FALSE;
@@ -240,23 +163,18 @@ read_disks(FerryLibvirtTarget *target,
 		disk->file_name = g_strcmp0(disk->format, "qcow2") == 0
 				      ? g_strconcat(disk->name, ".qcow2", NULL)
 				      : g_strdup(disk->copy_name);
-		disk->id = g_strdup(member_string(object, "id"));
-		disk->storage_pool = g_strdup(member_string(object, "storageClass"));
-		if (disk->storage_pool != NULL && *disk->storage_pool == '\0')
-			g_clear_pointer(&disk->storage_pool, g_free);
-		disk->bus = normalise_bus(member_string(object, "bus"));
+		disk->id = g_strdup(ferry_vm_disk_get_id(source));
+		if (storage_class != NULL && *storage_class != '\0')
+			disk->storage_pool = g_strdup(storage_class);
+		disk->bus = normalise_bus(ferry_vm_disk_get_bus(source));
 		if (disk->bus == NULL) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
 				    "%s: disk %s has bus '%s'; the libvirt destination attaches "
 				    "disks on virtio, sata or scsi",
-				    target->display, disk->name, member_string(object, "bus"));
+				    target->display, disk->name, ferry_vm_disk_get_bus(source));
 			return FALSE;
 		}
-		g_free(path);
-		path = g_strdup_printf("disks[%u].capacity", i);
-		if (!member_uint(object, "capacity", &disk->capacity, target->display, path,
-				 error))
-			return FALSE;
+		disk->capacity = ferry_vm_disk_get_capacity(source);
 		if (disk->capacity == 0) {
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 				    "%s: disk %s has no capacity", target->display, disk->name);
@@ -288,31 +206,20 @@ check_mac(const char *mac)
 }
 
 static gboolean
-read_nics(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
+read_nics(FerryLibvirtTarget *target, FerryVmSpec *spec, GError **error)
 {
-	JsonArray *nics = member_array(vm_spec, "nics");
-	guint count = nics != NULL ? json_array_get_length(nics) : 0;
+	guint count = ferry_vm_spec_get_n_nics(spec);
 
 	for (guint i = 0; i < count; i++) {
-		JsonNode *node = json_array_get_element(nics, i);
-		JsonObject *object = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node)
-								  : NULL;
-		JsonObject *network = member_object(object, "network");
-		const char *type = member_string(network, "type");
-		const char *model = member_string(object, "model");
+		FerryVmNic *source = ferry_vm_spec_get_nic(spec, i);
+		const char *type = ferry_vm_nic_get_network_type(source);
+		const char *model = ferry_vm_nic_get_model(source);
+		const char *mac = ferry_vm_nic_get_mac(source);
 		FerryLibvirtNic *nic;
 
-		if (object == NULL) {
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
-				    "%s: nics[%u] is not an object", target->display, i);
-			return FALSE;
-		}
 		nic = g_new0(FerryLibvirtNic, 1);
 		g_ptr_array_add(target->nics, nic);
-		nic->mac = g_ascii_strdown(member_string(object, "mac") != NULL
-					       ? member_string(object, "mac")
-					       : "",
-					   -1);
+		nic->mac = g_ascii_strdown(mac != NULL ? mac : "", -1);
 		if (*nic->mac == '\0')
 			g_clear_pointer(&nic->mac, g_free);
 		else if (!check_mac(nic->mac)) {
@@ -323,7 +230,7 @@ read_nics(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
 			return FALSE;
 		}
 		nic->network_type = g_strdup(type != NULL ? type : "pod");
-		nic->network_name = g_strdup(member_string(network, "name"));
+		nic->network_name = g_strdup(ferry_vm_nic_get_network_name(source));
 		/* the models QEMU emulates on q35; anything else gets virtio after conversion */
 		nic->model = g_strdup(g_strcmp0(model, "e1000") == 0 ||
 					      g_strcmp0(model, "e1000e") == 0 ||
@@ -358,16 +265,14 @@ read_nics(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
 }
 
 static gboolean
-read_cpu_memory(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
+read_cpu_memory(FerryLibvirtTarget *target, FerryVmSpec *spec, GError **error)
 {
-	JsonObject *cpu = member_object(vm_spec, "cpu");
-	guint64 sockets = 1, cores = 1, threads = 1, memory = 1024;
-
-	if (!member_uint(cpu, "sockets", &sockets, target->display, "cpu.sockets", error) ||
-	    !member_uint(cpu, "cores", &cores, target->display, "cpu.cores", error) ||
-	    !member_uint(cpu, "threads", &threads, target->display, "cpu.threads", error) ||
-	    !member_uint(vm_spec, "memoryMiB", &memory, target->display, "memoryMiB", error))
-		return FALSE;
+	guint64 sockets = ferry_vm_spec_get_cpu_sockets(spec);
+	guint64 cores = ferry_vm_spec_get_cpu_cores(spec);
+	guint64 threads = ferry_vm_spec_get_cpu_threads(spec);
+	guint64 memory = ferry_vm_spec_get_memory_mib(spec);
+	if (!json_object_has_member(ferry_vm_spec_get_json(spec), "memoryMiB"))
+		memory = 1024;
 	if (sockets == 0 || cores == 0 || threads == 0 || sockets * cores * threads > 4096) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 			    "%s: the CPU topology %" G_GUINT64_FORMAT " sockets x %" G_GUINT64_FORMAT
@@ -388,18 +293,21 @@ read_cpu_memory(FerryLibvirtTarget *target, JsonObject *vm_spec, GError **error)
 	return TRUE;
 }
 
+/* labels are an extra of the document */
 static void
-read_labels(FerryLibvirtTarget *target, JsonObject *vm_spec)
+read_labels(FerryLibvirtTarget *target, FerryVmSpec *spec)
 {
-	JsonObject *labels = member_object(vm_spec, "labels");
+	JsonNode *node = json_object_get_member(ferry_vm_spec_get_json(spec), "labels");
+	JsonObject *labels = node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node)
+									  : NULL;
 	g_autoptr(GList) names = labels != NULL ? json_object_get_members(labels) : NULL;
 
 	for (GList *l = names; l != NULL; l = l->next) {
-		const char *value = member_string(labels, l->data);
-		if (value == NULL)
+		JsonNode *value = json_object_get_member(labels, l->data);
+		if (!JSON_NODE_HOLDS_VALUE(value) || json_node_get_value_type(value) != G_TYPE_STRING)
 			continue;
 		g_ptr_array_add(target->labels, g_strdup(l->data));
-		g_ptr_array_add(target->labels, g_strdup(value));
+		g_ptr_array_add(target->labels, g_strdup(json_node_get_string(value)));
 	}
 }
 
@@ -416,36 +324,44 @@ FerryLibvirtTarget *
 ferry_libvirt_target_new(JsonObject *vm_spec, const char *disk_format, GError **error)
 {
 	g_autoptr(FerryLibvirtTarget) target = g_new0(FerryLibvirtTarget, 1);
-	JsonObject *firmware = member_object(vm_spec, "firmware");
-	JsonObject *source = member_object(vm_spec, "source");
-	const char *firmware_type = member_string(firmware, "type");
-	const char *power = member_string(vm_spec, "targetPowerState");
+	g_autoptr(FerryVmSpec) spec = NULL;
+	JsonObject *source_vm;
+	JsonNode *source;
+	const char *power;
 
 	target->disks = g_ptr_array_new_with_free_func(ferry_libvirt_disk_free);
 	target->nics = g_ptr_array_new_with_free_func(ferry_libvirt_nic_free);
 	target->labels = g_ptr_array_new_with_free_func(g_free);
-	target->name = g_strdup(member_string(vm_spec, "name"));
-	target->display = g_strdup_printf("VM %s", target->name != NULL ? target->name : "?");
-	if (vm_spec == NULL || !ferry_libvirt_check_name("the VM name", target->name, error))
-		return NULL;
-	target->name_space = g_strdup(member_string(vm_spec, "namespace"));
-	target->plan = g_strdup(member_string(vm_spec, "plan"));
-	target->source_provider = g_strdup(member_string(source, "provider"));
-	target->source_vm = g_strdup(member_string(member_object(source, "vm"), "id"));
-	target->target_power_state = g_strdup(power != NULL ? power : "auto");
-	if (firmware_type != NULL && g_strcmp0(firmware_type, "bios") != 0 &&
-	    g_strcmp0(firmware_type, "efi") != 0) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-			    "%s: firmware type '%s' is not supported; use bios or efi",
-			    target->display, firmware_type);
+	if (vm_spec == NULL) {
+		ferry_libvirt_check_name("the VM name", NULL, error);
 		return NULL;
 	}
-	target->efi = g_strcmp0(firmware_type, "efi") == 0;
-	target->secure_boot = target->efi && member_boolean(firmware, "secureBoot");
-	if (!read_cpu_memory(target, vm_spec, error) || !read_disks(target, vm_spec, disk_format, error) ||
-	    !read_nics(target, vm_spec, error))
+	spec = ferry_vm_spec_new_from_json(vm_spec, error);
+	if (spec == NULL)
 		return NULL;
-	read_labels(target, vm_spec);
+	target->name = g_strdup(ferry_vm_spec_get_name(spec));
+	target->display = g_strdup_printf("VM %s", target->name);
+	if (!ferry_libvirt_check_name("the VM name", target->name, error))
+		return NULL;
+	power = ferry_vm_spec_get_target_power_state(spec);
+	target->name_space = g_strdup(ferry_vm_spec_get_namespace(spec));
+	target->plan = g_strdup(ferry_vm_spec_get_plan(spec));
+	source = json_object_get_member(ferry_vm_spec_get_json(spec), "source");
+	if (source != NULL && JSON_NODE_HOLDS_OBJECT(source))
+		target->source_provider = g_strdup(json_object_get_string_member_with_default(
+		    json_node_get_object(source), "provider", NULL));
+	source_vm = ferry_vm_spec_get_source_vm(spec);
+	target->source_vm =
+	    g_strdup(source_vm != NULL ? json_object_get_string_member_with_default(source_vm, "id",
+										    NULL)
+				       : NULL);
+	target->target_power_state = g_strdup(power != NULL ? power : "auto");
+	target->efi = ferry_vm_spec_get_firmware(spec) == FERRY_FIRMWARE_EFI;
+	target->secure_boot = target->efi && ferry_vm_spec_get_secure_boot(spec);
+	if (!read_cpu_memory(target, spec, error) || !read_disks(target, spec, disk_format, error) ||
+	    !read_nics(target, spec, error))
+		return NULL;
+	read_labels(target, spec);
 	return g_steal_pointer(&target);
 }
 

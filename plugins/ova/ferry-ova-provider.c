@@ -1449,7 +1449,7 @@ ova_check_url(FerryProvider *provider, const char *url, GError **error)
 }
 
 static const char *const *
-ova_get_secret_keys(FerryProvider *provider, gboolean *needs_ca)
+ova_get_secret_keys(FerryProvider *provider, const char *url, gboolean *needs_ca)
 {
 	static const char *const keys[] = {"url", NULL};
 	*needs_ca = FALSE;

@@ -10,51 +10,46 @@
 
 #include "ferry-v2v-command.h"
 
-static JsonObject *
-member_object(JsonObject *object, const char *member)
+/* the transfer's disk entries and the source inventory document are not
+ * the VM description: they are read leniently; the description through
+ * FerryVmSpec */
+static JsonNode *
+entry_value(JsonObject *object, const char *member, GType type)
 {
 	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == type
+		   ? node
+		   : NULL;
+}
+
+static const char *
+entry_string(JsonObject *object, const char *member)
+{
+	JsonNode *node = entry_value(object, member, G_TYPE_STRING);
+	return node != NULL ? json_node_get_string(node) : NULL;
 }
 
 static JsonArray *
-member_array(JsonObject *object, const char *member)
+entry_array(JsonObject *object, const char *member)
 {
 	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
 	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
 }
 
 static const char *
-member_string(JsonObject *object, const char *member)
+spec_extra_string(FerryVmSpec *spec, const char *member)
 {
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
+	return entry_string(ferry_vm_spec_get_json(spec), member);
 }
 
-static gint64
-member_int(JsonObject *object, const char *member, gint64 fallback)
+static char *
+spec_display(FerryVmSpec *spec)
 {
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
-		return fallback;
-	if (json_node_get_value_type(node) == G_TYPE_INT64)
-		return json_node_get_int(node);
-	if (json_node_get_value_type(node) == G_TYPE_DOUBLE)
-		return (gint64)json_node_get_double(node);
-	return fallback;
-}
-
-static gboolean
-member_bool(JsonObject *object, const char *member, gboolean fallback)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_BOOLEAN)
-		return fallback;
-	return json_node_get_boolean(node);
+	const char *plan = spec != NULL ? ferry_vm_spec_get_plan(spec) : NULL;
+	const char *name = spec != NULL ? ferry_vm_spec_get_name(spec) : "(unnamed)";
+	if (plan != NULL && *plan != '\0')
+		return g_strdup_printf("VM %s of Plan/%s", name, plan);
+	return g_strdup_printf("VM %s", name);
 }
 
 /**
@@ -66,13 +61,9 @@ member_bool(JsonObject *object, const char *member, gboolean fallback)
 char *
 ferry_v2v_dup_vm_display(JsonObject *vm_spec)
 {
-	const char *name = member_string(vm_spec, "name");
-	const char *plan = member_string(vm_spec, "plan");
-	if (name == NULL)
-		name = "(unnamed)";
-	if (plan != NULL && *plan != '\0')
-		return g_strdup_printf("VM %s of Plan/%s", name, plan);
-	return g_strdup_printf("VM %s", name);
+	g_autoptr(FerryVmSpec) spec =
+	    vm_spec != NULL ? ferry_vm_spec_new_from_json(vm_spec, NULL) : NULL;
+	return spec_display(spec);
 }
 
 /**
@@ -167,30 +158,34 @@ ferry_v2v_domain_xml(JsonObject *vm_spec, JsonArray *disks, GError **error)
 	xmlNode *os;
 	xmlNode *features;
 	xmlNode *devices;
-	JsonObject *cpu = member_object(vm_spec, "cpu");
-	JsonArray *nics = member_array(vm_spec, "nics");
-	const char *firmware = member_string(member_object(vm_spec, "firmware"), "type");
-	gint64 vcpus = member_int(cpu, "sockets", 1) * member_int(cpu, "cores", 1);
-	g_autofree char *memory =
-	    g_strdup_printf("%" G_GINT64_FORMAT, member_int(vm_spec, "memoryMiB", 1024));
-	g_autofree char *vcpu_text = g_strdup_printf("%" G_GINT64_FORMAT, MAX(vcpus, 1));
+	g_autoptr(FerryVmSpec) spec = ferry_vm_spec_new_from_json(vm_spec, error);
+	guint64 vcpus = 0;
+	g_autofree char *memory = NULL;
+	g_autofree char *vcpu_text = NULL;
 	xmlChar *text = NULL;
 	int length = 0;
 	char *result;
 
+	if (spec == NULL) {
+		xmlFreeDoc(doc);
+		xmlFreeNode(domain);
+		return NULL;
+	}
+	vcpus = (guint64)ferry_vm_spec_get_cpu_sockets(spec) * ferry_vm_spec_get_cpu_cores(spec);
+	memory = g_strdup_printf("%" G_GUINT64_FORMAT, ferry_vm_spec_get_memory_mib(spec) > 0
+							   ? ferry_vm_spec_get_memory_mib(spec)
+							   : 1024);
+	vcpu_text = g_strdup_printf("%" G_GUINT64_FORMAT, MAX(vcpus, 1));
 	xmlDocSetRootElement(doc, domain);
 	xmlNewProp(domain, BAD_CAST "type", BAD_CAST "kvm");
-	xmlNewTextChild(domain, NULL, BAD_CAST "name",
-			BAD_CAST(member_string(vm_spec, "name") != NULL
-				     ? member_string(vm_spec, "name")
-				     : "guest"));
+	xmlNewTextChild(domain, NULL, BAD_CAST "name", BAD_CAST ferry_vm_spec_get_name(spec));
 	xmlNewProp(xmlNewTextChild(domain, NULL, BAD_CAST "memory", BAD_CAST memory),
 		   BAD_CAST "unit", BAD_CAST "MiB");
 	xmlNewTextChild(domain, NULL, BAD_CAST "vcpu", BAD_CAST vcpu_text);
 	os = xmlNewChild(domain, NULL, BAD_CAST "os", NULL);
 	xmlNewTextChild(os, NULL, BAD_CAST "type", BAD_CAST "hvm");
 	/* virt-v2v takes a pflash loader as UEFI firmware */
-	if (g_strcmp0(firmware, "efi") == 0)
+	if (ferry_vm_spec_get_firmware(spec) == FERRY_FIRMWARE_EFI)
 		xmlNewProp(xmlNewChild(os, NULL, BAD_CAST "loader", NULL), BAD_CAST "type",
 			   BAD_CAST "pflash");
 	features = xmlNewChild(domain, NULL, BAD_CAST "features", NULL);
@@ -201,9 +196,9 @@ ferry_v2v_domain_xml(JsonObject *vm_spec, JsonArray *disks, GError **error)
 
 	for (guint i = 0; disks != NULL && i < json_array_get_length(disks); i++) {
 		JsonObject *entry = json_array_get_object_element(disks, i);
-		const char *path = member_string(entry, "path");
-		const char *uri = member_string(entry, "uri");
-		const char *format = member_string(entry, "format");
+		const char *path = entry_string(entry, "path");
+		const char *uri = entry_string(entry, "uri");
+		const char *format = entry_string(entry, "format");
 		g_autofree char *dev = ferry_v2v_drive_name(i);
 		xmlNode *disk = xmlNewChild(devices, NULL, BAD_CAST "disk", NULL);
 		xmlNode *driver;
@@ -228,10 +223,10 @@ ferry_v2v_domain_xml(JsonObject *vm_spec, JsonArray *disks, GError **error)
 		xmlNewProp(target, BAD_CAST "dev", BAD_CAST dev);
 		xmlNewProp(target, BAD_CAST "bus", BAD_CAST "scsi");
 	}
-	for (guint i = 0; nics != NULL && i < json_array_get_length(nics); i++) {
-		JsonObject *nic = json_array_get_object_element(nics, i);
-		const char *mac = member_string(nic, "mac");
-		const char *network = member_string(member_object(nic, "network"), "name");
+	for (guint i = 0; i < ferry_vm_spec_get_n_nics(spec); i++) {
+		FerryVmNic *nic = ferry_vm_spec_get_nic(spec, i);
+		const char *mac = ferry_vm_nic_get_mac(nic);
+		const char *network = ferry_vm_nic_get_network_name(nic);
 		xmlNode *interface = xmlNewChild(devices, NULL, BAD_CAST "interface", NULL);
 		xmlNewProp(interface, BAD_CAST "type", BAD_CAST "network");
 		if (mac != NULL)
@@ -263,7 +258,7 @@ find_gateway(JsonArray *stacks, const char *ip)
 {
 	for (guint i = 0; stacks != NULL && i < json_array_get_length(stacks); i++) {
 		const char *gateway =
-		    member_string(json_array_get_object_element(stacks, i), "gateway");
+		    entry_string(json_array_get_object_element(stacks, i), "gateway");
 		if (gateway != NULL && *gateway != '\0' && is_ipv6(gateway) == is_ipv6(ip))
 			return gateway;
 	}
@@ -284,20 +279,21 @@ GPtrArray *
 ferry_v2v_static_ip_args(JsonObject *source_vm)
 {
 	GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
-	JsonArray *networks = member_array(source_vm, "guestNetworks");
-	JsonArray *stacks = member_array(source_vm, "guestIpStacks");
+	JsonArray *networks = entry_array(source_vm, "guestNetworks");
+	JsonArray *stacks = entry_array(source_vm, "guestIpStacks");
 
 	for (guint i = 0; networks != NULL && i < json_array_get_length(networks); i++) {
 		JsonObject *net = json_array_get_object_element(networks, i);
-		const char *mac = member_string(net, "mac");
-		const char *ip = member_string(net, "ip");
+		const char *mac = entry_string(net, "mac");
+		const char *ip = entry_string(net, "ip");
 		const char *gateway = find_gateway(stacks, ip);
-		JsonArray *dns = member_array(net, "dns");
-		gint64 prefix = member_int(net, "prefix", -1);
+		JsonArray *dns = entry_array(net, "dns");
+		JsonNode *prefix_node = entry_value(net, "prefix", G_TYPE_INT64);
+		gint64 prefix = prefix_node != NULL ? json_node_get_int(prefix_node) : -1;
 		GString *value;
 
 		if (mac == NULL || ip == NULL || *ip == '\0' ||
-		    g_strcmp0(member_string(net, "origin"), "manual") != 0)
+		    g_strcmp0(entry_string(net, "origin"), "manual") != 0)
 			continue;
 		/* link-local IPv6 addresses come and go with the NIC */
 		if (g_str_has_prefix(ip, "fe80:"))
@@ -341,9 +337,9 @@ compare_names(gconstpointer a, gconstpointer b)
  * (`--key UUID:file:PATH`); the others are offered on stdin in name order,
  * one per encrypted device. Passphrases never reach the command line. */
 static gboolean
-add_key_args(FerryV2vCommand *self, JsonObject *vm_spec, GError **error)
+add_key_args(FerryV2vCommand *self, FerryVmSpec *spec, GError **error)
 {
-	const char *key_dir = member_string(vm_spec, "luksKeyDir");
+	const char *key_dir = spec_extra_string(spec, "luksKeyDir");
 	g_autoptr(GDir) dir = NULL;
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GString) stdin_keys = g_string_new(NULL);
@@ -435,12 +431,12 @@ check_name(const char *name, const char *display, GError **error)
  * Returns: (nullable): the OVA archive (or OVF folder) `-i ova` reads, for
  *   a VM from an OVA source
  */
-char *
-ferry_v2v_dup_ova_input(JsonObject *vm_spec)
+static char *
+spec_ova_input(FerryVmSpec *spec)
 {
-	JsonObject *source = member_object(vm_spec, "source");
-	const char *path = member_string(member_object(source, "vm"), "ovfPath");
-	if (g_strcmp0(member_string(source, "type"), "ova") != 0 || path == NULL || *path == '\0')
+	const char *path = entry_string(ferry_vm_spec_get_source_vm(spec), "ovfPath");
+	if (g_strcmp0(ferry_vm_spec_get_source_type(spec), "ova") != 0 || path == NULL ||
+	    *path == '\0')
 		return NULL;
 	if (g_str_has_prefix(path, "file://"))
 		return g_filename_from_uri(path, NULL, NULL);
@@ -450,15 +446,21 @@ ferry_v2v_dup_ova_input(JsonObject *vm_spec)
 	return g_strdup(path);
 }
 
+char *
+ferry_v2v_dup_ova_input(JsonObject *vm_spec)
+{
+	g_autoptr(FerryVmSpec) spec = ferry_vm_spec_new_from_json(vm_spec, NULL);
+	return spec != NULL ? spec_ova_input(spec) : NULL;
+}
+
 static gboolean
 add_input_args(FerryV2vCommand *self,
-	       JsonObject *vm_spec,
+	       FerryVmSpec *spec,
 	       JsonArray *disks,
 	       const char *work_dir,
 	       GError **error)
 {
-	g_autofree char *ova = self->mode == FERRY_V2V_MODE_COPY ? ferry_v2v_dup_ova_input(vm_spec)
-							     : NULL;
+	g_autofree char *ova = self->mode == FERRY_V2V_MODE_COPY ? spec_ova_input(spec) : NULL;
 	JsonObject *first = json_array_get_length(disks) > 0
 				? json_array_get_object_element(disks, 0)
 				: NULL;
@@ -468,13 +470,13 @@ add_input_args(FerryV2vCommand *self,
 		return TRUE;
 	}
 	if (self->mode == FERRY_V2V_MODE_IN_PLACE && json_array_get_length(disks) == 1 &&
-	    member_string(first, "path") != NULL) {
-		const char *format = member_string(first, "format");
+	    entry_string(first, "path") != NULL) {
+		const char *format = entry_string(first, "format");
 		add_args(self, "-i", "disk", "-if", format != NULL ? format : "raw",
-			 member_string(first, "path"), NULL);
+			 entry_string(first, "path"), NULL);
 		return TRUE;
 	}
-	self->domain_xml = ferry_v2v_domain_xml(vm_spec, disks, error);
+	self->domain_xml = ferry_v2v_domain_xml(ferry_vm_spec_get_json(spec), disks, error);
 	if (self->domain_xml == NULL)
 		return FALSE;
 	self->domain_xml_path = g_build_filename(work_dir, "source-domain.xml", NULL);
@@ -502,8 +504,19 @@ ferry_v2v_command_new(FerryV2vMode mode,
 		      GError **error)
 {
 	g_autoptr(FerryV2vCommand) self = g_new0(FerryV2vCommand, 1);
-	g_autofree char *display = ferry_v2v_dup_vm_display(vm_spec);
-	const char *name = member_string(vm_spec, "name");
+	g_autoptr(FerryVmSpec) spec = NULL;
+	g_autofree char *display = NULL;
+	const char *name;
+
+	if (!json_object_has_member(vm_spec, "name")) {
+		check_name(NULL, "VM (unnamed)", error);
+		return NULL;
+	}
+	spec = ferry_vm_spec_new_from_json(vm_spec, error);
+	if (spec == NULL)
+		return NULL;
+	display = spec_display(spec);
+	name = ferry_vm_spec_get_name(spec);
 
 	self->mode = mode;
 	self->args = g_ptr_array_new_with_free_func(g_free);
@@ -521,7 +534,7 @@ ferry_v2v_command_new(FerryV2vMode mode,
 
 	/* -v: the log then holds the inspection (OS, firmware, root device) */
 	add_args(self, "-v", "--machine-readable", NULL);
-	if (!add_input_args(self, vm_spec, disks, work_dir, error))
+	if (!add_input_args(self, spec, disks, work_dir, error))
 		return NULL;
 	if (mode == FERRY_V2V_MODE_COPY) {
 		self->output_dir = g_build_filename(work_dir, "output", NULL);
@@ -529,18 +542,21 @@ ferry_v2v_command_new(FerryV2vMode mode,
 		add_args(self, "-o", "local", "-os", self->output_dir, "-on", name, "-of", "raw",
 			 "-oa", "sparse", NULL);
 	}
-	if (!add_key_args(self, vm_spec, error)) {
+	if (!add_key_args(self, spec, error)) {
 		g_prefix_error(error, "%s: ", display);
 		return NULL;
 	}
-	if (member_bool(vm_spec, "preserveStaticIPs", TRUE)) {
-		JsonObject *source_vm = member_object(member_object(vm_spec, "source"), "vm");
-		g_autoptr(GPtrArray) macs = ferry_v2v_static_ip_args(source_vm);
+	if (entry_value(ferry_vm_spec_get_json(spec), "preserveStaticIPs", G_TYPE_BOOLEAN) ==
+		NULL ||
+	    json_node_get_boolean(
+		entry_value(ferry_vm_spec_get_json(spec), "preserveStaticIPs", G_TYPE_BOOLEAN))) {
+		g_autoptr(GPtrArray) macs =
+		    ferry_v2v_static_ip_args(ferry_vm_spec_get_source_vm(spec));
 		for (guint i = 0; i < macs->len; i++)
 			add_args(self, "--mac", g_ptr_array_index(macs, i), NULL);
 	}
-	if (member_string(vm_spec, "rootDisk") != NULL)
-		add_args(self, "--root", member_string(vm_spec, "rootDisk"), NULL);
+	if (spec_extra_string(spec, "rootDisk") != NULL)
+		add_args(self, "--root", spec_extra_string(spec, "rootDisk"), NULL);
 	return g_steal_pointer(&self);
 }
 

@@ -119,13 +119,10 @@ ferry_v2v_dup_work_dir(JsonObject *vm_spec)
 static guint64
 disks_capacity(JsonObject *vm_spec, guint n_disks)
 {
-	JsonNode *node = json_object_get_member(vm_spec, "disks");
-	JsonArray *disks = node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node)
-								       : NULL;
+	g_autoptr(FerryVmSpec) spec = ferry_vm_spec_new_from_json(vm_spec, NULL);
 	guint64 total = 0;
-	for (guint i = 0; disks != NULL && i < json_array_get_length(disks); i++)
-		total += json_object_get_int_member_with_default(
-		    json_array_get_object_element(disks, i), "capacity", 0);
+	for (guint i = 0; spec != NULL && i < ferry_vm_spec_get_n_disks(spec); i++)
+		total += ferry_vm_disk_get_capacity(ferry_vm_spec_get_disk(spec, i));
 	/* without sizes, progress still moves: a nominal GiB a disk */
 	return total > 0 ? total : (guint64)MAX(n_disks, 1) << 30;
 }

@@ -1023,7 +1023,7 @@ ferry_vsphere_get_map_kinds(FerryProvider *provider,
 }
 
 static const char *const *
-ferry_vsphere_get_secret_keys(FerryProvider *provider, gboolean *needs_ca)
+ferry_vsphere_get_secret_keys(FerryProvider *provider, const char *url, gboolean *needs_ca)
 {
 	static const char *const keys[] = {"user", "password", NULL};
 	*needs_ca = TRUE;

@@ -274,7 +274,7 @@ test_bios_minimal(void)
 	g_autoptr(FerryKubevirtTarget) target = build(
 	    "{\"name\": \"web-01\", \"namespace\": \"migrated\", \"plan\": \"web-tier\","
 	    " \"memoryMiB\": 2048,"
-	    " \"source\": {\"provider\": \"ova-lab\", \"type\": \"vsphere\","
+	    " \"source\": {\"provider\": \"ova-lab\", \"type\": \"vsphere\", \"needsConversion\": true,"
 	    "              \"vm\": {\"id\": \"vm-42\", \"name\": \"web-01\"}},"
 	    " \"disks\": [{\"id\": \"disk-2000\", \"capacity\": 1073741824,"
 	    "              \"name\": \"web-tier-web-01-disk-0\"}]}");
@@ -348,7 +348,7 @@ test_efi_secure_boot_networks(void)
 		" \"cpu\": {\"sockets\": 2, \"cores\": 4, \"threads\": 2}, \"memoryMiB\": 16384,"
 		" \"firmware\": {\"type\": \"efi\", \"secureBoot\": true, \"serial\": \"VMware-42 "
 		"1a\"},"
-		" \"source\": {\"type\": \"ova\", \"vm\": {\"id\": "
+		" \"source\": {\"type\": \"ova\", \"needsConversion\": true, \"vm\": {\"id\": "
 		"\"c0ffee00-1111-2222-3333-444455556666\","
 		"              \"name\": \"DB Primary (old)\"}},"
 		" \"targetPowerState\": \"on\","
@@ -447,7 +447,7 @@ test_raw_copy_compatibility(void)
 	"{\"name\": \"legacy\", \"namespace\": \"lab\", \"memoryMiB\": 512,"                       \
 	" \"skipGuestConversion\": true, " extra " \"targetPowerState\": \"auto\","                \
 	" \"restorePowerState\": \"On\","                                                          \
-	" \"source\": {\"type\": \"ova\", \"vm\": {\"id\": \"legacy-id\", \"name\": \"legacy\"}}," \
+	" \"source\": {\"type\": \"ova\", \"needsConversion\": true, \"vm\": {\"id\": \"legacy-id\", \"name\": \"legacy\"}}," \
 	" \"disks\": [{\"capacity\": 1048576, \"name\": \"legacy-disk-0\", \"bus\": \"virtio\"},"  \
 	"             {\"capacity\": 2097152, \"name\": \"legacy-disk-1\"}],"                     \
 	" \"bootDisk\": 1,"                                                                      \

@@ -1096,7 +1096,7 @@ acme_check_url(FerryProvider *provider, const char *url, GError **error)
 }
 
 static const char *const *
-acme_get_secret_keys(FerryProvider *provider, gboolean *needs_ca)
+acme_get_secret_keys(FerryProvider *provider, const char *url, gboolean *needs_ca)
 {
 	static const char *const keys[] = {"apiKey", NULL};
 	*needs_ca = FALSE;
