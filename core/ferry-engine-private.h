@@ -74,6 +74,72 @@ void
 ferry_engine_vm_free(FerryEngineVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryEngineVm, ferry_engine_vm_free)
 
+/* --- the engine object, shared by the engine's files --- */
+
+/* one migration as the engine thread holds it */
+typedef struct {
+	char *uid;
+	char *plan_namespace;
+	char *plan_name;
+	char *phase;
+	gint64 seq;
+	JsonObject *migration;
+	JsonObject *context;
+	GPtrArray *vms; /* of FerryEngineVm, in plan order */
+	gboolean dirty;
+} EngineMigration;
+
+void
+engine_migration_free(gpointer data);
+
+struct _FerryEngine {
+	GObject parent_instance;
+	char *state_dir;
+	char *db_path;
+	sqlite3 *db;
+	FerryEngineProviderFunc provider_func;
+	gpointer provider_data;
+	GDestroyNotify provider_notify;
+	FerryEngineSecretFunc secret_func;
+	gpointer secret_data;
+	GDestroyNotify secret_notify;
+	GMutex providers_lock;
+	GHashTable *providers; /* "ns/name" → FerryProvider */
+	GPtrArray *methods;
+	JsonObject *settings;
+	GThreadPool *pool;
+	GHashTable *jobs;	/* "uid\nvm" → FerryEngineJob */
+	GHashTable *migrations; /* uid → EngineMigration (running and recent) */
+	GHashTable *wake_at;	/* "uid\nvm" → gint64 */
+	GMutex wake_lock;
+	GCond wake_cond;
+	guint finished_jobs;
+	gboolean loaded;
+};
+
+/* --- the state database, in ferry-engine-state.c --- */
+
+gboolean
+engine_setup_db(FerryEngine *self, GError **error);
+gboolean
+engine_exec(FerryEngine *self, const char *sql, GError **error);
+gboolean
+engine_sql_error(FerryEngine *self, const char *what, GError **error);
+sqlite3_stmt *
+engine_prepare(FerryEngine *self, const char *sql, GError **error);
+/* loads the running migrations once */
+gboolean
+engine_load(FerryEngine *self, GError **error);
+gboolean
+engine_save_vm(FerryEngine *self, FerryEngineVm *vm, GError **error);
+gboolean
+engine_save_migration(FerryEngine *self, EngineMigration *m, GError **error);
+void
+engine_reload_migration(FerryEngine *self, EngineMigration *m);
+/* a migration, loaded from the database when it is not held */
+EngineMigration *
+engine_get_migration(FerryEngine *self, const char *uid, GError **error);
+
 /* --- the work of one phase, run in a worker thread --- */
 
 typedef enum {
