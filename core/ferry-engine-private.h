@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ferry-engine.h"
+#include "ferry-engine-ledger-private.h"
 #include "ferry-json-private.h"
 #include "ferry-transfer-method.h"
 
@@ -97,6 +98,7 @@ struct _FerryEngine {
 	char *state_dir;
 	char *db_path;
 	sqlite3 *db;
+	FerryEngineLedger *ledger;
 	FerryEngineProviderFunc provider_func;
 	gpointer provider_data;
 	GDestroyNotify provider_notify;
@@ -152,6 +154,7 @@ typedef enum {
 typedef struct _FerryEngineJob FerryEngineJob;
 struct _FerryEngineJob {
 	FerryEngine *engine;	/* not owned */
+	FerryEngineLedger *ledger; /* the engine's, not owned */
 	char *migration_uid;
 	char *vm_id;
 	char *phase;
@@ -175,27 +178,6 @@ struct _FerryEngineJob {
 FerryPhaseResult
 ferry_engine_run_phase(FerryEngineJob *job);
 
-/* ledger, in ferry-engine.c; usable from worker threads */
-gint64
-ferry_engine_ledger_intent(FerryEngine *self,
-			   const char *migration_uid,
-			   const char *vm_id,
-			   const char *side,
-			   const char *kind,
-			   const char *artifact_id,
-			   JsonObject *details,
-			   GError **error);
-gboolean
-ferry_engine_ledger_created(FerryEngine *self, gint64 row, JsonObject *details, GError **error);
-gboolean
-ferry_engine_ledger_forget(FerryEngine *self, gint64 row, GError **error);
-gboolean
-ferry_engine_ledger_forget_artifact(FerryEngine *self,
-				    const char *migration_uid,
-				    const char *vm_id,
-				    const char *kind,
-				    const char *artifact_id,
-				    GError **error);
 /* what becomes of a VM's destination artefacts when it is cleaned up */
 typedef enum {
 	FERRY_CLEANUP_DESTINATION_FORGET, /* they are the result (success) */

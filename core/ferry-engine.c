@@ -125,6 +125,7 @@ ferry_engine_finalize(GObject *object)
 		self->secret_notify(self->secret_data);
 	g_clear_pointer(&self->methods, g_ptr_array_unref);
 	g_clear_pointer(&self->settings, json_object_unref);
+	g_clear_object(&self->ledger);
 	if (self->db != NULL)
 		sqlite3_close_v2(self->db);
 	g_mutex_clear(&self->providers_lock);
@@ -212,6 +213,7 @@ ferry_engine_new(const char *state_dir, GError **error)
 	self->db_path = g_build_filename(state_dir, "ferry.db", NULL);
 	if (!engine_setup_db(self, error))
 		return NULL;
+	self->ledger = ferry_engine_ledger_new(self->db, self->db_path);
 	self->pool = g_thread_pool_new(engine_job_thread, self, -1, FALSE, NULL);
 	return g_steal_pointer(&self);
 }
@@ -394,158 +396,7 @@ ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error)
 	return provider;
 }
 
-/* --- the ledger --- */
-
-gint64
-ferry_engine_ledger_intent(FerryEngine *self,
-			   const char *migration_uid,
-			   const char *vm_id,
-			   const char *side,
-			   const char *kind,
-			   const char *artifact_id,
-			   JsonObject *details,
-			   GError **error)
-{
-	g_autofree char *text = NULL;
-	sqlite3_stmt *stmt;
-	gint64 row = 0;
-
-	text = details != NULL ? ferry_json_to_string(details) : g_strdup("{}");
-	stmt = engine_prepare(self,
-			      "INSERT INTO engine_ledger(migration_uid, vm_id, side, kind, "
-			      "artifact_id, details, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			      "'intent') RETURNING id",
-			      error);
-	if (stmt == NULL)
-		return 0;
-	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, side, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 4, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 5, artifact_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 6, text, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		row = sqlite3_column_int64(stmt, 0);
-	else
-		engine_sql_error(self, "recording an artifact", error);
-	sqlite3_finalize(stmt);
-	return row;
-}
-
-gboolean
-ferry_engine_ledger_created(FerryEngine *self, gint64 row, JsonObject *details, GError **error)
-{
-	g_autofree char *text = details != NULL ? ferry_json_to_string(details) : NULL;
-	sqlite3_stmt *stmt = engine_prepare(
-	    self,
-	    "UPDATE engine_ledger SET state = 'created', details = coalesce(?2, details) "
-	    "WHERE id = ?1",
-	    error);
-	gboolean ok;
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, row);
-	sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_finalize(stmt);
-	return ok || engine_sql_error(self, "recording an artifact", error);
-}
-
-gboolean
-ferry_engine_ledger_forget(FerryEngine *self, gint64 row, GError **error)
-{
-	sqlite3_stmt *stmt = engine_prepare(self, "DELETE FROM engine_ledger WHERE id = ?1", error);
-	gboolean ok;
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, row);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_finalize(stmt);
-	return ok || engine_sql_error(self, "forgetting an artifact", error);
-}
-
-gboolean
-ferry_engine_ledger_forget_artifact(FerryEngine *self,
-				    const char *migration_uid,
-				    const char *vm_id,
-				    const char *kind,
-				    const char *artifact_id,
-				    GError **error)
-{
-	sqlite3_stmt *stmt = engine_prepare(self,
-					    "DELETE FROM engine_ledger WHERE migration_uid = ?1 "
-					    "AND vm_id = ?2 AND kind = ?3 AND artifact_id = ?4",
-					    error);
-	gboolean ok;
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 4, artifact_id, -1, SQLITE_TRANSIENT);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_finalize(stmt);
-	return ok || engine_sql_error(self, "forgetting an artifact", error);
-}
-
-typedef struct {
-	gint64 row;
-	char *migration_uid;
-	char *vm_id;
-	char *side;
-	char *kind;
-	char *artifact_id;
-	JsonObject *details;
-	char *state;
-} LedgerEntry;
-
-static void
-ledger_entry_free(gpointer data)
-{
-	LedgerEntry *entry = data;
-	g_free(entry->migration_uid);
-	g_free(entry->vm_id);
-	g_free(entry->side);
-	g_free(entry->kind);
-	g_free(entry->artifact_id);
-	g_clear_pointer(&entry->details, json_object_unref);
-	g_free(entry->state);
-	g_free(entry);
-}
-
-/* ledger entries, newest first, optionally of one VM */
-static GPtrArray *
-engine_ledger_list(FerryEngine *self, const char *migration_uid, const char *vm_id)
-{
-	GPtrArray *entries = g_ptr_array_new_with_free_func(ledger_entry_free);
-	sqlite3_stmt *stmt = engine_prepare(
-	    self,
-	    "SELECT id, migration_uid, vm_id, side, kind, artifact_id, details, state "
-	    "FROM engine_ledger WHERE (?1 IS NULL OR migration_uid = ?1) AND "
-	    "(?2 IS NULL OR vm_id = ?2) ORDER BY id DESC",
-	    NULL);
-	if (stmt == NULL)
-		return entries;
-	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		LedgerEntry *entry = g_new0(LedgerEntry, 1);
-		entry->row = sqlite3_column_int64(stmt, 0);
-		entry->migration_uid = g_strdup((const char *)sqlite3_column_text(stmt, 1));
-		entry->vm_id = g_strdup((const char *)sqlite3_column_text(stmt, 2));
-		entry->side = g_strdup((const char *)sqlite3_column_text(stmt, 3));
-		entry->kind = g_strdup((const char *)sqlite3_column_text(stmt, 4));
-		entry->artifact_id = g_strdup((const char *)sqlite3_column_text(stmt, 5));
-		entry->details =
-		    ferry_json_from_string((const char *)sqlite3_column_text(stmt, 6), NULL);
-		if (entry->details == NULL)
-			entry->details = json_object_new();
-		entry->state = g_strdup((const char *)sqlite3_column_text(stmt, 7));
-		g_ptr_array_add(entries, entry);
-	}
-	sqlite3_finalize(stmt);
-	return entries;
-}
+/* --- clean-up: removing what the ledger lists --- */
 
 /* a process recorded by pid: stop it only if it is still the one we started */
 static void
@@ -622,7 +473,10 @@ engine_remove_local(JsonObject *details, GError **error)
 }
 
 static gboolean
-engine_remove_entry(FerryEngine *self, LedgerEntry *entry, JsonObject *context, GError **error)
+engine_remove_entry(FerryEngine *self,
+		    FerryEngineLedgerEntry *entry,
+		    JsonObject *context,
+		    GError **error)
 {
 	if (g_strcmp0(entry->side, "local") == 0) {
 		if (!engine_remove_local(entry->details, error))
@@ -641,7 +495,7 @@ engine_remove_entry(FerryEngine *self, LedgerEntry *entry, JsonObject *context, 
 						    entry->details, NULL, error))
 			return FALSE;
 	}
-	return ferry_engine_ledger_forget(self, entry->row, error);
+	return ferry_engine_ledger_forget(self->ledger, entry->row, error);
 }
 
 /* removes what a VM's run left: source and local artefacts always, the
@@ -656,17 +510,17 @@ ferry_engine_cleanup_vm(FerryEngine *self,
 			GCancellable *cancellable,
 			GError **error)
 {
-	g_autoptr(GPtrArray) entries = engine_ledger_list(self, migration_uid, vm_id);
+	g_autoptr(GPtrArray) entries = ferry_engine_ledger_list(self->ledger, migration_uid, vm_id);
 	gboolean ok = TRUE;
 
 	for (guint i = 0; i < entries->len; i++) {
-		LedgerEntry *entry = g_ptr_array_index(entries, i);
+		FerryEngineLedgerEntry *entry = g_ptr_array_index(entries, i);
 		g_autoptr(GError) local_error = NULL;
 
 		if (g_strcmp0(entry->side, "destination") == 0 &&
 		    destination != FERRY_CLEANUP_DESTINATION_REMOVE) {
 			if (destination == FERRY_CLEANUP_DESTINATION_FORGET)
-				ferry_engine_ledger_forget(self, entry->row, NULL);
+				ferry_engine_ledger_forget(self->ledger, entry->row, NULL);
 			continue;
 		}
 		if (!engine_remove_entry(self, entry, context, &local_error)) {
@@ -724,9 +578,9 @@ ferry_engine_recover(FerryEngine *self, GCancellable *cancellable, GError **erro
 	}
 	if (!engine_load(self, error))
 		return FALSE;
-	entries = engine_ledger_list(self, NULL, NULL);
+	entries = ferry_engine_ledger_list(self->ledger, NULL, NULL);
 	for (guint i = 0; i < entries->len; i++) {
-		LedgerEntry *entry = g_ptr_array_index(entries, i);
+		FerryEngineLedgerEntry *entry = g_ptr_array_index(entries, i);
 		EngineMigration *m = g_hash_table_lookup(self->migrations, entry->migration_uid);
 		g_autoptr(GError) local_error = NULL;
 		gboolean transient = g_strcmp0(entry->kind, "process") == 0;
@@ -1240,6 +1094,7 @@ engine_job_new(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, const c
 	FerryEngineJob *job = g_new0(FerryEngineJob, 1);
 	g_mutex_init(&job->lock);
 	job->engine = self;
+	job->ledger = self->ledger;
 	job->migration_uid = g_strdup(m->uid);
 	job->vm_id = g_strdup(vm->vm_id);
 	job->phase = g_strdup(phase);
@@ -1963,9 +1818,9 @@ ferry_engine_list_artifacts(FerryEngine *self)
 	JsonNode *node;
 
 	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
-	entries = engine_ledger_list(self, NULL, NULL);
+	entries = ferry_engine_ledger_list(self->ledger, NULL, NULL);
 	for (guint i = 0; i < entries->len; i++) {
-		LedgerEntry *entry = g_ptr_array_index(entries, i);
+		FerryEngineLedgerEntry *entry = g_ptr_array_index(entries, i);
 		JsonObject *object = json_object_new();
 		json_object_set_string_member(object, "migration", entry->migration_uid);
 		json_object_set_string_member(object, "vm", entry->vm_id);
