@@ -178,6 +178,8 @@ struct _FerryEngineJob {
 FerryPhaseResult
 ferry_engine_run_phase(FerryEngineJob *job);
 
+/* --- clean-up, in ferry-engine-cleanup.c --- */
+
 /* what becomes of a VM's destination artefacts when it is cleaned up */
 typedef enum {
 	FERRY_CLEANUP_DESTINATION_FORGET, /* they are the result (success) */
@@ -193,6 +195,20 @@ ferry_engine_cleanup_vm(FerryEngine *self,
 			FerryCleanupDestination destination,
 			GCancellable *cancellable,
 			GError **error);
+/* removes one ledger entry's artefact and forgets it; @context (nullable)
+ * names the migration's providers */
+gboolean
+engine_remove_entry(FerryEngine *self,
+		    FerryEngineLedgerEntry *entry,
+		    JsonObject *context,
+		    GError **error);
+/* removes the local artefact @details describe: `pid` (with `match`, a
+ * string its command line must hold), `path`, `paths` */
+gboolean
+engine_remove_local(JsonObject *details, GError **error);
+
+/* --- the engine object, in ferry-engine.c --- */
+
 FerryProvider *
 ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error);
 GPtrArray *
