@@ -209,6 +209,56 @@ engine_remove_local(JsonObject *details, GError **error);
 
 /* --- the engine object, in ferry-engine.c --- */
 
+gboolean
+engine_vm_matches(JsonObject *ref, const char *vm_id, const char *vm_name);
+gboolean
+engine_status_has_condition(JsonObject *status, const char *type);
+
+/* --- the scheduler, in ferry-engine-scheduler.c (engine thread) --- */
+
+/* "uid\nvm", the key of a VM's job and wake-up time */
+char *
+engine_vm_key(const char *uid, const char *vm_id);
+void
+engine_job_free(FerryEngineJob *job);
+/* the worker pool's function: runs one job's phase */
+void
+engine_job_thread(gpointer data, gpointer user_data);
+gboolean
+engine_start_job(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, const char *phase);
+/* makes a finished job's result the VM's record and moves the VM on */
+void
+engine_apply_job(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, FerryEngineJob *job);
+const char *
+engine_vm_phase(FerryEngineVm *vm);
+gboolean
+engine_vm_canceled(EngineMigration *m, FerryEngineVm *vm);
+/* copies a running job's disk progress into the VM status */
+void
+engine_progress_to_status(FerryEngineVm *vm, FerryEngineJob *job);
+/* VMs in flight per capacity key (source provider, and host for sources
+ * with hosts) */
+GHashTable *
+engine_count_in_flight(FerryEngine *self);
+gboolean
+engine_admit_pending(FerryEngine *self,
+		     EngineMigration *m,
+		     FerryEngineVm *vm,
+		     GHashTable *in_flight,
+		     gint64 limit,
+		     gboolean *admitted,
+		     GError **error);
+/* the migration's outcome once all its VMs are done, and the source's
+ * clean-up after the plan */
+void
+engine_finish_migration(FerryEngine *self, EngineMigration *m);
+/* by start order */
+gint
+engine_migration_compare(gconstpointer a, gconstpointer b);
+/* the monotonic time of the next VM waiting to run a phase again */
+gint64
+engine_next_wake(FerryEngine *self);
+
 FerryProvider *
 ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error);
 GPtrArray *
