@@ -98,7 +98,7 @@ struct _FerryEngine {
 	char *state_dir;
 	char *db_path;
 	sqlite3 *db;
-	FerryEngineLedger *ledger;
+	FerryEngineLedger *ledger; /* the artefact ledger, over db */
 	FerryEngineProviderFunc provider_func;
 	gpointer provider_data;
 	GDestroyNotify provider_notify;
