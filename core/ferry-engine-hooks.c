@@ -210,7 +210,7 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 	dir = g_build_filename(ferry_engine_get_state_dir(job->engine), "hooks", job->migration_uid,
 			       job->vm_id, job->phase, NULL);
 	json_object_set_string_member(details, "path", dir);
-	row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id, "local",
+	row = ferry_engine_ledger_intent(job->ledger, job->migration_uid, job->vm_id, "local",
 					 "directory", dir, details, error);
 	if (row == 0)
 		return FERRY_PHASE_FAIL;
@@ -218,7 +218,7 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot create %s", dir);
 		return FERRY_PHASE_FAIL;
 	}
-	ferry_engine_ledger_created(job->engine, row, NULL, NULL);
+	ferry_engine_ledger_created(job->ledger, row, NULL, NULL);
 
 	/* JSON is YAML: ansible reads these as it reads Forklift's */
 	plan_text = ferry_json_to_string(ferry_json_path_object(job->context, "plan"));
@@ -243,7 +243,7 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 		const char *argv[] = {"/bin/sh", "-c", command, NULL};
 		g_clear_error(&last_error);
 		if (hook_run_once(job, hook_key, dir, argv, deadline, &last_error)) {
-			ferry_engine_ledger_forget(job->engine, row, NULL);
+			ferry_engine_ledger_forget(job->ledger, row, NULL);
 			{
 				g_autofree char *log = g_build_filename(dir, "output.log", NULL);
 				const char *names[] = {"plan.yml", "workload.yml", "playbook.yml"};

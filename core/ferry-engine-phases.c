@@ -133,10 +133,10 @@ job_record_processes(FerryEngineJob *job, FerryDiskEndpoint *endpoint, GPtrArray
 				json_array_add_string_element(paths, cleanup[p]);
 			json_object_set_array_member(details, "paths", paths);
 		}
-		row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id, "local",
+		row = ferry_engine_ledger_intent(job->ledger, job->migration_uid, job->vm_id, "local",
 						 "process", pid, details, NULL);
 		if (row > 0) {
-			ferry_engine_ledger_created(job->engine, row, NULL, NULL);
+			ferry_engine_ledger_created(job->ledger, row, NULL, NULL);
 			g_ptr_array_add(rows, g_memdup2(&row, sizeof(row)));
 		}
 	}
@@ -151,7 +151,7 @@ job_close_endpoint(FerryEngineJob *job, FerryDiskEndpoint *endpoint, GPtrArray *
 	if (!ferry_disk_endpoint_close(endpoint, &error))
 		g_warning("VM %s: %s", job_display_name(job), error->message);
 	for (guint i = 0; rows != NULL && i < rows->len; i++)
-		ferry_engine_ledger_forget(job->engine, *(gint64 *)g_ptr_array_index(rows, i), NULL);
+		ferry_engine_ledger_forget(job->ledger, *(gint64 *)g_ptr_array_index(rows, i), NULL);
 	if (rows != NULL)
 		g_ptr_array_set_size(rows, 0);
 }
@@ -176,7 +176,7 @@ job_prepare_target(FerryEngineJob *job, FerryProvider *destination, guint index,
 		json_object_set_object_member(details, "vmSpec",
 					      ferry_json_object_copy(job_vm_spec(job)));
 		json_object_set_int_member(details, "diskIndex", index);
-		row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id,
+		row = ferry_engine_ledger_intent(job->ledger, job->migration_uid, job->vm_id,
 						 "destination", "disk",
 						 ferry_json_path_string(disk, "name", "disk"), details,
 						 error);
@@ -188,7 +188,7 @@ job_prepare_target(FerryEngineJob *job, FerryProvider *destination, guint index,
 	if (endpoint == NULL)
 		return NULL;
 	if (!known) {
-		if (!ferry_engine_ledger_created(job->engine, row, NULL, error)) {
+		if (!ferry_engine_ledger_created(job->ledger, row, NULL, error)) {
 			g_object_unref(endpoint);
 			return NULL;
 		}
@@ -462,10 +462,10 @@ job_copy_disk(FerryEngineJob *job,
 	{
 		g_autoptr(JsonObject) details = json_object_new();
 		json_object_set_string_member(details, "path", journal);
-		journal_row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id,
+		journal_row = ferry_engine_ledger_intent(job->ledger, job->migration_uid, job->vm_id,
 							 "local", "journal", journal, details, NULL);
 		if (journal_row > 0)
-			ferry_engine_ledger_created(job->engine, journal_row, NULL, NULL);
+			ferry_engine_ledger_created(job->ledger, journal_row, NULL, NULL);
 	}
 	ok = ferry_transfer_method_copy(method, request, progress, job->cancellable, error);
 	job_close_endpoint(job, src, rows);
@@ -477,7 +477,7 @@ job_copy_disk(FerryEngineJob *job,
 	}
 	g_unlink(journal);
 	if (journal_row > 0)
-		ferry_engine_ledger_forget(job->engine, journal_row, NULL);
+		ferry_engine_ledger_forget(job->ledger, journal_row, NULL);
 	return TRUE;
 }
 
@@ -658,29 +658,29 @@ job_create_snapshot(FerryEngineJob *job, GError **error)
 		json_object_set_boolean_member(lookup, "byName", TRUE);
 		ferry_provider_remove_artifact(source, "snapshot", name, lookup, job->cancellable,
 					       NULL);
-		ferry_engine_ledger_forget_artifact(job->engine, job->migration_uid, job->vm_id,
+		ferry_engine_ledger_forget_artifact(job->ledger, job->migration_uid, job->vm_id,
 						    "snapshot", name, NULL);
 	}
 	json_object_set_string_member(details, "vmId", job->vm_id);
 	json_object_set_string_member(details, "name", name);
 	json_object_set_boolean_member(details, "byName", TRUE);
-	row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id, "source",
+	row = ferry_engine_ledger_intent(job->ledger, job->migration_uid, job->vm_id, "source",
 					 "snapshot", name, details, error);
 	if (row == 0)
 		return FERRY_PHASE_FAIL;
 	snapshot = ferry_provider_create_snapshot(source, job->vm_id, name,
 						  FERRY_SNAPSHOT_FLAG_QUIESCE, job->cancellable, error);
 	if (snapshot == NULL) {
-		ferry_engine_ledger_forget(job->engine, row, NULL);
+		ferry_engine_ledger_forget(job->ledger, row, NULL);
 		return FERRY_PHASE_FAIL;
 	}
 	/* recorded under its real id from now on */
 	json_object_set_boolean_member(details, "byName", FALSE);
 	json_object_set_string_member(details, "id", ferry_snapshot_get_id(snapshot));
-	ferry_engine_ledger_forget(job->engine, row, NULL);
-	row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id, "source",
+	ferry_engine_ledger_forget(job->ledger, row, NULL);
+	row = ferry_engine_ledger_intent(job->ledger, job->migration_uid, job->vm_id, "source",
 					 "snapshot", ferry_snapshot_get_id(snapshot), details, error);
-	if (row == 0 || !ferry_engine_ledger_created(job->engine, row, NULL, error))
+	if (row == 0 || !ferry_engine_ledger_created(job->ledger, row, NULL, error))
 		return FERRY_PHASE_FAIL;
 
 	record = json_object_new();
@@ -775,7 +775,7 @@ job_remove_snapshots(FerryEngineJob *job, guint keep, GError **error)
 		const char *id = ferry_json_path_string(snapshot, "id", NULL);
 		if (!ferry_provider_remove_snapshot(source, job->vm_id, id, job->cancellable, error))
 			return FERRY_PHASE_FAIL;
-		ferry_engine_ledger_forget_artifact(job->engine, job->migration_uid, job->vm_id,
+		ferry_engine_ledger_forget_artifact(job->ledger, job->migration_uid, job->vm_id,
 						    "snapshot", id, NULL);
 		json_array_remove_element(snapshots, 0);
 	}
@@ -861,7 +861,7 @@ job_close_source_list(FerryEngineJob *job, GPtrArray *sources, GPtrArray *rows)
 	for (guint i = 0; sources != NULL && i < sources->len; i++)
 		job_close_endpoint(job, g_ptr_array_index(sources, i), NULL);
 	for (guint i = 0; rows != NULL && i < rows->len; i++)
-		ferry_engine_ledger_forget(job->engine, *(gint64 *)g_ptr_array_index(rows, i), NULL);
+		ferry_engine_ledger_forget(job->ledger, *(gint64 *)g_ptr_array_index(rows, i), NULL);
 	if (rows != NULL)
 		g_ptr_array_set_size(rows, 0);
 	if (sources != NULL)
@@ -1243,7 +1243,7 @@ phase_create_vm(FerryEngineJob *job, GError **error)
 	if (disks == NULL)
 		return FERRY_PHASE_FAIL;
 	json_object_set_object_member(details, "vmSpec", ferry_json_object_copy(spec));
-	row = ferry_engine_ledger_intent(job->engine, job->migration_uid, job->vm_id, "destination",
+	row = ferry_engine_ledger_intent(job->ledger, job->migration_uid, job->vm_id, "destination",
 					 "vm", name, details, error);
 	if (row == 0) {
 		job_close_target_list(job, disks);
@@ -1253,7 +1253,7 @@ phase_create_vm(FerryEngineJob *job, GError **error)
 	job_close_target_list(job, disks);
 	if (vm_id == NULL)
 		return FERRY_PHASE_FAIL;
-	if (!ferry_engine_ledger_created(job->engine, row, NULL, error))
+	if (!ferry_engine_ledger_created(job->ledger, row, NULL, error))
 		return FERRY_PHASE_FAIL;
 	json_object_set_string_member(job->state, "targetVmId", vm_id);
 	return job_verify_boot(job, destination, error);

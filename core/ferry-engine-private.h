@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ferry-engine.h"
+#include "ferry-engine-ledger-private.h"
 #include "ferry-json-private.h"
 #include "ferry-transfer-method.h"
 
@@ -74,6 +75,73 @@ void
 ferry_engine_vm_free(FerryEngineVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryEngineVm, ferry_engine_vm_free)
 
+/* --- the engine object, shared by the engine's files --- */
+
+/* one migration as the engine thread holds it */
+typedef struct {
+	char *uid;
+	char *plan_namespace;
+	char *plan_name;
+	char *phase;
+	gint64 seq;
+	JsonObject *migration;
+	JsonObject *context;
+	GPtrArray *vms; /* of FerryEngineVm, in plan order */
+	gboolean dirty;
+} EngineMigration;
+
+void
+engine_migration_free(gpointer data);
+
+struct _FerryEngine {
+	GObject parent_instance;
+	char *state_dir;
+	char *db_path;
+	sqlite3 *db;
+	FerryEngineLedger *ledger; /* the artefact ledger, over db */
+	FerryEngineProviderFunc provider_func;
+	gpointer provider_data;
+	GDestroyNotify provider_notify;
+	FerryEngineSecretFunc secret_func;
+	gpointer secret_data;
+	GDestroyNotify secret_notify;
+	GMutex providers_lock;
+	GHashTable *providers; /* "ns/name" → FerryProvider */
+	GPtrArray *methods;
+	JsonObject *settings;
+	GThreadPool *pool;
+	GHashTable *jobs;	/* "uid\nvm" → FerryEngineJob */
+	GHashTable *migrations; /* uid → EngineMigration (running and recent) */
+	GHashTable *wake_at;	/* "uid\nvm" → gint64 */
+	GMutex wake_lock;
+	GCond wake_cond;
+	guint finished_jobs;
+	gboolean loaded;
+};
+
+/* --- the state database, in ferry-engine-state.c --- */
+
+gboolean
+engine_setup_db(FerryEngine *self, GError **error);
+gboolean
+engine_exec(FerryEngine *self, const char *sql, GError **error);
+gboolean
+engine_sql_error(FerryEngine *self, const char *what, GError **error);
+sqlite3_stmt *
+engine_prepare(FerryEngine *self, const char *sql, GError **error);
+/* loads the running migrations once */
+gboolean
+engine_load(FerryEngine *self, GError **error);
+gboolean
+engine_save_vm(FerryEngine *self, FerryEngineVm *vm, GError **error);
+gboolean
+engine_save_migration(FerryEngine *self, EngineMigration *m, GError **error);
+void
+engine_reload_migration(FerryEngine *self, EngineMigration *m);
+/* a migration, loaded from the database when it is not held */
+EngineMigration *
+engine_get_migration(FerryEngine *self, const char *uid, GError **error);
+
 /* --- the work of one phase, run in a worker thread --- */
 
 typedef enum {
@@ -86,6 +154,7 @@ typedef enum {
 typedef struct _FerryEngineJob FerryEngineJob;
 struct _FerryEngineJob {
 	FerryEngine *engine;	/* not owned */
+	FerryEngineLedger *ledger; /* the engine's, not owned */
 	char *migration_uid;
 	char *vm_id;
 	char *phase;
@@ -109,27 +178,8 @@ struct _FerryEngineJob {
 FerryPhaseResult
 ferry_engine_run_phase(FerryEngineJob *job);
 
-/* ledger, in ferry-engine.c; usable from worker threads */
-gint64
-ferry_engine_ledger_intent(FerryEngine *self,
-			   const char *migration_uid,
-			   const char *vm_id,
-			   const char *side,
-			   const char *kind,
-			   const char *artifact_id,
-			   JsonObject *details,
-			   GError **error);
-gboolean
-ferry_engine_ledger_created(FerryEngine *self, gint64 row, JsonObject *details, GError **error);
-gboolean
-ferry_engine_ledger_forget(FerryEngine *self, gint64 row, GError **error);
-gboolean
-ferry_engine_ledger_forget_artifact(FerryEngine *self,
-				    const char *migration_uid,
-				    const char *vm_id,
-				    const char *kind,
-				    const char *artifact_id,
-				    GError **error);
+/* --- clean-up, in ferry-engine-cleanup.c --- */
+
 /* what becomes of a VM's destination artefacts when it is cleaned up */
 typedef enum {
 	FERRY_CLEANUP_DESTINATION_FORGET, /* they are the result (success) */
@@ -145,6 +195,70 @@ ferry_engine_cleanup_vm(FerryEngine *self,
 			FerryCleanupDestination destination,
 			GCancellable *cancellable,
 			GError **error);
+/* removes one ledger entry's artefact and forgets it; @context (nullable)
+ * names the migration's providers */
+gboolean
+engine_remove_entry(FerryEngine *self,
+		    FerryEngineLedgerEntry *entry,
+		    JsonObject *context,
+		    GError **error);
+/* removes the local artefact @details describe: `pid` (with `match`, a
+ * string its command line must hold), `path`, `paths` */
+gboolean
+engine_remove_local(JsonObject *details, GError **error);
+
+/* --- the engine object, in ferry-engine.c --- */
+
+gboolean
+engine_vm_matches(JsonObject *ref, const char *vm_id, const char *vm_name);
+gboolean
+engine_status_has_condition(JsonObject *status, const char *type);
+
+/* --- the scheduler, in ferry-engine-scheduler.c (engine thread) --- */
+
+/* "uid\nvm", the key of a VM's job and wake-up time */
+char *
+engine_vm_key(const char *uid, const char *vm_id);
+void
+engine_job_free(FerryEngineJob *job);
+/* the worker pool's function: runs one job's phase */
+void
+engine_job_thread(gpointer data, gpointer user_data);
+gboolean
+engine_start_job(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, const char *phase);
+/* makes a finished job's result the VM's record and moves the VM on */
+void
+engine_apply_job(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, FerryEngineJob *job);
+const char *
+engine_vm_phase(FerryEngineVm *vm);
+gboolean
+engine_vm_canceled(EngineMigration *m, FerryEngineVm *vm);
+/* copies a running job's disk progress into the VM status */
+void
+engine_progress_to_status(FerryEngineVm *vm, FerryEngineJob *job);
+/* VMs in flight per capacity key (source provider, and host for sources
+ * with hosts) */
+GHashTable *
+engine_count_in_flight(FerryEngine *self);
+gboolean
+engine_admit_pending(FerryEngine *self,
+		     EngineMigration *m,
+		     FerryEngineVm *vm,
+		     GHashTable *in_flight,
+		     gint64 limit,
+		     gboolean *admitted,
+		     GError **error);
+/* the migration's outcome once all its VMs are done, and the source's
+ * clean-up after the plan */
+void
+engine_finish_migration(FerryEngine *self, EngineMigration *m);
+/* by start order */
+gint
+engine_migration_compare(gconstpointer a, gconstpointer b);
+/* the monotonic time of the next VM waiting to run a phase again */
+gint64
+engine_next_wake(FerryEngine *self);
+
 FerryProvider *
 ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error);
 GPtrArray *

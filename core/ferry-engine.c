@@ -7,8 +7,6 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <signal.h>
-#include <string.h>
 
 #include "ferry-engine-private.h"
 #include "ferry-sqlite-private.h"
@@ -39,52 +37,14 @@
  * Since: 0.1
  */
 
-#define ENGINE_SCHEMA_VERSION 1
 #define ENGINE_PROGRESS_PERSIST_US (2 * G_USEC_PER_SEC)
-
-typedef struct {
-	char *uid;
-	char *plan_namespace;
-	char *plan_name;
-	char *phase;
-	gint64 seq;
-	JsonObject *migration;
-	JsonObject *context;
-	GPtrArray *vms; /* of FerryEngineVm, in plan order */
-	gboolean dirty;
-} EngineMigration;
-
-struct _FerryEngine {
-	GObject parent_instance;
-	char *state_dir;
-	char *db_path;
-	sqlite3 *db;
-	FerryEngineProviderFunc provider_func;
-	gpointer provider_data;
-	GDestroyNotify provider_notify;
-	FerryEngineSecretFunc secret_func;
-	gpointer secret_data;
-	GDestroyNotify secret_notify;
-	GMutex providers_lock;
-	GHashTable *providers; /* "ns/name" → FerryProvider */
-	GPtrArray *methods;
-	JsonObject *settings;
-	GThreadPool *pool;
-	GHashTable *jobs;	/* "uid\nvm" → FerryEngineJob */
-	GHashTable *migrations; /* uid → EngineMigration (running and recent) */
-	GHashTable *wake_at;	/* "uid\nvm" → gint64 */
-	GMutex wake_lock;
-	GCond wake_cond;
-	guint finished_jobs;
-	gboolean loaded;
-};
 
 enum { SIGNAL_VM_CHANGED, SIGNAL_MIGRATION_CHANGED, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST];
 
 G_DEFINE_TYPE(FerryEngine, ferry_engine, G_TYPE_OBJECT)
 
-static void
+void
 engine_migration_free(gpointer data)
 {
 	EngineMigration *m = data;
@@ -111,137 +71,6 @@ ferry_engine_vm_free(FerryEngineVm *vm)
 }
 
 static void
-engine_job_free(FerryEngineJob *job)
-{
-	g_free(job->migration_uid);
-	g_free(job->vm_id);
-	g_free(job->phase);
-	g_clear_pointer(&job->context, json_object_unref);
-	g_clear_pointer(&job->migration, json_object_unref);
-	g_clear_pointer(&job->status, json_object_unref);
-	g_clear_pointer(&job->state, json_object_unref);
-	g_clear_object(&job->cancellable);
-	g_clear_pointer(&job->progress, g_ptr_array_unref);
-	g_free(job->progress_step);
-	g_free(job->jump_to);
-	g_clear_error(&job->error);
-	g_mutex_clear(&job->lock);
-	g_free(job);
-}
-
-static gint
-engine_migration_compare(gconstpointer a, gconstpointer b);
-
-static char *
-vm_key(const char *uid, const char *vm_id)
-{
-	return g_strconcat(uid, "\n", vm_id, NULL);
-}
-
-/* --- database --- */
-
-static gboolean
-engine_exec(FerryEngine *self, const char *sql, GError **error)
-{
-	char *message = NULL;
-	if (sqlite3_exec(self->db, sql, NULL, NULL, &message) != SQLITE_OK) {
-		sqlite3_free(message);
-		return ferry_sqlite_set_error(self->db, "state database", self->db_path,
-					      "running a statement", error);
-	}
-	return TRUE;
-}
-
-static gboolean
-engine_sql_error(FerryEngine *self, const char *what, GError **error)
-{
-	return ferry_sqlite_set_error(self->db, "state database", self->db_path, what, error);
-}
-
-static sqlite3_stmt *
-engine_prepare(FerryEngine *self, const char *sql, GError **error)
-{
-	sqlite3_stmt *stmt = NULL;
-	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		engine_sql_error(self, "preparing a statement", error);
-		return NULL;
-	}
-	return stmt;
-}
-
-static gboolean
-engine_setup_db(FerryEngine *self, GError **error)
-{
-	sqlite3_stmt *stmt;
-	int version = 0;
-
-	ferry_sqlite_create_private(self->db_path);
-	if (sqlite3_open_v2(self->db_path, &self->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
-			    "cannot open the state database %s: %s; check --state", self->db_path,
-			    self->db != NULL ? sqlite3_errmsg(self->db) : "out of memory");
-		return FALSE;
-	}
-	sqlite3_busy_timeout(self->db, 30000);
-	if (!engine_exec(self,
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			 "PRAGMA foreign_keys=ON;"
-			 "CREATE TABLE IF NOT EXISTS engine_meta(key TEXT PRIMARY KEY, value TEXT);",
-			 error))
-		return FALSE;
-	stmt = engine_prepare(self, "SELECT value FROM engine_meta WHERE key = 'schema_version'",
-			      error);
-	if (stmt == NULL)
-		return FALSE;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (version > ENGINE_SCHEMA_VERSION) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-			    "the state database %s was written by a newer Ferry (engine schema "
-			    "%d); upgrade Ferry",
-			    self->db_path, version);
-		return FALSE;
-	}
-	if (version < 1 &&
-	    !engine_exec(self,
-			 "BEGIN IMMEDIATE;"
-			 "CREATE TABLE engine_migrations("
-			 "  uid TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
-			 "  plan_namespace TEXT NOT NULL, plan_name TEXT NOT NULL,"
-			 "  phase TEXT NOT NULL, started TEXT, completed TEXT,"
-			 "  migration TEXT NOT NULL, context TEXT NOT NULL);"
-			 "CREATE INDEX engine_migrations_plan ON engine_migrations(plan_namespace, "
-			 "plan_name);"
-			 "CREATE TABLE engine_vms("
-			 "  migration_uid TEXT NOT NULL REFERENCES engine_migrations(uid) ON DELETE "
-			 "CASCADE,"
-			 "  vm_index INTEGER NOT NULL, vm_id TEXT NOT NULL,"
-			 "  phase TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
-			 "  status TEXT NOT NULL, state TEXT NOT NULL,"
-			 "  PRIMARY KEY (migration_uid, vm_id));"
-			 "CREATE TABLE engine_ledger("
-			 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-			 "  migration_uid TEXT NOT NULL, vm_id TEXT NOT NULL,"
-			 "  side TEXT NOT NULL CHECK (side IN ('source','destination','local')),"
-			 "  kind TEXT NOT NULL, artifact_id TEXT NOT NULL, details TEXT NOT NULL,"
-			 "  state TEXT NOT NULL CHECK (state IN ('intent','created')),"
-			 "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ')));"
-			 "INSERT OR REPLACE INTO engine_meta VALUES ('schema_version', '1');"
-			 "COMMIT;",
-			 error)) {
-		engine_exec(self, "ROLLBACK;", NULL);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static void
-engine_job_thread(gpointer data, gpointer user_data);
-
-static void
 ferry_engine_finalize(GObject *object)
 {
 	FerryEngine *self = FERRY_ENGINE(object);
@@ -264,6 +93,7 @@ ferry_engine_finalize(GObject *object)
 		self->secret_notify(self->secret_data);
 	g_clear_pointer(&self->methods, g_ptr_array_unref);
 	g_clear_pointer(&self->settings, json_object_unref);
+	g_clear_object(&self->ledger);
 	if (self->db != NULL)
 		sqlite3_close_v2(self->db);
 	g_mutex_clear(&self->providers_lock);
@@ -351,6 +181,7 @@ ferry_engine_new(const char *state_dir, GError **error)
 	self->db_path = g_build_filename(state_dir, "ferry.db", NULL);
 	if (!engine_setup_db(self, error))
 		return NULL;
+	self->ledger = ferry_engine_ledger_new(self->db, self->db_path);
 	self->pool = g_thread_pool_new(engine_job_thread, self, -1, FALSE, NULL);
 	return g_steal_pointer(&self);
 }
@@ -533,458 +364,6 @@ ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error)
 	return provider;
 }
 
-/* --- the ledger --- */
-
-gint64
-ferry_engine_ledger_intent(FerryEngine *self,
-			   const char *migration_uid,
-			   const char *vm_id,
-			   const char *side,
-			   const char *kind,
-			   const char *artifact_id,
-			   JsonObject *details,
-			   GError **error)
-{
-	g_autofree char *text = NULL;
-	sqlite3_stmt *stmt;
-	gint64 row = 0;
-
-	text = details != NULL ? ferry_json_to_string(details) : g_strdup("{}");
-	stmt = engine_prepare(self,
-			      "INSERT INTO engine_ledger(migration_uid, vm_id, side, kind, "
-			      "artifact_id, details, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			      "'intent') RETURNING id",
-			      error);
-	if (stmt == NULL)
-		return 0;
-	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, side, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 4, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 5, artifact_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 6, text, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		row = sqlite3_column_int64(stmt, 0);
-	else
-		engine_sql_error(self, "recording an artifact", error);
-	sqlite3_finalize(stmt);
-	return row;
-}
-
-gboolean
-ferry_engine_ledger_created(FerryEngine *self, gint64 row, JsonObject *details, GError **error)
-{
-	g_autofree char *text = details != NULL ? ferry_json_to_string(details) : NULL;
-	sqlite3_stmt *stmt = engine_prepare(
-	    self,
-	    "UPDATE engine_ledger SET state = 'created', details = coalesce(?2, details) "
-	    "WHERE id = ?1",
-	    error);
-	gboolean ok;
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, row);
-	sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_finalize(stmt);
-	return ok || engine_sql_error(self, "recording an artifact", error);
-}
-
-gboolean
-ferry_engine_ledger_forget(FerryEngine *self, gint64 row, GError **error)
-{
-	sqlite3_stmt *stmt = engine_prepare(self, "DELETE FROM engine_ledger WHERE id = ?1", error);
-	gboolean ok;
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, row);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_finalize(stmt);
-	return ok || engine_sql_error(self, "forgetting an artifact", error);
-}
-
-gboolean
-ferry_engine_ledger_forget_artifact(FerryEngine *self,
-				    const char *migration_uid,
-				    const char *vm_id,
-				    const char *kind,
-				    const char *artifact_id,
-				    GError **error)
-{
-	sqlite3_stmt *stmt = engine_prepare(self,
-					    "DELETE FROM engine_ledger WHERE migration_uid = ?1 "
-					    "AND vm_id = ?2 AND kind = ?3 AND artifact_id = ?4",
-					    error);
-	gboolean ok;
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 4, artifact_id, -1, SQLITE_TRANSIENT);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_finalize(stmt);
-	return ok || engine_sql_error(self, "forgetting an artifact", error);
-}
-
-typedef struct {
-	gint64 row;
-	char *migration_uid;
-	char *vm_id;
-	char *side;
-	char *kind;
-	char *artifact_id;
-	JsonObject *details;
-	char *state;
-} LedgerEntry;
-
-static void
-ledger_entry_free(gpointer data)
-{
-	LedgerEntry *entry = data;
-	g_free(entry->migration_uid);
-	g_free(entry->vm_id);
-	g_free(entry->side);
-	g_free(entry->kind);
-	g_free(entry->artifact_id);
-	g_clear_pointer(&entry->details, json_object_unref);
-	g_free(entry->state);
-	g_free(entry);
-}
-
-/* ledger entries, newest first, optionally of one VM */
-static GPtrArray *
-engine_ledger_list(FerryEngine *self, const char *migration_uid, const char *vm_id)
-{
-	GPtrArray *entries = g_ptr_array_new_with_free_func(ledger_entry_free);
-	sqlite3_stmt *stmt = engine_prepare(
-	    self,
-	    "SELECT id, migration_uid, vm_id, side, kind, artifact_id, details, state "
-	    "FROM engine_ledger WHERE (?1 IS NULL OR migration_uid = ?1) AND "
-	    "(?2 IS NULL OR vm_id = ?2) ORDER BY id DESC",
-	    NULL);
-	if (stmt == NULL)
-		return entries;
-	sqlite3_bind_text(stmt, 1, migration_uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, vm_id, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		LedgerEntry *entry = g_new0(LedgerEntry, 1);
-		entry->row = sqlite3_column_int64(stmt, 0);
-		entry->migration_uid = g_strdup((const char *)sqlite3_column_text(stmt, 1));
-		entry->vm_id = g_strdup((const char *)sqlite3_column_text(stmt, 2));
-		entry->side = g_strdup((const char *)sqlite3_column_text(stmt, 3));
-		entry->kind = g_strdup((const char *)sqlite3_column_text(stmt, 4));
-		entry->artifact_id = g_strdup((const char *)sqlite3_column_text(stmt, 5));
-		entry->details =
-		    ferry_json_from_string((const char *)sqlite3_column_text(stmt, 6), NULL);
-		if (entry->details == NULL)
-			entry->details = json_object_new();
-		entry->state = g_strdup((const char *)sqlite3_column_text(stmt, 7));
-		g_ptr_array_add(entries, entry);
-	}
-	sqlite3_finalize(stmt);
-	return entries;
-}
-
-/* a process recorded by pid: stop it only if it is still the one we started */
-static void
-engine_kill_recorded_process(JsonObject *details)
-{
-	gint64 pid = ferry_json_path_int(details, "pid", 0);
-	const char *match = ferry_json_path_string(details, "match", NULL);
-	g_autofree char *cmdline_path = NULL;
-	g_autofree char *cmdline = NULL;
-	gsize length = 0;
-
-	if (pid <= 1)
-		return;
-	cmdline_path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/cmdline", pid);
-	if (!g_file_get_contents(cmdline_path, &cmdline, &length, NULL))
-		return;
-	for (gsize i = 0; i + 1 < length; i++) {
-		if (cmdline[i] == '\0')
-			cmdline[i] = ' ';
-	}
-	if (match != NULL && strstr(cmdline, match) == NULL)
-		return;
-	kill((pid_t)pid, SIGTERM);
-	for (guint i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
-		g_usleep(20 * 1000);
-	if (kill((pid_t)pid, 0) == 0)
-		kill((pid_t)pid, SIGKILL);
-}
-
-/* removes a file or a whole directory tree, not following links */
-static void
-engine_remove_tree(GFile *file)
-{
-	if (g_file_query_file_type(file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) ==
-	    G_FILE_TYPE_DIRECTORY) {
-		g_autoptr(GFileEnumerator) children = g_file_enumerate_children(
-		    file, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL,
-		    NULL);
-		GFileInfo *info;
-		while (children != NULL &&
-		       (info = g_file_enumerator_next_file(children, NULL, NULL)) != NULL) {
-			g_autoptr(GFile) child = g_file_get_child(file, g_file_info_get_name(info));
-			engine_remove_tree(child);
-			g_object_unref(info);
-		}
-	}
-	g_file_delete(file, NULL, NULL);
-}
-
-static gboolean
-engine_remove_local(JsonObject *details, GError **error)
-{
-	const char *path = ferry_json_path_string(details, "path", NULL);
-	JsonArray *paths = ferry_json_path_array(details, "paths");
-	if (ferry_json_path_int(details, "pid", 0) > 0)
-		engine_kill_recorded_process(details);
-	for (guint i = 0; paths != NULL && i < json_array_get_length(paths); i++) {
-		g_autoptr(GFile) file = g_file_new_for_path(json_array_get_string_element(paths, i));
-		engine_remove_tree(file);
-	}
-	if (path == NULL)
-		return TRUE;
-	{
-		g_autoptr(GFile) file = g_file_new_for_path(path);
-		engine_remove_tree(file);
-	}
-	if (g_file_test(path, G_FILE_TEST_EXISTS) && g_remove(path) != 0 && errno != ENOENT) {
-		int saved_errno = errno;
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot remove %s: %s", path,
-			    g_strerror(saved_errno));
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
-engine_remove_entry(FerryEngine *self, LedgerEntry *entry, JsonObject *context, GError **error)
-{
-	if (g_strcmp0(entry->side, "local") == 0) {
-		if (!engine_remove_local(entry->details, error))
-			return FALSE;
-	} else {
-		JsonObject *ref = ferry_json_path_object(
-		    context, g_strcmp0(entry->side, "source") == 0 ? "source" : "destination");
-		g_autoptr(FerryProvider) provider = NULL;
-
-		if (ref == NULL)
-			ref = ferry_json_path_object(entry->details, "provider");
-		provider = ferry_engine_get_provider(self, ref, error);
-		if (provider == NULL)
-			return FALSE;
-		if (!ferry_provider_remove_artifact(provider, entry->kind, entry->artifact_id,
-						    entry->details, NULL, error))
-			return FALSE;
-	}
-	return ferry_engine_ledger_forget(self, entry->row, error);
-}
-
-/* removes what a VM's run left: source and local artefacts always, the
- * destination's only when asked (failure with deleteVmOnFailMigration,
- * cancel, archive); otherwise the destination's become the result */
-gboolean
-ferry_engine_cleanup_vm(FerryEngine *self,
-			const char *migration_uid,
-			const char *vm_id,
-			JsonObject *context,
-			FerryCleanupDestination destination,
-			GCancellable *cancellable,
-			GError **error)
-{
-	g_autoptr(GPtrArray) entries = engine_ledger_list(self, migration_uid, vm_id);
-	gboolean ok = TRUE;
-
-	for (guint i = 0; i < entries->len; i++) {
-		LedgerEntry *entry = g_ptr_array_index(entries, i);
-		g_autoptr(GError) local_error = NULL;
-
-		if (g_strcmp0(entry->side, "destination") == 0 &&
-		    destination != FERRY_CLEANUP_DESTINATION_REMOVE) {
-			if (destination == FERRY_CLEANUP_DESTINATION_FORGET)
-				ferry_engine_ledger_forget(self, entry->row, NULL);
-			continue;
-		}
-		if (!engine_remove_entry(self, entry, context, &local_error)) {
-			g_warning("migration %s VM %s: cannot remove %s %s: %s", migration_uid,
-				  vm_id, entry->kind, entry->artifact_id, local_error->message);
-			if (ok)
-				g_propagate_error(error, g_steal_pointer(&local_error));
-			ok = FALSE;
-		}
-	}
-	/* the VM is done: its copy journals, and the migration's folder of
-	 * them once it is empty, go too */
-	{
-		g_autofree char *run_journals =
-		    g_build_filename(self->state_dir, "journals", migration_uid, NULL);
-		g_autofree char *vm_journals = g_build_filename(run_journals, vm_id, NULL);
-		ferry_files_remove_tree(vm_journals, NULL);
-		g_rmdir(run_journals);
-	}
-	return ok;
-}
-
-/* --- loading and saving --- */
-
-static EngineMigration *
-engine_load_migration_row(FerryEngine *self, sqlite3_stmt *stmt, GError **error)
-{
-	EngineMigration *m = g_new0(EngineMigration, 1);
-	sqlite3_stmt *vms;
-
-	m->vms = g_ptr_array_new_with_free_func((GDestroyNotify)ferry_engine_vm_free);
-	m->uid = g_strdup((const char *)sqlite3_column_text(stmt, 0));
-	m->seq = sqlite3_column_int64(stmt, 1);
-	m->plan_namespace = g_strdup((const char *)sqlite3_column_text(stmt, 2));
-	m->plan_name = g_strdup((const char *)sqlite3_column_text(stmt, 3));
-	m->phase = g_strdup((const char *)sqlite3_column_text(stmt, 4));
-	m->migration = ferry_json_from_string((const char *)sqlite3_column_text(stmt, 5), error);
-	m->context = m->migration != NULL
-			 ? ferry_json_from_string((const char *)sqlite3_column_text(stmt, 6), error)
-			 : NULL;
-	if (m->context == NULL) {
-		g_prefix_error(error, "migration %s: ", m->uid);
-		engine_migration_free(m);
-		return NULL;
-	}
-	vms = engine_prepare(self,
-			     "SELECT vm_index, vm_id, done, status, state FROM engine_vms WHERE "
-			     "migration_uid = ?1 ORDER BY vm_index",
-			     error);
-	if (vms == NULL) {
-		engine_migration_free(m);
-		return NULL;
-	}
-	sqlite3_bind_text(vms, 1, m->uid, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(vms) == SQLITE_ROW) {
-		FerryEngineVm *vm = g_new0(FerryEngineVm, 1);
-		vm->migration_uid = g_strdup(m->uid);
-		vm->index = sqlite3_column_int(vms, 0);
-		vm->vm_id = g_strdup((const char *)sqlite3_column_text(vms, 1));
-		vm->done = sqlite3_column_int(vms, 2) != 0;
-		vm->status = ferry_json_from_string((const char *)sqlite3_column_text(vms, 3), NULL);
-		vm->state = ferry_json_from_string((const char *)sqlite3_column_text(vms, 4), NULL);
-		if (vm->status == NULL || vm->state == NULL) {
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
-				    "migration %s: the stored state of VM %s is damaged", m->uid,
-				    vm->vm_id);
-			ferry_engine_vm_free(vm);
-			sqlite3_finalize(vms);
-			engine_migration_free(m);
-			return NULL;
-		}
-		g_ptr_array_add(m->vms, vm);
-	}
-	sqlite3_finalize(vms);
-	return m;
-}
-
-static gboolean
-engine_load(FerryEngine *self, GError **error)
-{
-	sqlite3_stmt *stmt;
-	if (self->loaded)
-		return TRUE;
-	stmt = engine_prepare(self,
-			      "SELECT uid, seq, plan_namespace, plan_name, phase, migration, context "
-			      "FROM engine_migrations WHERE phase = 'Running' ORDER BY seq",
-			      error);
-	if (stmt == NULL)
-		return FALSE;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		EngineMigration *m = engine_load_migration_row(self, stmt, error);
-		if (m == NULL) {
-			sqlite3_finalize(stmt);
-			return FALSE;
-		}
-		g_hash_table_replace(self->migrations, m->uid, m);
-	}
-	sqlite3_finalize(stmt);
-	self->loaded = TRUE;
-	return TRUE;
-}
-
-static gboolean
-engine_save_vm(FerryEngine *self, FerryEngineVm *vm, GError **error)
-{
-	g_autofree char *status = ferry_json_to_string(vm->status);
-	g_autofree char *state = ferry_json_to_string(vm->state);
-	sqlite3_stmt *stmt = engine_prepare(self,
-					    "UPDATE engine_vms SET phase = ?3, done = ?4, status = "
-					    "?5, state = ?6 WHERE migration_uid = ?1 AND vm_id = ?2",
-					    error);
-	gboolean ok;
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_text(stmt, 1, vm->migration_uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, vm->vm_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, ferry_json_path_string(vm->status, "phase", "Pending"), -1,
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_int(stmt, 4, vm->done ? 1 : 0);
-	sqlite3_bind_text(stmt, 5, status, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 6, state, -1, SQLITE_TRANSIENT);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_finalize(stmt);
-	if (!ok)
-		return engine_sql_error(self, "saving VM status", error);
-	vm->dirty = FALSE;
-	vm->persisted_at = g_get_monotonic_time();
-	g_signal_emit(self, signals[SIGNAL_VM_CHANGED], 0, vm->migration_uid, vm->vm_id,
-		      vm->status);
-	return TRUE;
-}
-
-static gboolean
-engine_save_migration(FerryEngine *self, EngineMigration *m, GError **error)
-{
-	g_autofree char *migration = ferry_json_to_string(m->migration);
-	g_autofree char *now = ferry_engine_timestamp_now();
-	sqlite3_stmt *stmt = engine_prepare(
-	    self,
-	    "UPDATE engine_migrations SET phase = ?2, migration = ?3, completed = CASE WHEN ?2 "
-	    "= 'Running' THEN NULL ELSE coalesce(completed, ?4) END WHERE uid = ?1",
-	    error);
-	gboolean ok;
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_text(stmt, 1, m->uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, m->phase, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, migration, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 4, now, -1, SQLITE_TRANSIENT);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_finalize(stmt);
-	if (!ok)
-		return engine_sql_error(self, "saving a migration", error);
-	m->dirty = FALSE;
-	g_signal_emit(self, signals[SIGNAL_MIGRATION_CHANGED], 0, m->uid, m->phase);
-	return TRUE;
-}
-
-/* the Migration as stored: `ferry plan cancel` and `ferry plan cutover` from
- * another process change it while this one runs */
-static void
-engine_reload_migration(FerryEngine *self, EngineMigration *m)
-{
-	sqlite3_stmt *stmt =
-	    engine_prepare(self, "SELECT migration FROM engine_migrations WHERE uid = ?1", NULL);
-	if (stmt == NULL)
-		return;
-	sqlite3_bind_text(stmt, 1, m->uid, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		JsonObject *stored =
-		    ferry_json_from_string((const char *)sqlite3_column_text(stmt, 0), NULL);
-		if (stored != NULL) {
-			json_object_unref(m->migration);
-			m->migration = stored;
-		}
-	}
-	sqlite3_finalize(stmt);
-}
-
 /* --- recovery --- */
 
 static gboolean
@@ -1029,9 +408,9 @@ ferry_engine_recover(FerryEngine *self, GCancellable *cancellable, GError **erro
 	}
 	if (!engine_load(self, error))
 		return FALSE;
-	entries = engine_ledger_list(self, NULL, NULL);
+	entries = ferry_engine_ledger_list(self->ledger, NULL, NULL);
 	for (guint i = 0; i < entries->len; i++) {
-		LedgerEntry *entry = g_ptr_array_index(entries, i);
+		FerryEngineLedgerEntry *entry = g_ptr_array_index(entries, i);
 		EngineMigration *m = g_hash_table_lookup(self->migrations, entry->migration_uid);
 		g_autoptr(GError) local_error = NULL;
 		gboolean transient = g_strcmp0(entry->kind, "process") == 0;
@@ -1064,7 +443,7 @@ ferry_engine_recover(FerryEngine *self, GCancellable *cancellable, GError **erro
 
 /* --- starting a migration --- */
 
-static gboolean
+gboolean
 engine_vm_matches(JsonObject *ref, const char *vm_id, const char *vm_name)
 {
 	const char *id = ferry_json_path_string(ref, "id", NULL);
@@ -1257,7 +636,7 @@ engine_previous_vm_status(FerryEngine *self,
 	return status;
 }
 
-static gboolean
+gboolean
 engine_status_has_condition(JsonObject *status, const char *type)
 {
 	JsonArray *conditions = ferry_json_path_array(status, "conditions");
@@ -1504,281 +883,6 @@ ferry_engine_start_migration(FerryEngine *self,
 
 /* --- running phases --- */
 
-static void
-engine_wake(FerryEngine *self)
-{
-	g_mutex_lock(&self->wake_lock);
-	self->finished_jobs++;
-	g_cond_signal(&self->wake_cond);
-	g_mutex_unlock(&self->wake_lock);
-}
-
-static gboolean
-engine_vm_canceled(EngineMigration *m, FerryEngineVm *vm)
-{
-	JsonArray *cancel = ferry_json_path_array(m->migration, "spec.cancel");
-	for (guint i = 0; cancel != NULL && i < json_array_get_length(cancel); i++) {
-		JsonObject *ref = json_array_get_object_element(cancel, i);
-		if (engine_vm_matches(ref, vm->vm_id, ferry_json_path_string(vm->status, "name", NULL)))
-			return TRUE;
-	}
-	return FALSE;
-}
-
-static void
-engine_job_thread(gpointer data, gpointer user_data)
-{
-	FerryEngineJob *job = data;
-	FerryEngine *self = user_data;
-	FerryPhaseResult result = ferry_engine_run_phase(job);
-
-	g_mutex_lock(&job->lock);
-	job->result = result;
-	job->finished = TRUE;
-	g_mutex_unlock(&job->lock);
-	engine_wake(self);
-}
-
-static FerryEngineJob *
-engine_job_new(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, const char *phase)
-{
-	FerryEngineJob *job = g_new0(FerryEngineJob, 1);
-	g_mutex_init(&job->lock);
-	job->engine = self;
-	job->migration_uid = g_strdup(m->uid);
-	job->vm_id = g_strdup(vm->vm_id);
-	job->phase = g_strdup(phase);
-	job->context = json_object_ref(m->context);
-	job->migration = ferry_json_object_copy(m->migration);
-	job->status = ferry_json_object_copy(vm->status);
-	job->state = ferry_json_object_copy(vm->state);
-	job->cancellable = g_cancellable_new();
-	job->progress = g_ptr_array_new_with_free_func(g_object_unref);
-	return job;
-}
-
-static const char *
-engine_vm_phase(FerryEngineVm *vm)
-{
-	return ferry_json_path_string(vm->status, "phase", "Pending");
-}
-
-static gboolean
-engine_vm_advance(FerryEngineVm *vm, const char *jump_to)
-{
-	FerryItineraryKind kind = FERRY_ITINERARY_COLD;
-	guint flags = (guint)ferry_json_path_int(vm->state, "flags", 0);
-	gint index = (gint)ferry_json_path_int(vm->state, "phaseIndex", -1);
-	guint n = 0;
-	const FerryPhase *phases;
-	gint next;
-
-	ferry_itinerary_kind_from_string(ferry_json_path_string(vm->state, "itinerary", "cold"),
-					 &kind);
-	phases = ferry_itinerary_get(kind, &n);
-	if (jump_to != NULL) {
-		next = ferry_itinerary_find(kind, jump_to);
-		if (next >= 0 && (phases[next].flags & flags) != phases[next].flags)
-			next = ferry_itinerary_next(kind, next, flags);
-	} else {
-		next = ferry_itinerary_next(kind, index + 1, flags);
-	}
-	if (next < 0)
-		return FALSE;
-	json_object_set_int_member(vm->state, "phaseIndex", next);
-	if (phases[next].step != NULL)
-		ferry_engine_status_enter_phase(vm->status, phases[next].name, phases[next].step);
-	else
-		json_object_set_string_member(vm->status, "phase", phases[next].name);
-	vm->dirty = TRUE;
-	return TRUE;
-}
-
-static void
-engine_progress_to_status(FerryEngineVm *vm, FerryEngineJob *job)
-{
-	g_autofree char *step = NULL;
-	JsonObject *stepobj;
-	JsonArray *tasks;
-
-	g_mutex_lock(&job->lock);
-	step = g_strdup(job->progress_step);
-	if (step == NULL || (stepobj = ferry_engine_status_find_step(vm->status, step)) == NULL) {
-		g_mutex_unlock(&job->lock);
-		return;
-	}
-	tasks = json_object_get_array_member(stepobj, "tasks");
-	for (guint i = 0; i < job->progress->len && tasks != NULL &&
-			  i < json_array_get_length(tasks);
-	     i++) {
-		FerryProgress *progress = g_ptr_array_index(job->progress, i);
-		JsonObject *task = json_array_get_object_element(tasks, i);
-		guint64 total = progress != NULL ? ferry_progress_get_total(progress) : 0;
-		if (total == 0)
-			continue;
-		ferry_engine_status_set_task_progress(
-		    vm->status, step, json_object_get_string_member(task, "name"),
-		    (gint64)(ferry_progress_get_done(progress) >> 20),
-		    (gint64)((total + (1 << 20) - 1) >> 20));
-	}
-	g_mutex_unlock(&job->lock);
-	vm->dirty = TRUE;
-}
-
-static void
-engine_apply_job(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, FerryEngineJob *job)
-{
-	g_autofree char *key = vm_key(m->uid, vm->vm_id);
-
-	/* the phase worked on copies; they become the record */
-	json_object_unref(vm->status);
-	vm->status = json_object_ref(job->status);
-	json_object_unref(vm->state);
-	vm->state = json_object_ref(job->state);
-	vm->dirty = TRUE;
-	g_hash_table_remove(self->wake_at, key);
-
-	if (g_strcmp0(job->phase, "__cancel") == 0 || g_strcmp0(job->phase, "__fail") == 0) {
-		vm->done = TRUE;
-		return;
-	}
-	switch (job->result) {
-	case FERRY_PHASE_DONE:
-		if (g_strcmp0(job->phase, "Completed") == 0) {
-			ferry_engine_status_complete(vm->status, "Succeeded", "Completed",
-						     "The VM migration has SUCCEEDED.");
-			vm->done = TRUE;
-		} else if (!engine_vm_advance(vm, NULL)) {
-			ferry_engine_status_complete(vm->status, "Succeeded", "Completed",
-						     "The VM migration has SUCCEEDED.");
-			vm->done = TRUE;
-		}
-		break;
-	case FERRY_PHASE_JUMP:
-		engine_vm_advance(vm, job->jump_to);
-		break;
-	case FERRY_PHASE_WAIT: {
-		gint64 *when = g_new(gint64, 1);
-		*when = job->wake_at > 0 ? job->wake_at
-					 : g_get_monotonic_time() + G_USEC_PER_SEC / 2;
-		g_hash_table_insert(self->wake_at, g_strdup(key), when);
-		break;
-	}
-	case FERRY_PHASE_FAIL:
-	default:
-		/* the failure path runs as its own job: clean up, then complete */
-		json_object_set_string_member(vm->state, "failure",
-					      job->error != NULL ? job->error->message
-								 : "the phase failed");
-		json_object_set_string_member(vm->state, "failedPhase", job->phase);
-		break;
-	}
-}
-
-static gboolean
-engine_start_job(FerryEngine *self, EngineMigration *m, FerryEngineVm *vm, const char *phase)
-{
-	g_autofree char *key = vm_key(m->uid, vm->vm_id);
-	FerryEngineJob *job = engine_job_new(self, m, vm, phase);
-	g_hash_table_insert(self->jobs, g_strdup(key), job);
-	return g_thread_pool_push(self->pool, job, NULL);
-}
-
-/* Forklift's scheduler: in-flight VMs per source provider across plans;
- * for vSphere, counted per ESXi host */
-static gboolean
-engine_vm_costs(FerryEngineVm *vm)
-{
-	const char *phase = engine_vm_phase(vm);
-	static const char *const free_phases[] = {"Pending", "CopyingPaused", "CreateVM",
-						  "PostHook", "Completed", NULL};
-	if (vm->done)
-		return FALSE;
-	return !g_strv_contains(free_phases, phase);
-}
-
-static char *
-engine_capacity_key(EngineMigration *m, FerryEngineVm *vm)
-{
-	JsonObject *vms = ferry_json_path_object(m->context, "vms");
-	JsonObject *doc = vms != NULL && json_object_has_member(vms, vm->vm_id)
-			      ? json_object_get_object_member(vms, vm->vm_id)
-			      : NULL;
-	const char *source = ferry_json_path_string(m->context, "source.name", "");
-	const char *source_ns = ferry_json_path_string(m->context, "source.namespace", "");
-	const char *host = NULL;
-	/* counted per host for sources with hosts (Forklift's per-ESXi limit) */
-	if (ferry_platform_has_capability(ferry_json_path_string(m->context, "source.type", ""),
-					  FERRY_PROVIDER_CAPABILITY_HOSTS)) {
-		JsonNode *node = doc != NULL ? json_object_get_member(doc, "host") : NULL;
-		if (node != NULL && JSON_NODE_HOLDS_OBJECT(node))
-			host = ferry_json_path_string(json_node_get_object(node), "id", NULL);
-		else
-			host = ferry_json_path_string(doc, "host", NULL);
-	}
-	return g_strdup_printf("%s/%s/%s", source_ns, source, host != NULL ? host : "");
-}
-
-static GHashTable *
-engine_count_in_flight(FerryEngine *self)
-{
-	GHashTable *counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	GHashTableIter iter;
-	gpointer value;
-
-	g_hash_table_iter_init(&iter, self->migrations);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		EngineMigration *m = value;
-		if (g_strcmp0(m->phase, "Running") != 0)
-			continue;
-		for (guint i = 0; i < m->vms->len; i++) {
-			FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
-			if (engine_vm_costs(vm)) {
-				char *key = engine_capacity_key(m, vm);
-				guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, key));
-				g_hash_table_replace(counts, key, GUINT_TO_POINTER(n + 1));
-			}
-		}
-	}
-	return counts;
-}
-
-static void
-engine_finish_migration(FerryEngine *self, EngineMigration *m)
-{
-	guint succeeded = 0, failed = 0;
-	const char *phase;
-	g_autoptr(GError) error = NULL;
-
-	for (guint i = 0; i < m->vms->len; i++) {
-		FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
-		if (engine_status_has_condition(vm->status, "Failed"))
-			failed++;
-		else if (engine_status_has_condition(vm->status, "Succeeded"))
-			succeeded++;
-	}
-	phase = failed > 0 ? "Failed" : succeeded > 0 ? "Succeeded" : "Canceled";
-	g_free(m->phase);
-	m->phase = g_strdup(phase);
-	if (!engine_save_migration(self, m, &error))
-		g_warning("%s", error->message);
-	/* Forklift's Client.Finalize: provider-side clean-up after the plan */
-	{
-		g_autoptr(FerryProvider) source =
-		    ferry_engine_get_provider(self, ferry_json_path_object(m->context, "source"), NULL);
-		g_autoptr(GPtrArray) ids = g_ptr_array_new();
-		for (guint i = 0; i < m->vms->len; i++)
-			g_ptr_array_add(ids, ((FerryEngineVm *)g_ptr_array_index(m->vms, i))->vm_id);
-		g_ptr_array_add(ids, NULL);
-		g_clear_error(&error);
-		if (source != NULL &&
-		    !ferry_provider_finalize_plan(source, m->plan_name,
-						  (const char *const *)ids->pdata, NULL, &error))
-			g_warning("Plan/%s: the source provider's clean-up failed: %s", m->plan_name,
-				  error->message);
-	}
-}
-
 /**
  * ferry_engine_step:
  * @self: a #FerryEngine
@@ -1820,7 +924,7 @@ ferry_engine_step(FerryEngine *self, gboolean *active, GError **error)
 		engine_reload_migration(self, m);
 		for (guint i = 0; i < m->vms->len; i++) {
 			FerryEngineVm *vm = g_ptr_array_index(m->vms, i);
-			g_autofree char *key = vm_key(m->uid, vm->vm_id);
+			g_autofree char *key = engine_vm_key(m->uid, vm->vm_id);
 			FerryEngineJob *job = g_hash_table_lookup(self->jobs, key);
 			gint64 *wake;
 			gboolean finished = FALSE;
@@ -1859,28 +963,12 @@ ferry_engine_step(FerryEngine *self, gboolean *active, GError **error)
 				continue;
 			}
 			if (g_strcmp0(engine_vm_phase(vm), "Pending") == 0) {
-				g_autofree char *capacity = engine_capacity_key(m, vm);
-				guint n = GPOINTER_TO_UINT(g_hash_table_lookup(in_flight, capacity));
-				if (n >= limit) {
-					g_autofree char *message = g_strdup_printf(
-					    "Waiting to start migration: in-flight limit reached "
-					    "(max %" G_GINT64_FORMAT ").",
-					    limit);
-					if (!engine_status_has_condition(vm->status, "Pending")) {
-						ferry_engine_status_set_condition(
-						    vm->status, "Pending", "Advisory", "InFlightLimit",
-						    message);
-						if (!engine_save_vm(self, vm, error))
-							return FALSE;
-					}
-					continue;
-				}
-				g_hash_table_replace(in_flight, g_strdup(capacity),
-						     GUINT_TO_POINTER(n + 1));
-				ferry_engine_status_remove_condition(vm->status, "Pending");
-				engine_vm_advance(vm, NULL);
-				if (!engine_save_vm(self, vm, error))
+				gboolean admitted = FALSE;
+				if (!engine_admit_pending(self, m, vm, in_flight, limit, &admitted,
+							  error))
 					return FALSE;
+				if (!admitted)
+					continue;
 			}
 			wake = g_hash_table_lookup(self->wake_at, key);
 			if (wake != NULL && *wake > now)
@@ -1894,25 +982,6 @@ ferry_engine_step(FerryEngine *self, gboolean *active, GError **error)
 	if (active != NULL)
 		*active = any_running;
 	return TRUE;
-}
-
-static gint
-engine_migration_compare(gconstpointer a, gconstpointer b)
-{
-	const EngineMigration *ma = a, *mb = b;
-	return ma->seq < mb->seq ? -1 : ma->seq > mb->seq ? 1 : 0;
-}
-
-static gint64
-engine_next_wake(FerryEngine *self)
-{
-	GHashTableIter iter;
-	gpointer value;
-	gint64 next = g_get_monotonic_time() + G_USEC_PER_SEC;
-	g_hash_table_iter_init(&iter, self->wake_at);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		next = MIN(next, *(gint64 *)value);
-	return next;
 }
 
 /**
@@ -1964,34 +1033,6 @@ ferry_engine_run(FerryEngine *self, GCancellable *cancellable, GError **error)
 		g_mutex_unlock(&self->wake_lock);
 	}
 	return TRUE;
-}
-
-static EngineMigration *
-engine_get_migration(FerryEngine *self, const char *uid, GError **error)
-{
-	EngineMigration *m;
-	sqlite3_stmt *stmt;
-
-	if (!engine_load(self, error))
-		return NULL;
-	m = g_hash_table_lookup(self->migrations, uid);
-	if (m != NULL)
-		return m;
-	stmt = engine_prepare(self,
-			      "SELECT uid, seq, plan_namespace, plan_name, phase, migration, context "
-			      "FROM engine_migrations WHERE uid = ?1",
-			      error);
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		m = engine_load_migration_row(self, stmt, error);
-	else
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND, "no migration %s", uid);
-	sqlite3_finalize(stmt);
-	if (m != NULL)
-		g_hash_table_replace(self->migrations, m->uid, m);
-	return m;
 }
 
 /**
@@ -2296,9 +1337,9 @@ ferry_engine_list_artifacts(FerryEngine *self)
 	JsonNode *node;
 
 	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
-	entries = engine_ledger_list(self, NULL, NULL);
+	entries = ferry_engine_ledger_list(self->ledger, NULL, NULL);
 	for (guint i = 0; i < entries->len; i++) {
-		LedgerEntry *entry = g_ptr_array_index(entries, i);
+		FerryEngineLedgerEntry *entry = g_ptr_array_index(entries, i);
 		JsonObject *object = json_object_new();
 		json_object_set_string_member(object, "migration", entry->migration_uid);
 		json_object_set_string_member(object, "vm", entry->vm_id);
