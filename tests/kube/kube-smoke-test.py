@@ -3,7 +3,8 @@
 # the bed already running) gives a Ready node, the KubeVirt, CDI, Forklift
 # and NetworkAttachmentDefinition CRDs Established, and a pod of Ferry's own
 # image that runs `ferry version` on the real kubelet, containerd and runc,
-# whose log is read back through the API server.
+# whose log is read back through the API server, and a volume of the default
+# StorageClass made by rancher's local-path-provisioner.
 #
 # When the bed cannot start it skips (exit 77) with the reason, except under
 # CI=true, where it fails.
@@ -128,6 +129,66 @@ spec:
     print(f"ok - a pod of {ENV['FERRY_KUBE_IMAGE']} ran `ferry version`: {log.strip().splitlines()[0]}")
 
 
+def wait_phase(ns, pod, seconds=180):
+    phase = ""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        phase = kubectl("-n", ns, "get", "pod", pod, "-o", "jsonpath={.status.phase}").stdout
+        if phase in ("Succeeded", "Failed"):
+            return phase
+        time.sleep(1)
+    return phase
+
+
+def test_local_path_volume():
+    """rancher's local-path-provisioner makes a volume for a claim of the
+    default StorageClass; a pod of Ferry's image writes to it."""
+    ns = "ferry-smoke"
+    kubectl("create", "namespace", ns, check=False)
+    kubectl("-n", ns, "delete", "pod", "ferry-volume", "--ignore-not-found", "--wait=true")
+    kubectl("-n", ns, "delete", "pvc", "ferry-volume", "--ignore-not-found", "--wait=true")
+    default = kubectl("get", "storageclass", "-o",
+                      'jsonpath={range .items[?(@.metadata.annotations.storageclass\\.kubernetes\\.io/is-default-class=="true")]}{.metadata.name}{end}').stdout
+    assert default == "local-path", f"default StorageClass is {default!r}, not local-path"
+    manifest = f"""
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: ferry-volume, namespace: {ns}}}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {{requests: {{storage: 64Mi}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: ferry-volume, namespace: {ns}}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: writer
+    image: {ENV["FERRY_KUBE_IMAGE"]}
+    imagePullPolicy: Never
+    command: [/bin/sh, -c, "echo ferry-was-here > /data/proof && cat /data/proof"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+  volumes:
+  - name: data
+    persistentVolumeClaim: {{claimName: ferry-volume}}
+"""
+    r = subprocess.run([ENV["FERRY_KUBE_KUBECTL"], "--kubeconfig", ENV["KUBECONFIG"], "create", "-f", "-"],
+                       input=manifest, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 0, f"creating the claim and pod failed: {r.stderr}"
+    phase = wait_phase(ns, "ferry-volume")
+    if phase != "Succeeded":
+        desc = kubectl("-n", ns, "describe", "pod,pvc", "ferry-volume", check=False).stdout
+        raise AssertionError(f"pod ferry-volume ended as {phase!r}:\n{desc}")
+    pv = kubectl("-n", ns, "get", "pvc", "ferry-volume", "-o", "jsonpath={.spec.volumeName}").stdout
+    path = kubectl("get", "pv", pv, "-o", "jsonpath={.spec.hostPath.path}{.spec.local.path}").stdout
+    with open(os.path.join(path, "proof")) as fp:
+        assert fp.read() == "ferry-was-here\n"
+    kubectl("-n", ns, "delete", "pod", "ferry-volume", "--wait=true")
+    kubectl("-n", ns, "delete", "pvc", "ferry-volume", "--wait=false")
+    print(f"ok - local-path-provisioner gave the claim {pv} in {path}; the pod wrote to it")
+
+
 def test_limited_user_is_limited():
     lim = ENV["FERRY_KUBE_LIMITED_KUBECONFIG"]
     kubectl("-n", "limited", "get", "pods", kubeconfig=lim)
@@ -141,3 +202,4 @@ test_node_ready()
 test_crds_established()
 test_limited_user_is_limited()
 test_ferry_pod_runs_and_logs()
+test_local_path_volume()
