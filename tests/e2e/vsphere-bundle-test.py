@@ -194,7 +194,7 @@ spec:
     source: {name: vsphere-prod, namespace: demo}
     destination: {name: kubevirt-bundle, namespace: demo}
   map:
-    - source: {id: dvportgroup-13}
+    - source: {name: DC0_DVPG0}
       destination: {type: pod}
 ---
 apiVersion: forklift.konveyor.io/v1beta1

@@ -1,9 +1,8 @@
 // Copyright (C) 2026 The Ferry authors
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// ferry-vcsim: the vCenter/ESXi simulator of govmomi (Debian's
-// golang-github-vmware-govmomi-dev ships the library but no program) with what
-// Ferry's tests need on top:
+// ferry-vcsim: the vCenter/ESXi simulator of the govmomi Go module (pinned by
+// go.mod beside this file) with what Ferry's tests need on top:
 //
 //   - HTTPS with an RSA-2048 certificate for 127.0.0.1 written to -certdir
 //     (the library's built-in certificate is RSA-1024, which GnuTLS refuses);
@@ -16,8 +15,9 @@
 //   - -cbt VM,... turns change tracking on for those VMs at start, and
 //     -disk-mb N gives every disk a capacity of N MiB;
 //   - RetrievePropertiesEx honours maxObjects and ContinueRetrievePropertiesEx
-//     serves the following pages, as vCenter does (the library answers
-//     everything at once);
+//     serves the following pages, as vCenter does (the whole answer is
+//     collected once and handed out page by page; the library's own tokens,
+//     when it pages by itself, pass through);
 //   - GET /ferry/stats counts the SOAP calls by method;
 //   - -scenario rules gives DC0_H0_VM1 and the cluster the settings that
 //     Forklift's vmware validation rules look for.
@@ -30,6 +30,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -59,6 +60,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -123,8 +125,28 @@ func thumbprint(der []byte) string {
 
 // ---- simulator objects ----
 
+// simMap is the model's object registry (govmomi keeps one per model since
+// 0.3x; set in main once the model exists).
+var simMap *simulator.Registry
+
+func setOption(m *simulator.OptionManager, key, value string) {
+	for _, o := range m.Setting {
+		if v := o.GetOptionValue(); v.Key == key {
+			v.Value = value
+			return
+		}
+	}
+	m.Setting = append(m.Setting, &types.OptionValue{Key: key, Value: value})
+}
+
+// withLock runs f holding the simulator's lock on obj, as a caller of its own
+// (the front end works outside the simulator's request contexts).
+func withLock(obj mo.Reference, f func()) {
+	simMap.WithLock(&simulator.Context{Context: context.Background(), Map: simMap}, obj, f)
+}
+
 func findVM(name string) *simulator.VirtualMachine {
-	for _, e := range simulator.Map.All("VirtualMachine") {
+	for _, e := range simMap.All("VirtualMachine") {
 		if vm, ok := e.(*simulator.VirtualMachine); ok && vm.Name == name {
 			return vm
 		}
@@ -133,7 +155,7 @@ func findVM(name string) *simulator.VirtualMachine {
 }
 
 func vmByRef(value string) *simulator.VirtualMachine {
-	obj := simulator.Map.Get(types.ManagedObjectReference{Type: "VirtualMachine", Value: value})
+	obj := simMap.Get(types.ManagedObjectReference{Type: "VirtualMachine", Value: value})
 	vm, _ := obj.(*simulator.VirtualMachine)
 	return vm
 }
@@ -158,7 +180,7 @@ var changeGeneration int
 // changeId; the old objects stay with the snapshots that copied them. Disks
 // of VMs without change tracking have no changeId, as on a real host.
 func newChangeIds(vm *simulator.VirtualMachine) {
-	simulator.Map.WithLock(vm, func() {
+	withLock(vm, func() {
 		if vm.Config.ChangeTrackingEnabled == nil || !*vm.Config.ChangeTrackingEnabled {
 			return
 		}
@@ -241,7 +263,7 @@ func applyRulesScenario() {
 		&types.VirtualPCIPassthrough{VirtualDevice: types.VirtualDevice{Key: 13000}},
 		&types.VirtualSriovEthernetCard{VirtualEthernetCard: types.VirtualEthernetCard{
 			VirtualDevice: types.VirtualDevice{Key: 4100}, MacAddress: "00:50:56:aa:bb:01"}})
-	vm.Runtime.ConsolidationNeeded = &yes
+	vm.Runtime.ConsolidationNeeded = true
 	vm.Runtime.FaultToleranceState = types.VirtualMachineFaultToleranceStateRunning
 	vm.Guest.HostName = "localhost.localdomain"
 
@@ -274,7 +296,7 @@ func applyRulesScenario() {
 		}}
 	}
 
-	for _, e := range simulator.Map.All("ClusterComputeResource") {
+	for _, e := range simMap.All("ClusterComputeResource") {
 		cluster := e.(*simulator.ClusterComputeResource)
 		cfg, ok := cluster.ConfigurationEx.(*types.ClusterConfigInfoEx)
 		if !ok {
@@ -364,7 +386,7 @@ func (f *frontEnd) queryChangedDiskAreas(w http.ResponseWriter, req *cbtRequest)
 	}
 	var capacity int64 = -1
 	tracking := false
-	simulator.Map.WithLock(vm, func() {
+	withLock(vm, func() {
 		for _, d := range vm.Config.Hardware.Device {
 			if disk, ok := d.(*types.VirtualDisk); ok && disk.Key == req.DeviceKey {
 				capacity = disk.CapacityInBytes
@@ -546,7 +568,10 @@ func (f *frontEnd) retrievePaged(w http.ResponseWriter, r *http.Request, body []
 	writeObjects(w, "RetrievePropertiesEx", page, token)
 }
 
-func (f *frontEnd) continueRetrieve(w http.ResponseWriter, body []byte) {
+// continueRetrieve serves the next page of an answer paged here; a token of
+// the library's own (govmomi pages by maxObjects itself since 0.3x, when it
+// collected fewer objects) goes to the library.
+func (f *frontEnd) continueRetrieve(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req struct {
 		Token string `xml:"token"`
 	}
@@ -556,7 +581,7 @@ func (f *frontEnd) continueRetrieve(w http.ResponseWriter, body []byte) {
 	delete(f.pages, req.Token)
 	f.mu.Unlock()
 	if result == nil {
-		writeFault(w, "InvalidArgument", "unknown token "+req.Token)
+		f.next.ServeHTTP(&cookieRecorder{ResponseWriter: w, front: f}, r)
 		return
 	}
 	page, token := f.nextPage(result)
@@ -609,7 +634,7 @@ func (f *frontEnd) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.retrievePaged(w, r, body)
 			return
 		case "ContinueRetrievePropertiesEx":
-			f.continueRetrieve(w, body)
+			f.continueRetrieve(w, r, body)
 			return
 		}
 		var cbt cbtRequest
@@ -657,11 +682,10 @@ func main() {
 	scenario := flag.String("scenario", "", "extra settings: rules")
 	idle := flag.Duration("idle-timeout", 0, "expire sessions idle this long (0: never)")
 	exitOnEOF := flag.Bool("exit-on-eof", false, "stop when stdin reaches end of file (the parent went away)")
-	diskMB := flag.Int64("disk-mb", 0, "give every VM disk this capacity in MiB (default: the library's 1 MiB)")
+	diskMB := flag.Int64("disk-mb", 1, "give every VM disk this capacity in MiB (the library's own default is 10 GiB since govmomi 0.3x; 0 keeps it)")
 	flag.Parse()
 
 	log.SetPrefix("ferry-vcsim: ")
-	simulator.SessionIdleTimeout = *idle
 
 	model := simulator.VPX()
 	if *esx {
@@ -679,9 +703,14 @@ func main() {
 		log.Fatal(err)
 	}
 	defer model.Remove()
+	simMap = model.Map()
+	if *idle > 0 {
+		// the simulator expires idle sessions after this vCenter option
+		setOption(simMap.OptionManager(), "config.vmacore.soap.sessionTimeout", idle.String())
+	}
 
 	if *diskMB > 0 {
-		for _, e := range simulator.Map.All("VirtualMachine") {
+		for _, e := range simMap.All("VirtualMachine") {
 			vm := e.(*simulator.VirtualMachine)
 			for _, d := range vm.Config.Hardware.Device {
 				if disk, ok := d.(*types.VirtualDisk); ok {
@@ -741,7 +770,7 @@ func main() {
 		fmt.Fprintf(out, "VCSIM_THUMBPRINT=%s\n", thumbprint(model.Service.TLS.Certificates[0].Certificate[0]))
 		fmt.Fprintf(out, "VCSIM_CA=%s\n", filepath.Join(*certDir, "cert.pem"))
 	}
-	for _, e := range simulator.Map.All("Datastore") {
+	for _, e := range simMap.All("Datastore") {
 		ds := e.(*simulator.Datastore)
 		fmt.Fprintf(out, "VCSIM_DATASTORE_%s=%s\n", ds.Name, ds.Info.GetDatastoreInfo().Url)
 	}
