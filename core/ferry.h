@@ -17,6 +17,8 @@
 #include "ferry-files.h"
 #include "ferry-host.h"
 #include "ferry-inventory.h"
+#include "ferry-kube-client.h"
+#include "ferry-kube-config.h"
 #include "ferry-manifest.h"
 #include "ferry-naming.h"
 #include "ferry-plugin-info.h"
