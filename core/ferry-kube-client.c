@@ -37,6 +37,7 @@ struct _FerryKubeClient {
 	SoupSession *stream_session; /* logs and watches: no I/O timeout */
 	guint timeout;
 	guint page_size;
+	char *field_manager;
 	GMutex lock;
 	GHashTable *discovery; /* "group/version" → APIResourceList (JsonNode) */
 	GStrv api_versions;
@@ -57,6 +58,7 @@ ferry_kube_client_finalize(GObject *object)
 	g_clear_object(&self->session);
 	g_clear_object(&self->stream_session);
 	g_clear_object(&self->config);
+	g_free(self->field_manager);
 	g_hash_table_unref(self->discovery);
 	g_strfreev(self->api_versions);
 	g_mutex_clear(&self->lock);
@@ -75,6 +77,7 @@ ferry_kube_client_init(FerryKubeClient *self)
 	g_mutex_init(&self->lock);
 	self->timeout = FERRY_KUBE_DEFAULT_TIMEOUT;
 	self->page_size = FERRY_KUBE_DEFAULT_PAGE_SIZE;
+	self->field_manager = g_strdup("ferry");
 	self->discovery =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
 }
@@ -161,6 +164,22 @@ ferry_kube_client_set_page_size(FerryKubeClient *self, guint page_size)
 {
 	g_return_if_fail(FERRY_IS_KUBE_CLIENT(self));
 	self->page_size = page_size;
+}
+
+/**
+ * ferry_kube_client_set_field_manager:
+ * @self: a #FerryKubeClient
+ * @field_manager: the field manager of server-side apply (default `ferry`)
+ *
+ * Since: 0.1
+ */
+void
+ferry_kube_client_set_field_manager(FerryKubeClient *self, const char *field_manager)
+{
+	g_return_if_fail(FERRY_IS_KUBE_CLIENT(self));
+	g_return_if_fail(field_manager != NULL && *field_manager != '\0');
+	g_free(self->field_manager);
+	self->field_manager = g_strdup(field_manager);
 }
 
 void
@@ -1209,7 +1228,8 @@ ferry_kube_status_is_manager_conflict(GBytes *body)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Server-side apply with field manager `ferry`: creates the object or
+ * Server-side apply with field manager `ferry` (see
+ * ferry_kube_client_set_field_manager()): creates the object or
  * merges the fields into it. Without @force, fields owned by another
  * manager fail with %FERRY_ERROR_BUSY naming them. A 409 that is not a
  * field conflict (a concurrent write) is retried.
@@ -1251,7 +1271,7 @@ ferry_kube_client_apply(FerryKubeClient *self,
 				   .name = name};
 	base = ferry_kube_resource_build_path(resource, namespace, name, NULL);
 	path = g_string_new(base);
-	ferry_kube_append_query(path, "fieldManager", "ferry");
+	ferry_kube_append_query(path, "fieldManager", self->field_manager);
 	if (force)
 		ferry_kube_append_query(path, "force", "true");
 	/* JSON is YAML: the apply content type takes it as it is */

@@ -70,6 +70,8 @@ guint
 ferry_kube_client_get_timeout(FerryKubeClient *self);
 void
 ferry_kube_client_set_page_size(FerryKubeClient *self, guint page_size);
+void
+ferry_kube_client_set_field_manager(FerryKubeClient *self, const char *field_manager);
 
 GStrv
 ferry_kube_client_get_api_versions(FerryKubeClient *self,
