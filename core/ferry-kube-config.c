@@ -33,6 +33,7 @@ struct _FerryKubeConfig {
 	char *auth_kind;
 	gboolean insecure;
 	GTlsDatabase *ca;
+	char *ca_dir; /* the CA's private copy, which GnuTLS reads on each handshake */
 	GTlsCertificate *client_certificate;
 	char *token;
 	char *token_file;
@@ -61,6 +62,12 @@ ferry_kube_config_finalize(GObject *object)
 	g_free(self->origin);
 	g_free(self->auth_kind);
 	g_clear_object(&self->ca);
+	if (self->ca_dir != NULL) {
+		g_autofree char *file = g_build_filename(self->ca_dir, "ca.pem", NULL);
+		g_unlink(file);
+		g_rmdir(self->ca_dir);
+		g_free(self->ca_dir);
+	}
 	g_clear_object(&self->client_certificate);
 	if (self->token != NULL)
 		memset(self->token, 0, strlen(self->token));
@@ -97,10 +104,12 @@ ferry_kube_config_set_auth_kind(FerryKubeConfig *self, const char *kind)
 	self->auth_kind = g_strdup(kind);
 }
 
-/* GLib's TLS databases read files only: the PEM goes through a private
- * file that is removed once the database has loaded it */
-static GTlsDatabase *
-ferry_kube_ca_database_new(const char *pem, gsize len, const char *what, GError **error)
+/* GLib's TLS databases read files only, and GnuTLS reads the file again at
+ * each handshake: the PEM gets a private copy that lives as long as the
+ * configuration (a CA certificate is no secret) */
+static gboolean
+ferry_kube_config_set_ca(FerryKubeConfig *self, const char *pem, gsize len, const char *what,
+			 GError **error)
 {
 	g_autoptr(GError) local_error = NULL;
 	g_autofree char *dir = NULL;
@@ -113,7 +122,7 @@ ferry_kube_ca_database_new(const char *pem, gsize len, const char *what, GError 
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO,
 			    "%s: cannot create a private folder for the CA: %s", what,
 			    local_error->message);
-		return NULL;
+		return FALSE;
 	}
 	file = g_build_filename(dir, "ca.pem", NULL);
 	if (!g_file_set_contents_full(file, pem, (gssize)len, G_FILE_SET_CONTENTS_NONE, 0600,
@@ -121,7 +130,7 @@ ferry_kube_ca_database_new(const char *pem, gsize len, const char *what, GError 
 		g_rmdir(dir);
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "%s: cannot write the CA: %s", what,
 			    local_error->message);
-		return NULL;
+		return FALSE;
 	}
 	certificates = g_tls_certificate_list_new_from_file(file, NULL);
 	if (certificates == NULL) {
@@ -131,18 +140,20 @@ ferry_kube_ca_database_new(const char *pem, gsize len, const char *what, GError 
 			    "%s: the CA holds no PEM certificate; give the cluster's CA "
 			    "certificate (-----BEGIN CERTIFICATE-----)",
 			    what);
-		return NULL;
+		return FALSE;
 	}
 	g_list_free_full(certificates, g_object_unref);
 	database = g_tls_file_database_new(file, &local_error);
-	g_unlink(file);
-	g_rmdir(dir);
 	if (database == NULL) {
+		g_unlink(file);
+		g_rmdir(dir);
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 			    "%s: cannot use the CA: %s", what, local_error->message);
-		return NULL;
+		return FALSE;
 	}
-	return database;
+	self->ca = database;
+	self->ca_dir = g_steal_pointer(&dir);
+	return TRUE;
 }
 
 static char *
@@ -255,9 +266,8 @@ ferry_kube_config_load_cluster(FerryKubeConfig *self,
 	if (ca == NULL && error != NULL && *error != NULL)
 		return FALSE;
 	if (ca != NULL && !self->insecure) {
-		self->ca = ferry_kube_ca_database_new(g_bytes_get_data(ca, NULL),
-						      g_bytes_get_size(ca), what, error);
-		if (self->ca == NULL)
+		if (!ferry_kube_config_set_ca(self, g_bytes_get_data(ca, NULL),
+					      g_bytes_get_size(ca), what, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -573,8 +583,7 @@ ferry_kube_config_new_in_cluster(const char *root, GError **error)
 			    local_error->message);
 		return NULL;
 	}
-	self->ca = ferry_kube_ca_database_new(ca, len, "in-cluster configuration", error);
-	if (self->ca == NULL)
+	if (!ferry_kube_config_set_ca(self, ca, len, "in-cluster configuration", error))
 		return NULL;
 	if (g_file_get_contents(ns_file, &ns, NULL, NULL) && *g_strstrip(ns) != '\0') {
 		g_free(self->namespace);
@@ -632,9 +641,8 @@ ferry_kube_config_new_for_provider(const char *url, FerrySecret *secret, GError 
 	}
 	ca = ferry_secret_get(secret, "cacert");
 	if (ca != NULL && g_bytes_get_size(ca) > 0 && !self->insecure) {
-		self->ca = ferry_kube_ca_database_new(g_bytes_get_data(ca, NULL),
-						      g_bytes_get_size(ca), what, error);
-		if (self->ca == NULL)
+		if (!ferry_kube_config_set_ca(self, g_bytes_get_data(ca, NULL),
+					      g_bytes_get_size(ca), what, error))
 			return NULL;
 	}
 	return g_steal_pointer(&self);
@@ -918,6 +926,21 @@ ferry_kube_session_new(FerryKubeConfig *config, guint timeout_seconds)
 	return session;
 }
 
+/* HTTP/1.1 only: the API server ends an HTTP/2 connection after a 401 with
+ * a GOAWAY that libsoup 3.2 reports instead of the reply, and libsoup 3.2
+ * has no soup_message_set_force_http1() yet; so ALPN offers only http/1.1 */
+static void
+ferry_kube_network_event_cb(SoupMessage *msg,
+			    GSocketClientEvent event,
+			    GIOStream *connection,
+			    gpointer user_data)
+{
+	static const char *const http1[] = {"http/1.1", NULL};
+
+	if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CONNECTION(connection))
+		g_tls_connection_set_advertised_protocols(G_TLS_CONNECTION(connection), http1);
+}
+
 gboolean
 ferry_kube_message_prepare(FerryKubeConfig *config,
 			   SoupMessage *msg,
@@ -940,6 +963,7 @@ ferry_kube_message_prepare(FerryKubeConfig *config,
 	}
 	if (config->client_certificate != NULL)
 		soup_message_set_tls_client_certificate(msg, config->client_certificate);
+	g_signal_connect(msg, "network-event", G_CALLBACK(ferry_kube_network_event_cb), NULL);
 	if (config->insecure)
 		g_signal_connect(msg, "accept-certificate",
 				 G_CALLBACK(ferry_kube_accept_any_certificate_cb), NULL);
