@@ -163,7 +163,7 @@ ferry_kube_client_watch(FerryKubeClient *self,
 }
 
 typedef struct {
-	FerryKubeWatch *watch;
+	GWeakRef watch; /* dropping the watch stops it, even with events queued */
 	char *type;
 	JsonNode *object;
 	GError *error;
@@ -172,7 +172,7 @@ typedef struct {
 static void
 ferry_kube_watch_event_free(FerryKubeWatchEvent *event)
 {
-	g_object_unref(event->watch);
+	g_weak_ref_clear(&event->watch);
 	g_free(event->type);
 	if (event->object != NULL)
 		json_node_unref(event->object);
@@ -184,13 +184,14 @@ static gboolean
 ferry_kube_watch_deliver_cb(gpointer user_data)
 {
 	FerryKubeWatchEvent *event = user_data;
+	g_autoptr(FerryKubeWatch) watch = g_weak_ref_get(&event->watch);
 
-	if (g_atomic_int_get(&event->watch->stopped))
+	if (watch == NULL || g_atomic_int_get(&watch->stopped))
 		return G_SOURCE_REMOVE;
 	if (event->error != NULL)
-		g_signal_emit(event->watch, signals[SIGNAL_FAILED], 0, event->error);
+		g_signal_emit(watch, signals[SIGNAL_FAILED], 0, event->error);
 	else
-		g_signal_emit(event->watch, signals[SIGNAL_EVENT], 0, event->type, event->object);
+		g_signal_emit(watch, signals[SIGNAL_EVENT], 0, event->type, event->object);
 	return G_SOURCE_REMOVE;
 }
 
@@ -201,7 +202,7 @@ ferry_kube_watch_dispatch(FerryKubeWatch *self, const char *type, JsonNode *obje
 	FerryKubeWatchEvent *event = g_new0(FerryKubeWatchEvent, 1);
 	g_autoptr(GSource) source = g_idle_source_new();
 
-	event->watch = g_object_ref(self);
+	g_weak_ref_init(&event->watch, self);
 	event->type = g_strdup(type);
 	event->object = object != NULL ? json_node_ref(object) : NULL;
 	event->error = error;
@@ -488,7 +489,7 @@ ferry_kube_watch_start(FerryKubeWatch *self, GError **error)
  * @self: a #FerryKubeWatch
  *
  * Stops following and waits for the reading thread; no signal is emitted
- * afterwards.
+ * afterwards. Dropping the last reference stops the watch too.
  *
  * Since: 0.1
  */
