@@ -1147,6 +1147,54 @@ ferry_kube_client_create(FerryKubeClient *self,
 }
 
 /**
+ * ferry_kube_client_create_subresource:
+ * @self: a #FerryKubeClient
+ * @api_version: the parent object's `apiVersion`
+ * @kind: the parent object's `kind`
+ * @namespace: (nullable): its namespace; %NULL for the configuration's
+ * @name: its name
+ * @subresource: `token`, `eviction`, `binding`…
+ * @body: the request object (a TokenRequest, an Eviction…)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Creates (POST) a subresource, e.g. a service account's token.
+ *
+ * Returns: (transfer full): the API server's reply
+ *
+ * Since: 0.1
+ */
+JsonNode *
+ferry_kube_client_create_subresource(FerryKubeClient *self,
+				     const char *api_version,
+				     const char *kind,
+				     const char *namespace,
+				     const char *name,
+				     const char *subresource,
+				     JsonNode *body,
+				     GCancellable *cancellable,
+				     GError **error)
+{
+	g_autoptr(FerryKubeResource) resource = NULL;
+	g_autofree char *path = NULL;
+	FerryKubeTarget target = {.verb = "create", .name = name, .subresource = subresource};
+
+	g_return_val_if_fail(FERRY_IS_KUBE_CLIENT(self), NULL);
+	g_return_val_if_fail(name != NULL && subresource != NULL && body != NULL, NULL);
+	resource = ferry_kube_client_lookup(self, api_version, kind, cancellable, error);
+	if (resource == NULL)
+		return NULL;
+	if (namespace == NULL && resource->namespaced)
+		namespace = ferry_kube_config_get_namespace(self->config);
+	target.group = resource->group;
+	target.resource = resource->resource;
+	target.namespace = resource->namespaced ? namespace : NULL;
+	path = ferry_kube_resource_build_path(resource, namespace, name, subresource);
+	return ferry_kube_client_write(self, "POST", path, "application/json", body, &target, NULL,
+				       cancellable, error);
+}
+
+/**
  * ferry_kube_client_replace:
  * @self: a #FerryKubeClient
  * @object: the whole object, with `metadata.resourceVersion` for an

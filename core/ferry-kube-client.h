@@ -107,6 +107,16 @@ ferry_kube_client_create(FerryKubeClient *self,
 			 GCancellable *cancellable,
 			 GError **error);
 JsonNode *
+ferry_kube_client_create_subresource(FerryKubeClient *self,
+				     const char *api_version,
+				     const char *kind,
+				     const char *namespace,
+				     const char *name,
+				     const char *subresource,
+				     JsonNode *body,
+				     GCancellable *cancellable,
+				     GError **error);
+JsonNode *
 ferry_kube_client_replace(FerryKubeClient *self,
 			  JsonNode *object,
 			  GCancellable *cancellable,

@@ -862,6 +862,77 @@ test_bed_pod_log_and_port_forward(void)
 				 FERRY_KUBE_PROPAGATION_BACKGROUND, NULL, NULL);
 }
 
+/* --- an exec credential plugin with a real service-account token --- */
+
+static void
+test_bed_exec_plugin_token(void)
+{
+	g_autoptr(FerryKubeClient) client = NULL;
+	g_autoptr(FerryKubeClient) exec_client = NULL;
+	g_autoptr(FerryKubeConfig) exec_config = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) sa = NULL;
+	g_autoptr(JsonNode) request = NULL;
+	g_autoptr(JsonNode) token = NULL;
+	g_autoptr(JsonNode) review = NULL;
+	g_autoptr(JsonNode) reply = NULL;
+	g_autofree char *dir = NULL;
+	g_autofree char *plugin = NULL;
+	g_autofree char *yaml = NULL;
+	g_autofree char *expected = NULL;
+	const char *script = "#!/bin/sh\n"
+			     "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+			     "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\","
+			     "\"expirationTimestamp\":\"%s\"}}' \"$SA_TOKEN\" \"$EXPIRY\"\n";
+
+	if (!bed_require())
+		return;
+	client = bed_client();
+	sa = bed_json("{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{"
+		      "\"name\":\"ferry-exec\",\"namespace\":\"%s\"}}",
+		      bed_namespace);
+	g_clear_pointer(&reply, json_node_unref);
+	reply = ferry_kube_client_create(client, sa, NULL, &error);
+	g_assert_no_error(error);
+	request = bed_json("{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":"
+			   "\"TokenRequest\",\"spec\":{\"expirationSeconds\":600}}");
+	token = ferry_kube_client_create_subresource(client, "v1", "ServiceAccount", bed_namespace,
+						     "ferry-exec", "token", request, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(bed_path_string(token, "status.token"));
+
+	/* the plugin prints the token it gets from the kubeconfig's env */
+	dir = g_dir_make_tmp("ferry-kube-exec-XXXXXX", &error);
+	g_assert_no_error(error);
+	plugin = g_build_filename(dir, "plugin.sh", NULL);
+	g_assert_true(g_file_set_contents_full(plugin, script, -1, G_FILE_SET_CONTENTS_NONE, 0700,
+					       NULL));
+	yaml = g_strdup_printf("current-context: x\n"
+			       "clusters: [{name: x, cluster: {server: '%s', "
+			       "certificate-authority: '%s'}}]\n"
+			       "users:\n- name: sa\n  user:\n    exec:\n"
+			       "      apiVersion: client.authentication.k8s.io/v1\n"
+			       "      command: ./plugin.sh\n"
+			       "      env: [{name: SA_TOKEN, value: '%s'}, {name: EXPIRY, value: '%s'}]\n"
+			       "contexts: [{name: x, context: {cluster: x, user: sa}}]\n",
+			       bed_get("FERRY_KUBE_APISERVER"), bed_get("FERRY_KUBE_CA"),
+			       bed_path_string(token, "status.token"),
+			       bed_path_string(token, "status.expirationTimestamp"));
+	exec_config = ferry_kube_config_new_from_data(yaml, dir, NULL, &error);
+	g_assert_no_error(error);
+	exec_client = ferry_kube_client_new(exec_config);
+	/* who the API server says we are */
+	review = bed_json("{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":"
+			  "\"SelfSubjectReview\"}");
+	g_clear_pointer(&reply, json_node_unref);
+	reply = ferry_kube_client_create(exec_client, review, NULL, &error);
+	g_assert_no_error(error);
+	expected = g_strdup_printf("system:serviceaccount:%s:ferry-exec", bed_namespace);
+	g_assert_cmpstr(bed_path_string(reply, "status.userInfo.username"), ==, expected);
+	g_unlink(plugin);
+	g_rmdir(dir);
+}
+
 /* --- refusals --- */
 
 static void
@@ -989,6 +1060,7 @@ main(int argc, char **argv)
 	g_test_add_func("/kube/bed/core-crud", test_bed_core_crud);
 	g_test_add_func("/kube/bed/custom-resources", test_bed_custom_resources);
 	g_test_add_func("/kube/bed/apply-conflicts", test_bed_apply_conflicts);
+	g_test_add_func("/kube/bed/exec-plugin-token", test_bed_exec_plugin_token);
 	g_test_add_func("/kube/bed/bad-token-is-401", test_bed_bad_token_is_401);
 	g_test_add_func("/kube/bed/least-privilege-is-403", test_bed_least_privilege_is_403);
 	g_test_add_func("/kube/bed/wrong-ca-is-tls-failure", test_bed_wrong_ca_is_tls_failure);
