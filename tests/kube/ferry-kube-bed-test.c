@@ -774,8 +774,25 @@ test_bed_pod_log_and_port_forward(void)
 	if (!bed_wait_pod_running(client, "ferry-nbd", 180)) {
 		g_autoptr(JsonNode) state =
 		    ferry_kube_client_get(client, "v1", "Pod", bed_namespace, "ferry-nbd", NULL, NULL);
-		g_autofree char *text = state != NULL ? json_to_string(state, TRUE) : NULL;
-		g_error("the pod did not run: %s", text);
+		g_autoptr(JsonNode) events = ferry_kube_client_list(client, "v1", "Event",
+								    bed_namespace, NULL, NULL, NULL);
+		g_autoptr(GString) why = g_string_new(NULL);
+		JsonArray *items = events != NULL ? json_object_get_array_member(
+							json_node_get_object(events), "items")
+						  : NULL;
+
+		for (guint i = 0; items != NULL && i < json_array_get_length(items); i++) {
+			JsonNode *item = json_array_get_element(items, i);
+			g_string_append_printf(why, "; %s: %s", bed_path_string(item, "reason"),
+					       bed_path_string(item, "message"));
+		}
+		g_test_fail_printf("the pod ferry-nbd of %s did not reach Running in 180 s "
+				   "(phase %s)%s",
+				   image, state != NULL ? bed_path_string(state, "status.phase") : "gone",
+				   why->str);
+		ferry_kube_client_delete(client, "v1", "Pod", bed_namespace, "ferry-nbd",
+					 FERRY_KUBE_PROPAGATION_BACKGROUND, NULL, NULL);
+		return;
 	}
 
 	/* the log so far, then the same through a follow stream */
