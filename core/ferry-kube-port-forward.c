@@ -294,6 +294,8 @@ ferry_kube_port_forward_incoming_cb(GSocketService *service,
 		ferry_kube_tunnel_unref(tunnel);
 		return TRUE;
 	}
+	/* the API server answers an upgrade that accepts only JSON with 406 */
+	soup_message_headers_remove(soup_message_get_request_headers(msg), "Accept");
 	soup_session_websocket_connect_async(self->session, msg, NULL, (char **)protocols,
 					     G_PRIORITY_DEFAULT, tunnel->cancellable,
 					     ferry_kube_tunnel_connected_cb, tunnel);
