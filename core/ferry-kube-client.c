@@ -49,6 +49,7 @@ G_DEFINE_TYPE(FerryKubeClient, ferry_kube_client, G_TYPE_OBJECT)
 #define FERRY_KUBE_DEFAULT_PAGE_SIZE 500
 #define FERRY_KUBE_MAX_RETRIES	     5
 #define FERRY_KUBE_MAX_RETRY_AFTER   10
+#define FERRY_KUBE_MAX_CONFLICT_RETRIES 10
 
 static void
 ferry_kube_client_finalize(GObject *object)
@@ -1419,7 +1420,7 @@ ferry_kube_client_patch(FerryKubeClient *self,
  *
  * Updates the status subresource: gets the object, merges @status into
  * its `status` and replaces it with the `resourceVersion` read, getting it
- * again after a 409 Conflict (at most five times).
+ * again after a 409 Conflict (at most ten times, after a short random wait).
  *
  * Returns: (transfer full): the object as stored
  *
@@ -1480,12 +1481,14 @@ ferry_kube_client_update_status(FerryKubeClient *self,
 						 &target, &http_status, cancellable, &local_error);
 		if (result != NULL)
 			return result;
-		if (http_status != 409 || attempt >= FERRY_KUBE_MAX_RETRIES) {
+		if (http_status != 409 || attempt >= FERRY_KUBE_MAX_CONFLICT_RETRIES) {
 			g_propagate_error(error, g_steal_pointer(&local_error));
 			return NULL;
 		}
 		g_debug("kubernetes: status of %s %s changed meanwhile; reading it again",
 			resource->resource, name);
+		/* jitter, so that two writers do not collide again in step */
+		g_usleep((gulong)g_random_int_range(5, 25) * (attempt + 1) * 1000);
 	}
 }
 

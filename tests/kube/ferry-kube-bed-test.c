@@ -382,6 +382,71 @@ test_bed_custom_resources(void)
 	}
 }
 
+/* two writers of one status: each merge reads again after a 409, none is lost */
+
+typedef struct {
+	const char *key;
+	guint rounds;
+	GError *error;
+} StatusWriter;
+
+static gpointer
+status_writer_thread(gpointer user_data)
+{
+	StatusWriter *writer = user_data;
+	g_autoptr(FerryKubeClient) client = bed_client();
+
+	for (guint i = 1; i <= writer->rounds && writer->error == NULL; i++) {
+		g_autoptr(JsonNode) status =
+		    g_strcmp0(writer->key, "fingerprint") == 0
+			? bed_json("{\"fingerprint\":\"f%u\"}", i)
+			: bed_json("{\"%s\":%u}", writer->key, i);
+		g_autoptr(JsonNode) stored = ferry_kube_client_update_status(
+		    client, "forklift.konveyor.io/v1beta1", "Provider", bed_namespace, "racy", status,
+		    NULL, &writer->error);
+	}
+	return NULL;
+}
+
+static void
+test_bed_status_updates_race(void)
+{
+	g_autoptr(FerryKubeClient) client = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) provider = NULL;
+	g_autoptr(JsonNode) stored = NULL;
+	StatusWriter writers[2] = {{"observedGeneration", 15, NULL}, {"fingerprint", 15, NULL}};
+	GThread *threads[2];
+
+	if (!bed_require())
+		return;
+	client = bed_client();
+	provider = bed_json("{\"apiVersion\":\"forklift.konveyor.io/v1beta1\",\"kind\":\"Provider\","
+			    "\"metadata\":{\"name\":\"racy\",\"namespace\":\"%s\"},"
+			    "\"spec\":{\"type\":\"openshift\",\"url\":\"\",\"secret\":{"
+			    "\"name\":\"host-token\",\"namespace\":\"%s\"}}}",
+			    bed_namespace, bed_namespace);
+	stored = ferry_kube_client_create(client, provider, NULL, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < 2; i++)
+		threads[i] = g_thread_new("status-writer", status_writer_thread, &writers[i]);
+	for (guint i = 0; i < 2; i++) {
+		g_thread_join(threads[i]);
+		g_assert_no_error(writers[i].error);
+	}
+	g_clear_pointer(&stored, json_node_unref);
+	stored = ferry_kube_client_get(client, "forklift.konveyor.io/v1beta1", "Provider",
+				       bed_namespace, "racy", NULL, &error);
+	g_assert_no_error(error);
+	{
+		JsonObject *status = json_object_get_object_member(json_node_get_object(stored),
+								   "status");
+		/* each writer's last value survived the other's writes */
+		g_assert_cmpint(json_object_get_int_member(status, "observedGeneration"), ==, 15);
+		g_assert_cmpstr(json_object_get_string_member(status, "fingerprint"), ==, "f15");
+	}
+}
+
 /* --- server-side apply --- */
 
 static void
@@ -1076,6 +1141,7 @@ main(int argc, char **argv)
 		bed_setup_namespace();
 	g_test_add_func("/kube/bed/core-crud", test_bed_core_crud);
 	g_test_add_func("/kube/bed/custom-resources", test_bed_custom_resources);
+	g_test_add_func("/kube/bed/status-updates-race", test_bed_status_updates_race);
 	g_test_add_func("/kube/bed/apply-conflicts", test_bed_apply_conflicts);
 	g_test_add_func("/kube/bed/exec-plugin-token", test_bed_exec_plugin_token);
 	g_test_add_func("/kube/bed/bad-token-is-401", test_bed_bad_token_is_401);
