@@ -1015,6 +1015,94 @@ test_bed_exec_plugin_token(void)
 	g_rmdir(dir);
 }
 
+/* --- 429: an eviction a PodDisruptionBudget blocks, retried until the budget goes --- */
+
+static gpointer
+remove_budget_later_thread(gpointer user_data)
+{
+	g_autoptr(FerryKubeClient) client = bed_client();
+
+	g_usleep(G_USEC_PER_SEC * 5 / 2);
+	ferry_kube_client_delete(client, "policy/v1", "PodDisruptionBudget", bed_namespace, "keep",
+				 FERRY_KUBE_PROPAGATION_DEFAULT, NULL, NULL);
+	return NULL;
+}
+
+static void
+test_bed_too_many_requests_retried(void)
+{
+	g_autoptr(FerryKubeClient) client = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) pod = NULL;
+	g_autoptr(JsonNode) pdb = NULL;
+	g_autoptr(JsonNode) stored = NULL;
+	g_autoptr(JsonNode) eviction = NULL;
+	g_autoptr(JsonNode) evicted = NULL;
+	const char *image = bed_get("FERRY_KUBE_IMAGE");
+	GThread *remover;
+	gint64 start;
+	gboolean observed = FALSE;
+
+	if (!bed_require())
+		return;
+	if (image == NULL || *image == '\0') {
+		g_test_skip("the test bed has no Ferry image (FERRY_KUBE_IMAGE)");
+		return;
+	}
+	client = bed_client();
+	pod = bed_json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+		       "\"evictee\",\"namespace\":\"%s\",\"labels\":{\"app\":\"evictee\"}},"
+		       "\"spec\":{\"terminationGracePeriodSeconds\":0,"
+		       "\"automountServiceAccountToken\":false,\"containers\":[{\"name\":\"s\","
+		       "\"image\":\"%s\",\"imagePullPolicy\":\"Never\",\"command\":"
+		       "[\"sleep\",\"3600\"]}]}}",
+		       bed_namespace, image);
+	stored = ferry_kube_client_create(client, pod, NULL, &error);
+	g_assert_no_error(error);
+	pdb = bed_json("{\"apiVersion\":\"policy/v1\",\"kind\":\"PodDisruptionBudget\","
+		       "\"metadata\":{\"name\":\"keep\",\"namespace\":\"%s\"},\"spec\":{"
+		       "\"minAvailable\":1,\"selector\":{\"matchLabels\":{\"app\":\"evictee\"}}}}",
+		       bed_namespace);
+	g_clear_pointer(&stored, json_node_unref);
+	stored = ferry_kube_client_create(client, pdb, NULL, &error);
+	g_assert_no_error(error);
+	if (!bed_wait_pod_running(client, "evictee", 120)) {
+		g_test_fail_printf("the pod evictee did not run");
+		return;
+	}
+	/* the disruption controller has counted the running pod */
+	for (guint i = 0; i < 120 && !observed; i++) {
+		g_autoptr(JsonNode) now = ferry_kube_client_get(client, "policy/v1",
+								"PodDisruptionBudget", bed_namespace,
+								"keep", NULL, &error);
+		JsonObject *status;
+		g_assert_no_error(error);
+		status = json_object_get_object_member(json_node_get_object(now), "status");
+		observed = status != NULL &&
+			   json_object_get_int_member_with_default(status, "currentHealthy", 0) == 1;
+		if (!observed)
+			g_usleep(G_USEC_PER_SEC / 2);
+	}
+	g_assert_true(observed);
+
+	/* the eviction is refused with 429 until the budget is gone */
+	remover = g_thread_new("remove-budget", remove_budget_later_thread, NULL);
+	start = g_get_monotonic_time();
+	eviction = bed_json("{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\","
+			    "\"metadata\":{\"name\":\"evictee\",\"namespace\":\"%s\"}}",
+			    bed_namespace);
+	evicted = ferry_kube_client_create_subresource(client, "v1", "Pod", bed_namespace,
+						       "evictee", "eviction", eviction, NULL,
+						       &error);
+	g_thread_join(remover);
+	g_assert_no_error(error);
+	g_assert_nonnull(evicted);
+	/* it waited: at least two refusals of a second each */
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, 2 * G_USEC_PER_SEC);
+	g_test_message("the eviction passed after %.1f s of 429s",
+		       (g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC);
+}
+
 /* --- refusals --- */
 
 static void
@@ -1144,6 +1232,7 @@ main(int argc, char **argv)
 	g_test_add_func("/kube/bed/status-updates-race", test_bed_status_updates_race);
 	g_test_add_func("/kube/bed/apply-conflicts", test_bed_apply_conflicts);
 	g_test_add_func("/kube/bed/exec-plugin-token", test_bed_exec_plugin_token);
+	g_test_add_func("/kube/bed/too-many-requests-retried", test_bed_too_many_requests_retried);
 	g_test_add_func("/kube/bed/bad-token-is-401", test_bed_bad_token_is_401);
 	g_test_add_func("/kube/bed/least-privilege-is-403", test_bed_least_privilege_is_403);
 	g_test_add_func("/kube/bed/wrong-ca-is-tls-failure", test_bed_wrong_ca_is_tls_failure);
