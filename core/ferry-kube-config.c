@@ -32,8 +32,7 @@ struct _FerryKubeConfig {
 	char *origin; /* how errors name this configuration */
 	char *auth_kind;
 	gboolean insecure;
-	GTlsDatabase *ca;
-	char *ca_dir; /* the CA's private copy, which GnuTLS reads on each handshake */
+	GList *ca; /* GTlsCertificate: the anchors the server's chain must reach */
 	GTlsCertificate *client_certificate;
 	char *token;
 	char *token_file;
@@ -61,13 +60,7 @@ ferry_kube_config_finalize(GObject *object)
 	g_free(self->namespace);
 	g_free(self->origin);
 	g_free(self->auth_kind);
-	g_clear_object(&self->ca);
-	if (self->ca_dir != NULL) {
-		g_autofree char *file = g_build_filename(self->ca_dir, "ca.pem", NULL);
-		g_unlink(file);
-		g_rmdir(self->ca_dir);
-		g_free(self->ca_dir);
-	}
+	g_list_free_full(self->ca, g_object_unref);
 	g_clear_object(&self->client_certificate);
 	if (self->token != NULL)
 		memset(self->token, 0, strlen(self->token));
@@ -104,55 +97,46 @@ ferry_kube_config_set_auth_kind(FerryKubeConfig *self, const char *kind)
 	self->auth_kind = g_strdup(kind);
 }
 
-/* GLib's TLS databases read files only, and GnuTLS reads the file again at
- * each handshake: the PEM gets a private copy that lives as long as the
- * configuration (a CA certificate is no secret) */
+/* the certificates of a PEM bundle, kept in memory: the server's chain is
+ * checked against them in accept-certificate, so no file is written */
 static gboolean
 ferry_kube_config_set_ca(FerryKubeConfig *self, const char *pem, gsize len, const char *what,
 			 GError **error)
 {
-	g_autoptr(GError) local_error = NULL;
-	g_autofree char *dir = NULL;
-	g_autofree char *file = NULL;
-	GTlsDatabase *database;
-	GList *certificates;
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	g_autofree char *text = g_strndup(pem, len);
+	GList *certificates = NULL;
+	const char *at = text;
 
-	dir = g_dir_make_tmp("ferry-kube-ca-XXXXXX", &local_error);
-	if (dir == NULL) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO,
-			    "%s: cannot create a private folder for the CA: %s", what,
-			    local_error->message);
-		return FALSE;
+	while ((at = strstr(at, begin)) != NULL) {
+		const char *stop = strstr(at, end);
+		g_autoptr(GError) local_error = NULL;
+		GTlsCertificate *certificate;
+
+		if (stop == NULL)
+			break;
+		stop += strlen(end);
+		certificate = g_tls_certificate_new_from_pem(at, stop - at, &local_error);
+		if (certificate == NULL) {
+			g_list_free_full(certificates, g_object_unref);
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+				    "%s: a certificate of the CA is not valid PEM: %s", what,
+				    local_error->message);
+			return FALSE;
+		}
+		certificates = g_list_append(certificates, certificate);
+		at = stop;
 	}
-	file = g_build_filename(dir, "ca.pem", NULL);
-	if (!g_file_set_contents_full(file, pem, (gssize)len, G_FILE_SET_CONTENTS_NONE, 0600,
-				      &local_error)) {
-		g_rmdir(dir);
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "%s: cannot write the CA: %s", what,
-			    local_error->message);
-		return FALSE;
-	}
-	certificates = g_tls_certificate_list_new_from_file(file, NULL);
 	if (certificates == NULL) {
-		g_unlink(file);
-		g_rmdir(dir);
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 			    "%s: the CA holds no PEM certificate; give the cluster's CA "
 			    "certificate (-----BEGIN CERTIFICATE-----)",
 			    what);
 		return FALSE;
 	}
-	g_list_free_full(certificates, g_object_unref);
-	database = g_tls_file_database_new(file, &local_error);
-	if (database == NULL) {
-		g_unlink(file);
-		g_rmdir(dir);
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
-			    "%s: cannot use the CA: %s", what, local_error->message);
-		return FALSE;
-	}
-	self->ca = database;
-	self->ca_dir = g_steal_pointer(&dir);
+	g_list_free_full(self->ca, g_object_unref);
+	self->ca = certificates;
 	return TRUE;
 }
 
@@ -877,16 +861,16 @@ ferry_kube_config_get_insecure(FerryKubeConfig *self)
 }
 
 /**
- * ferry_kube_config_get_ca_database:
+ * ferry_kube_config_get_ca_certificates:
  * @self: a #FerryKubeConfig
  *
- * Returns: (transfer none) (nullable): the CAs the server's certificate
- *   must chain to, %NULL for the system's
+ * Returns: (transfer none) (nullable) (element-type Gio.TlsCertificate): the
+ *   CAs the server's certificate must chain to; %NULL for the system's
  *
  * Since: 0.1
  */
-GTlsDatabase *
-ferry_kube_config_get_ca_database(FerryKubeConfig *self)
+GList *
+ferry_kube_config_get_ca_certificates(FerryKubeConfig *self)
 {
 	g_return_val_if_fail(FERRY_IS_KUBE_CONFIG(self), NULL);
 	return self->ca;
@@ -908,6 +892,28 @@ ferry_kube_config_get_client_certificate(FerryKubeConfig *self)
 }
 
 static gboolean
+ferry_kube_verify_certificate_cb(SoupMessage *msg,
+				 GTlsCertificate *certificate,
+				 GTlsCertificateFlags errors,
+				 gpointer user_data)
+{
+	FerryKubeConfig *config = FERRY_KUBE_CONFIG(user_data);
+	GUri *uri = soup_message_get_uri(msg);
+	g_autoptr(GSocketConnectable) identity = NULL;
+
+	identity = g_network_address_new(g_uri_get_host(uri),
+					 (guint16)(g_uri_get_port(uri) > 0 ? g_uri_get_port(uri) : 443));
+	for (GList *l = config->ca; l != NULL; l = l->next) {
+		GTlsCertificateFlags flags = g_tls_certificate_verify(certificate, identity, l->data);
+		if (flags == 0)
+			return TRUE;
+		g_debug("kubernetes: the certificate of %s fails against a CA of %s (flags 0x%x)",
+			g_uri_get_host(uri), config->origin, flags);
+	}
+	return FALSE;
+}
+
+static gboolean
 ferry_kube_accept_any_certificate_cb(SoupMessage *msg,
 				     GTlsCertificate *certificate,
 				     GTlsCertificateFlags errors,
@@ -921,8 +927,10 @@ ferry_kube_session_new(FerryKubeConfig *config, guint timeout_seconds)
 {
 	SoupSession *session = soup_session_new_with_options("timeout", timeout_seconds,
 							     "user-agent", "ferry", NULL);
+	/* with a CA of its own, every certificate reaches accept-certificate,
+	 * which checks it against that CA only */
 	if (config->ca != NULL)
-		soup_session_set_tls_database(session, config->ca);
+		soup_session_set_tls_database(session, NULL);
 	return session;
 }
 
@@ -967,6 +975,9 @@ ferry_kube_message_prepare(FerryKubeConfig *config,
 	if (config->insecure)
 		g_signal_connect(msg, "accept-certificate",
 				 G_CALLBACK(ferry_kube_accept_any_certificate_cb), NULL);
+	else if (config->ca != NULL)
+		g_signal_connect(msg, "accept-certificate",
+				 G_CALLBACK(ferry_kube_verify_certificate_cb), config);
 	soup_message_headers_replace(soup_message_get_request_headers(msg), "Accept",
 				     "application/json");
 	return TRUE;

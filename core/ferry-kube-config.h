@@ -42,8 +42,8 @@ const char *
 ferry_kube_config_get_auth_kind(FerryKubeConfig *self);
 gboolean
 ferry_kube_config_get_insecure(FerryKubeConfig *self);
-GTlsDatabase *
-ferry_kube_config_get_ca_database(FerryKubeConfig *self);
+GList *
+ferry_kube_config_get_ca_certificates(FerryKubeConfig *self);
 GTlsCertificate *
 ferry_kube_config_get_client_certificate(FerryKubeConfig *self);
 

@@ -78,7 +78,7 @@ test_kube_config_token_and_ca_data(void)
 	g_assert_cmpstr(ferry_kube_config_get_namespace(config), ==, "work");
 	g_assert_cmpstr(ferry_kube_config_get_context(config), ==, "main");
 	g_assert_cmpstr(ferry_kube_config_get_auth_kind(config), ==, "token");
-	g_assert_nonnull(ferry_kube_config_get_ca_database(config));
+	g_assert_nonnull(ferry_kube_config_get_ca_certificates(config));
 	g_assert_false(ferry_kube_config_get_insecure(config));
 	g_assert_null(ferry_kube_config_get_client_certificate(config));
 	token = ferry_kube_config_dup_token(config, NULL, &error);
@@ -117,7 +117,7 @@ test_kube_config_explicit_context_with_files(void)
 	g_assert_cmpstr(ferry_kube_config_get_server(config), ==, "https://lab.example:6443");
 	g_assert_cmpstr(ferry_kube_config_get_namespace(config), ==, "default");
 	g_assert_cmpstr(ferry_kube_config_get_auth_kind(config), ==, "token-file");
-	g_assert_nonnull(ferry_kube_config_get_ca_database(config));
+	g_assert_nonnull(ferry_kube_config_get_ca_certificates(config));
 	first = ferry_kube_config_dup_token(config, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(first, ==, "file-token-1");
@@ -133,7 +133,7 @@ test_kube_config_explicit_context_with_files(void)
 	g_assert_no_error(error);
 	g_assert_cmpstr(ferry_kube_config_get_server(config), ==, "https://other:1");
 	g_assert_cmpstr(ferry_kube_config_get_auth_kind(config), ==, "none");
-	g_assert_null(ferry_kube_config_get_ca_database(config));
+	g_assert_null(ferry_kube_config_get_ca_certificates(config));
 
 	/* a context that does not exist is named */
 	g_clear_object(&config);
@@ -158,7 +158,7 @@ test_kube_config_insecure_skip_verify(void)
 
 	g_assert_no_error(error);
 	g_assert_true(ferry_kube_config_get_insecure(config));
-	g_assert_null(ferry_kube_config_get_ca_database(config));
+	g_assert_null(ferry_kube_config_get_ca_certificates(config));
 }
 
 static void
@@ -368,7 +368,7 @@ test_kube_config_in_cluster(void)
 	g_assert_cmpstr(ferry_kube_config_get_server(config), ==, "https://10.96.0.1:443");
 	g_assert_cmpstr(ferry_kube_config_get_namespace(config), ==, "openshift-mtv");
 	g_assert_cmpstr(ferry_kube_config_get_auth_kind(config), ==, "token-file");
-	g_assert_nonnull(ferry_kube_config_get_ca_database(config));
+	g_assert_nonnull(ferry_kube_config_get_ca_certificates(config));
 	token = ferry_kube_config_dup_token(config, NULL, &error);
 	g_assert_cmpstr(token, ==, "sa-token");
 	g_clear_object(&config);
@@ -397,6 +397,8 @@ test_kube_config_provider_secret(void)
 {
 	g_autofree char *ca = kube_test_read("ca.pem");
 	g_autoptr(FerrySecret) secret = ferry_secret_new("openshift-mtv/host-token");
+	g_autofree char *other = kube_test_read("client.pem");
+	g_autofree char *bundle = g_strconcat(ca, other, NULL);
 	g_autoptr(FerryKubeConfig) config = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *token = NULL;
@@ -406,11 +408,18 @@ test_kube_config_provider_secret(void)
 	config = ferry_kube_config_new_for_provider("https://api.lab:6443/", secret, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(ferry_kube_config_get_server(config), ==, "https://api.lab:6443");
-	g_assert_nonnull(ferry_kube_config_get_ca_database(config));
+	g_assert_nonnull(ferry_kube_config_get_ca_certificates(config));
 	g_assert_false(ferry_kube_config_get_insecure(config));
 	token = ferry_kube_config_dup_token(config, NULL, &error);
 	g_assert_cmpstr(token, ==, "provider-token");
 	g_assert_null(strstr(ferry_kube_config_get_origin(config), "provider-token"));
+	g_clear_object(&config);
+
+	/* a bundle gives every certificate */
+	ferry_secret_set_string(secret, "cacert", bundle);
+	config = ferry_kube_config_new_for_provider("https://api.lab:6443", secret, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_list_length(ferry_kube_config_get_ca_certificates(config)), ==, 2);
 	g_clear_object(&config);
 
 	ferry_secret_set_string(secret, "insecureSkipVerify", "true");
