@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
+#include <string.h>
 
 #include "ferry-error.h"
 #include "ferry-kube-config.h"
