@@ -24,6 +24,8 @@
 #include "ferry-extent.h"
 #include "ferry-files.h"
 #include "ferry-inventory.h"
+#include "ferry-kube-client.h"
+#include "ferry-kube-config.h"
 #include "ferry-machine.h"
 #include "ferry-naming.h"
 #include "ferry-nbd-server.h"
