@@ -54,6 +54,7 @@ struct _FerryVmDisk {
 	const char *storage_class;
 	const char *storage;
 	gboolean shared;
+	guint64 populated_size;
 };
 
 struct _FerryVmNic {
@@ -72,6 +73,7 @@ struct _FerryVmSpec {
 	const char *name;
 	const char *name_space;
 	const char *plan;
+	const char *migration;
 	const char *guest_os;
 	const char *source_type;
 	JsonObject *source_vm;
@@ -194,10 +196,12 @@ read_uint(Reader *r, JsonObject *object, const char *member, guint64 fallback)
 	type = JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
 	if (type == G_TYPE_INT64 && json_node_get_int(node) >= 0)
 		return (guint64)json_node_get_int(node);
+	/* a whole double (4096.0, 1e3) is a number too; 1.5 MiB or cores is not */
 	if (type == G_TYPE_DOUBLE && json_node_get_double(node) >= 0 &&
-	    json_node_get_double(node) < 1.8e19)
+	    json_node_get_double(node) < 1.8e19 &&
+	    json_node_get_double(node) == (double)(guint64)json_node_get_double(node))
 		return (guint64)json_node_get_double(node);
-	reader_fail(r, member, "a non-negative number");
+	reader_fail(r, member, "a non-negative whole number");
 	return fallback;
 }
 
@@ -261,6 +265,7 @@ read_disk(Reader *r, JsonObject *object)
 	disk->storage_class = read_string(r, object, "storageClass");
 	disk->storage = read_string(r, object, "storage");
 	disk->shared = read_bool(r, object, "shared");
+	disk->populated_size = read_uint(r, object, "populatedSize", 0);
 	return disk;
 }
 
@@ -328,6 +333,7 @@ ferry_vm_spec_new_from_json(JsonObject *document, GError **error)
 	r.vm = self->name;
 	self->name_space = read_string(&r, self->json, "namespace");
 	self->plan = read_string(&r, self->json, "plan");
+	self->migration = read_string(&r, self->json, "migration");
 	self->guest_os = read_string(&r, self->json, "osType");
 	self->target_power_state = read_string(&r, self->json, "targetPowerState");
 	self->memory_mib = read_uint(&r, self->json, "memoryMiB", 0);
@@ -344,6 +350,9 @@ ferry_vm_spec_new_from_json(JsonObject *document, GError **error)
 	firmware = read_object(&r, self->json, "firmware");
 	r.path = "firmware.";
 	firmware_type = read_string(&r, firmware, "type");
+	/* an empty type is not said: BIOS, as when the member is absent */
+	if (firmware_type != NULL && firmware_type[0] == '\0')
+		firmware_type = NULL;
 	if (!r.failed && firmware_type != NULL && g_ascii_strcasecmp(firmware_type, "efi") != 0 &&
 	    g_ascii_strcasecmp(firmware_type, "bios") != 0) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
@@ -361,22 +370,24 @@ ferry_vm_spec_new_from_json(JsonObject *document, GError **error)
 	for (guint i = 0; !r.failed && disks != NULL && i < json_array_get_length(disks); i++) {
 		JsonNode *node = json_array_get_element(disks, i);
 		g_autofree char *path = g_strdup_printf("disks[%u].", i);
-		r.path = path;
 		if (!JSON_NODE_HOLDS_OBJECT(node)) {
-			reader_fail(&r, "", "an object");
+			g_autofree char *element = g_strdup_printf("disks[%u]", i);
+			reader_fail(&r, element, "an object");
 			break;
 		}
+		r.path = path;
 		g_ptr_array_add(self->disks, read_disk(&r, json_node_get_object(node)));
 		r.path = "";
 	}
 	for (guint i = 0; !r.failed && nics != NULL && i < json_array_get_length(nics); i++) {
 		JsonNode *node = json_array_get_element(nics, i);
 		g_autofree char *path = g_strdup_printf("nics[%u].", i);
-		r.path = path;
 		if (!JSON_NODE_HOLDS_OBJECT(node)) {
-			reader_fail(&r, "", "an object");
+			g_autofree char *element = g_strdup_printf("nics[%u]", i);
+			reader_fail(&r, element, "an object");
 			break;
 		}
+		r.path = path;
 		g_ptr_array_add(self->nics, read_nic(&r, json_node_get_object(node)));
 		r.path = "";
 	}
@@ -449,6 +460,16 @@ SPEC_GETTER(const char *, namespace, name_space, NULL)
  * Since: 0.1
  */
 SPEC_GETTER(const char *, plan, plan, NULL)
+/**
+ * ferry_vm_spec_get_migration:
+ * @self: a #FerryVmSpec
+ *
+ * Returns: (transfer none) (nullable): the UID of the Migration that moves
+ *   the VM, for labels that tie what a destination makes to the migration
+ *
+ * Since: 0.1
+ */
+SPEC_GETTER(const char *, migration, migration, NULL)
 /**
  * ferry_vm_spec_get_guest_os:
  * @self: a #FerryVmSpec
@@ -526,7 +547,8 @@ SPEC_GETTER(guint, cpu_threads, threads, 1)
  * ferry_vm_spec_get_firmware:
  * @self: a #FerryVmSpec
  *
- * Returns: BIOS (the default) or EFI
+ * Returns: BIOS (the default, when `firmware.type` is absent or empty) or
+ *   EFI; the type is read in any case (`efi`, `EFI`)
  *
  * Since: 0.1
  */
@@ -705,6 +727,17 @@ DISK_GETTER(const char *, storage, storage, NULL)
  * Since: 0.1
  */
 DISK_GETTER(gboolean, shared, shared, FALSE)
+/**
+ * ferry_vm_disk_get_populated_size:
+ * @self: a #FerryVmDisk
+ *
+ * Returns: the bytes of data the disk holds, when the source knows
+ *   (`populatedSize`, e.g. an OVF's ovf:populatedSize); 0 when it does not.
+ *   A destination can check its free space with it before copying.
+ *
+ * Since: 0.1
+ */
+DISK_GETTER(guint64, populated_size, populated_size, 0)
 /**
  * ferry_vm_disk_get_json:
  * @self: a #FerryVmDisk

@@ -48,6 +48,8 @@ ferry_vm_spec_get_namespace(FerryVmSpec *self);
 const char *
 ferry_vm_spec_get_plan(FerryVmSpec *self);
 const char *
+ferry_vm_spec_get_migration(FerryVmSpec *self);
+const char *
 ferry_vm_spec_get_guest_os(FerryVmSpec *self);
 const char *
 ferry_vm_spec_get_source_type(FerryVmSpec *self);
@@ -96,6 +98,8 @@ const char *
 ferry_vm_disk_get_storage(FerryVmDisk *self);
 gboolean
 ferry_vm_disk_get_shared(FerryVmDisk *self);
+guint64
+ferry_vm_disk_get_populated_size(FerryVmDisk *self);
 JsonObject *
 ferry_vm_disk_get_json(FerryVmDisk *self);
 

@@ -302,16 +302,54 @@ ferry_kubevirt_check_label(const char *key, const char *value, GError **error)
 	return FALSE;
 }
 
-/* --- reading vm_spec --- */
+/* --- reading the VM description ---
+ *
+ * What FerryVmSpec names (name, CPU, memory, firmware, disks, NICs…) comes
+ * from its accessors, which have checked the types. The members only
+ * KubeVirt reads (labels, targetAffinity, bootDisk, a disk's volumeMode…)
+ * are listed below, their types checked once, and read from the document
+ * with json-glib. An empty string means "not said", as in the engine's
+ * vm_spec (a StorageMap without a storage class gives `storageClass: ""`).
+ */
+
+typedef enum {
+	EXTRA_STRING,
+	EXTRA_BOOLEAN,
+	EXTRA_INTEGER,
+	EXTRA_OBJECT,
+} FerryKubevirtExtraType;
 
 typedef struct {
-	const char *display;
-	GError **error;
-} FerryKubevirtReader;
+	const char *member;
+	FerryKubevirtExtraType type;
+} FerryKubevirtExtra;
 
-G_GNUC_PRINTF(3, 4)
+static const FerryKubevirtExtra spec_extras[] = {
+    {"planUID", EXTRA_STRING},
+    {"restorePowerState", EXTRA_STRING},
+    {"skipGuestConversion", EXTRA_BOOLEAN},
+    {"useCompatibilityMode", EXTRA_BOOLEAN},
+    {"bootDisk", EXTRA_INTEGER},
+    {"labels", EXTRA_OBJECT},
+    {"annotations", EXTRA_OBJECT},
+    {"targetLabels", EXTRA_OBJECT},
+    {"targetNodeSelector", EXTRA_OBJECT},
+    {"targetAffinity", EXTRA_OBJECT},
+};
+static const FerryKubevirtExtra source_extras[] = {{"needsConversion", EXTRA_BOOLEAN}};
+static const FerryKubevirtExtra source_vm_extras[] = {{"id", EXTRA_STRING},
+						      {"name", EXTRA_STRING}};
+static const FerryKubevirtExtra firmware_extras[] = {{"serial", EXTRA_STRING}};
+static const FerryKubevirtExtra disk_extras[] = {
+    {"source", EXTRA_STRING}, {"volumeMode", EXTRA_STRING}, {"accessMode", EXTRA_STRING}};
+
+G_GNUC_PRINTF(4, 5)
 static gboolean
-ferry_kubevirt_fail(FerryKubevirtReader *reader, FerryError code, const char *format, ...)
+ferry_kubevirt_fail(FerryKubevirtTarget *target,
+		    GError **error,
+		    FerryError code,
+		    const char *format,
+		    ...)
 {
 	va_list args;
 	g_autofree char *message = NULL;
@@ -319,144 +357,117 @@ ferry_kubevirt_fail(FerryKubevirtReader *reader, FerryError code, const char *fo
 	va_start(args, format);
 	message = g_strdup_vprintf(format, args);
 	va_end(args);
-	g_set_error(reader->error, FERRY_ERROR, code, "%s: %s", reader->display, message);
+	g_set_error(error, FERRY_ERROR, code, "%s: %s", target->display, message);
 	return FALSE;
 }
 
 static gboolean
-ferry_kubevirt_wrap(FerryKubevirtReader *reader, GError *error)
+ferry_kubevirt_wrap(FerryKubevirtTarget *target, GError **error, GError *local_error)
 {
-	g_autoptr(GError) owned = error;
-	return ferry_kubevirt_fail(reader, (FerryError)owned->code, "%s", owned->message);
+	g_autoptr(GError) owned = local_error;
+	return ferry_kubevirt_fail(target, error, (FerryError)owned->code, "%s", owned->message);
 }
 
-/* a string member; absent or null gives @fallback */
+/* the members of @extras in @object (nullable) have their types: INVALID_DATA naming one */
 static gboolean
-ferry_kubevirt_get_string(FerryKubevirtReader *reader,
-			  JsonObject *object,
-			  const char *path,
-			  const char *member,
-			  const char *fallback,
-			  const char **value)
+ferry_kubevirt_check_extras(FerryKubevirtTarget *target,
+			    JsonObject *object,
+			    const char *path,
+			    const FerryKubevirtExtra *extras,
+			    gsize n_extras,
+			    GError **error)
+{
+	static const GType value_types[] = {
+	    [EXTRA_STRING] = G_TYPE_STRING,
+	    [EXTRA_BOOLEAN] = G_TYPE_BOOLEAN,
+	    [EXTRA_INTEGER] = G_TYPE_INT64,
+	};
+	static const char *const expected[] = {
+	    [EXTRA_STRING] = "a string",
+	    [EXTRA_BOOLEAN] = "true or false",
+	    [EXTRA_INTEGER] = "a whole number",
+	    [EXTRA_OBJECT] = "an object",
+	};
+
+	for (gsize i = 0; object != NULL && i < n_extras; i++) {
+		JsonNode *node = json_object_get_member(object, extras[i].member);
+		FerryKubevirtExtraType type = extras[i].type;
+		gboolean holds;
+
+		if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+			continue;
+		if (type == EXTRA_OBJECT)
+			holds = JSON_NODE_HOLDS_OBJECT(node);
+		else
+			holds = JSON_NODE_HOLDS_VALUE(node) &&
+				json_node_get_value_type(node) == value_types[type];
+		if (holds)
+			continue;
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
+					   "%s%s must be %s", path, extras[i].member,
+					   expected[type]);
+	}
+	return TRUE;
+}
+
+#define CHECK_EXTRAS(target, object, path, extras, error)                                        \
+	ferry_kubevirt_check_extras(target, object, path, extras, G_N_ELEMENTS(extras), error)
+
+/* @value, or NULL when it is empty */
+static const char *
+ferry_kubevirt_said(const char *value)
+{
+	return value != NULL && *value != '\0' ? value : NULL;
+}
+
+/* a string member of @object (nullable), NULL when absent, null or empty */
+static const char *
+ferry_kubevirt_string_member(JsonObject *object, const char *member)
+{
+	return object != NULL ? ferry_kubevirt_said(json_object_get_string_member_with_default(
+				    object, member, NULL))
+			      : NULL;
+}
+
+/* an object member of @object, NULL when absent or null */
+static JsonObject *
+ferry_kubevirt_object_member(JsonObject *object, const char *member)
 {
 	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	*value = fallback;
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
-		return TRUE;
-	if (json_node_get_value_type(node) != G_TYPE_STRING)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-					   "%s%s must be a string", path, member);
-	*value = json_node_get_string(node);
-	if (**value == '\0')
-		*value = fallback;
-	return TRUE;
+	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 }
 
+/* KubeVirt's choices for @member (NULL: not said, allowed) */
 static gboolean
-ferry_kubevirt_get_int(FerryKubevirtReader *reader,
-		       JsonObject *object,
-		       const char *path,
-		       const char *member,
-		       gint64 fallback,
-		       gint64 minimum,
-		       gint64 *value)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	*value = fallback;
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
-		return TRUE;
-	if (json_node_get_value_type(node) != G_TYPE_INT64 || json_node_get_int(node) < minimum)
-		return ferry_kubevirt_fail(
-			reader, FERRY_ERROR_INVALID_ARGUMENT,
-			"%s%s must be a whole number of at least %" G_GINT64_FORMAT, path, member,
-			minimum);
-	*value = json_node_get_int(node);
-	return TRUE;
-}
-
-static gboolean
-ferry_kubevirt_get_bool(FerryKubevirtReader *reader,
-			JsonObject *object,
-			const char *path,
-			const char *member,
-			gboolean fallback,
-			gboolean *value)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	*value = fallback;
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
-		return TRUE;
-	if (json_node_get_value_type(node) != G_TYPE_BOOLEAN)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-					   "%s%s must be true or false", path, member);
-	*value = json_node_get_boolean(node);
-	return TRUE;
-}
-
-/* an object member; absent or null gives NULL */
-static gboolean
-ferry_kubevirt_get_object(FerryKubevirtReader *reader,
-			  JsonObject *object,
-			  const char *path,
-			  const char *member,
-			  JsonObject **value)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	*value = NULL;
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
-		return TRUE;
-	if (!JSON_NODE_HOLDS_OBJECT(node))
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-					   "%s%s must be an object", path, member);
-	*value = json_node_get_object(node);
-	return TRUE;
-}
-
-static gboolean
-ferry_kubevirt_get_array(FerryKubevirtReader *reader,
-			 JsonObject *object,
-			 const char *member,
-			 JsonArray **value)
-{
-	JsonNode *node = json_object_get_member(object, member);
-	*value = NULL;
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
-		return TRUE;
-	if (!JSON_NODE_HOLDS_ARRAY(node))
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-					   "%s must be an array", member);
-	*value = json_node_get_array(node);
-	return TRUE;
-}
-
-static gboolean
-ferry_kubevirt_get_choice(FerryKubevirtReader *reader,
-			  JsonObject *object,
-			  const char *path,
-			  const char *member,
-			  const char *fallback,
-			  const char *const *choices,
-			  gsize n_choices,
-			  const char **value)
+ferry_kubevirt_check_choice(FerryKubevirtTarget *target,
+			    const char *path,
+			    const char *member,
+			    const char *value,
+			    const char *const *choices,
+			    gsize n_choices,
+			    GError **error)
 {
 	g_autofree char *allowed = NULL;
-	if (!ferry_kubevirt_get_string(reader, object, path, member, fallback, value))
-		return FALSE;
-	if (*value == NULL || ferry_kubevirt_strv_contains(choices, n_choices, *value))
+	if (value == NULL || ferry_kubevirt_strv_contains(choices, n_choices, value))
 		return TRUE;
 	allowed = ferry_kubevirt_strv_join(choices, n_choices);
-	return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-				   "%s%s '%s' is not supported; use one of %s", path, member,
-				   *value, allowed);
+	return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
+				   "%s%s '%s' is not supported; use one of %s", path, member, value,
+				   allowed);
 }
 
-/* copies a string map (labels, annotations, node selector) into @target */
+#define CHECK_CHOICE(target, path, member, value, choices, error)                                \
+	ferry_kubevirt_check_choice(target, path, member, value, choices,                        \
+				    G_N_ELEMENTS(choices), error)
+
+/* copies a string map (labels, annotations, node selector) into @map */
 static gboolean
-ferry_kubevirt_copy_string_map(FerryKubevirtReader *reader,
+ferry_kubevirt_copy_string_map(FerryKubevirtTarget *target,
 			       JsonObject *source,
 			       const char *member,
 			       const char *kind,
-			       JsonObject *target)
+			       JsonObject *map,
+			       GError **error)
 {
 	g_autoptr(GList) members = NULL;
 	if (source == NULL)
@@ -469,14 +480,14 @@ ferry_kubevirt_copy_string_map(FerryKubevirtReader *reader,
 		g_autoptr(GError) local_error = NULL;
 
 		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
-			return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+			return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
 						   "%s.%s must be a string", member, key);
 		value = json_node_get_string(node);
 		if (g_strcmp0(kind, "annotation") == 0
 			? !ferry_kubevirt_check_key(kind, key, &local_error)
 			: !ferry_kubevirt_check_label(key, value, &local_error))
-			return ferry_kubevirt_wrap(reader, g_steal_pointer(&local_error));
-		json_object_set_string_member(target, key, value);
+			return ferry_kubevirt_wrap(target, error, g_steal_pointer(&local_error));
+		json_object_set_string_member(map, key, value);
 	}
 	return TRUE;
 }
@@ -538,30 +549,24 @@ ferry_kubevirt_target_free(FerryKubevirtTarget *target)
 
 /* Forklift's system labels: plan, migration, vmID; they win over user labels */
 static gboolean
-ferry_kubevirt_system_labels(FerryKubevirtReader *reader, JsonObject *spec, JsonObject *labels)
+ferry_kubevirt_system_labels(FerryKubevirtTarget *target,
+			     FerryVmSpec *spec,
+			     JsonObject *labels,
+			     GError **error)
 {
-	const char *plan;
-	const char *plan_uid;
-	const char *migration;
-	const char *vm_id;
-	JsonObject *source;
-	JsonObject *source_vm = NULL;
+	const char *plan = ferry_kubevirt_said(ferry_vm_spec_get_plan(spec));
+	const char *plan_uid =
+	    ferry_kubevirt_string_member(ferry_vm_spec_get_json(spec), "planUID");
+	const char *vm_id = ferry_kubevirt_string_member(ferry_vm_spec_get_source_vm(spec), "id");
 	struct {
 		const char *key;
 		const char *value;
 	} pairs[3];
 
-	if (!ferry_kubevirt_get_string(reader, spec, "", "plan", NULL, &plan) ||
-	    !ferry_kubevirt_get_string(reader, spec, "", "planUID", plan, &plan_uid) ||
-	    !ferry_kubevirt_get_string(reader, spec, "", "migration", NULL, &migration) ||
-	    !ferry_kubevirt_get_object(reader, spec, "", "source", &source) ||
-	    !ferry_kubevirt_get_object(reader, source, "source.", "vm", &source_vm) ||
-	    !ferry_kubevirt_get_string(reader, source_vm, "source.vm.", "id", NULL, &vm_id))
-		return FALSE;
 	pairs[0].key = "migration";
-	pairs[0].value = migration;
+	pairs[0].value = ferry_kubevirt_said(ferry_vm_spec_get_migration(spec));
 	pairs[1].key = "plan";
-	pairs[1].value = plan_uid;
+	pairs[1].value = plan_uid != NULL ? plan_uid : plan;
 	pairs[2].key = "vmID";
 	pairs[2].value = vm_id;
 	for (guint i = 0; i < G_N_ELEMENTS(pairs); i++) {
@@ -569,7 +574,7 @@ ferry_kubevirt_system_labels(FerryKubevirtReader *reader, JsonObject *spec, Json
 		if (pairs[i].value == NULL)
 			continue;
 		if (!ferry_kubevirt_check_label(pairs[i].key, pairs[i].value, &local_error))
-			return ferry_kubevirt_wrap(reader, g_steal_pointer(&local_error));
+			return ferry_kubevirt_wrap(target, error, g_steal_pointer(&local_error));
 		json_object_set_string_member(labels, pairs[i].key, pairs[i].value);
 	}
 	return TRUE;
@@ -585,25 +590,26 @@ ferry_kubevirt_metadata(JsonObject *manifest, const char *name, const char *name
 }
 
 static gboolean
-ferry_kubevirt_build_disk(FerryKubevirtReader *reader,
-			  FerryKubevirtTarget *target,
-			  JsonObject *disk_spec,
+ferry_kubevirt_build_disk(FerryKubevirtTarget *target,
+			  FerryVmDisk *source_disk,
 			  guint index,
 			  JsonObject *system_labels,
 			  const FerryKubevirtSizing *sizing,
-			  const char *default_format)
+			  const char *default_format,
+			  GError **error)
 {
 	g_autofree char *path = g_strdup_printf("disks[%u].", index);
 	FerryKubevirtDisk *disk = g_new0(FerryKubevirtDisk, 1);
-	const char *name;
-	const char *id;
-	const char *source;
-	const char *format;
-	const char *storage_class;
-	const char *volume_mode;
-	const char *access_mode;
-	gint64 capacity;
-	gint64 populated;
+	JsonObject *disk_json = ferry_vm_disk_get_json(source_disk);
+	const char *name = ferry_kubevirt_said(ferry_vm_disk_get_name(source_disk));
+	const char *id = ferry_kubevirt_said(ferry_vm_disk_get_id(source_disk));
+	const char *format = ferry_kubevirt_said(ferry_vm_disk_get_format(source_disk));
+	const char *storage_class =
+	    ferry_kubevirt_said(ferry_vm_disk_get_storage_class(source_disk));
+	guint64 capacity = ferry_vm_disk_get_capacity(source_disk);
+	const char *source = ferry_kubevirt_string_member(disk_json, "source");
+	const char *volume_mode = ferry_kubevirt_string_member(disk_json, "volumeMode");
+	const char *access_mode = ferry_kubevirt_string_member(disk_json, "accessMode");
 	g_autofree char *quantity = NULL;
 	g_autofree char *index_text = g_strdup_printf("%u", index);
 	g_autoptr(GError) local_error = NULL;
@@ -614,25 +620,16 @@ ferry_kubevirt_build_disk(FerryKubevirtReader *reader,
 	JsonObject *storage;
 
 	g_ptr_array_add(target->disks, disk);
-	if (disk_spec == NULL)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-					   "disks[%u] must be an object", index);
-	if (!ferry_kubevirt_get_string(reader, disk_spec, path, "name", NULL, &name) ||
-	    !ferry_kubevirt_get_string(reader, disk_spec, path, "id", NULL, &id) ||
-	    !ferry_kubevirt_get_string(reader, disk_spec, path, "source", id, &source) ||
-	    !ferry_kubevirt_get_int(reader, disk_spec, path, "capacity", 0, 1, &capacity) ||
-	    !ferry_kubevirt_get_int(reader, disk_spec, path, "populatedSize", 0, 0, &populated) ||
-	    !ferry_kubevirt_get_choice(reader, disk_spec, path, "format", default_format,
-				       disk_formats, G_N_ELEMENTS(disk_formats), &format) ||
-	    !ferry_kubevirt_get_string(reader, disk_spec, path, "storageClass", NULL,
-				       &storage_class) ||
-	    !ferry_kubevirt_get_choice(reader, disk_spec, path, "volumeMode", NULL, volume_modes,
-				       G_N_ELEMENTS(volume_modes), &volume_mode) ||
-	    !ferry_kubevirt_get_choice(reader, disk_spec, path, "accessMode", NULL, access_modes,
-				       G_N_ELEMENTS(access_modes), &access_mode))
+	if (format == NULL)
+		format = default_format;
+	if (source == NULL)
+		source = id;
+	if (!CHECK_CHOICE(target, path, "format", format, disk_formats, error) ||
+	    !CHECK_CHOICE(target, path, "volumeMode", volume_mode, volume_modes, error) ||
+	    !CHECK_CHOICE(target, path, "accessMode", access_mode, access_modes, error))
 		return FALSE;
 	if (capacity == 0)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
 					   "disk %u (%s) has no capacity; the inventory must give "
 					   "its size in bytes",
 					   index, id != NULL ? id : "no id");
@@ -640,28 +637,27 @@ ferry_kubevirt_build_disk(FerryKubevirtReader *reader,
 	    (storage_class != NULL &&
 	     !ferry_kubevirt_check_dns1123_subdomain("storage class", storage_class, 253,
 						     &local_error)))
-		return ferry_kubevirt_wrap(reader, g_steal_pointer(&local_error));
+		return ferry_kubevirt_wrap(target, error, g_steal_pointer(&local_error));
 	for (guint i = 0; i < index; i++) {
 		FerryKubevirtDisk *other = g_ptr_array_index(target->disks, i);
 		if (g_strcmp0(other->name, name) == 0)
-			return ferry_kubevirt_fail(
-				reader, FERRY_ERROR_INVALID_ARGUMENT,
-				"disks %u and %u are both named '%s'; disk names "
-				"must be unique",
-				i, index, name);
+			return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
+						   "disks %u and %u are both named '%s'; disk "
+						   "names must be unique",
+						   i, index, name);
 	}
 	disk->name = g_strdup(name);
 	disk->id = g_strdup(id);
 	disk->format = g_strdup(format);
-	disk->capacity = (guint64)capacity;
-	disk->populated = (guint64)MIN(populated, capacity);
+	disk->capacity = capacity;
+	disk->populated = MIN(ferry_vm_disk_get_populated_size(source_disk), capacity);
 	disk->file_name =
 	    g_strdup_printf("%s.%s", name, g_strcmp0(format, "qcow2") == 0 ? "qcow2" : "img");
 	disk->manifest_name = g_strdup_printf("dv-%s.yaml", name);
 	if (!ferry_kubevirt_request_size(disk->capacity, volume_mode, sizing, &disk->request_size,
 					 &local_error))
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT, "disk %s: %s",
-					   name, local_error->message);
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
+					   "disk %s: %s", name, local_error->message);
 
 	manifest = json_object_new();
 	disk->data_volume = json_node_init_object(json_node_alloc(), manifest);
@@ -732,48 +728,36 @@ ferry_kubevirt_nic_model(const char *model)
 	return model;
 }
 
+
 static gboolean
-ferry_kubevirt_build_nics(FerryKubevirtReader *reader,
-			  JsonObject *spec,
+ferry_kubevirt_build_nics(FerryKubevirtTarget *target,
+			  FerryVmSpec *spec,
 			  gboolean compatibility,
 			  JsonArray *interfaces,
-			  JsonArray *networks)
+			  JsonArray *networks,
+			  GError **error)
 {
-	JsonArray *nics;
 	guint pod_nics = 0;
 	guint emitted = 0;
+	static const char *const network_types[] = {"pod", "multus", "ignored"};
 
-	if (!ferry_kubevirt_get_array(reader, spec, "nics", &nics))
-		return FALSE;
-	for (guint i = 0; nics != NULL && i < json_array_get_length(nics); i++) {
-		JsonNode *node = json_array_get_element(nics, i);
-		JsonObject *nic = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-		g_autofree char *path = g_strdup_printf("nics[%u].", i);
+	for (guint i = 0; i < ferry_vm_spec_get_n_nics(spec); i++) {
+		FerryVmNic *nic = ferry_vm_spec_get_nic(spec, i);
 		g_autofree char *network_path = g_strdup_printf("nics[%u].network.", i);
 		g_autofree char *name = NULL;
-		JsonObject *network;
 		JsonObject *interface;
 		JsonObject *network_entry;
-		const char *type;
-		const char *mac;
-		const char *model;
-		const char *network_name;
-		const char *network_namespace;
+		const char *type = ferry_kubevirt_said(ferry_vm_nic_get_network_type(nic));
+		const char *mac = ferry_kubevirt_said(ferry_vm_nic_get_mac(nic));
+		const char *model = ferry_kubevirt_said(ferry_vm_nic_get_model(nic));
+		const char *network_name = ferry_kubevirt_said(ferry_vm_nic_get_network_name(nic));
+		const char *network_namespace =
+		    ferry_kubevirt_said(ferry_vm_nic_get_network_namespace(nic));
 		char normalized[18];
-		static const char *const network_types[] = {"pod", "multus", "ignored"};
 
-		if (nic == NULL)
-			return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-						   "nics[%u] must be an object", i);
-		if (!ferry_kubevirt_get_object(reader, nic, path, "network", &network) ||
-		    !ferry_kubevirt_get_choice(reader, network, network_path, "type", "pod",
-					       network_types, G_N_ELEMENTS(network_types), &type) ||
-		    !ferry_kubevirt_get_string(reader, network, network_path, "name", NULL,
-					       &network_name) ||
-		    !ferry_kubevirt_get_string(reader, network, network_path, "namespace", NULL,
-					       &network_namespace) ||
-		    !ferry_kubevirt_get_string(reader, nic, path, "mac", NULL, &mac) ||
-		    !ferry_kubevirt_get_string(reader, nic, path, "model", NULL, &model))
+		if (type == NULL)
+			type = "pod";
+		if (!CHECK_CHOICE(target, network_path, "type", type, network_types, error))
 			return FALSE;
 		if (g_strcmp0(type, "ignored") == 0)
 			continue;
@@ -781,14 +765,14 @@ ferry_kubevirt_build_nics(FerryKubevirtReader *reader,
 		if (!STRV_CONTAINS(nic_models, model)) {
 			g_autofree char *allowed = ferry_kubevirt_strv_join(
 			    nic_models, G_N_ELEMENTS(nic_models));
-			return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+			return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
 						   "NIC %u has the model '%s', which KubeVirt does "
 						   "not offer; use one of %s",
 						   i, model, allowed);
 		}
 		if (mac != NULL && !ferry_kubevirt_normalize_mac(mac, normalized))
 			return ferry_kubevirt_fail(
-				reader, FERRY_ERROR_INVALID_ARGUMENT,
+				target, error, FERRY_ERROR_INVALID_ARGUMENT,
 				"NIC %u has the MAC address '%s', which is not "
 				"six hexadecimal octets such as 00:50:56:aa:bb:cc",
 				i, mac);
@@ -803,7 +787,7 @@ ferry_kubevirt_build_nics(FerryKubevirtReader *reader,
 		if (g_strcmp0(type, "pod") == 0) {
 			if (++pod_nics > 1)
 				return ferry_kubevirt_fail(
-				    reader, FERRY_ERROR_INVALID_ARGUMENT,
+				    target, error, FERRY_ERROR_INVALID_ARGUMENT,
 				    "more than one NIC is mapped to the pod network; map at most "
 				    "one and send the others to Multus networks in the NetworkMap");
 			ferry_kubevirt_add_object(interface, "masquerade");
@@ -816,7 +800,8 @@ ferry_kubevirt_build_nics(FerryKubevirtReader *reader,
 			    (network_namespace != NULL &&
 			     !ferry_kubevirt_check_dns1123_label("Multus network namespace",
 								 network_namespace, &local_error)))
-				return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+				return ferry_kubevirt_fail(target, error,
+							   FERRY_ERROR_INVALID_ARGUMENT,
 							   "NIC %u: %s", i, local_error->message);
 			multus_name =
 				network_namespace != NULL
@@ -832,58 +817,50 @@ ferry_kubevirt_build_nics(FerryKubevirtReader *reader,
 }
 
 static gboolean
-ferry_kubevirt_build_domain(FerryKubevirtReader *reader, JsonObject *spec, JsonObject *domain)
+ferry_kubevirt_build_domain(FerryKubevirtTarget *target,
+			    FerryVmSpec *spec,
+			    JsonObject *domain,
+			    GError **error)
 {
-	JsonObject *cpu_spec;
-	JsonObject *firmware_spec;
 	JsonObject *cpu;
 	JsonObject *firmware;
 	JsonObject *bootloader;
-	gint64 sockets;
-	gint64 cores;
-	gint64 threads;
-	gint64 memory;
-	const char *firmware_type;
-	const char *serial;
-	gboolean secure_boot;
+	guint sockets = ferry_vm_spec_get_cpu_sockets(spec);
+	guint cores = ferry_vm_spec_get_cpu_cores(spec);
+	guint threads = ferry_vm_spec_get_cpu_threads(spec);
+	guint64 memory = ferry_vm_spec_get_memory_mib(spec);
+	gboolean efi = ferry_vm_spec_get_firmware(spec) == FERRY_FIRMWARE_EFI;
+	gboolean secure_boot = ferry_vm_spec_get_secure_boot(spec);
+	const char *serial = ferry_kubevirt_string_member(
+	    ferry_kubevirt_object_member(ferry_vm_spec_get_json(spec), "firmware"), "serial");
 	g_autofree char *guest = NULL;
-	static const char *const firmware_types[] = {"bios", "efi"};
 
-	if (!ferry_kubevirt_get_object(reader, spec, "", "cpu", &cpu_spec) ||
-	    !ferry_kubevirt_get_int(reader, cpu_spec, "cpu.", "sockets", 1, 1, &sockets) ||
-	    !ferry_kubevirt_get_int(reader, cpu_spec, "cpu.", "cores", 1, 1, &cores) ||
-	    !ferry_kubevirt_get_int(reader, cpu_spec, "cpu.", "threads", 1, 1, &threads) ||
-	    !ferry_kubevirt_get_int(reader, spec, "", "memoryMiB", 0, 1, &memory) ||
-	    !ferry_kubevirt_get_object(reader, spec, "", "firmware", &firmware_spec) ||
-	    !ferry_kubevirt_get_choice(reader, firmware_spec, "firmware.", "type", "bios",
-				       firmware_types, G_N_ELEMENTS(firmware_types),
-				       &firmware_type) ||
-	    !ferry_kubevirt_get_bool(reader, firmware_spec, "firmware.", "secureBoot", FALSE,
-				     &secure_boot) ||
-	    !ferry_kubevirt_get_string(reader, firmware_spec, "firmware.", "serial", NULL, &serial))
-		return FALSE;
 	if (memory == 0)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-					   "memoryMiB is missing; the VM needs its memory size");
-	if (sockets > G_MAXINT32 || cores > G_MAXINT32 || threads > G_MAXINT32)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
-					   "the CPU topology %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
-					   "×%" G_GINT64_FORMAT " is too large",
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
+					   "memoryMiB is missing or 0; the VM needs its memory "
+					   "size");
+	if (sockets == 0 || cores == 0 || threads == 0)
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
+					   "the CPU topology %u×%u×%u has a 0; cpu.sockets, "
+					   "cpu.cores and cpu.threads must be at least 1",
 					   sockets, cores, threads);
-	if (secure_boot && g_strcmp0(firmware_type, "efi") != 0)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+	if (sockets > G_MAXINT32 || cores > G_MAXINT32 || threads > G_MAXINT32)
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
+					   "the CPU topology %u×%u×%u is too large", sockets, cores,
+					   threads);
+	if (secure_boot && !efi)
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
 					   "secure boot needs EFI firmware, but firmware.type is "
-					   "'%s'",
-					   firmware_type);
+					   "'bios'");
 	cpu = ferry_kubevirt_add_object(domain, "cpu");
 	json_object_set_int_member(cpu, "sockets", sockets);
 	json_object_set_int_member(cpu, "cores", cores);
 	json_object_set_int_member(cpu, "threads", threads);
-	guest = g_strdup_printf("%" G_GINT64_FORMAT "Mi", memory);
+	guest = g_strdup_printf("%" G_GUINT64_FORMAT "Mi", memory);
 	json_object_set_string_member(ferry_kubevirt_add_object(domain, "memory"), "guest", guest);
 	firmware = ferry_kubevirt_add_object(domain, "firmware");
 	bootloader = ferry_kubevirt_add_object(firmware, "bootloader");
-	if (g_strcmp0(firmware_type, "efi") == 0) {
+	if (efi) {
 		json_object_set_boolean_member(ferry_kubevirt_add_object(bootloader, "efi"),
 					       "secureBoot", secure_boot);
 	} else {
@@ -900,19 +877,20 @@ ferry_kubevirt_build_domain(FerryKubevirtReader *reader, JsonObject *spec, JsonO
 }
 
 static gboolean
-ferry_kubevirt_run_strategy(FerryKubevirtReader *reader,
-			    JsonObject *spec,
-			    FerryKubevirtTarget *target)
+ferry_kubevirt_run_strategy(FerryKubevirtTarget *target, FerryVmSpec *spec, GError **error)
 {
-	const char *power;
-	const char *restore;
+	const char *power = ferry_kubevirt_said(ferry_vm_spec_get_target_power_state(spec));
+	const char *restore =
+	    ferry_kubevirt_string_member(ferry_vm_spec_get_json(spec), "restorePowerState");
 	static const char *const powers[] = {"on", "off", "auto"};
 	static const char *const restores[] = {"On", "Off", "Unknown"};
 
-	if (!ferry_kubevirt_get_choice(reader, spec, "", "targetPowerState", "auto", powers,
-				       G_N_ELEMENTS(powers), &power) ||
-	    !ferry_kubevirt_get_choice(reader, spec, "", "restorePowerState", "Unknown", restores,
-				       G_N_ELEMENTS(restores), &restore))
+	if (power == NULL)
+		power = "auto";
+	if (restore == NULL)
+		restore = "Unknown";
+	if (!CHECK_CHOICE(target, "", "targetPowerState", power, powers, error) ||
+	    !CHECK_CHOICE(target, "", "restorePowerState", restore, restores, error))
 		return FALSE;
 	/* auto: as the source was before the migration; unknown stays off */
 	if (g_strcmp0(power, "on") == 0 ||
@@ -924,11 +902,14 @@ ferry_kubevirt_run_strategy(FerryKubevirtReader *reader,
 }
 
 static gboolean
-ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
-			JsonObject *spec,
-			FerryKubevirtTarget *target,
-			JsonObject *system_labels)
+ferry_kubevirt_build_vm(FerryKubevirtTarget *target,
+			FerryVmSpec *spec,
+			JsonObject *system_labels,
+			GError **error)
 {
+	JsonObject *document = ferry_vm_spec_get_json(spec);
+	JsonObject *source = ferry_kubevirt_object_member(document, "source");
+	JsonObject *source_vm = ferry_vm_spec_get_source_vm(spec);
 	JsonObject *manifest = json_object_new();
 	JsonObject *metadata;
 	JsonObject *labels;
@@ -945,51 +926,34 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 	JsonArray *interfaces;
 	JsonArray *networks;
 	JsonArray *volumes;
-	JsonObject *source;
-	JsonObject *source_vm = NULL;
-	JsonObject *user_labels;
-	JsonObject *user_annotations;
-	JsonObject *target_labels;
-	JsonObject *node_selector;
-	JsonObject *affinity;
-	const char *source_type;
-	gboolean needs_conversion;
-	const char *source_name;
-	const char *source_id;
-	gboolean skip_conversion;
-	gboolean use_compatibility;
+	JsonObject *node_selector = ferry_kubevirt_object_member(document, "targetNodeSelector");
+	JsonObject *affinity = ferry_kubevirt_object_member(document, "targetAffinity");
+	gboolean needs_conversion =
+	    source != NULL &&
+	    json_object_get_boolean_member_with_default(source, "needsConversion", FALSE);
+	const char *source_name = ferry_kubevirt_string_member(source_vm, "name");
+	const char *source_id = ferry_kubevirt_string_member(source_vm, "id");
+	gboolean skip_conversion =
+	    json_object_get_boolean_member_with_default(document, "skipGuestConversion", FALSE);
+	gboolean use_compatibility =
+	    json_object_get_boolean_member_with_default(document, "useCompatibilityMode", TRUE);
+	gint64 boot_disk = json_object_get_int_member_with_default(document, "bootDisk", 0);
 	gboolean compatibility;
-	gint64 boot_disk;
 	g_autoptr(GList) system_members = NULL;
 	static const char *const workload_annotations[] = {
 	    "vm.kubevirt.io/flavor", "vm.kubevirt.io/os", "vm.kubevirt.io/workload"};
 
 	target->vm = json_node_init_object(json_node_alloc(), manifest);
 	json_object_unref(manifest);
-	if (!ferry_kubevirt_get_object(reader, spec, "", "source", &source) ||
-	    !ferry_kubevirt_get_string(reader, source, "source.", "type", NULL, &source_type) ||
-	    !ferry_kubevirt_get_bool(reader, source, "source.", "needsConversion", FALSE,
-				     &needs_conversion) ||
-	    !ferry_kubevirt_get_object(reader, source, "source.", "vm", &source_vm) ||
-	    !ferry_kubevirt_get_string(reader, source_vm, "source.vm.", "name", NULL,
-				       &source_name) ||
-	    !ferry_kubevirt_get_string(reader, source_vm, "source.vm.", "id", NULL, &source_id) ||
-	    !ferry_kubevirt_get_bool(reader, spec, "", "skipGuestConversion", FALSE,
-				     &skip_conversion) ||
-	    !ferry_kubevirt_get_bool(reader, spec, "", "useCompatibilityMode", TRUE,
-				     &use_compatibility) ||
-	    !ferry_kubevirt_get_int(reader, spec, "", "bootDisk", 0, 0, &boot_disk) ||
-	    !ferry_kubevirt_get_object(reader, spec, "", "labels", &user_labels) ||
-	    !ferry_kubevirt_get_object(reader, spec, "", "annotations", &user_annotations) ||
-	    !ferry_kubevirt_get_object(reader, spec, "", "targetLabels", &target_labels) ||
-	    !ferry_kubevirt_get_object(reader, spec, "", "targetNodeSelector", &node_selector) ||
-	    !ferry_kubevirt_get_object(reader, spec, "", "targetAffinity", &affinity) ||
-	    !ferry_kubevirt_run_strategy(reader, spec, target))
+	if (!ferry_kubevirt_run_strategy(target, spec, error))
 		return FALSE;
 	/* raw copy keeps the source's drivers: SATA and E1000E unless asked otherwise */
 	compatibility = skip_conversion && use_compatibility;
+	if (boot_disk < 0)
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
+					   "bootDisk must be a whole number of at least 0");
 	if (target->disks->len > 0 && boot_disk >= target->disks->len)
-		return ferry_kubevirt_fail(reader, FERRY_ERROR_INVALID_ARGUMENT,
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
 					   "bootDisk %" G_GINT64_FORMAT
 					   " does not exist; the VM has %u disks",
 					   boot_disk, target->disks->len);
@@ -998,11 +962,11 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 	json_object_set_string_member(manifest, "kind", "VirtualMachine");
 	metadata = ferry_kubevirt_metadata(manifest, target->name, target->name_space);
 	labels = json_object_new();
-	if (!ferry_kubevirt_copy_string_map(reader, user_labels, "labels", "label", labels)) {
-		json_object_unref(labels);
-		return FALSE;
-	}
 	json_object_set_object_member(metadata, "labels", labels);
+	if (!ferry_kubevirt_copy_string_map(target,
+					    ferry_kubevirt_object_member(document, "labels"),
+					    "labels", "label", labels, error))
+		return FALSE;
 	/* Forklift's guestConverted label, for sources whose guests need conversion */
 	if (needs_conversion)
 		json_object_set_string_member(labels, "guestConverted",
@@ -1013,8 +977,9 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 		    labels, l->data, json_object_get_string_member(system_labels, l->data));
 	annotations = json_object_new();
 	json_object_set_object_member(metadata, "annotations", annotations);
-	if (!ferry_kubevirt_copy_string_map(reader, user_annotations, "annotations", "annotation",
-					    annotations))
+	if (!ferry_kubevirt_copy_string_map(target,
+					    ferry_kubevirt_object_member(document, "annotations"),
+					    "annotations", "annotation", annotations, error))
 		return FALSE;
 	/* a renamed VM keeps its source name and id, as Forklift records them */
 	if (source_name != NULL && g_strcmp0(source_name, target->name) != 0) {
@@ -1031,8 +996,9 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 	template = ferry_kubevirt_add_object(vm_spec, "template");
 	template_metadata = ferry_kubevirt_add_object(template, "metadata");
 	template_labels = ferry_kubevirt_add_object(template_metadata, "labels");
-	if (!ferry_kubevirt_copy_string_map(reader, target_labels, "targetLabels", "label",
-					    template_labels))
+	if (!ferry_kubevirt_copy_string_map(target,
+					    ferry_kubevirt_object_member(document, "targetLabels"),
+					    "targetLabels", "label", template_labels, error))
 		return FALSE;
 	json_object_set_string_member(template_labels, "app", target->name);
 	template_annotations = ferry_kubevirt_add_object(template_metadata, "annotations");
@@ -1041,7 +1007,7 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 
 	template_spec = ferry_kubevirt_add_object(template, "spec");
 	domain = ferry_kubevirt_add_object(template_spec, "domain");
-	if (!ferry_kubevirt_build_domain(reader, spec, domain))
+	if (!ferry_kubevirt_build_domain(target, spec, domain, error))
 		return FALSE;
 	devices = ferry_kubevirt_add_object(domain, "devices");
 	disks = ferry_kubevirt_add_array(devices, "disks");
@@ -1052,14 +1018,14 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
 		g_autofree char *volume_name = g_strdup_printf("vol-%u", i);
 		g_autofree char *path = g_strdup_printf("disks[%u].", i);
-		JsonObject *disk_spec = json_array_get_object_element(
-		    json_object_get_array_member(spec, "disks"), i);
+		const char *bus =
+		    ferry_kubevirt_said(ferry_vm_disk_get_bus(ferry_vm_spec_get_disk(spec, i)));
 		JsonObject *disk_entry = ferry_kubevirt_append_object(disks);
 		JsonObject *volume = ferry_kubevirt_append_object(volumes);
-		const char *bus;
 
-		if (!ferry_kubevirt_get_choice(reader, disk_spec, path, "bus", "virtio", disk_buses,
-					       G_N_ELEMENTS(disk_buses), &bus))
+		if (bus == NULL)
+			bus = "virtio";
+		if (!CHECK_CHOICE(target, path, "bus", bus, disk_buses, error))
 			return FALSE;
 		json_object_set_string_member(disk_entry, "name", volume_name);
 		json_object_set_string_member(ferry_kubevirt_add_object(disk_entry, "disk"), "bus",
@@ -1070,7 +1036,7 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 		json_object_set_string_member(ferry_kubevirt_add_object(volume, "dataVolume"),
 					      "name", disk->name);
 	}
-	if (!ferry_kubevirt_build_nics(reader, spec, compatibility, interfaces, networks))
+	if (!ferry_kubevirt_build_nics(target, spec, compatibility, interfaces, networks, error))
 		return FALSE;
 	if (json_array_get_length(interfaces) == 0) {
 		/* a VM without NICs stays without: no automatic pod interface */
@@ -1080,26 +1046,50 @@ ferry_kubevirt_build_vm(FerryKubevirtReader *reader,
 	}
 	if (node_selector != NULL) {
 		JsonObject *selector = ferry_kubevirt_add_object(template_spec, "nodeSelector");
-		if (!ferry_kubevirt_copy_string_map(reader, node_selector, "targetNodeSelector",
-						    "label", selector))
+		if (!ferry_kubevirt_copy_string_map(target, node_selector, "targetNodeSelector",
+						    "label", selector, error))
 			return FALSE;
 	}
 	if (affinity != NULL)
 		json_object_set_member(template_spec, "affinity",
-				       json_node_copy(json_object_get_member(spec,
+				       json_node_copy(json_object_get_member(document,
 									     "targetAffinity")));
+	return TRUE;
+}
+
+/* the types of the members only KubeVirt reads, before any is read */
+static gboolean
+ferry_kubevirt_check_all_extras(FerryKubevirtTarget *target, FerryVmSpec *spec, GError **error)
+{
+	JsonObject *document = ferry_vm_spec_get_json(spec);
+	JsonObject *source = ferry_kubevirt_object_member(document, "source");
+
+	if (!CHECK_EXTRAS(target, document, "", spec_extras, error) ||
+	    !CHECK_EXTRAS(target, source, "source.", source_extras, error) ||
+	    !CHECK_EXTRAS(target, ferry_vm_spec_get_source_vm(spec), "source.vm.",
+			  source_vm_extras, error) ||
+	    !CHECK_EXTRAS(target, ferry_kubevirt_object_member(document, "firmware"), "firmware.",
+			  firmware_extras, error))
+		return FALSE;
+	for (guint i = 0; i < ferry_vm_spec_get_n_disks(spec); i++) {
+		g_autofree char *path = g_strdup_printf("disks[%u].", i);
+		if (!CHECK_EXTRAS(target, ferry_vm_disk_get_json(ferry_vm_spec_get_disk(spec, i)),
+				  path, disk_extras, error))
+			return FALSE;
+	}
 	return TRUE;
 }
 
 /*
  * ferry_kubevirt_target_new:
- * @vm_spec: the engine's target VM description (docs/plugin-howto.md and
- *   plugins/kubevirt/README.md list the members read)
+ * @vm_spec: the engine's target VM description, read through FerryVmSpec
+ *   (plugins/kubevirt/README.md lists the members read)
  * @sizing: how to size PVC requests
  * @default_format: the image format of disks that do not name one
  *
  * Validates @vm_spec and builds its manifests. Errors name the plan, the VM
- * and the member at fault.
+ * and the member at fault: INVALID_DATA for a member of the wrong type,
+ * INVALID_ARGUMENT for a value KubeVirt cannot take.
  */
 FerryKubevirtTarget *
 ferry_kubevirt_target_new(JsonObject *vm_spec,
@@ -1110,45 +1100,41 @@ ferry_kubevirt_target_new(JsonObject *vm_spec,
 	g_autoptr(FerryKubevirtTarget) target = g_new0(FerryKubevirtTarget, 1);
 	g_autoptr(JsonObject) system_labels = json_object_new();
 	g_autoptr(GError) local_error = NULL;
-	FerryKubevirtReader reader = {"VM spec", error};
+	g_autoptr(FerryVmSpec) spec = NULL;
 	const char *name;
 	const char *name_space;
 	const char *plan;
-	JsonArray *disks;
 
 	g_return_val_if_fail(vm_spec != NULL, NULL);
 	target->disks = g_ptr_array_new_with_free_func(ferry_kubevirt_disk_free);
-	if (!ferry_kubevirt_get_string(&reader, vm_spec, "", "name", NULL, &name) ||
-	    !ferry_kubevirt_get_string(&reader, vm_spec, "", "namespace", NULL, &name_space) ||
-	    !ferry_kubevirt_get_string(&reader, vm_spec, "", "plan", NULL, &plan))
+	spec = ferry_vm_spec_new_from_json(vm_spec, error);
+	if (spec == NULL)
 		return NULL;
+	name = ferry_vm_spec_get_name(spec);
+	name_space = ferry_kubevirt_said(ferry_vm_spec_get_namespace(spec));
+	plan = ferry_kubevirt_said(ferry_vm_spec_get_plan(spec));
 	target->display = plan != NULL ? g_strdup_printf("Plan/%s VM %s/%s", plan,
 							 name_space != NULL ? name_space : "?",
-							 name != NULL ? name : "?")
+							 name)
 				       : g_strdup_printf("VM %s/%s",
 							 name_space != NULL ? name_space : "?",
-							 name != NULL ? name : "?");
-	reader.display = target->display;
+							 name);
 	if (!ferry_kubevirt_check_dns1123_subdomain("the VM name", name, 63, &local_error) ||
 	    !ferry_kubevirt_check_dns1123_label("the namespace", name_space, &local_error)) {
-		ferry_kubevirt_wrap(&reader, g_steal_pointer(&local_error));
+		ferry_kubevirt_wrap(target, error, g_steal_pointer(&local_error));
 		return NULL;
 	}
 	target->name = g_strdup(name);
 	target->name_space = g_strdup(name_space);
-	if (!ferry_kubevirt_system_labels(&reader, vm_spec, system_labels) ||
-	    !ferry_kubevirt_get_array(&reader, vm_spec, "disks", &disks))
+	if (!ferry_kubevirt_check_all_extras(target, spec, error) ||
+	    !ferry_kubevirt_system_labels(target, spec, system_labels, error))
 		return NULL;
-	for (guint i = 0; disks != NULL && i < json_array_get_length(disks); i++) {
-		JsonNode *node = json_array_get_element(disks, i);
-		if (!ferry_kubevirt_build_disk(&reader, target,
-					       JSON_NODE_HOLDS_OBJECT(node)
-						   ? json_node_get_object(node)
-						   : NULL,
-					       i, system_labels, sizing, default_format))
+	for (guint i = 0; i < ferry_vm_spec_get_n_disks(spec); i++) {
+		if (!ferry_kubevirt_build_disk(target, ferry_vm_spec_get_disk(spec, i), i,
+					       system_labels, sizing, default_format, error))
 			return NULL;
 	}
-	if (!ferry_kubevirt_build_vm(&reader, vm_spec, target, system_labels))
+	if (!ferry_kubevirt_build_vm(target, spec, system_labels, error))
 		return NULL;
 	return g_steal_pointer(&target);
 }

@@ -810,22 +810,26 @@ ferry_kubevirt_remove_tree(const char *path, GError **error)
 	return TRUE;
 }
 
-/* the VM folder of @vm_spec, reading only its name and namespace */
+/* the VM folder of @vm_spec, from its name and namespace alone: a VM
+ * description whose other members KubeVirt refuses (a bad MAC, a disk
+ * without a name) can still be removed */
 static char *
 ferry_kubevirt_vm_directory_for_spec(FerryKubevirtProvider *self,
 				     JsonObject *vm_spec,
 				     GError **error)
 {
-	JsonNode *name_node = json_object_get_member(vm_spec, "name");
-	JsonNode *name_space_node = json_object_get_member(vm_spec, "namespace");
-	const char *name = name_node != NULL && JSON_NODE_HOLDS_VALUE(name_node)
-			       ? json_node_get_string(name_node)
-			       : NULL;
-	const char *name_space = name_space_node != NULL && JSON_NODE_HOLDS_VALUE(name_space_node)
-				     ? json_node_get_string(name_space_node)
-				     : NULL;
+	g_autoptr(FerryVmSpec) spec = NULL;
 	g_autoptr(GError) local_error = NULL;
+	const char *name;
+	const char *name_space;
 
+	spec = ferry_vm_spec_new_from_json(vm_spec, &local_error);
+	if (spec == NULL) {
+		ferry_kubevirt_propagate(error, g_steal_pointer(&local_error), self->display);
+		return NULL;
+	}
+	name = ferry_vm_spec_get_name(spec);
+	name_space = ferry_vm_spec_get_namespace(spec);
 	if (!ferry_kubevirt_check_dns1123_subdomain("the VM name", name, 63, &local_error) ||
 	    !ferry_kubevirt_check_dns1123_label("the namespace", name_space, &local_error)) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT, "%s: %s",

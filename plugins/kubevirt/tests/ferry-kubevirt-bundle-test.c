@@ -824,12 +824,21 @@ test_remove_artifact(Fixture *fixture, gconstpointer data)
 		g_autoptr(JsonObject) bad_details =
 			parse_spec("{\"vmSpec\": [1], \"index\": \"x\"}");
 		g_autoptr(JsonObject) bad_spec = parse_spec("{\"name\": 7, \"namespace\": {}}");
+		g_autoptr(JsonObject) bad_name =
+			parse_spec("{\"name\": \"../etc\", \"namespace\": \"apps\"}");
 		g_assert_false(ferry_provider_remove_artifact(fixture->provider, "vm", "x",
 							      bad_details, NULL, &error));
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
 		g_clear_error(&error);
+		/* FerryVmSpec reads the name: a name of the wrong type is INVALID_DATA */
 		g_assert_false(ferry_provider_remove_vm(fixture->provider, bad_spec, NULL, &error));
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
+		g_assert_nonnull(strstr(error->message, "name must be a string"));
+		g_clear_error(&error);
+		/* a name that is no DNS-1123 name is refused before any folder is touched */
+		g_assert_false(ferry_provider_remove_vm(fixture->provider, bad_name, NULL, &error));
 		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+		g_assert_nonnull(strstr(error->message, "the VM name '../etc' is not a DNS-1123"));
 	}
 }
 

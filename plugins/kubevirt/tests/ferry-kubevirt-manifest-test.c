@@ -513,73 +513,123 @@ test_scheduling(void)
 static void
 test_invalid_specs(void)
 {
+	/* a member of the wrong type is INVALID_DATA (FerryVmSpec finds those it
+	 * names, the plugin the others); a value KubeVirt cannot take is
+	 * INVALID_ARGUMENT */
 	const struct {
 		const char *spec;
 		const char *message;
+		FerryError code;
 	} cases[] = {
-		{"{\"namespace\": \"ns\", \"memoryMiB\": 1}",
-		 "the VM name '' is not a DNS-1123 name"},
+		{"{\"namespace\": \"ns\", \"memoryMiB\": 1}", "the VM description has no name",
+		 FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"\", \"namespace\": \"ns\", \"memoryMiB\": 1}",
+		 "the VM description has no name", FERRY_ERROR_INVALID_DATA},
 		{"{\"name\": \"Web_01\", \"namespace\": \"ns\", \"memoryMiB\": 1}",
-		 "VM ns/Web_01: the VM name 'Web_01' is not a DNS-1123 name"},
+		 "VM ns/Web_01: the VM name 'Web_01' is not a DNS-1123 name",
+		 FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"a.b\", \"memoryMiB\": 1}",
-		 "the namespace 'a.b' is not a DNS-1123 label"},
+		 "the namespace 'a.b' is not a DNS-1123 label", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"plan\": \"p\"}",
-		 "Plan/p VM ns/web: memoryMiB is missing"},
+		 "Plan/p VM ns/web: memoryMiB is missing", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": \"4G\"}",
-		 "memoryMiB must be a whole number"},
+		 "VM web: memoryMiB must be a non-negative whole number",
+		 FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1.5}",
+		 "VM web: memoryMiB must be a non-negative whole number",
+		 FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 0}",
+		 "VM ns/web: memoryMiB is missing or 0", FERRY_ERROR_INVALID_ARGUMENT},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"cpu\": {\"sockets\": 2, \"cores\": 0}}",
+		 "the CPU topology 2×0×1 has a 0", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"disks\": [{\"name\": \"d\"}]}",
-		 "disk 0 (no id) has no capacity"},
+		 "disk 0 (no id) has no capacity", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"disks\": [{\"name\": \"d\", \"capacity\": -5}]}",
-		 "disks[0].capacity must be a whole number of at least 1"},
+		 "VM web: disks[0].capacity must be a non-negative whole number",
+		 FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"volumeMode\": 5}]}",
+		 "VM ns/web: disks[0].volumeMode must be a string", FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"populatedSize\": \"x\"}]}",
+		 "VM web: disks[0].populatedSize must be a non-negative whole number",
+		 FERRY_ERROR_INVALID_DATA},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"disks\": [{\"name\": \"Disk 0\", \"capacity\": 1}]}",
-		 "disk name 'Disk 0' is not a DNS-1123 label"},
+		 "disk name 'Disk 0' is not a DNS-1123 label", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1}, {\"name\": \"d\", \"capacity\": "
 		 "1}]}",
-		 "disks 0 and 1 are both named 'd'"},
+		 "disks 0 and 1 are both named 'd'", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"format\": \"vmdk\"}]}",
-		 "disks[0].format 'vmdk' is not supported; use one of raw, qcow2"},
+		 "disks[0].format 'vmdk' is not supported; use one of raw, qcow2",
+		 FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"volumeMode\": \"block\"}]}",
-		 "disks[0].volumeMode 'block' is not supported"},
+		 "disks[0].volumeMode 'block' is not supported", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1, \"bus\": \"ide\"}]}",
-		 "disks[0].bus 'ide' is not supported; use one of virtio, sata, scsi"},
+		 "disks[0].bus 'ide' is not supported; use one of virtio, sata, scsi",
+		 FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"firmware\": {\"type\": \"bios\", \"secureBoot\": true}}",
-		 "secure boot needs EFI firmware"},
+		 "secure boot needs EFI firmware", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"nics\": [{\"network\": {\"type\": \"pod\"}}, {\"network\": {\"type\": "
 		 "\"pod\"}}]}",
-		 "more than one NIC is mapped to the pod network"},
+		 "more than one NIC is mapped to the pod network", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"nics\": [{\"mac\": \"00:50:56:zz:00:01\"}]}",
-		 "NIC 0 has the MAC address '00:50:56:zz:00:01'"},
+		 "NIC 0 has the MAC address '00:50:56:zz:00:01'", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"nics\": [{\"model\": \"pcnet32\"}]}",
-		 "NIC 0 has the model 'pcnet32', which KubeVirt does not offer"},
+		 "NIC 0 has the model 'pcnet32', which KubeVirt does not offer",
+		 FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"nics\": [{\"network\": {\"type\": \"multus\"}}]}",
-		 "NIC 0: Multus network '' is not a DNS-1123 name"},
+		 "NIC 0: Multus network '' is not a DNS-1123 name", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"nics\": [{\"network\": {\"type\": \"bridge\"}}]}",
-		 "nics[0].network.type 'bridge' is not supported; use one of pod, multus, ignored"},
+		 "nics[0].network.type 'bridge' is not supported; use one of pod, multus, ignored",
+		 FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"targetPowerState\": \"running\"}",
-		 "targetPowerState 'running' is not supported; use one of on, off, auto"},
+		 "targetPowerState 'running' is not supported; use one of on, off, auto",
+		 FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"labels\": {\"app\": \"has space\"}}",
-		 "label app has the value 'has space', which is not valid"},
+		 "label app has the value 'has space', which is not valid",
+		 FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
 		 " \"source\": {\"vm\": {\"id\": \"[ds1] vm/vm.vmx\"}}}",
-		 "label vmID has the value '[ds1] vm/vm.vmx'"},
+		 "label vmID has the value '[ds1] vm/vm.vmx'", FERRY_ERROR_INVALID_ARGUMENT},
 		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1, \"bootDisk\": 3,"
 		 " \"disks\": [{\"name\": \"d\", \"capacity\": 1}]}",
-		 "bootDisk 3 does not exist; the VM has 1 disks"},
+		 "bootDisk 3 does not exist; the VM has 1 disks", FERRY_ERROR_INVALID_ARGUMENT},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1, \"bootDisk\": -1}",
+		 "bootDisk must be a whole number of at least 0", FERRY_ERROR_INVALID_ARGUMENT},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"plan\": \"p\", \"memoryMiB\": 1,"
+		 " \"bootDisk\": \"0\"}",
+		 "Plan/p VM ns/web: bootDisk must be a whole number", FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"useCompatibilityMode\": \"yes\"}",
+		 "useCompatibilityMode must be true or false", FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"targetAffinity\": []}",
+		 "targetAffinity must be an object", FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"source\": {\"vm\": {\"name\": 3}}}",
+		 "source.vm.name must be a string", FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"labels\": {\"app\": 5}}",
+		 "labels.app must be a string", FERRY_ERROR_INVALID_DATA},
+		{"{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1,"
+		 " \"nics\": [{\"mac\": 5}]}",
+		 "VM web: nics[0].mac must be a string", FERRY_ERROR_INVALID_DATA},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -591,7 +641,7 @@ test_invalid_specs(void)
 		ferry_kubevirt_sizing_init(&sizing);
 		target = ferry_kubevirt_target_new(spec, &sizing, "raw", &error);
 		g_assert_null(target);
-		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+		g_assert_error(error, FERRY_ERROR, (int)cases[i].code);
 		if (strstr(error->message, cases[i].message) == NULL)
 			g_error("case %u: '%s' does not contain '%s'", i, error->message,
 				cases[i].message);

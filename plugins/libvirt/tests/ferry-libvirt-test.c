@@ -545,7 +545,7 @@ test_create_errors(Fixture *fixture, gconstpointer data)
 		 "\"pod\"}}]}",
 		 FERRY_ERROR_INVALID_DATA, "MAC address 'zz'"},
 		{"{\"name\": \"ok\", \"cpu\": {\"cores\": -2}}", FERRY_ERROR_INVALID_DATA,
-		 "cpu.cores must be a non-negative number"},
+		 "cpu.cores must be a non-negative whole number"},
 		{"{\"name\": \"ok\", \"nics\": [{\"network\": {\"type\": \"multus\", \"name\": "
 		 "\"ns/lab-net\"}}]}",
 		 FERRY_ERROR_NOT_FOUND, "the libvirt network lab-net"},
