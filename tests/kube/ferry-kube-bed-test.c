@@ -617,29 +617,61 @@ bed_script(void)
 	return script != NULL && g_file_test(script, G_FILE_TEST_IS_EXECUTABLE) ? script : NULL;
 }
 
-/* restarts the API server with the bed's own verb, if it has one */
+static char *
+bed_apiserver_pid(void)
+{
+	g_autofree char *file = g_build_filename(bed_get("FERRY_KUBE_STATE"), "run",
+						 "kube-apiserver.pid", NULL);
+	char *text = NULL;
+
+	if (!g_file_get_contents(file, &text, NULL, NULL))
+		return NULL;
+	return g_strstrip(text);
+}
+
+/* restarts the API server with the bed's own verb; *missing when the bed's
+ * script has none (FALSE with *why when there is no verb or it failed) */
 static gboolean
-bed_restart_apiserver(char **why)
+bed_restart_apiserver(gboolean *missing, char **why)
 {
 	const char *script = bed_script();
 	g_autofree char *text = NULL;
+	g_autofree char *err = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *after = NULL;
+	g_autoptr(GError) error = NULL;
 	int status = 0;
 
+	*missing = FALSE;
 	if (script == NULL || !g_file_get_contents(script, &text, NULL, NULL) ||
 	    strstr(text, "restart-apiserver)") == NULL) {
-		*why = g_strdup("scripts/kube-testbed has no restart-apiserver verb");
+		*missing = TRUE;
+		*why = g_strdup("scripts/kube-testbed has no restart-apiserver verb "
+				"(or FERRY_KUBE_TESTBED_SCRIPT is not set)");
 		return FALSE;
 	}
+	before = bed_apiserver_pid();
 	{
 		const char *argv[] = {script, "restart-apiserver", NULL};
-		if (!g_spawn_sync(NULL, (char **)argv, NULL,
-				  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-				  NULL, NULL, &status, NULL) ||
-		    status != 0) {
-			*why = g_strdup("scripts/kube-testbed restart-apiserver failed");
+		if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+				  NULL, &err, &status, &error) ||
+		    !g_spawn_check_wait_status(status, &error)) {
+			*why = g_strdup_printf("scripts/kube-testbed restart-apiserver failed "
+					       "(%s): %s",
+					       error->message, err != NULL ? g_strstrip(err) : "");
 			return FALSE;
 		}
 	}
+	/* a new process, not the old one still answering */
+	after = bed_apiserver_pid();
+	if (before == NULL || after == NULL || g_strcmp0(before, after) == 0) {
+		*why = g_strdup_printf("kube-apiserver's pid is %s before and %s after "
+				       "scripts/kube-testbed restart-apiserver",
+				       before != NULL ? before : "unknown",
+				       after != NULL ? after : "unknown");
+		return FALSE;
+	}
+	g_test_message("kube-apiserver restarted: pid %s, then %s", before, after);
 	return TRUE;
 }
 
@@ -657,6 +689,7 @@ test_bed_watch_survives_restart_and_compaction(void)
 	const char *second[] = {"b", NULL};
 	const char *third[] = {"b", "c", NULL};
 	gboolean restarted;
+	gboolean missing;
 
 	if (!bed_require())
 		return;
@@ -694,13 +727,24 @@ test_bed_watch_survives_restart_and_compaction(void)
 		g_test_fail_printf("cannot compact etcd: %s", why);
 		return;
 	}
-	restarted = bed_restart_apiserver(&why_restart);
-	if (!restarted)
+	/* the API server goes away under the open watch and comes back */
+	restarted = bed_restart_apiserver(&missing, &why_restart);
+	if (!restarted) {
+		if (!missing || g_strcmp0(g_getenv("CI"), "true") == 0) {
+			g_test_fail_printf("cannot restart the API server: %s", why_restart);
+			ferry_kube_watch_stop(watch);
+			ferry_kube_client_delete(client, "v1", "Namespace", NULL, other_ns,
+						 FERRY_KUBE_PROPAGATION_BACKGROUND, NULL, NULL);
+			g_hash_table_unref(view.view);
+			return;
+		}
 		g_test_message("SKIPPED PART: the API-server restart (%s); the watch is checked "
 			       "across the etcd compaction only",
 			       why_restart);
+	}
 
-	/* the watch carries on: a change after the restart and compaction arrives */
+	/* the same watch carries on: an object created after the restart and
+	 * the compaction arrives as an event */
 	for (guint i = 0;; i++) {
 		g_autoptr(JsonNode) cm = bed_json(
 		    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\","
