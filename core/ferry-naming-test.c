@@ -179,6 +179,11 @@ static const TemplateCase template_cases[] = {
 	{"{{mustRegexReplaceAll \"[^a-z0-9]+\" (lower .FileName) \"-\"}}", "disk-a-vmdk", NULL},
 	{"{{mustRegexReplaceAll \"(d)(isk)\" .VmName \"${2}$1\"}}", "srv01", NULL},
 	{"{{mustRegexReplaceAll \"(d)(isk)\" \"disk\" \"${2}$1\"}}", "iskd", NULL},
+	/* found by fuzz-model-template: a group number past int made GRegex fetch
+	 * a negative group; as in Go, a number of 1e8 or more, or a name starting
+	 * with a digit, names no group and expands to nothing */
+	{"{{mustRegexReplaceAll \"(d)(isk)\" \"disk\" \"${2}-$44444444444444444441-$1a-${0}-${007}z\"}}",
+	 "isk---disk-z", NULL},
 	{"{{trimPrefix \"srv\" .VmName}}", "01", NULL},
 	{"{{trimAll \"0s\" .VmName}}", "rv01", NULL},
 	{"{{trim \"  x  \"}}", "x", NULL},

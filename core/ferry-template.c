@@ -737,10 +737,23 @@ convert_replacement(const char *replacement)
 				/* not a reference: Go drops a lone $ */
 				continue;
 			}
+			p = braced ? end : end - 1;
+			if (g_ascii_isdigit(*start)) {
+				/* as Go: digits make a group number below 1e8;
+				 * anything else starting with a digit is a name no
+				 * group can have, and expands to nothing (GRegex
+				 * would wrap a long number to a negative group) */
+				guint64 number = 0;
+				const char *q;
+				for (q = start; q < end && g_ascii_isdigit(*q) && number < 100000000; q++)
+					number = number * 10 + (guint64)(*q - '0');
+				if (q == end && number < 100000000)
+					g_string_append_printf(out, "\\g<%" G_GUINT64_FORMAT ">", number);
+				continue;
+			}
 			g_string_append(out, "\\g<");
 			g_string_append_len(out, start, end - start);
 			g_string_append_c(out, '>');
-			p = braced ? end : end - 1;
 		}
 	}
 	return g_string_free(out, FALSE);
