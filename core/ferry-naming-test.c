@@ -200,6 +200,14 @@ static const TemplateCase template_cases[] = {
 	 NULL},
 	{"d{{add .DiskIndex 1}}-{{add1 .DiskIndex}}-{{sub 10 .DiskIndex}}", "d3-3-8", NULL},
 	{"d{{mul .DiskIndex 3}}-{{div 7 .DiskIndex}}-{{mod 7 .DiskIndex}}", "d6-3-1", NULL},
+	/* int arithmetic wraps around as in Go (C's overflow is undefined, and
+	 * G_MININT64 / -1 traps); found by checking fuzz-model-template's area */
+	{"x{{add 9223372036854775807 1}}", "x-9223372036854775808", NULL},
+	{"x{{add1 9223372036854775807}}-{{sub -9223372036854775807 2}}",
+	 "x-9223372036854775808-9223372036854775807", NULL},
+	{"x{{mul 4611686018427387904 2}}", "x-9223372036854775808", NULL},
+	{"x{{div (sub -9223372036854775807 1) -1}}-{{mod (sub -9223372036854775807 1) -1}}",
+	 "x-9223372036854775808-0", NULL},
 	{"d{{max 1 .DiskIndex 5}}-{{min 4 .DiskIndex}}", "d5-2", NULL},
 	/* a float out of int64's range converts as Go's int64(x) does on amd64
 	 * (math.MinInt64), not by undefined behaviour (a fuzzing finding) */
