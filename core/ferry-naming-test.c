@@ -179,6 +179,11 @@ static const TemplateCase template_cases[] = {
 	{"{{mustRegexReplaceAll \"[^a-z0-9]+\" (lower .FileName) \"-\"}}", "disk-a-vmdk", NULL},
 	{"{{mustRegexReplaceAll \"(d)(isk)\" .VmName \"${2}$1\"}}", "srv01", NULL},
 	{"{{mustRegexReplaceAll \"(d)(isk)\" \"disk\" \"${2}$1\"}}", "iskd", NULL},
+	/* found by fuzz-model-template: a group number past int made GRegex fetch
+	 * a negative group; as in Go, a number of 1e8 or more, or a name starting
+	 * with a digit, names no group and expands to nothing */
+	{"{{mustRegexReplaceAll \"(d)(isk)\" \"disk\" \"${2}-$44444444444444444441-$1a-${0}-${007}z\"}}",
+	 "isk---disk-z", NULL},
 	{"{{trimPrefix \"srv\" .VmName}}", "01", NULL},
 	{"{{trimAll \"0s\" .VmName}}", "rv01", NULL},
 	{"{{trim \"  x  \"}}", "x", NULL},
@@ -195,6 +200,14 @@ static const TemplateCase template_cases[] = {
 	 NULL},
 	{"d{{add .DiskIndex 1}}-{{add1 .DiskIndex}}-{{sub 10 .DiskIndex}}", "d3-3-8", NULL},
 	{"d{{mul .DiskIndex 3}}-{{div 7 .DiskIndex}}-{{mod 7 .DiskIndex}}", "d6-3-1", NULL},
+	/* int arithmetic wraps around as in Go (C's overflow is undefined, and
+	 * G_MININT64 / -1 traps); found by checking fuzz-model-template's area */
+	{"x{{add 9223372036854775807 1}}", "x-9223372036854775808", NULL},
+	{"x{{add1 9223372036854775807}}-{{sub -9223372036854775807 2}}",
+	 "x-9223372036854775808-9223372036854775807", NULL},
+	{"x{{mul 4611686018427387904 2}}", "x-9223372036854775808", NULL},
+	{"x{{div (sub -9223372036854775807 1) -1}}-{{mod (sub -9223372036854775807 1) -1}}",
+	 "x-9223372036854775808-0", NULL},
 	{"d{{max 1 .DiskIndex 5}}-{{min 4 .DiskIndex}}", "d5-2", NULL},
 	/* a float out of int64's range converts as Go's int64(x) does on amd64
 	 * (math.MinInt64), not by undefined behaviour (a fuzzing finding) */

@@ -737,10 +737,23 @@ convert_replacement(const char *replacement)
 				/* not a reference: Go drops a lone $ */
 				continue;
 			}
+			p = braced ? end : end - 1;
+			if (g_ascii_isdigit(*start)) {
+				/* as Go: digits make a group number below 1e8;
+				 * anything else starting with a digit is a name no
+				 * group can have, and expands to nothing (GRegex
+				 * would wrap a long number to a negative group) */
+				guint64 number = 0;
+				const char *q;
+				for (q = start; q < end && g_ascii_isdigit(*q) && number < 100000000; q++)
+					number = number * 10 + (guint64)(*q - '0');
+				if (q == end && number < 100000000)
+					g_string_append_printf(out, "\\g<%" G_GUINT64_FORMAT ">", number);
+				continue;
+			}
 			g_string_append(out, "\\g<");
 			g_string_append_len(out, start, end - start);
 			g_string_append_c(out, '>');
-			p = braced ? end : end - 1;
 		}
 	}
 	return g_string_free(out, FALSE);
@@ -765,12 +778,25 @@ fn_regex_replace_all(Value *args, guint n_args, Value *result, GError **error)
 	return TRUE;
 }
 
+/* Go's int arithmetic wraps around on overflow (C's is undefined) */
+static gint64
+wrap_add(gint64 a, gint64 b)
+{
+	return (gint64)((guint64)a + (guint64)b);
+}
+
+static gint64
+wrap_mul(gint64 a, gint64 b)
+{
+	return (gint64)((guint64)a * (guint64)b);
+}
+
 static gboolean
 fn_add(Value *args, guint n_args, Value *result, GError **error)
 {
 	gint64 sum = 0;
 	for (guint i = 0; i < n_args; i++)
-		sum += to_int64(&args[i]);
+		sum = wrap_add(sum, to_int64(&args[i]));
 	*result = value_int(sum);
 	return TRUE;
 }
@@ -780,7 +806,7 @@ fn_add1(Value *args, guint n_args, Value *result, GError **error)
 {
 	if (!want_count("add1", n_args, 1, 1, error))
 		return FALSE;
-	*result = value_int(to_int64(&args[0]) + 1);
+	*result = value_int(wrap_add(to_int64(&args[0]), 1));
 	return TRUE;
 }
 
@@ -789,7 +815,7 @@ fn_sub(Value *args, guint n_args, Value *result, GError **error)
 {
 	if (!want_count("sub", n_args, 2, 2, error))
 		return FALSE;
-	*result = value_int(to_int64(&args[0]) - to_int64(&args[1]));
+	*result = value_int(wrap_add(to_int64(&args[0]), wrap_mul(to_int64(&args[1]), -1)));
 	return TRUE;
 }
 
@@ -800,7 +826,7 @@ fn_mul(Value *args, guint n_args, Value *result, GError **error)
 	if (!want_count("mul", n_args, 1, G_MAXUINT, error))
 		return FALSE;
 	for (guint i = 0; i < n_args; i++)
-		product *= to_int64(&args[i]);
+		product = wrap_mul(product, to_int64(&args[i]));
 	*result = value_int(product);
 	return TRUE;
 }
@@ -814,7 +840,9 @@ fn_div(Value *args, guint n_args, Value *result, GError **error)
 	divisor = to_int64(&args[1]);
 	if (divisor == 0)
 		return fail(error, "error calling div: runtime error: integer divide by zero");
-	*result = value_int(to_int64(&args[0]) / divisor);
+	/* the one quotient that overflows: G_MININT64 / -1 wraps to itself */
+	*result = value_int(divisor == -1 ? wrap_mul(to_int64(&args[0]), -1)
+					  : to_int64(&args[0]) / divisor);
 	return TRUE;
 }
 
@@ -827,7 +855,7 @@ fn_mod(Value *args, guint n_args, Value *result, GError **error)
 	divisor = to_int64(&args[1]);
 	if (divisor == 0)
 		return fail(error, "error calling mod: runtime error: integer divide by zero");
-	*result = value_int(to_int64(&args[0]) % divisor);
+	*result = value_int(divisor == -1 ? 0 : to_int64(&args[0]) % divisor);
 	return TRUE;
 }
 

@@ -286,6 +286,36 @@ test_yaml_write_multi(void)
 	g_assert_cmpuint(docs->len, ==, 2);
 }
 
+/* found by fuzz-model-yaml: several documents, the first an empty mapping
+ * or list, were written so that the text began with `{` or `[` and read
+ * back as (broken) JSON */
+static void
+test_yaml_write_multi_flow_first(void)
+{
+	static const char *const inputs[] = {"--- {}\n--- {}\n", "--- []\n---\na: 1\n"};
+
+	for (guint n = 0; n < G_N_ELEMENTS(inputs); n++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GPtrArray) docs = ferry_yaml_parse_data(inputs[n], -1, NULL, &error);
+		g_autoptr(GPtrArray) roots = g_ptr_array_new();
+		g_autoptr(GPtrArray) again = NULL;
+		g_autofree char *yaml = NULL;
+
+		g_assert_no_error(error);
+		for (guint i = 0; i < docs->len; i++)
+			g_ptr_array_add(roots, ferry_yaml_document_get_root(docs->pdata[i]));
+		yaml = ferry_yaml_to_string_multi(roots, &error);
+		g_assert_no_error(error);
+		g_assert_true(g_str_has_prefix(yaml, "---"));
+		again = ferry_yaml_parse_data(yaml, -1, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(again->len, ==, docs->len);
+		for (guint i = 0; i < docs->len; i++)
+			g_assert_true(json_node_equal(roots->pdata[i],
+						      ferry_yaml_document_get_root(again->pdata[i])));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -297,5 +327,6 @@ main(int argc, char **argv)
 	g_test_add_func("/yaml/aliases", test_yaml_aliases);
 	g_test_add_func("/yaml/write", test_yaml_write);
 	g_test_add_func("/yaml/write-multi", test_yaml_write_multi);
+	g_test_add_func("/yaml/write-multi-flow-first", test_yaml_write_multi_flow_first);
 	return g_test_run();
 }

@@ -1201,6 +1201,17 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
 	}
 }
 
+/* whether writer_node() writes @node in flow style: empty collections */
+static gboolean
+writer_is_flow(JsonNode *node)
+{
+	if (JSON_NODE_HOLDS_OBJECT(node))
+		return json_object_get_size(json_node_get_object(node)) == 0;
+	if (JSON_NODE_HOLDS_ARRAY(node))
+		return json_array_get_length(json_node_get_array(node)) == 0;
+	return FALSE;
+}
+
 /**
  * ferry_yaml_to_string_multi:
  * @nodes: (element-type JsonNode): the documents to write
@@ -1210,7 +1221,8 @@ writer_node(Writer *writer, JsonNode *node, GError **error)
  * `kubectl get -o yaml` prints resources: keys sorted, lists not indented
  * under their key, strings quoted only when they would read back as
  * another type, multi-line strings as literal blocks. Documents after the
- * first are preceded by `---`.
+ * first are preceded by `---`; so is the first when it is an empty mapping
+ * or list and more follow (so that the text does not read as JSON).
  *
  * Returns: (transfer full): the YAML text, or %NULL with @error set
  *
@@ -1234,7 +1246,13 @@ ferry_yaml_to_string_multi(GPtrArray *nodes, GError **error)
 	yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING);
 	ok = writer_emit(&writer, &event, error);
 	for (guint i = 0; ok && i < nodes->len; i++) {
-		yaml_document_start_event_initialize(&event, NULL, NULL, NULL, i == 0);
+		/* the first document needs no `---`, unless the stream would then
+		 * open with `{` or `[` (an empty collection, written in flow
+		 * style) and go on with more documents: the reader takes a
+		 * stream that opens so for one JSON value */
+		gboolean implicit = i == 0 && (nodes->len == 1 ||
+					       !writer_is_flow(g_ptr_array_index(nodes, 0)));
+		yaml_document_start_event_initialize(&event, NULL, NULL, NULL, implicit);
 		ok = writer_emit(&writer, &event, error) &&
 		     writer_node(&writer, g_ptr_array_index(nodes, i), error);
 		if (ok) {

@@ -378,16 +378,43 @@ ferry_libvirt_target_get_disk(FerryLibvirtTarget *target, guint index, GError **
 
 /* --- domain XML --- */
 
+/* @text with each character XML 1.0 does not allow (control characters
+ * but tab and newlines, U+FFFE, U+FFFF, and invalid UTF-8) replaced by
+ * U+FFFD: libxml2 would write them as they are, and neither libvirt nor any
+ * XML reader would read the domain back. Such characters can only come
+ * from source metadata such as labels. */
+static char *
+xml_text(const char *text)
+{
+	g_autofree char *valid = NULL;
+	GString *out;
+
+	if (text == NULL)
+		return NULL;
+	valid = g_utf8_make_valid(text, -1);
+	out = g_string_sized_new(strlen(valid));
+	for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xFFFE ||
+		    c == 0xFFFF)
+			c = 0xFFFD;
+		g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
+}
+
 static xmlNodePtr
 add(xmlNodePtr parent, const char *name, const char *text)
 {
-	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
+	g_autofree char *valid = xml_text(text);
+	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST valid);
 }
 
 static void
 set(xmlNodePtr node, const char *name, const char *value)
 {
-	xmlSetProp(node, BAD_CAST name, BAD_CAST value);
+	g_autofree char *valid = xml_text(value);
+	xmlSetProp(node, BAD_CAST name, BAD_CAST valid);
 }
 
 static void

@@ -236,7 +236,10 @@ ferry_v2v_monitor_feed(FerryV2vMonitor *self, const char *line)
 		g_free(self->stage);
 		self->stage = g_strdup(stage);
 		if (g_str_has_prefix(stage, "Copying disk ") &&
-		    parse_fraction(stage + strlen("Copying disk "), &disk, &n_disks) && disk > 0) {
+		    parse_fraction(stage + strlen("Copying disk "), &disk, &n_disks) && disk > 0 &&
+		    disk <= self->n_disks) {
+			/* (a disk number past the disks Ferry passed is not
+			 * believed: the fraction would pass 1) */
 			self->disk = (guint)disk;
 			self->fraction = MAX(self->fraction,
 					     (double)(disk - 1) / (double)self->n_disks);

@@ -22,6 +22,13 @@
 #include "ferry-v2v-run.h"
 #include "v2v-test-util.h"
 
+static gboolean
+path_exists(const char *dir, const char *name)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
 static JsonObject *
 parse_object(const char *text)
 {
@@ -421,7 +428,9 @@ test_monitor_recorded(void)
 	g_assert_cmpstr(json_object_get_string_member(result, "detectedBootDisk"), ==,
 			"/dev/sda1");
 	tail = ferry_v2v_monitor_dup_tail(monitor);
-	g_assert_cmpuint(g_strv_length(g_strsplit(tail, "\n", -1)), <=, FERRY_V2V_TAIL_LINES + 1);
+	g_strfreev(lines);
+	lines = g_strsplit(tail, "\n", -1);
+	g_assert_cmpuint(g_strv_length(lines), <=, FERRY_V2V_TAIL_LINES + 1);
 }
 
 /* a real virt-v2v-in-place run on a blank disk: inspection fails */
@@ -592,9 +601,8 @@ test_nbd_unreachable(void)
 	g_assert_nonnull(strstr(error->message, "VM gone of Plan/p: nbdfuse could not mount"));
 	g_assert_nonnull(strstr(error->message, "none.sock"));
 	/* nothing ran, nothing is left mounted */
-	g_assert_false(g_file_test(g_build_filename(work, "virt-v2v.log", NULL),
-				   G_FILE_TEST_EXISTS));
-	g_assert_false(g_file_test(g_build_filename(work, "nbd", NULL), G_FILE_TEST_EXISTS));
+	g_assert_false(path_exists(work, "virt-v2v.log"));
+	g_assert_false(path_exists(work, "nbd"));
 	g_assert_false(v2v_test_process_running(work));
 	ferry_files_remove_tree(work, NULL);
 }
@@ -661,7 +669,7 @@ check_stop(gboolean cancel)
 	/* stopped within the grace period, not after a full conversion */
 	g_assert_cmpint(g_get_monotonic_time() - started, <, 30 * G_USEC_PER_SEC);
 	g_assert_false(v2v_test_process_running(work));
-	g_assert_false(g_file_test(g_build_filename(work, "tmp", NULL), G_FILE_TEST_EXISTS));
+	g_assert_false(path_exists(work, "tmp"));
 	ferry_files_remove_tree(work, NULL);
 }
 
