@@ -3,7 +3,10 @@
 """A platform the core has never heard of migrates cold and warm.
 
 The "acme" plugin (this folder) and its rules (rules/acme/) are all there is
-of Acme Cloud: no core file names it. Driven through `ferry` as a user
+of Acme Cloud: no core file names it. Its disk plumbing (qemu-nbd exports,
+dirty bitmaps, snapshots, power) is test-fixture code shared with the test
+provider (tests/plugins/common/fixture-world.c), outside core/, tools/,
+plugins/ and data/, so that sharing changes nothing here. Driven through `ferry` as a user
 would, this checks that Acme's own Provider checks (URL form, Secret keys),
 map kinds (`segment`, `pool`), inventory shape (read only by the plugin's
 describe_vm) and concerns (a critical one blocks a plan) apply, and that a
