@@ -8,7 +8,8 @@
  * DIR/<namespace>/<vm>/ with one sparse disk image per disk, one CDI
  * DataVolume manifest per disk, the VirtualMachine manifest and upload.sh,
  * ready for `kubectl apply -f` and `virtctl image-upload`. Cluster mode (an
- * empty URL or an API URL) comes with a later release.
+ * empty URL or an API URL) creates the objects through the Kubernetes API
+ * (ferry-kubevirt-cluster.c).
  */
 
 #define _GNU_SOURCE /* SEEK_DATA */
@@ -24,6 +25,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "ferry-kubevirt-cluster.h"
 #include "ferry-kubevirt-manifest.h"
 #include "ferry-kubevirt-provider.h"
 
@@ -38,7 +40,8 @@
 struct _FerryKubevirtProvider {
 	GObject parent_instance;
 	char *display; /* "Provider/ns/name" */
-	char *root;    /* bundle directory; NULL until connected */
+	char *root;    /* bundle directory; NULL until connected in bundle mode */
+	FerryKubevirtCluster *cluster; /* cluster mode; NULL in bundle mode */
 	char *default_format;
 	FerryKubevirtSizing sizing;
 	GMutex folder_lock; /* disks of one VM are prepared in parallel threads */
@@ -58,6 +61,7 @@ ferry_kubevirt_provider_finalize(GObject *object)
 	FerryKubevirtProvider *self = FERRY_KUBEVIRT_PROVIDER(object);
 	g_free(self->display);
 	g_free(self->root);
+	ferry_kubevirt_cluster_free(self->cluster);
 	g_free(self->default_format);
 	g_mutex_clear(&self->folder_lock);
 	G_OBJECT_CLASS(ferry_kubevirt_provider_parent_class)->finalize(object);
@@ -121,6 +125,14 @@ ferry_kubevirt_get_secret_keys(FerryProvider *provider, const char *url, gboolea
 static gboolean
 ferry_kubevirt_check_connected(FerryKubevirtProvider *self, GError **error)
 {
+	if (self->cluster != NULL) {
+		/* replaced piece by piece as cluster mode grows */
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "%s: creating VMs in a cluster is not implemented yet; set spec.url "
+			    "to file:///DIR to write a bundle of manifests and disk images to DIR",
+			    self->display);
+		return FALSE;
+	}
 	if (self->root != NULL)
 		return TRUE;
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
@@ -189,6 +201,14 @@ ferry_kubevirt_apply_settings(FerryKubevirtProvider *self,
 	return TRUE;
 }
 
+/* whether @url names a cluster: empty (the cluster Ferry runs in) or an API URL */
+static gboolean
+ferry_kubevirt_is_cluster_url(const char *url)
+{
+	return url == NULL || *url == '\0' || g_str_has_prefix(url, "https://") ||
+	       g_str_has_prefix(url, "http://");
+}
+
 /* the bundle directory of a file:///DIR URL */
 static char *
 ferry_kubevirt_parse_url(FerryKubevirtProvider *self, const char *url, GError **error)
@@ -197,16 +217,6 @@ ferry_kubevirt_parse_url(FerryKubevirtProvider *self, const char *url, GError **
 	g_autofree char *path = NULL;
 	g_autoptr(GError) local_error = NULL;
 
-	if (url == NULL || *url == '\0' || g_str_has_prefix(url, "https://") ||
-	    g_str_has_prefix(url, "http://")) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-			    "%s: cluster mode (%s) is not implemented yet; set spec.url to "
-			    "file:///DIR to write a bundle of manifests and disk images to DIR",
-			    self->display,
-			    url == NULL || *url == '\0' ? "an empty URL, the local cluster"
-							: "a Kubernetes API URL");
-		return NULL;
-	}
 	path = g_filename_from_uri(url, &hostname, &local_error);
 	if (path == NULL || (hostname != NULL && g_strcmp0(hostname, "localhost") != 0)) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
@@ -260,6 +270,17 @@ ferry_kubevirt_connect(FerryProvider *provider,
 	self->display = g_strdup_printf("Provider/%s/%s",
 					ferry_provider_config_get_namespace(config),
 					ferry_provider_config_get_name(config));
+	if (ferry_kubevirt_is_cluster_url(ferry_provider_config_get_url(config))) {
+		FerryKubevirtCluster *cluster;
+		if (!ferry_kubevirt_apply_settings(self, config, error))
+			return FALSE;
+		cluster = ferry_kubevirt_cluster_connect(self->display, config, cancellable, error);
+		if (cluster == NULL)
+			return FALSE;
+		ferry_kubevirt_cluster_free(self->cluster);
+		self->cluster = cluster;
+		return TRUE;
+	}
 	root = ferry_kubevirt_parse_url(self, ferry_provider_config_get_url(config), error);
 	if (root == NULL || !ferry_kubevirt_apply_settings(self, config, error) ||
 	    !ferry_kubevirt_check_directory(self, root, error))

@@ -189,14 +189,18 @@ test_connect(Fixture *fixture, gconstpointer data)
 		FerryError code;
 		const char *message;
 	} cases[] = {
+		/* cluster mode outside a pod: no service account to use */
 		{"",
 		 {NULL},
-		 FERRY_ERROR_NOT_SUPPORTED,
-		 "Provider/ferry/bundle: cluster mode (an empty"},
-		{"https://api.example.com:6443",
+		 FERRY_ERROR_NOT_FOUND,
+		 "Provider/ferry/bundle: an empty spec.url means the cluster Ferry runs in, "
+		 "but in-cluster configuration: KUBERNETES_SERVICE_HOST"},
+		/* an API server that cannot be reached fails connect */
+		{"https://api.ferry-test.invalid:6443",
 		 {NULL},
-		 FERRY_ERROR_NOT_SUPPORTED,
-		 "a Kubernetes API URL) is not implemented yet; set spec.url to file:///DIR"},
+		 FERRY_ERROR_CONNECTION_FAILED,
+		 "Provider/ferry/bundle: kubernetes: cannot get API discovery: cannot reach the "
+		 "API server https://api.ferry-test.invalid:6443"},
 		{"file://otherhost/srv/bundle",
 		 {NULL},
 		 FERRY_ERROR_INVALID_ARGUMENT,

@@ -1,0 +1,78 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Cluster mode of the KubeVirt destination: the Provider's `spec.url` is an
+ * API server (or empty: the cluster Ferry runs in) and its Secret holds
+ * `token`, `cacert` and `insecureSkipVerify`, as Forklift reads them.
+ */
+
+#include "config.h"
+
+#include "ferry-kubevirt-cluster.h"
+
+void
+ferry_kubevirt_cluster_free(FerryKubevirtCluster *cluster)
+{
+	if (cluster == NULL)
+		return;
+	g_free(cluster->display);
+	g_clear_object(&cluster->client);
+	g_free(cluster);
+}
+
+/*
+ * Connects and proves the connection: the API groups are listed (which
+ * checks the address, the certificate and the token), and KubeVirt's API
+ * must be served, since every VM is a kubevirt.io/v1 VirtualMachine.
+ */
+FerryKubevirtCluster *
+ferry_kubevirt_cluster_connect(const char *display,
+			       FerryProviderConfig *config,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	g_autoptr(FerryKubevirtCluster) cluster = g_new0(FerryKubevirtCluster, 1);
+	g_autoptr(FerryKubeConfig) kube_config = NULL;
+	g_autoptr(GError) local_error = NULL;
+	g_auto(GStrv) versions = NULL;
+
+	cluster->display = g_strdup(display);
+	kube_config = ferry_kube_config_new_for_provider(ferry_provider_config_get_url(config),
+							 ferry_provider_config_get_secret(config),
+							 &local_error);
+	if (kube_config == NULL) {
+		const char *url = ferry_provider_config_get_url(config);
+		if (url == NULL || *url == '\0')
+			g_set_error(error, FERRY_ERROR, local_error->code,
+				    "%s: an empty spec.url means the cluster Ferry runs in, but %s; "
+				    "to migrate into a cluster from outside it, set spec.url to its "
+				    "API server and give the Secret a token",
+				    display, local_error->message);
+		else
+			g_set_error(error, FERRY_ERROR, local_error->code, "%s: %s", display,
+				    local_error->message);
+		return NULL;
+	}
+	cluster->client = ferry_kube_client_new(kube_config);
+	ferry_kube_client_set_field_manager(cluster->client, "ferry");
+	versions = ferry_kube_client_get_api_versions(cluster->client, cancellable, &local_error);
+	if (versions == NULL) {
+		g_set_error(error, FERRY_ERROR, local_error->code, "%s: %s", display,
+			    local_error->message);
+		return NULL;
+	}
+	cluster->has_kubevirt = g_strv_contains((const char *const *)versions, "kubevirt.io/v1");
+	cluster->has_cdi = g_strv_contains((const char *const *)versions, "cdi.kubevirt.io/v1beta1");
+	if (!cluster->has_kubevirt) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "%s: the cluster at %s does not serve kubevirt.io/v1; install KubeVirt "
+			    "(or OpenShift Virtualization) on it before migrating VMs there",
+			    display, ferry_kube_config_get_server(kube_config));
+		return NULL;
+	}
+	g_debug("%s: cluster mode, API server %s (%s)%s", display,
+		ferry_kube_config_get_server(kube_config), ferry_kube_config_get_origin(kube_config),
+		cluster->has_cdi ? ", CDI served" : "");
+	return g_steal_pointer(&cluster);
+}

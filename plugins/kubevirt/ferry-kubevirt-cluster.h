@@ -1,0 +1,30 @@
+/*
+ * Copyright (C) 2026 The Ferry authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <ferry-plugin-sdk.h>
+
+G_BEGIN_DECLS
+
+/* cluster mode: the Kubernetes API of the destination cluster */
+typedef struct {
+	char *display;		 /* "Provider/ns/name" */
+	FerryKubeClient *client; /* authenticated; proven by connect */
+	gboolean has_kubevirt;	 /* kubevirt.io/v1 is served */
+	gboolean has_cdi;	 /* cdi.kubevirt.io/v1beta1 is served */
+} FerryKubevirtCluster;
+
+FerryKubevirtCluster *
+ferry_kubevirt_cluster_connect(const char *display,
+			       FerryProviderConfig *config,
+			       GCancellable *cancellable,
+			       GError **error);
+void
+ferry_kubevirt_cluster_free(FerryKubevirtCluster *cluster);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryKubevirtCluster, ferry_kubevirt_cluster_free)
+
+G_END_DECLS
