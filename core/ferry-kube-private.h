@@ -125,4 +125,12 @@ ferry_kube_client_list_resource(FerryKubeClient *self,
 				GCancellable *cancellable,
 				GError **error);
 
+/* the watch's stream reader, apart from its HTTP loop (fuzzing, tests) */
+gboolean
+ferry_kube_watch_read_stream(FerryKubeWatch *self, GInputStream *stream);
+FerryKubeWatch *
+ferry_kube_watch_new_detached(const char *resource);
+guint
+ferry_kube_watch_count_known(FerryKubeWatch *self);
+
 G_END_DECLS

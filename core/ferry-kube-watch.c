@@ -373,6 +373,49 @@ ferry_kube_watch_handle_line(FerryKubeWatch *self, const char *line, gboolean *g
 	ferry_kube_watch_dispatch(self, type, object, NULL);
 }
 
+/* reads event lines from one watch stream until it ends, breaks or says the
+ * version is gone (410; returns TRUE then) */
+gboolean
+ferry_kube_watch_read_stream(FerryKubeWatch *self, GInputStream *stream)
+{
+	g_autoptr(GDataInputStream) lines = g_data_input_stream_new(stream);
+	gboolean gone = FALSE;
+
+	g_data_input_stream_set_newline_type(lines, G_DATA_STREAM_NEWLINE_TYPE_LF);
+	while (!gone) {
+		g_autoptr(GError) read_error = NULL;
+		g_autofree char *line =
+		    g_data_input_stream_read_line(lines, NULL, self->cancellable, &read_error);
+		if (line == NULL) {
+			if (read_error != NULL && !g_cancellable_is_cancelled(self->cancellable))
+				g_debug("kubernetes: watch %s: stream broke: %s",
+					self->resource->resource, read_error->message);
+			break;
+		}
+		ferry_kube_watch_handle_line(self, line, &gone);
+	}
+	return gone;
+}
+
+/* a watch on @resource (plural) that is never started: for feeding streams */
+FerryKubeWatch *
+ferry_kube_watch_new_detached(const char *resource)
+{
+	FerryKubeWatch *watch = g_object_new(FERRY_TYPE_KUBE_WATCH, NULL);
+	watch->resource = g_new0(FerryKubeResource, 1);
+	watch->resource->resource = g_strdup(resource);
+	watch->resource->version = g_strdup("v1");
+	watch->resource->group = g_strdup("");
+	return watch;
+}
+
+/* the objects a watch knows now, by "namespace/name" */
+guint
+ferry_kube_watch_count_known(FerryKubeWatch *self)
+{
+	return g_hash_table_size(self->known);
+}
+
 static char *
 ferry_kube_watch_build_path(FerryKubeWatch *self)
 {
@@ -404,7 +447,6 @@ ferry_kube_watch_thread(gpointer user_data)
 	while (!g_cancellable_is_cancelled(self->cancellable)) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(GInputStream) stream = NULL;
-		g_autoptr(GDataInputStream) lines = NULL;
 		g_autofree char *path = NULL;
 		guint status = 0;
 
@@ -438,21 +480,7 @@ ferry_kube_watch_thread(gpointer user_data)
 			continue;
 		}
 		backoff = 1;
-		lines = g_data_input_stream_new(stream);
-		g_data_input_stream_set_newline_type(lines, G_DATA_STREAM_NEWLINE_TYPE_LF);
-		while (!gone) {
-			g_autoptr(GError) read_error = NULL;
-			g_autofree char *line = g_data_input_stream_read_line(
-			    lines, NULL, self->cancellable, &read_error);
-			if (line == NULL) {
-				if (read_error != NULL &&
-				    !g_cancellable_is_cancelled(self->cancellable))
-					g_debug("kubernetes: watch %s: stream broke: %s",
-						self->resource->resource, read_error->message);
-				break;
-			}
-			ferry_kube_watch_handle_line(self, line, &gone);
-		}
+		gone = ferry_kube_watch_read_stream(self, stream);
 		g_input_stream_close(stream, NULL, NULL);
 	}
 	return NULL;
