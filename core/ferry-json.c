@@ -67,6 +67,57 @@ ferry_json_get_string(JsonObject *object, const char *member)
 	return node_string(object != NULL ? json_object_get_member(object, member) : NULL, NULL);
 }
 
+const char *
+ferry_json_get_string_or(JsonObject *object, const char *member, const char *default_value)
+{
+	return node_string(object != NULL ? json_object_get_member(object, member) : NULL,
+			   default_value);
+}
+
+gint64
+ferry_json_get_int_or(JsonObject *object, const char *member, gint64 default_value)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_INT64)
+		return default_value;
+	return json_node_get_int(node);
+}
+
+gboolean
+ferry_json_get_bool_or(JsonObject *object, const char *member, gboolean default_value)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+		return default_value;
+	return json_node_get_boolean(node);
+}
+
+JsonArray *
+ferry_json_get_array(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
+const char *
+ferry_json_array_string(JsonArray *array, guint index)
+{
+	return node_string(array != NULL && index < json_array_get_length(array)
+			       ? json_array_get_element(array, index)
+			       : NULL,
+			   NULL);
+}
+
+JsonObject *
+ferry_json_array_object(JsonArray *array, guint index)
+{
+	return node_object(array != NULL && index < json_array_get_length(array)
+			       ? json_array_get_element(array, index)
+			       : NULL);
+}
+
 JsonObject *
 ferry_json_get_object(JsonObject *object, const char *member)
 {

@@ -9,6 +9,7 @@
 
 #include "ferry-error.h"
 #include "ferry-kube-client.h"
+#include "ferry-json-private.h"
 #include "ferry-kube-private.h"
 
 /**
@@ -240,7 +241,7 @@ ferry_kube_status_dup_reason(GBytes *body)
 
 	if (status == NULL)
 		return NULL;
-	return g_strdup(json_object_get_string_member_with_default(status, "reason", NULL));
+	return g_strdup(ferry_json_get_string_or(status, "reason", NULL));
 }
 
 static FerryError
@@ -293,8 +294,8 @@ ferry_kube_set_status_error(GError **error,
 	const char *message = NULL;
 
 	if (status != NULL) {
-		reason = json_object_get_string_member_with_default(status, "reason", NULL);
-		message = json_object_get_string_member_with_default(status, "message", NULL);
+		reason = ferry_json_get_string_or(status, "reason", NULL);
+		message = ferry_json_get_string_or(status, "message", NULL);
 	}
 	if ((message == NULL || *message == '\0') && body != NULL && g_bytes_get_size(body) > 0 &&
 	    status == NULL) {
@@ -683,15 +684,15 @@ ferry_kube_resource_find(JsonNode *list, const char *api_version, const char *ki
 		return NULL;
 	resources = json_object_get_array_member(object, "resources");
 	for (guint i = 0; i < json_array_get_length(resources); i++) {
-		JsonObject *entry = json_array_get_object_element(resources, i);
+		JsonObject *entry = ferry_json_array_object(resources, i);
 		const char *name;
 		FerryKubeResource *resource;
 
 		if (entry == NULL)
 			continue;
-		name = json_object_get_string_member_with_default(entry, "name", "");
+		name = ferry_json_get_string_or(entry, "name", "");
 		if (strchr(name, '/') != NULL ||
-		    g_strcmp0(json_object_get_string_member_with_default(entry, "kind", NULL),
+		    g_strcmp0(ferry_json_get_string_or(entry, "kind", NULL),
 			      kind) != 0)
 			continue;
 		resource = g_new0(FerryKubeResource, 1);
@@ -699,7 +700,7 @@ ferry_kube_resource_find(JsonNode *list, const char *api_version, const char *ki
 		resource->resource = g_strdup(name);
 		resource->kind = g_strdup(kind);
 		resource->namespaced =
-		    json_object_get_boolean_member_with_default(entry, "namespaced", FALSE);
+		    ferry_json_get_bool_or(entry, "namespaced", FALSE);
 		return resource;
 	}
 	return NULL;
@@ -818,22 +819,22 @@ ferry_kube_client_get_api_versions(FerryKubeClient *self,
 	    json_object_has_member(json_node_get_object(core), "versions")) {
 		array = json_object_get_array_member(json_node_get_object(core), "versions");
 		for (guint i = 0; array != NULL && i < json_array_get_length(array); i++)
-			g_strv_builder_add(builder, json_array_get_string_element(array, i));
+			g_strv_builder_add(builder, ferry_json_array_string(array, i));
 	}
 	if (JSON_NODE_HOLDS_OBJECT(groups) &&
 	    json_object_has_member(json_node_get_object(groups), "groups")) {
 		array = json_object_get_array_member(json_node_get_object(groups), "groups");
 		for (guint i = 0; array != NULL && i < json_array_get_length(array); i++) {
-			JsonObject *group = json_array_get_object_element(array, i);
+			JsonObject *group = ferry_json_array_object(array, i);
 			JsonArray *versions = group != NULL && json_object_has_member(group, "versions")
 						  ? json_object_get_array_member(group, "versions")
 						  : NULL;
 			for (guint j = 0; versions != NULL && j < json_array_get_length(versions);
 			     j++) {
-				JsonObject *version = json_array_get_object_element(versions, j);
+				JsonObject *version = ferry_json_array_object(versions, j);
 				if (version != NULL)
 					g_strv_builder_add(
-					    builder, json_object_get_string_member_with_default(
+					    builder, ferry_json_get_string_or(
 							 version, "groupVersion", ""));
 			}
 		}
@@ -862,7 +863,7 @@ ferry_kube_object_get_string(JsonNode *object, const char *section, const char *
 			return NULL;
 		o = json_object_get_object_member(o, section);
 	}
-	return json_object_get_string_member_with_default(o, member, NULL);
+	return ferry_json_get_string_or(o, member, NULL);
 }
 
 /* the resource, namespace and name of an object given whole */
@@ -1260,9 +1261,9 @@ ferry_kube_status_is_manager_conflict(GBytes *body)
 		return FALSE;
 	causes = json_object_get_array_member(details, "causes");
 	for (guint i = 0; i < json_array_get_length(causes); i++) {
-		JsonObject *cause = json_array_get_object_element(causes, i);
+		JsonObject *cause = ferry_json_array_object(causes, i);
 		if (cause != NULL &&
-		    g_strcmp0(json_object_get_string_member_with_default(cause, "type", NULL),
+		    g_strcmp0(ferry_json_get_string_or(cause, "type", NULL),
 			      "FieldManagerConflict") == 0)
 			return TRUE;
 	}

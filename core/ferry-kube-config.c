@@ -9,6 +9,7 @@
 
 #include "ferry-error.h"
 #include "ferry-kube-config.h"
+#include "ferry-json-private.h"
 #include "ferry-kube-private.h"
 #include "ferry-yaml.h"
 
@@ -158,8 +159,8 @@ ferry_kube_read_data_or_file(JsonObject *object,
 			     GError **error)
 {
 	g_autofree char *data_key = g_strdup_printf("%s-data", key);
-	const char *data = json_object_get_string_member_with_default(object, data_key, NULL);
-	const char *path = json_object_get_string_member_with_default(object, key, NULL);
+	const char *data = ferry_json_get_string_or(object, data_key, NULL);
+	const char *path = ferry_json_get_string_or(object, key, NULL);
 
 	if (data != NULL && *data != '\0') {
 		gsize len = 0;
@@ -214,7 +215,7 @@ ferry_kube_find_named(JsonObject *root,
 		if (!JSON_NODE_HOLDS_OBJECT(node))
 			continue;
 		entry = json_node_get_object(node);
-		if (g_strcmp0(json_object_get_string_member_with_default(entry, "name", NULL), name) != 0)
+		if (g_strcmp0(ferry_json_get_string_or(entry, "name", NULL), name) != 0)
 			continue;
 		if (!json_object_has_member(entry, member) ||
 		    !JSON_NODE_HOLDS_OBJECT(json_object_get_member(entry, member)))
@@ -233,7 +234,7 @@ ferry_kube_config_load_cluster(FerryKubeConfig *self,
 			       const char *what,
 			       GError **error)
 {
-	const char *server = json_object_get_string_member_with_default(cluster, "server", NULL);
+	const char *server = ferry_json_get_string_or(cluster, "server", NULL);
 	g_autoptr(GBytes) ca = NULL;
 
 	if (server == NULL || *server == '\0') {
@@ -245,7 +246,7 @@ ferry_kube_config_load_cluster(FerryKubeConfig *self,
 	while (g_str_has_suffix(self->server, "/"))
 		self->server[strlen(self->server) - 1] = '\0';
 	self->insecure =
-	    json_object_get_boolean_member_with_default(cluster, "insecure-skip-tls-verify", FALSE);
+	    ferry_json_get_bool_or(cluster, "insecure-skip-tls-verify", FALSE);
 	ca = ferry_kube_read_data_or_file(cluster, "certificate-authority", base_dir, what, error);
 	if (ca == NULL && error != NULL && *error != NULL)
 		return FALSE;
@@ -264,7 +265,7 @@ ferry_kube_config_load_exec(FerryKubeConfig *self,
 			    const char *what,
 			    GError **error)
 {
-	const char *command = json_object_get_string_member_with_default(exec, "command", NULL);
+	const char *command = ferry_json_get_string_or(exec, "command", NULL);
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
 
@@ -278,25 +279,34 @@ ferry_kube_config_load_exec(FerryKubeConfig *self,
 		self->exec_command = ferry_kube_resolve_path(base_dir, command);
 	else
 		self->exec_command = g_strdup(command);
-	self->exec_api_version = g_strdup(json_object_get_string_member_with_default(
+	self->exec_api_version = g_strdup(ferry_json_get_string_or(
 	    exec, "apiVersion", "client.authentication.k8s.io/v1"));
 	if (json_object_has_member(exec, "args") &&
 	    JSON_NODE_HOLDS_ARRAY(json_object_get_member(exec, "args"))) {
 		JsonArray *list = json_object_get_array_member(exec, "args");
-		for (guint i = 0; i < json_array_get_length(list); i++)
-			g_ptr_array_add(args, g_strdup(json_array_get_string_element(list, i)));
+		for (guint i = 0; i < json_array_get_length(list); i++) {
+			const char *arg = ferry_json_array_string(list, i);
+			if (arg == NULL) {
+				g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+					    "%s: argument %u of the exec credential plugin is not "
+					    "a string; quote it",
+					    what, i + 1);
+				return FALSE;
+			}
+			g_ptr_array_add(args, g_strdup(arg));
+		}
 	}
 	if (json_object_has_member(exec, "env") &&
 	    JSON_NODE_HOLDS_ARRAY(json_object_get_member(exec, "env"))) {
 		JsonArray *list = json_object_get_array_member(exec, "env");
 		for (guint i = 0; i < json_array_get_length(list); i++) {
-			JsonObject *var = json_array_get_object_element(list, i);
+			JsonObject *var = ferry_json_array_object(list, i);
 			const char *name, *value;
 
 			if (var == NULL)
 				continue;
-			name = json_object_get_string_member_with_default(var, "name", NULL);
-			value = json_object_get_string_member_with_default(var, "value", "");
+			name = ferry_json_get_string_or(var, "name", NULL);
+			value = ferry_json_get_string_or(var, "value", "");
 			if (name != NULL)
 				g_ptr_array_add(env, g_strdup_printf("%s=%s", name, value));
 		}
@@ -316,8 +326,8 @@ ferry_kube_config_load_user(FerryKubeConfig *self,
 			    const char *what,
 			    GError **error)
 {
-	const char *token = json_object_get_string_member_with_default(user, "token", NULL);
-	const char *token_file = json_object_get_string_member_with_default(user, "tokenFile", NULL);
+	const char *token = ferry_json_get_string_or(user, "token", NULL);
+	const char *token_file = ferry_json_get_string_or(user, "tokenFile", NULL);
 	g_autoptr(GBytes) cert = NULL;
 	g_autoptr(GBytes) key = NULL;
 
@@ -425,7 +435,7 @@ ferry_kube_config_new_from_data(const char *data,
 	}
 	root_object = json_node_get_object(root);
 	if (context == NULL || *context == '\0')
-		context = json_object_get_string_member_with_default(root_object,
+		context = ferry_json_get_string_or(root_object,
 								     "current-context", NULL);
 	if (context == NULL || *context == '\0') {
 		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
@@ -438,9 +448,9 @@ ferry_kube_config_new_from_data(const char *data,
 	    ferry_kube_find_named(root_object, "contexts", "context", context, "kubeconfig", error);
 	if (context_object == NULL)
 		return NULL;
-	cluster_name = json_object_get_string_member_with_default(context_object, "cluster", "");
-	user_name = json_object_get_string_member_with_default(context_object, "user", "");
-	namespace = json_object_get_string_member_with_default(context_object, "namespace", NULL);
+	cluster_name = ferry_json_get_string_or(context_object, "cluster", "");
+	user_name = ferry_json_get_string_or(context_object, "user", "");
+	namespace = ferry_json_get_string_or(context_object, "namespace", NULL);
 	if (namespace != NULL && *namespace != '\0') {
 		g_free(self->namespace);
 		self->namespace = g_strdup(namespace);
@@ -688,6 +698,7 @@ ferry_kube_config_run_exec(FerryKubeConfig *self, GCancellable *cancellable, GEr
 		return FALSE;
 	}
 	if (!json_parser_load_from_data(parser, out, -1, NULL) ||
+	    json_parser_get_root(parser) == NULL ||
 	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_AUTH_FAILED,
 			    "%s: exec credential plugin %s printed no ExecCredential JSON",
@@ -699,9 +710,9 @@ ferry_kube_config_run_exec(FerryKubeConfig *self, GCancellable *cancellable, GEr
 			 JSON_NODE_HOLDS_OBJECT(json_object_get_member(root, "status"))
 		     ? json_object_get_object_member(root, "status")
 		     : NULL;
-	token = status != NULL ? json_object_get_string_member_with_default(status, "token", NULL)
+	token = status != NULL ? ferry_json_get_string_or(status, "token", NULL)
 			       : NULL;
-	if (g_strcmp0(json_object_get_string_member_with_default(root, "kind", NULL),
+	if (g_strcmp0(ferry_json_get_string_or(root, "kind", NULL),
 		      "ExecCredential") != 0 ||
 	    token == NULL || *token == '\0') {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_AUTH_FAILED,
@@ -710,7 +721,7 @@ ferry_kube_config_run_exec(FerryKubeConfig *self, GCancellable *cancellable, GEr
 			    self->origin, self->exec_command);
 		return FALSE;
 	}
-	expiry = json_object_get_string_member_with_default(status, "expirationTimestamp", NULL);
+	expiry = ferry_json_get_string_or(status, "expirationTimestamp", NULL);
 	g_free(self->exec_token);
 	self->exec_token = g_strdup(token);
 	g_clear_pointer(&self->exec_expiry, g_date_time_unref);

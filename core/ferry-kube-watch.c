@@ -7,6 +7,7 @@
 
 #include "ferry-error.h"
 #include "ferry-kube-client.h"
+#include "ferry-json-private.h"
 #include "ferry-kube-private.h"
 
 /**
@@ -223,7 +224,7 @@ ferry_kube_meta_string(JsonNode *object, const char *member)
 	if (!json_object_has_member(o, "metadata") ||
 	    !JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "metadata")))
 		return NULL;
-	return json_object_get_string_member_with_default(json_object_get_object_member(o, "metadata"),
+	return ferry_json_get_string_or(json_object_get_object_member(o, "metadata"),
 							  member, NULL);
 }
 
@@ -341,24 +342,25 @@ ferry_kube_watch_handle_line(FerryKubeWatch *self, const char *line, gboolean *g
 	if (*line == '\0')
 		return;
 	if (!json_parser_load_from_data(parser, line, -1, NULL) ||
+	    json_parser_get_root(parser) == NULL ||
 	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
 		g_debug("kubernetes: watch %s: ignoring a line that is not JSON",
 			self->resource->resource);
 		return;
 	}
 	event = json_node_get_object(json_parser_get_root(parser));
-	type = json_object_get_string_member_with_default(event, "type", "");
+	type = ferry_json_get_string_or(event, "type", "");
 	object = json_object_get_member(event, "object");
 	if (object == NULL || !JSON_NODE_HOLDS_OBJECT(object))
 		return;
 	if (g_strcmp0(type, "ERROR") == 0) {
 		gint64 code =
-		    json_object_get_int_member_with_default(json_node_get_object(object), "code", 0);
+		    ferry_json_get_int_or(json_node_get_object(object), "code", 0);
 		if (code == 410)
 			*gone = TRUE;
 		g_debug("kubernetes: watch %s: ERROR %" G_GINT64_FORMAT ": %s",
 			self->resource->resource, code,
-			json_object_get_string_member_with_default(json_node_get_object(object),
+			ferry_json_get_string_or(json_node_get_object(object),
 								   "message", ""));
 		return;
 	}
