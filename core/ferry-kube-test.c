@@ -586,6 +586,44 @@ test_kube_paths(void)
 	g_assert_cmpstr(query->str, ==, "/api/v1/pods?labelSelector=app%3Dweb%2Ctier%21%3Ddb&limit=2");
 }
 
+/* kubeconfigs of the wrong shape are errors, never warnings (fuzzing) */
+static void
+test_kube_config_wrong_shapes(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryKubeConfig) config = NULL;
+	static const char head[] = "clusters: [{name: c, cluster: {server: 'https://h:6443'}}]\n"
+				   "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+				   "current-context: x\n";
+	g_autofree char *args = g_strdup_printf(
+	    "%susers: [{name: u, user: {exec: {command: plugin, args: [ok, {a: b}, c]}}}]\n", head);
+	g_autofree char *env = g_strdup_printf(
+	    "%susers: [{name: u, user: {exec: {command: plugin, env: [3, {name: A, value: b}]}}}]\n",
+	    head);
+	g_autofree char *kinds = g_strdup_printf(
+	    "%susers: [{name: u, user: {token: [not, a, string]}}]\n", head);
+
+	config = ferry_kube_config_new_from_data(args, "/nonexistent", NULL, &error);
+	g_assert_null(config);
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message,
+				"argument 2 of the exec credential plugin is not a string"));
+	g_clear_error(&error);
+
+	/* an env entry that is not a mapping is skipped */
+	config = ferry_kube_config_new_from_data(env, "/nonexistent", NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(ferry_kube_config_get_auth_kind(config), ==, "exec");
+	g_clear_object(&config);
+
+	/* a token that is not a string is no token */
+	config = ferry_kube_config_new_from_data(kinds, "/nonexistent", NULL, &error);
+	if (config != NULL)
+		g_assert_cmpstr(ferry_kube_config_get_auth_kind(config), !=, "token");
+	else
+		g_clear_error(&error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -601,6 +639,7 @@ main(int argc, char **argv)
 			test_kube_config_exec_plugin_cached_until_expiry);
 	g_test_add_func("/kube/config/exec-plugin-failure", test_kube_config_exec_plugin_failure);
 	g_test_add_func("/kube/config/provider-secret", test_kube_config_provider_secret);
+	g_test_add_func("/kube/config/wrong-shapes", test_kube_config_wrong_shapes);
 	g_test_add_func("/kube/errors/status", test_kube_status_errors);
 	g_test_add_func("/kube/errors/transport", test_kube_transport_errors);
 	g_test_add_func("/kube/paths", test_kube_paths);
