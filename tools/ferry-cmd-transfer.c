@@ -31,6 +31,7 @@ typedef struct {
 	FerrySecret *secret; /* for redaction; set before any peer is contacted */
 	char *target_file;
 	char *journal_file;
+	char *state_dir;
 	/* results, read by the main thread once the worker ended */
 	FerryCopy *copy;
 	gboolean target_created;
@@ -56,6 +57,7 @@ transfer_job_clear(TransferJob *job)
 	g_clear_object(&job->copy);
 	g_clear_pointer(&job->target_file, g_free);
 	g_clear_pointer(&job->journal_file, g_free);
+	g_clear_pointer(&job->state_dir, g_free);
 	g_mutex_clear(&job->lock);
 }
 
@@ -181,9 +183,8 @@ transfer_emit_success(TransferRun *run)
 	json_builder_add_boolean_value(builder, ferry_copy_get_extents(copy) != NULL);
 	json_builder_set_member_name(builder, "verified");
 	json_builder_add_boolean_value(builder, ferry_copy_get_verify(copy));
-	json_builder_set_member_name(builder, "seconds");
-	json_builder_add_double_value(
-	    builder, (double)((g_get_monotonic_time() - run->started) / 1000) / 1000.0);
+	transfer_add_int(builder, "milliseconds",
+			 (guint64)((g_get_monotonic_time() - run->started) / 1000));
 	json_builder_end_object(builder);
 	transfer_emit(run->out, builder);
 }
@@ -278,6 +279,10 @@ transfer_connect(TransferJob *job, GError **error)
 	config = ferry_transfer_description_dup_provider_config(description, error);
 	if (config == NULL)
 		return NULL;
+	/* where a provider keeps its work files (an OVA provider's unpacked
+	 * disks): --state or FERRY_STATE_DIR when given, else its default */
+	if (job->state_dir != NULL)
+		ferry_provider_config_set_state_dir(config, job->state_dir);
 	if (ferry_provider_config_get_secret(config) != NULL) {
 		g_mutex_lock(&job->lock);
 		job->secret = g_object_ref(ferry_provider_config_get_secret(config));
@@ -467,6 +472,8 @@ transfer_open_output(int fd, GError **error)
 			    "--progress-fd %d: not an open file descriptor", fd);
 		return NULL;
 	}
+	/* the servers a provider starts must not hold the caller's pipe open */
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	out = fdopen(fd, "w");
 	if (out == NULL)
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -486,6 +493,12 @@ transfer_main(FerryCli *cli, FILE *out, TransferJob *job, double interval)
 	job->registry = ferry_cli_get_registry(cli, &error);
 	if (job->registry == NULL)
 		return transfer_emit_failure(out, job, error);
+	if (cli->state_dir != NULL || g_getenv("FERRY_STATE_DIR") != NULL) {
+		const char *state_dir = ferry_cli_get_state_dir(cli, &error);
+		if (state_dir == NULL)
+			return transfer_emit_failure(out, job, error);
+		job->state_dir = g_strdup(state_dir);
+	}
 	job->target_file = ferry_transfer_description_dup_target_file(job->description);
 	job->journal_file = ferry_transfer_description_dup_journal_file(job->description);
 	job->progress = ferry_progress_new();
