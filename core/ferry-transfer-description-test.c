@@ -13,7 +13,10 @@ static const char *const full_description =
     "{\"source\": {\"type\": \"vsphere\", \"url\": \"https://vc.example.com/sdk\","
     " \"name\": \"vsphere-prod\", \"namespace\": \"demo\","
     " \"settings\": {\"sdkEndpoint\": \"vcenter\", \"vddkLibdir\": \"/opt/vddk\"},"
-    " \"secretDir\": \"/var/run/secrets/ferry/source\"},"
+    " \"secretDir\": \"/var/run/secrets/ferry/source\","
+    " \"hosts\": [{\"id\": \"host-21\", \"ipAddress\": \"10.0.0.21\","
+    " \"secretDir\": \"/var/run/secrets/ferry/host-21\"},"
+    " {\"id\": \"host-22\", \"ipAddress\": \"10.0.0.22:8443\"}]},"
     " \"vm\": \"vm-42\", \"disk\": \"disk-2000\", \"snapshot\": \"snapshot-7\","
     " \"extents\": [{\"offset\": 0, \"length\": 65536}, {\"offset\": 1048576, \"length\": 4096}],"
     " \"target\": \"/data\", \"journal\": \"/data/j\", \"verify\": true,"
@@ -41,6 +44,19 @@ test_description_round_trip(void)
 			==, "/opt/vddk");
 	g_assert_cmpstr(ferry_transfer_description_get_secret_dir(description), ==,
 			"/var/run/secrets/ferry/source");
+	{
+		g_auto(GStrv) hosts = ferry_transfer_description_list_source_hosts(description);
+		g_assert_cmpuint(g_strv_length(hosts), ==, 2);
+		g_assert_cmpstr(hosts[1], ==, "host-22");
+		g_assert_cmpstr(
+		    ferry_transfer_description_get_source_host_address(description, "host-22"), ==,
+		    "10.0.0.22:8443");
+		g_assert_cmpstr(
+		    ferry_transfer_description_get_source_host_secret_dir(description, "host-21"),
+		    ==, "/var/run/secrets/ferry/host-21");
+		g_assert_null(
+		    ferry_transfer_description_get_source_host_secret_dir(description, "host-22"));
+	}
 	g_assert_cmpstr(ferry_transfer_description_get_vm_id(description), ==, "vm-42");
 	g_assert_cmpstr(ferry_transfer_description_get_disk_id(description), ==, "disk-2000");
 	g_assert_cmpstr(ferry_transfer_description_get_snapshot_id(description), ==,
@@ -133,6 +149,13 @@ test_description_refused(void)
 	     " \"target\": \"/t\", \"snapshot\": \"s\", \"changeId\": \"c\","
 	     " \"extents\": []}",
 	     "not both"},
+	    {"{\"source\": {\"type\": \"vsphere\", \"hosts\": [{\"id\": \"host-1\"}]},"
+	     " \"vm\": \"a\", \"disk\": \"b\", \"target\": \"/t\"}",
+	     "source.hosts[0].ipAddress is missing"},
+	    {"{\"source\": {\"type\": \"vsphere\", \"hosts\": [{\"id\": \"h\","
+	     " \"ipAddress\": \"10.0.0.1\", \"password\": \"Sup3r\"}]},"
+	     " \"vm\": \"a\", \"disk\": \"b\", \"target\": \"/t\"}",
+	     "source.hosts[0].password: credentials do not belong"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -237,6 +260,8 @@ test_description_provider_config(void)
 	ferry_transfer_description_set_vm_id(description, "vm-1");
 	ferry_transfer_description_set_disk_id(description, "disk-1");
 	ferry_transfer_description_set_target(description, "/data");
+	ferry_transfer_description_add_source_host(description, "host-21", "10.0.0.21", dir);
+	ferry_transfer_description_add_source_host(description, "host-22", "10.0.0.22", NULL);
 	config = ferry_transfer_description_dup_provider_config(description, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(ferry_provider_config_get_provider_type(config), ==, "vsphere");
@@ -246,6 +271,13 @@ test_description_provider_config(void)
 	g_assert_cmpstr(ferry_provider_config_get_setting(config, "sdkEndpoint"), ==, "vcenter");
 	user = ferry_secret_dup_string(ferry_provider_config_get_secret(config), "user");
 	g_assert_cmpstr(user, ==, "admin");
+	g_assert_cmpstr(ferry_provider_config_get_host_address(config, "host-21"), ==,
+			"10.0.0.21");
+	g_assert_true(ferry_secret_has_key(ferry_provider_config_get_host_secret(config, "host-21"),
+					   "password"));
+	g_assert_cmpstr(ferry_provider_config_get_host_address(config, "host-22"), ==,
+			"10.0.0.22");
+	g_assert_null(ferry_provider_config_get_host_secret(config, "host-22"));
 	remove_tree(dir);
 }
 

@@ -31,7 +31,9 @@
  *   "source": {"type": "vsphere", "url": "https://vcenter/sdk",
  *              "name": "vsphere-prod", "namespace": "demo",
  *              "settings": {"sdkEndpoint": "vcenter"},
- *              "secretDir": "/var/run/secrets/ferry/source"},
+ *              "secretDir": "/var/run/secrets/ferry/source",
+ *              "hosts": [{"id": "host-21", "ipAddress": "10.0.0.21",
+ *                         "secretDir": "/var/run/secrets/ferry/host-21"}]},
  *   "vm": "vm-42", "disk": "disk-2000",
  *   "snapshot": "snapshot-7", "changeId": "52 1a…/7",
  *   "target": "/data", "journal": "/data/disk.img.ferry-journal",
@@ -53,6 +55,7 @@ struct _FerryTransferDescription {
 	char *source_namespace;
 	GHashTable *settings; /* key → value */
 	char *secret_dir;
+	GPtrArray *hosts; /* of TransferHost, in the order given */
 	char *vm_id;
 	char *disk_id;
 	char *snapshot_id;
@@ -65,7 +68,25 @@ struct _FerryTransferDescription {
 	guint64 bandwidth;
 };
 
+/* a Host resource of the source Provider: a hypervisor the disks are read
+ * from directly */
+typedef struct {
+	char *id;
+	char *ip_address;
+	char *secret_dir;
+} TransferHost;
+
 G_DEFINE_FINAL_TYPE(FerryTransferDescription, ferry_transfer_description, G_TYPE_OBJECT)
+
+static void
+transfer_host_free(gpointer data)
+{
+	TransferHost *host = data;
+	g_free(host->id);
+	g_free(host->ip_address);
+	g_free(host->secret_dir);
+	g_free(host);
+}
 
 #define TRANSFER_TARGET_FILE "disk.img"
 #define TRANSFER_JOURNAL_SUFFIX ".ferry-journal"
@@ -80,6 +101,7 @@ ferry_transfer_description_finalize(GObject *object)
 	g_free(self->source_namespace);
 	g_hash_table_unref(self->settings);
 	g_free(self->secret_dir);
+	g_ptr_array_unref(self->hosts);
 	g_free(self->vm_id);
 	g_free(self->disk_id);
 	g_free(self->snapshot_id);
@@ -100,6 +122,7 @@ static void
 ferry_transfer_description_init(FerryTransferDescription *self)
 {
 	self->settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->hosts = g_ptr_array_new_with_free_func(transfer_host_free);
 }
 
 /**
@@ -202,10 +225,63 @@ transfer_read_number(JsonNode *node, const char *what, guint64 *value, GError **
 }
 
 static gboolean
+transfer_read_host(FerryTransferDescription *self, JsonNode *node, guint index, GError **error)
+{
+	static const char *const known[] = {"id", "ipAddress", "secretDir", NULL};
+	g_autofree char *where = g_strdup_printf("source.hosts[%u].", index);
+	g_autofree char *id = NULL;
+	g_autofree char *ip_address = NULL;
+	g_autofree char *secret_dir = NULL;
+	JsonObject *object;
+
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "source.hosts[%u] must be {\"id\": …, \"ipAddress\": …, "
+			    "\"secretDir\": …}",
+			    index);
+		return FALSE;
+	}
+	object = json_node_get_object(node);
+	if (!transfer_check_members(object, where, known, error) ||
+	    !transfer_read_string(object, where, "id", &id, error) ||
+	    !transfer_read_string(object, where, "ipAddress", &ip_address, error) ||
+	    !transfer_read_string(object, where, "secretDir", &secret_dir, error))
+		return FALSE;
+	if (id == NULL || ip_address == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "%s%s is missing: a host needs its inventory id and its address", where,
+			    id == NULL ? "id" : "ipAddress");
+		return FALSE;
+	}
+	ferry_transfer_description_add_source_host(self, id, ip_address, secret_dir);
+	return TRUE;
+}
+
+static gboolean
+transfer_read_hosts(FerryTransferDescription *self, JsonNode *node, GError **error)
+{
+	JsonArray *array;
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return TRUE;
+	if (!JSON_NODE_HOLDS_ARRAY(node)) {
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+				    "source.hosts must be an array of {\"id\": …, \"ipAddress\": "
+				    "…, \"secretDir\": …}");
+		return FALSE;
+	}
+	array = json_node_get_array(node);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		if (!transfer_read_host(self, json_array_get_element(array, i), i, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
 transfer_read_source(FerryTransferDescription *self, JsonObject *source, GError **error)
 {
 	static const char *const known[] = {
-	    "type", "url", "name", "namespace", "settings", "secretDir", NULL,
+	    "type", "url", "name", "namespace", "settings", "secretDir", "hosts", NULL,
 	};
 	JsonNode *settings;
 
@@ -214,7 +290,8 @@ transfer_read_source(FerryTransferDescription *self, JsonObject *source, GError 
 	    !transfer_read_string(source, "source.", "url", &self->source_url, error) ||
 	    !transfer_read_string(source, "source.", "name", &self->source_name, error) ||
 	    !transfer_read_string(source, "source.", "namespace", &self->source_namespace, error) ||
-	    !transfer_read_string(source, "source.", "secretDir", &self->secret_dir, error))
+	    !transfer_read_string(source, "source.", "secretDir", &self->secret_dir, error) ||
+	    !transfer_read_hosts(self, json_object_get_member(source, "hosts"), error))
 		return FALSE;
 	settings = json_object_get_member(source, "settings");
 	if (settings == NULL || JSON_NODE_HOLDS_NULL(settings))
@@ -434,6 +511,19 @@ transfer_add_source(FerryTransferDescription *self, JsonBuilder *builder)
 		json_builder_end_object(builder);
 	}
 	transfer_add_string(builder, "secretDir", self->secret_dir);
+	if (self->hosts->len > 0) {
+		json_builder_set_member_name(builder, "hosts");
+		json_builder_begin_array(builder);
+		for (guint i = 0; i < self->hosts->len; i++) {
+			TransferHost *host = g_ptr_array_index(self->hosts, i);
+			json_builder_begin_object(builder);
+			transfer_add_string(builder, "id", host->id);
+			transfer_add_string(builder, "ipAddress", host->ip_address);
+			transfer_add_string(builder, "secretDir", host->secret_dir);
+			json_builder_end_object(builder);
+		}
+		json_builder_end_array(builder);
+	}
 	json_builder_end_object(builder);
 }
 
@@ -544,6 +634,11 @@ transfer_validate(FerryTransferDescription *self, GError **error)
 	    !transfer_check_path("journal", self->journal, error) ||
 	    !transfer_check_path("source.secretDir", self->secret_dir, error))
 		return FALSE;
+	for (guint i = 0; i < self->hosts->len; i++) {
+		TransferHost *host = g_ptr_array_index(self->hosts, i);
+		if (!transfer_check_path("source.hosts[].secretDir", host->secret_dir, error))
+			return FALSE;
+	}
 	if (self->change_id != NULL && self->snapshot_id == NULL) {
 		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
 				    "changeId needs snapshot: the changed areas are those between "
@@ -586,9 +681,10 @@ ferry_transfer_description_validate(FerryTransferDescription *self, GError **err
  * @self: a #FerryTransferDescription
  * @error: return location for a #GError
  *
- * Builds what the source provider's `connect` needs: type, URL, settings
- * and the Secret read from `source.secretDir` with
- * ferry_secret_new_from_directory() (no Secret without it).
+ * Builds what the source provider's `connect` needs: type, URL, settings,
+ * the Secret read from `source.secretDir` with
+ * ferry_secret_new_from_directory() (no Secret without it), and the hosts
+ * with theirs.
  *
  * Returns: (transfer full): the configuration, or %NULL with @error set
  *   when the Secret's directory cannot be read
@@ -618,6 +714,17 @@ ferry_transfer_description_dup_provider_config(FerryTransferDescription *self, G
 		if (secret == NULL)
 			return NULL;
 		ferry_provider_config_set_secret(config, secret);
+	}
+	for (guint i = 0; i < self->hosts->len; i++) {
+		TransferHost *host = g_ptr_array_index(self->hosts, i);
+		g_autoptr(FerrySecret) secret = NULL;
+		if (host->secret_dir != NULL) {
+			g_autofree char *name = g_strdup_printf("of Host %s", host->id);
+			secret = ferry_secret_new_from_directory(name, host->secret_dir, error);
+			if (secret == NULL)
+				return NULL;
+		}
+		ferry_provider_config_add_host(config, host->id, host->ip_address, secret);
 	}
 	return g_steal_pointer(&config);
 }
@@ -802,6 +909,104 @@ ferry_transfer_description_get_secret_dir(FerryTransferDescription *self)
 {
 	g_return_val_if_fail(FERRY_IS_TRANSFER_DESCRIPTION(self), NULL);
 	return self->secret_dir;
+}
+
+/**
+ * ferry_transfer_description_add_source_host:
+ * @self: a #FerryTransferDescription
+ * @host_id: the host's inventory id (a Host resource's `spec.id`)
+ * @ip_address: its address, as the Host's `spec.ipAddress` (a port may follow)
+ * @secret_dir: (nullable): where the Host's Secret is mounted; %NULL for a
+ *   Host without one
+ *
+ * Adds a host the disks of its VMs are read from directly, as a Host
+ * resource of the source Provider does.
+ *
+ * Since: 0.1
+ */
+void
+ferry_transfer_description_add_source_host(FerryTransferDescription *self,
+					   const char *host_id,
+					   const char *ip_address,
+					   const char *secret_dir)
+{
+	TransferHost *host;
+
+	g_return_if_fail(FERRY_IS_TRANSFER_DESCRIPTION(self));
+	g_return_if_fail(host_id != NULL && ip_address != NULL);
+	host = g_new0(TransferHost, 1);
+	host->id = g_strdup(host_id);
+	host->ip_address = g_strdup(ip_address);
+	host->secret_dir = g_strdup(secret_dir);
+	g_ptr_array_add(self->hosts, host);
+}
+
+/**
+ * ferry_transfer_description_list_source_hosts:
+ * @self: a #FerryTransferDescription
+ *
+ * Returns: (transfer full): the ids of the hosts, in the order added
+ *
+ * Since: 0.1
+ */
+GStrv
+ferry_transfer_description_list_source_hosts(FerryTransferDescription *self)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+
+	g_return_val_if_fail(FERRY_IS_TRANSFER_DESCRIPTION(self), NULL);
+	for (guint i = 0; i < self->hosts->len; i++)
+		g_strv_builder_add(builder, ((TransferHost *)g_ptr_array_index(self->hosts, i))->id);
+	return g_strv_builder_end(builder);
+}
+
+static TransferHost *
+transfer_find_host(FerryTransferDescription *self, const char *host_id)
+{
+	for (guint i = 0; i < self->hosts->len; i++) {
+		TransferHost *host = g_ptr_array_index(self->hosts, i);
+		if (g_strcmp0(host->id, host_id) == 0)
+			return host;
+	}
+	return NULL;
+}
+
+/**
+ * ferry_transfer_description_get_source_host_address:
+ * @self: a #FerryTransferDescription
+ * @host_id: a host's id
+ *
+ * Returns: (nullable): the host's address, or %NULL for an unknown host
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_transfer_description_get_source_host_address(FerryTransferDescription *self,
+						   const char *host_id)
+{
+	TransferHost *host;
+	g_return_val_if_fail(FERRY_IS_TRANSFER_DESCRIPTION(self), NULL);
+	host = transfer_find_host(self, host_id);
+	return host != NULL ? host->ip_address : NULL;
+}
+
+/**
+ * ferry_transfer_description_get_source_host_secret_dir:
+ * @self: a #FerryTransferDescription
+ * @host_id: a host's id
+ *
+ * Returns: (nullable): where the host's Secret is mounted
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_transfer_description_get_source_host_secret_dir(FerryTransferDescription *self,
+						      const char *host_id)
+{
+	TransferHost *host;
+	g_return_val_if_fail(FERRY_IS_TRANSFER_DESCRIPTION(self), NULL);
+	host = transfer_find_host(self, host_id);
+	return host != NULL ? host->secret_dir : NULL;
 }
 
 /**

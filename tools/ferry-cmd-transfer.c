@@ -28,7 +28,7 @@ typedef struct {
 	FerryPluginRegistry *registry;
 	FerryProgress *progress;
 	GCancellable *cancellable;
-	FerrySecret *secret; /* for redaction; set before any peer is contacted */
+	GPtrArray *secrets; /* of FerrySecret, for redaction; set before any peer is contacted */
 	char *target_file;
 	char *journal_file;
 	char *state_dir;
@@ -53,7 +53,7 @@ transfer_job_clear(TransferJob *job)
 	g_clear_object(&job->description);
 	g_clear_object(&job->progress);
 	g_clear_object(&job->cancellable);
-	g_clear_object(&job->secret);
+	g_clear_pointer(&job->secrets, g_ptr_array_unref);
 	g_clear_object(&job->copy);
 	g_clear_pointer(&job->target_file, g_free);
 	g_clear_pointer(&job->journal_file, g_free);
@@ -138,8 +138,12 @@ transfer_emit_failure(FILE *out, TransferJob *job, GError *error)
 	if (error->domain != G_OPTION_ERROR)
 		ferry_error_convert(&error);
 	/* a peer may have quoted a credential back */
-	message = job->secret != NULL ? ferry_secret_redact(job->secret, error->message)
-				      : g_strdup(error->message);
+	message = g_strdup(error->message);
+	for (guint i = 0; job->secrets != NULL && i < job->secrets->len; i++) {
+		char *redacted = ferry_secret_redact(g_ptr_array_index(job->secrets, i), message);
+		g_free(message);
+		message = redacted;
+	}
 	transfer_add_string(builder, "result",
 			    g_error_matches(error, FERRY_ERROR, FERRY_ERROR_CANCELLED) ? "Canceled"
 										    : "Failed");
@@ -234,7 +238,10 @@ transfer_check_target(const char *path, GError **error)
 
 /* every key the provider needs for this URL is a file in the directory */
 static gboolean
-transfer_check_secret(TransferJob *job, FerryProvider *provider, GError **error)
+transfer_check_secret(TransferJob *job,
+		      FerryProvider *provider,
+		      FerrySecret *secret,
+		      GError **error)
 {
 	FerryTransferDescription *description = job->description;
 	const char *dir = ferry_transfer_description_get_secret_dir(description);
@@ -254,10 +261,10 @@ transfer_check_secret(TransferJob *job, FerryProvider *provider, GError **error)
 			    type);
 		return FALSE;
 	}
-	present = ferry_secret_list_keys(job->secret);
+	present = ferry_secret_list_keys(secret);
 	for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
 		g_autofree char *list = NULL;
-		if (ferry_secret_has_key(job->secret, keys[i]))
+		if (ferry_secret_has_key(secret, keys[i]))
 			continue;
 		list = present[0] != NULL ? g_strjoinv(", ", present) : g_strdup("no key");
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
@@ -275,6 +282,7 @@ transfer_connect(TransferJob *job, GError **error)
 	FerryTransferDescription *description = job->description;
 	g_autoptr(FerryProviderConfig) config = NULL;
 	g_autoptr(FerryProvider) provider = NULL;
+	g_auto(GStrv) hosts = ferry_transfer_description_list_source_hosts(description);
 
 	config = ferry_transfer_description_dup_provider_config(description, error);
 	if (config == NULL)
@@ -283,11 +291,16 @@ transfer_connect(TransferJob *job, GError **error)
 	 * disks): --state or FERRY_STATE_DIR when given, else its default */
 	if (job->state_dir != NULL)
 		ferry_provider_config_set_state_dir(config, job->state_dir);
-	if (ferry_provider_config_get_secret(config) != NULL) {
-		g_mutex_lock(&job->lock);
-		job->secret = g_object_ref(ferry_provider_config_get_secret(config));
-		g_mutex_unlock(&job->lock);
+	g_mutex_lock(&job->lock);
+	job->secrets = g_ptr_array_new_with_free_func(g_object_unref);
+	if (ferry_provider_config_get_secret(config) != NULL)
+		g_ptr_array_add(job->secrets, g_object_ref(ferry_provider_config_get_secret(config)));
+	for (guint i = 0; hosts[i] != NULL; i++) {
+		FerrySecret *secret = ferry_provider_config_get_host_secret(config, hosts[i]);
+		if (secret != NULL)
+			g_ptr_array_add(job->secrets, g_object_ref(secret));
 	}
+	g_mutex_unlock(&job->lock);
 	provider = ferry_plugin_registry_create_provider(
 	    job->registry, ferry_transfer_description_get_source_type(description), error);
 	if (provider == NULL)
@@ -298,7 +311,7 @@ transfer_connect(TransferJob *job, GError **error)
 			    ferry_transfer_description_get_source_type(description));
 		return NULL;
 	}
-	if (!transfer_check_secret(job, provider, error))
+	if (!transfer_check_secret(job, provider, ferry_provider_config_get_secret(config), error))
 		return NULL;
 	/* the provider's errors name the Provider already */
 	if (!ferry_provider_connect(provider, config, job->cancellable, error)) {

@@ -64,6 +64,19 @@ void
 ferry_transfer_description_set_secret_dir(FerryTransferDescription *self, const char *path);
 const char *
 ferry_transfer_description_get_secret_dir(FerryTransferDescription *self);
+void
+ferry_transfer_description_add_source_host(FerryTransferDescription *self,
+					   const char *host_id,
+					   const char *ip_address,
+					   const char *secret_dir);
+GStrv
+ferry_transfer_description_list_source_hosts(FerryTransferDescription *self);
+const char *
+ferry_transfer_description_get_source_host_address(FerryTransferDescription *self,
+						   const char *host_id);
+const char *
+ferry_transfer_description_get_source_host_secret_dir(FerryTransferDescription *self,
+						      const char *host_id);
 FerryProviderConfig *
 ferry_transfer_description_dup_provider_config(FerryTransferDescription *self, GError **error);
 

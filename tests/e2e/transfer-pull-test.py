@@ -16,6 +16,9 @@ Provider's Secret mounted as files the way the kubelet mounts it:
 - bad inputs: a missing Secret key file, a wrong password, an unreachable
   URL, malformed descriptions, targets that cannot be written: one JSON line
   with the reason and the fix, a non-zero exit status, no target made;
+- hosts: with the VM's host given (a Host resource: its address and its own
+  Secret directory), the disk is read from that ESXi host (a second
+  simulator), not from the vCenter;
 - OVA: a disk of a sample OVA comes out equal to its raw image, sparse.
 
 A watcher reads every process's command line and environment all along: the
@@ -414,6 +417,54 @@ def check_bad_inputs(fx):
     print("bad inputs refused: " + ", ".join(failures))
 
 
+def start_esx(work):
+    """a standalone ESXi simulator with the vCenter's certificate"""
+    cbt = os.path.join(work, "esx-cbt")
+    os.makedirs(cbt)
+    process = subprocess.Popen(
+        [vsphere.VCSIM, "-exit-on-eof", "-esx", "-certdir", os.path.join(work, "certs"),
+         "-cbtdir", cbt, "-username", vsphere.USER, "-password", PASSWORD],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    info = {"process": process}
+    for line in process.stdout:
+        line = line.strip()
+        if line == "VCSIM_READY":
+            return info
+        key, _, value = line.partition("=")
+        info[key] = value
+    fail("the ESXi simulator stopped before it was ready")
+
+
+def check_host(fx):
+    """a Host endpoint: the disk comes from the ESXi host, not the vCenter"""
+    esx = start_esx(fx.work)
+    try:
+        name = "DC0_C0_RP0_VM1"
+        on_vcenter, on_host = os.urandom(DISK_MIB * MIB), os.urandom(DISK_MIB * MIB)
+        with open(vsphere.flat_file(fx.vcsim, name), "wb") as f:
+            f.write(on_vcenter)
+        host_dir = os.path.join(esx["VCSIM_DATASTORE_LocalDS_0"], name)
+        os.makedirs(host_dir, exist_ok=True)
+        with open(os.path.join(host_dir, "disk1-flat.vmdk"), "wb") as f:
+            f.write(on_host)
+        # the Host's Secret has credentials only: TLS comes from the Provider's
+        host_secret = mounted_secret(os.path.join(fx.work, "host-secret"), {
+            "user": vsphere.USER, "password": PASSWORD})
+        address = esx["VCSIM_URL"][len("https://"):].split("/")[0]
+        description = fx.description(name, fx.volume("host"))
+        description["source"]["hosts"] = [{"id": fx.vm(name)["host"], "ipAddress": address,
+                                           "secretDir": host_secret}]
+        _, lines, _ = fx.transfer.run(description, "transfer from a host")
+        data = read(lines[-1]["target"])
+        if data == on_vcenter or data != on_host:
+            fail("the disk was not read from the ESXi host")
+        print("hosts: the disk came from the ESXi host at %s" % address)
+    finally:
+        esx["process"].stdin.close()
+        esx["process"].terminate()
+        esx["process"].wait()
+
+
 def check_ova(fx):
     """a disk of a sample OVA, through the ova plugin's qemu-nbd"""
     ova_dir = os.path.join(fx.work, "ova")
@@ -458,6 +509,7 @@ def main():
         check_resume(fx)
         check_warm(fx)
         check_bad_inputs(fx)
+        check_host(fx)
         check_ova(fx)
         watcher.check()
     finally:
