@@ -386,6 +386,11 @@ def check_bad_inputs(fx):
     volume = fx.volume("bad")
     expect(fx.description("DC0_H0_VM1", volume, secret=no_password), "missing key file", 2,
            ["no file 'password'", no_password, "add the key"], volume)
+    unmounted = fx.description("DC0_H0_VM1", volume)
+    del unmounted["source"]["secretDir"]
+    expect(unmounted, "no Secret directory", 2, ["source.secretDir is missing"], volume)
+    expect(dict(fx.description("DC0_H0_VM1", volume), vm="vm-missing"), "unknown VM", 3,
+           ["vm-missing"], volume)
     wrong = mounted_secret(os.path.join(fx.work, "secret-wrong"), {
         "user": vsphere.USER, "password": "Wrong-Pa55",
         "ca.crt": read(fx.vcsim["VCSIM_CA"]).decode()})
