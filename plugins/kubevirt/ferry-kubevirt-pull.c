@@ -25,6 +25,7 @@
 #define FERRY_KUBEVIRT_PULL_DESCRIPTION_DIR  "/etc/ferry/transfer"
 #define FERRY_KUBEVIRT_PULL_DESCRIPTION_FILE "description.json"
 #define FERRY_KUBEVIRT_PULL_SECRET_DIR	     "/var/run/secrets/ferry/source"
+#define FERRY_KUBEVIRT_PULL_HOST_SECRETS_DIR "/var/run/secrets/ferry/hosts"
 #define FERRY_KUBEVIRT_PULL_VOLUME_DIR	     "/var/lib/ferry/volume"
 #define FERRY_KUBEVIRT_PULL_DEVICE	     "/dev/ferry-target"
 #define FERRY_KUBEVIRT_PULL_SCRATCH_DIR	     "/var/lib/ferry/scratch"
@@ -40,9 +41,12 @@ typedef struct {
 	const char *secret;     /* the source Provider's Secret, or NULL */
 	gboolean host_network;  /* the source is reachable only from the node itself */
 	GHashTable *labels;     /* nullable: more labels, string → string */
+	GHashTable *host_secrets; /* nullable: host id → its Host's Secret name */
 } FerryKubevirtPullPod;
 
 /* declared here until the plugin builds this file (then in a header) */
+char *
+ferry_kubevirt_pull_dup_host_secret_dir(const char *host_id);
 gboolean
 ferry_kubevirt_pull_prepare_description(const FerryKubevirtPullPod *pod,
 					FerryTransferDescription *description,
@@ -53,6 +57,68 @@ ferry_kubevirt_pull_render_config_map(const FerryKubevirtPullPod *pod,
 				      GError **error);
 JsonNode *
 ferry_kubevirt_pull_render_pod(const FerryKubevirtPullPod *pod, GError **error);
+
+/* the host ids with a Secret, sorted: their volumes are numbered in this order */
+static GList *
+ferry_kubevirt_pull_host_ids(const FerryKubevirtPullPod *pod)
+{
+	GList *ids = pod->host_secrets != NULL ? g_hash_table_get_keys(pod->host_secrets) : NULL;
+	return g_list_sort(ids, (GCompareFunc)g_strcmp0);
+}
+
+/**
+ * ferry_kubevirt_pull_dup_host_secret_dir:
+ * @host_id: a Host's id, e.g. `host-21`
+ *
+ * Returns: (transfer full): where the pod mounts that Host's Secret: give it
+ *   to ferry_transfer_description_add_source_host()
+ */
+char *
+ferry_kubevirt_pull_dup_host_secret_dir(const char *host_id)
+{
+	g_autofree char *escaped = g_uri_escape_string(host_id, NULL, FALSE);
+	return g_build_filename(FERRY_KUBEVIRT_PULL_HOST_SECRETS_DIR, escaped, NULL);
+}
+
+static gboolean
+ferry_kubevirt_pull_check_hosts(const FerryKubevirtPullPod *pod,
+				FerryTransferDescription *description,
+				GError **error)
+{
+	g_auto(GStrv) hosts = ferry_transfer_description_list_source_hosts(description);
+
+	for (guint i = 0; hosts[i] != NULL; i++) {
+		const char *dir =
+		    ferry_transfer_description_get_source_host_secret_dir(description, hosts[i]);
+		g_autofree char *mounted = ferry_kubevirt_pull_dup_host_secret_dir(hosts[i]);
+		gboolean has_secret =
+		    pod->host_secrets != NULL && g_hash_table_contains(pod->host_secrets, hosts[i]);
+		if ((dir == NULL && !has_secret) || (has_secret && g_strcmp0(dir, mounted) == 0))
+			continue;
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			    "transfer pod %s/%s: host %s has %s; give its Secret in the pod and "
+			    "%s as its secretDir",
+			    pod->name_space, pod->name, hosts[i],
+			    has_secret ? "another secretDir than the pod mounts"
+				       : "a secretDir but no Secret mounted",
+			    mounted);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+ferry_kubevirt_pull_check_host_secrets(const FerryKubevirtPullPod *pod, GError **error)
+{
+	g_autoptr(GList) ids = ferry_kubevirt_pull_host_ids(pod);
+	for (GList *l = ids; l != NULL; l = l->next) {
+		if (!ferry_kubevirt_check_dns1123_subdomain(
+			"Host Secret name", g_hash_table_lookup(pod->host_secrets, l->data), 253,
+			error))
+			return FALSE;
+	}
+	return TRUE;
+}
 
 static gboolean
 ferry_kubevirt_pull_check(const FerryKubevirtPullPod *pod, GError **error)
@@ -79,7 +145,8 @@ ferry_kubevirt_pull_check(const FerryKubevirtPullPod *pod, GError **error)
 	       ferry_kubevirt_check_dns1123_label("namespace", pod->name_space, error) &&
 	       ferry_kubevirt_check_dns1123_subdomain("PVC name", pod->pvc, 253, error) &&
 	       (pod->secret == NULL ||
-		ferry_kubevirt_check_dns1123_subdomain("Secret name", pod->secret, 253, error));
+		ferry_kubevirt_check_dns1123_subdomain("Secret name", pod->secret, 253, error)) &&
+	       ferry_kubevirt_pull_check_host_secrets(pod, error);
 }
 
 /**
@@ -88,7 +155,9 @@ ferry_kubevirt_pull_check(const FerryKubevirtPullPod *pod, GError **error)
  * @description: what to copy: the source, the VM and disk, the options
  *
  * Points @description at the paths inside @pod: the target (the volume's
- * directory, or the device), the journal and the Secret's directory.
+ * directory, or the device), the journal and the Secret's directory. Hosts
+ * must already name the directories of
+ * ferry_kubevirt_pull_dup_host_secret_dir() for the Secrets the pod mounts.
  *
  * Returns: %FALSE with @error set when @pod or @description is incomplete
  */
@@ -114,7 +183,7 @@ ferry_kubevirt_pull_prepare_description(const FerryKubevirtPullPod *pod,
 		g_prefix_error(error, "transfer pod %s/%s: ", pod->name_space, pod->name);
 		return FALSE;
 	}
-	return TRUE;
+	return ferry_kubevirt_pull_check_hosts(pod, description, error);
 }
 
 static void
@@ -161,7 +230,8 @@ ferry_kubevirt_pull_render_config_map(const FerryKubevirtPullPod *pod,
 	g_autofree char *text = NULL;
 
 	if (!ferry_kubevirt_pull_check(pod, error) ||
-	    !ferry_transfer_description_validate(description, error))
+	    !ferry_transfer_description_validate(description, error) ||
+	    !ferry_kubevirt_pull_check_hosts(pod, description, error))
 		return NULL;
 	text = ferry_transfer_description_to_data(description, NULL);
 	json_builder_begin_object(builder);
@@ -238,6 +308,15 @@ ferry_kubevirt_pull_add_container(JsonBuilder *builder, const FerryKubevirtPullP
 	if (pod->secret != NULL)
 		ferry_kubevirt_pull_add_mount(builder, "source-secret",
 					      FERRY_KUBEVIRT_PULL_SECRET_DIR, TRUE);
+	{
+		g_autoptr(GList) ids = ferry_kubevirt_pull_host_ids(pod);
+		guint n = 0;
+		for (GList *l = ids; l != NULL; l = l->next, n++) {
+			g_autofree char *name = g_strdup_printf("host-secret-%u", n);
+			g_autofree char *dir = ferry_kubevirt_pull_dup_host_secret_dir(l->data);
+			ferry_kubevirt_pull_add_mount(builder, name, dir, TRUE);
+		}
+	}
 	ferry_kubevirt_pull_add_mount(builder, "state", FERRY_KUBEVIRT_PULL_STATE_DIR, FALSE);
 	if (pod->block)
 		ferry_kubevirt_pull_add_mount(builder, "scratch", FERRY_KUBEVIRT_PULL_SCRATCH_DIR,
@@ -349,6 +428,16 @@ ferry_kubevirt_pull_render_pod(const FerryKubevirtPullPod *pod, GError **error)
 	if (pod->secret != NULL)
 		ferry_kubevirt_pull_add_volume(builder, "source-secret", "secret", "secretName",
 					       pod->secret);
+	{
+		g_autoptr(GList) ids = ferry_kubevirt_pull_host_ids(pod);
+		guint n = 0;
+		for (GList *l = ids; l != NULL; l = l->next, n++) {
+			g_autofree char *name = g_strdup_printf("host-secret-%u", n);
+			ferry_kubevirt_pull_add_volume(builder, name, "secret", "secretName",
+						       g_hash_table_lookup(pod->host_secrets,
+									   l->data));
+		}
+	}
 	ferry_kubevirt_pull_add_volume(builder, "state", "emptyDir", NULL, NULL);
 	if (pod->block)
 		ferry_kubevirt_pull_add_volume(builder, "scratch", "emptyDir", NULL, NULL);

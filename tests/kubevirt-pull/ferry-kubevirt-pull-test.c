@@ -73,6 +73,8 @@ test_pull_pod_filesystem(void)
 	g_autoptr(FerryTransferDescription) description = make_description();
 	g_autoptr(FerryTransferDescription) read = NULL;
 	g_autoptr(GHashTable) labels = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) host_secrets = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autofree char *host_dir = ferry_kubevirt_pull_dup_host_secret_dir("host-21");
 	g_autoptr(JsonNode) config_map = NULL;
 	g_autoptr(JsonNode) pod_node = NULL;
 	g_autofree char *config_text = NULL;
@@ -85,11 +87,14 @@ test_pull_pod_filesystem(void)
 	    .pvc = "plan-web-vm-42-disk-0",
 	    .secret = "vsphere-credentials",
 	    .labels = labels,
+	    .host_secrets = host_secrets,
 	};
 	JsonObject *spec, *container, *volume;
 	JsonArray *command, *volumes;
 
 	g_hash_table_insert(labels, "plan", "plan-uid-1");
+	g_hash_table_insert(host_secrets, "host-21", "esxi-21-credentials");
+	ferry_transfer_description_add_source_host(description, "host-21", "10.0.0.21", host_dir);
 	g_assert_true(ferry_kubevirt_pull_prepare_description(&pod, description, &error));
 	g_assert_no_error(error);
 	config_map = ferry_kubevirt_pull_render_config_map(&pod, description, &error);
@@ -147,6 +152,42 @@ test_pull_pod_filesystem(void)
 		    json_object_get_object_member(json_node_get_object(config_map), "metadata"),
 		    "name"));
 	g_assert_null(json_object_get_member(container, "volumeDevices"));
+	/* the Host's Secret is mounted where the description says */
+	g_assert_cmpstr(ferry_transfer_description_get_source_host_secret_dir(read, "host-21"), ==,
+			mount_path(container, "host-secret-0"));
+	volume = find_named(volumes, "host-secret-0");
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_object_get_object_member(volume, "secret"),
+					  "secretName"),
+	    ==, "esxi-21-credentials");
+}
+
+static void
+test_pull_pod_host_secret_mismatch(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryTransferDescription) description = make_description();
+	g_autoptr(GHashTable) host_secrets = g_hash_table_new(g_str_hash, g_str_equal);
+	FerryKubevirtPullPod pod = {
+	    .name = "t",
+	    .name_space = "ns",
+	    .image = "i",
+	    .pvc = "p",
+	    .host_secrets = host_secrets,
+	};
+
+	/* a Host whose Secret the description expects elsewhere than the pod mounts it */
+	g_hash_table_insert(host_secrets, "host-21", "esxi-21-credentials");
+	ferry_transfer_description_add_source_host(description, "host-21", "10.0.0.21",
+						   "/elsewhere");
+	g_assert_false(ferry_kubevirt_pull_prepare_description(&pod, description, &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "host host-21"));
+	g_clear_error(&error);
+	/* and one with a secretDir but no Secret in the pod */
+	g_hash_table_remove_all(host_secrets);
+	g_assert_null(ferry_kubevirt_pull_render_config_map(&pod, description, &error));
+	g_assert_nonnull(strstr(error->message, "no Secret mounted"));
 }
 
 static void
@@ -237,5 +278,7 @@ main(int argc, char **argv)
 	g_test_add_func("/kubevirt/pull/block-pod-on-the-host-network",
 			test_pull_pod_block_host_network);
 	g_test_add_func("/kubevirt/pull/bad-pods-refused", test_pull_pod_refused);
+	g_test_add_func("/kubevirt/pull/host-secret-where-the-description-says",
+			test_pull_pod_host_secret_mismatch);
 	return g_test_run();
 }
