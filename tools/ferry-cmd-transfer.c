@@ -344,12 +344,10 @@ transfer_changed_areas(TransferJob *job, FerryProvider *provider, GError **error
 	    error);
 }
 
-/* makes a new file's directory entry durable too: fdatasync covers the data */
 static gboolean
-transfer_sync_directory(const char *file, GError **error)
+transfer_sync_path(const char *path, int flags, GError **error)
 {
-	g_autofree char *parent = g_path_get_dirname(file);
-	int fd = g_open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	int fd = g_open(path, flags | O_CLOEXEC, 0);
 	int saved_errno;
 
 	if (fd >= 0 && fsync(fd) == 0) {
@@ -359,9 +357,20 @@ transfer_sync_directory(const char *file, GError **error)
 	saved_errno = errno;
 	if (fd >= 0)
 		close(fd);
-	g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot sync directory %s: %s", parent,
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot sync %s: %s", path,
 		    g_strerror(saved_errno));
 	return FALSE;
+}
+
+/* the copy flushed what it wrote; a disk of zeroes alone wrote nothing, and a
+ * new file's size and directory entry need their own sync */
+static gboolean
+transfer_sync_target(const char *file, gboolean created, GError **error)
+{
+	g_autofree char *parent = g_path_get_dirname(file);
+	if (!transfer_sync_path(file, O_RDONLY, error))
+		return FALSE;
+	return !created || transfer_sync_path(parent, O_RDONLY | O_DIRECTORY, error);
 }
 
 static gboolean
@@ -386,7 +395,7 @@ transfer_copy(TransferJob *job, FerryDiskEndpoint *source, FerryExtentList *exte
 	g_mutex_unlock(&job->lock);
 	if (!ferry_copy_run(copy, job->progress, job->cancellable, error))
 		return FALSE;
-	if (!existed && !transfer_sync_directory(job->target_file, error))
+	if (!transfer_sync_target(job->target_file, !existed, error))
 		return FALSE;
 	/* the target is complete and durable: a restart has nothing to resume */
 	if (job->journal_file != NULL && g_unlink(job->journal_file) != 0 && errno != ENOENT)
