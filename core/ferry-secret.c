@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "ferry-error.h"
 #include "ferry-secret.h"
 #include "ferry-util-private.h"
 
@@ -84,6 +85,88 @@ ferry_secret_new(const char *name)
 	FerrySecret *self = g_object_new(FERRY_TYPE_SECRET, NULL);
 	self->name = g_strdup(name);
 	return self;
+}
+
+/* Kubernetes caps a whole Secret at 1 MiB */
+#define SECRET_MAX_VALUE (1024 * 1024)
+
+static gboolean
+ferry_secret_key_is_valid(const char *key)
+{
+	if (key[0] == '\0' || strlen(key) > 253)
+		return FALSE;
+	for (const char *c = key; *c != '\0'; c++) {
+		if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_' && *c != '.')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+ferry_secret_load_key(FerrySecret *self, const char *dir, const char *key, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, key, NULL);
+	g_autofree char *data = NULL;
+	gsize size = 0;
+
+	/* directories (the `..data` link of a mounted Secret) are not keys */
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+		return TRUE;
+	if (!g_file_get_contents(path, &data, &size, error)) {
+		g_prefix_error(error, "Secret %s: ", self->name);
+		ferry_error_convert(error);
+		return FALSE;
+	}
+	if (size > SECRET_MAX_VALUE) {
+		memset(data, 0, size);
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "Secret %s: key file %s is larger than 1 MiB, the most a Kubernetes "
+			    "Secret holds; mount the Secret's directory, not another one",
+			    self->name, path);
+		return FALSE;
+	}
+	g_hash_table_replace(self->values, g_strdup(key), ferry_secret_bytes_new(data, size));
+	memset(data, 0, size);
+	return TRUE;
+}
+
+/**
+ * ferry_secret_new_from_directory:
+ * @name: (nullable): the name of the Secret, used in messages (default: @path)
+ * @path: a directory holding one file per key, as Kubernetes mounts a Secret
+ *
+ * Reads a Secret mounted as files: each regular file (or link to one) is a
+ * key, its contents the value, unchanged (a trailing newline stays). Names
+ * starting with `..` (the links Kubernetes uses to swap the files
+ * atomically) and names that cannot be Secret keys are skipped.
+ *
+ * Returns: (transfer full): the secret, or %NULL with @error set when the
+ *   directory cannot be read
+ *
+ * Since: 0.1
+ */
+FerrySecret *
+ferry_secret_new_from_directory(const char *name, const char *path, GError **error)
+{
+	g_autoptr(FerrySecret) self = NULL;
+	g_autoptr(GDir) dir = NULL;
+	const char *entry;
+
+	g_return_val_if_fail(path != NULL, NULL);
+	self = ferry_secret_new(name != NULL ? name : path);
+	dir = g_dir_open(path, 0, error);
+	if (dir == NULL) {
+		g_prefix_error(error, "Secret %s: cannot read its directory: ", self->name);
+		ferry_error_convert(error);
+		return NULL;
+	}
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		if (g_str_has_prefix(entry, "..") || !ferry_secret_key_is_valid(entry))
+			continue;
+		if (!ferry_secret_load_key(self, path, entry, error))
+			return NULL;
+	}
+	return g_steal_pointer(&self);
 }
 
 /**

@@ -120,6 +120,8 @@ ferry_cmd_run(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_copy(FerryCli *cli, int argc, char **argv);
 int
+ferry_cmd_transfer(FerryCli *cli, int argc, char **argv);
+int
 ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_doctor(FerryCli *cli, int argc, char **argv);

@@ -26,6 +26,8 @@ static const FerryCliVerb verbs[] = {
      ferry_cmd_plan},
     {"run", "Resume and finish every pending or running migration", ferry_cmd_run},
     {"copy", "Copy a disk between NBD URIs and local files (sparse, resumable)", ferry_cmd_copy},
+    {"transfer", "Copy one source disk as a pull transfer pod does (JSON description)",
+     ferry_cmd_transfer},
     {"provider", "Test the connection to a provider and record the result",
      ferry_cmd_provider},
     {"inventory", "Query a provider's inventory, load it, list validation rules",

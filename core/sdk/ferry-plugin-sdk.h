@@ -37,6 +37,7 @@
 #include "ferry-query.h"
 #include "ferry-secret.h"
 #include "ferry-snapshot.h"
+#include "ferry-transfer-description.h"
 #include "ferry-transfer-method.h"
 #include "ferry-transfer-request.h"
 #include "ferry-validator.h"

@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE(FerrySecret, ferry_secret, FERRY, SECRET, GObject)
 
 FerrySecret *
 ferry_secret_new(const char *name);
+FerrySecret *
+ferry_secret_new_from_directory(const char *name, const char *path, GError **error);
 const char *
 ferry_secret_get_name(FerrySecret *self);
 void
