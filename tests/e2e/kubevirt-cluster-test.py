@@ -129,6 +129,11 @@ def assert_no_transfer_pods(namespace):
              timeout=90)
 
 
+def claim_gone(name, namespace=None):
+    r = kubectl("get", "pvc", "-n", namespace or TARGET_NS, name, "-o", "json", check=False)
+    return r.returncode != 0 or json.loads(r.stdout)["metadata"].get("deletionTimestamp")
+
+
 def read_back(namespace, claims):
     """sha256 and size of disk.img of each PVC, read by a pod of Ferry's image."""
     pod = f"cluster-push-reader-{secrets.token_hex(3)}"
@@ -203,7 +208,7 @@ def provider_docs(name, token, ca):
     ]
 
 
-def plan_docs(name, ova_dir, destination, vms, disks, namespace, bandwidth=None):
+def plan_docs(name, ova_dir, destination, vms, disks, namespace, bandwidth=None, extra=None):
     source = f"{name}-ova"
     docs = [
         {"apiVersion": "v1", "kind": "Secret",
@@ -237,6 +242,7 @@ def plan_docs(name, ova_dir, destination, vms, disks, namespace, bandwidth=None)
             "vms": [{"name": vm} for vm in vms]}
     if bandwidth is not None:
         spec["bandwidth"] = bandwidth
+    spec.update(extra or {})
     docs.append({"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
                  "metadata": {"name": name, "namespace": "demo"}, "spec": spec})
     return docs
@@ -270,7 +276,9 @@ class Ferry:
 
 def plan_text(ferry, plan, result):
     """everything the user sees about a plan: the command's output and the status"""
-    return result.stdout + result.stderr + json.dumps(ferry.plan(plan))
+    text = result.stdout + result.stderr
+    print("\n".join("  | " + line for line in text.strip().splitlines()))
+    return text + json.dumps(ferry.plan(plan))
 
 
 def test_migrate(ferry, work, token, ca):
@@ -442,18 +450,26 @@ def test_bad_input(ferry, work, token, ca):
     assert f"VirtualMachine {TARGET_NS}/taken already exists" in text, text[-3000:]
     vm = kubectl_json("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS, "taken")
     assert vm["metadata"]["labels"] == {"owner": "someone-else"}, vm["metadata"]
-    # deleteVmOnFailMigration (the default): the PVC made for it is gone
-    plan_uid = ferry.plan("taken")["metadata"].get("uid")
-    def claims_gone():
-        pvcs = kubectl_json("get", "pvc", "-n", TARGET_NS)["items"]
-        left = [p["metadata"]["name"] for p in pvcs
-                if p["metadata"].get("labels", {}).get("plan") in (plan_uid, "taken")
-                and p["metadata"].get("deletionTimestamp") is None]
-        return not left
-    wait_for("the failed VM's PVC to be removed", claims_gone, timeout=60)
+    # deleteVmOnFailMigration (the default): the PVC it was copied into
+    # (CreateVM comes after CopyDisks) is gone
+    wait_for("the failed VM's PVC to be removed", lambda: claim_gone("taken-taken-disk-0"),
+             timeout=60)
     assert_no_transfer_pods(TARGET_NS)
     print("ok - a VM name taken by a foreign VM fails with EXISTS naming it; the foreign VM "
           "stays and the failed VM's PVC is removed (deleteVmOnFailMigration)")
+
+    # deleteVmOnFailMigration: false keeps the PVC; archiving the plan removes it
+    ferry.apply(plan_docs("keep", ova_dir, "cluster", ["taken"], ["taken-disk1.vmdk"],
+                          TARGET_NS, extra={"deleteVmOnFailMigration": False}))
+    r = ferry.start("keep", check=False)
+    assert "already exists" in plan_text(ferry, "keep", r)
+    assert not claim_gone("keep-taken-disk-0"), "deleteVmOnFailMigration: false lost the PVC"
+    run(*ferry.argv("plan", "archive", "keep"), env=ferry.env)
+    wait_for("the archived plan's PVC to be removed", lambda: claim_gone("keep-taken-disk-0"),
+             timeout=60)
+    kubectl("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS, "taken")
+    print("ok - with deleteVmOnFailMigration: false the PVC stays until `ferry plan archive` "
+          "removes it (and leaves the foreign VM)")
 
     # a target namespace that does not exist
     ferry.apply(plan_docs("missing-ns", ova_dir, "cluster", ["web"], ["web-disk1.vmdk"],
