@@ -29,7 +29,9 @@ import secrets
 import shlex
 import shutil
 import signal
+import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -421,6 +423,123 @@ def test_resume_after_kill(ferry, work, token, ca):
     print("ok - the resumed disk equals the source disk; no transfer pod left")
 
 
+class Proxy:
+    """A TCP proxy in front of the API server that can be taken down for a
+    while (connections reset, new ones refused), as when the API server
+    restarts, without touching the shared test bed."""
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        self.lock = threading.Lock()
+        self.conns = []
+        self.listener = None
+        self.port = 0
+        self.up()
+
+    def up(self):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.port = listener.getsockname()[1]
+        self.listener = listener
+        threading.Thread(target=self.accept, args=(listener,), daemon=True).start()
+
+    def accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pipe(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def down(self):
+        self.listener.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for c in conns:
+            try:
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                c.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.down()
+
+
+def test_api_outage(ferry, work, token, ca):
+    """API calls are tried again while the API server cannot be reached"""
+    server = ENV["FERRY_KUBE_APISERVER"].split("//")[1]
+    host, port = server.rsplit(":", 1)
+    proxy = Proxy(host, int(port))
+    try:
+        ova_dir = os.path.join(work, "ova-flaky")
+        run(os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"), ova_dir, "flaky")
+        docs = provider_docs("flaky-api", token, ca)
+        docs[1]["spec"]["url"] = f"https://{host}:{proxy.port}"
+        ferry.apply(docs + plan_docs("flaky", ova_dir, "flaky-api", ["flaky"],
+                                     ["flaky-disk1.vmdk"], TARGET_NS))
+        env = dict(ferry.env, G_MESSAGES_DEBUG="FerryKubevirt")
+        process = subprocess.Popen(ferry.argv("plan", "start", "flaky"), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, env=env)
+        output = []
+        preparing = threading.Event()
+
+        def read():
+            for line in process.stdout:
+                output.append(line)
+                if line.rstrip().endswith("flaky: CreateDataVolumes"):
+                    preparing.set()
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        # when Ferry starts making the PVC and the transfer pod (API calls
+        # only, no copy yet), the API server goes away for 6 s
+        if not preparing.wait(timeout=120):
+            process.kill()
+            reader.join()
+            raise AssertionError("the plan did not reach CreateDataVolumes:\n" +
+                                 "".join(output))
+        proxy.down()
+        time.sleep(6)
+        proxy.up()
+        process.wait(timeout=600)
+        reader.join()
+        text = "".join(output)
+        assert "Plan/flaky: Succeeded" in text, text
+        retries = [line for line in text.splitlines() if "trying again in" in line]
+        assert retries, "the outage was not seen:\n" + text
+        print("\n".join("  | " + line.strip() for line in retries))
+        print(f"ok - a 6 s API server outage while the PVC and pod are made: {len(retries)} "
+              "calls tried again, the plan succeeded")
+    finally:
+        proxy.close()
+
+
 def test_bad_input(ferry, work, token, ca):
     ova_dir = os.path.join(work, "ova-bad")
     run(os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"), ova_dir, "web", "taken")
@@ -498,9 +617,9 @@ def main():
         ferry = Ferry(work)
         ferry.apply(provider_docs("cluster", token, ca))
         # FERRY_CLUSTER_TESTS=resume,bad runs some of them (while working on them)
-        only = os.environ.get("FERRY_CLUSTER_TESTS", "migrate,resume,bad").split(",")
+        only = os.environ.get("FERRY_CLUSTER_TESTS", "migrate,resume,outage,bad").split(",")
         for name, test in (("migrate", test_migrate), ("resume", test_resume_after_kill),
-                           ("bad", test_bad_input)):
+                           ("outage", test_api_outage), ("bad", test_bad_input)):
             if name in only:
                 test(ferry, work, token, ca)
     finally:
