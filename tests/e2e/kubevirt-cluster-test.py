@@ -13,8 +13,12 @@ Kubernetes test bed (scripts/kube-testbed), through the ferry command:
   the disk's data, the disk is byte-identical and no transfer pod is left;
 - bad input: a wrong token (401 naming the Provider), a VM name taken by a
   foreign VM (EXISTS naming it; the foreign VM stays, the PVCs made for the
-  failed VM are removed: deleteVmOnFailMigration), a missing target
-  namespace, a ResourceQuota refusing the PVC (naming the PVC and the quota).
+  failed VM are removed: deleteVmOnFailMigration; with it false, `ferry plan
+  archive` removes them), a missing target namespace, a ResourceQuota
+  refusing the PVC or the transfer pod (naming them and the quota), a
+  transfer image that cannot be pulled;
+- a 6 s outage of the API server (a proxy in front of it) while the PVC is
+  made is ridden out by the retries.
 
 Every object lives in namespaces named cluster-push-<random>, removed at the
 end. Without a bed it skips (exit 77), except under CI=true, where it fails.
@@ -76,6 +80,7 @@ SUFFIX = secrets.token_hex(3)
 CTL_NS = f"cluster-push-{SUFFIX}"           # the ServiceAccount
 TARGET_NS = f"cluster-push-{SUFFIX}-vms"    # where VMs go
 QUOTA_NS = f"cluster-push-{SUFFIX}-quota"   # a namespace with a tiny storage quota
+PODS_NS = f"cluster-push-{SUFFIX}-nopods"   # a namespace whose quota allows no pod
 MISSING_NS = f"cluster-push-{SUFFIX}-gone"  # never created
 BINDING = f"cluster-push-{SUFFIX}"
 
@@ -176,8 +181,9 @@ def read_back(namespace, claims):
 
 
 def setup_cluster():
-    for ns in (CTL_NS, TARGET_NS, QUOTA_NS):
+    for ns in (CTL_NS, TARGET_NS, QUOTA_NS, PODS_NS):
         kubectl("create", "namespace", ns)
+    kubectl("create", "quota", "-n", PODS_NS, "no-pods", "--hard=pods=0")
     kubectl("create", "serviceaccount", "-n", CTL_NS, "ferry")
     # VMs are kubevirt.io objects; without KubeVirt's operator no aggregated
     # role grants them, so the test's ServiceAccount is a cluster admin
@@ -191,7 +197,7 @@ def setup_cluster():
 
 
 def teardown_cluster():
-    for ns in (TARGET_NS, QUOTA_NS, CTL_NS):
+    for ns in (TARGET_NS, QUOTA_NS, PODS_NS, CTL_NS):
         kubectl("delete", "namespace", ns, "--wait=false", check=False)
     kubectl("delete", "clusterrolebinding", BINDING, check=False)
 
@@ -608,6 +614,31 @@ def test_bad_input(ferry, work, token, ca):
     pvcs = kubectl_json("get", "pvc", "-n", QUOTA_NS)["items"]
     assert not pvcs, pvcs
     print("ok - a ResourceQuota refusing the PVC is named (tiny-storage) with the PVC")
+
+    # a ResourceQuota that refuses the transfer pod
+    ferry.apply(plan_docs("nopods", ova_dir, "cluster", ["web"], ["web-disk1.vmdk"], PODS_NS))
+    r = ferry.start("nopods", check=False)
+    text = plan_text(ferry, "nopods", r)
+    assert "ResourceQuota" in text and "no-pods" in text and "transfer pod" in text, \
+        text[-3000:]
+    wait_for("the PVC to be removed", lambda: claim_gone("nopods-web-disk-0", PODS_NS), 60)
+    print("ok - a ResourceQuota refusing the transfer pod is named (no-pods); the PVC is removed")
+
+    # a transfer image the cluster cannot pull
+    docs = provider_docs("noimage", token, ca)
+    docs[1]["spec"]["settings"]["transferImage"] = "localhost/ferry/missing:0"
+    ferry.apply(docs + plan_docs("no-image", ova_dir, "noimage", ["web"], ["web-disk1.vmdk"],
+                                 TARGET_NS))
+    t0 = time.monotonic()
+    r = ferry.start("no-image", check=False)
+    text = plan_text(ferry, "no-image", r)
+    assert "localhost/ferry/missing:0" in text and "transferImage" in text and \
+        ("ErrImage" in text or "ImagePullBackOff" in text), text[-3000:]
+    assert time.monotonic() - t0 < 120, "the missing image was not noticed early"
+    wait_for("the PVC to be removed", lambda: claim_gone("no-image-web-disk-0"), 60)
+    assert_no_transfer_pods(TARGET_NS)
+    print(f"ok - a transfer image that cannot be pulled is named with the setting to change "
+          f"({time.monotonic() - t0:.0f} s); the pod and the PVC are removed")
 
 
 def main():
