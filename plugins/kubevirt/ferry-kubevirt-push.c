@@ -270,6 +270,30 @@ push_set_create_error(GError **error,
 			    target->display, target->name_space, kind, name, reason);
 		return;
 	}
+	if (strstr(local_error->message, "violates PodSecurity") != NULL) {
+		g_autofree char *reason = g_strdup(strstr(local_error->message, "violates"));
+		char *end = strstr(reason, " (403");
+		if (end != NULL)
+			*end = '\0';
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
+			    "%s: the Pod Security admission of namespace %s refuses the %s %s (it "
+			    "runs as root to write the disk as CDI does): %s; let the namespace "
+			    "run it (label pod-security.kubernetes.io/enforce=baseline) or "
+			    "migrate into another namespace",
+			    target->display, target->name_space, kind, name, reason);
+		return;
+	}
+	/* a user who may not read Namespace objects learns it here */
+	if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND) &&
+	    strstr(local_error->message, "namespaces") != NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+			    "%s: cannot create the %s %s/%s: the target namespace %s does not "
+			    "exist; create it (kubectl create namespace %s) or set the plan's "
+			    "targetNamespace to an existing namespace (%s)",
+			    target->display, kind, target->name_space, name, target->name_space,
+			    target->name_space, local_error->message);
+		return;
+	}
 	g_set_error(error, FERRY_ERROR, local_error->code, "%s: cannot create the %s %s/%s: %s",
 		    target->display, kind, target->name_space, name, local_error->message);
 }

@@ -81,6 +81,7 @@ CTL_NS = f"cluster-push-{SUFFIX}"           # the ServiceAccount
 TARGET_NS = f"cluster-push-{SUFFIX}-vms"    # where VMs go
 QUOTA_NS = f"cluster-push-{SUFFIX}-quota"   # a namespace with a tiny storage quota
 PODS_NS = f"cluster-push-{SUFFIX}-nopods"   # a namespace whose quota allows no pod
+STRICT_NS = f"cluster-push-{SUFFIX}-strict"  # Pod Security "restricted" enforced
 MISSING_NS = f"cluster-push-{SUFFIX}-gone"  # never created
 BINDING = f"cluster-push-{SUFFIX}"
 
@@ -181,8 +182,9 @@ def read_back(namespace, claims):
 
 
 def setup_cluster():
-    for ns in (CTL_NS, TARGET_NS, QUOTA_NS, PODS_NS):
+    for ns in (CTL_NS, TARGET_NS, QUOTA_NS, PODS_NS, STRICT_NS):
         kubectl("create", "namespace", ns)
+    kubectl("label", "namespace", STRICT_NS, "pod-security.kubernetes.io/enforce=restricted")
     kubectl("create", "quota", "-n", PODS_NS, "no-pods", "--hard=pods=0")
     kubectl("create", "serviceaccount", "-n", CTL_NS, "ferry")
     # VMs are kubevirt.io objects; without KubeVirt's operator no aggregated
@@ -197,7 +199,7 @@ def setup_cluster():
 
 
 def teardown_cluster():
-    for ns in (TARGET_NS, QUOTA_NS, PODS_NS, CTL_NS):
+    for ns in (TARGET_NS, QUOTA_NS, PODS_NS, STRICT_NS, CTL_NS):
         kubectl("delete", "namespace", ns, "--wait=false", check=False)
     kubectl("delete", "clusterrolebinding", BINDING, check=False)
 
@@ -623,6 +625,14 @@ def test_bad_input(ferry, work, token, ca):
         text[-3000:]
     wait_for("the PVC to be removed", lambda: claim_gone("nopods-web-disk-0", PODS_NS), 60)
     print("ok - a ResourceQuota refusing the transfer pod is named (no-pods); the PVC is removed")
+
+    # Pod Security "restricted" refuses a pod running as root
+    ferry.apply(plan_docs("strict", ova_dir, "cluster", ["web"], ["web-disk1.vmdk"], STRICT_NS))
+    r = ferry.start("strict", check=False)
+    text = plan_text(ferry, "strict", r)
+    assert "Pod Security admission" in text and "restricted" in text and \
+        "enforce=baseline" in text, text[-3000:]
+    print("ok - a namespace enforcing the restricted Pod Security Standard is named with the fix")
 
     # a transfer image the cluster cannot pull
     docs = provider_docs("noimage", token, ca)
