@@ -407,6 +407,18 @@ def test_resume_after_kill(ferry, work, token, ca):
         "".join(lines)
     print(f"ok - ferry plan start killed (SIGKILL) with {data_done >> 20} MiB of the "
           f"{data >> 20} MiB of data recorded as copied in the copy journal")
+    # a transfer pod of this VM left in another namespace (as by a crash
+    # after a plan's target namespace changed): finalize_plan removes it
+    vm_id = kubectl_json("get", "pvc", "-n", TARGET_NS,
+                         "resume-big-disk-0")["metadata"]["labels"]["vmID"]
+    stray = {"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": "stray-transfer", "namespace": CTL_NS,
+                          "labels": {"ferry.konveyor.io/transfer": "old-disk", "vmID": vm_id}},
+             "spec": {"terminationGracePeriodSeconds": 1, "automountServiceAccountToken": False,
+                      "containers": [{"name": "s", "image": ENV["FERRY_KUBE_IMAGE"],
+                                      "imagePullPolicy": "IfNotPresent",
+                                      "command": ["sleep", "3600"]}]}}
+    kubectl("create", "-f", "-", stdin=json.dumps(stray))
     second = subprocess.run(ferry.argv("plan", "start", "resume"), capture_output=True,
                             text=True, env=env)
     text = second.stdout + second.stderr
@@ -428,7 +440,9 @@ def test_resume_after_kill(ferry, work, token, ca):
     got = read_back(TARGET_NS, [claim])[claim]
     assert got == (size, sha256(raw)), got
     assert_no_transfer_pods(TARGET_NS)
-    print("ok - the resumed disk equals the source disk; no transfer pod left")
+    assert_no_transfer_pods(CTL_NS)
+    print("ok - the resumed disk equals the source disk; no transfer pod left, also none of "
+          "the VM's in another namespace (finalize_plan)")
 
 
 class Proxy:
