@@ -46,7 +46,9 @@ push_backoff(guint attempt, GError *last, GCancellable *cancellable)
 	return TRUE;
 }
 
-#define PUSH_RETRY(result, call)                                                              \
+/* sets @result to @call (which reports to error_), tried again while the
+ * error is transient; the last error goes to @dest */
+#define PUSH_RETRY(result, dest, call)                                                        \
 	do {                                                                                  \
 		for (guint attempt_ = 0;; attempt_++) {                                       \
 			g_autoptr(GError) try_error_ = NULL;                                  \
@@ -56,7 +58,7 @@ push_backoff(guint attempt, GError *last, GCancellable *cancellable)
 				break;                                                        \
 			if (!push_is_transient(try_error_) || attempt_ + 1 >= PUSH_ATTEMPTS || \
 			    !push_backoff(attempt_, try_error_, cancellable)) {               \
-				g_propagate_error(error, g_steal_pointer(&try_error_));       \
+				g_propagate_error(dest, g_steal_pointer(&try_error_));        \
 				break;                                                        \
 			}                                                                     \
 		}                                                                             \
@@ -72,7 +74,7 @@ push_get(FerryKubevirtCluster *cluster,
 	 GError **error)
 {
 	JsonNode *node;
-	PUSH_RETRY(node, ferry_kube_client_get(cluster->client, api_version, kind, name_space, name,
+	PUSH_RETRY(node, error, ferry_kube_client_get(cluster->client, api_version, kind, name_space, name,
 					       cancellable, error_));
 	return node;
 }
@@ -87,7 +89,7 @@ push_list(FerryKubevirtCluster *cluster,
 	  GError **error)
 {
 	JsonNode *node;
-	PUSH_RETRY(node, ferry_kube_client_list(cluster->client, api_version, kind, name_space,
+	PUSH_RETRY(node, error, ferry_kube_client_list(cluster->client, api_version, kind, name_space,
 						selector, cancellable, error_));
 	return node;
 }
@@ -99,7 +101,7 @@ push_create(FerryKubevirtCluster *cluster,
 	    GError **error)
 {
 	JsonNode *node;
-	PUSH_RETRY(node, ferry_kube_client_create(cluster->client, object, cancellable, error_));
+	PUSH_RETRY(node, error, ferry_kube_client_create(cluster->client, object, cancellable, error_));
 	return node;
 }
 
@@ -116,15 +118,9 @@ push_delete(FerryKubeClient *client,
 	g_autoptr(GError) local_error = NULL;
 	gboolean ok;
 
-	{
-		GError **outer = error;
-		error = &local_error;
-		PUSH_RETRY(ok, ferry_kube_client_delete(client, api_version, kind,
-							name_space, name,
-							FERRY_KUBE_PROPAGATION_BACKGROUND,
-							cancellable, error_));
-		error = outer;
-	}
+	PUSH_RETRY(ok, &local_error,
+		   ferry_kube_client_delete(client, api_version, kind, name_space, name,
+					    FERRY_KUBE_PROPAGATION_BACKGROUND, cancellable, error_));
 	if (ok || g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
 		return TRUE;
 	g_propagate_error(error, g_steal_pointer(&local_error));
