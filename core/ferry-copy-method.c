@@ -63,9 +63,19 @@ ferry_nbd_transfer_method_copy(FerryTransferMethod *method,
 			       GError **error)
 {
 	g_autoptr(FerryCopy) copy = ferry_copy_new_for_request(request, error);
+	gboolean ok;
 	if (copy == NULL)
 		return FALSE;
-	return ferry_copy_run(copy, progress, cancellable, error);
+	ok = ferry_copy_run(copy, progress, cancellable, error);
+	/* what a resumed copy sent again shows here (G_MESSAGES_DEBUG=Ferry) */
+	g_debug("copy to %s: %s; %" G_GUINT64_FORMAT " bytes to copy, %" G_GUINT64_FORMAT
+		" resumed from the journal, %" G_GUINT64_FORMAT " read, %" G_GUINT64_FORMAT
+		" written, %" G_GUINT64_FORMAT " zeroed",
+		ferry_disk_endpoint_get_description(ferry_transfer_request_get_target(request)),
+		ok ? "done" : "failed", ferry_copy_get_bytes_total(copy),
+		ferry_copy_get_bytes_resumed(copy), ferry_copy_get_bytes_read(copy),
+		ferry_copy_get_bytes_written(copy), ferry_copy_get_bytes_zeroed(copy));
+	return ok;
 }
 
 static void

@@ -25,6 +25,9 @@
  * process to the endpoint with ferry_disk_endpoint_add_process(); closing
  * the endpoint (or dropping the last reference) stops those processes and
  * removes the files registered with ferry_disk_endpoint_add_cleanup_path().
+ * What is neither a local process nor a file (a port-forward to a pod, the
+ * pod itself) is released by a function given to
+ * ferry_disk_endpoint_add_close_func().
  *
  * Since: 0.1
  */
@@ -40,8 +43,24 @@ struct _FerryDiskEndpoint {
 	gboolean zeroed;
 	GPtrArray *processes;	  /* of GSubprocess */
 	GPtrArray *cleanup_paths; /* of utf8 */
+	GPtrArray *close_funcs;	  /* of FerryDiskEndpointCloser */
 	gboolean closed;
 };
+
+typedef struct {
+	FerryDiskEndpointCloseFunc func;
+	gpointer user_data;
+	GDestroyNotify destroy;
+} FerryDiskEndpointCloser;
+
+static void
+ferry_disk_endpoint_closer_free(gpointer data)
+{
+	FerryDiskEndpointCloser *closer = data;
+	if (closer->destroy != NULL)
+		closer->destroy(closer->user_data);
+	g_free(closer);
+}
 
 G_DEFINE_TYPE(FerryDiskEndpoint, ferry_disk_endpoint, G_TYPE_OBJECT)
 
@@ -66,6 +85,7 @@ ferry_disk_endpoint_finalize(GObject *object)
 	g_free(self->description);
 	g_ptr_array_unref(self->processes);
 	g_ptr_array_unref(self->cleanup_paths);
+	g_ptr_array_unref(self->close_funcs);
 	G_OBJECT_CLASS(ferry_disk_endpoint_parent_class)->finalize(object);
 }
 
@@ -82,6 +102,7 @@ ferry_disk_endpoint_init(FerryDiskEndpoint *self)
 {
 	self->processes = g_ptr_array_new_with_free_func(g_object_unref);
 	self->cleanup_paths = g_ptr_array_new_with_free_func(g_free);
+	self->close_funcs = g_ptr_array_new_with_free_func(ferry_disk_endpoint_closer_free);
 	self->format = g_strdup("raw");
 }
 
@@ -475,6 +496,39 @@ ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path)
 	g_ptr_array_add(self->cleanup_paths, g_strdup(path));
 }
 
+/**
+ * ferry_disk_endpoint_add_close_func:
+ * @self: a #FerryDiskEndpoint
+ * @func: (scope notified): called once when the endpoint is closed
+ * @user_data: (closure): data for @func
+ * @destroy: (nullable): frees @user_data after @func ran (or when the
+ *   endpoint goes without having been closed, which does not happen: the
+ *   last reference closes it)
+ *
+ * Registers what else closing the endpoint must release, such as the
+ * port-forward and the transfer pod behind an NBD URI. The functions run
+ * before the processes are stopped and the files removed, the last added
+ * first; a failure is reported by ferry_disk_endpoint_close() and does not
+ * keep the others from running.
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_add_close_func(FerryDiskEndpoint *self,
+				   FerryDiskEndpointCloseFunc func,
+				   gpointer user_data,
+				   GDestroyNotify destroy)
+{
+	FerryDiskEndpointCloser *closer;
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_return_if_fail(func != NULL);
+	closer = g_new0(FerryDiskEndpointCloser, 1);
+	closer->func = func;
+	closer->user_data = user_data;
+	closer->destroy = destroy;
+	g_ptr_array_add(self->close_funcs, closer);
+}
+
 /* a child that leads its own process group (as FerryNbdServer's do) is
  * stopped with everything it started */
 static void
@@ -511,10 +565,11 @@ ferry_disk_endpoint_stop_process(GSubprocess *process)
  * @self: a #FerryDiskEndpoint
  * @error: return location for a #GError
  *
- * Stops the serving processes and removes the registered files. Closing
- * twice is harmless.
+ * Runs the close functions, stops the serving processes and removes the
+ * registered files. Closing twice is harmless.
  *
- * Returns: %FALSE when a registered file could not be removed
+ * Returns: %FALSE when a close function failed or a registered file could
+ *   not be removed
  *
  * Since: 0.1
  */
@@ -527,6 +582,15 @@ ferry_disk_endpoint_close(FerryDiskEndpoint *self, GError **error)
 	if (self->closed)
 		return TRUE;
 	self->closed = TRUE;
+	for (guint i = self->close_funcs->len; i > 0; i--) {
+		FerryDiskEndpointCloser *closer = g_ptr_array_index(self->close_funcs, i - 1);
+		g_autoptr(GError) local_error = NULL;
+		if (!closer->func(closer->user_data, &local_error) && ok) {
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			ok = FALSE;
+		}
+	}
+	g_ptr_array_set_size(self->close_funcs, 0);
 	for (guint i = 0; i < self->processes->len; i++)
 		ferry_disk_endpoint_stop_process(g_ptr_array_index(self->processes, i));
 	g_ptr_array_set_size(self->processes, 0);

@@ -347,11 +347,20 @@ engine_finish_migration(FerryEngine *self, EngineMigration *m)
 			g_ptr_array_add(ids, ((FerryEngineVm *)g_ptr_array_index(m->vms, i))->vm_id);
 		g_ptr_array_add(ids, NULL);
 		g_clear_error(&error);
+		g_autoptr(FerryProvider) destination = ferry_engine_get_provider(
+		    self, ferry_json_path_object(m->context, "destination"), NULL);
 		if (source != NULL &&
 		    !ferry_provider_finalize_plan(source, m->plan_name,
 						  (const char *const *)ids->pdata, NULL, &error))
 			g_warning("Plan/%s: the source provider's clean-up failed: %s", m->plan_name,
 				  error->message);
+		g_clear_error(&error);
+		/* the destination's too: what serves its disks (transfer pods) */
+		if (destination != NULL && destination != source &&
+		    !ferry_provider_finalize_plan(destination, m->plan_name,
+						  (const char *const *)ids->pdata, NULL, &error))
+			g_warning("Plan/%s: the destination provider's clean-up failed: %s",
+				  m->plan_name, error->message);
 	}
 }
 

@@ -420,6 +420,77 @@ test_missing_program_names_package(void)
 			"package");
 }
 
+/* close functions: run once at close, the last added first, a failure
+ * reported without keeping the others from running; dropping the last
+ * reference closes too */
+typedef struct {
+	GString *order;
+	guint destroyed;
+} CloseLog;
+
+static gboolean
+close_ok_a(gpointer data, GError **error)
+{
+	g_string_append_c(((CloseLog *)data)->order, 'a');
+	return TRUE;
+}
+
+static gboolean
+close_fails_b(gpointer data, GError **error)
+{
+	g_string_append_c(((CloseLog *)data)->order, 'b');
+	g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_IO, "pod web-transfer-x: gone wrong");
+	return FALSE;
+}
+
+static gboolean
+close_ok_c(gpointer data, GError **error)
+{
+	g_string_append_c(((CloseLog *)data)->order, 'c');
+	return TRUE;
+}
+
+static void
+close_destroyed(gpointer data)
+{
+	((CloseLog *)data)->destroyed++;
+}
+
+static void
+test_endpoint_close_functions(void)
+{
+	CloseLog log = {g_string_new(NULL), 0};
+	g_autoptr(GError) error = NULL;
+
+	{
+		g_autoptr(FerryDiskEndpoint) endpoint =
+		    ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_TARGET, "nbd+unix:///?socket=/x");
+		ferry_disk_endpoint_add_close_func(endpoint, close_ok_a, &log, close_destroyed);
+		ferry_disk_endpoint_add_close_func(endpoint, close_fails_b, &log, close_destroyed);
+		ferry_disk_endpoint_add_close_func(endpoint, close_ok_c, &log, NULL);
+		g_assert_false(ferry_disk_endpoint_close(endpoint, &error));
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_IO);
+		g_assert_nonnull(strstr(error->message, "web-transfer-x"));
+		g_assert_cmpstr(log.order->str, ==, "cba");
+		g_assert_cmpuint(log.destroyed, ==, 2);
+		g_clear_error(&error);
+		/* closing again runs nothing */
+		g_assert_true(ferry_disk_endpoint_close(endpoint, &error));
+		g_assert_no_error(error);
+		g_assert_cmpstr(log.order->str, ==, "cba");
+	}
+	{
+		/* the last reference closes */
+		FerryDiskEndpoint *endpoint =
+		    ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_TARGET, "nbd+unix:///?socket=/x");
+		ferry_disk_endpoint_add_close_func(endpoint, close_ok_a, &log, close_destroyed);
+		g_object_unref(endpoint);
+		g_assert_cmpstr(log.order->str, ==, "cbaa");
+		g_assert_cmpuint(log.destroyed, ==, 3);
+	}
+	g_string_free(log.order, TRUE);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -434,6 +505,8 @@ main(int argc, char *argv[])
 			test_secret_parameter_is_a_private_file);
 	g_test_add_func("/nbd-server/cancel-stops-slow-server", test_cancel_stops_slow_server);
 	g_test_add_func("/nbd-server/timeout-names-disk", test_timeout_names_disk);
+	g_test_add_func("/nbd-server/endpoint-close-functions-run-once-last-first",
+			test_endpoint_close_functions);
 	g_test_add_func("/nbd-server/server-outlives-the-thread-that-started-it",
 			test_server_outlives_starting_thread);
 	g_test_add_func("/nbd-server/missing-program-names-package",

@@ -25,6 +25,20 @@ typedef enum {
 	FERRY_DISK_ROLE_TARGET,
 } FerryDiskRole;
 
+/**
+ * FerryDiskEndpointCloseFunc:
+ * @user_data: the data given to ferry_disk_endpoint_add_close_func()
+ * @error: return location for a #GError
+ *
+ * Releases something that serves the disk and that is not a local process
+ * or file: a port-forward, a pod, a remote export.
+ *
+ * Returns: %FALSE with @error set when it could not be released
+ *
+ * Since: 0.1
+ */
+typedef gboolean (*FerryDiskEndpointCloseFunc)(gpointer user_data, GError **error);
+
 #define FERRY_TYPE_DISK_ENDPOINT (ferry_disk_endpoint_get_type())
 G_DECLARE_FINAL_TYPE(FerryDiskEndpoint, ferry_disk_endpoint, FERRY, DISK_ENDPOINT, GObject)
 
@@ -71,6 +85,11 @@ GStrv
 ferry_disk_endpoint_dup_cleanup_paths(FerryDiskEndpoint *self);
 void
 ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path);
+void
+ferry_disk_endpoint_add_close_func(FerryDiskEndpoint *self,
+				   FerryDiskEndpointCloseFunc func,
+				   gpointer user_data,
+				   GDestroyNotify destroy);
 gboolean
 ferry_disk_endpoint_close(FerryDiskEndpoint *self, GError **error);
 

@@ -17,6 +17,7 @@ ferry_kubevirt_cluster_free(FerryKubevirtCluster *cluster)
 	if (cluster == NULL)
 		return;
 	g_free(cluster->display);
+	g_free(cluster->transfer_image);
 	g_clear_object(&cluster->client);
 	g_free(cluster);
 }
@@ -38,6 +39,8 @@ ferry_kubevirt_cluster_connect(const char *display,
 	g_auto(GStrv) versions = NULL;
 
 	cluster->display = g_strdup(display);
+	cluster->transfer_image = g_strdup(FERRY_KUBEVIRT_TRANSFER_IMAGE);
+	cluster->pod_timeout = 300;
 	kube_config = ferry_kube_config_new_for_provider(ferry_provider_config_get_url(config),
 							 ferry_provider_config_get_secret(config),
 							 &local_error);

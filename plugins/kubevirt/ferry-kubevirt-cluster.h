@@ -15,6 +15,8 @@ typedef struct {
 	FerryKubeClient *client; /* authenticated; proven by connect */
 	gboolean has_kubevirt;	 /* kubevirt.io/v1 is served */
 	gboolean has_cdi;	 /* cdi.kubevirt.io/v1beta1 is served */
+	char *transfer_image;	 /* the transfer pods' image (setting transferImage) */
+	guint pod_timeout;	 /* seconds a transfer pod may take to be ready */
 } FerryKubevirtCluster;
 
 FerryKubevirtCluster *

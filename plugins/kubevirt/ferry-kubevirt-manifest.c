@@ -529,6 +529,9 @@ ferry_kubevirt_disk_free(gpointer data)
 	g_free(disk->manifest_name);
 	if (disk->data_volume != NULL)
 		json_node_unref(disk->data_volume);
+	if (disk->claim != NULL)
+		json_node_unref(disk->claim);
+	g_free(disk->volume_mode);
 	g_free(disk);
 }
 
@@ -587,6 +590,54 @@ ferry_kubevirt_metadata(JsonObject *manifest, const char *name, const char *name
 	json_object_set_string_member(metadata, "name", name);
 	json_object_set_string_member(metadata, "namespace", name_space);
 	return metadata;
+}
+
+/*
+ * The PersistentVolumeClaim cluster mode writes the disk into: the
+ * DataVolume's labels, annotations and storage request, without CDI. A core
+ * PVC needs an access mode; ReadWriteOnce when the StorageMap names none.
+ * Without a volumeMode the PVC is a Filesystem one, sized as such.
+ */
+static JsonNode *
+ferry_kubevirt_build_claim(FerryKubevirtTarget *target,
+			   FerryKubevirtDisk *disk,
+			   JsonObject *system_labels,
+			   const char *source,
+			   const char *index_text,
+			   const char *storage_class,
+			   const char *volume_mode,
+			   const char *access_mode,
+			   const char *quantity)
+{
+	JsonObject *manifest = json_object_new();
+	JsonNode *node = json_node_init_object(json_node_alloc(), manifest);
+	JsonObject *metadata;
+	JsonObject *annotations;
+	JsonObject *spec;
+
+	json_object_unref(manifest);
+	json_object_set_string_member(manifest, "apiVersion", "v1");
+	json_object_set_string_member(manifest, "kind", "PersistentVolumeClaim");
+	metadata = ferry_kubevirt_metadata(manifest, disk->name, target->name_space);
+	if (json_object_get_size(system_labels) > 0)
+		json_object_set_object_member(metadata, "labels",
+					      json_object_ref(system_labels));
+	annotations = ferry_kubevirt_add_object(metadata, "annotations");
+	if (source != NULL)
+		json_object_set_string_member(annotations, "forklift.konveyor.io/disk-source",
+					      source);
+	json_object_set_string_member(annotations, "forklift.konveyor.io/disk-index", index_text);
+	spec = ferry_kubevirt_add_object(manifest, "spec");
+	json_array_add_string_element(ferry_kubevirt_add_array(spec, "accessModes"),
+				      access_mode != NULL ? access_mode : "ReadWriteOnce");
+	if (storage_class != NULL)
+		json_object_set_string_member(spec, "storageClassName", storage_class);
+	if (volume_mode != NULL)
+		json_object_set_string_member(spec, "volumeMode", volume_mode);
+	json_object_set_string_member(
+	    ferry_kubevirt_add_object(ferry_kubevirt_add_object(spec, "resources"), "requests"),
+	    "storage", quantity);
+	return node;
 }
 
 static gboolean
@@ -690,6 +741,9 @@ ferry_kubevirt_build_disk(FerryKubevirtTarget *target,
 	json_object_set_string_member(
 	    ferry_kubevirt_add_object(ferry_kubevirt_add_object(storage, "resources"), "requests"),
 	    "storage", quantity);
+	disk->volume_mode = g_strdup(volume_mode);
+	disk->claim = ferry_kubevirt_build_claim(target, disk, system_labels, source, index_text,
+						 storage_class, volume_mode, access_mode, quantity);
 	return TRUE;
 }
 
@@ -1137,6 +1191,35 @@ ferry_kubevirt_target_new(JsonObject *vm_spec,
 	if (!ferry_kubevirt_build_vm(target, spec, system_labels, error))
 		return NULL;
 	return g_steal_pointer(&target);
+}
+
+/*
+ * Cluster mode: the VM's volumes name the disks' PersistentVolumeClaims
+ * (`persistentVolumeClaim.claimName`) instead of DataVolumes, since the
+ * disks are written into plain PVCs and CDI imports nothing.
+ */
+void
+ferry_kubevirt_target_use_claims(FerryKubevirtTarget *target)
+{
+	JsonObject *spec = ferry_kubevirt_object_member(json_node_get_object(target->vm), "spec");
+	JsonObject *template_spec = ferry_kubevirt_object_member(
+	    ferry_kubevirt_object_member(spec, "template"), "spec");
+	JsonArray *volumes = template_spec != NULL && json_object_has_member(template_spec, "volumes")
+				 ? json_object_get_array_member(template_spec, "volumes")
+				 : NULL;
+
+	for (guint i = 0; volumes != NULL && i < json_array_get_length(volumes); i++) {
+		JsonObject *volume = json_array_get_object_element(volumes, i);
+		JsonObject *data_volume = ferry_kubevirt_object_member(volume, "dataVolume");
+		g_autofree char *name = NULL;
+		if (data_volume == NULL)
+			continue;
+		name = g_strdup(json_object_get_string_member(data_volume, "name"));
+		json_object_remove_member(volume, "dataVolume");
+		json_object_set_string_member(ferry_kubevirt_add_object(volume,
+									"persistentVolumeClaim"),
+					      "claimName", name);
+	}
 }
 
 /* the disk at @index, or an error naming the VM when there is none */

@@ -53,7 +53,9 @@ typedef struct {
 	guint64 capacity;     /* guest-visible bytes */
 	guint64 populated;    /* bytes of data, when the source knows; 0 otherwise */
 	guint64 request_size; /* the PVC request */
+	char *volume_mode;    /* Filesystem, Block or NULL (the PVC's default: Filesystem) */
 	JsonNode *data_volume;
+	JsonNode *claim; /* the PersistentVolumeClaim of cluster mode */
 } FerryKubevirtDisk;
 
 /* a validated vm_spec and the manifests made from it */
@@ -73,6 +75,8 @@ ferry_kubevirt_target_new(JsonObject *vm_spec,
 			  GError **error);
 void
 ferry_kubevirt_target_free(FerryKubevirtTarget *target);
+void
+ferry_kubevirt_target_use_claims(FerryKubevirtTarget *target);
 FerryKubevirtDisk *
 ferry_kubevirt_target_get_disk(FerryKubevirtTarget *target, guint index, GError **error);
 

@@ -22,5 +22,6 @@ ferry_kubevirt_plugin_register(FerryPluginModule *module, GError **error)
 
 FERRY_PLUGIN_DEFINE(kubevirt,
 		    "kubevirt",
-		    "KubeVirt destination: a bundle of manifests and disk images (file:///DIR)",
+		    "KubeVirt destination: a bundle of manifests and disk images (file:///DIR), "
+		    "or a cluster (PVCs and VirtualMachines through the Kubernetes API)",
 		    ferry_kubevirt_plugin_register)

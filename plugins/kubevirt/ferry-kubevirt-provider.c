@@ -28,6 +28,7 @@
 #include "ferry-kubevirt-cluster.h"
 #include "ferry-kubevirt-manifest.h"
 #include "ferry-kubevirt-provider.h"
+#include "ferry-kubevirt-push.h"
 
 /*
  * a file in each VM folder the plugin made; remove_vm deletes no other
@@ -125,15 +126,7 @@ ferry_kubevirt_get_secret_keys(FerryProvider *provider, const char *url, gboolea
 static gboolean
 ferry_kubevirt_check_connected(FerryKubevirtProvider *self, GError **error)
 {
-	if (self->cluster != NULL) {
-		/* replaced piece by piece as cluster mode grows */
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-			    "%s: creating VMs in a cluster is not implemented yet; set spec.url "
-			    "to file:///DIR to write a bundle of manifests and disk images to DIR",
-			    self->display);
-		return FALSE;
-	}
-	if (self->root != NULL)
+	if (self->root != NULL || self->cluster != NULL)
 		return TRUE;
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
 		    "%s is not connected; connect it before creating VMs", self->display);
@@ -197,6 +190,34 @@ ferry_kubevirt_apply_settings(FerryKubevirtProvider *self,
 		}
 		g_free(self->default_format);
 		self->default_format = g_strdup(format);
+	}
+	return TRUE;
+}
+
+/* cluster mode's own settings: the transfer pods' image and how long they may take */
+static gboolean
+ferry_kubevirt_apply_cluster_settings(FerryKubevirtProvider *self,
+				      FerryKubevirtCluster *cluster,
+				      FerryProviderConfig *config,
+				      GError **error)
+{
+	const char *image = ferry_provider_config_get_setting(config, "transferImage");
+	const char *timeout = ferry_provider_config_get_setting(config, "transferPodTimeout");
+
+	if (image != NULL && *image != '\0') {
+		g_free(cluster->transfer_image);
+		cluster->transfer_image = g_strdup(image);
+	}
+	if (timeout != NULL && *timeout != '\0') {
+		guint64 seconds = 0;
+		if (!g_ascii_string_to_unsigned(timeout, 10, 1, 86400, &seconds, NULL)) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "%s: spec.settings.transferPodTimeout '%s' is not a number of "
+				    "seconds from 1 to 86400",
+				    self->display, timeout);
+			return FALSE;
+		}
+		cluster->pod_timeout = (guint)seconds;
 	}
 	return TRUE;
 }
@@ -277,6 +298,10 @@ ferry_kubevirt_connect(FerryProvider *provider,
 		cluster = ferry_kubevirt_cluster_connect(self->display, config, cancellable, error);
 		if (cluster == NULL)
 			return FALSE;
+		if (!ferry_kubevirt_apply_cluster_settings(self, cluster, config, error)) {
+			ferry_kubevirt_cluster_free(cluster);
+			return FALSE;
+		}
 		ferry_kubevirt_cluster_free(self->cluster);
 		self->cluster = cluster;
 		return TRUE;
@@ -562,6 +587,9 @@ ferry_kubevirt_prepare_disk(FerryProvider *provider,
 	target = ferry_kubevirt_target_new(vm_spec, &self->sizing, self->default_format, error);
 	if (target == NULL)
 		return NULL;
+	if (self->cluster != NULL)
+		return ferry_kubevirt_push_prepare_disk(self->cluster, target, disk_index, cancellable,
+							error);
 	disk = ferry_kubevirt_target_get_disk(target, disk_index, error);
 	if (disk == NULL)
 		return NULL;
@@ -761,6 +789,8 @@ ferry_kubevirt_create_vm(FerryProvider *provider,
 	target = ferry_kubevirt_target_new(vm_spec, &self->sizing, self->default_format, error);
 	if (target == NULL)
 		return NULL;
+	if (self->cluster != NULL)
+		return ferry_kubevirt_push_create_vm(self->cluster, target, disks, cancellable, error);
 	dir = ferry_kubevirt_ensure_vm_directory(self, target, error);
 	if (dir == NULL || !ferry_kubevirt_check_written_disks(target, dir, disks, error))
 		return NULL;
@@ -874,6 +904,12 @@ ferry_kubevirt_remove_vm(FerryProvider *provider,
 
 	if (!ferry_kubevirt_check_connected(self, error))
 		return FALSE;
+	if (self->cluster != NULL) {
+		g_autoptr(FerryKubevirtTarget) target =
+		    ferry_kubevirt_target_new(vm_spec, &self->sizing, self->default_format, error);
+		return target != NULL && ferry_kubevirt_push_remove_vm(self->cluster, target,
+									cancellable, error);
+	}
 	dir = ferry_kubevirt_vm_directory_for_spec(self, vm_spec, error);
 	if (dir == NULL)
 		return FALSE;
@@ -952,6 +988,10 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 						   error);
 		if (target == NULL)
 			return FALSE;
+		if (self->cluster != NULL)
+			return ferry_kubevirt_push_remove_disk(self->cluster, target,
+							       index < 0 ? G_MAXUINT : (guint)index,
+							       cancellable, error);
 		disk = ferry_kubevirt_target_get_disk(target, index < 0 ? G_MAXUINT : (guint)index,
 						      error);
 		if (disk == NULL)
@@ -989,6 +1029,21 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 	return FALSE;
 }
 
+static gboolean
+ferry_kubevirt_finalize_plan(FerryProvider *provider,
+			     const char *plan_name,
+			     const char *const *vm_ids,
+			     GCancellable *cancellable,
+			     GError **error)
+{
+	FerryKubevirtProvider *self = FERRY_KUBEVIRT_PROVIDER(provider);
+	/* a bundle leaves nothing running */
+	if (self->cluster == NULL)
+		return TRUE;
+	return ferry_kubevirt_push_finalize_plan(self->cluster, plan_name, vm_ids, cancellable,
+						 error);
+}
+
 static void
 ferry_kubevirt_provider_iface_init(FerryProviderInterface *iface)
 {
@@ -1001,6 +1056,7 @@ ferry_kubevirt_provider_iface_init(FerryProviderInterface *iface)
 	iface->create_vm = ferry_kubevirt_create_vm;
 	iface->remove_vm = ferry_kubevirt_remove_vm;
 	iface->remove_artifact = ferry_kubevirt_remove_artifact;
+	iface->finalize_plan = ferry_kubevirt_finalize_plan;
 }
 
 /**

@@ -774,6 +774,74 @@ mutate_int32_overflow(JsonObject *vm)
 				   G_GINT64_CONSTANT(1) << 40);
 }
 
+/* cluster mode: a PVC per disk with the DataVolume's labels, annotations and
+ * request, and a VM whose volumes name the PVCs; both valid for KubeVirt */
+static void
+test_cluster_claims(void)
+{
+	g_autoptr(FerryKubevirtTarget) target = build(
+	    "{\"name\": \"web-01\", \"namespace\": \"migrated\", \"plan\": \"web-tier\","
+	    " \"planUID\": \"0c5b5e0e-uid\", \"migration\": \"mig-1\", \"memoryMiB\": 2048,"
+	    " \"source\": {\"provider\": \"ova-lab\", \"type\": \"ova\","
+	    "              \"vm\": {\"id\": \"vm-42\", \"name\": \"web-01\"}},"
+	    " \"disks\": [{\"id\": \"disk-2000\", \"capacity\": 17179869184,"
+	    "              \"name\": \"web-tier-web-01-disk-0\", \"storageClass\": \"fast\"},"
+	    "             {\"id\": \"disk-2001\", \"capacity\": 17179869184,"
+	    "              \"name\": \"web-tier-web-01-disk-1\", \"volumeMode\": \"Block\","
+	    "              \"accessMode\": \"ReadWriteMany\"}]}");
+	FerryKubevirtDisk *fs = g_ptr_array_index(target->disks, 0);
+	FerryKubevirtDisk *block = g_ptr_array_index(target->disks, 1);
+	JsonNode *claim = fs->claim;
+
+	g_assert_cmpstr(at_string(claim, "$.apiVersion"), ==, "v1");
+	g_assert_cmpstr(at_string(claim, "$.kind"), ==, "PersistentVolumeClaim");
+	g_assert_cmpstr(at_string(claim, "$.metadata.name"), ==, "web-tier-web-01-disk-0");
+	g_assert_cmpstr(at_string(claim, "$.metadata.namespace"), ==, "migrated");
+	g_assert_cmpstr(at_json(claim, "$.metadata.labels"), ==,
+			at_json(fs->data_volume, "$.metadata.labels"));
+	g_assert_cmpstr(at_string(claim, "$.metadata.labels.plan"), ==, "0c5b5e0e-uid");
+	g_assert_cmpstr(at_string(claim, "$.metadata.labels.vmID"), ==, "vm-42");
+	g_assert_cmpstr(at_string(claim, "$.metadata.labels.migration"), ==, "mig-1");
+	g_assert_cmpstr(at_string(claim,
+				  "$.metadata.annotations['forklift.konveyor.io/disk-source']"),
+			==, "disk-2000");
+	g_assert_cmpstr(at_string(claim,
+				  "$.metadata.annotations['forklift.konveyor.io/disk-index']"),
+			==, "0");
+	/* no CDI here: no bind-immediately annotation, no source */
+	{
+		g_autoptr(JsonNode) annotations = at(claim, "$.metadata.annotations");
+		g_assert_cmpuint(json_object_get_size(json_node_get_object(annotations)), ==, 2);
+	}
+	g_assert_cmpstr(at_json(claim, "$.spec.accessModes"), ==, "[\"ReadWriteOnce\"]");
+	g_assert_cmpstr(at_string(claim, "$.spec.storageClassName"), ==, "fast");
+	g_assert_false(has(claim, "$.spec.volumeMode"));
+	/* Filesystem sizing without a volumeMode: 16 GiB / 0.9 */
+	g_assert_cmpstr(at_string(claim, "$.spec.resources.requests.storage"), ==, "19088743538");
+	g_assert_cmpstr(at_string(block->claim, "$.spec.volumeMode"), ==, "Block");
+	g_assert_cmpstr(at_json(block->claim, "$.spec.accessModes"), ==, "[\"ReadWriteMany\"]");
+	g_assert_cmpstr(at_string(block->claim, "$.spec.resources.requests.storage"), ==, "16Gi");
+	g_assert_false(has(block->claim, "$.spec.storageClassName"));
+
+	ferry_kubevirt_target_use_claims(target);
+	g_assert_cmpstr(
+	    at_string(target->vm, "$.spec.template.spec.volumes[0].persistentVolumeClaim.claimName"),
+	    ==, "web-tier-web-01-disk-0");
+	g_assert_cmpstr(
+	    at_string(target->vm, "$.spec.template.spec.volumes[1].persistentVolumeClaim.claimName"),
+	    ==, "web-tier-web-01-disk-1");
+	g_assert_false(has(target->vm, "$.spec.template.spec.volumes[*].dataVolume"));
+	if (!require_schemas())
+		return;
+	assert_target_valid(target);
+	for (guint i = 0; i < target->disks->len; i++) {
+		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
+		g_autoptr(JsonNode) spec = at(disk->claim, "$.spec");
+		ferry_test_schemas_assert_valid(schemas.kubevirt,
+						"k8s.io.api.core.v1.PersistentVolumeClaimSpec", spec);
+	}
+}
+
 static void
 test_validator_rejects(void)
 {
@@ -900,6 +968,7 @@ main(int argc, char **argv)
 	g_test_add_func("/kubevirt/manifest/raw-copy-compatibility", test_raw_copy_compatibility);
 	g_test_add_func("/kubevirt/manifest/scheduling", test_scheduling);
 	g_test_add_func("/kubevirt/manifest/invalid-specs", test_invalid_specs);
+	g_test_add_func("/kubevirt/manifest/cluster-claims", test_cluster_claims);
 	g_test_add_func("/kubevirt/yaml/quoting", test_yaml_quoting);
 	g_test_add_func("/kubevirt/validator/rejects", test_validator_rejects);
 	g_test_add_func("/kubevirt/validator/data-volume-crd", test_validator_data_volume_crd);
