@@ -61,6 +61,9 @@ def testbed_env():
 
 ENV = testbed_env()
 SUFFIX = secrets.token_hex(3)
+# the sample OVAs' MACs, apart from those of other tests sharing the bed
+MAC_PREFIX = "02:%s:%s:%s:00" % (SUFFIX[0:2], SUFFIX[2:4], SUFFIX[4:6])
+DB_MAC = MAC_PREFIX + ":02"
 NS = f"cluster-inventory-{SUFFIX}"
 BINDING = f"cluster-inventory-{SUFFIX}-admin"
 
@@ -106,7 +109,7 @@ def conditions(resource):
 def set_up_cluster():
     """the namespace, two service accounts (cluster-admin; get/list pods in
     the namespace only), a NAD and two VMs: `web` (the name a plan VM
-    wants) and `other` (with the MAC the sample OVA `db` has)"""
+    wants) and `other` (with the MAC the sample OVA `db` gets)"""
     kubectl("create", "namespace", NS)
     kubectl("apply", "-f", "-", stdin=f"""
 apiVersion: v1
@@ -163,7 +166,7 @@ spec:
       domain:
         devices:
           interfaces:
-          - {{name: default, masquerade: {{}}, macAddress: "00:50:56:A1:00:02"}}
+          - {{name: default, masquerade: {{}}, macAddress: "{DB_MAC.upper()}"}}
           - {{name: vlan, bridge: {{}}, macAddress: "02:00:00:00:00:03"}}
         resources: {{requests: {{memory: 128Mi}}}}
       networks:
@@ -286,7 +289,7 @@ def test_inventory(ferry):
     vms = {o["id"]: o for o in ferry.json("inventory", "vms", "cluster",
                                           "-q", f"where namespace = '{NS}'")}
     assert set(vms) == {f"{NS}/web", f"{NS}/other"}, list(vms)
-    assert vms[f"{NS}/other"]["macs"] == ["00:50:56:a1:00:02", "02:00:00:00:00:03"], \
+    assert vms[f"{NS}/other"]["macs"] == [DB_MAC, "02:00:00:00:00:03"], \
         vms[f"{NS}/other"]
     assert vms[f"{NS}/other"]["networks"][1] == {
         "name": "vlan", "type": "multus", "networkName": f"{NS}/vlan-20"}, vms[f"{NS}/other"]
@@ -298,7 +301,7 @@ def test_plan_refused(ferry):
     assert r.returncode != 0, f"the plan started:\n{r.stdout}{r.stderr}"
     err = r.stderr
     for text in ("VMAlreadyExists:", f"- id: name:web target:{NS}/web",
-                 "MacConflicts:", f"mac:00:50:56:a1:00:02 usedBy:{NS}/other",
+                 "MacConflicts:", f"mac:{DB_MAC} usedBy:{NS}/other",
                  "NetMapDestinationNADNotValid:", f"- {NS}/missing-nad",
                  "StorageMapNotReady:", "NetworkMapNotReady:"):
         assert text in err, f"{text!r} not in the refusal:\n{err}"
@@ -353,7 +356,7 @@ def main():
         tokens = set_up_cluster()
         subprocess.run([os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"),
                         os.path.join(work, "ova"), "web", "db"], check=True,
-                       capture_output=True)
+                       capture_output=True, env=dict(os.environ, FERRY_OVA_MAC_PREFIX=MAC_PREFIX))
         ferry = Ferry(os.path.join(work, "state"))
         path = manifests(work, tokens)
         ferry.run("apply", "-f", path)
