@@ -423,13 +423,16 @@ ferry_kubevirt_inventory_document(const char *kind, JsonObject *object)
 	JsonObject *metadata = object_member(object, "metadata");
 	JsonObject *spec = object_member(object, "spec");
 	JsonObject *status = object_member(object, "status");
-	const char *name = string_member(metadata, "name");
+	const char *name = string_member(metadata, "name") != NULL
+				   ? string_member(metadata, "name")
+				   : "";
 	const char *namespace = string_member(metadata, "namespace");
-	g_autofree char *id = namespace != NULL ? g_strdup_printf("%s/%s", namespace, name != NULL ? name : "")
-						: g_strdup(name != NULL ? name : "");
+	/* objects in a namespace are known as NAMESPACE/NAME */
+	g_autofree char *id = namespace != NULL ? g_strdup_printf("%s/%s", namespace, name)
+						: g_strdup(name);
 
 	json_object_set_string_member(document, "id", id);
-	json_object_set_string_member(document, "name", name != NULL ? name : "");
+	json_object_set_string_member(document, "name", name);
 	if (namespace != NULL)
 		json_object_set_string_member(document, "namespace", namespace);
 	copy_member(document, "uid", metadata, "uid");
