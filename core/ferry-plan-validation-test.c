@@ -354,8 +354,8 @@ test_plan_destination(Fixture *fixture, gconstpointer data)
 		{"VMAlreadyExists", "id:vm-1 name: target:demo/web-01"},
 		{"MacConflicts", "id:vm-1 name: mac:00:50:56:aa:00:01 usedBy:demo/db"},
 		{"NetMapDestinationNADNotValid", "demo/storage-net"},
-		{"StorageMapNotReady", ""},
-		{"NetworkMapNotReady", ""},
+		{"StorageMapNotReady", "ceph-rbd"},
+		{"NetworkMapNotReady", "demo/storage-net"},
 	};
 
 	/* without it, no destination check */
@@ -391,6 +391,16 @@ test_plan_destination(Fixture *fixture, gconstpointer data)
 						      0),
 			==, "demo/storage-net");
 	g_assert_null(map_condition(fixture, "StorageMap", "disks", "Ready"));
+	/* the plan says which map lacks what, and what to do */
+	{
+		JsonObject *ready =
+			ferry_resource_get_condition(FERRY_RESOURCE(plan), "StorageMapNotReady");
+		g_assert_nonnull(strstr(json_object_get_string_member(ready, "message"),
+					"StorageMap demo/disks: The destination provider 'host' "
+					"has no storageclass ceph-rbd;"));
+		g_assert_cmpstr(json_object_get_string_member(ready, "suggestion"), ==,
+				json_object_get_string_member(storage, "suggestion"));
+	}
 
 	/* a target namespace the destination lacks */
 	g_clear_object(&plan);
@@ -402,7 +412,7 @@ test_plan_destination(Fixture *fixture, gconstpointer data)
 		g_assert_cmpstr(json_object_get_string_member(ns, "reason"), ==, "NotFound");
 		g_assert_nonnull(strstr(json_object_get_string_member(ns, "message"), "'absent'"));
 		g_assert_nonnull(strstr(json_object_get_string_member(ns, "suggestion"),
-					"kubectl create namespace absent"));
+					"Create the namespace 'absent' on the destination"));
 	}
 
 	/* a VM the plan's own migration started is no conflict with itself */

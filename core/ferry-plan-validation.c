@@ -244,17 +244,36 @@ update_map_condition(FerryStore *store, const char *kind, const char *name_space
 }
 
 /* the map's blocker, as the store's reference check says it, now that the
- * maps' destination conditions changed */
+ * maps' destination conditions changed; when it is @destination_type, the
+ * plan's condition says what the map lacks and what to do */
 static void
 update_map_ready(FerryResource *plan, FerryStore *store, const char *kind, const char *name_space,
-		 const char *name, const char *type)
+		 const char *name, const char *type, const char *destination_type)
 {
 	g_autoptr(FerryResource) map =
 		name != NULL ? ferry_store_get(store, kind, name_space, name, NULL) : NULL;
+	JsonObject *blocker = map != NULL ? ferry_resource_get_condition(map, destination_type) : NULL;
+	JsonNode *items = blocker != NULL ? json_object_get_member(blocker, "items") : NULL;
+
 	ferry_resource_remove_condition(plan, type);
-	if (map != NULL && ferry_resource_has_blocker(map))
-		ferry_resource_set_condition(plan, type, TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
-					     "NotReady", "Map does not have Ready condition.");
+	if (map == NULL || !ferry_resource_has_blocker(map))
+		return;
+	ferry_resource_set_condition(plan, type, TRUE, FERRY_CONDITION_CATEGORY_CRITICAL,
+				     "NotReady", "Map does not have Ready condition.");
+	if (blocker == NULL)
+		return;
+	{
+		g_autofree char *message = g_strdup_printf(
+			"Map does not have Ready condition: %s %s/%s: %s", kind, name_space, name,
+			string_member(blocker, "message"));
+		JsonObject *condition = ferry_resource_get_condition(plan, type);
+		json_object_set_string_member(condition, "message", message);
+		if (string_member(blocker, "suggestion") != NULL)
+			json_object_set_string_member(condition, "suggestion",
+						      string_member(blocker, "suggestion"));
+		if (items != NULL && JSON_NODE_HOLDS_ARRAY(items))
+			json_object_set_member(condition, "items", json_node_copy(items));
+	}
 }
 
 /* the storage classes a StorageMap's pairs name that the destination lacks */
@@ -420,6 +439,8 @@ check_destination(FerryResource *plan, FerryStore *store, FerryInventory *invent
 	g_autoptr(GPtrArray) no_storage = NULL;
 	g_autoptr(GPtrArray) no_network = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) elsewhere = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *storage_names = NULL;
+	g_autofree char *network_names = NULL;
 	g_autofree char *storage_message = NULL;
 	g_autofree char *storage_suggestion = NULL;
 	g_autofree char *network_message = NULL;
@@ -435,17 +456,21 @@ check_destination(FerryResource *plan, FerryStore *store, FerryInventory *invent
 		check_networks(network_map, inventory, destination, network_kind, target_namespace,
 			       no_network, elsewhere);
 
+	g_ptr_array_add(no_storage, NULL);
+	g_ptr_array_add(no_network, NULL);
+	storage_names = g_strjoinv(", ", (char **)no_storage->pdata);
+	network_names = g_strjoinv(", ", (char **)no_network->pdata);
+	g_ptr_array_remove_index(no_storage, no_storage->len - 1);
+	g_ptr_array_remove_index(no_network, no_network->len - 1);
 	storage_message = g_strdup_printf(
-		"The destination provider '%s' has no %s named in items; the disks cannot be "
-		"created there.",
-		destination, storage_kind);
+		"The destination provider '%s' has no %s %s; the disks cannot be created there.",
+		destination, storage_kind, storage_names);
 	storage_suggestion = g_strdup_printf(
 		"Map the storage to a %s that exists ('ferry inventory %s %s' lists them), or "
 		"create it; then run 'ferry inventory refresh %s'.",
 		storage_kind, storage_kind, destination, destination);
-	network_message = g_strdup_printf(
-		"The destination provider '%s' has no %s named in items (NAMESPACE/NAME).",
-		destination, network_kind);
+	network_message = g_strdup_printf("The destination provider '%s' has no %s %s.",
+					  destination, network_kind, network_names);
 	network_suggestion = g_strdup_printf(
 		"Create the %s, or map the network to one that exists ('ferry inventory %s %s' "
 		"lists them); then run 'ferry inventory refresh %s'.",
@@ -463,25 +488,28 @@ check_destination(FerryResource *plan, FerryStore *store, FerryInventory *invent
 	if (storage_map != NULL)
 		update_map_ready(plan, store, "StorageMap",
 				 ferry_resource_get_namespace(storage_map), storage_name,
-				 "StorageMapNotReady");
+				 "StorageMapNotReady", "DestinationStorageNotValid");
 	if (network_map != NULL)
 		update_map_ready(plan, store, "NetworkMap",
 				 ferry_resource_get_namespace(network_map), network_name,
-				 "NetworkMapNotReady");
+				 "NetworkMapNotReady", "DestinationNetworkNotValid");
 	if (!loaded)
 		return;
 
 	if (no_network->len > 0) {
 		g_autofree char *message = g_strdup_printf(
-			"The network map names %s the destination '%s' lacks.", network_kind,
+			"NetworkMap %s/%s names networks (%s) that the destination '%s' lacks.",
+			ferry_resource_get_namespace(network_map), network_name, network_kind,
 			destination);
-		set_condition(plan, "NetMapDestinationNADNotValid",
-			      FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound", message, no_network);
+		set_condition_full(plan, "NetMapDestinationNADNotValid",
+				   FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound", message,
+				   network_suggestion, no_network);
 	} else if (elsewhere->len > 0) {
 		g_autofree char *message = g_strdup_printf(
-			"The network map names %s outside the target namespace '%s' and "
+			"NetworkMap %s/%s names networks (%s) outside the target namespace '%s' and "
 			"'default'; the VMs cannot use them.",
-			network_kind, target_namespace);
+			ferry_resource_get_namespace(network_map), network_name, network_kind,
+			target_namespace);
 		set_condition(plan, "NetMapDestinationNADNotValid",
 			      FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid", message, elsewhere);
 	}
@@ -493,9 +521,10 @@ check_destination(FerryResource *plan, FerryStore *store, FerryInventory *invent
 				"The target namespace '%s' does not exist on the destination '%s'.",
 				target_namespace, destination);
 			g_autofree char *suggestion = g_strdup_printf(
-				"Create it (kubectl create namespace %s) and run 'ferry inventory "
-				"refresh %s', or set spec.targetNamespace to an existing namespace.",
-				target_namespace, destination);
+				"Create the namespace '%s' on the destination and run 'ferry "
+				"inventory refresh %s', or set spec.targetNamespace to an existing "
+				"namespace ('ferry inventory namespaces %s' lists them).",
+				target_namespace, destination, destination);
 			set_condition_full(plan, "NamespaceNotValid",
 					   FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound", message,
 					   suggestion, NULL);
@@ -785,12 +814,29 @@ ferry_plan_validate(FerryPlan *plan, FerryStore *store, FerryInventory *inventor
 	set_condition(resource, "TargetNameNotValid", FERRY_CONDITION_CATEGORY_WARN, "NotValid",
 		      "VM names are not valid DNS-1123 names; the target VMs will be renamed.",
 		      renamed);
-	set_condition(resource, "VMAlreadyExists", FERRY_CONDITION_CATEGORY_CRITICAL,
-		      "AlreadyExists",
-		      "Target VMs already exist in the target namespace of the destination.", taken);
-	set_condition(resource, "MacConflicts", FERRY_CONDITION_CATEGORY_CRITICAL, "Conflict",
-		      "Source VMs have MAC addresses that VMs on the destination already use.",
-		      conflicts);
+	if (destination_loaded) {
+		g_autofree char *taken_message = g_strdup_printf(
+			"VMs with the target names of the listed VMs already exist in namespace '%s' "
+			"of the destination '%s'.",
+			target_namespace, destination);
+		g_autofree char *taken_suggestion = g_strdup_printf(
+			"Set spec.vms[].targetName to a free name, remove the listed VMs from the "
+			"plan, or delete the existing VMs; then run 'ferry inventory refresh %s'.",
+			destination);
+		g_autofree char *mac_message = g_strdup_printf(
+			"The listed source VMs have MAC addresses that VMs on the destination '%s' "
+			"already use (usedBy).",
+			destination);
+		g_autofree char *mac_suggestion = g_strdup_printf(
+			"Remove the VM that uses the address on the destination or change its MAC, "
+			"or leave the source VM out of the plan; then run 'ferry inventory refresh "
+			"%s'.",
+			destination);
+		set_condition_full(resource, "VMAlreadyExists", FERRY_CONDITION_CATEGORY_CRITICAL,
+				   "AlreadyExists", taken_message, taken_suggestion, taken);
+		set_condition_full(resource, "MacConflicts", FERRY_CONDITION_CATEGORY_CRITICAL,
+				   "Conflict", mac_message, mac_suggestion, conflicts);
+	}
 	add_suggestions(resource);
 	ferry_resource_update_ready(resource, "The migration plan is ready.");
 	return TRUE;

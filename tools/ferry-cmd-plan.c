@@ -243,15 +243,8 @@ plan_check_ready(FerryCli *cli, FerryRunner *runner, const char *name, GError **
 	array = json_array_new();
 	for (guint i = 0; i < blockers->len; i++) {
 		JsonObject *c = g_ptr_array_index(blockers, i);
-		JsonArray *items = json_object_has_member(c, "items") &&
-					   JSON_NODE_HOLDS_ARRAY(json_object_get_member(c, "items"))
-				       ? json_object_get_array_member(c, "items")
-				       : NULL;
 		g_printerr("  %s: %s\n", json_object_get_string_member_with_default(c, "type", ""),
 			   json_object_get_string_member_with_default(c, "message", ""));
-		/* the objects concerned: which VMs, classes, networks */
-		for (guint j = 0; items != NULL && j < json_array_get_length(items); j++)
-			g_printerr("    - %s\n", json_array_get_string_element(items, j));
 		json_array_add_object_element(array, json_object_ref(c));
 	}
 	node = json_node_init_array(json_node_alloc(), array);

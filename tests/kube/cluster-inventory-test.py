@@ -299,11 +299,14 @@ def test_inventory(ferry):
 def test_plan_refused(ferry):
     r = ferry.run("plan", "start", "ova-to-cluster", expect=None)
     assert r.returncode != 0, f"the plan started:\n{r.stdout}{r.stderr}"
-    err = r.stderr
+    # the blockers on stderr, what to do and the objects concerned on stdout
+    err = r.stderr + r.stdout
+    print("# " + err.replace("\n", "\n# "))
     for text in ("VMAlreadyExists:", f"- id: name:web target:{NS}/web",
                  "MacConflicts:", f"mac:{DB_MAC} usedBy:{NS}/other",
                  "NetMapDestinationNADNotValid:", f"- {NS}/missing-nad",
-                 "StorageMapNotReady:", "NetworkMapNotReady:"):
+                 "StorageMapNotReady:", "StorageMap demo/ova-storage:", "- missing-sc",
+                 "NetworkMapNotReady:"):
         assert text in err, f"{text!r} not in the refusal:\n{err}"
     plan = ferry.json("get", "plan", "ova-to-cluster")
     found = conditions(plan)
@@ -319,9 +322,10 @@ def test_plan_refused(ferry):
     # a namespace the cluster lacks
     r = ferry.run("plan", "start", "ova-to-nowhere", expect=None)
     assert r.returncode != 0 and "NamespaceNotValid:" in r.stderr, r.stderr
+    assert f"Create the namespace '{NS}-absent' on the destination" in r.stdout, r.stdout
     nowhere = conditions(ferry.json("get", "plan", "ova-to-nowhere"))
     assert nowhere["NamespaceNotValid"]["reason"] == "NotFound", nowhere
-    assert f"kubectl create namespace {NS}-absent" in nowhere["NamespaceNotValid"]["suggestion"]
+    assert f"'{NS}-absent'" in nowhere["NamespaceNotValid"]["suggestion"], nowhere
 
 
 def test_plan_fixed(ferry, manifest_path):
