@@ -621,6 +621,13 @@ runner_refresh_destination(FerryRunner *self,
 		return TRUE;
 	if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED))
 		return ferry_inventory_clear(self->inventory, name, error);
+	/* credentials that may work in the target namespace but not list the
+	 * whole destination: the plan runs, unchecked against it */
+	if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED)) {
+		g_warning("Plan/%s is not checked against the destination %s: %s",
+			  ferry_resource_get_name(plan), name, local_error->message);
+		return ferry_inventory_clear(self->inventory, name, error);
+	}
 	g_propagate_prefixed_error(error, g_steal_pointer(&local_error),
 				   "the destination provider %s could not be listed: ", name);
 	return FALSE;

@@ -139,7 +139,8 @@ ferry_kubevirt_inventory_build_test(JsonObject *version,
 				    gboolean has_instancetypes,
 				    gboolean has_nads,
 				    const char *const *namespaces,
-				    GPtrArray *denied)
+				    GPtrArray *denied,
+				    GPtrArray *unreadable)
 {
 	JsonObject *result = json_object_new();
 	JsonObject *details = json_object_new();
@@ -218,6 +219,25 @@ ferry_kubevirt_inventory_build_test(JsonObject *version,
 		json_array_add_object_element(conditions, condition);
 	}
 	json_array_unref(missing);
+	if (unreadable->len > 0) {
+		JsonArray *items = json_array_new();
+		JsonObject *condition = condition_new(
+			"InventoryNotReadable", TRUE, "Warn", "Forbidden",
+			"The credentials may not list, in every namespace, what the destination "
+			"inventory holds (listed in items): plans into this cluster are not checked "
+			"against it (storage classes, networks, namespaces, VM names, MACs).");
+		for (guint i = 0; i < unreadable->len; i++)
+			json_array_add_string_element(items, g_ptr_array_index(unreadable, i));
+		json_object_set_string_member(
+			condition, "suggestion",
+			"Grant list on them with a ClusterRole and a ClusterRoleBinding (see "
+			"plugins/kubevirt/README.md), then run 'ferry provider test' again.");
+		json_object_set_array_member(details, "unreadableInventory", json_array_ref(items));
+		json_object_set_array_member(condition, "items", items);
+		json_array_add_object_element(conditions, condition);
+	} else {
+		json_object_set_array_member(details, "unreadableInventory", json_array_new());
+	}
 	json_object_set_object_member(result, "details", details);
 	json_object_set_array_member(result, "conditions", conditions);
 	return result;
@@ -277,6 +297,51 @@ ferry_kubevirt_inventory_can(FerryKubeClient *client,
 	return TRUE;
 }
 
+/* whether each kind of the inventory the cluster serves may be listed in
+ * every namespace (what load_inventory does) */
+static gboolean
+ferry_kubevirt_inventory_check_listing(FerryKubevirtCluster *cluster,
+				       const char *const *versions,
+				       GPtrArray *unreadable,
+				       GCancellable *cancellable,
+				       GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		g_autofree char *resource = NULL;
+		g_autofree char *group = NULL;
+		g_autofree char *text = NULL;
+		const char *slash = strchr(kinds[i].api_version, '/');
+		FerryKubevirtPermission permission = {NULL};
+		gboolean allowed = FALSE;
+
+		if (!g_strv_contains(versions, kinds[i].api_version))
+			continue;
+		resource = ferry_kube_client_resolve_resource(cluster->client,
+							      kinds[i].api_version,
+							      kinds[i].api_kind, NULL, cancellable,
+							      error);
+		if (resource == NULL)
+			return FALSE;
+		group = slash != NULL ? g_strndup(kinds[i].api_version,
+						  (gsize)(slash - kinds[i].api_version))
+				      : g_strdup("");
+		permission.group = group;
+		permission.resource = resource;
+		permission.verb = "list";
+		/* an empty namespace: all of them */
+		if (!ferry_kubevirt_inventory_can(cluster->client, "", &permission, &allowed,
+						  cancellable, error)) {
+			g_prefix_error(error, "%s: checking the credentials' permissions: ",
+				       cluster->display);
+			return FALSE;
+		}
+		text = ferry_kubevirt_permission_to_string(&permission);
+		if (!allowed)
+			g_ptr_array_add(unreadable, g_steal_pointer(&text));
+	}
+	return TRUE;
+}
+
 JsonObject *
 ferry_kubevirt_inventory_test(FerryKubevirtCluster *cluster,
 			      const char *const *namespaces,
@@ -285,6 +350,7 @@ ferry_kubevirt_inventory_test(FerryKubevirtCluster *cluster,
 {
 	g_autoptr(JsonObject) version = NULL;
 	g_autoptr(GPtrArray) denied = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) unreadable = g_ptr_array_new_with_free_func(g_free);
 	g_auto(GStrv) versions = NULL;
 	static const char *const no_namespaces[] = {"default", NULL};
 	FerryKubeConfig *config = ferry_kube_client_get_config(cluster->client);
@@ -315,10 +381,14 @@ ferry_kubevirt_inventory_test(FerryKubevirtCluster *cluster,
 			}
 		}
 	}
+	if (!ferry_kubevirt_inventory_check_listing(cluster, (const char *const *)versions,
+						    unreadable, cancellable, error))
+		return NULL;
 	return ferry_kubevirt_inventory_build_test(
 		version, ferry_kube_config_get_server(config), cluster->has_cdi,
 		g_strv_contains((const char *const *)versions, INSTANCETYPE_API),
-		g_strv_contains((const char *const *)versions, NAD_API), namespaces, denied);
+		g_strv_contains((const char *const *)versions, NAD_API), namespaces, denied,
+		unreadable);
 }
 
 /* --- the destination inventory --- */

@@ -31,7 +31,9 @@ ferry_kubevirt_inventory_test(FerryKubevirtCluster *cluster,
 			      GCancellable *cancellable,
 			      GError **error);
 /* the conditions and details of a test from what was found; @denied holds
- * "NAMESPACE: VERB RESOURCE" strings (pure, for unit tests) */
+ * "NAMESPACE: VERB RESOURCE" strings, @unreadable "list RESOURCE" ones for
+ * the kinds of the inventory that cannot be listed in every namespace
+ * (pure, for unit tests) */
 JsonObject *
 ferry_kubevirt_inventory_build_test(JsonObject *version,
 				    const char *server,
@@ -39,7 +41,8 @@ ferry_kubevirt_inventory_build_test(JsonObject *version,
 				    gboolean has_instancetypes,
 				    gboolean has_nads,
 				    const char *const *namespaces,
-				    GPtrArray *denied);
+				    GPtrArray *denied,
+				    GPtrArray *unreadable);
 
 /* the destination inventory of a cluster, in one full update */
 gboolean

@@ -241,6 +241,7 @@ def test_provider_test_admin(ferry):
     assert found["KubeVirtServed"]["status"] == "True", found
     assert found["CDIServed"]["status"] == "True", found
     assert "PrivilegesVerified" in found and "InsufficientPrivileges" not in found, found
+    assert "InventoryNotReadable" not in found, found
     assert NS in found["PrivilegesVerified"]["message"], found["PrivilegesVerified"]
     assert out["details"]["deniedPermissions"] == [], out["details"]
     assert out["ready"] is True, out
@@ -266,6 +267,12 @@ def test_provider_test_limited(ferry):
     # what the Role grants is not reported missing
     for granted in (f"{NS}: get pods", f"{NS}: list pods"):
         assert f"    - {granted}\n" not in r.stdout, f"{granted!r} reported missing:\n{r.stdout}"
+    # nor may it list the cluster's objects: plans are not checked against them
+    assert "  InventoryNotReadable (Warn): " in r.stdout, r.stdout
+    for unreadable in ("list namespaces", "list storageclasses.storage.k8s.io",
+                       "list virtualmachines.kubevirt.io",
+                       "list network-attachment-definitions.k8s.cni.cncf.io"):
+        assert f"    - {unreadable}\n" in r.stdout, f"{unreadable!r} not named:\n{r.stdout}"
     provider = ferry.json("get", "provider", "cluster-limited")
     recorded = conditions(provider)
     assert recorded["InsufficientPrivileges"]["category"] == "Critical", recorded

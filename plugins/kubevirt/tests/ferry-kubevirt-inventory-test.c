@@ -134,6 +134,7 @@ test_connection_conditions(void)
 	g_autoptr(JsonObject) version = load_recorded("version.json");
 	g_autoptr(GPtrArray) none = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) denied = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) unreadable = g_ptr_array_new_with_free_func(g_free);
 	const char *const namespaces[] = {"vms", "more", NULL};
 	g_autoptr(JsonObject) ok = NULL;
 	g_autoptr(JsonObject) limited = NULL;
@@ -159,7 +160,7 @@ test_connection_conditions(void)
 	g_assert_nonnull(vm);
 
 	ok = ferry_kubevirt_inventory_build_test(version, "https://127.0.0.1:16443", TRUE, TRUE,
-						 TRUE, namespaces, none);
+						 TRUE, namespaces, none, none);
 	c = find_condition(ok, "ClusterVersion");
 	g_assert_nonnull(c);
 	g_assert_cmpstr(json_object_get_string_member(c, "message"), ==,
@@ -171,6 +172,7 @@ test_connection_conditions(void)
 	g_assert_nonnull(c);
 	g_assert_nonnull(strstr(json_object_get_string_member(c, "message"), "in vms, more"));
 	g_assert_null(find_condition(ok, "InsufficientPrivileges"));
+	g_assert_null(find_condition(ok, "InventoryNotReadable"));
 	g_assert_cmpstr(json_object_get_string_member(
 				json_object_get_object_member(json_object_get_object_member(ok,
 											    "details"),
@@ -180,8 +182,9 @@ test_connection_conditions(void)
 
 	g_ptr_array_add(denied, g_strdup("vms: create persistentvolumeclaims"));
 	g_ptr_array_add(denied, g_strdup("vms: create pods/portforward"));
+	g_ptr_array_add(unreadable, g_strdup("list namespaces"));
 	limited = ferry_kubevirt_inventory_build_test(version, NULL, FALSE, FALSE, FALSE,
-						      namespaces, denied);
+						      namespaces, denied, unreadable);
 	c = find_condition(limited, "CDIServed");
 	g_assert_cmpstr(json_object_get_string_member(c, "status"), ==, "False");
 	g_assert_cmpstr(json_object_get_string_member(c, "category"), ==, "Warn");
@@ -196,6 +199,12 @@ test_connection_conditions(void)
 		g_assert_cmpstr(items, ==,
 				"vms: create persistentvolumeclaims vms: create pods/portforward");
 	}
+	/* an inventory that cannot be listed is a warning: plans are not checked */
+	c = find_condition(limited, "InventoryNotReadable");
+	g_assert_nonnull(c);
+	g_assert_cmpstr(json_object_get_string_member(c, "category"), ==, "Warn");
+	g_assert_cmpstr(json_array_get_string_element(json_object_get_array_member(c, "items"), 0),
+			==, "list namespaces");
 }
 
 int
