@@ -644,7 +644,9 @@ runner_refresh_destination(FerryRunner *self,
  * Everything `ferry plan start` checks before it starts a plan: loads the
  * source's inventory when it was never loaded, loads the destination's
  * inventory again when it has one
- * (%FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY), validates the plan as
+ * (%FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY; when the credentials
+ * may not list it, the plan is not checked against it, with a warning),
+ * validates the plan as
  * Forklift's plan controller does (references, maps, VMs, concerns of the
  * loaded validators), checks that a loaded transfer method converts guests
  * when the source's guests need it (the `GuestConversionUnavailable`
