@@ -391,6 +391,34 @@ test_plan_destination(Fixture *fixture, gconstpointer data)
 						      0),
 			==, "demo/storage-net");
 	g_assert_null(map_condition(fixture, "StorageMap", "disks", "Ready"));
+	/* a plan into another destination (no inventory) that shares the maps
+	 * leaves their conditions alone: they are about the maps' destination */
+	{
+		g_autoptr(FerryResource) other = NULL;
+		g_autoptr(JsonObject) still = NULL;
+		apply(fixture, "apiVersion: forklift.konveyor.io/v1beta1\n"
+			       "kind: Provider\n"
+			       "metadata: {name: elsewhere, namespace: demo}\n"
+			       "spec: {type: openshift, url: 'file:///tmp/elsewhere'}\n"
+			       "---\n"
+			       "apiVersion: forklift.konveyor.io/v1beta1\n"
+			       "kind: Plan\n"
+			       "metadata: {name: other, namespace: demo}\n"
+			       "spec:\n"
+			       "  targetNamespace: demo\n"
+			       "  provider: {source: {name: vc}, destination: {name: elsewhere}}\n"
+			       "  map: {network: {name: net}, storage: {name: disks}}\n"
+			       "  vms: [{id: vm-1}]\n");
+		other = ferry_store_get(fixture->store, "Plan", "demo", "other", &error);
+		g_assert_no_error(error);
+		g_assert_true(ferry_plan_validate(FERRY_PLAN(other), fixture->store,
+						  fixture->inventory, NULL, &error));
+		g_assert_no_error(error);
+		g_assert_false(ferry_resource_has_condition(other, "VMAlreadyExists"));
+		g_assert_true(ferry_resource_has_condition(other, "StorageMapNotReady"));
+		still = map_condition(fixture, "StorageMap", "disks", "DestinationStorageNotValid");
+		g_assert_nonnull(still);
+	}
 	/* the plan says which map lacks what, and what to do */
 	{
 		JsonObject *ready =

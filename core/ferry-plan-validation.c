@@ -421,6 +421,72 @@ check_destination_vm(DestinationVms *check, JsonObject *entry, JsonObject *vm,
 	}
 }
 
+/* a map's destination checks, against the inventory of the map's own
+ * destination provider (plans with other destinations may share the map):
+ * the condition is set on the map when that inventory is loaded and lacks
+ * something, and removed otherwise */
+static void
+check_map_destination(FerryStore *store, FerryInventory *inventory, FerryResource *map,
+		      const char *target_namespace)
+{
+	gboolean storage = g_strcmp0(ferry_resource_get_kind(map), "StorageMap") == 0;
+	const char *map_ns = ferry_resource_get_namespace(map);
+	const char *map_name = ferry_resource_get_name(map);
+	const char *name_space = NULL;
+	const char *destination =
+		ferry_resource_get_reference(map, "spec.provider.destination", &name_space);
+	g_autoptr(FerryResource) provider = NULL;
+	g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) elsewhere = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *names = NULL;
+	g_autofree char *message = NULL;
+	g_autofree char *suggestion = NULL;
+	const char *kind = NULL;
+
+	if (name_space == NULL || name_space[0] == '\0')
+		name_space = map_ns;
+	if (destination != NULL)
+		provider = ferry_store_get(store, "Provider", name_space, destination, NULL);
+	if (provider != NULL && ferry_inventory_has_parity(inventory, destination)) {
+		const char *type =
+			ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(provider));
+		kind = storage ? ferry_platform_get_storage_kind(type)
+			       : ferry_platform_get_network_kind(type);
+		if (storage) {
+			g_autoptr(GPtrArray) found =
+				missing_storage(map, inventory, destination, kind);
+			g_ptr_array_extend_and_steal(missing, g_steal_pointer(&found));
+		} else {
+			check_networks(map, inventory, destination, kind, target_namespace,
+				       missing, elsewhere);
+		}
+	}
+	if (missing->len > 0) {
+		g_ptr_array_add(missing, NULL);
+		names = g_strjoinv(", ", (char **)missing->pdata);
+		g_ptr_array_remove_index(missing, missing->len - 1);
+		message = storage ? g_strdup_printf("The destination provider '%s' has no %s %s; "
+						    "the disks cannot be created there.",
+						    destination, kind, names)
+				  : g_strdup_printf("The destination provider '%s' has no %s %s.",
+						    destination, kind, names);
+		suggestion = storage ? g_strdup_printf(
+					       "Map the storage to a %s that exists ('ferry "
+					       "inventory %s %s' lists them), or create it; then "
+					       "run 'ferry inventory refresh %s'.",
+					       kind, kind, destination, destination)
+				     : g_strdup_printf(
+					       "Create the %s, or map the network to one that "
+					       "exists ('ferry inventory %s %s' lists them); then "
+					       "run 'ferry inventory refresh %s'.",
+					       kind, kind, destination, destination);
+	}
+	update_map_condition(store, ferry_resource_get_kind(map), map_ns, map_name,
+			     storage ? "DestinationStorageNotValid" : "DestinationNetworkNotValid",
+			     missing, message, suggestion,
+			     storage ? "The storage map is ready." : "The network map is ready.");
+}
+
 /* the plan-level and map checks against the destination inventory; the
  * per-VM ones run in the VM loop through check_destination_vm() */
 static void
@@ -428,7 +494,6 @@ check_destination(FerryResource *plan, FerryStore *store, FerryInventory *invent
 		  const char *destination, const char *destination_type, gboolean loaded)
 {
 	const char *network_kind = ferry_platform_get_network_kind(destination_type);
-	const char *storage_kind = ferry_platform_get_storage_kind(destination_type);
 	const char *target_namespace = ferry_plan_get_target_namespace(FERRY_PLAN(plan));
 	const char *storage_ns = NULL;
 	const char *network_ns = NULL;
@@ -436,74 +501,43 @@ check_destination(FerryResource *plan, FerryStore *store, FerryInventory *invent
 	const char *network_name = ferry_plan_get_network_map(FERRY_PLAN(plan), &network_ns);
 	g_autoptr(FerryResource) storage_map = NULL;
 	g_autoptr(FerryResource) network_map = NULL;
-	g_autoptr(GPtrArray) no_storage = NULL;
 	g_autoptr(GPtrArray) no_network = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) elsewhere = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *storage_names = NULL;
-	g_autofree char *network_names = NULL;
-	g_autofree char *storage_message = NULL;
-	g_autofree char *storage_suggestion = NULL;
-	g_autofree char *network_message = NULL;
-	g_autofree char *network_suggestion = NULL;
 
 	if (storage_name != NULL)
 		storage_map = ferry_store_get(store, "StorageMap", storage_ns, storage_name, NULL);
 	if (network_name != NULL)
 		network_map = ferry_store_get(store, "NetworkMap", network_ns, network_name, NULL);
-	no_storage = loaded ? missing_storage(storage_map, inventory, destination, storage_kind)
-			    : g_ptr_array_new_with_free_func(g_free);
-	if (loaded)
-		check_networks(network_map, inventory, destination, network_kind, target_namespace,
-			       no_network, elsewhere);
-
-	g_ptr_array_add(no_storage, NULL);
-	g_ptr_array_add(no_network, NULL);
-	storage_names = g_strjoinv(", ", (char **)no_storage->pdata);
-	network_names = g_strjoinv(", ", (char **)no_network->pdata);
-	g_ptr_array_remove_index(no_storage, no_storage->len - 1);
-	g_ptr_array_remove_index(no_network, no_network->len - 1);
-	storage_message = g_strdup_printf(
-		"The destination provider '%s' has no %s %s; the disks cannot be created there.",
-		destination, storage_kind, storage_names);
-	storage_suggestion = g_strdup_printf(
-		"Map the storage to a %s that exists ('ferry inventory %s %s' lists them), or "
-		"create it; then run 'ferry inventory refresh %s'.",
-		storage_kind, storage_kind, destination, destination);
-	network_message = g_strdup_printf("The destination provider '%s' has no %s %s.",
-					  destination, network_kind, network_names);
-	network_suggestion = g_strdup_printf(
-		"Create the %s, or map the network to one that exists ('ferry inventory %s %s' "
-		"lists them); then run 'ferry inventory refresh %s'.",
-		network_kind, network_kind, destination, destination);
-	if (storage_map != NULL)
-		update_map_condition(store, "StorageMap", ferry_resource_get_namespace(storage_map),
-				     storage_name, "DestinationStorageNotValid", no_storage,
-				     storage_message, storage_suggestion,
-				     "The storage map is ready.");
-	if (network_map != NULL)
-		update_map_condition(store, "NetworkMap", ferry_resource_get_namespace(network_map),
-				     network_name, "DestinationNetworkNotValid", no_network,
-				     network_message, network_suggestion,
-				     "The network map is ready.");
-	if (storage_map != NULL)
+	if (storage_map != NULL) {
+		check_map_destination(store, inventory, storage_map, target_namespace);
 		update_map_ready(plan, store, "StorageMap",
 				 ferry_resource_get_namespace(storage_map), storage_name,
 				 "StorageMapNotReady", "DestinationStorageNotValid");
-	if (network_map != NULL)
+	}
+	if (network_map != NULL) {
+		check_map_destination(store, inventory, network_map, target_namespace);
 		update_map_ready(plan, store, "NetworkMap",
 				 ferry_resource_get_namespace(network_map), network_name,
 				 "NetworkMapNotReady", "DestinationNetworkNotValid");
+	}
 	if (!loaded)
 		return;
 
+	if (network_map != NULL)
+		check_networks(network_map, inventory, destination, network_kind, target_namespace,
+			       no_network, elsewhere);
 	if (no_network->len > 0) {
 		g_autofree char *message = g_strdup_printf(
 			"NetworkMap %s/%s names networks (%s) that the destination '%s' lacks.",
 			ferry_resource_get_namespace(network_map), network_name, network_kind,
 			destination);
+		g_autofree char *suggestion = g_strdup_printf(
+			"Create the %s, or map the network to one that exists ('ferry inventory %s "
+			"%s' lists them); then run 'ferry inventory refresh %s'.",
+			network_kind, network_kind, destination, destination);
 		set_condition_full(plan, "NetMapDestinationNADNotValid",
 				   FERRY_CONDITION_CATEGORY_CRITICAL, "NotFound", message,
-				   network_suggestion, no_network);
+				   suggestion, no_network);
 	} else if (elsewhere->len > 0) {
 		g_autofree char *message = g_strdup_printf(
 			"NetworkMap %s/%s names networks (%s) outside the target namespace '%s' and "

@@ -360,6 +360,15 @@ spec: {{config: '{{"cniVersion":"0.3.1","type":"bridge","bridge":"br0"}}'}}
     assert "DestinationStorageNotValid" not in storage and "Ready" in storage, storage
 
 
+def test_plan_unchecked(ferry):
+    """credentials that may not list the cluster: the plan is not checked
+    against it, with a warning, and starts (--detach: only the Migration)"""
+    r = ferry.run("plan", "start", "--detach", "limited")
+    assert "Plan/limited is not checked against the destination cluster-limited" in r.stderr, \
+        r.stderr
+    assert "Migration/" in r.stdout, r.stdout
+
+
 def main():
     work = tempfile.mkdtemp(prefix="ferry-cluster-inventory-")
     t0 = time.monotonic()
@@ -381,6 +390,8 @@ def main():
               test_plan_refused, ferry)
         check("once the cluster is fixed the plan and the maps are Ready",
               test_plan_fixed, ferry, path)
+        check("a destination the credentials may not list: a warning, the plan unchecked",
+              test_plan_unchecked, ferry)
     finally:
         kubectl("delete", "clusterrolebinding", BINDING, "--ignore-not-found", check=False)
         kubectl("delete", "namespace", NS, "--wait=false", "--ignore-not-found", check=False)
