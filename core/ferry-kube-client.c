@@ -847,6 +847,38 @@ ferry_kube_client_get_api_versions(FerryKubeClient *self,
 	return result;
 }
 
+/**
+ * ferry_kube_client_get_version:
+ * @self: a #FerryKubeClient
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reads the API server's `/version`: `gitVersion` (e.g. `v1.31.2`),
+ * `major`, `minor`, `platform`, `goVersion`…
+ *
+ * Returns: (transfer full): the version object
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_kube_client_get_version(FerryKubeClient *self, GCancellable *cancellable, GError **error)
+{
+	FerryKubeTarget target = {.verb = "get", .resource = "version"};
+	g_autoptr(JsonNode) node = NULL;
+
+	g_return_val_if_fail(FERRY_IS_KUBE_CLIENT(self), NULL);
+	node = ferry_kube_client_get_path(self, "/version", &target, cancellable, error);
+	if (node == NULL)
+		return NULL;
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "kubernetes: %s/version did not return an object",
+			    ferry_kube_config_get_server(self->config));
+		return NULL;
+	}
+	return json_object_ref(json_node_get_object(node));
+}
+
 /* --- objects --- */
 
 static const char *

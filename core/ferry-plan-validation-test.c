@@ -114,8 +114,9 @@ fixture_set_up(Fixture *fixture, gconstpointer data)
 	ferry_test_upsert(
 		fixture->inventory, "vm",
 		"{\"id\":\"vm-1\",\"name\":\"web-01\",\"changeTrackingEnabled\":true,"
-		"\"nics\":[{\"network\":{\"kind\":\"Network\",\"id\":\"network-7\"}},"
-		"{\"network\":{\"id\":\"network-9\"}}],"
+		"\"nics\":[{\"mac\":\"00:50:56:AA:00:01\","
+		"\"network\":{\"kind\":\"Network\",\"id\":\"network-7\"}},"
+		"{\"mac\":\"00:50:56:aa:00:02\",\"network\":{\"id\":\"network-9\"}}],"
 		"\"disks\":[{\"file\":\"[fast] a.vmdk\",\"datastore\":{\"id\":\"datastore-11\"},"
 		"\"capacity\":1073741824}]}");
 	ferry_test_upsert(
@@ -287,6 +288,199 @@ test_plan_no_inventory(Fixture *fixture, gconstpointer data)
 	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
 }
 
+/* the destination "host" holds these (a cluster's inventory, as the
+ * kubevirt plugin writes it: namespaced ids are NAMESPACE/NAME) */
+static void
+load_destination(Fixture *fixture, gboolean fixed)
+{
+	g_autoptr(GError) error = NULL;
+	g_assert_true(ferry_inventory_begin_update(fixture->inventory, "host", TRUE, &error));
+	ferry_test_upsert(fixture->inventory, "namespace", "{\"id\":\"demo\",\"name\":\"demo\"}");
+	ferry_test_upsert(fixture->inventory, "namespace",
+			  "{\"id\":\"migrated\",\"name\":\"migrated\"}");
+	ferry_test_upsert(fixture->inventory, "storageclass",
+			  "{\"id\":\"local-path\",\"name\":\"local-path\"}");
+	ferry_test_upsert(fixture->inventory, "networkattachmentdefinition",
+			  "{\"id\":\"demo/other-net\",\"name\":\"other-net\",\"namespace\":\"demo\"}");
+	if (fixed) {
+		ferry_test_upsert(fixture->inventory, "storageclass",
+				  "{\"id\":\"ceph-rbd\",\"name\":\"ceph-rbd\"}");
+		ferry_test_upsert(fixture->inventory, "networkattachmentdefinition",
+				  "{\"id\":\"demo/storage-net\",\"name\":\"storage-net\","
+				  "\"namespace\":\"demo\"}");
+		/* the same names elsewhere are no conflict */
+		ferry_test_upsert(fixture->inventory, "vm",
+				  "{\"id\":\"migrated/web-01\",\"name\":\"web-01\","
+				  "\"namespace\":\"migrated\",\"macs\":[]}");
+	} else {
+		ferry_test_upsert(fixture->inventory, "vm",
+				  "{\"id\":\"demo/web-01\",\"name\":\"web-01\","
+				  "\"namespace\":\"demo\",\"macs\":[\"52:54:00:00:00:01\"]}");
+		ferry_test_upsert(fixture->inventory, "vm",
+				  "{\"id\":\"demo/db\",\"name\":\"db\",\"namespace\":\"demo\","
+				  "\"macs\":[\"00:50:56:aa:00:01\"]}");
+	}
+	g_assert_true(ferry_inventory_commit_update(fixture->inventory, &error));
+	g_assert_no_error(error);
+}
+
+static JsonObject *
+map_condition(Fixture *fixture, const char *kind, const char *name, const char *type)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryResource) map = ferry_store_get(fixture->store, kind, "demo", name, &error);
+	JsonObject *condition;
+	g_assert_no_error(error);
+	condition = ferry_resource_get_condition(map, type);
+	if (condition == NULL)
+		return NULL;
+	return json_object_ref(condition);
+}
+
+/* with the destination's inventory loaded, the plan and its maps are checked
+ * against what is there: each problem is a Critical condition naming the
+ * object, and once fixed the plan and the maps are Ready again */
+static void
+test_plan_destination(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(FerryPlan) plan = NULL;
+	g_autoptr(JsonObject) storage = NULL;
+	g_autoptr(JsonObject) network = NULL;
+	g_autoptr(GError) error = NULL;
+	struct {
+		const char *type;
+		const char *items;
+	} expected[] = {
+		{"VMAlreadyExists", "id:vm-1 name: target:demo/web-01"},
+		{"MacConflicts", "id:vm-1 name: mac:00:50:56:aa:00:01 usedBy:demo/db"},
+		{"NetMapDestinationNADNotValid", "demo/storage-net"},
+		{"StorageMapNotReady", "ceph-rbd"},
+		{"NetworkMapNotReady", "demo/storage-net"},
+	};
+
+	/* without it, no destination check */
+	plan = validate(fixture, "absent", "cold", "[{id: vm-1}]");
+	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+	g_clear_object(&plan);
+
+	load_destination(fixture, FALSE);
+	plan = validate(fixture, "demo", "cold", "[{id: vm-1}]");
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		g_autofree char *items = condition_items(plan, expected[i].type);
+		if (!ferry_resource_has_condition(FERRY_RESOURCE(plan), expected[i].type) ||
+		    g_strcmp0(items, expected[i].items) != 0)
+			g_error("%s: expected items «%s» but got «%s»", expected[i].type,
+				expected[i].items, items);
+		g_assert_cmpstr(condition_category(plan, expected[i].type), ==, "Critical");
+	}
+	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "NamespaceNotValid"));
+	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+	/* the maps say which objects are missing, and are not Ready */
+	storage = map_condition(fixture, "StorageMap", "disks", "DestinationStorageNotValid");
+	g_assert_nonnull(storage);
+	g_assert_cmpstr(json_object_get_string_member(storage, "reason"), ==, "NotFound");
+	g_assert_cmpstr(json_object_get_string_member(storage, "category"), ==, "Critical");
+	g_assert_cmpstr(json_array_get_string_element(json_object_get_array_member(storage, "items"),
+						      0),
+			==, "ceph-rbd");
+	g_assert_nonnull(strstr(json_object_get_string_member(storage, "suggestion"),
+				"ferry inventory storageclass host"));
+	network = map_condition(fixture, "NetworkMap", "net", "DestinationNetworkNotValid");
+	g_assert_nonnull(network);
+	g_assert_cmpstr(json_array_get_string_element(json_object_get_array_member(network, "items"),
+						      0),
+			==, "demo/storage-net");
+	g_assert_null(map_condition(fixture, "StorageMap", "disks", "Ready"));
+	/* a plan into another destination (no inventory) that shares the maps
+	 * leaves their conditions alone: they are about the maps' destination */
+	{
+		g_autoptr(FerryResource) other = NULL;
+		g_autoptr(JsonObject) still = NULL;
+		apply(fixture, "apiVersion: forklift.konveyor.io/v1beta1\n"
+			       "kind: Provider\n"
+			       "metadata: {name: elsewhere, namespace: demo}\n"
+			       "spec: {type: openshift, url: 'file:///tmp/elsewhere'}\n"
+			       "---\n"
+			       "apiVersion: forklift.konveyor.io/v1beta1\n"
+			       "kind: Plan\n"
+			       "metadata: {name: other, namespace: demo}\n"
+			       "spec:\n"
+			       "  targetNamespace: demo\n"
+			       "  provider: {source: {name: vc}, destination: {name: elsewhere}}\n"
+			       "  map: {network: {name: net}, storage: {name: disks}}\n"
+			       "  vms: [{id: vm-1}]\n");
+		other = ferry_store_get(fixture->store, "Plan", "demo", "other", &error);
+		g_assert_no_error(error);
+		g_assert_true(ferry_plan_validate(FERRY_PLAN(other), fixture->store,
+						  fixture->inventory, NULL, &error));
+		g_assert_no_error(error);
+		g_assert_false(ferry_resource_has_condition(other, "VMAlreadyExists"));
+		g_assert_true(ferry_resource_has_condition(other, "StorageMapNotReady"));
+		still = map_condition(fixture, "StorageMap", "disks", "DestinationStorageNotValid");
+		g_assert_nonnull(still);
+	}
+	/* the plan says which map lacks what, and what to do */
+	{
+		JsonObject *ready =
+			ferry_resource_get_condition(FERRY_RESOURCE(plan), "StorageMapNotReady");
+		g_assert_nonnull(strstr(json_object_get_string_member(ready, "message"),
+					"StorageMap demo/disks: The destination provider 'host' "
+					"has no storageclass ceph-rbd;"));
+		g_assert_cmpstr(json_object_get_string_member(ready, "suggestion"), ==,
+				json_object_get_string_member(storage, "suggestion"));
+	}
+
+	/* a target namespace the destination lacks */
+	g_clear_object(&plan);
+	plan = validate(fixture, "absent", "cold", "[{id: vm-2, targetName: fresh}]");
+	{
+		JsonObject *ns =
+			ferry_resource_get_condition(FERRY_RESOURCE(plan), "NamespaceNotValid");
+		g_assert_nonnull(ns);
+		g_assert_cmpstr(json_object_get_string_member(ns, "reason"), ==, "NotFound");
+		g_assert_nonnull(strstr(json_object_get_string_member(ns, "message"), "'absent'"));
+		g_assert_nonnull(strstr(json_object_get_string_member(ns, "suggestion"),
+					"Create the namespace 'absent' on the destination"));
+	}
+
+	/* a VM the plan's own migration started is no conflict with itself */
+	g_clear_object(&plan);
+	plan = validate(fixture, "demo", "cold", "[{id: vm-1}]");
+	json_object_set_member(ferry_resource_ensure_status(FERRY_RESOURCE(plan)), "migration",
+			       json_from_string("{\"vms\":[{\"id\":\"vm-1\",\"started\":"
+						"\"2026-12-06T10:00:00Z\"}]}",
+						NULL));
+	g_assert_true(ferry_plan_validate(plan, fixture->store, fixture->inventory, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "VMAlreadyExists"));
+	g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), "MacConflicts"));
+
+	/* a network attachment outside the target namespace and `default` */
+	load_destination(fixture, TRUE);
+	g_clear_object(&plan);
+	plan = validate(fixture, "migrated", "cold", "[{id: vm-3, targetName: db-new}]");
+	{
+		g_autofree char *items = condition_items(plan, "NetMapDestinationNADNotValid");
+		JsonObject *nad = ferry_resource_get_condition(FERRY_RESOURCE(plan),
+							      "NetMapDestinationNADNotValid");
+		g_assert_cmpstr(items, ==, "demo/storage-net");
+		g_assert_cmpstr(json_object_get_string_member(nad, "reason"), ==, "NotValid");
+	}
+
+	/* fixed: the conditions go from the plan and the maps */
+	g_clear_object(&plan);
+	plan = validate(fixture, "demo", "cold", "[{id: vm-1}]");
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+		g_assert_false(ferry_resource_has_condition(FERRY_RESOURCE(plan), expected[i].type));
+	g_assert_true(ferry_resource_has_condition(FERRY_RESOURCE(plan), "Ready"));
+	g_clear_pointer(&storage, json_object_unref);
+	storage = map_condition(fixture, "StorageMap", "disks", "DestinationStorageNotValid");
+	g_assert_null(storage);
+	g_assert_null(map_condition(fixture, "NetworkMap", "net", "DestinationNetworkNotValid"));
+	storage = map_condition(fixture, "StorageMap", "disks", "Ready");
+	g_assert_nonnull(storage);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -299,5 +493,7 @@ main(int argc, char **argv)
 		   fixture_tear_down);
 	g_test_add("/plan-validation/no-inventory", Fixture, "empty", fixture_set_up,
 		   test_plan_no_inventory, fixture_tear_down);
+	g_test_add("/plan-validation/destination", Fixture, NULL, fixture_set_up,
+		   test_plan_destination, fixture_tear_down);
 	return g_test_run();
 }

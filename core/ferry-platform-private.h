@@ -20,6 +20,10 @@ GPtrArray *
 ferry_platform_vm_networks(const char *provider_type, JsonObject *vm);
 GPtrArray *
 ferry_platform_vm_storages(const char *provider_type, JsonObject *vm);
+/* the MAC addresses of a source VM's NICs, lower case with ':' (from the
+ * plugin's description, else the inventory document's nics[].mac) */
+GPtrArray *
+ferry_platform_vm_macs(const char *provider_type, JsonObject *vm);
 /* the member of a source VM that says changed-block tracking is on, or NULL */
 const char *
 ferry_platform_get_change_tracking_member(const char *provider_type);

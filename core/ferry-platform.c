@@ -688,6 +688,25 @@ ferry_platform_vm_storages(const char *provider_type, JsonObject *vm)
 	return vm_refs(provider_type, vm, FALSE);
 }
 
+GPtrArray *
+ferry_platform_vm_macs(const char *provider_type, JsonObject *vm)
+{
+	g_autoptr(JsonObject) described = ferry_platform_describe_vm(provider_type, vm, NULL);
+	g_autoptr(GPtrArray) refs =
+		described_refs(described != NULL ? described : vm, "nics", "mac");
+	GPtrArray *macs = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < refs->len; i++) {
+		char *mac;
+		if (g_ptr_array_index(refs, i) == NULL)
+			continue;
+		mac = g_ascii_strdown(g_ptr_array_index(refs, i), -1);
+		g_strdelimit(mac, "-", ':');
+		g_ptr_array_add(macs, mac);
+	}
+	return macs;
+}
+
 const char *
 ferry_platform_get_change_tracking_member(const char *provider_type)
 {

@@ -71,7 +71,8 @@ ferry_provider_capabilities_to_string(FerryProviderCapabilities capabilities)
 					    "snapshot", "changed-blocks", "live",
 					    "hosts",	"watch",	  "pre-transfer",
 					    "guest-conversion", "convert-on-copy", "conversion-only",
-					    "snapshot-consolidation"};
+					    "snapshot-consolidation", "credentials", "certificate-pin",
+					    "destination-inventory"};
 	g_autoptr(GString) str = g_string_new(NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
 		if ((capabilities & (1u << i)) == 0)
@@ -278,9 +279,13 @@ ferry_provider_get_fingerprint(FerryProvider *self)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Loads the whole inventory of the platform in one full update.
+ * Loads the whole inventory of the platform in one full update: a
+ * source's VMs, networks and storage, or what a destination with
+ * %FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY already holds
+ * (namespaces, storage classes, networks, VMs).
  *
- * Returns: %TRUE on success
+ * Returns: %TRUE on success; %FERRY_ERROR_NOT_SUPPORTED when the provider
+ *   (or, for a destination, this connection) has no inventory
  *
  * Since: 0.1
  */
@@ -292,8 +297,12 @@ ferry_provider_load_inventory(FerryProvider *self,
 {
 	g_return_val_if_fail(FERRY_IS_PROVIDER(self), FALSE);
 	g_return_val_if_fail(FERRY_IS_INVENTORY(inventory), FALSE);
-	PROVIDER_CALL(self, FERRY_PROVIDER_CAPABILITY_SOURCE, load_inventory, "load the inventory",
-		      FALSE, error, inventory, cancellable);
+	PROVIDER_CALL(self,
+		      ferry_provider_has_capability(self,
+						    FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY)
+			  ? FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY
+			  : FERRY_PROVIDER_CAPABILITY_SOURCE,
+		      load_inventory, "load the inventory", FALSE, error, inventory, cancellable);
 }
 
 /**
@@ -1532,6 +1541,63 @@ ferry_provider_get_secret_keys(FerryProvider *self, const char *url, gboolean *n
 	if (needs_ca != NULL)
 		*needs_ca = ca;
 	return keys;
+}
+
+/**
+ * ferry_provider_test_connection:
+ * @self: a connected #FerryProvider
+ * @namespaces: (nullable) (array zero-terminated=1): the namespaces the
+ *   plans using the provider work in (for a destination: their target
+ *   namespaces), where the credentials are checked
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * What the connection test reports besides the connection itself, as
+ * Forklift's provider controller reports it: `details`, an object of facts
+ * for the user (e.g. `version`, the APIs served, what the credentials may
+ * do), and `conditions`, an array of Forklift conditions (`type`, `status`
+ * "True" or "False", `category` `Required`, `Advisory`, `Warn`, `Critical`
+ * or `Error`, `reason`, `message`, optionally `suggestion` and `items`)
+ * to record in the Provider's status, e.g. `InsufficientPrivileges`
+ * (Critical) naming each resource and verb the credentials lack. A
+ * provider without the method reports nothing.
+ *
+ * Returns: (transfer full): an object with `details` and `conditions`, or
+ *   %NULL with @error set when the test could not be made
+ *
+ * Since: 0.1
+ */
+JsonObject *
+ferry_provider_test_connection(FerryProvider *self,
+			       const char *const *namespaces,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	FerryProviderInterface *iface;
+	g_autoptr(GError) local_error = NULL;
+	JsonObject *result;
+
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+	iface = FERRY_PROVIDER_GET_IFACE(self);
+	if (iface->test_connection == NULL) {
+		result = json_object_new();
+	} else {
+		result = iface->test_connection(self, namespaces, cancellable, &local_error);
+		if (result == NULL) {
+			ferry_provider_fixup_error(self, "test the connection", &local_error);
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return NULL;
+		}
+	}
+	/* both members always there, of the documented types */
+	if (!json_object_has_member(result, "details") ||
+	    !JSON_NODE_HOLDS_OBJECT(json_object_get_member(result, "details")))
+		json_object_set_object_member(result, "details", json_object_new());
+	if (!json_object_has_member(result, "conditions") ||
+	    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(result, "conditions")))
+		json_object_set_array_member(result, "conditions", json_array_new());
+	return result;
 }
 
 /**

@@ -263,7 +263,108 @@ runner_record_connection(FerryResource *provider,
 					     FERRY_CONDITION_CATEGORY_REQUIRED, NULL,
 					     "The provider is ready.");
 		json_object_set_string_member(status, "phase", "Ready");
+	} else {
+		/* connected, but a blocker (e.g. InsufficientPrivileges) remains */
+		ferry_resource_remove_condition(provider, "Ready");
+		json_object_set_string_member(status, "phase", "ValidationFailed");
 	}
+}
+
+static FerryConditionCategory
+runner_parse_category(const char *text)
+{
+	static const FerryConditionCategory categories[] = {
+		FERRY_CONDITION_CATEGORY_REQUIRED, FERRY_CONDITION_CATEGORY_ADVISORY,
+		FERRY_CONDITION_CATEGORY_CRITICAL, FERRY_CONDITION_CATEGORY_ERROR,
+		FERRY_CONDITION_CATEGORY_WARN,
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(categories); i++) {
+		if (g_strcmp0(ferry_condition_category_to_string(categories[i]), text) == 0)
+			return categories[i];
+	}
+	return FERRY_CONDITION_CATEGORY_ADVISORY;
+}
+
+/* the conditions the provider's own test reported last time go; the new
+ * ones are set, and their types kept in status.connectionTest so that the
+ * next test can remove them (Forklift's staging of conditions) */
+static void
+runner_record_test_conditions(FerryResource *provider, JsonObject *test)
+{
+	JsonObject *status = ferry_resource_ensure_status(provider);
+	JsonObject *previous = ferry_json_path_object(status, "connectionTest");
+	JsonArray *old_types = ferry_json_path_array(previous, "conditionTypes");
+	JsonArray *conditions = test != NULL ? ferry_json_path_array(test, "conditions") : NULL;
+	JsonObject *record;
+	JsonArray *types;
+
+	for (guint i = 0; old_types != NULL && i < json_array_get_length(old_types); i++)
+		ferry_resource_remove_condition(provider,
+						json_array_get_string_element(old_types, i));
+	if (test == NULL) {
+		if (previous != NULL)
+			json_object_remove_member(status, "connectionTest");
+		return;
+	}
+	record = json_object_new();
+	types = json_array_new();
+	json_object_set_object_member(
+		record, "details",
+		json_object_ref(ferry_json_path_object(test, "details")));
+	for (guint i = 0; conditions != NULL && i < json_array_get_length(conditions); i++) {
+		JsonObject *c = json_array_get_object_element(conditions, i);
+		const char *type = ferry_json_path_string(c, "type", NULL);
+		JsonObject *set;
+		if (type == NULL || ferry_json_path_string(c, "message", NULL) == NULL)
+			continue;
+		ferry_resource_set_condition(
+			provider, type,
+			g_strcmp0(ferry_json_path_string(c, "status", "True"), "False") != 0,
+			runner_parse_category(ferry_json_path_string(c, "category", NULL)),
+			ferry_json_path_string(c, "reason", NULL),
+			ferry_json_path_string(c, "message", NULL));
+		set = ferry_resource_get_condition(provider, type);
+		if (ferry_json_path_string(c, "suggestion", NULL) != NULL)
+			json_object_set_string_member(set, "suggestion",
+						      ferry_json_path_string(c, "suggestion", NULL));
+		if (ferry_json_path_array(c, "items") != NULL)
+			json_object_set_array_member(
+				set, "items", json_array_ref(ferry_json_path_array(c, "items")));
+		json_array_add_string_element(types, type);
+	}
+	json_object_set_array_member(record, "conditionTypes", types);
+	json_object_set_object_member(status, "connectionTest", record);
+}
+
+/* the namespaces the plans migrating to Provider @name_space/@name put
+ * their VMs in, or the Provider's own namespace when no plan does */
+static GStrv
+runner_dup_target_namespaces(FerryRunner *self, const char *name_space, const char *name)
+{
+	g_autoptr(GPtrArray) plans = ferry_store_list(self->store, "Plan", NULL, NULL);
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; plans != NULL && i < plans->len; i++) {
+		FerryResource *plan = g_ptr_array_index(plans, i);
+		const char *ns = NULL;
+		const char *destination;
+		const char *target;
+		if (!FERRY_IS_PLAN(plan))
+			continue;
+		destination = ferry_plan_get_destination_provider(FERRY_PLAN(plan), &ns);
+		if (ns == NULL || ns[0] == '\0')
+			ns = ferry_resource_get_namespace(plan);
+		target = ferry_plan_get_target_namespace(FERRY_PLAN(plan));
+		if (g_strcmp0(destination, name) != 0 || g_strcmp0(ns, name_space) != 0 ||
+		    target == NULL || target[0] == '\0' || g_hash_table_contains(seen, target))
+			continue;
+		g_hash_table_add(seen, (gpointer)target);
+		g_strv_builder_add(builder, target);
+	}
+	if (g_hash_table_size(seen) == 0)
+		g_strv_builder_add(builder, name_space);
+	return g_strv_builder_end(builder);
 }
 
 /**
@@ -279,11 +380,18 @@ runner_record_connection(FerryResource *provider,
  * status: `ConnectionTestSucceeded` (or `ConnectionTestFailed` /
  * `ConnectionAuthFailed`), `ConnectionInsecure` when TLS is not verified,
  * `status.fingerprint` (the server certificate's SHA-1 thumbprint) and
- * `status.phase`.
+ * `status.phase`. Then it asks the provider what else it finds
+ * (ferry_provider_test_connection()) about the namespaces the plans
+ * migrating to it use (their `spec.targetNamespace`, or the Provider's own
+ * namespace when there is no such plan): those conditions (e.g. a cluster's
+ * version, the APIs it serves, `InsufficientPrivileges`) replace the ones
+ * of the previous test, and the details go to `status.connectionTest`. A
+ * blocking one (Critical or Error) leaves the Provider not `Ready`.
  *
  * Returns: (transfer full): what was found (`type`, `url`, `fingerprint`,
- *   `seconds`), or %NULL with @error set when the connection failed (the
- *   failure is recorded in the status too)
+ *   `seconds`, the provider's `details` and `conditions`), or %NULL with
+ *   @error set when the connection failed (the failure is recorded in the
+ *   status too)
  *
  * Since: 0.1
  */
@@ -301,6 +409,7 @@ ferry_runner_test_provider(FerryRunner *self,
 	g_autoptr(GError) store_error = NULL;
 	g_autofree char *fingerprint = NULL;
 	g_autoptr(JsonObject) result = json_object_new();
+	g_autoptr(JsonObject) test = NULL;
 	gint64 started = g_get_monotonic_time();
 
 	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
@@ -315,6 +424,15 @@ ferry_runner_test_provider(FerryRunner *self,
 		if (provider != NULL)
 			fingerprint = ferry_provider_get_fingerprint(provider);
 	}
+	if (provider != NULL) {
+		g_auto(GStrv) namespaces = runner_dup_target_namespaces(
+			self, ferry_resource_get_namespace(resource), name);
+		test = ferry_provider_test_connection(provider, (const char *const *)namespaces,
+						      cancellable, &failure);
+		if (test == NULL)
+			g_prefix_error(&failure, "%s: ", ferry_resource_get_name(resource));
+	}
+	runner_record_test_conditions(resource, failure == NULL ? test : NULL);
 	runner_record_connection(resource, config, fingerprint, failure);
 	if (!ferry_store_update_status(self->store, resource, &store_error))
 		g_debug("the result of the connection test was not recorded: %s",
@@ -332,6 +450,10 @@ ferry_runner_test_provider(FerryRunner *self,
 		json_object_set_string_member(result, "fingerprint", fingerprint);
 	json_object_set_double_member(result, "seconds",
 				      (double)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	json_object_set_object_member(result, "details",
+				      json_object_ref(ferry_json_path_object(test, "details")));
+	json_object_set_array_member(result, "conditions",
+				     json_array_ref(ferry_json_path_array(test, "conditions")));
 	return g_steal_pointer(&result);
 }
 
@@ -343,7 +465,9 @@ ferry_runner_test_provider(FerryRunner *self,
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Loads the provider's whole inventory again.
+ * Loads the provider's whole inventory again: a source's, or what a
+ * destination with %FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY holds
+ * already.
  *
  * Returns: %TRUE on success
  *
@@ -468,6 +592,47 @@ ferry_runner_validate_plan(FerryRunner *self, FerryResource *plan, GError **erro
 	}
 }
 
+/* a destination that can list what it holds is listed again before a plan
+ * starts, so that the plan is checked against what is there now; one that
+ * has nothing to list (a bundle directory) has no inventory */
+static gboolean
+runner_refresh_destination(FerryRunner *self,
+			   FerryResource *plan,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	const char *name_space = NULL;
+	const char *name = ferry_resource_get_reference(plan, "spec.provider.destination",
+							&name_space);
+	g_autoptr(FerryResource) destination = NULL;
+	g_autoptr(GError) local_error = NULL;
+	const char *type;
+
+	if (name_space == NULL || name_space[0] == '\0')
+		name_space = ferry_resource_get_namespace(plan);
+	if (name != NULL)
+		destination = ferry_store_get(self->store, "Provider", name_space, name, NULL);
+	if (destination == NULL)
+		return TRUE;
+	type = ferry_provider_resource_get_provider_type(FERRY_PROVIDER_RESOURCE(destination));
+	if (!ferry_platform_has_capability(type, FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY))
+		return TRUE;
+	if (ferry_runner_refresh_inventory(self, name_space, name, cancellable, &local_error))
+		return TRUE;
+	if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED))
+		return ferry_inventory_clear(self->inventory, name, error);
+	/* credentials that may work in the target namespace but not list the
+	 * whole destination: the plan runs, unchecked against it */
+	if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED)) {
+		g_warning("Plan/%s is not checked against the destination %s: %s",
+			  ferry_resource_get_name(plan), name, local_error->message);
+		return ferry_inventory_clear(self->inventory, name, error);
+	}
+	g_propagate_prefixed_error(error, g_steal_pointer(&local_error),
+				   "the destination provider %s could not be listed: ", name);
+	return FALSE;
+}
+
 /**
  * ferry_runner_check_plan_ready:
  * @self: a #FerryRunner
@@ -477,7 +642,11 @@ ferry_runner_validate_plan(FerryRunner *self, FerryResource *plan, GError **erro
  * @error: return location for a #GError
  *
  * Everything `ferry plan start` checks before it starts a plan: loads the
- * source's inventory when it was never loaded, validates the plan as
+ * source's inventory when it was never loaded, loads the destination's
+ * inventory again when it has one
+ * (%FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY; when the credentials
+ * may not list it, the plan is not checked against it, with a warning),
+ * validates the plan as
  * Forklift's plan controller does (references, maps, VMs, concerns of the
  * loaded validators), checks that a loaded transfer method converts guests
  * when the source's guests need it (the `GuestConversionUnavailable`
@@ -522,6 +691,8 @@ ferry_runner_check_plan_ready(FerryRunner *self,
 	if (source_name != NULL &&
 	    !ferry_inventory_has_parity(self->inventory, source_name) &&
 	    !ferry_runner_refresh_inventory(self, source_ns, source_name, cancellable, error))
+		return NULL;
+	if (!runner_refresh_destination(self, plan, cancellable, error))
 		return NULL;
 	if (!ferry_runner_validate_plan(self, plan, error))
 		return NULL;

@@ -239,6 +239,136 @@ test_cli_doctor_missing(void)
 	run_result_clear(&r);
 }
 
+static JsonObject *
+provider_condition(JsonObject *provider, const char *type)
+{
+	JsonArray *conditions = json_object_get_array_member(
+		json_object_get_object_member(provider, "status"), "conditions");
+	for (guint i = 0; i < json_array_get_length(conditions); i++) {
+		JsonObject *c = json_array_get_object_element(conditions, i);
+		if (g_strcmp0(json_object_get_string_member(c, "type"), type) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* `ferry provider test` records the conditions the provider's own test
+ * reports (here the fixture's world file says them), asks it about the
+ * target namespaces of the plans migrating to it, prints them with their
+ * items, exits 1 and leaves the Provider not Ready on a Critical one, and
+ * a later test replaces them */
+static void
+test_cli_provider_test_conditions(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("ferry-cli-provider-XXXXXX", NULL);
+	g_autofree char *state = g_build_filename(dir, "state", NULL);
+	g_autofree char *world = g_build_filename(dir, "world.json", NULL);
+	g_autofree char *manifest = g_build_filename(dir, "providers.yaml", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *plugin_path = g_strdup(g_getenv("FERRY_PLUGIN_PATH"));
+	JsonObject *provider;
+	RunResult r;
+
+	/* the fixture provider of type `test` */
+	g_setenv("FERRY_PLUGIN_PATH", g_getenv("FERRY_TESTPROV_DIR"), TRUE);
+	text = g_strdup_printf(
+		"apiVersion: forklift.konveyor.io/v1beta1\n"
+		"kind: Provider\n"
+		"metadata: {name: fx, namespace: demo}\n"
+		"spec: {type: test, url: 'file://%s'}\n"
+		"---\n"
+		"apiVersion: forklift.konveyor.io/v1beta1\n"
+		"kind: Plan\n"
+		"metadata: {name: p, namespace: demo}\n"
+		"spec:\n"
+		"  targetNamespace: vms-here\n"
+		"  provider: {source: {name: fx}, destination: {name: fx}}\n"
+		"  map: {network: {name: n}, storage: {name: s}}\n"
+		"  vms: [{name: a}]\n",
+		world);
+	g_assert_true(g_file_set_contents(manifest, text, -1, NULL));
+	g_assert_true(g_file_set_contents(
+		world,
+		"{\"vms\": [], \"connectionTest\": {\"details\": {\"version\": \"9.9\"},"
+		" \"conditions\": [{\"type\": \"ClusterVersion\", \"status\": \"True\","
+		" \"category\": \"Advisory\", \"reason\": \"Found\", \"message\": \"Version 9.9.\"},"
+		" {\"type\": \"InsufficientPrivileges\", \"status\": \"True\","
+		" \"category\": \"Critical\", \"reason\": \"Forbidden\","
+		" \"message\": \"Some permissions are missing.\","
+		" \"suggestion\": \"Grant them.\", \"items\": [\"vms-here: create pods\"]}]}}",
+		-1, NULL));
+	r = run_ferry("--state", state, "-n", "demo", "apply", "-f", manifest, NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	run_result_clear(&r);
+
+	r = run_ferry("--state", state, "-n", "demo", "provider", "test", "fx", NULL);
+	g_assert_cmpint(r.status, ==, 1);
+	g_assert_nonnull(strstr(r.out, "  ClusterVersion: Version 9.9.\n"));
+	g_assert_nonnull(strstr(r.out, "  InsufficientPrivileges (Critical): Some permissions are "
+				       "missing.\n    - vms-here: create pods\n    Grant them.\n"));
+	g_assert_nonnull(strstr(r.out, "The Provider is not Ready"));
+	run_result_clear(&r);
+	r = run_ferry("--state", state, "-n", "demo", "provider", "test", "fx", "-o", "json", NULL);
+	g_assert_cmpint(r.status, ==, 1);
+	node = json_from_string(r.out, NULL);
+	g_assert_nonnull(node);
+	provider = json_node_get_object(node);
+	g_assert_false(json_object_get_boolean_member(provider, "ready"));
+	/* asked about the plan's target namespace */
+	g_assert_cmpstr(json_array_get_string_element(
+				json_object_get_array_member(
+					json_object_get_object_member(provider, "details"),
+					"namespaces"),
+				0),
+			==, "vms-here");
+	g_clear_pointer(&node, json_node_unref);
+	run_result_clear(&r);
+	r = run_ferry("--state", state, "-n", "demo", "get", "provider", "fx", "-o", "json", NULL);
+	node = json_from_string(r.out, NULL);
+	provider = json_node_get_object(node);
+	g_assert_nonnull(provider_condition(provider, "ConnectionTestSucceeded"));
+	g_assert_nonnull(provider_condition(provider, "InsufficientPrivileges"));
+	g_assert_cmpstr(json_object_get_string_member(
+				provider_condition(provider, "InsufficientPrivileges"), "suggestion"),
+			==, "Grant them.");
+	g_assert_null(provider_condition(provider, "Ready"));
+	g_assert_cmpstr(json_object_get_string_member(
+				json_object_get_object_member(provider, "status"), "phase"),
+			==, "ValidationFailed");
+	g_clear_pointer(&node, json_node_unref);
+	run_result_clear(&r);
+
+	/* fixed: the old conditions go, the new ones come, the Provider is Ready */
+	g_assert_true(g_file_set_contents(
+		world,
+		"{\"vms\": [], \"connectionTest\": {\"conditions\": [{\"type\": \"PrivilegesVerified\","
+		" \"status\": \"True\", \"category\": \"Advisory\", \"reason\": \"Allowed\","
+		" \"message\": \"All there.\"}]}}",
+		-1, NULL));
+	r = run_ferry("--state", state, "-n", "demo", "provider", "test", "fx", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_nonnull(strstr(r.out, "  PrivilegesVerified: All there.\n"));
+	run_result_clear(&r);
+	r = run_ferry("--state", state, "-n", "demo", "get", "provider", "fx", "-o", "json", NULL);
+	node = json_from_string(r.out, NULL);
+	provider = json_node_get_object(node);
+	g_assert_null(provider_condition(provider, "InsufficientPrivileges"));
+	g_assert_null(provider_condition(provider, "ClusterVersion"));
+	g_assert_nonnull(provider_condition(provider, "PrivilegesVerified"));
+	g_assert_nonnull(provider_condition(provider, "Ready"));
+	run_result_clear(&r);
+
+	r = run_ferry("--state", state, "-n", "demo", "delete", "provider", "fx", NULL);
+	run_result_clear(&r);
+	{
+		const char *rm[] = {"rm", "-rf", dir, NULL};
+		g_assert_true(g_spawn_sync(NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+					   NULL, NULL, NULL, NULL));
+	}
+	g_setenv("FERRY_PLUGIN_PATH", plugin_path, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -248,6 +378,7 @@ main(int argc, char **argv)
 		return 77;
 	}
 	g_test_add_func("/cli/version", test_cli_version);
+	g_test_add_func("/cli/provider-test-conditions", test_cli_provider_test_conditions);
 	g_test_add_func("/cli/plugins-json", test_cli_plugins_json);
 	g_test_add_func("/cli/plugins-table", test_cli_plugins_table);
 	g_test_add_func("/cli/usage-errors", test_cli_usage_errors);

@@ -43,6 +43,9 @@ static const struct {
 	{"datavolumes", "datavolume"},
 	{"instancetypes", "instancetype"},
 	{"clusterinstancetypes", "clusterinstancetype"},
+	{"storageprofiles", "storageprofile"},
+	{"preferences", "preference"},
+	{"clusterpreferences", "clusterpreference"},
 };
 
 static const char *
@@ -195,8 +198,10 @@ inventory_list(FerryCli *cli, const char *kind_name, const char *provider, const
 						 "'ferry inventory refresh %s'",
 						 provider, provider));
 	}
-	/* concerns are kept current: only VMs or rules that changed are judged */
-	if (g_strcmp0(kind, "vm") == 0) {
+	/* concerns are kept current: only VMs or rules that changed are judged
+	 * (a destination's VMs are not migrated: nothing to judge) */
+	if (g_strcmp0(kind, "vm") == 0 &&
+	    ferry_platform_has_capability(provider_type, FERRY_PROVIDER_CAPABILITY_SOURCE)) {
 		g_autoptr(GPtrArray) validators = ferry_cli_create_validators(cli, rules_dirs, &error);
 		if (validators == NULL ||
 		    !ferry_inventory_revalidate(inventory, provider, provider_type, validators,
@@ -281,6 +286,33 @@ inventory_record_created(FerryStore *store, const char *name_space, const char *
 		g_debug("InventoryCreated not recorded: %s", error->message);
 }
 
+/* a destination's inventory: what is there already, nothing to validate */
+static int
+inventory_refreshed_destination(FerryCli *cli, FerryStore *store, FerryInventory *inventory,
+				const char *name, const char *type, gint64 started)
+{
+	static const char *const kinds[][2] = {
+		{"namespace", "namespaces"},
+		{"storageclass", "storage classes"},
+		{"networkattachmentdefinition", "network attachment definitions"},
+		{"vm", "VMs"},
+	};
+	g_autoptr(GString) counts = g_string_new(NULL);
+
+	inventory_record_created(store, provider_namespace(cli), name);
+	if (cli->quiet)
+		return FERRY_EXIT_OK;
+	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		g_autoptr(GPtrArray) objects = ferry_inventory_list(inventory, name, kinds[i][0],
+								    NULL);
+		g_string_append_printf(counts, "%s%u %s", i > 0 ? ", " : "",
+				       objects != NULL ? objects->len : 0, kinds[i][1]);
+	}
+	g_print("Loaded the destination inventory of %s (%s) in %.1f s: %s\n", name, type,
+		(g_get_monotonic_time() - started) / 1e6, counts->str);
+	return FERRY_EXIT_OK;
+}
+
 static int
 inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 {
@@ -310,7 +342,9 @@ inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 	provider = ferry_plugin_registry_create_provider(registry, type, &error);
 	if (provider == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	if (!ferry_provider_has_capability(provider, FERRY_PROVIDER_CAPABILITY_SOURCE))
+	if (!ferry_provider_has_capability(provider, FERRY_PROVIDER_CAPABILITY_SOURCE) &&
+	    !ferry_provider_has_capability(provider,
+					   FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY))
 		return ferry_cli_fail(cli, g_error_new(FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
 						       "provider '%s' (%s) is only a destination "
 						       "and has no inventory to load",
@@ -323,6 +357,8 @@ inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 		g_prefix_error(&error, "provider %s: ", name);
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	}
+	if (!ferry_provider_has_capability(provider, FERRY_PROVIDER_CAPABILITY_SOURCE))
+		return inventory_refreshed_destination(cli, store, inventory, name, type, started);
 	validators = ferry_cli_create_validators(cli, rules_dirs, &error);
 	if (validators == NULL || !ferry_inventory_revalidate(inventory, name, type, validators,
 							      FALSE, NULL, &validated, &error))

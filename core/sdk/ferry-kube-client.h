@@ -77,6 +77,8 @@ GStrv
 ferry_kube_client_get_api_versions(FerryKubeClient *self,
 				   GCancellable *cancellable,
 				   GError **error);
+JsonObject *
+ferry_kube_client_get_version(FerryKubeClient *self, GCancellable *cancellable, GError **error);
 char *
 ferry_kube_client_resolve_resource(FerryKubeClient *self,
 				   const char *api_version,

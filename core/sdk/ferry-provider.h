@@ -46,6 +46,11 @@ G_BEGIN_DECLS
  *   plain http:// URL is refused unless the user allows it
  * @FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN: a `thumbprint` (SHA-1 certificate
  *   pin) in the Secret may stand in for `ca.crt`
+ * @FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY: a destination whose
+ *   existing objects load_inventory() writes, so that plans are checked
+ *   against them before anything is created (see "Destination inventory"
+ *   below). A connection that has nothing to list (e.g. a directory of
+ *   manifests) fails load_inventory() with %FERRY_ERROR_NOT_SUPPORTED.
  *
  * The in-flight limit (`controller_max_vm_inflight`) is counted per host of
  * the VM (the inventory VM's `host` member) for providers with
@@ -53,6 +58,18 @@ G_BEGIN_DECLS
  *
  * What a provider implements. The engine never calls a method whose
  * capability is missing.
+ *
+ * Destination inventory: a provider with
+ * %FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY writes, in one full
+ * update, the kinds its get_map_kinds() names (what a map pair's
+ * destination names: a network and a storage class), `namespace` (id and
+ * name: the namespace's name) and `vm` (the VMs already there), and may add
+ * others. The id of an object that lives in a namespace is
+ * `NAMESPACE/NAME`, and its document has `namespace` and `name`; the id of
+ * any other object is its name. A `vm` document has `macs`, the MAC
+ * addresses of its interfaces (lower case). Plan validation reads them:
+ * a missing target namespace, storage class or network, a target VM name
+ * already taken and a MAC address already in use are plan conditions.
  *
  * Since: 0.1
  */
@@ -73,6 +90,7 @@ typedef enum /*< flags >*/ {
 	FERRY_PROVIDER_CAPABILITY_SNAPSHOT_CONSOLIDATION = 1 << 12,
 	FERRY_PROVIDER_CAPABILITY_CREDENTIALS = 1 << 13,
 	FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN = 1 << 14,
+	FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY = 1 << 15,
 } FerryProviderCapabilities;
 
 /**
@@ -106,7 +124,8 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  * @get_capabilities: required; what it implements
  * @connect: required; check the configuration and credentials and connect
  * @get_fingerprint: optional; the peer's certificate SHA-1 fingerprint after connect
- * @load_inventory: SOURCE; write a full inventory with a full update
+ * @load_inventory: SOURCE or DESTINATION_INVENTORY; write a full inventory
+ *   with a full update
  * @watch_inventory: WATCH; apply incremental updates until cancelled
  * @get_power_state: POWER
  * @power_off: POWER; wait until the VM is off
@@ -140,6 +159,11 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  * @get_secret_keys: optional; the keys the Provider's Secret must hold for
  *   its `spec.url` (empty for the local cluster), and whether it needs a
  *   `ca.crt` unless `insecureSkipVerify`; must work unconnected
+ * @test_connection: optional; after connect, what the connection test
+ *   reports besides the connection itself (the server's version, the APIs
+ *   it serves, what the credentials may do in @namespaces, the namespaces
+ *   the plans using the provider work in); see
+ *   ferry_provider_test_connection()
  *
  * The vtable of a platform plugin. Every method runs synchronously in the
  * calling thread; the `_async` forms of the public API call them in a worker
@@ -255,9 +279,13 @@ struct _FerryProviderInterface {
 	const char *const *(*get_secret_keys)(FerryProvider *self,
 					      const char *url,
 					      gboolean *needs_ca);
+	JsonObject *(*test_connection)(FerryProvider *self,
+				       const char *const *namespaces,
+				       GCancellable *cancellable,
+				       GError **error);
 
 	/*< private >*/
-	gpointer padding[11];
+	gpointer padding[10];
 };
 
 const char *
@@ -476,6 +504,11 @@ gboolean
 ferry_provider_check_url(FerryProvider *self, const char *url, GError **error);
 const char *const *
 ferry_provider_get_secret_keys(FerryProvider *self, const char *url, gboolean *needs_ca);
+JsonObject *
+ferry_provider_test_connection(FerryProvider *self,
+			       const char *const *namespaces,
+			       GCancellable *cancellable,
+			       GError **error);
 gboolean
 ferry_provider_can_verify_vm(FerryProvider *self);
 JsonObject *

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ferry-kubevirt-cluster.h"
+#include "ferry-kubevirt-inventory.h"
 #include "ferry-kubevirt-manifest.h"
 #include "ferry-kubevirt-provider.h"
 #include "ferry-kubevirt-push.h"
@@ -99,7 +100,8 @@ ferry_kubevirt_get_capabilities(FerryProvider *provider)
 {
 	/* a cluster's token; a bundle directory (file://) or the cluster Ferry
 	 * runs in needs none (ferry_platform_local_needs_no_secret) */
-	return FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_CREDENTIALS;
+	return FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_CREDENTIALS |
+	       FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY;
 }
 
 static void
@@ -1044,6 +1046,43 @@ ferry_kubevirt_finalize_plan(FerryProvider *provider,
 						 error);
 }
 
+/* --- what a cluster holds already (ferry-kubevirt-inventory.c) --- */
+
+static gboolean
+ferry_kubevirt_load_inventory(FerryProvider *provider,
+			      FerryInventory *inventory,
+			      GCancellable *cancellable,
+			      GError **error)
+{
+	FerryKubevirtProvider *self = FERRY_KUBEVIRT_PROVIDER(provider);
+	FerryProviderConfig *config = ferry_provider_get_config(provider);
+
+	if (self->cluster == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+			    "%s writes a bundle of manifests and has no destination inventory; "
+			    "plans into it are not checked against a cluster",
+			    self->display);
+		return FALSE;
+	}
+	return ferry_kubevirt_inventory_load(self->cluster,
+					     ferry_provider_config_get_name(config), inventory,
+					     cancellable, error);
+}
+
+static JsonObject *
+ferry_kubevirt_test_connection(FerryProvider *provider,
+			       const char *const *namespaces,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	FerryKubevirtProvider *self = FERRY_KUBEVIRT_PROVIDER(provider);
+
+	/* a bundle directory: connect checked it, nothing more to say */
+	if (self->cluster == NULL)
+		return json_object_new();
+	return ferry_kubevirt_inventory_test(self->cluster, namespaces, cancellable, error);
+}
+
 static void
 ferry_kubevirt_provider_iface_init(FerryProviderInterface *iface)
 {
@@ -1057,6 +1096,8 @@ ferry_kubevirt_provider_iface_init(FerryProviderInterface *iface)
 	iface->remove_vm = ferry_kubevirt_remove_vm;
 	iface->remove_artifact = ferry_kubevirt_remove_artifact;
 	iface->finalize_plan = ferry_kubevirt_finalize_plan;
+	iface->load_inventory = ferry_kubevirt_load_inventory;
+	iface->test_connection = ferry_kubevirt_test_connection;
 }
 
 /**

@@ -226,7 +226,8 @@ test_connect(Fixture *fixture, gconstpointer data)
 	g_assert_true(G_OBJECT_TYPE(alias) == G_OBJECT_TYPE(fixture->provider));
 	g_assert_cmpstr(ferry_provider_get_provider_type(fixture->provider), ==, "openshift");
 	g_assert_true(ferry_provider_get_capabilities(fixture->provider) ==
-		      (FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_CREDENTIALS));
+		      (FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_CREDENTIALS |
+		       FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY));
 
 	/* nothing works before connect */
 	g_assert_null(ferry_provider_prepare_disk(fixture->provider, spec, 0, NULL, &error));
@@ -261,9 +262,23 @@ test_connect(Fixture *fixture, gconstpointer data)
 	{
 		const char *const settings[] = {"filesystemOverhead", "5.5", "blockOverhead", "1Gi",
 						"diskFormat", "qcow2", NULL};
+		g_autoptr(FerryInventory) inventory = ferry_inventory_new(NULL, &error);
+		g_autoptr(JsonObject) test = NULL;
 		connect_bundle(fixture, settings);
 		g_assert_true(g_file_test(fixture->root, G_FILE_TEST_IS_DIR));
 		g_assert_true(ferry_provider_get_config(fixture->provider) != NULL);
+		/* a bundle has no destination inventory and nothing more to test */
+		g_assert_no_error(error);
+		g_assert_false(ferry_provider_load_inventory(fixture->provider, inventory, NULL,
+							     &error));
+		g_assert_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED);
+		g_assert_nonnull(strstr(error->message, "has no destination inventory"));
+		g_clear_error(&error);
+		test = ferry_provider_test_connection(fixture->provider, NULL, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(test,
+										  "conditions")),
+				 ==, 0);
 	}
 }
 

@@ -162,6 +162,35 @@ tp_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
 	return out;
 }
 
+/* what the world's "connectionTest" says ({"details", "conditions"}), with
+ * the namespaces the runner asked about added to the details */
+static JsonObject *
+tp_test_connection(FerryProvider *provider,
+		   const char *const *namespaces,
+		   GCancellable *cancellable,
+		   GError **error)
+{
+	JsonObject *world = fixture_world_get(provider)->world;
+	JsonNode *node = json_object_get_member(world, "connectionTest");
+	JsonObject *result;
+	JsonObject *details;
+	JsonArray *asked = json_array_new();
+
+	if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
+		g_autoptr(JsonNode) copy = json_node_copy(node);
+		result = json_object_ref(json_node_get_object(copy));
+	} else {
+		result = json_object_new();
+	}
+	if (!json_object_has_member(result, "details"))
+		json_object_set_object_member(result, "details", json_object_new());
+	details = json_object_get_object_member(result, "details");
+	for (guint i = 0; namespaces != NULL && namespaces[i] != NULL; i++)
+		json_array_add_string_element(asked, namespaces[i]);
+	json_object_set_array_member(details, "namespaces", asked);
+	return result;
+}
+
 static void
 test_provider_iface_init(FerryProviderInterface *iface)
 {
@@ -170,6 +199,7 @@ test_provider_iface_init(FerryProviderInterface *iface)
 	iface->get_provider_type = tp_get_provider_type;
 	iface->get_capabilities = tp_get_capabilities;
 	iface->load_inventory = tp_load_inventory;
+	iface->test_connection = tp_test_connection;
 }
 
 static gboolean
