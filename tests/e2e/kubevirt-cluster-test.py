@@ -106,6 +106,15 @@ def run(*argv, check=True, **kwargs):
     return result
 
 
+def make_sample_ova(ova_dir, *names, env=None):
+    """scripts/make-sample-ova with MAC addresses no other VM on the shared bed
+    has: the destination checks refuse a MAC already in use (MacConflicts)"""
+    octets = os.urandom(3)
+    prefix = "02:%02x:%02x:%02x:00" % (octets[0], octets[1], octets[2])
+    full = dict(os.environ, FERRY_OVA_MAC_PREFIX=prefix)
+    full.update(env or {})
+    return run(os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"), ova_dir, *names, env=full)
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -293,7 +302,7 @@ def plan_text(ferry, plan, result):
 
 def test_migrate(ferry, work, token, ca):
     ova_dir = os.path.join(work, "ova")
-    run(os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"), ova_dir, "web", "db")
+    make_sample_ova(ova_dir, "web", "db")
     ferry.apply(plan_docs("to-cluster", ova_dir, "cluster", ["web", "db"],
                           ["web-disk1.vmdk", "db-disk1.vmdk"], TARGET_NS))
     t0 = time.monotonic()
@@ -370,8 +379,8 @@ def test_resume_after_kill(ferry, work, token, ca):
             f.seek(offset)
             f.write(os.urandom(length))
     ova_dir = os.path.join(work, "ova-big")
-    run(os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"), ova_dir, "big",
-        env=dict(os.environ, FERRY_OVA_IMAGE=raw))
+    make_sample_ova(ova_dir, "big",
+        env={"FERRY_OVA_IMAGE": raw})
     # 20 MiB/s: the copy of 160 MiB of data takes about 8 s, long enough to
     # be killed in the middle
     ferry.apply(plan_docs("resume", ova_dir, "cluster", ["big"], ["big-disk1.vmdk"], TARGET_NS,
@@ -521,7 +530,7 @@ def test_api_outage(ferry, work, token, ca):
     proxy = Proxy(host, int(port))
     try:
         ova_dir = os.path.join(work, "ova-flaky")
-        run(os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"), ova_dir, "flaky")
+        make_sample_ova(ova_dir, "flaky")
         docs = provider_docs("flaky-api", token, ca)
         docs[1]["spec"]["url"] = f"https://{host}:{proxy.port}"
         ferry.apply(docs + plan_docs("flaky", ova_dir, "flaky-api", ["flaky"],
@@ -562,9 +571,43 @@ def test_api_outage(ferry, work, token, ca):
         proxy.close()
 
 
+
+def foreign_vm(name):
+    """a VirtualMachine that is not Ferry's"""
+    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
+            "metadata": {"name": name, "namespace": TARGET_NS,
+                         "labels": {"owner": "someone-else"}},
+            "spec": {"runStrategy": "Halted",
+                     "template": {"spec": {"domain": {"devices": {},
+                                                      "memory": {"guest": "64Mi"}}}}}}
+
+
+def start_while_vm_appears(ferry, ova_dir, plan, vm, extra):
+    """starts a plan for @vm whose copy is slowed down (512 KiB/s for about
+    3 MiB of data) and makes a foreign VM of that name once the copy runs:
+    after the plan check, before CreateVM"""
+    ferry.apply(plan_docs(plan, ova_dir, "cluster", [vm], [f"{vm}-disk1.vmdk"], TARGET_NS,
+                          bandwidth=512 * 1024, extra=extra))
+    process = subprocess.Popen(ferry.argv("plan", "start", plan), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=ferry.env)
+    output = []
+    made = False
+    for line in process.stdout:
+        output.append(line)
+        if not made and line.rstrip().endswith(f"{vm}: CopyDisks"):
+            kubectl("create", "-f", "-", stdin=json.dumps(foreign_vm(vm)))
+            made = True
+    process.wait(timeout=300)
+    assert made, "the copy never started:\n" + "".join(output)
+    status = run(*ferry.argv("get", "plan", plan, "-o", "json"), env=ferry.env).stdout
+    text = "".join(output) + status
+    print("\n".join("  | " + line for line in "".join(output).strip().splitlines()))
+    return text
+
+
 def test_bad_input(ferry, work, token, ca):
     ova_dir = os.path.join(work, "ova-bad")
-    run(os.path.join(SOURCE_ROOT, "scripts", "make-sample-ova"), ova_dir, "web", "taken")
+    make_sample_ova(ova_dir, "web", "taken", "late", "late2", "noimg")
 
     # a wrong token: 401, naming the Provider
     ferry.apply(provider_docs("wrong", "not-a-token", ca) +
@@ -576,39 +619,39 @@ def test_bad_input(ferry, work, token, ca):
     assert "not-a-token" not in text
     print("ok - a wrong token is refused (401) naming Provider/demo/wrong")
 
-    # the VM name taken by a VirtualMachine that is not this plan's
-    foreign = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
-               "metadata": {"name": "taken", "namespace": TARGET_NS,
-                            "labels": {"owner": "someone-else"}},
-               "spec": {"runStrategy": "Halted",
-                        "template": {"spec": {"domain": {"devices": {},
-                                                         "memory": {"guest": "64Mi"}}}}}}
-    kubectl("create", "-f", "-", stdin=json.dumps(foreign))
+    # the VM name taken by a VirtualMachine that is not this plan's: the plan
+    # check (destination inventory) refuses the plan before anything is made
+    kubectl("create", "-f", "-", stdin=json.dumps(foreign_vm("taken")))
     ferry.apply(plan_docs("taken", ova_dir, "cluster", ["taken"], ["taken-disk1.vmdk"],
                           TARGET_NS))
     r = ferry.start("taken", check=False)
     text = plan_text(ferry, "taken", r)
-    assert f"VirtualMachine {TARGET_NS}/taken already exists" in text, text[-3000:]
-    vm = kubectl_json("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS, "taken")
+    assert "VMAlreadyExists" in text and f"{TARGET_NS}/taken" in text, text[-3000:]
+    assert claim_gone("taken-taken-disk-0"), "a refused plan made a PVC"
+    print("ok - a VM name already taken is refused before anything is made (VMAlreadyExists)")
+
+    # a foreign VM that appears while the disk is copied: create_vm refuses to
+    # replace it (EXISTS naming it); deleteVmOnFailMigration (the default)
+    # removes the PVC the disk was copied into
+    text = start_while_vm_appears(ferry, ova_dir, "late", "late", extra=None)
+    assert f"VirtualMachine {TARGET_NS}/late already exists" in text, text[-3000:]
+    vm = kubectl_json("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS, "late")
     assert vm["metadata"]["labels"] == {"owner": "someone-else"}, vm["metadata"]
-    # deleteVmOnFailMigration (the default): the PVC it was copied into
-    # (CreateVM comes after CopyDisks) is gone
-    wait_for("the failed VM's PVC to be removed", lambda: claim_gone("taken-taken-disk-0"),
+    wait_for("the failed VM's PVC to be removed", lambda: claim_gone("late-late-disk-0"),
              timeout=60)
     assert_no_transfer_pods(TARGET_NS)
-    print("ok - a VM name taken by a foreign VM fails with EXISTS naming it; the foreign VM "
-          "stays and the failed VM's PVC is removed (deleteVmOnFailMigration)")
+    print("ok - a foreign VM made during the copy: CreateVM fails with EXISTS naming it; the "
+          "foreign VM stays and the failed VM's PVC is removed (deleteVmOnFailMigration)")
 
     # deleteVmOnFailMigration: false keeps the PVC; archiving the plan removes it
-    ferry.apply(plan_docs("keep", ova_dir, "cluster", ["taken"], ["taken-disk1.vmdk"],
-                          TARGET_NS, extra={"deleteVmOnFailMigration": False}))
-    r = ferry.start("keep", check=False)
-    assert "already exists" in plan_text(ferry, "keep", r)
-    assert not claim_gone("keep-taken-disk-0"), "deleteVmOnFailMigration: false lost the PVC"
+    text = start_while_vm_appears(ferry, ova_dir, "keep", "late2",
+                                  extra={"deleteVmOnFailMigration": False})
+    assert "already exists" in text, text[-3000:]
+    assert not claim_gone("keep-late2-disk-0"), "deleteVmOnFailMigration: false lost the PVC"
     run(*ferry.argv("plan", "archive", "keep"), env=ferry.env)
-    wait_for("the archived plan's PVC to be removed", lambda: claim_gone("keep-taken-disk-0"),
+    wait_for("the archived plan's PVC to be removed", lambda: claim_gone("keep-late2-disk-0"),
              timeout=60)
-    kubectl("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS, "taken")
+    kubectl("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS, "late2")
     print("ok - with deleteVmOnFailMigration: false the PVC stays until `ferry plan archive` "
           "removes it (and leaves the foreign VM)")
 
@@ -617,8 +660,10 @@ def test_bad_input(ferry, work, token, ca):
                           MISSING_NS))
     r = ferry.start("missing-ns", check=False)
     text = plan_text(ferry, "missing-ns", r)
-    assert f"the target namespace {MISSING_NS} does not exist" in text and \
-        "create it" in text, text[-3000:]
+    # the plan check (destination inventory) names it before anything is made
+    assert "NamespaceNotValid" in text and \
+        f"The target namespace '{MISSING_NS}' does not exist" in text and \
+        f"Create the namespace '{MISSING_NS}'" in text, text[-3000:]
     print(f"ok - a missing target namespace is named ({MISSING_NS}) with the fix")
 
     # a ResourceQuota that refuses the PVC
@@ -651,15 +696,15 @@ def test_bad_input(ferry, work, token, ca):
     # a transfer image the cluster cannot pull
     docs = provider_docs("noimage", token, ca)
     docs[1]["spec"]["settings"]["transferImage"] = "localhost/ferry/missing:0"
-    ferry.apply(docs + plan_docs("no-image", ova_dir, "noimage", ["web"], ["web-disk1.vmdk"],
-                                 TARGET_NS))
+    ferry.apply(docs + plan_docs("no-image", ova_dir, "noimage", ["noimg"],
+                                 ["noimg-disk1.vmdk"], TARGET_NS))
     t0 = time.monotonic()
     r = ferry.start("no-image", check=False)
     text = plan_text(ferry, "no-image", r)
     assert "localhost/ferry/missing:0" in text and "transferImage" in text and \
         ("ErrImage" in text or "ImagePullBackOff" in text), text[-3000:]
     assert time.monotonic() - t0 < 120, "the missing image was not noticed early"
-    wait_for("the PVC to be removed", lambda: claim_gone("no-image-web-disk-0"), 60)
+    wait_for("the PVC to be removed", lambda: claim_gone("no-image-noimg-disk-0"), 60)
     assert_no_transfer_pods(TARGET_NS)
     print(f"ok - a transfer image that cannot be pulled is named with the setting to change "
           f"({time.monotonic() - t0:.0f} s); the pod and the PVC are removed")
