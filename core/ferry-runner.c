@@ -215,7 +215,10 @@ ferry_runner_connect_provider(FerryRunner *self,
 		return NULL;
 	if (!ferry_provider_connect(provider, config, cancellable, error)) {
 		g_autofree char *display = ferry_provider_config_dup_display_name(config);
-		g_prefix_error(error, "%s: ", display);
+		/* plugins name the Provider themselves (as the SDK asks); others get it here */
+		if (error != NULL && *error != NULL &&
+		    !g_str_has_prefix((*error)->message, display))
+			g_prefix_error(error, "%s: ", display);
 		return NULL;
 	}
 	return g_steal_pointer(&provider);
