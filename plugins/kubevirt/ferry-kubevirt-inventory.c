@@ -36,6 +36,9 @@ static const FerryKubevirtPermission permissions[] = {
 	/* a websocket port-forward is a GET the API server also checks as create */
 	{"", "pods", "portforward", "create"},
 	{"", "pods", "portforward", "get"},
+	/* why a transfer pod failed: its log and its events */
+	{"", "pods", "log", "get"},
+	{"", "events", NULL, "list"},
 	{"", "secrets", NULL, "create"},
 	{"", "secrets", NULL, "get"},
 	{"", "secrets", NULL, "list"},
