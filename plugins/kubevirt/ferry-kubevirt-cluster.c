@@ -39,7 +39,13 @@ ferry_kubevirt_cluster_connect(const char *display,
 	g_auto(GStrv) versions = NULL;
 
 	cluster->display = g_strdup(display);
-	cluster->transfer_image = g_strdup(FERRY_KUBEVIRT_TRANSFER_IMAGE);
+	/* the Provider's transferImage (read by the provider) wins; then what the
+	 * deployment says (an operator sets FERRY_TRANSFER_IMAGE to its own
+	 * image, as Forklift's sets VIRT_V2V_IMAGE); then the build's default */
+	cluster->transfer_image = g_strdup(g_getenv("FERRY_TRANSFER_IMAGE") != NULL &&
+						   *g_getenv("FERRY_TRANSFER_IMAGE") != '\0'
+					       ? g_getenv("FERRY_TRANSFER_IMAGE")
+					       : FERRY_KUBEVIRT_TRANSFER_IMAGE);
 	cluster->pod_timeout = 300;
 	kube_config = ferry_kube_config_new_for_provider(ferry_provider_config_get_url(config),
 							 ferry_provider_config_get_secret(config),

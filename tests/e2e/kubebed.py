@@ -147,3 +147,46 @@ class Bed:
         except BaseException:
             cleanup()
             raise
+
+    def read_back(self, namespace, claims):
+        """{claim: (size, sha256)} of disk.img on each PVC, read by a pod of
+        Ferry's image"""
+        pod = f"reader-{secrets.token_hex(3)}"
+        volumes, mounts, script = [], [], []
+        for i, claim in enumerate(claims):
+            volumes.append({"name": f"d{i}", "persistentVolumeClaim": {"claimName": claim,
+                                                                         "readOnly": True}})
+            mounts.append({"name": f"d{i}", "mountPath": f"/d{i}", "readOnly": True})
+            script.append(f"echo {claim} $(stat -c %s /d{i}/disk.img) "
+                          f"$(sha256sum /d{i}/disk.img | cut -d' ' -f1)")
+        manifest = {
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": pod, "namespace": namespace},
+            "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 1,
+                     "automountServiceAccountToken": False,
+                     "containers": [{"name": "read", "image": self.env["FERRY_KUBE_IMAGE"],
+                                     "imagePullPolicy": "IfNotPresent",
+                                     "command": ["/bin/sh", "-c", "\n".join(script)],
+                                     "volumeMounts": mounts}],
+                     "volumes": volumes},
+        }
+        self.kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
+        try:
+            phase = self.wait_pod(namespace, pod, timeout=300)
+            log = self.kubectl("logs", "-n", namespace, pod).stdout
+            assert phase == "Succeeded", f"the reader pod {phase}: {log}"
+            result = {}
+            for line in log.splitlines():
+                claim, size, digest = line.split()
+                result[claim] = (int(size), digest)
+            return result
+        finally:
+            self.kubectl("delete", "pod", "-n", namespace, pod, "--wait=false", check=False)
+
+    def wait_pod(self, namespace, pod, timeout):
+        """waits until the pod ended; returns Succeeded or Failed"""
+        def finished():
+            phase = self.kubectl("get", "pod", "-n", namespace, pod, "-o",
+                                 "jsonpath={.status.phase}").stdout
+            return phase if phase in ("Succeeded", "Failed") else None
+        return self.wait_for(f"pod {namespace}/{pod}", finished, timeout=timeout)
