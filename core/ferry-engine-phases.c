@@ -385,6 +385,29 @@ job_journal_path(FerryEngineJob *job, guint index, gint64 round)
 	return g_build_filename(dir, name, NULL);
 }
 
+/* the plan's annotations transfer.ferry.konveyor.io/KEY become the request's
+ * option KEY (e.g. transfer.ferry.konveyor.io/mode: pull), so a plan can steer
+ * the transfer methods without a field Forklift's Plan does not have */
+#define JOB_TRANSFER_ANNOTATION_PREFIX "transfer.ferry.konveyor.io/"
+
+static void
+job_set_plan_transfer_options(FerryEngineJob *job, FerryTransferRequest *request)
+{
+	JsonObject *annotations = ferry_json_path_object(job_plan(job), "metadata.annotations");
+	g_autoptr(GList) keys = annotations != NULL ? json_object_get_members(annotations) : NULL;
+
+	for (GList *l = keys; l != NULL; l = l->next) {
+		const char *key = l->data;
+		JsonNode *value = json_object_get_member(annotations, key);
+		if (!g_str_has_prefix(key, JOB_TRANSFER_ANNOTATION_PREFIX) ||
+		    key[strlen(JOB_TRANSFER_ANNOTATION_PREFIX)] == '\0' ||
+		    !JSON_NODE_HOLDS_VALUE(value) || json_node_get_value_type(value) != G_TYPE_STRING)
+			continue;
+		ferry_transfer_request_set_option(request, key + strlen(JOB_TRANSFER_ANNOTATION_PREFIX),
+						  json_node_get_string(value));
+	}
+}
+
 static gboolean
 job_copy_disk(FerryEngineJob *job,
 	      FerryProvider *source,
@@ -445,6 +468,15 @@ job_copy_disk(FerryEngineJob *job,
 	if (ferry_json_path_int(job_plan(job), "spec.bandwidth", 0) > 0)
 		ferry_transfer_request_set_bandwidth(
 		    request, (guint64)ferry_json_path_int(job_plan(job), "spec.bandwidth", 0));
+	/* for a method that reads the source by itself (a pod in the target cluster) */
+	ferry_transfer_request_set_source_config(request, ferry_provider_get_config(source));
+	ferry_transfer_request_set_source_disk(
+	    request, job->vm_id, disk_id, snapshot,
+	    (flags & FERRY_TRANSFER_FLAG_INCREMENTAL) != 0
+		? (job_previous_change_id(job, disk_id) != NULL ? job_previous_change_id(job, disk_id)
+								: "*")
+		: NULL);
+	job_set_plan_transfer_options(job, request);
 	if (ferry_engine_get_transfer_methods(job->engine) == NULL) {
 		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
 				    "the engine has no transfer methods");

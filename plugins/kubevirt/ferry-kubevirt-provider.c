@@ -29,6 +29,7 @@
 #include "ferry-kubevirt-inventory.h"
 #include "ferry-kubevirt-manifest.h"
 #include "ferry-kubevirt-provider.h"
+#include "ferry-kubevirt-pull.h"
 #include "ferry-kubevirt-push.h"
 
 /*
@@ -196,7 +197,8 @@ ferry_kubevirt_apply_settings(FerryKubevirtProvider *self,
 	return TRUE;
 }
 
-/* cluster mode's own settings: the transfer pods' image and how long they may take */
+/* cluster mode's own settings: the transfer pods' image, how long they may
+ * take, push or pull, and whether pull pods share the node's network */
 static gboolean
 ferry_kubevirt_apply_cluster_settings(FerryKubevirtProvider *self,
 				      FerryKubevirtCluster *cluster,
@@ -205,6 +207,8 @@ ferry_kubevirt_apply_cluster_settings(FerryKubevirtProvider *self,
 {
 	const char *image = ferry_provider_config_get_setting(config, "transferImage");
 	const char *timeout = ferry_provider_config_get_setting(config, "transferPodTimeout");
+	const char *mode = ferry_provider_config_get_setting(config, "transferMode");
+	const char *host_network = ferry_provider_config_get_setting(config, "transferHostNetwork");
 
 	if (image != NULL && *image != '\0') {
 		g_free(cluster->transfer_image);
@@ -220,6 +224,26 @@ ferry_kubevirt_apply_cluster_settings(FerryKubevirtProvider *self,
 			return FALSE;
 		}
 		cluster->pod_timeout = (guint)seconds;
+	}
+	if (mode != NULL && *mode != '\0') {
+		if (g_strcmp0(mode, "push") != 0 && g_strcmp0(mode, "pull") != 0 &&
+		    g_strcmp0(mode, "auto") != 0) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "%s: spec.settings.transferMode '%s' is not push, pull or auto",
+				    self->display, mode);
+			return FALSE;
+		}
+		g_free(cluster->transfer_mode);
+		cluster->transfer_mode = g_strdup(mode);
+	}
+	if (host_network != NULL && *host_network != '\0') {
+		if (g_strcmp0(host_network, "true") != 0 && g_strcmp0(host_network, "false") != 0) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "%s: spec.settings.transferHostNetwork '%s' is not true or false",
+				    self->display, host_network);
+			return FALSE;
+		}
+		cluster->host_network = g_strcmp0(host_network, "true") == 0;
 	}
 	return TRUE;
 }
@@ -589,9 +613,16 @@ ferry_kubevirt_prepare_disk(FerryProvider *provider,
 	target = ferry_kubevirt_target_new(vm_spec, &self->sizing, self->default_format, error);
 	if (target == NULL)
 		return NULL;
-	if (self->cluster != NULL)
-		return ferry_kubevirt_push_prepare_disk(self->cluster, target, disk_index, cancellable,
-							error);
+	if (self->cluster != NULL) {
+		endpoint = ferry_kubevirt_push_prepare_disk(self->cluster, target, disk_index,
+							    cancellable, error);
+		/* what the kubevirt-pull method needs to write the PVC itself */
+		if (endpoint != NULL)
+			ferry_kubevirt_pull_attach_target(endpoint, self->cluster, target,
+							  ferry_kubevirt_target_get_disk(
+							      target, disk_index, NULL));
+		return g_steal_pointer(&endpoint);
+	}
 	disk = ferry_kubevirt_target_get_disk(target, disk_index, error);
 	if (disk == NULL)
 		return NULL;
@@ -892,6 +923,41 @@ ferry_kubevirt_vm_directory_for_spec(FerryKubevirtProvider *self,
 	return ferry_kubevirt_vm_directory(self, name_space, name);
 }
 
+/* the pull transfers' ConfigMaps and Secrets of the VM (its pods, which
+ * carry the transfer label too, go with the push transfer pods) */
+static gboolean
+ferry_kubevirt_remove_pull_leftovers(FerryKubevirtProvider *self,
+				     FerryKubevirtTarget *target,
+				     GCancellable *cancellable,
+				     GError **error)
+{
+	FerryKubevirtDisk *disk = target->disks->len > 0 ? g_ptr_array_index(target->disks, 0)
+							 : NULL;
+	JsonObject *metadata = disk != NULL && disk->claim != NULL
+				   ? json_object_get_object_member(json_node_get_object(disk->claim),
+								   "metadata")
+				   : NULL;
+	JsonObject *labels = metadata != NULL && json_object_has_member(metadata, "labels")
+				 ? json_object_get_object_member(metadata, "labels")
+				 : NULL;
+	g_autofree char *selector = NULL;
+	g_autoptr(GError) local_error = NULL;
+
+	if (labels == NULL || !json_object_has_member(labels, "plan") ||
+	    !json_object_has_member(labels, "vmID"))
+		return TRUE;
+	selector = g_strdup_printf("ferry.konveyor.io/transfer,plan=%s,vmID=%s",
+				   json_object_get_string_member(labels, "plan"),
+				   json_object_get_string_member(labels, "vmID"));
+	if (ferry_kubevirt_pull_remove_leftovers(self->cluster->client, target->name_space, selector,
+						 cancellable, &local_error))
+		return TRUE;
+	g_set_error(error, FERRY_ERROR, local_error->code,
+		    "%s: cannot remove the pull transfer objects: %s", target->display,
+		    local_error->message);
+	return FALSE;
+}
+
 static gboolean
 ferry_kubevirt_remove_vm(FerryProvider *provider,
 			 JsonObject *vm_spec,
@@ -909,8 +975,9 @@ ferry_kubevirt_remove_vm(FerryProvider *provider,
 	if (self->cluster != NULL) {
 		g_autoptr(FerryKubevirtTarget) target =
 		    ferry_kubevirt_target_new(vm_spec, &self->sizing, self->default_format, error);
-		return target != NULL && ferry_kubevirt_push_remove_vm(self->cluster, target,
-									cancellable, error);
+		return target != NULL &&
+		       ferry_kubevirt_push_remove_vm(self->cluster, target, cancellable, error) &&
+		       ferry_kubevirt_remove_pull_leftovers(self, target, cancellable, error);
 	}
 	dir = ferry_kubevirt_vm_directory_for_spec(self, vm_spec, error);
 	if (dir == NULL)
@@ -993,7 +1060,9 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 		if (self->cluster != NULL)
 			return ferry_kubevirt_push_remove_disk(self->cluster, target,
 							       index < 0 ? G_MAXUINT : (guint)index,
-							       cancellable, error);
+							       cancellable, error) &&
+			       ferry_kubevirt_remove_pull_leftovers(self, target, cancellable,
+								    error);
 		disk = ferry_kubevirt_target_get_disk(target, index < 0 ? G_MAXUINT : (guint)index,
 						      error);
 		if (disk == NULL)
@@ -1042,8 +1111,27 @@ ferry_kubevirt_finalize_plan(FerryProvider *provider,
 	/* a bundle leaves nothing running */
 	if (self->cluster == NULL)
 		return TRUE;
-	return ferry_kubevirt_push_finalize_plan(self->cluster, plan_name, vm_ids, cancellable,
-						 error);
+	if (!ferry_kubevirt_push_finalize_plan(self->cluster, plan_name, vm_ids, cancellable,
+					       error))
+		return FALSE;
+	/* pull transfers' ConfigMaps and Secrets a crash left, in any namespace */
+	for (guint i = 0; vm_ids != NULL && vm_ids[i] != NULL; i++) {
+		g_autofree char *selector = NULL;
+		g_autoptr(GError) local_error = NULL;
+		if (!ferry_kubevirt_check_label("vmID", vm_ids[i], NULL))
+			continue;
+		selector = g_strdup_printf("ferry.konveyor.io/transfer,vmID=%s", vm_ids[i]);
+		if (ferry_kubevirt_pull_remove_leftovers(self->cluster->client, NULL, selector,
+							 cancellable, &local_error))
+			continue;
+		/* without the right to list every namespace, remove_vm did it */
+		if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED))
+			return TRUE;
+		g_set_error(error, FERRY_ERROR, local_error->code, "%s: plan %s: %s",
+			    self->display, plan_name, local_error->message);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /* --- what a cluster holds already (ferry-kubevirt-inventory.c) --- */
