@@ -302,6 +302,13 @@ ferry_kubevirt_pull_add_container(JsonBuilder *builder, const FerryKubevirtPullP
 	}
 	json_builder_set_member_name(builder, "securityContext");
 	json_builder_begin_object(builder);
+	/* as KubeVirt's qemu (107): disk.img is that user's, as CDI leaves it */
+	json_builder_set_member_name(builder, "runAsUser");
+	json_builder_add_int_value(builder, FERRY_KUBEVIRT_PULL_QEMU_UID);
+	json_builder_set_member_name(builder, "runAsGroup");
+	json_builder_add_int_value(builder, FERRY_KUBEVIRT_PULL_QEMU_UID);
+	json_builder_set_member_name(builder, "runAsNonRoot");
+	json_builder_add_boolean_value(builder, TRUE);
 	json_builder_set_member_name(builder, "allowPrivilegeEscalation");
 	json_builder_add_boolean_value(builder, FALSE);
 	json_builder_set_member_name(builder, "capabilities");
@@ -376,6 +383,12 @@ ferry_kubevirt_pull_render_pod(const FerryKubevirtPullPod *pod, GError **error)
 	/* the transfer's credentials come from the mounted Secret alone */
 	json_builder_set_member_name(builder, "automountServiceAccountToken");
 	json_builder_add_boolean_value(builder, FALSE);
+	/* the Secret's files (mode 0400) readable by the transfer's group */
+	json_builder_set_member_name(builder, "securityContext");
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "fsGroup");
+	json_builder_add_int_value(builder, FERRY_KUBEVIRT_PULL_QEMU_UID);
+	json_builder_end_object(builder);
 	if (pod->host_network) {
 		json_builder_set_member_name(builder, "hostNetwork");
 		json_builder_add_boolean_value(builder, TRUE);

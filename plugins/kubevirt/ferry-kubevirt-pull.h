@@ -21,6 +21,8 @@ G_BEGIN_DECLS
 #define FERRY_KUBEVIRT_PULL_DEVICE	     "/dev/ferry-target"
 #define FERRY_KUBEVIRT_PULL_SCRATCH_DIR	     "/var/lib/ferry/scratch"
 #define FERRY_KUBEVIRT_PULL_STATE_DIR	     "/var/lib/ferry/state"
+/* the user and group the transfer runs as: KubeVirt's qemu, who owns disk.img */
+#define FERRY_KUBEVIRT_PULL_QEMU_UID 107
 
 /* one transfer pod */
 typedef struct {
