@@ -852,8 +852,19 @@ phase_create_conversion(FerryEngineJob *job, GError **error)
 	return FERRY_PHASE_DONE;
 }
 
+static void
+job_close_target_list(FerryEngineJob *job, GPtrArray *disks)
+{
+	for (guint i = 0; disks != NULL && i < disks->len; i++)
+		job_close_endpoint(job, g_ptr_array_index(disks, i), NULL);
+}
+
+/* with @open, deferred endpoints are served: the caller reads or writes them */
 static GPtrArray *
-job_prepare_target_list(FerryEngineJob *job, FerryProvider *destination, GError **error)
+job_prepare_target_list(FerryEngineJob *job,
+			FerryProvider *destination,
+			gboolean open,
+			GError **error)
 {
 	g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func(g_object_unref);
 	for (guint i = 0; i < job_n_disks(job); i++) {
@@ -861,15 +872,12 @@ job_prepare_target_list(FerryEngineJob *job, FerryProvider *destination, GError 
 		if (endpoint == NULL)
 			return NULL;
 		g_ptr_array_add(disks, endpoint);
+		if (open && !ferry_disk_endpoint_open(endpoint, job->cancellable, error)) {
+			job_close_target_list(job, disks);
+			return NULL;
+		}
 	}
 	return g_steal_pointer(&disks);
-}
-
-static void
-job_close_target_list(FerryEngineJob *job, GPtrArray *disks)
-{
-	for (guint i = 0; disks != NULL && i < disks->len; i++)
-		job_close_endpoint(job, g_ptr_array_index(disks, i), NULL);
 }
 
 static const char *const conversion_fields[] = {"operatingSystem", "firmware",
@@ -1034,7 +1042,7 @@ phase_convert_guest(FerryEngineJob *job, GError **error)
 	destination = job_destination(job, error);
 	if (destination == NULL)
 		return FERRY_PHASE_FAIL;
-	disks = job_prepare_target_list(job, destination, error);
+	disks = job_prepare_target_list(job, destination, TRUE, error);
 	if (disks == NULL)
 		return FERRY_PHASE_FAIL;
 	/* the converter keeps its log in the VM's work folder */
@@ -1084,7 +1092,7 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	destination = job_destination(job, error);
 	if (destination == NULL)
 		return FERRY_PHASE_FAIL;
-	targets = job_prepare_target_list(job, destination, error);
+	targets = job_prepare_target_list(job, destination, TRUE, error);
 	if (targets == NULL)
 		return FERRY_PHASE_FAIL;
 	src = ferry_provider_open_disk(source, job->vm_id,
@@ -1271,7 +1279,7 @@ phase_create_vm(FerryEngineJob *job, GError **error)
 		json_object_set_member(spec, "operatingSystem",
 				       json_node_copy(json_object_get_member(job->status,
 									     "operatingSystem")));
-	disks = job_prepare_target_list(job, destination, error);
+	disks = job_prepare_target_list(job, destination, FALSE, error);
 	if (disks == NULL)
 		return FERRY_PHASE_FAIL;
 	json_object_set_object_member(details, "vmSpec", ferry_json_object_copy(spec));

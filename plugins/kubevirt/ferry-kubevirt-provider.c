@@ -592,6 +592,97 @@ ferry_kubevirt_prepare_qcow2(FerryKubevirtDisk *disk,
 	return g_steal_pointer(&endpoint);
 }
 
+/* what a deferred PVC endpoint needs to be served by a push transfer pod */
+typedef struct {
+	FerryKubevirtProvider *provider;
+	JsonObject *vm_spec;
+	guint index;
+} FerryKubevirtDeferred;
+
+static void
+ferry_kubevirt_deferred_free(gpointer data)
+{
+	FerryKubevirtDeferred *deferred = data;
+	g_object_unref(deferred->provider);
+	json_object_unref(deferred->vm_spec);
+	g_free(deferred);
+}
+
+static gboolean
+ferry_kubevirt_close_served(gpointer data, GError **error)
+{
+	return ferry_disk_endpoint_close(FERRY_DISK_ENDPOINT(data), error);
+}
+
+/* the push transfer pod and its port-forward, started when the disk's bytes
+ * are needed (the local copy, a converter); the kubevirt-pull method writes
+ * the PVC without them */
+static gboolean
+ferry_kubevirt_serve_claim(FerryDiskEndpoint *endpoint,
+			   gpointer data,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	FerryKubevirtDeferred *deferred = data;
+	FerryKubevirtProvider *self = deferred->provider;
+	g_autoptr(FerryKubevirtTarget) target = NULL;
+	FerryDiskEndpoint *served;
+
+	if (!ferry_kubevirt_check_connected(self, error) || self->cluster == NULL)
+		return FALSE;
+	target = ferry_kubevirt_target_new(deferred->vm_spec, &self->sizing, self->default_format,
+					   error);
+	if (target == NULL)
+		return FALSE;
+	served = ferry_kubevirt_push_prepare_disk(self->cluster, target, deferred->index,
+						  cancellable, error);
+	if (served == NULL)
+		return FALSE;
+	ferry_disk_endpoint_set_uri(endpoint, ferry_disk_endpoint_get_uri(served));
+	ferry_disk_endpoint_set_description(endpoint, ferry_disk_endpoint_get_description(served));
+	ferry_disk_endpoint_set_zeroed(endpoint, ferry_disk_endpoint_get_zeroed(served));
+	ferry_disk_endpoint_add_close_func(endpoint, ferry_kubevirt_close_served, served,
+					   g_object_unref);
+	return TRUE;
+}
+
+/* cluster mode: the PVC is made now; a push transfer pod serves it only
+ * when the endpoint is opened */
+static FerryDiskEndpoint *
+ferry_kubevirt_prepare_cluster_disk(FerryKubevirtProvider *self,
+				    JsonObject *vm_spec,
+				    FerryKubevirtTarget *target,
+				    guint disk_index,
+				    GCancellable *cancellable,
+				    GError **error)
+{
+	FerryKubevirtDisk *disk = ferry_kubevirt_target_get_disk(target, disk_index, error);
+	FerryKubevirtDeferred *deferred;
+	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
+	g_autofree char *description = NULL;
+
+	if (disk == NULL ||
+	    !ferry_kubevirt_push_prepare_claim(self->cluster, target, disk_index, cancellable, error))
+		return NULL;
+	deferred = g_new0(FerryKubevirtDeferred, 1);
+	deferred->provider = g_object_ref(self);
+	deferred->vm_spec = json_object_ref(vm_spec);
+	deferred->index = disk_index;
+	endpoint = ferry_disk_endpoint_new_deferred(FERRY_DISK_ROLE_TARGET,
+						    ferry_kubevirt_serve_claim, deferred,
+						    ferry_kubevirt_deferred_free);
+	description = g_strdup_printf("%s disk %u (PersistentVolumeClaim %s/%s)", target->display,
+				      disk_index, target->name_space, disk->name);
+	ferry_disk_endpoint_set_description(endpoint, description);
+	ferry_disk_endpoint_set_size(endpoint, disk->capacity);
+	ferry_disk_endpoint_set_format(endpoint, "raw");
+	if (disk->id != NULL)
+		ferry_disk_endpoint_set_disk_id(endpoint, disk->id);
+	/* what the kubevirt-pull method needs to write the PVC itself */
+	ferry_kubevirt_pull_attach_target(endpoint, self->cluster, target, disk);
+	return g_steal_pointer(&endpoint);
+}
+
 static FerryDiskEndpoint *
 ferry_kubevirt_prepare_disk(FerryProvider *provider,
 			    JsonObject *vm_spec,
@@ -613,16 +704,9 @@ ferry_kubevirt_prepare_disk(FerryProvider *provider,
 	target = ferry_kubevirt_target_new(vm_spec, &self->sizing, self->default_format, error);
 	if (target == NULL)
 		return NULL;
-	if (self->cluster != NULL) {
-		endpoint = ferry_kubevirt_push_prepare_disk(self->cluster, target, disk_index,
-							    cancellable, error);
-		/* what the kubevirt-pull method needs to write the PVC itself */
-		if (endpoint != NULL)
-			ferry_kubevirt_pull_attach_target(endpoint, self->cluster, target,
-							  ferry_kubevirt_target_get_disk(
-							      target, disk_index, NULL));
-		return g_steal_pointer(&endpoint);
-	}
+	if (self->cluster != NULL)
+		return ferry_kubevirt_prepare_cluster_disk(self, vm_spec, target, disk_index,
+							   cancellable, error);
 	disk = ferry_kubevirt_target_get_disk(target, disk_index, error);
 	if (disk == NULL)
 		return NULL;

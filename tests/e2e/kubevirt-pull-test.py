@@ -9,17 +9,20 @@ in the target namespace, not by Ferry through a port-forward:
 
 - cold: the plan succeeds, the VirtualMachine and its PVC exist, a pod
   reads the PVC back and its disk.img equals the simulator's disk (sha256);
-  pull pods, their ConfigMaps and Secrets were seen during the copy and
-  none is left; the ConfigMap never held the password;
+  pull pods, their ConfigMaps and Secrets were seen during the copy, no
+  push transfer pod was started, none is left; no ConfigMap held the
+  password;
 - warm: precopies while the disk changes under scripted changed areas,
-  then the cutover; the PVC equals the last disk, each precopy ran a pull pod;
+  then the cutover; the PVC equals the last disk; pull pods, no push pod;
 - push forced: a destination Provider with transferMode: push copies the
   same kind of source with the push transfer pod (no pull pod), and a plan
   annotated transfer.ferry.konveyor.io/mode: push into the pull destination
   does so too; both PVCs are right;
 - a wrong vSphere password: the plan fails with an error naming the
-  source and what to fix, no transfer object is left, and the password
-  appears in no output, no process's command line and no ConfigMap.
+  source Provider and what to fix (Ferry logs in before any pod starts),
+  no transfer object is left, and the password appears in no output, no
+  process's command line (the pods' included: they run on this node) and
+  no ConfigMap.
 
 Every object lives in namespaces named cluster-pull-<random>, removed at the
 end. Without a bed or a simulator it skips (exit 77), except under CI=true,
@@ -355,6 +358,8 @@ def test_cold(ferry, watcher, vcsim):
     seen = watcher.take()
     kinds = {kind for kind, _ in pull_objects(seen, claim)}
     assert kinds == {"Pod", "ConfigMap", "Secret"}, seen
+    # the push transfer pod (and its port-forward) was not started at all
+    assert not any(name.startswith(f"{claim}-transfer-") for _, name in seen), seen
     pvc = kubectl_json("get", "pvc", "-n", TARGET_NS, claim)
     assert pvc["metadata"]["labels"].get("plan"), pvc["metadata"]
     assert_clean()
@@ -414,6 +419,7 @@ def test_warm(ferry, watcher, vcsim):
     precopies = ferry.plan_status("pull-warm")["migration"]["vms"][0]["warm"]["precopies"]
     seen = watcher.take()
     assert ("Pod", f"{claim}-pull") in seen, seen
+    assert not any(name.startswith(f"{claim}-transfer-") for _, name in seen), seen
     assert_clean()
     print(f"ok - warm: {len(precopies)} precopies and the cutover pulled into PVC "
           f"{TARGET_NS}/{claim}; disk.img equals the last disk; nothing left")
@@ -450,10 +456,10 @@ def test_wrong_password(ferry, watcher, vcsim):
     assert WRONG_PASSWORD not in text, "the wrong password was shown"
     watcher.take()
     assert_clean()
-    reasons = [reason for vm in ferry.plan_status("pull-wrong")["migration"]["vms"]
-               for reason in vm.get("error", {}).get("reasons", [])]
-    assert reasons and "password" in reasons[0], reasons
-    print(f"ok - a wrong vSphere password fails the plan, no credential shown: {reasons[0]}")
+    said = [line.strip() for line in (r.stdout + r.stderr).splitlines()
+            if "password" in line.lower()]
+    assert said and "vsphere-wrong" in said[0], r.stdout + r.stderr
+    print(f"ok - a wrong vSphere password fails the plan, no credential shown: {said[0]}")
 
 
 def main():
