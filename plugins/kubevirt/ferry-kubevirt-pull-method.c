@@ -26,7 +26,7 @@
 #include "ferry-kubevirt-push.h"
 
 #define PULL_TARGET_KEY "ferry-kubevirt-pull-target"
-#define PULL_RESTARTS 3 /* container restarts after a transient failure before giving up */
+#define PULL_RESTARTS 2 /* container restarts after a transient failure before giving up */
 
 /* what the method needs of the target: set on the endpoint by prepare_disk */
 typedef struct {
@@ -504,18 +504,36 @@ pull_reason_is_final(const char *reason)
 	       code != FERRY_ERROR_FAILED;
 }
 
+/* @retried: the pod was restarted already; a transient code would make
+ * the engine run it all again */
 static gboolean
-pull_set_result_error(PullCopy *copy, JsonObject *result, const char *state, GError **error)
+pull_set_result_error(PullCopy *copy,
+		      JsonObject *result,
+		      const char *state,
+		      gboolean retried,
+		      GError **error)
 {
 	const char *reason = result != NULL ? pull_string(result, "reason") : NULL;
 	const char *message = result != NULL ? pull_string(result, "error") : NULL;
 	FerryError code = reason != NULL ? ferry_error_from_string(reason) : FERRY_ERROR_FAILED;
+	gboolean unreachable = code == FERRY_ERROR_CONNECTION_FAILED || code == FERRY_ERROR_TIMED_OUT;
+	g_autofree char *hint = NULL;
 
+	if (unreachable)
+		hint = g_strdup_printf(
+		    "; the pod runs in namespace %s of the cluster: check that the source is "
+		    "reachable from there, or set the destination Provider's "
+		    "spec.settings.transferHostNetwork: \"true\" for a source only the node "
+		    "reaches (or transferMode: push)",
+		    copy->target->name_space);
+	if (retried && (unreachable || code == FERRY_ERROR_BUSY || code == FERRY_ERROR_IO))
+		code = FERRY_ERROR_FAILED;
 	if (message != NULL)
-		g_set_error(error, FERRY_ERROR, code, "%s: the pull transfer pod %s/%s failed%s%s%s: %s",
-			    copy->display, copy->target->name_space, copy->name,
-			    state != NULL ? " (" : "", state != NULL ? state : "",
-			    state != NULL ? ")" : "", message);
+		g_set_error(error, FERRY_ERROR, code,
+			    "%s: the pull transfer pod %s/%s failed%s%s%s: %s%s", copy->display,
+			    copy->target->name_space, copy->name, state != NULL ? " (" : "",
+			    state != NULL ? state : "", state != NULL ? ")" : "", message,
+			    hint != NULL ? hint : "");
 	else
 		g_set_error(error, FERRY_ERROR, code,
 			    "%s: the pull transfer pod %s/%s failed%s%s%s with no result line; "
@@ -590,7 +608,7 @@ pull_wait(PullCopy *copy, FerryProgress *progress, GCancellable *cancellable, GE
 				result = pull_find_result(pull_string(terminated, "message"));
 			if (result != NULL &&
 			    g_strcmp0(pull_string(result, "result"), "Succeeded") != 0)
-				return pull_set_result_error(copy, result, NULL, error);
+				return pull_set_result_error(copy, result, NULL, FALSE, error);
 			if (progress != NULL)
 				ferry_progress_set_done(progress, ferry_progress_get_total(progress));
 			return TRUE;
@@ -615,7 +633,7 @@ pull_wait(PullCopy *copy, FerryProgress *progress, GCancellable *cancellable, GE
 					? json_object_get_int_member(ended, "exitCode")
 					: -1,
 				    restarts);
-				return pull_set_result_error(copy, outcome, how, error);
+				return pull_set_result_error(copy, outcome, how, restarts > 0, error);
 			}
 		}
 		if (reason != NULL &&

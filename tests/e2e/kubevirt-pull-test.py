@@ -223,6 +223,10 @@ def setup_cluster():
 
 
 def teardown_cluster():
+    # the simulator's MACs are fixed: its VMs must be gone before the next
+    # run checks the cluster for MAC conflicts, not merely being deleted
+    kubectl("delete", "virtualmachines.kubevirt.io", "--all", "-n", TARGET_NS, "--wait=true",
+            check=False)
     for ns in (TARGET_NS, CTL_NS):
         kubectl("delete", "namespace", ns, "--wait=false", check=False)
     kubectl("delete", "clusterrolebinding", BINDING, check=False)
@@ -245,18 +249,21 @@ def docs(vcsim, token, ca):
     out.append({"apiVersion": "v1", "kind": "Secret",
                 "metadata": {"name": "cluster-credentials", "namespace": "demo"},
                 "type": "Opaque", "stringData": {"token": token, "cacert": ca}})
-    for name, mode in (("cluster", None), ("cluster-push", "push")):
+    for name, mode in (("cluster", None), ("cluster-push", "push"),
+                       ("cluster-nohost", "pull")):
         settings = {"transferImage": IMAGE, "transferPodTimeout": "180",
                     "transferHostNetwork": "true"}
         if mode:
             settings["transferMode"] = mode
+        if name == "cluster-nohost":
+            del settings["transferHostNetwork"]
         out.append({"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Provider",
                     "metadata": {"name": name, "namespace": "demo"},
                     "spec": {"type": "openshift", "url": ENV["FERRY_KUBE_APISERVER"],
                              "secret": {"name": "cluster-credentials", "namespace": "demo"},
                              "settings": settings}})
     for source in ("vsphere", "vsphere-wrong"):
-        for destination in ("cluster", "cluster-push"):
+        for destination in ("cluster", "cluster-push", "cluster-nohost"):
             pair = {"source": {"name": source, "namespace": "demo"},
                     "destination": {"name": destination, "namespace": "demo"}}
             out += [
@@ -279,7 +286,8 @@ def docs(vcsim, token, ca):
     return out
 
 
-def plan_doc(name, vm, kind="cold", source="vsphere", destination="cluster", annotations=None):
+def plan_doc(name, vm, kind="cold", source="vsphere", destination="cluster", annotations=None,
+             target_name=None):
     doc = {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
            "metadata": {"name": name, "namespace": "demo"},
            "spec": {"type": kind, "targetNamespace": TARGET_NS, "skipGuestConversion": True,
@@ -293,6 +301,8 @@ def plan_doc(name, vm, kind="cold", source="vsphere", destination="cluster", ann
                     "vms": [{"name": vm}]}}
     if annotations:
         doc["metadata"]["annotations"] = annotations
+    if target_name:
+        doc["spec"]["vms"][0]["targetName"] = target_name
     return doc
 
 
@@ -462,6 +472,31 @@ def test_wrong_password(ferry, watcher, vcsim):
     print(f"ok - a wrong vSphere password fails the plan, no credential shown: {said[0]}")
 
 
+def test_unreachable(ferry, watcher, vcsim):
+    """the pod's own failure: without the node's network the pod cannot reach
+    the simulator on the node's loopback (a VM not migrated yet: the
+    destination checks refuse a MAC already there)"""
+    with open(vsphere.flat_file(vcsim, "DC0_C0_RP0_VM0"), "wb") as f:
+        f.write(os.urandom(DISK_MIB * MIB))
+    ferry.apply([plan_doc("pull-unreachable", "DC0_C0_RP0_VM0", destination="cluster-nohost",
+                          target_name="unreachable")])
+    t0 = time.monotonic()
+    r = ferry("plan", "start", "pull-unreachable", check=False)
+    assert "Plan/pull-unreachable: Succeeded" not in r.stdout, r.stdout
+    reasons = [reason for vm in ferry.plan_status("pull-unreachable")["migration"]["vms"]
+               for reason in vm.get("error", {}).get("reasons", [])]
+    assert len(reasons) == 1, (reasons, r.stdout, r.stderr)
+    reason = reasons[0]
+    for part in ("disk", "unreachable-disk-0", "pull transfer pod", "restarts",
+                 "transferHostNetwork"):
+        assert part in reason, (part, reason)
+    seen = watcher.take()
+    assert any(kind == "Pod" and name.endswith("-pull") for kind, name in seen), seen
+    assert_clean()
+    print(f"ok - a source the pod cannot reach fails in {time.monotonic() - t0:.0f} s, "
+          f"naming the disk and the fix: {reason}")
+
+
 def main():
     if not os.path.exists(ENV["FERRY_KUBE_CA"]):
         skip_or_fail("the test bed has no CA")
@@ -478,6 +513,7 @@ def main():
         ferry.apply(docs(vcsim, token, ca))
         test_cold(ferry, watcher, vcsim)
         test_warm(ferry, watcher, vcsim)
+        test_unreachable(ferry, watcher, vcsim)
         test_push_forced(ferry, watcher, vcsim)
         test_wrong_password(ferry, watcher, vcsim)
         assert watcher.leak is None, f"ConfigMap {watcher.leak} held a password"
