@@ -697,7 +697,8 @@ pull_copy(FerryTransferMethod *method,
 	copy.target = target;
 	copy.display = g_strdup_printf("PVC %s/%s of %s", target->name_space, target->pvc,
 				       target->cluster);
-	copy.name = g_strdup_printf("%.*s-pull", 48, target->pvc);
+	/* a new name per copy: the pod of a cancelled copy may still be going */
+	copy.name = g_strdup_printf("%.*s-pull-%05x", 48, target->pvc, g_random_int() & 0xfffff);
 	if (secret != NULL)
 		copy.secret = g_strdup_printf("%.*s-pull-source", 48, target->pvc);
 	copy.labels = g_hash_table_ref(target->labels);
