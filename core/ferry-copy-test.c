@@ -562,9 +562,10 @@ test_copy_deferred_target(Fixture *fixture, gconstpointer data)
 	g_autoptr(FerryTransferRequest) request = NULL;
 	g_autoptr(FerryTransferMethod) method = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree char *nbdkit = g_find_program_in_path("nbdkit");
 	int fd;
 
-	if (g_find_program_in_path("nbdkit") == NULL) {
+	if (nbdkit == NULL) {
 		g_test_skip("nbdkit is not installed");
 		return;
 	}

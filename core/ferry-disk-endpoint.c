@@ -73,6 +73,9 @@ ferry_disk_endpoint_closer_free(gpointer data)
 
 G_DEFINE_TYPE(FerryDiskEndpoint, ferry_disk_endpoint, G_TYPE_OBJECT)
 
+/* how a deferred endpoint is named until something describes it */
+#define DEFERRED_DESCRIPTION "a disk not served yet"
+
 static void
 ferry_disk_endpoint_dispose(GObject *object)
 {
@@ -188,7 +191,7 @@ ferry_disk_endpoint_new_deferred(FerryDiskRole role,
 	self->open_func = func;
 	self->open_data = user_data;
 	self->open_destroy = destroy;
-	self->description = g_strdup("a disk not served yet");
+	self->description = g_strdup(DEFERRED_DESCRIPTION);
 	return self;
 }
 
@@ -220,6 +223,11 @@ ferry_disk_endpoint_open(FerryDiskEndpoint *self, GCancellable *cancellable, GEr
 	}
 	if (!self->open_func(self, self->open_data, cancellable, error))
 		return FALSE;
+	/* an open function that did not describe the disk: its URI does */
+	if (self->uri != NULL && g_strcmp0(self->description, DEFERRED_DESCRIPTION) == 0) {
+		g_free(self->description);
+		self->description = g_strdup(self->uri);
+	}
 	if (self->open_destroy != NULL)
 		self->open_destroy(self->open_data);
 	self->open_func = NULL;
