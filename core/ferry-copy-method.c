@@ -62,8 +62,16 @@ ferry_nbd_transfer_method_copy(FerryTransferMethod *method,
 			       GCancellable *cancellable,
 			       GError **error)
 {
-	g_autoptr(FerryCopy) copy = ferry_copy_new_for_request(request, error);
+	g_autoptr(FerryCopy) copy = NULL;
 	gboolean ok;
+
+	/* a deferred endpoint is served now that its bytes are needed */
+	if (!ferry_disk_endpoint_open(ferry_transfer_request_get_source(request), cancellable,
+				      error) ||
+	    !ferry_disk_endpoint_open(ferry_transfer_request_get_target(request), cancellable,
+				      error))
+		return FALSE;
+	copy = ferry_copy_new_for_request(request, error);
 	if (copy == NULL)
 		return FALSE;
 	ok = ferry_copy_run(copy, progress, cancellable, error);

@@ -507,6 +507,100 @@ test_copy_ranges_merge(void)
 	g_assert_cmpuint(g_array_index(ranges, FerryExtent, 2).length, ==, 25);
 }
 
+typedef struct {
+	char *image;
+	guint opened;
+	guint failures_left;
+} Deferred;
+
+static gboolean
+deferred_stop(gpointer data, GError **error)
+{
+	return ferry_nbd_server_stop(FERRY_NBD_SERVER(data), error);
+}
+
+/* serves the image with nbdkit, the first @failures_left calls failing */
+static gboolean
+deferred_open(FerryDiskEndpoint *endpoint,
+	      gpointer data,
+	      GCancellable *cancellable,
+	      GError **error)
+{
+	Deferred *deferred = data;
+	g_autofree char *file = g_strdup_printf("file=%s", deferred->image);
+	FerryNbdServer *server;
+
+	deferred->opened++;
+	if (deferred->failures_left > 0) {
+		deferred->failures_left--;
+		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_BUSY, "not yet");
+		return FALSE;
+	}
+	server = ferry_nbd_server_new(FERRY_NBD_SERVER_NBDKIT, "deferred test disk");
+	ferry_nbd_server_add_argument(server, "file");
+	ferry_nbd_server_add_argument(server, file);
+	if (!ferry_nbd_server_start(server, cancellable, error)) {
+		g_object_unref(server);
+		return FALSE;
+	}
+	ferry_disk_endpoint_set_uri(endpoint, ferry_nbd_server_get_uri(server));
+	ferry_disk_endpoint_add_close_func(endpoint, deferred_stop, server, g_object_unref);
+	return TRUE;
+}
+
+/* a deferred target is served by the nbd method's copy, once: a failed
+ * open may be tried again, and an endpoint opened already is left alone */
+static void
+test_copy_deferred_target(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *source = fixture_path(fixture, "source.img");
+	g_autofree char *target = fixture_path(fixture, "target.img");
+	const guint64 data_at[] = {0, 3 * MiB};
+	Deferred deferred = {target, 0, 1};
+	g_autoptr(FerryDiskEndpoint) src = NULL;
+	g_autoptr(FerryDiskEndpoint) dst = NULL;
+	g_autoptr(FerryTransferRequest) request = NULL;
+	g_autoptr(FerryTransferMethod) method = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *nbdkit = g_find_program_in_path("nbdkit");
+	int fd;
+
+	if (nbdkit == NULL) {
+		g_test_skip("nbdkit is not installed");
+		return;
+	}
+	write_sparse_file(source, 4 * MiB, data_at, G_N_ELEMENTS(data_at));
+	fd = g_open(target, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(ftruncate(fd, 4 * MiB), ==, 0);
+	close(fd);
+	src = ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_SOURCE, source);
+	dst = ferry_disk_endpoint_new_deferred(FERRY_DISK_ROLE_TARGET, deferred_open, &deferred,
+					       NULL);
+	g_assert_true(ferry_disk_endpoint_is_deferred(dst));
+	g_assert_null(ferry_disk_endpoint_get_uri(dst));
+	request = ferry_transfer_request_new(src, dst);
+	method = g_object_new(FERRY_TYPE_NBD_TRANSFER_METHOD, NULL);
+
+	/* the first open fails: the copy says so, nothing is served */
+	g_assert_false(ferry_transfer_method_copy(method, request, NULL, NULL, &error));
+	g_assert_error(error, FERRY_ERROR, FERRY_ERROR_BUSY);
+	g_clear_error(&error);
+	g_assert_true(ferry_disk_endpoint_is_deferred(dst));
+	/* the second is served and copied into */
+	g_assert_true(ferry_transfer_method_copy(method, request, NULL, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(deferred.opened, ==, 2);
+	g_assert_false(ferry_disk_endpoint_is_deferred(dst));
+	g_assert_true(g_str_has_prefix(ferry_disk_endpoint_get_uri(dst), "nbd+unix://"));
+	g_assert_true(ferry_disk_endpoint_open(dst, NULL, &error));
+	g_assert_cmpuint(deferred.opened, ==, 2);
+	/* closing stops the server the open started */
+	g_assert_true(ferry_disk_endpoint_close(dst, &error));
+	g_assert_no_error(error);
+	assert_same_file(source, target);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -520,6 +614,7 @@ main(int argc, char **argv)
 	ADD("/copy/file-resume", test_copy_file_resume);
 	ADD("/copy/file-extents", test_copy_file_extents);
 	ADD("/copy/request", test_copy_request);
+	ADD("/copy/deferred-target-served-by-the-nbd-method", test_copy_deferred_target);
 #undef ADD
 	return g_test_run();
 }

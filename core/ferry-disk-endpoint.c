@@ -29,6 +29,12 @@
  * pod itself) is released by a function given to
  * ferry_disk_endpoint_add_close_func().
  *
+ * A deferred endpoint (ferry_disk_endpoint_new_deferred()) knows its disk
+ * (size, format, description) but is served only when something needs its
+ * bytes and calls ferry_disk_endpoint_open(): a destination whose serving
+ * is costly (a pod and a port-forward) does not serve a disk that a
+ * transfer method writes by other means.
+ *
  * Since: 0.1
  */
 struct _FerryDiskEndpoint {
@@ -45,6 +51,9 @@ struct _FerryDiskEndpoint {
 	GPtrArray *cleanup_paths; /* of utf8 */
 	GPtrArray *close_funcs;	  /* of FerryDiskEndpointCloser */
 	gboolean closed;
+	FerryDiskEndpointOpenFunc open_func; /* until opened */
+	gpointer open_data;
+	GDestroyNotify open_destroy;
 };
 
 typedef struct {
@@ -63,6 +72,9 @@ ferry_disk_endpoint_closer_free(gpointer data)
 }
 
 G_DEFINE_TYPE(FerryDiskEndpoint, ferry_disk_endpoint, G_TYPE_OBJECT)
+
+/* how a deferred endpoint is named until something describes it */
+#define DEFERRED_DESCRIPTION "a disk not served yet"
 
 static void
 ferry_disk_endpoint_dispose(GObject *object)
@@ -86,6 +98,8 @@ ferry_disk_endpoint_finalize(GObject *object)
 	g_ptr_array_unref(self->processes);
 	g_ptr_array_unref(self->cleanup_paths);
 	g_ptr_array_unref(self->close_funcs);
+	if (self->open_destroy != NULL)
+		self->open_destroy(self->open_data);
 	G_OBJECT_CLASS(ferry_disk_endpoint_parent_class)->finalize(object);
 }
 
@@ -146,6 +160,112 @@ ferry_disk_endpoint_new_file(FerryDiskRole role, const char *path)
 	self->path = g_strdup(path);
 	self->description = g_strdup(path);
 	return self;
+}
+
+/**
+ * ferry_disk_endpoint_new_deferred:
+ * @role: source or target
+ * @func: (scope notified): serves the disk, at the first
+ *   ferry_disk_endpoint_open()
+ * @user_data: (closure): data for @func
+ * @destroy: (nullable): frees @user_data when the endpoint goes
+ *
+ * An endpoint whose disk is served only when it is opened; until then it
+ * has neither a URI nor a path. Set its size, format and description as
+ * for any endpoint.
+ *
+ * Returns: (transfer full): a new endpoint
+ *
+ * Since: 0.1
+ */
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_deferred(FerryDiskRole role,
+				 FerryDiskEndpointOpenFunc func,
+				 gpointer user_data,
+				 GDestroyNotify destroy)
+{
+	FerryDiskEndpoint *self;
+	g_return_val_if_fail(func != NULL, NULL);
+	self = g_object_new(FERRY_TYPE_DISK_ENDPOINT, NULL);
+	self->role = role;
+	self->open_func = func;
+	self->open_data = user_data;
+	self->open_destroy = destroy;
+	self->description = g_strdup(DEFERRED_DESCRIPTION);
+	return self;
+}
+
+/**
+ * ferry_disk_endpoint_open:
+ * @self: a #FerryDiskEndpoint
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Serves a deferred endpoint's disk; does nothing for an endpoint that is
+ * served already (any other endpoint). Whoever reads or writes an
+ * endpoint's URI or path calls it first.
+ *
+ * Returns: %FALSE with @error set when the disk cannot be served (it may
+ *   be tried again)
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_disk_endpoint_open(FerryDiskEndpoint *self, GCancellable *cancellable, GError **error)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), FALSE);
+	if (self->open_func == NULL)
+		return TRUE;
+	if (self->closed) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
+			    "%s: the endpoint is closed", self->description);
+		return FALSE;
+	}
+	if (!self->open_func(self, self->open_data, cancellable, error))
+		return FALSE;
+	/* an open function that did not describe the disk: its URI does */
+	if (self->uri != NULL && g_strcmp0(self->description, DEFERRED_DESCRIPTION) == 0) {
+		g_free(self->description);
+		self->description = g_strdup(self->uri);
+	}
+	if (self->open_destroy != NULL)
+		self->open_destroy(self->open_data);
+	self->open_func = NULL;
+	self->open_data = NULL;
+	self->open_destroy = NULL;
+	return TRUE;
+}
+
+/**
+ * ferry_disk_endpoint_is_deferred:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: whether the endpoint waits for ferry_disk_endpoint_open()
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_disk_endpoint_is_deferred(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), FALSE);
+	return self->open_func != NULL;
+}
+
+/**
+ * ferry_disk_endpoint_set_uri:
+ * @self: a #FerryDiskEndpoint
+ * @uri: the NBD URI that serves the disk, for a deferred endpoint's
+ *   #FerryDiskEndpointOpenFunc
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_set_uri(FerryDiskEndpoint *self, const char *uri)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_return_if_fail(uri != NULL);
+	g_free(self->uri);
+	self->uri = g_strdup(uri);
 }
 
 static int

@@ -385,6 +385,29 @@ job_journal_path(FerryEngineJob *job, guint index, gint64 round)
 	return g_build_filename(dir, name, NULL);
 }
 
+/* the plan's annotations transfer.ferry.konveyor.io/KEY become the request's
+ * option KEY (e.g. transfer.ferry.konveyor.io/mode: pull), so a plan can steer
+ * the transfer methods without a field Forklift's Plan does not have */
+#define JOB_TRANSFER_ANNOTATION_PREFIX "transfer.ferry.konveyor.io/"
+
+static void
+job_set_plan_transfer_options(FerryEngineJob *job, FerryTransferRequest *request)
+{
+	JsonObject *annotations = ferry_json_path_object(job_plan(job), "metadata.annotations");
+	g_autoptr(GList) keys = annotations != NULL ? json_object_get_members(annotations) : NULL;
+
+	for (GList *l = keys; l != NULL; l = l->next) {
+		const char *key = l->data;
+		JsonNode *value = json_object_get_member(annotations, key);
+		if (!g_str_has_prefix(key, JOB_TRANSFER_ANNOTATION_PREFIX) ||
+		    key[strlen(JOB_TRANSFER_ANNOTATION_PREFIX)] == '\0' ||
+		    !JSON_NODE_HOLDS_VALUE(value) || json_node_get_value_type(value) != G_TYPE_STRING)
+			continue;
+		ferry_transfer_request_set_option(request, key + strlen(JOB_TRANSFER_ANNOTATION_PREFIX),
+						  json_node_get_string(value));
+	}
+}
+
 static gboolean
 job_copy_disk(FerryEngineJob *job,
 	      FerryProvider *source,
@@ -445,6 +468,15 @@ job_copy_disk(FerryEngineJob *job,
 	if (ferry_json_path_int(job_plan(job), "spec.bandwidth", 0) > 0)
 		ferry_transfer_request_set_bandwidth(
 		    request, (guint64)ferry_json_path_int(job_plan(job), "spec.bandwidth", 0));
+	/* for a method that reads the source by itself (a pod in the target cluster) */
+	ferry_transfer_request_set_source_config(request, ferry_provider_get_config(source));
+	ferry_transfer_request_set_source_disk(
+	    request, job->vm_id, disk_id, snapshot,
+	    (flags & FERRY_TRANSFER_FLAG_INCREMENTAL) != 0
+		? (job_previous_change_id(job, disk_id) != NULL ? job_previous_change_id(job, disk_id)
+								: "*")
+		: NULL);
+	job_set_plan_transfer_options(job, request);
 	if (ferry_engine_get_transfer_methods(job->engine) == NULL) {
 		g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
 				    "the engine has no transfer methods");
@@ -820,8 +852,19 @@ phase_create_conversion(FerryEngineJob *job, GError **error)
 	return FERRY_PHASE_DONE;
 }
 
+static void
+job_close_target_list(FerryEngineJob *job, GPtrArray *disks)
+{
+	for (guint i = 0; disks != NULL && i < disks->len; i++)
+		job_close_endpoint(job, g_ptr_array_index(disks, i), NULL);
+}
+
+/* with @open, deferred endpoints are served: the caller reads or writes them */
 static GPtrArray *
-job_prepare_target_list(FerryEngineJob *job, FerryProvider *destination, GError **error)
+job_prepare_target_list(FerryEngineJob *job,
+			FerryProvider *destination,
+			gboolean open,
+			GError **error)
 {
 	g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func(g_object_unref);
 	for (guint i = 0; i < job_n_disks(job); i++) {
@@ -829,15 +872,12 @@ job_prepare_target_list(FerryEngineJob *job, FerryProvider *destination, GError 
 		if (endpoint == NULL)
 			return NULL;
 		g_ptr_array_add(disks, endpoint);
+		if (open && !ferry_disk_endpoint_open(endpoint, job->cancellable, error)) {
+			job_close_target_list(job, disks);
+			return NULL;
+		}
 	}
 	return g_steal_pointer(&disks);
-}
-
-static void
-job_close_target_list(FerryEngineJob *job, GPtrArray *disks)
-{
-	for (guint i = 0; disks != NULL && i < disks->len; i++)
-		job_close_endpoint(job, g_ptr_array_index(disks, i), NULL);
 }
 
 static const char *const conversion_fields[] = {"operatingSystem", "firmware",
@@ -1002,7 +1042,7 @@ phase_convert_guest(FerryEngineJob *job, GError **error)
 	destination = job_destination(job, error);
 	if (destination == NULL)
 		return FERRY_PHASE_FAIL;
-	disks = job_prepare_target_list(job, destination, error);
+	disks = job_prepare_target_list(job, destination, TRUE, error);
 	if (disks == NULL)
 		return FERRY_PHASE_FAIL;
 	/* the converter keeps its log in the VM's work folder */
@@ -1052,7 +1092,7 @@ phase_copy_disks_virt_v2v(FerryEngineJob *job, GError **error)
 	destination = job_destination(job, error);
 	if (destination == NULL)
 		return FERRY_PHASE_FAIL;
-	targets = job_prepare_target_list(job, destination, error);
+	targets = job_prepare_target_list(job, destination, TRUE, error);
 	if (targets == NULL)
 		return FERRY_PHASE_FAIL;
 	src = ferry_provider_open_disk(source, job->vm_id,
@@ -1239,7 +1279,7 @@ phase_create_vm(FerryEngineJob *job, GError **error)
 		json_object_set_member(spec, "operatingSystem",
 				       json_node_copy(json_object_get_member(job->status,
 									     "operatingSystem")));
-	disks = job_prepare_target_list(job, destination, error);
+	disks = job_prepare_target_list(job, destination, FALSE, error);
 	if (disks == NULL)
 		return FERRY_PHASE_FAIL;
 	json_object_set_object_member(details, "vmSpec", ferry_json_object_copy(spec));

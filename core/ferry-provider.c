@@ -556,7 +556,8 @@ ferry_provider_open_disk(FerryProvider *self,
  * @error: return location for a #GError
  *
  * Creates (or finds, when it already exists: the call is idempotent) the
- * target of one disk.
+ * target of one disk. The endpoint may be deferred (served at
+ * ferry_disk_endpoint_open()), when serving it is costly.
  *
  * Returns: (transfer full): a writable endpoint
  *

@@ -16,6 +16,12 @@
  * connections, request size, …). Transfer methods read it in `supports()`
  * to decide whether and how well they can do the job.
  *
+ * A method that reads the source by itself elsewhere (a pod in the target
+ * cluster, say) rather than through the source endpoint finds what it needs
+ * in the source side the engine fills in: the source Provider's
+ * configuration (its URL, settings, Secret and hosts), and the VM, disk,
+ * snapshot and change ids the source endpoint was opened with.
+ *
  * Since: 0.1
  */
 struct _FerryTransferRequest {
@@ -31,6 +37,11 @@ struct _FerryTransferRequest {
 	char *journal;
 	guint64 bandwidth;
 	GHashTable *options;
+	FerryProviderConfig *source_config;
+	char *vm_id;
+	char *disk_id;
+	char *snapshot_id;
+	char *change_id;
 };
 
 G_DEFINE_TYPE(FerryTransferRequest, ferry_transfer_request, G_TYPE_OBJECT)
@@ -47,6 +58,11 @@ ferry_transfer_request_finalize(GObject *object)
 	g_clear_pointer(&self->vm_spec, json_object_unref);
 	g_free(self->journal);
 	g_hash_table_unref(self->options);
+	g_clear_object(&self->source_config);
+	g_free(self->vm_id);
+	g_free(self->disk_id);
+	g_free(self->snapshot_id);
+	g_free(self->change_id);
 	G_OBJECT_CLASS(ferry_transfer_request_parent_class)->finalize(object);
 }
 
@@ -387,4 +403,131 @@ ferry_transfer_request_get_option(FerryTransferRequest *self, const char *key)
 	g_return_val_if_fail(FERRY_IS_TRANSFER_REQUEST(self), NULL);
 	g_return_val_if_fail(key != NULL, NULL);
 	return g_hash_table_lookup(self->options, key);
+}
+
+/**
+ * ferry_transfer_request_set_source_config:
+ * @self: a #FerryTransferRequest
+ * @config: (nullable): the source Provider's configuration (URL, settings,
+ *   Secret, hosts)
+ *
+ * For a method that connects to the source by itself. The Secret in it
+ * holds credentials: a method must hand them on only where they stay
+ * secret (never in a log, a message or a command line).
+ *
+ * Since: 0.1
+ */
+void
+ferry_transfer_request_set_source_config(FerryTransferRequest *self, FerryProviderConfig *config)
+{
+	g_return_if_fail(FERRY_IS_TRANSFER_REQUEST(self));
+	g_set_object(&self->source_config, config);
+}
+
+/**
+ * ferry_transfer_request_get_source_config:
+ * @self: a #FerryTransferRequest
+ *
+ * Returns: (transfer none) (nullable): the source Provider's configuration
+ *
+ * Since: 0.1
+ */
+FerryProviderConfig *
+ferry_transfer_request_get_source_config(FerryTransferRequest *self)
+{
+	g_return_val_if_fail(FERRY_IS_TRANSFER_REQUEST(self), NULL);
+	return self->source_config;
+}
+
+/**
+ * ferry_transfer_request_set_source_disk:
+ * @self: a #FerryTransferRequest
+ * @vm_id: (nullable): the source VM's id
+ * @disk_id: (nullable): the disk's id in the VM document
+ * @snapshot_id: (nullable): the snapshot the source endpoint reads, for a
+ *   warm copy
+ * @change_id: (nullable): the change id of the disk at the previous copy
+ *   (`*` for the first precopy), from which the request's extents come
+ *
+ * What the source endpoint was opened with, for a method that opens the
+ * disk again elsewhere.
+ *
+ * Since: 0.1
+ */
+void
+ferry_transfer_request_set_source_disk(FerryTransferRequest *self,
+				       const char *vm_id,
+				       const char *disk_id,
+				       const char *snapshot_id,
+				       const char *change_id)
+{
+	g_return_if_fail(FERRY_IS_TRANSFER_REQUEST(self));
+	g_free(self->vm_id);
+	self->vm_id = g_strdup(vm_id);
+	g_free(self->disk_id);
+	self->disk_id = g_strdup(disk_id);
+	g_free(self->snapshot_id);
+	self->snapshot_id = g_strdup(snapshot_id);
+	g_free(self->change_id);
+	self->change_id = g_strdup(change_id);
+}
+
+/**
+ * ferry_transfer_request_get_vm_id:
+ * @self: a #FerryTransferRequest
+ *
+ * Returns: (transfer none) (nullable): the source VM's id
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_transfer_request_get_vm_id(FerryTransferRequest *self)
+{
+	g_return_val_if_fail(FERRY_IS_TRANSFER_REQUEST(self), NULL);
+	return self->vm_id;
+}
+
+/**
+ * ferry_transfer_request_get_disk_id:
+ * @self: a #FerryTransferRequest
+ *
+ * Returns: (transfer none) (nullable): the source disk's id
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_transfer_request_get_disk_id(FerryTransferRequest *self)
+{
+	g_return_val_if_fail(FERRY_IS_TRANSFER_REQUEST(self), NULL);
+	return self->disk_id;
+}
+
+/**
+ * ferry_transfer_request_get_snapshot_id:
+ * @self: a #FerryTransferRequest
+ *
+ * Returns: (transfer none) (nullable): the snapshot the source is read from
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_transfer_request_get_snapshot_id(FerryTransferRequest *self)
+{
+	g_return_val_if_fail(FERRY_IS_TRANSFER_REQUEST(self), NULL);
+	return self->snapshot_id;
+}
+
+/**
+ * ferry_transfer_request_get_change_id:
+ * @self: a #FerryTransferRequest
+ *
+ * Returns: (transfer none) (nullable): the change id the extents start from
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_transfer_request_get_change_id(FerryTransferRequest *self)
+{
+	g_return_val_if_fail(FERRY_IS_TRANSFER_REQUEST(self), NULL);
+	return self->change_id;
 }

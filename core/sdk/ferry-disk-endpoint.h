@@ -42,6 +42,26 @@ typedef gboolean (*FerryDiskEndpointCloseFunc)(gpointer user_data, GError **erro
 #define FERRY_TYPE_DISK_ENDPOINT (ferry_disk_endpoint_get_type())
 G_DECLARE_FINAL_TYPE(FerryDiskEndpoint, ferry_disk_endpoint, FERRY, DISK_ENDPOINT, GObject)
 
+/**
+ * FerryDiskEndpointOpenFunc:
+ * @endpoint: the endpoint to open
+ * @user_data: the data given to ferry_disk_endpoint_new_deferred()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts what serves a deferred endpoint's disk and tells @endpoint where
+ * it is (ferry_disk_endpoint_set_uri()), registering what closing must
+ * release (ferry_disk_endpoint_add_close_func()).
+ *
+ * Returns: %FALSE with @error set when the disk cannot be served
+ *
+ * Since: 0.1
+ */
+typedef gboolean (*FerryDiskEndpointOpenFunc)(FerryDiskEndpoint *endpoint,
+					      gpointer user_data,
+					      GCancellable *cancellable,
+					      GError **error);
+
 FerryDiskEndpoint *
 ferry_disk_endpoint_new_nbd(FerryDiskRole role, const char *uri);
 FerryDiskEndpoint *
@@ -51,6 +71,17 @@ ferry_disk_endpoint_new_raw_target(const char *path,
 				   guint64 capacity,
 				   const char *display,
 				   GError **error);
+FerryDiskEndpoint *
+ferry_disk_endpoint_new_deferred(FerryDiskRole role,
+				 FerryDiskEndpointOpenFunc func,
+				 gpointer user_data,
+				 GDestroyNotify destroy);
+gboolean
+ferry_disk_endpoint_open(FerryDiskEndpoint *self, GCancellable *cancellable, GError **error);
+gboolean
+ferry_disk_endpoint_is_deferred(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_set_uri(FerryDiskEndpoint *self, const char *uri);
 FerryDiskRole
 ferry_disk_endpoint_get_role(FerryDiskEndpoint *self);
 const char *

@@ -13,6 +13,7 @@
 
 #include "ferry-disk-endpoint.h"
 #include "ferry-extent.h"
+#include "ferry-provider-config.h"
 
 G_BEGIN_DECLS
 
@@ -79,5 +80,23 @@ void
 ferry_transfer_request_set_option(FerryTransferRequest *self, const char *key, const char *value);
 const char *
 ferry_transfer_request_get_option(FerryTransferRequest *self, const char *key);
+void
+ferry_transfer_request_set_source_config(FerryTransferRequest *self, FerryProviderConfig *config);
+FerryProviderConfig *
+ferry_transfer_request_get_source_config(FerryTransferRequest *self);
+void
+ferry_transfer_request_set_source_disk(FerryTransferRequest *self,
+				       const char *vm_id,
+				       const char *disk_id,
+				       const char *snapshot_id,
+				       const char *change_id);
+const char *
+ferry_transfer_request_get_vm_id(FerryTransferRequest *self);
+const char *
+ferry_transfer_request_get_disk_id(FerryTransferRequest *self);
+const char *
+ferry_transfer_request_get_snapshot_id(FerryTransferRequest *self);
+const char *
+ferry_transfer_request_get_change_id(FerryTransferRequest *self);
 
 G_END_DECLS

@@ -18,6 +18,7 @@ ferry_kubevirt_cluster_free(FerryKubevirtCluster *cluster)
 		return;
 	g_free(cluster->display);
 	g_free(cluster->transfer_image);
+	g_free(cluster->transfer_mode);
 	g_clear_object(&cluster->client);
 	g_free(cluster);
 }
@@ -47,6 +48,7 @@ ferry_kubevirt_cluster_connect(const char *display,
 					       ? g_getenv("FERRY_TRANSFER_IMAGE")
 					       : FERRY_KUBEVIRT_TRANSFER_IMAGE);
 	cluster->pod_timeout = 300;
+	cluster->transfer_mode = g_strdup("auto");
 	kube_config = ferry_kube_config_new_for_provider(ferry_provider_config_get_url(config),
 							 ferry_provider_config_get_secret(config),
 							 &local_error);

@@ -17,6 +17,8 @@ typedef struct {
 	gboolean has_cdi;	 /* cdi.kubevirt.io/v1beta1 is served */
 	char *transfer_image;	 /* the transfer pods' image (setting transferImage) */
 	guint pod_timeout;	 /* seconds a transfer pod may take to be ready */
+	char *transfer_mode;	 /* push, pull or auto (setting transferMode) */
+	gboolean host_network;	 /* pull pods share the node's network (transferHostNetwork) */
 } FerryKubevirtCluster;
 
 FerryKubevirtCluster *

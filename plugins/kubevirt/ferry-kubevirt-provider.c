@@ -29,6 +29,7 @@
 #include "ferry-kubevirt-inventory.h"
 #include "ferry-kubevirt-manifest.h"
 #include "ferry-kubevirt-provider.h"
+#include "ferry-kubevirt-pull.h"
 #include "ferry-kubevirt-push.h"
 
 /*
@@ -196,7 +197,8 @@ ferry_kubevirt_apply_settings(FerryKubevirtProvider *self,
 	return TRUE;
 }
 
-/* cluster mode's own settings: the transfer pods' image and how long they may take */
+/* cluster mode's own settings: the transfer pods' image, how long they may
+ * take, push or pull, and whether pull pods share the node's network */
 static gboolean
 ferry_kubevirt_apply_cluster_settings(FerryKubevirtProvider *self,
 				      FerryKubevirtCluster *cluster,
@@ -205,6 +207,8 @@ ferry_kubevirt_apply_cluster_settings(FerryKubevirtProvider *self,
 {
 	const char *image = ferry_provider_config_get_setting(config, "transferImage");
 	const char *timeout = ferry_provider_config_get_setting(config, "transferPodTimeout");
+	const char *mode = ferry_provider_config_get_setting(config, "transferMode");
+	const char *host_network = ferry_provider_config_get_setting(config, "transferHostNetwork");
 
 	if (image != NULL && *image != '\0') {
 		g_free(cluster->transfer_image);
@@ -220,6 +224,26 @@ ferry_kubevirt_apply_cluster_settings(FerryKubevirtProvider *self,
 			return FALSE;
 		}
 		cluster->pod_timeout = (guint)seconds;
+	}
+	if (mode != NULL && *mode != '\0') {
+		if (g_strcmp0(mode, "push") != 0 && g_strcmp0(mode, "pull") != 0 &&
+		    g_strcmp0(mode, "auto") != 0) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "%s: spec.settings.transferMode '%s' is not push, pull or auto",
+				    self->display, mode);
+			return FALSE;
+		}
+		g_free(cluster->transfer_mode);
+		cluster->transfer_mode = g_strdup(mode);
+	}
+	if (host_network != NULL && *host_network != '\0') {
+		if (g_strcmp0(host_network, "true") != 0 && g_strcmp0(host_network, "false") != 0) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+				    "%s: spec.settings.transferHostNetwork '%s' is not true or false",
+				    self->display, host_network);
+			return FALSE;
+		}
+		cluster->host_network = g_strcmp0(host_network, "true") == 0;
 	}
 	return TRUE;
 }
@@ -568,6 +592,97 @@ ferry_kubevirt_prepare_qcow2(FerryKubevirtDisk *disk,
 	return g_steal_pointer(&endpoint);
 }
 
+/* what a deferred PVC endpoint needs to be served by a push transfer pod */
+typedef struct {
+	FerryKubevirtProvider *provider;
+	JsonObject *vm_spec;
+	guint index;
+} FerryKubevirtDeferred;
+
+static void
+ferry_kubevirt_deferred_free(gpointer data)
+{
+	FerryKubevirtDeferred *deferred = data;
+	g_object_unref(deferred->provider);
+	json_object_unref(deferred->vm_spec);
+	g_free(deferred);
+}
+
+static gboolean
+ferry_kubevirt_close_served(gpointer data, GError **error)
+{
+	return ferry_disk_endpoint_close(FERRY_DISK_ENDPOINT(data), error);
+}
+
+/* the push transfer pod and its port-forward, started when the disk's bytes
+ * are needed (the local copy, a converter); the kubevirt-pull method writes
+ * the PVC without them */
+static gboolean
+ferry_kubevirt_serve_claim(FerryDiskEndpoint *endpoint,
+			   gpointer data,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	FerryKubevirtDeferred *deferred = data;
+	FerryKubevirtProvider *self = deferred->provider;
+	g_autoptr(FerryKubevirtTarget) target = NULL;
+	FerryDiskEndpoint *served;
+
+	if (!ferry_kubevirt_check_connected(self, error) || self->cluster == NULL)
+		return FALSE;
+	target = ferry_kubevirt_target_new(deferred->vm_spec, &self->sizing, self->default_format,
+					   error);
+	if (target == NULL)
+		return FALSE;
+	served = ferry_kubevirt_push_prepare_disk(self->cluster, target, deferred->index,
+						  cancellable, error);
+	if (served == NULL)
+		return FALSE;
+	ferry_disk_endpoint_set_uri(endpoint, ferry_disk_endpoint_get_uri(served));
+	ferry_disk_endpoint_set_description(endpoint, ferry_disk_endpoint_get_description(served));
+	ferry_disk_endpoint_set_zeroed(endpoint, ferry_disk_endpoint_get_zeroed(served));
+	ferry_disk_endpoint_add_close_func(endpoint, ferry_kubevirt_close_served, served,
+					   g_object_unref);
+	return TRUE;
+}
+
+/* cluster mode: the PVC is made now; a push transfer pod serves it only
+ * when the endpoint is opened */
+static FerryDiskEndpoint *
+ferry_kubevirt_prepare_cluster_disk(FerryKubevirtProvider *self,
+				    JsonObject *vm_spec,
+				    FerryKubevirtTarget *target,
+				    guint disk_index,
+				    GCancellable *cancellable,
+				    GError **error)
+{
+	FerryKubevirtDisk *disk = ferry_kubevirt_target_get_disk(target, disk_index, error);
+	FerryKubevirtDeferred *deferred;
+	g_autoptr(FerryDiskEndpoint) endpoint = NULL;
+	g_autofree char *description = NULL;
+
+	if (disk == NULL ||
+	    !ferry_kubevirt_push_prepare_claim(self->cluster, target, disk_index, cancellable, error))
+		return NULL;
+	deferred = g_new0(FerryKubevirtDeferred, 1);
+	deferred->provider = g_object_ref(self);
+	deferred->vm_spec = json_object_ref(vm_spec);
+	deferred->index = disk_index;
+	endpoint = ferry_disk_endpoint_new_deferred(FERRY_DISK_ROLE_TARGET,
+						    ferry_kubevirt_serve_claim, deferred,
+						    ferry_kubevirt_deferred_free);
+	description = g_strdup_printf("%s disk %u (PersistentVolumeClaim %s/%s)", target->display,
+				      disk_index, target->name_space, disk->name);
+	ferry_disk_endpoint_set_description(endpoint, description);
+	ferry_disk_endpoint_set_size(endpoint, disk->capacity);
+	ferry_disk_endpoint_set_format(endpoint, "raw");
+	if (disk->id != NULL)
+		ferry_disk_endpoint_set_disk_id(endpoint, disk->id);
+	/* what the kubevirt-pull method needs to write the PVC itself */
+	ferry_kubevirt_pull_attach_target(endpoint, self->cluster, target, disk);
+	return g_steal_pointer(&endpoint);
+}
+
 static FerryDiskEndpoint *
 ferry_kubevirt_prepare_disk(FerryProvider *provider,
 			    JsonObject *vm_spec,
@@ -590,8 +705,8 @@ ferry_kubevirt_prepare_disk(FerryProvider *provider,
 	if (target == NULL)
 		return NULL;
 	if (self->cluster != NULL)
-		return ferry_kubevirt_push_prepare_disk(self->cluster, target, disk_index, cancellable,
-							error);
+		return ferry_kubevirt_prepare_cluster_disk(self, vm_spec, target, disk_index,
+							   cancellable, error);
 	disk = ferry_kubevirt_target_get_disk(target, disk_index, error);
 	if (disk == NULL)
 		return NULL;
@@ -892,6 +1007,41 @@ ferry_kubevirt_vm_directory_for_spec(FerryKubevirtProvider *self,
 	return ferry_kubevirt_vm_directory(self, name_space, name);
 }
 
+/* the pull transfers' ConfigMaps and Secrets of the VM (its pods, which
+ * carry the transfer label too, go with the push transfer pods) */
+static gboolean
+ferry_kubevirt_remove_pull_leftovers(FerryKubevirtProvider *self,
+				     FerryKubevirtTarget *target,
+				     GCancellable *cancellable,
+				     GError **error)
+{
+	FerryKubevirtDisk *disk = target->disks->len > 0 ? g_ptr_array_index(target->disks, 0)
+							 : NULL;
+	JsonObject *metadata = disk != NULL && disk->claim != NULL
+				   ? json_object_get_object_member(json_node_get_object(disk->claim),
+								   "metadata")
+				   : NULL;
+	JsonObject *labels = metadata != NULL && json_object_has_member(metadata, "labels")
+				 ? json_object_get_object_member(metadata, "labels")
+				 : NULL;
+	g_autofree char *selector = NULL;
+	g_autoptr(GError) local_error = NULL;
+
+	if (labels == NULL || !json_object_has_member(labels, "plan") ||
+	    !json_object_has_member(labels, "vmID"))
+		return TRUE;
+	selector = g_strdup_printf("ferry.konveyor.io/transfer,plan=%s,vmID=%s",
+				   json_object_get_string_member(labels, "plan"),
+				   json_object_get_string_member(labels, "vmID"));
+	if (ferry_kubevirt_pull_remove_leftovers(self->cluster->client, target->name_space, selector,
+						 cancellable, &local_error))
+		return TRUE;
+	g_set_error(error, FERRY_ERROR, local_error->code,
+		    "%s: cannot remove the pull transfer objects: %s", target->display,
+		    local_error->message);
+	return FALSE;
+}
+
 static gboolean
 ferry_kubevirt_remove_vm(FerryProvider *provider,
 			 JsonObject *vm_spec,
@@ -909,8 +1059,9 @@ ferry_kubevirt_remove_vm(FerryProvider *provider,
 	if (self->cluster != NULL) {
 		g_autoptr(FerryKubevirtTarget) target =
 		    ferry_kubevirt_target_new(vm_spec, &self->sizing, self->default_format, error);
-		return target != NULL && ferry_kubevirt_push_remove_vm(self->cluster, target,
-									cancellable, error);
+		return target != NULL &&
+		       ferry_kubevirt_push_remove_vm(self->cluster, target, cancellable, error) &&
+		       ferry_kubevirt_remove_pull_leftovers(self, target, cancellable, error);
 	}
 	dir = ferry_kubevirt_vm_directory_for_spec(self, vm_spec, error);
 	if (dir == NULL)
@@ -993,7 +1144,9 @@ ferry_kubevirt_remove_artifact(FerryProvider *provider,
 		if (self->cluster != NULL)
 			return ferry_kubevirt_push_remove_disk(self->cluster, target,
 							       index < 0 ? G_MAXUINT : (guint)index,
-							       cancellable, error);
+							       cancellable, error) &&
+			       ferry_kubevirt_remove_pull_leftovers(self, target, cancellable,
+								    error);
 		disk = ferry_kubevirt_target_get_disk(target, index < 0 ? G_MAXUINT : (guint)index,
 						      error);
 		if (disk == NULL)
@@ -1042,8 +1195,27 @@ ferry_kubevirt_finalize_plan(FerryProvider *provider,
 	/* a bundle leaves nothing running */
 	if (self->cluster == NULL)
 		return TRUE;
-	return ferry_kubevirt_push_finalize_plan(self->cluster, plan_name, vm_ids, cancellable,
-						 error);
+	if (!ferry_kubevirt_push_finalize_plan(self->cluster, plan_name, vm_ids, cancellable,
+					       error))
+		return FALSE;
+	/* pull transfers' ConfigMaps and Secrets a crash left, in any namespace */
+	for (guint i = 0; vm_ids != NULL && vm_ids[i] != NULL; i++) {
+		g_autofree char *selector = NULL;
+		g_autoptr(GError) local_error = NULL;
+		if (!ferry_kubevirt_check_label("vmID", vm_ids[i], NULL))
+			continue;
+		selector = g_strdup_printf("ferry.konveyor.io/transfer,vmID=%s", vm_ids[i]);
+		if (ferry_kubevirt_pull_remove_leftovers(self->cluster->client, NULL, selector,
+							 cancellable, &local_error))
+			continue;
+		/* without the right to list every namespace, remove_vm did it */
+		if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED))
+			return TRUE;
+		g_set_error(error, FERRY_ERROR, local_error->code, "%s: plan %s: %s",
+			    self->display, plan_name, local_error->message);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /* --- what a cluster holds already (ferry-kubevirt-inventory.c) --- */

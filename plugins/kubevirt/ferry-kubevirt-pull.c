@@ -12,51 +12,15 @@
  * as a device (Block: the journal in an emptyDir, which lasts as long as
  * the pod, so that a restarted container resumes).
  *
- * Not built into the plugin yet: the cluster destination includes this
- * file when it creates transfer pods. */
+ * The kubevirt-pull transfer method (ferry-kubevirt-pull-method.c) creates
+ * these objects. */
 
 #include "config.h"
 
 #include <ferry-plugin-sdk.h>
 
 #include "ferry-kubevirt-manifest.h"
-
-/* where the pod mounts what it needs; the description names these paths */
-#define FERRY_KUBEVIRT_PULL_DESCRIPTION_DIR  "/etc/ferry/transfer"
-#define FERRY_KUBEVIRT_PULL_DESCRIPTION_FILE "description.json"
-#define FERRY_KUBEVIRT_PULL_SECRET_DIR	     "/var/run/secrets/ferry/source"
-#define FERRY_KUBEVIRT_PULL_HOST_SECRETS_DIR "/var/run/secrets/ferry/hosts"
-#define FERRY_KUBEVIRT_PULL_VOLUME_DIR	     "/var/lib/ferry/volume"
-#define FERRY_KUBEVIRT_PULL_DEVICE	     "/dev/ferry-target"
-#define FERRY_KUBEVIRT_PULL_SCRATCH_DIR	     "/var/lib/ferry/scratch"
-#define FERRY_KUBEVIRT_PULL_STATE_DIR	     "/var/lib/ferry/state"
-
-/* one transfer pod */
-typedef struct {
-	const char *name;       /* the pod's name, and its ConfigMap's */
-	const char *name_space; /* where the PVC, the Secret and the pod are */
-	const char *image;      /* Ferry's image */
-	const char *pvc;        /* the target PersistentVolumeClaim */
-	gboolean block;         /* the PVC has volumeMode: Block */
-	const char *secret;     /* the source Provider's Secret, or NULL */
-	gboolean host_network;  /* the source is reachable only from the node itself */
-	GHashTable *labels;     /* nullable: more labels, string → string */
-	GHashTable *host_secrets; /* nullable: host id → its Host's Secret name */
-} FerryKubevirtPullPod;
-
-/* declared here until the plugin builds this file (then in a header) */
-char *
-ferry_kubevirt_pull_dup_host_secret_dir(const char *host_id);
-gboolean
-ferry_kubevirt_pull_prepare_description(const FerryKubevirtPullPod *pod,
-					FerryTransferDescription *description,
-					GError **error);
-JsonNode *
-ferry_kubevirt_pull_render_config_map(const FerryKubevirtPullPod *pod,
-				      FerryTransferDescription *description,
-				      GError **error);
-JsonNode *
-ferry_kubevirt_pull_render_pod(const FerryKubevirtPullPod *pod, GError **error);
+#include "ferry-kubevirt-pull.h"
 
 /* the host ids with a Secret, sorted: their volumes are numbered in this order */
 static GList *
@@ -338,6 +302,13 @@ ferry_kubevirt_pull_add_container(JsonBuilder *builder, const FerryKubevirtPullP
 	}
 	json_builder_set_member_name(builder, "securityContext");
 	json_builder_begin_object(builder);
+	/* as KubeVirt's qemu (107): disk.img is that user's, as CDI leaves it */
+	json_builder_set_member_name(builder, "runAsUser");
+	json_builder_add_int_value(builder, FERRY_KUBEVIRT_PULL_QEMU_UID);
+	json_builder_set_member_name(builder, "runAsGroup");
+	json_builder_add_int_value(builder, FERRY_KUBEVIRT_PULL_QEMU_UID);
+	json_builder_set_member_name(builder, "runAsNonRoot");
+	json_builder_add_boolean_value(builder, TRUE);
 	json_builder_set_member_name(builder, "allowPrivilegeEscalation");
 	json_builder_add_boolean_value(builder, FALSE);
 	json_builder_set_member_name(builder, "capabilities");
@@ -412,6 +383,12 @@ ferry_kubevirt_pull_render_pod(const FerryKubevirtPullPod *pod, GError **error)
 	/* the transfer's credentials come from the mounted Secret alone */
 	json_builder_set_member_name(builder, "automountServiceAccountToken");
 	json_builder_add_boolean_value(builder, FALSE);
+	/* the Secret's files (mode 0400) readable by the transfer's group */
+	json_builder_set_member_name(builder, "securityContext");
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "fsGroup");
+	json_builder_add_int_value(builder, FERRY_KUBEVIRT_PULL_QEMU_UID);
+	json_builder_end_object(builder);
 	if (pod->host_network) {
 		json_builder_set_member_name(builder, "hostNetwork");
 		json_builder_add_boolean_value(builder, TRUE);

@@ -729,6 +729,19 @@ push_transfer_close(gpointer data, GError **error)
 	return FALSE;
 }
 
+/* the namespace must exist; the PVC is made (or reused); nothing serves it */
+gboolean
+ferry_kubevirt_push_prepare_claim(FerryKubevirtCluster *cluster,
+				  FerryKubevirtTarget *target,
+				  guint index,
+				  GCancellable *cancellable,
+				  GError **error)
+{
+	FerryKubevirtDisk *disk = ferry_kubevirt_target_get_disk(target, index, error);
+	return disk != NULL && push_check_namespace(cluster, target, cancellable, error) &&
+	       push_ensure_claim(cluster, target, disk, cancellable, error);
+}
+
 /*
  * prepare_disk in cluster mode: the namespace must exist, the PVC is made
  * (or reused), a transfer pod serves it with nbdkit, and a port-forward

@@ -17,6 +17,12 @@ G_BEGIN_DECLS
 /* the port nbdkit listens on inside a transfer pod */
 #define FERRY_KUBEVIRT_TRANSFER_PORT 10809
 
+gboolean
+ferry_kubevirt_push_prepare_claim(FerryKubevirtCluster *cluster,
+				  FerryKubevirtTarget *target,
+				  guint index,
+				  GCancellable *cancellable,
+				  GError **error);
 FerryDiskEndpoint *
 ferry_kubevirt_push_prepare_disk(FerryKubevirtCluster *cluster,
 				 FerryKubevirtTarget *target,

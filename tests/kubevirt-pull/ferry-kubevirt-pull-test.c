@@ -5,9 +5,11 @@
 
 /* the pull transfer pod of plugins/kubevirt/ferry-kubevirt-pull.c: the paths
  * its description names are the ones the pod mounts, and no credential is
- * in what it renders */
+ * in what it renders; and when the kubevirt-pull method
+ * (ferry-kubevirt-pull-method.c) offers to copy a disk */
 
 #include "ferry-kubevirt-pull.c"
+#include "ferry-kubevirt-pull-method.c"
 
 #include <string.h>
 
@@ -269,6 +271,104 @@ test_pull_pod_refused(void)
 	}
 }
 
+static gboolean
+never_served(FerryDiskEndpoint *endpoint, gpointer data, GCancellable *cancellable, GError **error)
+{
+	g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED, "not served in this test");
+	return FALSE;
+}
+
+/* a request from a source Provider of @type at @url into a PVC of a
+ * cluster whose transferMode is @mode */
+static FerryTransferRequest *
+make_pull_request(const char *type, const char *url, const char *mode)
+{
+	g_autoptr(FerrySecret) secret = ferry_secret_new("cluster");
+	g_autoptr(FerryKubeConfig) kube_config = NULL;
+	g_autoptr(FerryKubeClient) client = NULL;
+	g_autoptr(FerryProviderConfig) config = ferry_provider_config_new(type, "demo", "src");
+	g_autoptr(FerryDiskEndpoint) source = ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_SOURCE,
+									  "nbd://127.0.0.1/");
+	g_autoptr(FerryDiskEndpoint) target = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	FerryKubevirtCluster cluster = {0};
+	FerryKubevirtTarget vm = {0};
+	FerryKubevirtDisk disk = {0};
+	FerryTransferRequest *request;
+
+	ferry_secret_set_string(secret, "token", "not-a-real-token");
+	kube_config = ferry_kube_config_new_for_provider("https://127.0.0.1:1", secret, &error);
+	g_assert_no_error(error);
+	client = ferry_kube_client_new(kube_config);
+	cluster.display = (char *)"Provider/demo/cluster";
+	cluster.client = client;
+	cluster.transfer_image = (char *)"localhost/ferry/ferry:latest";
+	cluster.pod_timeout = 60;
+	cluster.transfer_mode = (char *)mode;
+	vm.name_space = (char *)"vms";
+	vm.display = (char *)"Plan/p VM vms/web";
+	disk.name = (char *)"p-web-disk-0";
+	g_assert_true(json_parser_load_from_data(
+	    parser, "{\"metadata\": {\"labels\": {\"plan\": \"u1\", \"vmID\": \"vm-1\"}}}", -1,
+	    NULL));
+	disk.claim = json_parser_get_root(parser);
+
+	ferry_provider_config_set_url(config, url);
+	target = ferry_disk_endpoint_new_deferred(FERRY_DISK_ROLE_TARGET, never_served, NULL, NULL);
+	ferry_kubevirt_pull_attach_target(target, &cluster, &vm, &disk);
+	request = ferry_transfer_request_new(source, target);
+	ferry_transfer_request_set_source_config(request, config);
+	ferry_transfer_request_set_source_disk(request, "vm-1", "disk-204", NULL, NULL);
+	return request;
+}
+
+static void
+test_pull_method_supports(void)
+{
+	struct {
+		const char *type, *url, *mode, *plan_mode;
+		FerryTransferFlags flags;
+		guint expected;
+	} cases[] = {
+	    /* a source a pod reaches: above the local copy (10), or forced */
+	    {"vsphere", "https://vcenter.example/sdk", "auto", NULL, 0, 20},
+	    {"vsphere", "https://vcenter.example/sdk", "pull", NULL, 0, 100},
+	    {"vsphere", "https://vcenter.example/sdk", "push", NULL, 0, 0},
+	    /* the plan's annotation wins over the Provider's setting */
+	    {"vsphere", "https://vcenter.example/sdk", "auto", "push", 0, 0},
+	    {"vsphere", "https://vcenter.example/sdk", "push", "pull", 0, 100},
+	    /* an OVA on Ferry's machine, even when pull is asked for */
+	    {"ova", "file:///srv/ova", "pull", NULL, 0, 0},
+	    {"ova", "nfs://server/ova", "auto", NULL, 0, 0},
+	    /* a copy that converts the guest is not a pull */
+	    {"vsphere", "https://vcenter.example/sdk", "pull", NULL, FERRY_TRANSFER_FLAG_CONVERT, 0},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(FerryTransferRequest) request =
+		    make_pull_request(cases[i].type, cases[i].url, cases[i].mode);
+		ferry_transfer_request_set_flags(request, cases[i].flags);
+		if (cases[i].plan_mode != NULL)
+			ferry_transfer_request_set_option(request, "mode", cases[i].plan_mode);
+		g_assert_cmpuint(pull_supports(NULL, request), ==, cases[i].expected);
+	}
+	{
+		/* a target that is not a cluster's PVC (a bundle's file) */
+		g_autoptr(FerryDiskEndpoint) source =
+		    ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_SOURCE, "nbd://127.0.0.1/");
+		g_autoptr(FerryDiskEndpoint) target =
+		    ferry_disk_endpoint_new_file(FERRY_DISK_ROLE_TARGET, "/tmp/disk.img");
+		g_autoptr(FerryTransferRequest) request = ferry_transfer_request_new(source, target);
+		g_autoptr(FerryProviderConfig) config =
+		    ferry_provider_config_new("vsphere", "demo", "src");
+		ferry_provider_config_set_url(config, "https://vcenter.example/sdk");
+		ferry_transfer_request_set_source_config(request, config);
+		ferry_transfer_request_set_source_disk(request, "vm-1", "disk-204", NULL, NULL);
+		g_assert_cmpuint(pull_supports(NULL, request), ==, 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -280,5 +380,7 @@ main(int argc, char **argv)
 	g_test_add_func("/kubevirt/pull/bad-pods-refused", test_pull_pod_refused);
 	g_test_add_func("/kubevirt/pull/host-secret-where-the-description-says",
 			test_pull_pod_host_secret_mismatch);
+	g_test_add_func("/kubevirt/pull/method-offers-a-remote-source-in-its-mode",
+			test_pull_method_supports);
 	return g_test_run();
 }
