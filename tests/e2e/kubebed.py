@@ -87,7 +87,7 @@ class Bed:
                       "settings": all_settings}},
         ]
 
-    def wait_for(self, what, predicate, timeout=120):
+    def wait_for(self, what, predicate, timeout=120, interval=1.0):
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
@@ -95,7 +95,7 @@ class Bed:
                 return value
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}")
-            time.sleep(1)
+            time.sleep(interval)
 
     def serve_claim(self, namespace, claim):
         """serves disk.img of PVC @claim read-only over NBD from a pod of

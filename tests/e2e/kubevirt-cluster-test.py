@@ -30,7 +30,6 @@ import json
 import os
 import re
 import secrets
-import shlex
 import shutil
 import signal
 import socket
@@ -46,36 +45,22 @@ import yaml
 
 FERRY = os.environ["FERRY_BIN"]
 SOURCE_ROOT = os.environ["FERRY_SOURCE_ROOT"]
-TESTBED = os.path.join(SOURCE_ROOT, "scripts", "kube-testbed")
-CI = os.environ.get("CI") == "true"
 MIB = 1 << 20
 
-
-def skip_or_fail(reason):
-    if CI:
-        print(f"FAIL (CI=true): {reason}")
-        sys.exit(1)
-    print(f"SKIP: {reason}")
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kubebed  # noqa: E402
 
 
-def testbed_env():
-    if os.geteuid() != 0:
-        skip_or_fail("the Kubernetes test bed needs root (containerd, kubelet, runc)")
-    start = subprocess.run([TESTBED, "start"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-    if start.returncode != 0:
-        print(start.stdout, end="")
-        skip_or_fail(f"scripts/kube-testbed start failed (exit {start.returncode}); see above")
-    out = subprocess.run([TESTBED, "env"], check=True, stdout=subprocess.PIPE, text=True).stdout
-    env = {}
-    for line in out.splitlines():
-        key, _, value = line.partition("=")
-        env[key] = shlex.split(value)[0] if value else ""
-    return env
 
 
-ENV = testbed_env()
+
+
+BED = kubebed.Bed(kubebed.start())
+ENV = BED.env
+kubectl = BED.kubectl
+kubectl_json = BED.kubectl_json
+wait_for = BED.wait_for
+read_back = BED.read_back
 SUFFIX = secrets.token_hex(3)
 CTL_NS = f"cluster-push-{SUFFIX}"           # the ServiceAccount
 TARGET_NS = f"cluster-push-{SUFFIX}-vms"    # where VMs go
@@ -86,16 +71,8 @@ MISSING_NS = f"cluster-push-{SUFFIX}-gone"  # never created
 BINDING = f"cluster-push-{SUFFIX}"
 
 
-def kubectl(*args, check=True, stdin=None):
-    r = subprocess.run([ENV["FERRY_KUBE_KUBECTL"], "--kubeconfig", ENV["KUBECONFIG"], *args],
-                       input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if check and r.returncode != 0:
-        raise AssertionError(f"kubectl {' '.join(args)} failed: {r.stderr.strip()}")
-    return r
 
 
-def kubectl_json(*args):
-    return json.loads(kubectl(*args, "-o", "json").stdout)
 
 
 def run(*argv, check=True, **kwargs):
@@ -125,15 +102,6 @@ def sha256(path):
             h.update(block)
 
 
-def wait_for(what, predicate, timeout=120):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(1)
 
 
 def transfer_pods(namespace):
@@ -151,43 +119,6 @@ def claim_gone(name, namespace=None):
     return r.returncode != 0 or json.loads(r.stdout)["metadata"].get("deletionTimestamp")
 
 
-def read_back(namespace, claims):
-    """sha256 and size of disk.img of each PVC, read by a pod of Ferry's image."""
-    pod = f"cluster-push-reader-{secrets.token_hex(3)}"
-    volumes, mounts, script = [], [], []
-    for i, claim in enumerate(claims):
-        volumes.append({"name": f"d{i}", "persistentVolumeClaim": {"claimName": claim,
-                                                                     "readOnly": True}})
-        mounts.append({"name": f"d{i}", "mountPath": f"/d{i}", "readOnly": True})
-        script.append(f"echo {claim} $(stat -c %s /d{i}/disk.img) "
-                      f"$(sha256sum /d{i}/disk.img | cut -d' ' -f1)")
-    manifest = {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": pod, "namespace": namespace},
-        "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 1,
-                 "automountServiceAccountToken": False,
-                 "containers": [{"name": "read", "image": ENV["FERRY_KUBE_IMAGE"],
-                                 "imagePullPolicy": "IfNotPresent",
-                                 "command": ["/bin/sh", "-c", "\n".join(script)],
-                                 "volumeMounts": mounts}],
-                 "volumes": volumes},
-    }
-    kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
-    try:
-        def finished():
-            phase = kubectl("get", "pod", "-n", namespace, pod, "-o",
-                            "jsonpath={.status.phase}").stdout
-            return phase if phase in ("Succeeded", "Failed") else None
-        phase = wait_for(f"pod {pod}", finished, timeout=300)
-        log = kubectl("logs", "-n", namespace, pod).stdout
-        assert phase == "Succeeded", f"the reader pod {phase}: {log}"
-        result = {}
-        for line in log.splitlines():
-            claim, size, digest = line.split()
-            result[claim] = (int(size), digest)
-        return result
-    finally:
-        kubectl("delete", "pod", "-n", namespace, pod, "--wait=false", check=False)
 
 
 def setup_cluster():

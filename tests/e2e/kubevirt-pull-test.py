@@ -35,7 +35,6 @@ import importlib.util
 import json
 import os
 import secrets
-import shlex
 import signal
 import subprocess
 import sys
@@ -48,21 +47,13 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 FERRY = os.environ["FERRY_BIN"]
 SOURCE_ROOT = os.environ["FERRY_SOURCE_ROOT"]
-TESTBED = os.path.join(SOURCE_ROOT, "scripts", "kube-testbed")
-CI = os.environ.get("CI") == "true"
 MIB = 1 << 20
 
-
-def skip_or_fail(reason):
-    if CI:
-        print(f"FAIL (CI=true): {reason}")
-        sys.exit(1)
-    print(f"SKIP: {reason}")
-    sys.exit(77)
-
+sys.path.insert(0, HERE)
+import kubebed  # noqa: E402
 
 if not os.environ.get("FERRY_VCSIM"):
-    skip_or_fail("the vCenter simulator was not built; run scripts/install-deps")
+    kubebed.skip_or_fail("the vCenter simulator was not built; run scripts/install-deps")
 
 # the simulator and the command-line watcher are the vSphere end-to-end test's
 _spec = importlib.util.spec_from_file_location("vsphere_bundle_test",
@@ -72,24 +63,20 @@ _spec.loader.exec_module(vsphere)
 USER, PASSWORD, DISK_MIB = vsphere.USER, vsphere.PASSWORD, vsphere.DISK_MIB
 WRONG_PASSWORD = "Wr0ng-" + secrets.token_hex(6)
 
-
-def testbed_env():
-    if os.geteuid() != 0:
-        skip_or_fail("the Kubernetes test bed needs root (containerd, kubelet, runc)")
-    start = subprocess.run([TESTBED, "start"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-    if start.returncode != 0:
-        print(start.stdout, end="")
-        skip_or_fail(f"scripts/kube-testbed start failed (exit {start.returncode}); see above")
-    out = subprocess.run([TESTBED, "env"], check=True, stdout=subprocess.PIPE, text=True).stdout
-    env = {}
-    for line in out.splitlines():
-        key, _, value = line.partition("=")
-        env[key] = shlex.split(value)[0] if value else ""
-    return env
+BED = kubebed.Bed(kubebed.start())
+ENV = BED.env
+kubectl = BED.kubectl
+kubectl_json = BED.kubectl_json
+skip_or_fail = kubebed.skip_or_fail
 
 
-ENV = testbed_env()
+def wait_for(what, predicate, timeout=120):
+    return BED.wait_for(what, predicate, timeout=timeout, interval=0.5)
+
+
+def read_back(claims):
+    """size and sha256 of disk.img of each PVC, read by a pod"""
+    return BED.read_back(TARGET_NS, claims)
 IMAGE = os.environ.get("FERRY_KUBE_PULL_IMAGE") or ENV["FERRY_KUBE_IMAGE"]
 SUFFIX = secrets.token_hex(3)
 CTL_NS = f"cluster-pull-{SUFFIX}"
@@ -97,16 +84,8 @@ TARGET_NS = f"cluster-pull-{SUFFIX}-vms"
 BINDING = f"cluster-pull-{SUFFIX}"
 
 
-def kubectl(*args, check=True, stdin=None):
-    r = subprocess.run([ENV["FERRY_KUBE_KUBECTL"], "--kubeconfig", ENV["KUBECONFIG"], *args],
-                       input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if check and r.returncode != 0:
-        raise AssertionError(f"kubectl {' '.join(args)} failed: {r.stderr.strip()}")
-    return r
 
 
-def kubectl_json(*args):
-    return json.loads(kubectl(*args, "-o", "json").stdout)
 
 
 def run(*argv, check=True, **kwargs):
@@ -121,15 +100,6 @@ def sha256_bytes(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def wait_for(what, predicate, timeout=120):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
 
 
 def transfer_objects():
@@ -171,43 +141,6 @@ class ClusterWatcher(threading.Thread):
         return seen
 
 
-def read_back(claims):
-    """sha256 and size of disk.img of each PVC, read by a pod of Ferry's image."""
-    pod = f"cluster-pull-reader-{secrets.token_hex(3)}"
-    volumes, mounts, script = [], [], []
-    for i, claim in enumerate(claims):
-        volumes.append({"name": f"d{i}", "persistentVolumeClaim": {"claimName": claim,
-                                                                     "readOnly": True}})
-        mounts.append({"name": f"d{i}", "mountPath": f"/d{i}", "readOnly": True})
-        script.append(f"echo {claim} $(stat -c %s /d{i}/disk.img) "
-                      f"$(sha256sum /d{i}/disk.img | cut -d' ' -f1)")
-    manifest = {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": pod, "namespace": TARGET_NS},
-        "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 1,
-                 "automountServiceAccountToken": False,
-                 "containers": [{"name": "read", "image": IMAGE,
-                                 "imagePullPolicy": "IfNotPresent",
-                                 "command": ["/bin/sh", "-c", "\n".join(script)],
-                                 "volumeMounts": mounts}],
-                 "volumes": volumes},
-    }
-    kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
-    try:
-        def finished():
-            phase = kubectl("get", "pod", "-n", TARGET_NS, pod, "-o",
-                            "jsonpath={.status.phase}").stdout
-            return phase if phase in ("Succeeded", "Failed") else None
-        phase = wait_for(f"pod {pod}", finished, timeout=300)
-        log = kubectl("logs", "-n", TARGET_NS, pod).stdout
-        assert phase == "Succeeded", f"the reader pod {phase}: {log}"
-        result = {}
-        for line in log.splitlines():
-            claim, size, digest = line.split()
-            result[claim] = (int(size), digest)
-        return result
-    finally:
-        kubectl("delete", "pod", "-n", TARGET_NS, pod, "--wait=false", check=False)
 
 
 def setup_cluster():
