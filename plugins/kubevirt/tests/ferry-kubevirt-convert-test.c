@@ -29,7 +29,7 @@ make_vm_spec(void)
 	g_autoptr(GError) error = NULL;
 	json_parser_load_from_data(parser,
 				   "{\"name\": \"web\", \"namespace\": \"target\", \"firmware\": "
-				   "\"bios\", \"disks\": [{\"name\": \"disk-0\", \"capacity\": "
+				   "{\"type\": \"bios\"}, \"disks\": [{\"name\": \"disk-0\", \"capacity\": "
 				   "1073741824}, {\"name\": \"disk-1\", \"capacity\": 2147483648}], "
 				   "\"workDir\": \"/var/lib/ferry/state/work/uid-1/vm-7\", "
 				   "\"luksKeyDir\": \"" ENGINE_KEY_DIR "\"}",
@@ -229,7 +229,9 @@ test_convert_pod_mounts_every_path(void)
 	/* the VM description as the engine built it, the engine's paths gone */
 	vm = json_object_get_object_member(description, "vm");
 	g_assert_cmpstr(json_object_get_string_member(vm, "name"), ==, "web");
-	g_assert_cmpstr(json_object_get_string_member(vm, "firmware"), ==, "bios");
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(vm, "firmware"),
+						      "type"),
+			==, "bios");
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(vm, "disks")), ==, 2);
 	g_assert_false(json_object_has_member(vm, "workDir"));
 	g_assert_false(json_object_has_member(vm, "luksKeyDir"));
