@@ -88,8 +88,10 @@ def main():
             sys.exit("--result-file does not hold the result line: %r" % open(result_file).read())
         expect_failure("missing description", os.path.join(work, "nothing.json"), "not-found",
                        ["nothing.json"], 3)
-        expect_failure("unknown member", variant("unknown", secret="hunter2"), "invalid-data",
-                       ["unknown member 'secret'"], 2)
+        line = expect_failure("unknown member", variant("unknown", secret="hunter2"),
+                              "invalid-data", ["unknown member 'secret'"], 2)
+        if "hunter2" in json.dumps(line):
+            sys.exit("the value of an unknown member was printed: %s" % line)
         expect_failure("VM without a name", variant("unnamed", vm={"firmware": "bios"}),
                        "invalid-data", ['"vm"', '"name"'], 2)
         expect_failure("no disks", variant("nodisks", disks=[]), "invalid-data", ['"disks"'], 2)
