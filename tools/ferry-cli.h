@@ -122,6 +122,8 @@ ferry_cmd_copy(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_transfer(FerryCli *cli, int argc, char **argv);
 int
+ferry_cmd_convert(FerryCli *cli, int argc, char **argv);
+int
 ferry_cmd_inventory(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_doctor(FerryCli *cli, int argc, char **argv);

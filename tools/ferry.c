@@ -28,6 +28,8 @@ static const FerryCliVerb verbs[] = {
     {"copy", "Copy a disk between NBD URIs and local files (sparse, resumable)", ferry_cmd_copy},
     {"transfer", "Copy one source disk as a pull transfer pod does (JSON description)",
      ferry_cmd_transfer},
+    {"convert", "Convert a VM's guest in place as a conversion pod does (JSON description)",
+     ferry_cmd_convert},
     {"provider", "Test the connection to a provider and record the result",
      ferry_cmd_provider},
     {"inventory", "Query a provider's inventory, load it, list validation rules",

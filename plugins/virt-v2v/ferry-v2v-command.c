@@ -570,7 +570,7 @@ ferry_v2v_command_free(FerryV2vCommand *self)
 	if (self == NULL)
 		return;
 	g_free(self->program);
-	g_ptr_array_unref(self->args);
+	g_clear_pointer(&self->args, g_ptr_array_unref);
 	g_free(self->domain_xml);
 	g_free(self->domain_xml_path);
 	if (self->stdin_keys != NULL) {

@@ -34,6 +34,7 @@ ferry_v2v_monitor_new(guint n_disks)
 	FerryV2vMonitor *self = g_new0(FerryV2vMonitor, 1);
 	self->n_disks = MAX(n_disks, 1);
 	self->facts = json_object_new();
+	self->warnings = g_ptr_array_new_with_free_func(g_free);
 	g_queue_init(&self->tail);
 	g_queue_init(&self->raw_tail);
 	return self;
@@ -51,6 +52,7 @@ ferry_v2v_monitor_free(FerryV2vMonitor *self)
 	g_free(self->stage);
 	g_free(self->error);
 	json_object_unref(self->facts);
+	g_ptr_array_unref(self->warnings);
 	g_queue_clear_full(&self->tail, g_free);
 	g_queue_clear_full(&self->raw_tail, g_free);
 	g_free(self);
@@ -131,6 +133,24 @@ remember_line(FerryV2vMonitor *self, const char *line)
 	push_line(&self->tail, line);
 }
 
+/* a warning, as a JSON message or a plain line; the same text once */
+static void
+remember_warning(FerryV2vMonitor *self, const char *message)
+{
+	g_autofree char *text = g_strstrip(g_strdup(message));
+	for (char *p = text; *p != '\0'; p++) {
+		if (*p == '\n')
+			*p = ' ';
+	}
+	if (*text == '\0')
+		return;
+	for (guint i = 0; i < self->warnings->len; i++) {
+		if (g_strcmp0(g_ptr_array_index(self->warnings, i), text) == 0)
+			return;
+	}
+	g_ptr_array_add(self->warnings, g_steal_pointer(&text));
+}
+
 /* --machine-readable messages: `{ "message": "…", "timestamp": "…",
  * "type": "error" }` */
 static gboolean
@@ -167,6 +187,8 @@ parse_message(FerryV2vMonitor *self, const char *line)
 	}
 	if (g_strcmp0(type, "error") == 0 && self->error == NULL)
 		self->error = g_strdup(message);
+	if (g_strcmp0(type, "warning") == 0)
+		remember_warning(self, message);
 	/* plain messages repeat the stage lines */
 	if (g_strcmp0(type, "message") != 0)
 		remember_line(self, text);
@@ -247,8 +269,10 @@ ferry_v2v_monitor_feed(FerryV2vMonitor *self, const char *line)
 		return TRUE;
 	}
 	/* `virt-v2v: warning: …` (the errors also come as JSON messages) */
-	if (g_str_has_prefix(line, "virt-v2v") && strstr(line, ": warning: ") != NULL)
+	if (g_str_has_prefix(line, "virt-v2v") && strstr(line, ": warning: ") != NULL) {
 		remember_line(self, line);
+		remember_warning(self, strstr(line, ": warning: ") + strlen(": warning: "));
+	}
 	if (g_str_has_prefix(line, "virt-v2v") && strstr(line, ": error: ") != NULL) {
 		remember_line(self, line);
 		if (self->error == NULL)
@@ -274,7 +298,8 @@ fact(FerryV2vMonitor *self, const char *key)
  * Returns: (transfer full): what the inspection found, as the engine
  *   records it: `operatingSystem` (the libosinfo short id, else the
  *   product name), `firmware` (`bios` or `efi`), `detectedBootDisk` (the
- *   root device); members are missing when virt-v2v did not say
+ *   root device), `warnings` (virt-v2v's warnings, when it gave any);
+ *   members are missing when virt-v2v did not say
  */
 JsonObject *
 ferry_v2v_monitor_dup_result(FerryV2vMonitor *self)
@@ -297,6 +322,13 @@ ferry_v2v_monitor_dup_result(FerryV2vMonitor *self)
 	}
 	if (fact(self, "i_root") != NULL)
 		json_object_set_string_member(result, "detectedBootDisk", fact(self, "i_root"));
+	if (self->warnings->len > 0) {
+		JsonArray *warnings = json_array_new();
+		for (guint i = 0; i < self->warnings->len; i++)
+			json_array_add_string_element(warnings,
+						      g_ptr_array_index(self->warnings, i));
+		json_object_set_array_member(result, "warnings", warnings);
+	}
 	return result;
 }
 

@@ -24,6 +24,7 @@ typedef struct {
 	char *stage;	  /* the last stage line, without its timestamp */
 	char *error;	  /* the first error message */
 	JsonObject *facts; /* the inspection's i_* values */
+	GPtrArray *warnings; /* virt-v2v's warnings, each once, in order */
 	GQueue tail;	  /* the last FERRY_V2V_TAIL_LINES stages and messages */
 	GQueue raw_tail;  /* the last FERRY_V2V_TAIL_LINES lines of any kind */
 } FerryV2vMonitor;

@@ -462,6 +462,40 @@ test_monitor_failure(void)
 	g_assert_cmpfloat(monitor->fraction, ==, 0.0);
 }
 
+/* warnings, as --machine-readable JSON messages and as plain lines, each
+ * once, in the result; none in a run without any */
+static void
+test_monitor_warnings(void)
+{
+	g_autoptr(FerryV2vMonitor) monitor = ferry_v2v_monitor_new(1);
+	g_autoptr(FerryV2vMonitor) quiet = ferry_v2v_monitor_new(1);
+	g_autoptr(JsonObject) result = NULL;
+	g_autoptr(JsonObject) quiet_result = NULL;
+	JsonArray *warnings;
+
+	ferry_v2v_monitor_feed(monitor, "{ \"message\": \"the guest has no virtio-rng\nfor "
+					 "now\", \"timestamp\": \"2026-01-01T00:00:00.0+00:00\", "
+					 "\"type\": \"warning\" }");
+	ferry_v2v_monitor_feed(monitor, "virt-v2v-in-place: warning: the guest has no virtio-rng "
+					 "for now");
+	ferry_v2v_monitor_feed(monitor, "virt-v2v: warning: could not determine a way to update "
+					 "the configuration of Grub2");
+	ferry_v2v_monitor_feed(monitor, "    i_osinfo = debian12");
+	result = ferry_v2v_monitor_dup_result(monitor);
+	warnings = json_object_get_array_member(result, "warnings");
+	g_assert_nonnull(warnings);
+	g_assert_cmpuint(json_array_get_length(warnings), ==, 2);
+	g_assert_cmpstr(json_array_get_string_element(warnings, 0), ==,
+			"the guest has no virtio-rng for now");
+	g_assert_cmpstr(json_array_get_string_element(warnings, 1), ==,
+			"could not determine a way to update the configuration of Grub2");
+	g_assert_cmpstr(json_object_get_string_member(result, "operatingSystem"), ==, "debian12");
+
+	ferry_v2v_monitor_feed(quiet, "[   1.0] Setting up the source");
+	quiet_result = ferry_v2v_monitor_dup_result(quiet);
+	g_assert_false(json_object_has_member(quiet_result, "warnings"));
+}
+
 static void
 test_monitor_progress(void)
 {
@@ -698,6 +732,7 @@ main(int argc, char **argv)
 	g_test_add_func("/v2v/command/static-ips", test_static_ips);
 	g_test_add_func("/v2v/monitor/recorded", test_monitor_recorded);
 	g_test_add_func("/v2v/monitor/progress", test_monitor_progress);
+	g_test_add_func("/v2v/monitor/warnings", test_monitor_warnings);
 	g_test_add_func("/v2v/monitor/failure", test_monitor_failure);
 	g_test_add_func("/v2v/plugin/supports", test_plugin_supports);
 	g_test_add_func("/v2v/plugin/bad-request", test_plugin_bad_request);
