@@ -7,26 +7,16 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ferry-json.h"
+
 G_BEGIN_DECLS
 
 /* a copy that shares nothing with @node (json_node_copy() shares objects
  * and arrays) */
 JsonNode *ferry_json_node_deep_copy(JsonNode *node);
 
-/* members of a given type, or NULL/FALSE; @object may be NULL */
-const char *ferry_json_get_string(JsonObject *object, const char *member);
-JsonObject *ferry_json_get_object(JsonObject *object, const char *member);
+/* the typed getters of the SDK (ferry-json.h), and: */
 gboolean ferry_json_get_true(JsonObject *object, const char *member);
-JsonArray *ferry_json_get_array(JsonObject *object, const char *member);
-/* the member's value when it has that type, else @default_value (never a
- * critical warning on input of the wrong shape) */
-const char *ferry_json_get_string_or(JsonObject *object, const char *member,
-				     const char *default_value);
-gint64 ferry_json_get_int_or(JsonObject *object, const char *member, gint64 default_value);
-gboolean ferry_json_get_bool_or(JsonObject *object, const char *member, gboolean default_value);
-/* element @index when it is a string / an object, else NULL */
-const char *ferry_json_array_string(JsonArray *array, guint index);
-JsonObject *ferry_json_array_object(JsonArray *array, guint index);
 
 /* a copy of @object that shares nothing with it */
 JsonObject *ferry_json_object_copy(JsonObject *object);

@@ -24,6 +24,7 @@
 #include "ferry-extent.h"
 #include "ferry-files.h"
 #include "ferry-inventory.h"
+#include "ferry-json.h"
 #include "ferry-kube-client.h"
 #include "ferry-kube-config.h"
 #include "ferry-machine.h"

@@ -85,30 +85,6 @@ ferry_kubevirt_permission_to_string(const FerryKubevirtPermission *permission)
 
 /* --- JSON helpers --- */
 
-static JsonObject *
-object_member(JsonObject *object, const char *name)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, name) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-static JsonArray *
-array_member(JsonObject *object, const char *name)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, name) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
-}
-
-static const char *
-string_member(JsonObject *object, const char *name)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, name) : NULL;
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
 static void
 copy_member(JsonObject *to, const char *to_name, JsonObject *from, const char *from_name)
 {
@@ -150,8 +126,8 @@ ferry_kubevirt_inventory_build_test(JsonObject *version,
 	JsonObject *apis = json_object_new();
 	JsonArray *conditions = json_array_new();
 	JsonArray *missing = json_array_new();
-	const char *git_version = string_member(version, "gitVersion");
-	const char *platform = string_member(version, "platform");
+	const char *git_version = ferry_json_get_string(version, "gitVersion");
+	const char *platform = ferry_json_get_string(version, "platform");
 	g_autofree char *namespace_list = g_strjoinv(", ", (char **)namespaces);
 	g_autofree char *message = NULL;
 
@@ -293,7 +269,7 @@ ferry_kubevirt_inventory_can(FerryKubeClient *client,
 	if (reply == NULL)
 		return FALSE;
 	status = JSON_NODE_HOLDS_OBJECT(reply)
-		     ? object_member(json_node_get_object(reply), "status")
+		     ? ferry_json_get_object(json_node_get_object(reply), "status")
 		     : NULL;
 	*allowed = status != NULL &&
 		   json_object_get_boolean_member_with_default(status, "allowed", FALSE);
@@ -409,16 +385,16 @@ JsonObject *
 ferry_kubevirt_inventory_vm_document(JsonObject *object)
 {
 	JsonObject *document = ferry_kubevirt_inventory_document("vm", object);
-	JsonObject *spec = object_member(object, "spec");
-	JsonObject *template_spec = object_member(object_member(spec, "template"), "spec");
+	JsonObject *spec = ferry_json_get_object(object, "spec");
+	JsonObject *template_spec = ferry_json_get_object(ferry_json_get_object(spec, "template"), "spec");
 	JsonArray *interfaces =
-		array_member(object_member(object_member(template_spec, "domain"), "devices"),
+		ferry_json_get_array(ferry_json_get_object(ferry_json_get_object(template_spec, "domain"), "devices"),
 			     "interfaces");
-	JsonArray *networks = array_member(template_spec, "networks");
+	JsonArray *networks = ferry_json_get_array(template_spec, "networks");
 	JsonArray *macs = json_array_new();
 	JsonArray *nics = json_array_new();
 	JsonArray *nets = json_array_new();
-	const char *run_strategy = string_member(spec, "runStrategy");
+	const char *run_strategy = ferry_json_get_string(spec, "runStrategy");
 
 	if (run_strategy != NULL)
 		json_object_set_string_member(document, "runStrategy", run_strategy);
@@ -431,7 +407,7 @@ ferry_kubevirt_inventory_vm_document(JsonObject *object)
 	for (guint i = 0; interfaces != NULL && i < json_array_get_length(interfaces); i++) {
 		JsonObject *interface = json_array_get_object_element(interfaces, i);
 		JsonObject *nic = json_object_new();
-		const char *mac = string_member(interface, "macAddress");
+		const char *mac = ferry_json_get_string(interface, "macAddress");
 		copy_member(nic, "name", interface, "name");
 		copy_member(nic, "model", interface, "model");
 		if (mac != NULL) {
@@ -444,12 +420,12 @@ ferry_kubevirt_inventory_vm_document(JsonObject *object)
 	for (guint i = 0; networks != NULL && i < json_array_get_length(networks); i++) {
 		JsonObject *network = json_array_get_object_element(networks, i);
 		JsonObject *net = json_object_new();
-		JsonObject *multus = object_member(network, "multus");
+		JsonObject *multus = ferry_json_get_object(network, "multus");
 		copy_member(net, "name", network, "name");
 		if (multus != NULL) {
 			json_object_set_string_member(net, "type", "multus");
 			copy_member(net, "networkName", multus, "networkName");
-		} else if (object_member(network, "pod") != NULL) {
+		} else if (ferry_json_get_object(network, "pod") != NULL) {
 			json_object_set_string_member(net, "type", "pod");
 		}
 		json_array_add_object_element(nets, net);
@@ -457,9 +433,9 @@ ferry_kubevirt_inventory_vm_document(JsonObject *object)
 	json_object_set_array_member(document, "macs", macs);
 	json_object_set_array_member(document, "interfaces", nics);
 	json_object_set_array_member(document, "networks", nets);
-	copy_member(document, "instancetype", object_member(spec, "instancetype"), "name");
-	copy_member(document, "preference", object_member(spec, "preference"), "name");
-	copy_member(document, "printableStatus", object_member(object, "status"),
+	copy_member(document, "instancetype", ferry_json_get_object(spec, "instancetype"), "name");
+	copy_member(document, "preference", ferry_json_get_object(spec, "preference"), "name");
+	copy_member(document, "printableStatus", ferry_json_get_object(object, "status"),
 		    "printableStatus");
 	return document;
 }
@@ -480,10 +456,10 @@ nad_add_type(JsonObject *document, const char *config)
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
 		return;
 	object = json_node_get_object(root);
-	type = string_member(object, "type");
-	if (type == NULL && array_member(object, "plugins") != NULL &&
-	    json_array_get_length(array_member(object, "plugins")) > 0)
-		type = string_member(json_array_get_object_element(array_member(object, "plugins"), 0),
+	type = ferry_json_get_string(object, "type");
+	if (type == NULL && ferry_json_get_array(object, "plugins") != NULL &&
+	    json_array_get_length(ferry_json_get_array(object, "plugins")) > 0)
+		type = ferry_json_get_string(json_array_get_object_element(ferry_json_get_array(object, "plugins"), 0),
 				     "type");
 	if (type != NULL)
 		json_object_set_string_member(document, "cniType", type);
@@ -493,13 +469,13 @@ JsonObject *
 ferry_kubevirt_inventory_document(const char *kind, JsonObject *object)
 {
 	JsonObject *document = json_object_new();
-	JsonObject *metadata = object_member(object, "metadata");
-	JsonObject *spec = object_member(object, "spec");
-	JsonObject *status = object_member(object, "status");
-	const char *name = string_member(metadata, "name") != NULL
-				   ? string_member(metadata, "name")
+	JsonObject *metadata = ferry_json_get_object(object, "metadata");
+	JsonObject *spec = ferry_json_get_object(object, "spec");
+	JsonObject *status = ferry_json_get_object(object, "status");
+	const char *name = ferry_json_get_string(metadata, "name") != NULL
+				   ? ferry_json_get_string(metadata, "name")
 				   : "";
-	const char *namespace = string_member(metadata, "namespace");
+	const char *namespace = ferry_json_get_string(metadata, "namespace");
 	/* objects in a namespace are known as NAMESPACE/NAME */
 	g_autofree char *id = namespace != NULL ? g_strdup_printf("%s/%s", namespace, name)
 						: g_strdup(name);
@@ -513,7 +489,7 @@ ferry_kubevirt_inventory_document(const char *kind, JsonObject *object)
 	if (g_strcmp0(kind, "namespace") == 0) {
 		copy_member(document, "phase", status, "phase");
 	} else if (g_strcmp0(kind, "storageclass") == 0) {
-		JsonObject *annotations = object_member(metadata, "annotations");
+		JsonObject *annotations = ferry_json_get_object(metadata, "annotations");
 		copy_member(document, "provisioner", object, "provisioner");
 		copy_member(document, "reclaimPolicy", object, "reclaimPolicy");
 		copy_member(document, "volumeBindingMode", object, "volumeBindingMode");
@@ -521,7 +497,7 @@ ferry_kubevirt_inventory_document(const char *kind, JsonObject *object)
 		copy_member(document, "parameters", object, "parameters");
 		json_object_set_boolean_member(
 			document, "default",
-			g_strcmp0(string_member(annotations,
+			g_strcmp0(ferry_json_get_string(annotations,
 						"storageclass.kubernetes.io/is-default-class"),
 				  "true") == 0);
 	} else if (g_strcmp0(kind, "storageprofile") == 0) {
@@ -531,11 +507,11 @@ ferry_kubevirt_inventory_document(const char *kind, JsonObject *object)
 		copy_member(document, "cloneStrategy", status, "cloneStrategy");
 	} else if (g_strcmp0(kind, "networkattachmentdefinition") == 0) {
 		copy_member(document, "config", spec, "config");
-		nad_add_type(document, string_member(spec, "config"));
+		nad_add_type(document, ferry_json_get_string(spec, "config"));
 	} else if (g_strcmp0(kind, "vm") != 0) {
 		/* instance types and preferences */
-		copy_member(document, "cpu", object_member(spec, "cpu"), "guest");
-		copy_member(document, "memory", object_member(spec, "memory"), "guest");
+		copy_member(document, "cpu", ferry_json_get_object(spec, "cpu"), "guest");
+		copy_member(document, "memory", ferry_json_get_object(spec, "memory"), "guest");
 		copy_member(document, "spec", object, "spec");
 	}
 	return document;
@@ -556,7 +532,7 @@ ferry_kubevirt_inventory_load_kind(FerryKubevirtCluster *cluster,
 				      kinds[index].api_kind, NULL, NULL, cancellable, error);
 	if (list == NULL)
 		return FALSE;
-	items = JSON_NODE_HOLDS_OBJECT(list) ? array_member(json_node_get_object(list), "items")
+	items = JSON_NODE_HOLDS_OBJECT(list) ? ferry_json_get_array(json_node_get_object(list), "items")
 					     : NULL;
 	for (guint i = 0; items != NULL && i < json_array_get_length(items); i++) {
 		JsonObject *object = json_array_get_object_element(items, i);
@@ -567,9 +543,9 @@ ferry_kubevirt_inventory_load_kind(FerryKubevirtCluster *cluster,
 				   ? ferry_kubevirt_inventory_vm_document(object)
 				   : ferry_kubevirt_inventory_document(kinds[index].kind, object);
 		if (!ferry_inventory_upsert(inventory, kinds[index].kind,
-					    string_member(document, "id"),
-					    string_member(document, "name"),
-					    string_member(document, "namespace"), document, error))
+					    ferry_json_get_string(document, "id"),
+					    ferry_json_get_string(document, "name"),
+					    ferry_json_get_string(document, "namespace"), document, error))
 			return FALSE;
 		(*count)++;
 	}

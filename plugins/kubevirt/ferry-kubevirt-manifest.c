@@ -429,14 +429,6 @@ ferry_kubevirt_string_member(JsonObject *object, const char *member)
 			      : NULL;
 }
 
-/* an object member of @object, NULL when absent or null */
-static JsonObject *
-ferry_kubevirt_object_member(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
 /* KubeVirt's choices for @member (NULL: not said, allowed) */
 static gboolean
 ferry_kubevirt_check_choice(FerryKubevirtTarget *target,
@@ -886,7 +878,7 @@ ferry_kubevirt_build_domain(FerryKubevirtTarget *target,
 	gboolean efi = ferry_vm_spec_get_firmware(spec) == FERRY_FIRMWARE_EFI;
 	gboolean secure_boot = ferry_vm_spec_get_secure_boot(spec);
 	const char *serial = ferry_kubevirt_string_member(
-	    ferry_kubevirt_object_member(ferry_vm_spec_get_json(spec), "firmware"), "serial");
+	    ferry_json_get_object(ferry_vm_spec_get_json(spec), "firmware"), "serial");
 	g_autofree char *guest = NULL;
 
 	if (memory == 0)
@@ -962,7 +954,7 @@ ferry_kubevirt_build_vm(FerryKubevirtTarget *target,
 			GError **error)
 {
 	JsonObject *document = ferry_vm_spec_get_json(spec);
-	JsonObject *source = ferry_kubevirt_object_member(document, "source");
+	JsonObject *source = ferry_json_get_object(document, "source");
 	JsonObject *source_vm = ferry_vm_spec_get_source_vm(spec);
 	JsonObject *manifest = json_object_new();
 	JsonObject *metadata;
@@ -980,8 +972,8 @@ ferry_kubevirt_build_vm(FerryKubevirtTarget *target,
 	JsonArray *interfaces;
 	JsonArray *networks;
 	JsonArray *volumes;
-	JsonObject *node_selector = ferry_kubevirt_object_member(document, "targetNodeSelector");
-	JsonObject *affinity = ferry_kubevirt_object_member(document, "targetAffinity");
+	JsonObject *node_selector = ferry_json_get_object(document, "targetNodeSelector");
+	JsonObject *affinity = ferry_json_get_object(document, "targetAffinity");
 	gboolean needs_conversion =
 	    source != NULL &&
 	    json_object_get_boolean_member_with_default(source, "needsConversion", FALSE);
@@ -1018,7 +1010,7 @@ ferry_kubevirt_build_vm(FerryKubevirtTarget *target,
 	labels = json_object_new();
 	json_object_set_object_member(metadata, "labels", labels);
 	if (!ferry_kubevirt_copy_string_map(target,
-					    ferry_kubevirt_object_member(document, "labels"),
+					    ferry_json_get_object(document, "labels"),
 					    "labels", "label", labels, error))
 		return FALSE;
 	/* Forklift's guestConverted label, for sources whose guests need conversion */
@@ -1032,7 +1024,7 @@ ferry_kubevirt_build_vm(FerryKubevirtTarget *target,
 	annotations = json_object_new();
 	json_object_set_object_member(metadata, "annotations", annotations);
 	if (!ferry_kubevirt_copy_string_map(target,
-					    ferry_kubevirt_object_member(document, "annotations"),
+					    ferry_json_get_object(document, "annotations"),
 					    "annotations", "annotation", annotations, error))
 		return FALSE;
 	/* a renamed VM keeps its source name and id, as Forklift records them */
@@ -1051,7 +1043,7 @@ ferry_kubevirt_build_vm(FerryKubevirtTarget *target,
 	template_metadata = ferry_kubevirt_add_object(template, "metadata");
 	template_labels = ferry_kubevirt_add_object(template_metadata, "labels");
 	if (!ferry_kubevirt_copy_string_map(target,
-					    ferry_kubevirt_object_member(document, "targetLabels"),
+					    ferry_json_get_object(document, "targetLabels"),
 					    "targetLabels", "label", template_labels, error))
 		return FALSE;
 	json_object_set_string_member(template_labels, "app", target->name);
@@ -1116,13 +1108,13 @@ static gboolean
 ferry_kubevirt_check_all_extras(FerryKubevirtTarget *target, FerryVmSpec *spec, GError **error)
 {
 	JsonObject *document = ferry_vm_spec_get_json(spec);
-	JsonObject *source = ferry_kubevirt_object_member(document, "source");
+	JsonObject *source = ferry_json_get_object(document, "source");
 
 	if (!CHECK_EXTRAS(target, document, "", spec_extras, error) ||
 	    !CHECK_EXTRAS(target, source, "source.", source_extras, error) ||
 	    !CHECK_EXTRAS(target, ferry_vm_spec_get_source_vm(spec), "source.vm.",
 			  source_vm_extras, error) ||
-	    !CHECK_EXTRAS(target, ferry_kubevirt_object_member(document, "firmware"), "firmware.",
+	    !CHECK_EXTRAS(target, ferry_json_get_object(document, "firmware"), "firmware.",
 			  firmware_extras, error))
 		return FALSE;
 	for (guint i = 0; i < ferry_vm_spec_get_n_disks(spec); i++) {
@@ -1201,16 +1193,16 @@ ferry_kubevirt_target_new(JsonObject *vm_spec,
 void
 ferry_kubevirt_target_use_claims(FerryKubevirtTarget *target)
 {
-	JsonObject *spec = ferry_kubevirt_object_member(json_node_get_object(target->vm), "spec");
-	JsonObject *template_spec = ferry_kubevirt_object_member(
-	    ferry_kubevirt_object_member(spec, "template"), "spec");
+	JsonObject *spec = ferry_json_get_object(json_node_get_object(target->vm), "spec");
+	JsonObject *template_spec = ferry_json_get_object(
+	    ferry_json_get_object(spec, "template"), "spec");
 	JsonArray *volumes = template_spec != NULL && json_object_has_member(template_spec, "volumes")
 				 ? json_object_get_array_member(template_spec, "volumes")
 				 : NULL;
 
 	for (guint i = 0; volumes != NULL && i < json_array_get_length(volumes); i++) {
 		JsonObject *volume = json_array_get_object_element(volumes, i);
-		JsonObject *data_volume = ferry_kubevirt_object_member(volume, "dataVolume");
+		JsonObject *data_volume = ferry_json_get_object(volume, "dataVolume");
 		g_autofree char *name = NULL;
 		if (data_volume == NULL)
 			continue;

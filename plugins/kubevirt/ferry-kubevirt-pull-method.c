@@ -382,26 +382,9 @@ pull_set_journal(FerryTransferRequest *request,
 /* --- following the pod --- */
 
 static JsonObject *
-pull_object(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-static const char *
-pull_string(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
-		       json_node_get_value_type(node) == G_TYPE_STRING
-		   ? json_node_get_string(node)
-		   : NULL;
-}
-
-static JsonObject *
 pull_container_status(JsonObject *pod)
 {
-	JsonObject *status = pull_object(pod, "status");
+	JsonObject *status = ferry_json_get_object(pod, "status");
 	JsonNode *node = status != NULL ? json_object_get_member(status, "containerStatuses") : NULL;
 	JsonArray *statuses =
 	    node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
@@ -424,7 +407,7 @@ pull_find_result(const char *text)
 			continue;
 		root = json_parser_get_root(parser);
 		if (JSON_NODE_HOLDS_OBJECT(root) &&
-		    g_strcmp0(pull_string(json_node_get_object(root), "event"), "result") == 0) {
+		    g_strcmp0(ferry_json_get_string(json_node_get_object(root), "event"), "result") == 0) {
 			g_clear_pointer(&found, json_object_unref);
 			found = json_object_ref(json_node_get_object(root));
 		}
@@ -446,7 +429,7 @@ pull_handle_line(const char *line, FerryProgress *progress, JsonObject **result)
 		return;
 	}
 	object = json_node_get_object(json_parser_get_root(parser));
-	event = pull_string(object, "event");
+	event = ferry_json_get_string(object, "event");
 	if (g_strcmp0(event, "progress") == 0) {
 		if (progress != NULL && json_object_has_member(object, "bytesTotal"))
 			ferry_progress_set_total(progress,
@@ -513,8 +496,8 @@ pull_set_result_error(PullCopy *copy,
 		      gboolean retried,
 		      GError **error)
 {
-	const char *reason = result != NULL ? pull_string(result, "reason") : NULL;
-	const char *message = result != NULL ? pull_string(result, "error") : NULL;
+	const char *reason = result != NULL ? ferry_json_get_string(result, "reason") : NULL;
+	const char *message = result != NULL ? ferry_json_get_string(result, "error") : NULL;
 	FerryError code = reason != NULL ? ferry_error_from_string(reason) : FERRY_ERROR_FAILED;
 	gboolean unreachable = code == FERRY_ERROR_CONNECTION_FAILED || code == FERRY_ERROR_TIMED_OUT;
 	g_autofree char *hint = NULL;
@@ -592,28 +575,28 @@ pull_wait(PullCopy *copy, FerryProgress *progress, GCancellable *cancellable, GE
 			return FALSE;
 		}
 		pod = json_node_get_object(node);
-		phase = pull_string(pull_object(pod, "status"), "phase");
+		phase = ferry_json_get_string(ferry_json_get_object(pod, "status"), "phase");
 		container = pull_container_status(pod);
-		state = pull_object(container, "state");
-		waiting = pull_object(state, "waiting");
-		terminated = pull_object(state, "terminated");
-		last = pull_object(pull_object(container, "lastState"), "terminated");
-		reason = pull_string(waiting, "reason");
+		state = ferry_json_get_object(container, "state");
+		waiting = ferry_json_get_object(state, "waiting");
+		terminated = ferry_json_get_object(state, "terminated");
+		last = ferry_json_get_object(ferry_json_get_object(container, "lastState"), "terminated");
+		reason = ferry_json_get_string(waiting, "reason");
 		restarts = container != NULL && json_object_has_member(container, "restartCount")
 			       ? json_object_get_int_member(container, "restartCount")
 			       : 0;
 
 		if (g_strcmp0(phase, "Succeeded") == 0) {
 			if (result == NULL)
-				result = pull_find_result(pull_string(terminated, "message"));
+				result = pull_find_result(ferry_json_get_string(terminated, "message"));
 			if (result != NULL &&
-			    g_strcmp0(pull_string(result, "result"), "Succeeded") != 0)
+			    g_strcmp0(ferry_json_get_string(result, "result"), "Succeeded") != 0)
 				return pull_set_result_error(copy, result, NULL, FALSE, error);
 			if (progress != NULL)
 				ferry_progress_set_done(progress, ferry_progress_get_total(progress));
 			return TRUE;
 		}
-		if (pull_object(state, "running") != NULL) {
+		if (ferry_json_get_object(state, "running") != NULL) {
 			g_clear_pointer(&result, json_object_unref);
 			pull_follow_log(copy, progress, &result, cancellable);
 			/* the container ended (or the stream broke): its state says which */
@@ -622,10 +605,10 @@ pull_wait(PullCopy *copy, FerryProgress *progress, GCancellable *cancellable, GE
 		}
 		if (terminated != NULL || last != NULL) {
 			JsonObject *ended = terminated != NULL ? terminated : last;
-			g_autoptr(JsonObject) said = pull_find_result(pull_string(ended, "message"));
+			g_autoptr(JsonObject) said = pull_find_result(ferry_json_get_string(ended, "message"));
 			JsonObject *outcome = said != NULL ? said : result;
 			if (g_strcmp0(phase, "Failed") == 0 ||
-			    (outcome != NULL && pull_reason_is_final(pull_string(outcome, "reason"))) ||
+			    (outcome != NULL && pull_reason_is_final(ferry_json_get_string(outcome, "reason"))) ||
 			    restarts > PULL_RESTARTS) {
 				g_autofree char *how = g_strdup_printf(
 				    "exit status %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " restarts",
@@ -647,8 +630,8 @@ pull_wait(PullCopy *copy, FerryProgress *progress, GCancellable *cancellable, GE
 				    "or set the Provider's spec.settings.transferImage",
 				    copy->display, copy->target->name_space, copy->name,
 				    copy->target->image, reason,
-				    pull_string(waiting, "message") != NULL
-					? pull_string(waiting, "message")
+				    ferry_json_get_string(waiting, "message") != NULL
+					? ferry_json_get_string(waiting, "message")
 					: "no message");
 			return FALSE;
 		}

@@ -130,26 +130,9 @@ push_delete(FerryKubeClient *client,
 /* --- object helpers --- */
 
 static JsonObject *
-push_member_object(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-static const char *
-push_member_string(JsonObject *object, const char *member)
-{
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-	return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
-		       json_node_get_value_type(node) == G_TYPE_STRING
-		   ? json_node_get_string(node)
-		   : NULL;
-}
-
-static JsonObject *
 push_labels(JsonNode *object)
 {
-	return push_member_object(push_member_object(json_node_get_object(object), "metadata"),
+	return ferry_json_get_object(ferry_json_get_object(json_node_get_object(object), "metadata"),
 				  "labels");
 }
 
@@ -170,11 +153,11 @@ push_is_ours(JsonNode *found, JsonNode *ours)
 	gboolean any = FALSE;
 
 	for (guint i = 0; i < G_N_ELEMENTS(push_owner_keys); i++) {
-		const char *value = push_member_string(want, push_owner_keys[i]);
+		const char *value = ferry_json_get_string(want, push_owner_keys[i]);
 		if (value == NULL)
 			continue;
 		any = TRUE;
-		if (g_strcmp0(value, push_member_string(have, push_owner_keys[i])) != 0)
+		if (g_strcmp0(value, ferry_json_get_string(have, push_owner_keys[i])) != 0)
 			return FALSE;
 	}
 	/* without plan and vmID labels nothing proves the object is ours */
@@ -189,7 +172,7 @@ push_owner_selector(JsonNode *ours, const char *extra)
 	g_autoptr(GString) selector = g_string_new(extra);
 
 	for (guint i = 0; i < G_N_ELEMENTS(push_owner_keys); i++) {
-		const char *value = push_member_string(labels, push_owner_keys[i]);
+		const char *value = ferry_json_get_string(labels, push_owner_keys[i]);
 		if (value == NULL)
 			continue;
 		if (selector->len > 0)
@@ -203,8 +186,8 @@ static char *
 push_describe_owner(JsonNode *found)
 {
 	JsonObject *labels = push_labels(found);
-	const char *plan = push_member_string(labels, "plan");
-	const char *vm_id = push_member_string(labels, "vmID");
+	const char *plan = ferry_json_get_string(labels, "plan");
+	const char *vm_id = ferry_json_get_string(labels, "vmID");
 	if (plan == NULL && vm_id == NULL)
 		return g_strdup("it has no plan and vmID labels");
 	return g_strdup_printf("its labels say plan=%s vmID=%s", plan != NULL ? plan : "(none)",
@@ -368,9 +351,9 @@ push_delete_pods(FerryKubevirtCluster *cluster,
 	items = json_object_get_array_member(json_node_get_object(list), "items");
 	for (guint i = 0; items != NULL && i < json_array_get_length(items); i++) {
 		JsonObject *metadata =
-		    push_member_object(json_array_get_object_element(items, i), "metadata");
-		const char *name = push_member_string(metadata, "name");
-		const char *pod_namespace = push_member_string(metadata, "namespace");
+		    ferry_json_get_object(json_array_get_object_element(items, i), "metadata");
+		const char *name = ferry_json_get_string(metadata, "name");
+		const char *pod_namespace = ferry_json_get_string(metadata, "namespace");
 		if (name == NULL)
 			continue;
 		g_debug("kubevirt: deleting the transfer pod %s/%s", pod_namespace, name);
@@ -531,7 +514,7 @@ push_pod_condition(JsonObject *status, const char *type)
 									     : NULL;
 	for (guint i = 0; conditions != NULL && i < json_array_get_length(conditions); i++) {
 		JsonObject *condition = json_array_get_object_element(conditions, i);
-		if (g_strcmp0(push_member_string(condition, "type"), type) == 0)
+		if (g_strcmp0(ferry_json_get_string(condition, "type"), type) == 0)
 			return condition;
 	}
 	return NULL;
@@ -554,13 +537,13 @@ push_pod_events(FerryKubevirtCluster *cluster,
 
 	for (guint i = items != NULL ? json_array_get_length(items) : 0; i > 0 && shown < 3; i--) {
 		JsonObject *event = json_array_get_object_element(items, i - 1);
-		JsonObject *involved = push_member_object(event, "involvedObject");
-		if (g_strcmp0(push_member_string(involved, "name"), pod) != 0 ||
-		    g_strcmp0(push_member_string(event, "type"), "Warning") != 0)
+		JsonObject *involved = ferry_json_get_object(event, "involvedObject");
+		if (g_strcmp0(ferry_json_get_string(involved, "name"), pod) != 0 ||
+		    g_strcmp0(ferry_json_get_string(event, "type"), "Warning") != 0)
 			continue;
 		g_string_append_printf(text, "%s%s: %s", shown > 0 ? "; " : "",
-				       push_member_string(event, "reason"),
-				       push_member_string(event, "message"));
+				       ferry_json_get_string(event, "reason"),
+				       ferry_json_get_string(event, "message"));
 		shown++;
 	}
 	return text->len > 0 ? g_string_free(g_steal_pointer(&text), FALSE) : NULL;
@@ -596,12 +579,12 @@ push_wait_pod(FerryKubevirtCluster *cluster,
 			g_prefix_error(error, "%s: the transfer pod: ", target->display);
 			return NULL;
 		}
-		status = push_member_object(json_node_get_object(node), "status");
-		phase = push_member_string(status, "phase");
+		status = ferry_json_get_object(json_node_get_object(node), "status");
+		phase = ferry_json_get_string(status, "phase");
 		ready = push_pod_condition(status, "Ready");
 		scheduled = push_pod_condition(status, "PodScheduled");
 		if (g_strcmp0(phase, "Running") == 0 && ready != NULL &&
-		    g_strcmp0(push_member_string(ready, "status"), "True") == 0)
+		    g_strcmp0(ferry_json_get_string(ready, "status"), "True") == 0)
 			return g_steal_pointer(&node);
 		if (g_strcmp0(phase, "Failed") == 0 || g_strcmp0(phase, "Succeeded") == 0) {
 			g_autofree char *log = ferry_kube_client_get_log(
@@ -618,10 +601,10 @@ push_wait_pod(FerryKubevirtCluster *cluster,
 		if (statuses_node != NULL && JSON_NODE_HOLDS_ARRAY(statuses_node)) {
 			JsonArray *statuses = json_node_get_array(statuses_node);
 			for (guint i = 0; i < json_array_get_length(statuses); i++) {
-				JsonObject *state = push_member_object(
+				JsonObject *state = ferry_json_get_object(
 				    json_array_get_object_element(statuses, i), "state");
-				JsonObject *waiting = push_member_object(state, "waiting");
-				const char *reason = push_member_string(waiting, "reason");
+				JsonObject *waiting = ferry_json_get_object(state, "waiting");
+				const char *reason = ferry_json_get_string(waiting, "reason");
 				if (reason != NULL &&
 				    (g_str_has_prefix(reason, "ErrImage") ||
 				     g_strcmp0(reason, "ImagePullBackOff") == 0 ||
@@ -635,18 +618,18 @@ push_wait_pod(FerryKubevirtCluster *cluster,
 						    "Provider's spec.settings.transferImage",
 						    target->display, target->name_space, pod,
 						    cluster->transfer_image, reason,
-						    push_member_string(waiting, "message") != NULL
-							? push_member_string(waiting, "message")
+						    ferry_json_get_string(waiting, "message") != NULL
+							? ferry_json_get_string(waiting, "message")
 							: "no message");
 					return NULL;
 				}
 			}
 		}
 		if (scheduled != NULL &&
-		    g_strcmp0(push_member_string(scheduled, "status"), "False") == 0) {
+		    g_strcmp0(ferry_json_get_string(scheduled, "status"), "False") == 0) {
 			g_free(last_state);
 			last_state = g_strdup_printf("unschedulable: %s",
-						     push_member_string(scheduled, "message"));
+						     ferry_json_get_string(scheduled, "message"));
 			if (unschedulable_since == 0)
 				unschedulable_since = g_get_monotonic_time();
 			else if (g_get_monotonic_time() - unschedulable_since >
@@ -656,7 +639,7 @@ push_wait_pod(FerryKubevirtCluster *cluster,
 				g_set_error(error, FERRY_ERROR, FERRY_ERROR_NO_SPACE,
 					    "%s: the transfer pod %s/%s cannot be scheduled: %s%s%s",
 					    target->display, target->name_space, pod,
-					    push_member_string(scheduled, "message"),
+					    ferry_json_get_string(scheduled, "message"),
 					    events != NULL ? "; events: " : "",
 					    events != NULL ? events : "");
 				return NULL;
@@ -790,8 +773,8 @@ ferry_kubevirt_push_prepare_disk(FerryKubevirtCluster *cluster,
 				      disk->name);
 		return NULL;
 	}
-	pod_name = g_strdup(push_member_string(
-	    push_member_object(json_node_get_object(created), "metadata"), "name"));
+	pod_name = g_strdup(ferry_json_get_string(
+	    ferry_json_get_object(json_node_get_object(created), "metadata"), "name"));
 
 	transfer = g_new0(PushTransfer, 1);
 	transfer->client = g_object_ref(cluster->client);
