@@ -85,11 +85,11 @@ def main():
              "spec": {"provider": ref,
                       "map": [{"source": {"name": f"{vm}-disk1.vmdk"},
                                "destination": {"storageClass": "local-path"}} for vm in VMS]}},
-            # 1 MiB/s: about 3 s of copy per VM, so kills land in every phase
+            # 512 KiB/s: about 6 s of copy per VM, so kills land in every phase
             {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
              "metadata": {"name": "chaos", "namespace": "chaos"},
              "spec": {"targetNamespace": target_ns, "skipGuestConversion": True,
-                      "targetPowerState": "off", "provider": ref, "bandwidth": 1 << 20,
+                      "targetPowerState": "off", "provider": ref, "bandwidth": 1 << 19,
                       "map": {"network": {"name": "networks", "namespace": "chaos"},
                               "storage": {"name": "storage", "namespace": "chaos"}},
                       "vms": [{"name": vm} for vm in VMS]}},
@@ -112,7 +112,7 @@ def main():
             proc = subprocess.Popen([FERRY, "--state", state, "run"], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                proc.wait(timeout=random.uniform(0.5, 6.0))
+                proc.wait(timeout=random.uniform(0.3, 3.0))
                 break
             except subprocess.TimeoutExpired:
                 os.kill(proc.pid, signal.SIGKILL)
