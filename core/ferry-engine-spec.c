@@ -188,6 +188,29 @@ ferry_engine_build_vm_spec(JsonObject *context,
 			return NULL;
 		}
 		json_object_set_string_member(disk, "name", pvc);
+		{
+			/* volumeNameTemplate (the VM's, else the plan's; Forklift's
+			 * default vol-N) names the disk and volume in the VM */
+			const char *volume_template = ferry_json_path_string(
+			    plan_vm, "volumeNameTemplate",
+			    ferry_json_path_string(plan, "spec.volumeNameTemplate", NULL));
+			g_autoptr(JsonObject) volume_data =
+			    ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_VOLUME);
+			g_autofree char *volume = NULL;
+
+			json_object_set_string_member(volume_data, "PVCName", pvc);
+			json_object_set_int_member(volume_data, "VolumeIndex", i);
+			volume = ferry_naming_render(FERRY_NAME_TEMPLATE_VOLUME, volume_template,
+						     volume_data, FALSE, error);
+			if (volume == NULL) {
+				g_prefix_error(error, "VM %s disk %u: ", name, i);
+				json_object_unref(disk);
+				json_array_unref(disks);
+				json_array_unref(nics);
+				return NULL;
+			}
+			json_object_set_string_member(disk, "volumeName", volume);
+		}
 		json_object_set_string_member(
 		    disk, "storageClass",
 		    ferry_json_path_string(pair, "destination.storageClass", ""));
@@ -236,6 +259,39 @@ ferry_engine_build_vm_spec(JsonObject *context,
 			json_object_set_string_member(
 			    network, "namespace",
 			    ferry_json_path_string(pair, "destination.namespace", ""));
+		}
+		{
+			/* networkNameTemplate (the VM's, else the plan's; Forklift's
+			 * default net-N) names the interface and network in the VM */
+			const char *network_template = ferry_json_path_string(
+			    plan_vm, "networkNameTemplate",
+			    ferry_json_path_string(plan, "spec.networkNameTemplate", NULL));
+			g_autoptr(JsonObject) network_data =
+			    ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_NETWORK);
+			gboolean multus = g_strcmp0(type, "multus") == 0;
+			g_autofree char *interface = NULL;
+
+			json_object_set_string_member(
+			    network_data, "NetworkName",
+			    multus ? ferry_json_path_string(pair, "destination.name", "") : "");
+			json_object_set_string_member(
+			    network_data, "NetworkNamespace",
+			    multus ? ferry_json_path_string(pair, "destination.namespace", "") : "");
+			json_object_set_string_member(network_data, "NetworkType",
+						      multus ? "Multus" : "Pod");
+			json_object_set_int_member(network_data, "NetworkIndex",
+						   json_array_get_length(nics));
+			interface = ferry_naming_render(FERRY_NAME_TEMPLATE_NETWORK, network_template,
+							network_data, FALSE, error);
+			if (interface == NULL) {
+				g_prefix_error(error, "VM %s NIC %u: ", name, i);
+				json_object_unref(nic);
+				json_object_unref(network);
+				json_array_unref(disks);
+				json_array_unref(nics);
+				return NULL;
+			}
+			json_object_set_string_member(nic, "interfaceName", interface);
 		}
 		if (ferry_vm_nic_get_mac(n) != NULL)
 			json_object_set_string_member(nic, "mac", ferry_vm_nic_get_mac(n));

@@ -340,8 +340,11 @@ static const FerryKubevirtExtra source_extras[] = {{"needsConversion", EXTRA_BOO
 static const FerryKubevirtExtra source_vm_extras[] = {{"id", EXTRA_STRING},
 						      {"name", EXTRA_STRING}};
 static const FerryKubevirtExtra firmware_extras[] = {{"serial", EXTRA_STRING}};
-static const FerryKubevirtExtra disk_extras[] = {
-    {"source", EXTRA_STRING}, {"volumeMode", EXTRA_STRING}, {"accessMode", EXTRA_STRING}};
+static const FerryKubevirtExtra disk_extras[] = {{"source", EXTRA_STRING},
+						 {"volumeMode", EXTRA_STRING},
+						 {"accessMode", EXTRA_STRING},
+						 {"volumeName", EXTRA_STRING}};
+static const FerryKubevirtExtra nic_extras[] = {{"interfaceName", EXTRA_STRING}};
 
 G_GNUC_PRINTF(4, 5)
 static gboolean
@@ -822,7 +825,19 @@ ferry_kubevirt_build_nics(FerryKubevirtTarget *target,
 				"NIC %u has the MAC address '%s', which is not "
 				"six hexadecimal octets such as 00:50:56:aa:bb:cc",
 				i, mac);
-		name = g_strdup_printf("net-%u", emitted++);
+		/* networkNameTemplate, rendered by the engine; Forklift's default */
+		name = ferry_kubevirt_said(ferry_json_get_string(ferry_vm_nic_get_json(nic),
+								   "interfaceName")) != NULL
+			   ? g_strdup(ferry_json_get_string(ferry_vm_nic_get_json(nic),
+							    "interfaceName"))
+			   : g_strdup_printf("net-%u", emitted);
+		emitted++;
+		{
+			g_autoptr(GError) name_error = NULL;
+			if (!ferry_kubevirt_check_dns1123_label("interface name", name, &name_error))
+				return ferry_kubevirt_wrap(target, error,
+							   g_steal_pointer(&name_error));
+		}
 		interface = ferry_kubevirt_append_object(interfaces);
 		json_object_set_string_member(interface, "name", name);
 		if (mac != NULL)
@@ -1062,8 +1077,16 @@ ferry_kubevirt_build_vm(FerryKubevirtTarget *target,
 	volumes = ferry_kubevirt_add_array(template_spec, "volumes");
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
-		g_autofree char *volume_name = g_strdup_printf("vol-%u", i);
+		/* volumeNameTemplate, rendered by the engine; Forklift's default */
+		const char *given = ferry_kubevirt_said(ferry_json_get_string(
+		    ferry_vm_disk_get_json(ferry_vm_spec_get_disk(spec, i)), "volumeName"));
+		g_autofree char *volume_name =
+		    given != NULL ? g_strdup(given) : g_strdup_printf("vol-%u", i);
 		g_autofree char *path = g_strdup_printf("disks[%u].", i);
+		g_autoptr(GError) name_error = NULL;
+
+		if (!ferry_kubevirt_check_dns1123_label("volume name", volume_name, &name_error))
+			return ferry_kubevirt_wrap(target, error, g_steal_pointer(&name_error));
 		const char *bus =
 		    ferry_kubevirt_said(ferry_vm_disk_get_bus(ferry_vm_spec_get_disk(spec, i)));
 		JsonObject *disk_entry = ferry_kubevirt_append_object(disks);
@@ -1121,6 +1144,12 @@ ferry_kubevirt_check_all_extras(FerryKubevirtTarget *target, FerryVmSpec *spec, 
 		g_autofree char *path = g_strdup_printf("disks[%u].", i);
 		if (!CHECK_EXTRAS(target, ferry_vm_disk_get_json(ferry_vm_spec_get_disk(spec, i)),
 				  path, disk_extras, error))
+			return FALSE;
+	}
+	for (guint i = 0; i < ferry_vm_spec_get_n_nics(spec); i++) {
+		g_autofree char *path = g_strdup_printf("nics[%u].", i);
+		if (!CHECK_EXTRAS(target, ferry_vm_nic_get_json(ferry_vm_spec_get_nic(spec, i)),
+				  path, nic_extras, error))
 			return FALSE;
 	}
 	return TRUE;

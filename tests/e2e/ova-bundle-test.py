@@ -42,7 +42,12 @@ def main():
             text = open(path).read()
             text = text.replace("/var/tmp/ferry-example/ova", ova_dir)
             text = text.replace("/var/tmp/ferry-example/bundle", bundle)
-            text = text.replace("    - name: db\n", "    - name: db\n    - name: app\n")
+            # app names its volume and interface by templates (Forklift's
+            # volumeNameTemplate and networkNameTemplate, per VM); the others
+            # keep the defaults vol-N and net-N
+            text = text.replace("    - name: db\n", "    - name: db\n    - name: app\n"
+                                "      volumeNameTemplate: '{{.PVCName | trunc 20}}-v{{.VolumeIndex}}'\n"
+                                "      networkNameTemplate: '{{lower .NetworkType}}-{{.NetworkIndex}}'\n")
             text = text.replace("""    - source:
         name: db-disk1.vmdk""", """    - source:
         name: app-disk1.vmdk
@@ -95,6 +100,18 @@ spec: {controller_max_vm_inflight: 1}
             interfaces = domain["devices"]["interfaces"]
             if not interfaces or "macAddress" not in interfaces[0]:
                 sys.exit("%s: the NIC lost its MAC: %s" % (name, interfaces))
+            template = vm["spec"]["template"]["spec"]
+            volume = template["volumes"][0]
+            want_volume = ("%s-v0" % volume["dataVolume"]["name"][:20]) if name == "app" \
+                else "vol-0"
+            want_net = "pod-0" if name == "app" else "net-0"
+            if volume["name"] != want_volume or domain["devices"]["disks"][0]["name"] != \
+                    want_volume:
+                sys.exit("%s: volume named %s, expected %s" % (name, volume["name"],
+                                                               want_volume))
+            if interfaces[0]["name"] != want_net or template["networks"][0]["name"] != want_net:
+                sys.exit("%s: interface named %s, expected %s" % (name, interfaces[0]["name"],
+                                                                  want_net))
             dvs = glob.glob(os.path.join(folder, "dv-*.yaml"))
             images = glob.glob(os.path.join(folder, "*.img"))
             if len(dvs) != 1 or len(images) != 1:
