@@ -538,7 +538,7 @@ def start_while_vm_appears(ferry, ova_dir, plan, vm, extra):
 
 def test_bad_input(ferry, work, token, ca):
     ova_dir = os.path.join(work, "ova-bad")
-    make_sample_ova(ova_dir, "web", "taken", "late", "late2", "noimg")
+    make_sample_ova(ova_dir, "web", "taken", "late", "late2", "noimg", "rbac")
 
     # a wrong token: 401, naming the Provider
     ferry.apply(provider_docs("wrong", "not-a-token", ca) +
@@ -623,6 +623,28 @@ def test_bad_input(ferry, work, token, ca):
     assert "Pod Security admission" in text and "restricted" in text and \
         "enforce=baseline" in text, text[-3000:]
     print("ok - a namespace enforcing the restricted Pod Security Standard is named with the fix")
+
+    # an RBAC denial while migrating: a ServiceAccount that may manage PVCs in
+    # the target namespace but not create pods (nor list what the cluster
+    # holds, so the plan starts unchecked): 403 naming the missing rule
+    kubectl("create", "serviceaccount", "-n", CTL_NS, "pvc-only")
+    kubectl("create", "role", "-n", TARGET_NS, "pvc-only", "--verb=create,get,list,delete",
+            "--resource=persistentvolumeclaims")
+    kubectl("create", "rolebinding", "-n", TARGET_NS, "pvc-only", "--role=pvc-only",
+            f"--serviceaccount={CTL_NS}:pvc-only")
+    limited = kubectl("create", "token", "-n", CTL_NS, "pvc-only",
+                      "--duration=1h").stdout.strip()
+    ferry.apply(provider_docs("pvconly", limited, ca) +
+                plan_docs("rbac", ova_dir, "pvconly", ["rbac"], ["rbac-disk1.vmdk"], TARGET_NS))
+    r = ferry.start("rbac", check=False)
+    text = plan_text(ferry, "rbac", r)
+    assert "403 Forbidden" in text and 'verb "create" on resource "pods"' in text and \
+        f"in namespace {TARGET_NS}" in text, text[-3000:]
+    assert limited not in text
+    wait_for("the PVC of the denied VM to be removed", lambda: claim_gone("rbac-rbac-disk-0"),
+             timeout=60)
+    print("ok - an RBAC denial while migrating (no right to create pods) names the rule to "
+          "add; the PVC made before it is removed")
 
     # a transfer image the cluster cannot pull
     docs = provider_docs("noimage", token, ca)
