@@ -982,13 +982,18 @@ ferry_kubevirt_push_remove_disk(FerryKubevirtCluster *cluster,
 							    disk->name);
 		selector = push_owner_selector(disk->claim, transfer);
 	}
-	if (!push_delete_pods(cluster, target->name_space, selector, cancellable, &local_error)) {
-		g_set_error(error, FERRY_ERROR, local_error->code, "%s: %s", target->display,
-			    local_error->message);
+	/* the PVC goes even when its pods cannot be listed or deleted (a user
+	 * without rights on pods): the copy's data is what must not stay behind */
+	if (!push_delete_pods(cluster, target->name_space, selector, cancellable, &local_error))
+		g_prefix_error(&local_error, "%s: ", target->display);
+	if (!push_delete_if_ours(cluster, target, "v1", "PersistentVolumeClaim", disk->name,
+				 disk->claim, cancellable, local_error == NULL ? error : NULL) ||
+	    local_error != NULL) {
+		if (local_error != NULL)
+			g_propagate_error(error, g_steal_pointer(&local_error));
 		return FALSE;
 	}
-	return push_delete_if_ours(cluster, target, "v1", "PersistentVolumeClaim", disk->name,
-				   disk->claim, cancellable, error);
+	return TRUE;
 }
 
 /* the VM, its PVCs and its transfer pods, the ones that are this VM's */
@@ -998,15 +1003,20 @@ ferry_kubevirt_push_remove_vm(FerryKubevirtCluster *cluster,
 			      GCancellable *cancellable,
 			      GError **error)
 {
-	if (!push_delete_if_ours(cluster, target, "kubevirt.io/v1", "VirtualMachine", target->name,
-				 target->vm, cancellable, error) ||
-	    !push_delete_vm_pods(cluster, target, cancellable, error))
-		return FALSE;
+	g_autoptr(GError) first = NULL;
+
+	/* every object is tried; the first failure is reported */
+	push_delete_if_ours(cluster, target, "kubevirt.io/v1", "VirtualMachine", target->name,
+			    target->vm, cancellable, &first);
+	push_delete_vm_pods(cluster, target, cancellable, first == NULL ? &first : NULL);
 	for (guint i = 0; i < target->disks->len; i++) {
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
-		if (!push_delete_if_ours(cluster, target, "v1", "PersistentVolumeClaim", disk->name,
-					 disk->claim, cancellable, error))
-			return FALSE;
+		push_delete_if_ours(cluster, target, "v1", "PersistentVolumeClaim", disk->name,
+				    disk->claim, cancellable, first == NULL ? &first : NULL);
+	}
+	if (first != NULL) {
+		g_propagate_error(error, g_steal_pointer(&first));
+		return FALSE;
 	}
 	return TRUE;
 }
