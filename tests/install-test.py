@@ -57,6 +57,13 @@ def main():
                if k not in ("FERRY_PLUGIN_PATH", "FERRY_DATA_DIR", "LD_LIBRARY_PATH")}
         env.update(LD_LIBRARY_PATH=dest + libdir, FERRY_PLUGIN_PATH=dest + plugindir,
                    FERRY_DATA_DIR=dest + os.path.join(prefix, option("datadir"), "ferry"))
+        # in the ASan build: LeakSanitizer's exit scan crashes on the dynamic
+        # TLS of this many dlopen()ed libraries from a foreign folder (its
+        # tracer reads a DTLS block with garbage bounds: "Tracer caught
+        # signal 11"), a fault of the sanitizer runtime, not of Ferry; this
+        # test is about the installed layout, and the build tree's ASan runs
+        # keep leak detection
+        env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
         listed = json.loads(subprocess.run([ferry, "plugins", "-o", "json"], env=env, check=True,
                                            capture_output=True, text=True).stdout)
         for p in listed:
