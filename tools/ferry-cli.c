@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,28 @@ ferry_cli_get_state_dir(FerryCli *cli, GError **error)
 		return NULL;
 	}
 	return cli->state_dir;
+}
+
+/* where a verb run by a pod writes its JSON lines: stdout, or the caller's
+ * --progress-fd, closed on exec so that the servers and converters the verb
+ * starts do not hold the caller's pipe open */
+FILE *
+ferry_cli_open_progress_output(int fd, GError **error)
+{
+	FILE *out;
+	if (fd < 0)
+		return stdout;
+	if (fcntl(fd, F_GETFD) < 0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--progress-fd %d: not an open file descriptor", fd);
+		return NULL;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	out = fdopen(fd, "w");
+	if (out == NULL)
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--progress-fd %d: %s", fd, g_strerror(errno));
+	return out;
 }
 
 FerryPluginRegistry *

@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include <stdio.h>
+
 #include <ferry.h>
 
 G_BEGIN_DECLS
@@ -54,6 +56,8 @@ const char *
 ferry_cli_get_state_dir(FerryCli *cli, GError **error);
 FerryPluginRegistry *
 ferry_cli_get_registry(FerryCli *cli, GError **error);
+FILE *
+ferry_cli_open_progress_output(int fd, GError **error);
 gboolean
 ferry_cli_parse_output(const char *text, gboolean allow_yaml, FerryOutputFormat *format, GError **error);
 int

@@ -451,26 +451,6 @@ convert_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 	g_main_loop_quit(run->loop);
 }
 
-static FILE *
-convert_open_output(int fd, GError **error)
-{
-	FILE *out;
-	if (fd < 0)
-		return stdout;
-	if (fcntl(fd, F_GETFD) < 0) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--progress-fd %d: not an open file descriptor", fd);
-		return NULL;
-	}
-	/* virt-v2v and its helpers must not hold the caller's pipe open */
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	out = fdopen(fd, "w");
-	if (out == NULL)
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--progress-fd %d: %s", fd, g_strerror(errno));
-	return out;
-}
-
 static int
 convert_main(FerryCli *cli, FILE *out, ConvertJob *job, double interval)
 {
@@ -546,7 +526,7 @@ ferry_cmd_convert(FerryCli *cli, int argc, char **argv)
 		convert_job_clear(&job);
 		return status;
 	}
-	out = convert_open_output(progress_fd, &error);
+	out = ferry_cli_open_progress_output(progress_fd, &error);
 	if (out == NULL) {
 		status = convert_emit_failure(stdout, &job, error);
 		convert_job_clear(&job);

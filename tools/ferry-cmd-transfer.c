@@ -483,26 +483,6 @@ transfer_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 	g_main_loop_quit(run->loop);
 }
 
-static FILE *
-transfer_open_output(int fd, GError **error)
-{
-	FILE *out;
-	if (fd < 0)
-		return stdout;
-	if (fcntl(fd, F_GETFD) < 0) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--progress-fd %d: not an open file descriptor", fd);
-		return NULL;
-	}
-	/* the servers a provider starts must not hold the caller's pipe open */
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	out = fdopen(fd, "w");
-	if (out == NULL)
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--progress-fd %d: %s", fd, g_strerror(errno));
-	return out;
-}
-
 static int
 transfer_main(FerryCli *cli, FILE *out, TransferJob *job, double interval)
 {
@@ -580,7 +560,7 @@ ferry_cmd_transfer(FerryCli *cli, int argc, char **argv)
 		transfer_job_clear(&job);
 		return status;
 	}
-	out = transfer_open_output(progress_fd, &error);
+	out = ferry_cli_open_progress_output(progress_fd, &error);
 	if (out == NULL) {
 		status = transfer_emit_failure(stdout, &job, error);
 		transfer_job_clear(&job);
