@@ -21,7 +21,15 @@
  * worker thread; commands complete before their start call returns */
 
 #define FILE_ZERO_BUFFER (1024 * 1024)
+/* writes per connection whose pages may stay in the page cache (see
+ * ferry_copy_file_written) */
+#define FILE_WRITEBACK_LAG 8
 #define HOLE_FLAGS	 (FERRY_EXTENT_FLAG_HOLE | FERRY_EXTENT_FLAG_ZERO)
+
+typedef struct {
+	guint64 offset;
+	gsize length;
+} FerryCopyFileRange;
 
 typedef struct {
 	FerryCopyConn parent;
@@ -31,6 +39,10 @@ typedef struct {
 	gboolean can_punch;
 	gboolean can_zero_range;
 	gboolean can_seek_data;
+	gboolean can_sync_range;
+	/* the last writes, whose writeback was started: a ring */
+	FerryCopyFileRange written[FILE_WRITEBACK_LAG];
+	guint next_written;
 } FerryCopyFile;
 
 static const FerryCopyConnClass ferry_copy_file_class;
@@ -88,6 +100,7 @@ ferry_copy_file_open(const char *path, const char *description, gboolean writabl
 	self->can_punch = TRUE;
 	self->can_zero_range = TRUE;
 	self->can_seek_data = TRUE;
+	self->can_sync_range = writable;
 	if (!writable)
 		posix_fadvise(self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return g_steal_pointer(&conn);
@@ -228,6 +241,39 @@ ferry_copy_file_write_sync(FerryCopyFile *self, const void *buffer, gsize length
 	return 0;
 }
 
+/* Keeps a written file out of the page cache, as nbdcopy does: the writeback
+ * of each write starts at once, and a write FILE_WRITEBACK_LAG writes older
+ * is waited for and dropped from the cache. Left to the kernel, the dirty
+ * pages of a whole disk pile up in the page cache: every new page must be
+ * reclaimed from other files first (measured: pwrite took 7 times as long)
+ * and the final flush writes them all while nothing else runs. This way the
+ * disk writes overlap the copy, a few MiB per connection stay cached, and the
+ * final flush finds little left to do. */
+static void
+ferry_copy_file_written(FerryCopyFile *self, guint64 offset, gsize length)
+{
+	FerryCopyFileRange *oldest;
+
+	if (!self->can_sync_range)
+		return;
+	if (sync_file_range(self->fd, (off_t)offset, (off_t)length, SYNC_FILE_RANGE_WRITE) != 0) {
+		/* not for this file (or kernel): the final flush does it all */
+		self->can_sync_range = FALSE;
+		return;
+	}
+	oldest = &self->written[self->next_written];
+	if (oldest->length > 0) {
+		if (sync_file_range(self->fd, (off_t)oldest->offset, (off_t)oldest->length,
+				    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+					SYNC_FILE_RANGE_WAIT_AFTER) == 0)
+			posix_fadvise(self->fd, (off_t)oldest->offset, (off_t)oldest->length,
+				      POSIX_FADV_DONTNEED);
+	}
+	oldest->offset = offset;
+	oldest->length = length;
+	self->next_written = (self->next_written + 1) % FILE_WRITEBACK_LAG;
+}
+
 static int
 ferry_copy_file_zero(FerryCopyConn *conn, gsize length, guint64 offset)
 {
@@ -291,6 +337,8 @@ ferry_copy_file_start_write(FerryCopyConn *conn,
 		err = ENOSPC;
 	else
 		err = ferry_copy_file_write_sync(self, buffer, length, offset);
+	if (err == 0)
+		ferry_copy_file_written(self, offset, length);
 	completion->done(completion->user_data, err);
 	return 0;
 }

@@ -39,6 +39,7 @@ ferry_copy_journal_fail(FerryCopyJournal *self, GError **error, const char *what
 {
 	int rc = sqlite3_extended_errcode(self->db);
 	int code = FERRY_ERROR_IO;
+	const char *hint = "";
 
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_BUSY,
@@ -54,13 +55,17 @@ ferry_copy_journal_fail(FerryCopyJournal *self, GError **error, const char *what
 			    self->path, sqlite3_errmsg(self->db));
 		return FALSE;
 	}
-	if ((rc & 0xff) == SQLITE_FULL)
+	if ((rc & 0xff) == SQLITE_FULL) {
 		code = FERRY_ERROR_NO_SPACE;
-	else if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN ||
-		 (rc & 0xff) == SQLITE_PERM)
+		hint = "; free some space in that file system (the --state folder's) and try "
+		       "again";
+	} else if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN ||
+		   (rc & 0xff) == SQLITE_PERM) {
 		code = FERRY_ERROR_PERMISSION_DENIED;
-	g_set_error(error, FERRY_ERROR, code, "copy journal %s: cannot %s: %s", self->path, what,
-		    sqlite3_errmsg(self->db));
+		hint = "; check that its folder exists and is writable by this user";
+	}
+	g_set_error(error, FERRY_ERROR, code, "copy journal %s: cannot %s: %s%s", self->path,
+		    what, sqlite3_errmsg(self->db), hint);
 	return FALSE;
 }
 

@@ -6,6 +6,8 @@
  * cutting it into slices, starting the workers and the public run calls.
  */
 
+#define _GNU_SOURCE
+
 #include "config.h"
 
 #include <errno.h>
@@ -101,6 +103,16 @@ ferry_copy_prepare_local_target(Ends *ends, const char *path, guint64 size, GErr
 		}
 		ends->was_empty = TRUE;
 	} else {
+		/* an existing file without a single data extent (made with
+		 * truncate, or fallocate'd and never written) reads as zeroes:
+		 * its zero ranges need no writes either */
+		if (S_ISREG(st.st_mode) && (guint64)st.st_size >= size) {
+			fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+			if (fd >= 0) {
+				ends->fresh_zero = lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
+				close(fd);
+			}
+		}
 		return TRUE;
 	}
 	ends->target_path = g_strdup(path);

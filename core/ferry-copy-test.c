@@ -261,6 +261,21 @@ test_copy_file_existing_target(Fixture *fixture, gconstpointer data)
 		g_assert_cmpuint(ferry_copy_get_bytes_skipped(copy), ==, 0);
 	}
 	{
+		/* an existing file that holds no data reads as zeroes: its zero
+		 * ranges are skipped, and it ends as sparse as the source */
+		g_autoptr(FerryCopy) copy = copy_new(source, target);
+		struct stat st;
+		g_assert_cmpint(truncate(target, 0), ==, 0);
+		g_assert_cmpint(truncate(target, 4 * MiB), ==, 0);
+		g_assert_true(ferry_copy_run(copy, NULL, NULL, &error));
+		g_assert_no_error(error);
+		assert_same_file(source, target);
+		g_assert_cmpuint(ferry_copy_get_bytes_zeroed(copy), ==, 0);
+		g_assert_cmpuint(ferry_copy_get_bytes_skipped(copy), ==, 4 * MiB - 2 * 65536);
+		g_assert_cmpint(g_stat(target, &st), ==, 0);
+		g_assert_cmpint((gint64)st.st_blocks * 512, <, 1 * MiB);
+	}
+	{
 		/* too small: refused, and left as it was */
 		g_autoptr(FerryCopy) copy = copy_new(source, small);
 		g_assert_true(g_file_set_contents(small, garbage, 1 * MiB, NULL));
@@ -491,6 +506,28 @@ test_copy_request(Fixture *fixture, gconstpointer data)
 	}
 }
 
+/* what a provider created to serve an endpoint is listed in order, for the
+ * engine's ledger */
+static void
+test_copy_endpoint_artifacts(void)
+{
+	g_autoptr(FerryDiskEndpoint) endpoint =
+	    ferry_disk_endpoint_new_nbd(FERRY_DISK_ROLE_SOURCE, "nbd+unix:///?socket=/nowhere");
+	const char *kind = NULL;
+	const char *id = NULL;
+
+	g_assert_cmpuint(ferry_disk_endpoint_get_n_artifacts(endpoint), ==, 0);
+	ferry_disk_endpoint_add_artifact(endpoint, "imagetransfer", "t-1");
+	ferry_disk_endpoint_add_artifact(endpoint, "snapshot", "s-2");
+	g_assert_cmpuint(ferry_disk_endpoint_get_n_artifacts(endpoint), ==, 2);
+	ferry_disk_endpoint_get_artifact(endpoint, 1, &kind, &id);
+	g_assert_cmpstr(kind, ==, "snapshot");
+	g_assert_cmpstr(id, ==, "s-2");
+	ferry_disk_endpoint_get_artifact(endpoint, 0, &kind, &id);
+	g_assert_cmpstr(kind, ==, "imagetransfer");
+	g_assert_cmpstr(id, ==, "t-1");
+}
+
 static void
 test_copy_ranges_merge(void)
 {
@@ -607,6 +644,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/copy/parse-size", test_copy_parse_size);
 	g_test_add_func("/copy/ranges-merge", test_copy_ranges_merge);
+	g_test_add_func("/copy/endpoint-artifacts", test_copy_endpoint_artifacts);
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 	ADD("/copy/journal", test_copy_journal);
 	ADD("/copy/file-sparse", test_copy_file_sparse);

@@ -49,6 +49,7 @@ struct _FerryDiskEndpoint {
 	gboolean zeroed;
 	GPtrArray *processes;	  /* of GSubprocess */
 	GPtrArray *cleanup_paths; /* of utf8 */
+	GPtrArray *artifacts;	  /* of utf8: kind, id, kind, id, … */
 	GPtrArray *close_funcs;	  /* of FerryDiskEndpointCloser */
 	gboolean closed;
 	FerryDiskEndpointOpenFunc open_func; /* until opened */
@@ -97,6 +98,7 @@ ferry_disk_endpoint_finalize(GObject *object)
 	g_free(self->description);
 	g_ptr_array_unref(self->processes);
 	g_ptr_array_unref(self->cleanup_paths);
+	g_ptr_array_unref(self->artifacts);
 	g_ptr_array_unref(self->close_funcs);
 	if (self->open_destroy != NULL)
 		self->open_destroy(self->open_data);
@@ -116,6 +118,7 @@ ferry_disk_endpoint_init(FerryDiskEndpoint *self)
 {
 	self->processes = g_ptr_array_new_with_free_func(g_object_unref);
 	self->cleanup_paths = g_ptr_array_new_with_free_func(g_free);
+	self->artifacts = g_ptr_array_new_with_free_func(g_free);
 	self->close_funcs = g_ptr_array_new_with_free_func(ferry_disk_endpoint_closer_free);
 	self->format = g_strdup("raw");
 }
@@ -614,6 +617,64 @@ ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path)
 	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
 	g_return_if_fail(path != NULL);
 	g_ptr_array_add(self->cleanup_paths, g_strdup(path));
+}
+
+/**
+ * ferry_disk_endpoint_add_artifact:
+ * @self: a #FerryDiskEndpoint
+ * @kind: the kind of object, as the provider's remove_artifact knows it
+ * @id: its id
+ *
+ * Names an object the provider created on its side to serve this endpoint
+ * (an oVirt image transfer) and releases when the endpoint closes. The
+ * engine records it in its ledger while the endpoint is open, so that after
+ * a crash the provider's remove_artifact releases it once.
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_add_artifact(FerryDiskEndpoint *self, const char *kind, const char *id)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_return_if_fail(kind != NULL && id != NULL);
+	g_ptr_array_add(self->artifacts, g_strdup(kind));
+	g_ptr_array_add(self->artifacts, g_strdup(id));
+}
+
+/**
+ * ferry_disk_endpoint_get_n_artifacts:
+ * @self: a #FerryDiskEndpoint
+ *
+ * Returns: how many objects ferry_disk_endpoint_add_artifact() named
+ *
+ * Since: 0.1
+ */
+guint
+ferry_disk_endpoint_get_n_artifacts(FerryDiskEndpoint *self)
+{
+	g_return_val_if_fail(FERRY_IS_DISK_ENDPOINT(self), 0);
+	return self->artifacts->len / 2;
+}
+
+/**
+ * ferry_disk_endpoint_get_artifact:
+ * @self: a #FerryDiskEndpoint
+ * @index: below ferry_disk_endpoint_get_n_artifacts()
+ * @kind: (out) (transfer none): its kind
+ * @id: (out) (transfer none): its id
+ *
+ * Since: 0.1
+ */
+void
+ferry_disk_endpoint_get_artifact(FerryDiskEndpoint *self,
+				 guint index,
+				 const char **kind,
+				 const char **id)
+{
+	g_return_if_fail(FERRY_IS_DISK_ENDPOINT(self));
+	g_return_if_fail(index < self->artifacts->len / 2);
+	*kind = g_ptr_array_index(self->artifacts, 2 * index);
+	*id = g_ptr_array_index(self->artifacts, 2 * index + 1);
 }
 
 /**

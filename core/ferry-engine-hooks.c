@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ferry-engine-private.h"
 #include "ferry-error.h"
@@ -16,9 +18,15 @@
  * same files are written to a work directory and the hook's playbook runs
  * with ansible-playbook, or the command in the Hook's annotation
  * `ferry.konveyor.io/command` runs with /bin/sh. Up to HOOK_RETRY (3)
- * attempts; `spec.deadline` seconds each. */
+ * attempts; `spec.deadline` seconds each, or the setting
+ * `hook_default_deadline_seconds` (an hour) when the Hook has none: a hook
+ * that hangs never holds a migration forever. A hook runs in its own process
+ * group, and the whole group is killed when it runs out of time or the
+ * migration is interrupted (a shell's children too, not only the shell). */
 
 #define HOOK_RETRY 3
+#define HOOK_DEFAULT_DEADLINE_SETTING "hook_default_deadline_seconds"
+#define HOOK_DEFAULT_DEADLINE 3600
 #define HOOK_COMMAND_ANNOTATION "ferry.konveyor.io/command"
 #define HOOK_OUTPUT_TAIL_LINES 20
 
@@ -89,13 +97,36 @@ hook_done_cb(GObject *source, GAsyncResult *result, gpointer data)
 	g_main_loop_quit(wait->loop);
 }
 
-/* runs once; returns FALSE with the reason and the output's tail */
+static void
+hook_child_setup(gpointer data)
+{
+	/* a group of its own: a timeout kills what the hook started too */
+	setpgid(0, 0);
+}
+
+/* kills the hook's process group, then reaps the hook */
+static void
+hook_kill(GSubprocess *process)
+{
+	const char *identifier = g_subprocess_get_identifier(process);
+	gint64 pid = identifier != NULL ? g_ascii_strtoll(identifier, NULL, 10) : 0;
+
+	if (pid > 0)
+		kill(-(pid_t)pid, SIGKILL);
+	g_subprocess_force_exit(process);
+	g_subprocess_wait(process, NULL, NULL);
+}
+
+/* runs once; returns FALSE with the reason and the output's tail;
+ * @default_deadline says whether @deadline is the setting's (the Hook has
+ * no spec.deadline) */
 static gboolean
 hook_run_once(FerryEngineJob *job,
 	      const char *hook_name,
 	      const char *dir,
 	      const char *const *argv,
 	      gint64 deadline,
+	      gboolean default_deadline,
 	      GError **error)
 {
 	g_autoptr(GSubprocessLauncher) launcher =
@@ -108,6 +139,7 @@ hook_run_once(FerryEngineJob *job,
 	HookWait wait = {loop, FALSE};
 
 	g_subprocess_launcher_set_cwd(launcher, dir);
+	g_subprocess_launcher_set_child_setup(launcher, hook_child_setup, NULL, NULL);
 	g_subprocess_launcher_setenv(launcher, "FERRY_HOOK_DIR", dir, TRUE);
 	g_subprocess_launcher_setenv(launcher, "FERRY_VM_ID", job->vm_id, TRUE);
 	g_subprocess_launcher_setenv(launcher, "FERRY_PLAN",
@@ -120,14 +152,13 @@ hook_run_once(FerryEngineJob *job,
 	g_main_context_push_thread_default(context);
 	g_subprocess_wait_async(process, job->cancellable, hook_done_cb, &wait);
 	if (deadline > 0) {
-		timeout = g_timeout_source_new_seconds((guint)deadline);
+		timeout = g_timeout_source_new_seconds((guint)MIN(deadline, G_MAXUINT));
 		g_source_set_callback(timeout, hook_timeout_cb, &wait, NULL);
 		g_source_attach(timeout, context);
 	}
 	g_main_loop_run(loop);
 	if (wait.timed_out || g_cancellable_is_cancelled(job->cancellable)) {
-		g_subprocess_force_exit(process);
-		g_subprocess_wait(process, NULL, NULL);
+		hook_kill(process);
 		/* the cancelled or finished wait_async still dispatches its callback */
 		while (g_main_context_iteration(context, FALSE))
 			;
@@ -138,10 +169,19 @@ hook_run_once(FerryEngineJob *job,
 
 	if (g_cancellable_set_error_if_cancelled(job->cancellable, error))
 		return FALSE;
+	if (wait.timed_out && default_deadline) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT,
+			    "Hook/%s did not finish within %" G_GINT64_FORMAT
+			    " s (it has no spec.deadline; the default is the setting "
+			    HOOK_DEFAULT_DEADLINE_SETTING
+			    "); it was stopped. Set spec.deadline or fix the hook",
+			    hook_name, deadline);
+		return FALSE;
+	}
 	if (wait.timed_out) {
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT,
 			    "Hook/%s did not finish within its deadline of %" G_GINT64_FORMAT
-			    " s; raise spec.deadline or fix the hook",
+			    " s; it was stopped. Raise spec.deadline or fix the hook",
 			    hook_name, deadline);
 		return FALSE;
 	}
@@ -176,6 +216,7 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 	const char *playbook = NULL;
 	const char *annotation;
 	gint64 deadline;
+	gboolean default_deadline;
 	g_autoptr(JsonObject) details = json_object_new();
 	g_autoptr(GError) last_error = NULL;
 	gint64 row;
@@ -206,6 +247,11 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 		return FERRY_PHASE_FAIL;
 	}
 	deadline = ferry_json_path_int(hook, "spec.deadline", 0);
+	default_deadline = deadline <= 0;
+	if (default_deadline)
+		deadline = MAX(1, ferry_engine_get_setting_int(job->engine,
+							       HOOK_DEFAULT_DEADLINE_SETTING,
+							       HOOK_DEFAULT_DEADLINE));
 
 	dir = g_build_filename(ferry_engine_get_state_dir(job->engine), "hooks", job->migration_uid,
 			       job->vm_id, job->phase, NULL);
@@ -236,13 +282,16 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 		if (!hook_write(dir, "playbook.yml", (const char *)decoded, length, error))
 			return FERRY_PHASE_FAIL;
 	}
-	command = annotation != NULL ? g_strdup_printf("(%s) > output.log 2>&1", annotation)
+	/* on lines of its own: a command that ends in a comment or lacks its
+	 * last newline still closes the subshell */
+	command = annotation != NULL ? g_strdup_printf("(\n%s\n) > output.log 2>&1", annotation)
 				     : g_strdup("ansible-playbook -i localhost, -c local "
 						"playbook.yml > output.log 2>&1");
 	for (guint attempt = 1; attempt <= HOOK_RETRY; attempt++) {
 		const char *argv[] = {"/bin/sh", "-c", command, NULL};
 		g_clear_error(&last_error);
-		if (hook_run_once(job, hook_key, dir, argv, deadline, &last_error)) {
+		if (hook_run_once(job, hook_key, dir, argv, deadline, default_deadline,
+				  &last_error)) {
 			ferry_engine_ledger_forget(job->ledger, row, NULL);
 			{
 				g_autofree char *log = g_build_filename(dir, "output.log", NULL);
@@ -256,9 +305,14 @@ ferry_engine_phase_hook(FerryEngineJob *job, GError **error)
 			}
 			return FERRY_PHASE_DONE;
 		}
-		if (g_cancellable_is_cancelled(job->cancellable) ||
-		    g_error_matches(last_error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT))
+		if (g_cancellable_is_cancelled(job->cancellable))
 			break;
+		if (g_error_matches(last_error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT)) {
+			/* the deadline bounds the hook as a whole: not tried again here,
+			 * nor by the engine, which retries timed-out phases */
+			last_error->code = FERRY_ERROR_FAILED;
+			break;
+		}
 	}
 	g_propagate_error(error, g_steal_pointer(&last_error));
 	return FERRY_PHASE_FAIL;

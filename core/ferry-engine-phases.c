@@ -11,6 +11,7 @@
 #include "ferry-engine-private.h"
 #include "ferry-engine-spec-private.h"
 #include "ferry-error.h"
+#include "ferry-estimate.h"
 
 /* The action of each phase. Each runs in a worker thread on copies of the
  * VM's status and state, must be idempotent (a crash may make it run
@@ -142,15 +143,44 @@ job_record_processes(FerryEngineJob *job, FerryDiskEndpoint *endpoint, GPtrArray
 	}
 }
 
+/* records what the provider created to serve the endpoint (an image
+ * transfer), so a run after a crash has the provider release it */
+static void
+job_record_artifacts(FerryEngineJob *job, FerryDiskEndpoint *endpoint, GPtrArray *rows)
+{
+	for (guint i = 0; i < ferry_disk_endpoint_get_n_artifacts(endpoint); i++) {
+		g_autoptr(JsonObject) details = json_object_new();
+		const char *kind = NULL;
+		const char *id = NULL;
+		gint64 row;
+
+		ferry_disk_endpoint_get_artifact(endpoint, i, &kind, &id);
+		json_object_set_string_member(details, "vmId", job->vm_id);
+		row = ferry_engine_ledger_intent(job->ledger, job->migration_uid, job->vm_id,
+						 ferry_disk_endpoint_get_role(endpoint) ==
+							 FERRY_DISK_ROLE_SOURCE
+						     ? "source"
+						     : "destination",
+						 kind, id, details, NULL);
+		if (row > 0) {
+			ferry_engine_ledger_created(job->ledger, row, NULL, NULL);
+			g_ptr_array_add(rows, g_memdup2(&row, sizeof(row)));
+		}
+	}
+}
+
 static void
 job_close_endpoint(FerryEngineJob *job, FerryDiskEndpoint *endpoint, GPtrArray *rows)
 {
 	g_autoptr(GError) error = NULL;
 	if (endpoint == NULL)
 		return;
+	/* what did not close stays in the ledger: the VM's clean-up (or a later
+	 * run's) releases it */
 	if (!ferry_disk_endpoint_close(endpoint, &error))
-		g_warning("VM %s: %s", job_display_name(job), error->message);
-	for (guint i = 0; rows != NULL && i < rows->len; i++)
+		g_warning("VM %s: %s; it is released again when the VM is cleaned up",
+			  job_display_name(job), error->message);
+	for (guint i = 0; error == NULL && rows != NULL && i < rows->len; i++)
 		ferry_engine_ledger_forget(job->ledger, *(gint64 *)g_ptr_array_index(rows, i), NULL);
 	if (rows != NULL)
 		g_ptr_array_set_size(rows, 0);
@@ -322,8 +352,27 @@ phase_create_data_volumes(FerryEngineJob *job, GError **error)
 	if (source == NULL)
 		return FERRY_PHASE_FAIL;
 	if (!ferry_json_path_bool(job->state, "preTransferDone", FALSE)) {
+		/* what the preparation makes on the source (OpenStack's temporary
+		 * images, snapshots and volumes) is recorded before it starts, as
+		 * one entry of kind `pre-transfer` named by the VM: the clean-up
+		 * and a recovery after a crash hand it to remove_artifact, which
+		 * finds the objects by their names */
+		gint64 row = 0;
+		if (ferry_provider_has_capability(source, FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER) &&
+		    !ferry_json_path_bool(job->state, "preTransferRecorded", FALSE)) {
+			g_autoptr(JsonObject) details = json_object_new();
+			json_object_set_string_member(details, "vmId", job->vm_id);
+			row = ferry_engine_ledger_intent(job->ledger, job->migration_uid,
+							 job->vm_id, "source", "pre-transfer",
+							 job->vm_id, details, error);
+			if (row == 0)
+				return FERRY_PHASE_FAIL;
+			json_object_set_boolean_member(job->state, "preTransferRecorded", TRUE);
+		}
 		if (!ferry_provider_pre_transfer(source, job->vm_id, job->cancellable, error))
 			return FERRY_PHASE_FAIL;
+		if (row != 0)
+			ferry_engine_ledger_created(job->ledger, row, NULL, NULL);
 		json_object_set_boolean_member(job->state, "preTransferDone", TRUE);
 	}
 	/* on the one-pass virt-v2v path, AllocateDisks prepares the targets */
@@ -415,6 +464,7 @@ job_copy_disk(FerryEngineJob *job,
 	      guint index,
 	      gboolean warm,
 	      FerryProgress *progress,
+	      gint64 *transfer_started,
 	      GError **error)
 {
 	JsonObject *disk = job_disk(job, index);
@@ -446,6 +496,7 @@ job_copy_disk(FerryEngineJob *job,
 	if (src == NULL)
 		return FALSE;
 	job_record_processes(job, src, rows);
+	job_record_artifacts(job, src, rows);
 	dst = job_prepare_target(job, destination, index, error);
 	if (dst == NULL) {
 		job_close_endpoint(job, src, rows);
@@ -499,6 +550,8 @@ job_copy_disk(FerryEngineJob *job,
 		if (journal_row > 0)
 			ferry_engine_ledger_created(job->ledger, journal_row, NULL, NULL);
 	}
+	/* both ends open (a source checked and served): the transfer itself */
+	*transfer_started = g_get_real_time();
 	ok = ferry_transfer_method_copy(method, request, progress, job->cancellable, error);
 	job_close_endpoint(job, src, rows);
 	job_close_endpoint(job, dst, NULL);
@@ -544,6 +597,8 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 			? ferry_json_path_string(json_array_get_object_element(tasks, i), "name", NULL)
 			: NULL;
 		gint64 mib = (ferry_json_path_int(disk, "capacity", 0) + (1 << 20) - 1) >> 20;
+		gint64 started;
+		gint64 transfer_started;
 
 		for (guint j = 0; j < json_array_get_length(copied); j++) {
 			JsonObject *c = json_array_get_object_element(copied, j);
@@ -553,9 +608,37 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		}
 		if (done)
 			continue;
+		started = g_get_real_time();
+		transfer_started = started;
 		if (!job_copy_disk(job, source, destination, i, warm,
-				   g_ptr_array_index(job->progress, i), error))
+				   g_ptr_array_index(job->progress, i), &transfer_started, error))
 			return FERRY_PHASE_FAIL;
+		/* what a cold copy moved and how long it took: the throughput
+		 * ferry_estimate_recorded_throughput() finds, in the units of the
+		 * estimate (the data the source reports, else the capacity) */
+		if (!warm && tasks != NULL && i < json_array_get_length(tasks)) {
+			JsonObject *task = json_array_get_object_element(tasks, i);
+			JsonObject *annotations = status_object(task, "annotations");
+			gint64 capacity = ferry_json_path_int(disk, "capacity", 0);
+			gint64 populated = ferry_json_path_int(disk, "populatedSize", 0);
+			g_autofree char *bytes = g_strdup_printf(
+				"%" G_GINT64_FORMAT,
+				populated > 0 ? MIN(populated, capacity) : capacity);
+			g_autofree char *at = g_strdup_printf("%" G_GINT64_FORMAT, started);
+			g_autofree char *open_us =
+			    g_strdup_printf("%" G_GINT64_FORMAT, transfer_started - started);
+			g_autofree char *duration =
+				g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() - started);
+			json_object_set_string_member(annotations, FERRY_ANNOTATION_COPY_BYTES,
+						      bytes);
+			json_object_set_string_member(annotations, FERRY_ANNOTATION_COPY_STARTED,
+						      at);
+			json_object_set_string_member(annotations, FERRY_ANNOTATION_COPY_DURATION,
+						      duration);
+			/* of which opening the ends (e.g. an OVA's manifest check) */
+			json_object_set_string_member(annotations, "ferry.konveyor.io/copy-open-us",
+						      open_us);
+		}
 		{
 			JsonObject *c = json_object_new();
 			json_object_set_int_member(c, "disk", i);

@@ -258,6 +258,11 @@ engine_migration_compare(gconstpointer a, gconstpointer b);
 /* the monotonic time of the next VM waiting to run a phase again */
 gint64
 engine_next_wake(FerryEngine *self);
+/* how many phases have finished so far, and a wait of at most @timeout_us
+ * for one more after @seen: what a loop that must also run a main context
+ * sleeps on instead of a fixed interval */
+guint engine_finished_jobs(FerryEngine *self);
+void engine_wait_for_job(FerryEngine *self, guint seen, gint64 timeout_us);
 
 FerryProvider *
 ferry_engine_get_provider(FerryEngine *self, JsonObject *ref, GError **error);

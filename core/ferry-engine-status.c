@@ -40,22 +40,51 @@ ferry_engine_status_find_step(JsonObject *status, const char *step)
 	return NULL;
 }
 
+/* the moment a step started or ended, to the microsecond (Forklift's
+ * timestamps are whole seconds), set with the step's started or completed */
+static void
+ferry_engine_step_mark(JsonObject *step, const char *key)
+{
+	JsonObject *annotations;
+	g_autofree char *now = NULL;
+
+	if (!json_object_has_member(step, "annotations"))
+		json_object_set_object_member(step, "annotations", json_object_new());
+	annotations = json_object_get_object_member(step, "annotations");
+	if (annotations == NULL)
+		return;
+	now = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time());
+	json_object_set_string_member(annotations, key, now);
+}
+
 static void
 ferry_engine_step_finish(JsonObject *step, const char *now)
 {
 	JsonObject *progress = json_object_get_object_member(step, "progress");
 	JsonArray *tasks = json_object_get_array_member(step, "tasks");
 	json_object_set_string_member(step, "phase", "Completed");
-	if (!json_object_has_member(step, "completed"))
+	if (!json_object_has_member(step, "completed")) {
 		json_object_set_string_member(step, "completed", now);
+		ferry_engine_step_mark(step, "ferry.konveyor.io/completed-us");
+	}
 	if (!json_object_has_member(step, "error") && progress != NULL)
 		json_object_set_int_member(progress, "completed",
 					   json_object_get_int_member(progress, "total"));
 	for (guint i = 0; tasks != NULL && i < json_array_get_length(tasks); i++) {
 		JsonObject *task = json_array_get_object_element(tasks, i);
+		JsonObject *task_progress = ferry_json_path_object(task, "progress");
 		json_object_set_string_member(task, "phase", "Completed");
 		if (!json_object_has_member(task, "completed"))
 			json_object_set_string_member(task, "completed", now);
+		/* "Completed" means ended, as in Forklift; a task (a disk) that
+		 * ended short of its total when the step failed carries the
+		 * step's error, so it never reads as done */
+		if (json_object_has_member(step, "error") && !json_object_has_member(task, "error") &&
+		    (task_progress == NULL ||
+		     ferry_json_path_int(task_progress, "completed", 0) <
+			 ferry_json_path_int(task_progress, "total", 0)))
+			json_object_set_member(task, "error",
+					       json_node_copy(json_object_get_member(step, "error")));
 	}
 }
 
@@ -75,8 +104,10 @@ ferry_engine_status_enter_phase(JsonObject *status, const char *phase, const cha
 		if (g_strcmp0(name, step_name) == 0) {
 			if (g_strcmp0(step_phase, "Running") != 0) {
 				json_object_set_string_member(step, "phase", "Running");
-				if (!json_object_has_member(step, "started"))
+				if (!json_object_has_member(step, "started")) {
 					json_object_set_string_member(step, "started", now);
+					ferry_engine_step_mark(step, "ferry.konveyor.io/started-us");
+				}
 				json_object_remove_member(step, "completed");
 			}
 		} else if (g_strcmp0(step_phase, "Running") == 0) {

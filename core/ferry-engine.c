@@ -411,7 +411,9 @@ ferry_engine_recover(FerryEngine *self, GCancellable *cancellable, GError **erro
 	entries = ferry_engine_ledger_list(self->ledger, NULL, NULL);
 	for (guint i = 0; i < entries->len; i++) {
 		FerryEngineLedgerEntry *entry = g_ptr_array_index(entries, i);
-		EngineMigration *m = g_hash_table_lookup(self->migrations, entry->migration_uid);
+		/* a migration that has ended is not loaded yet: its context names
+		 * the providers that remove what it left */
+		EngineMigration *m = engine_get_migration(self, entry->migration_uid, NULL);
 		g_autoptr(GError) local_error = NULL;
 		gboolean transient = g_strcmp0(entry->kind, "process") == 0;
 
@@ -1035,6 +1037,26 @@ ferry_engine_run(FerryEngine *self, GCancellable *cancellable, GError **error)
 	return TRUE;
 }
 
+guint
+engine_finished_jobs(FerryEngine *self)
+{
+	guint seen;
+	g_mutex_lock(&self->wake_lock);
+	seen = self->finished_jobs;
+	g_mutex_unlock(&self->wake_lock);
+	return seen;
+}
+
+void
+engine_wait_for_job(FerryEngine *self, guint seen, gint64 timeout_us)
+{
+	g_mutex_lock(&self->wake_lock);
+	if (self->finished_jobs == seen)
+		g_cond_wait_until(&self->wake_cond, &self->wake_lock,
+				  MIN(engine_next_wake(self), g_get_monotonic_time() + timeout_us));
+	g_mutex_unlock(&self->wake_lock);
+}
+
 /**
  * ferry_engine_cancel_vms:
  * @self: a #FerryEngine
@@ -1241,6 +1263,23 @@ ferry_engine_list_migrations(FerryEngine *self, gboolean running_only)
 	return g_strv_builder_end(builder);
 }
 
+/* a snapshot reference as Forklift's history has them: namespace, name,
+ * uid, generation, all present (its CRD requires them) */
+static JsonObject *
+engine_snapshot_ref(JsonObject *metadata, const char *uid)
+{
+	JsonObject *ref = json_object_new();
+
+	json_object_set_string_member(ref, "namespace",
+				      ferry_json_path_string(metadata, "namespace", ""));
+	json_object_set_string_member(ref, "name", ferry_json_path_string(metadata, "name", ""));
+	json_object_set_string_member(
+	    ref, "uid", uid != NULL ? uid : ferry_json_path_string(metadata, "uid", ""));
+	json_object_set_int_member(ref, "generation",
+				   ferry_json_path_int(metadata, "generation", 1));
+	return ref;
+}
+
 /**
  * ferry_engine_get_plan_status:
  * @self: a #FerryEngine
@@ -1271,8 +1310,8 @@ ferry_engine_get_plan_status(FerryEngine *self,
 	g_return_val_if_fail(FERRY_IS_ENGINE(self), NULL);
 	json_object_set_array_member(out, "history", history);
 	stmt = engine_prepare(self,
-			      "SELECT uid, phase, started, completed, json_extract(migration, "
-			      "'$.metadata.name') FROM engine_migrations WHERE plan_namespace = ?1 "
+			      "SELECT uid, phase, started, completed, migration, context "
+			      "FROM engine_migrations WHERE plan_namespace = ?1 "
 			      "AND plan_name = ?2 ORDER BY seq",
 			      error);
 	if (stmt == NULL)
@@ -1282,15 +1321,39 @@ ferry_engine_get_plan_status(FerryEngine *self,
 	sqlite3_bind_text(stmt, 2, plan_name, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		JsonObject *entry = json_object_new();
-		JsonObject *migration = json_object_new();
 		const char *started = (const char *)sqlite3_column_text(stmt, 2);
 		const char *completed = (const char *)sqlite3_column_text(stmt, 3);
-		json_object_set_string_member(migration, "uid",
-					      (const char *)sqlite3_column_text(stmt, 0));
-		if (sqlite3_column_text(stmt, 4) != NULL)
-			json_object_set_string_member(migration, "name",
-						      (const char *)sqlite3_column_text(stmt, 4));
-		json_object_set_object_member(entry, "migration", migration);
+		g_autoptr(JsonObject) migration_doc =
+		    ferry_json_from_string((const char *)sqlite3_column_text(stmt, 4), NULL);
+		g_autoptr(JsonObject) context =
+		    ferry_json_from_string((const char *)sqlite3_column_text(stmt, 5), NULL);
+		JsonObject *provider = json_object_new();
+		JsonObject *map = json_object_new();
+
+		/* Forklift's snapshot of what the migration ran with */
+		json_object_set_object_member(
+		    entry, "migration",
+		    engine_snapshot_ref(ferry_json_path_object(migration_doc, "metadata"),
+					(const char *)sqlite3_column_text(stmt, 0)));
+		json_object_set_object_member(
+		    entry, "plan",
+		    engine_snapshot_ref(ferry_json_path_object(context, "plan.metadata"), NULL));
+		json_object_set_object_member(
+		    provider, "source",
+		    engine_snapshot_ref(ferry_json_path_object(context, "source"), NULL));
+		json_object_set_object_member(
+		    provider, "destination",
+		    engine_snapshot_ref(ferry_json_path_object(context, "destination"), NULL));
+		json_object_set_object_member(entry, "provider", provider);
+		json_object_set_object_member(
+		    map, "network",
+		    engine_snapshot_ref(ferry_json_path_object(context, "networkMap.metadata"),
+					NULL));
+		json_object_set_object_member(
+		    map, "storage",
+		    engine_snapshot_ref(ferry_json_path_object(context, "storageMap.metadata"),
+					NULL));
+		json_object_set_object_member(entry, "map", map);
 		json_object_set_string_member(entry, "phase",
 					      (const char *)sqlite3_column_text(stmt, 1));
 		if (started != NULL)

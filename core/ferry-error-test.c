@@ -26,6 +26,27 @@ typedef struct {
 	gint expected;
 } ConvertCase;
 
+/* only a certificate the peer presented and we do not trust is a CA problem;
+ * a handshake the server broke off (say it restarted) is not */
+static void
+test_error_untrusted_certificate_only_for_bad_certificates(void)
+{
+	g_autoptr(GError) bad = g_error_new_literal(G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+						     "Unacceptable TLS certificate");
+	g_autoptr(GError) reset = g_error_new_literal(
+	    G_TLS_ERROR, G_TLS_ERROR_MISC,
+	    "Peer failed to perform TLS handshake: Error sending data: Connection reset by peer");
+	g_autoptr(GError) eof = g_error_new_literal(G_TLS_ERROR, G_TLS_ERROR_EOF, "TLS EOF");
+	g_autoptr(GError) refused =
+	    g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "refused");
+
+	g_assert_true(ferry_error_is_untrusted_certificate(bad));
+	g_assert_false(ferry_error_is_untrusted_certificate(reset));
+	g_assert_false(ferry_error_is_untrusted_certificate(eof));
+	g_assert_false(ferry_error_is_untrusted_certificate(refused));
+	g_assert_false(ferry_error_is_untrusted_certificate(NULL));
+}
+
 static void
 test_error_convert(void)
 {
@@ -42,6 +63,10 @@ test_error_convert(void)
 	    {G_FILE_ERROR, G_FILE_ERROR_NOSPC, FERRY_ERROR_NO_SPACE},
 	    {G_FILE_ERROR, G_FILE_ERROR_ACCES, FERRY_ERROR_PERMISSION_DENIED},
 	    {G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE, FERRY_ERROR_TLS_FAILED},
+	    {G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED, FERRY_ERROR_TLS_FAILED},
+	    /* the peer reset or closed the connection under the handshake */
+	    {G_TLS_ERROR, G_TLS_ERROR_MISC, FERRY_ERROR_CONNECTION_FAILED},
+	    {G_TLS_ERROR, G_TLS_ERROR_EOF, FERRY_ERROR_CONNECTION_FAILED},
 	    {G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, FERRY_ERROR_CONNECTION_FAILED},
 	    {G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, FERRY_ERROR_INVALID_DATA},
 	    {G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_NOT_FOUND, FERRY_ERROR_NOT_FOUND},
@@ -85,6 +110,8 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/error/names", test_error_names_round_trip);
 	g_test_add_func("/error/convert", test_error_convert);
+	g_test_add_func("/error/untrusted-certificate",
+			test_error_untrusted_certificate_only_for_bad_certificates);
 	g_test_add_func("/error/exit-status", test_error_exit_status);
 	return g_test_run();
 }

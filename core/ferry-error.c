@@ -150,6 +150,36 @@ ferry_error_code_from_file(gint code)
 	}
 }
 
+/* a TLS error that is the connection going away under the handshake or the
+ * session (the peer reset it, closed it, or stopped), not a verdict on the
+ * certificate or the protocol */
+static gboolean
+ferry_error_tls_is_transport(const GError *error)
+{
+	return g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_EOF) ||
+	       g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_MISC);
+}
+
+/**
+ * ferry_error_is_untrusted_certificate:
+ * @error: (nullable): an error from a TLS connection, or %NULL
+ *
+ * Whether @error says the peer's certificate was not trusted, the one TLS
+ * failure whose fix is a CA (or skipping verification). A handshake the peer
+ * broke off (reset, closed, stopped) is a transport failure instead: the fix
+ * there is to bring the server back, and an error that named the CA would
+ * send the user the wrong way.
+ *
+ * Returns: %TRUE for an untrusted certificate
+ *
+ * Since: 0.1
+ */
+gboolean
+ferry_error_is_untrusted_certificate(const GError *error)
+{
+	return g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+}
+
 /**
  * ferry_error_convert:
  * @perror: (inout) (nullable) (optional): a #GError, or %NULL
@@ -178,7 +208,8 @@ ferry_error_convert(GError **perror)
 	else if (error->domain == G_RESOLVER_ERROR)
 		error->code = FERRY_ERROR_CONNECTION_FAILED;
 	else if (error->domain == G_TLS_ERROR)
-		error->code = FERRY_ERROR_TLS_FAILED;
+		error->code = ferry_error_tls_is_transport(error) ? FERRY_ERROR_CONNECTION_FAILED
+								  : FERRY_ERROR_TLS_FAILED;
 	else if (error->domain == G_KEY_FILE_ERROR)
 		error->code = error->code == G_KEY_FILE_ERROR_NOT_FOUND ? FERRY_ERROR_NOT_FOUND
 									   : FERRY_ERROR_INVALID_DATA;

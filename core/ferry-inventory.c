@@ -820,7 +820,7 @@ ferry_inventory_find_by_name(FerryInventory *self, const char *provider, const c
  * @kind: the object kind
  * @error: return location for a #GError
  *
- * Returns: (transfer full) (element-type Json.Object): the documents of that
+ * Returns: (transfer container) (element-type Json.Object): the documents of that
  *   kind, ordered by name then id
  *
  * Since: 0.1
@@ -1031,7 +1031,11 @@ static const struct {
 	 "WHEN 'suspended' THEN 'Suspended' WHEN 'up' THEN 'On' WHEN 'down' THEN 'Off' "
 	 "WHEN 'ACTIVE' THEN 'On' WHEN 'SHUTOFF' THEN 'Off' WHEN 'SUSPENDED' THEN 'Suspended' "
 	 "WHEN 'PAUSED' THEN 'Paused' WHEN 'paused' THEN 'Paused' WHEN 'Running' THEN 'On' "
-	 "WHEN 'Stopped' THEN 'Off' ELSE state END FROM (SELECT COALESCE("
+	 "WHEN 'Stopped' THEN 'Off' "
+	 /* Nova's OS-EXT-STS:power_state (an integer; powerState of an
+	  * OpenStack server): RUNNING, PAUSED, SHUTDOWN, SUSPENDED */
+	 "WHEN 1 THEN 'On' WHEN 3 THEN 'Paused' WHEN 4 THEN 'Off' WHEN 7 THEN 'Suspended' "
+	 "ELSE state END FROM (SELECT COALESCE("
 	 "@FACT:powerState@, @FACT:status@, @FACT:object.status.printableStatus@) AS state)"},
 };
 
@@ -1073,6 +1077,25 @@ ferry_inventory_query_context(FerryInventory *self, const char *provider, const 
 	sqlite3_finalize(stmt);
 	ferry_facts_setup_context(self->facts, kind, context);
 	return context;
+}
+
+/* what an ORDER BY item orders by: a path that names a select item (`select
+ * sum(disks[*].capacity) as total ... order by total`) means that item's
+ * expression, not a field of the document */
+static FerryQNode *
+ferry_inventory_order_target(GPtrArray *select, FerryQNode *expr)
+{
+	g_autofree char *name = NULL;
+
+	if (select == NULL || expr->type != FERRY_QNODE_PATH)
+		return expr;
+	name = ferry_qnode_path_to_string(expr, expr->segments->len);
+	for (guint i = 0; i < select->len; i++) {
+		FerryQSelectItem *item = g_ptr_array_index(select, i);
+		if (g_strcmp0(item->name, name) == 0)
+			return item->expr;
+	}
+	return expr;
 }
 
 static char *
@@ -1121,7 +1144,8 @@ ferry_inventory_compile_query(FerryInventory *self, const char *provider, const 
 		    item->expr->type == FERRY_QNODE_INT || item->expr->type == FERRY_QNODE_REAL ||
 		    item->expr->type == FERRY_QNODE_STRING)
 			continue;
-		value = ferry_qcompile_value(context, item->expr, &local_error);
+		value = ferry_qcompile_value(
+			context, ferry_inventory_order_target(select, item->expr), &local_error);
 		if (value != NULL)
 			g_string_append_printf(ordering, "%s %s, ", value,
 					       item->descending ? "DESC" : "ASC");
@@ -1232,7 +1256,7 @@ ferry_inventory_query_row(sqlite3_stmt *stmt, FerryQuery *query, FerryInventoryQ
  * A query that cannot be compiled (for example an array outside `in`) is
  * reported as %FERRY_ERROR_INVALID_ARGUMENT pointing at the column.
  *
- * Returns: (transfer full) (element-type Json.Object): the results, or %NULL
+ * Returns: (transfer container) (element-type Json.Object): the results, or %NULL
  *   with @error set
  *
  * Since: 0.1
@@ -1312,7 +1336,7 @@ ferry_inventory_query(FerryInventory *self, const char *provider, const char *ki
  * Turns a query into the list of VMs it selects, as references for a plan's
  * `spec.vms` (kubectl-mtv's `create plan --vms "where …"`).
  *
- * Returns: (transfer full) (element-type Json.Object): `{"id", "name"}`
+ * Returns: (transfer container) (element-type Json.Object): `{"id", "name"}`
  *   objects in the query's order, or %NULL with @error set
  *
  * Since: 0.1
@@ -1402,7 +1426,7 @@ ferry_inventory_get_workload(FerryInventory *self, const char *provider, const c
  *
  * The concerns the last validation found, see ferry_inventory_revalidate().
  *
- * Returns: (transfer full) (element-type FerryConcern): the concerns,
+ * Returns: (transfer container) (element-type FerryConcern): the concerns,
  *   empty when the object was not validated yet, or %NULL with @error set
  *
  * Since: 0.1

@@ -355,7 +355,10 @@ ferry_kube_set_transport_error(GError **error,
 		code = FERRY_ERROR_TIMED_OUT;
 		g_string_append_printf(text, ": the API server %s did not answer in time (%s)",
 				       ferry_kube_config_get_server(config), cause->message);
-	} else if (cause->domain == G_TLS_ERROR) {
+	} else if (cause->domain == G_TLS_ERROR &&
+		   !g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_MISC) &&
+		   !g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_EOF)) {
+		/* a handshake the server broke off (a restart) is not the CA's fault */
 		code = FERRY_ERROR_TLS_FAILED;
 		g_string_append_printf(
 		    text,

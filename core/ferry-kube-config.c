@@ -222,8 +222,20 @@ ferry_kube_find_named(JsonObject *root,
 			return json_object_new(); /* e.g. a user with no fields */
 		return json_object_ref(json_object_get_object_member(entry, member));
 	}
-	g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND, "%s: no %s named \"%s\"", what,
-		    member, name);
+	{
+		/* name the ones there are, so a mistyped --context is easy to fix */
+		g_autoptr(GString) names = g_string_new(NULL);
+		for (guint i = 0; list != NULL && i < json_array_get_length(list); i++) {
+			const char *other =
+			    ferry_json_get_string_or(ferry_json_array_object(list, i), "name", NULL);
+			if (other != NULL)
+				g_string_append_printf(names, "%s%s", names->len > 0 ? ", " : "",
+						       other);
+		}
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+			    "%s: no %s named \"%s\"; it has %s", what, member, name,
+			    names->len > 0 ? names->str : "none");
+	}
 	return NULL;
 }
 

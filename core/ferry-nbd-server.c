@@ -56,6 +56,7 @@ struct _FerryNbdServer {
 	guint timeout;
 	FerrySecret *secret;
 	GPtrArray *arguments; /* of utf8 */
+	GPtrArray *environment; /* of utf8: name, value, name, value, … */
 	char *dir;	      /* private directory, NULL until needed */
 	GPtrArray *files;     /* paths inside dir, in the order made */
 	char *socket_path;
@@ -91,6 +92,7 @@ ferry_nbd_server_finalize(GObject *object)
 
 	g_free(self->display);
 	g_ptr_array_unref(self->arguments);
+	g_ptr_array_unref(self->environment);
 	g_ptr_array_unref(self->files);
 	g_free(self->dir);
 	g_free(self->socket_path);
@@ -112,6 +114,7 @@ static void
 ferry_nbd_server_init(FerryNbdServer *self)
 {
 	self->arguments = g_ptr_array_new_with_free_func(g_free);
+	self->environment = g_ptr_array_new_with_free_func(g_free);
 	self->files = g_ptr_array_new_with_free_func(g_free);
 	self->timeout = FERRY_NBD_SERVER_DEFAULT_TIMEOUT;
 }
@@ -188,6 +191,28 @@ ferry_nbd_server_set_secret(FerryNbdServer *self, FerrySecret *secret)
 {
 	g_return_if_fail(FERRY_IS_NBD_SERVER(self));
 	g_set_object(&self->secret, secret);
+}
+
+/**
+ * ferry_nbd_server_setenv:
+ * @self: a #FerryNbdServer, not started yet
+ * @name: an environment variable
+ * @value: its value for the server (never a secret: environments are
+ *   readable in /proc)
+ *
+ * Sets a variable of the server's environment, such as the PATH from which
+ * nbdkit's python plugin finds its interpreter's standard library.
+ *
+ * Since: 0.1
+ */
+void
+ferry_nbd_server_setenv(FerryNbdServer *self, const char *name, const char *value)
+{
+	g_return_if_fail(FERRY_IS_NBD_SERVER(self));
+	g_return_if_fail(name != NULL && value != NULL);
+	g_return_if_fail(!self->started);
+	g_ptr_array_add(self->environment, g_strdup(name));
+	g_ptr_array_add(self->environment, g_strdup(value));
 }
 
 /**
@@ -493,6 +518,9 @@ ferry_nbd_server_spawn(FerryNbdServer *self, const char *program, GError **error
 	g_subprocess_launcher_setenv(launcher, "LISTEN_FDS", "1", TRUE);
 	g_subprocess_launcher_unsetenv(launcher, "LISTEN_PID");
 	g_subprocess_launcher_unsetenv(launcher, "LISTEN_FDNAMES");
+	for (guint i = 0; i + 1 < self->environment->len; i += 2)
+		g_subprocess_launcher_setenv(launcher, g_ptr_array_index(self->environment, i),
+					     g_ptr_array_index(self->environment, i + 1), TRUE);
 	g_subprocess_launcher_set_child_setup(launcher, ferry_nbd_server_child_setup, NULL, NULL);
 	argv = ferry_nbd_server_build_argv(self, program, pid_path);
 	self->process =

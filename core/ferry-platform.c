@@ -273,10 +273,10 @@ static const char *const hyperv_keys[] = {"username", "password", "smbUrl", NULL
  * functions of this file, never a type name. A loaded plugin for a type
  * overrides its row with what its provider answers (capabilities,
  * describe_vm, get_map_kinds, check_url, get_secret_keys); a type with
- * neither a row nor a plugin is unknown. Ferry has plugins for vsphere and
- * ova (their rows apply when those plugins are not loaded, e.g. in the
- * core's own tests); ovirt, openstack, ec2, hyperv and nutanix have no
- * plugin yet, so they can be validated but not migrated.
+ * neither a row nor a plugin is unknown. Ferry has plugins for vsphere, ova
+ * and ovirt (their rows apply when those plugins are not loaded, e.g. in the
+ * core's own tests); openstack, ec2, hyperv and nutanix have no plugin yet,
+ * so they can be validated but not migrated.
  */
 static const Platform platforms[] = {
 	{"openshift",
@@ -609,6 +609,31 @@ ferry_platform_supports_migration_type(const char *provider_type, const char *mi
 	if (g_strcmp0(migration_type, "live") == 0)
 		return (caps & FERRY_PROVIDER_CAPABILITY_LIVE) != 0;
 	return FALSE;
+}
+
+/**
+ * ferry_platform_get_feature_gate:
+ * @provider_type: the source Provider's `spec.type`
+ * @migration_type: a Plan `spec.type`
+ *
+ * The ForkliftController setting that switches plans of @migration_type
+ * from this type on and off, as Forklift's Validator.MigrationType reads
+ * its feature gates; the type's plugin says which
+ * (ferry_provider_get_feature_gate(): the oVirt plugin names
+ * `controller_ovirt_warm_migration` for warm plans, Forklift's
+ * `FEATURE_OVIRT_WARM_MIGRATION`).
+ *
+ * Returns: (nullable): the setting, or %NULL when none gates the pair
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_platform_get_feature_gate(const char *provider_type, const char *migration_type)
+{
+	g_autoptr(FerryProvider) provider = plugin_provider(provider_type);
+	/* the name is static in the plugin, which stays loaded */
+	return provider != NULL ? ferry_provider_get_feature_gate(provider, migration_type)
+				: NULL;
 }
 
 /**

@@ -621,7 +621,7 @@ ferry_plugin_registry_create_all(FerryPluginRegistry *self, FerryPluginKind kind
  * ferry_plugin_registry_create_transfer_methods:
  * @self: a #FerryPluginRegistry
  *
- * Returns: (transfer full) (element-type FerryTransferMethod): one instance
+ * Returns: (transfer container) (element-type FerryTransferMethod): one instance
  *   of every transfer method, by name, for ferry_transfer_method_select()
  *
  * Since: 0.1
@@ -637,7 +637,7 @@ ferry_plugin_registry_create_transfer_methods(FerryPluginRegistry *self)
  * ferry_plugin_registry_create_validators:
  * @self: a #FerryPluginRegistry
  *
- * Returns: (transfer full) (element-type FerryValidator): one instance of
+ * Returns: (transfer container) (element-type FerryValidator): one instance of
  *   every validator
  *
  * Since: 0.1

@@ -643,6 +643,12 @@ ferry_provider_remove_vm(FerryProvider *self,
  * has no remove_artifact, snapshots and VMs are removed through
  * remove_snapshot and remove_vm.
  *
+ * A provider with %FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER gets one entry of
+ * kind `pre-transfer` per VM (@id and `vmId` in @details: the VM's id),
+ * recorded before pre_transfer starts: it removes whatever the preparation
+ * of that VM made (found by the names it gives them). Without a
+ * remove_artifact there is nothing to remove.
+ *
  * Returns: %TRUE on success
  *
  * Since: 0.1
@@ -671,6 +677,8 @@ ferry_provider_remove_artifact(FerryProvider *self,
 			return ferry_provider_remove_vm(
 			    self, json_object_get_object_member(details, "vmSpec"), cancellable,
 			    error);
+		if (g_strcmp0(kind, "pre-transfer") == 0)
+			return TRUE;
 	}
 	PROVIDER_CALL(self, FERRY_PROVIDER_CAPABILITY_NONE, remove_artifact, "remove an artifact",
 		      FALSE, error, kind, id, details, cancellable);
@@ -1542,6 +1550,31 @@ ferry_provider_get_secret_keys(FerryProvider *self, const char *url, gboolean *n
 	if (needs_ca != NULL)
 		*needs_ca = ca;
 	return keys;
+}
+
+/**
+ * ferry_provider_get_feature_gate:
+ * @self: a #FerryProvider
+ * @migration_type: a Plan `spec.type`: cold, warm, conversion or live
+ *
+ * The ForkliftController setting that must not be false for plans of
+ * @migration_type from this provider, as Forklift's feature gates switch
+ * some of them (warm from oVirt: `controller_ovirt_warm_migration`).
+ *
+ * Returns: (transfer none) (nullable): the setting's name, or %NULL when
+ *   none gates the type
+ *
+ * Since: 0.1
+ */
+const char *
+ferry_provider_get_feature_gate(FerryProvider *self, const char *migration_type)
+{
+	FerryProviderInterface *iface;
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), NULL);
+	iface = FERRY_PROVIDER_GET_IFACE(self);
+	if (iface->get_feature_gate == NULL || migration_type == NULL)
+		return NULL;
+	return iface->get_feature_gate(self, migration_type);
 }
 
 /**

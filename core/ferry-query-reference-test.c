@@ -341,6 +341,7 @@ static gboolean
 all_cb(Eval *ev, gpointer data)
 {
 	Accumulator *acc = data;
+	acc->count++;
 	if (!eval_cond(ev, acc->node))
 		acc->result = FALSE;
 	return acc->result;
@@ -430,9 +431,10 @@ eval_call(Eval *ev, const FerryQNode *node)
 			result = value_int(acc.result);
 			break;
 		case FERRY_QFUNC_ALL:
+			/* false for no element, as in kubectl-mtv */
 			acc.result = TRUE;
 			for_each_binding(ev, keys, owners, 0, all_cb, &acc);
-			result = value_int(acc.result);
+			result = value_int(acc.result && acc.count > 0);
 			break;
 		default:
 			g_assert_not_reached();
@@ -449,7 +451,8 @@ eval_call(Eval *ev, const FerryQNode *node)
 		if (node->func == FERRY_QFUNC_SUM)
 			result = acc.real ? value_real(acc.rsum) : value_int(acc.isum);
 		else
-			result = value_int(node->func == FERRY_QFUNC_ANY ? any : all);
+			result = value_int(node->func == FERRY_QFUNC_ANY ? any
+									 : all && items->len > 0);
 	} else {
 		switch (node->func) {
 		case FERRY_QFUNC_LEN:

@@ -26,6 +26,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ferry-error.h"
@@ -996,11 +997,17 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 		Iterator *iterator = g_ptr_array_index(current_scope(context)->iterators, 0);
 		gboolean any = node->func == FERRY_QFUNC_ANY;
 		g_autofree char *inner = compile_condition(context, argument, !any);
-		if (inner != NULL)
-			result =
-				g_strdup_printf("(%s %sIN (SELECT %s.obj FROM %s WHERE %s(%s)))",
-						iterator->owner, any ? "" : "NOT ", iterator->alias,
-						iterator->from, any ? "" : "NOT ", inner);
+		/* all() of nothing is false, as in kubectl-mtv */
+		if (inner != NULL && any)
+			result = g_strdup_printf("(%s IN (SELECT %s.obj FROM %s WHERE (%s)))",
+						 iterator->owner, iterator->alias, iterator->from,
+						 inner);
+		else if (inner != NULL)
+			result = g_strdup_printf(
+				"(%s IN (SELECT %s.obj FROM %s) AND %s NOT IN (SELECT %s.obj "
+				"FROM %s WHERE NOT (%s)))",
+				iterator->owner, iterator->alias, iterator->from, iterator->owner,
+				iterator->alias, iterator->from, inner);
 	} else if (iterates) {
 		g_autofree char *from = scope_from_where(context);
 		g_autofree char *inner = NULL;
@@ -1023,8 +1030,9 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 		case FERRY_QFUNC_ALL:
 			inner = compile_condition(context, argument, TRUE);
 			if (inner != NULL)
-				result = g_strdup_printf("NOT EXISTS(SELECT 1 %s AND NOT (%s))",
-							 from, inner);
+				result = g_strdup_printf("(EXISTS(SELECT 1 %s) AND NOT "
+							 "EXISTS(SELECT 1 %s AND NOT (%s)))",
+							 from, from, inner);
 			break;
 		default:
 			g_assert_not_reached();
@@ -1045,9 +1053,10 @@ compile_call(FerryQContext *context, const FerryQNode *node, gboolean strict)
 					alias);
 				break;
 			case FERRY_QFUNC_ALL:
-				result = g_strdup_printf("NOT EXISTS(SELECT 1 FROM %s AND NOT "
-							 "ferry_truthy(%s.value))",
-							 from, alias);
+				result = g_strdup_printf("(EXISTS(SELECT 1 FROM %s) AND NOT "
+							 "EXISTS(SELECT 1 FROM %s AND NOT "
+							 "ferry_truthy(%s.value)))",
+							 from, from, alias);
 				break;
 			default:
 				g_assert_not_reached();
@@ -1385,6 +1394,105 @@ compile_predicate(FerryQContext *context, const FerryQNode *node)
 	}
 }
 
+/* `sum(…) op n` or `len(…) op n`, n a number, either way round, at the top
+ * (no enclosing scope) where the function iterates over element facts alone:
+ * the matching objects are found once, in one grouped pass over the facts,
+ * instead of with a sub-query per object (the sum or count is the same).
+ * An object without elements has a sum and a count of 0: it matches when
+ * `0 op n` holds, so the pass finds the objects that do not match instead.
+ * Neither form is ever null, nor is the comparison it replaces. Returns
+ * FALSE when @node is not such a comparison; else TRUE with *@result set, or
+ * NULL on error. */
+static gboolean
+compile_grouped_compare(FerryQContext *context, const FerryQNode *node, char **result)
+{
+	static const char *const ops[] = {
+		[FERRY_QOP_EQ] = "=",  [FERRY_QOP_NE] = "<>", [FERRY_QOP_LT] = "<",
+		[FERRY_QOP_LE] = "<=", [FERRY_QOP_GT] = ">",  [FERRY_QOP_GE] = ">=",
+	};
+	static const FerryQOp flipped[] = {
+		[FERRY_QOP_EQ] = FERRY_QOP_EQ, [FERRY_QOP_NE] = FERRY_QOP_NE,
+		[FERRY_QOP_LT] = FERRY_QOP_GT, [FERRY_QOP_LE] = FERRY_QOP_GE,
+		[FERRY_QOP_GT] = FERRY_QOP_LT, [FERRY_QOP_GE] = FERRY_QOP_LE,
+	};
+	const FerryQNode *call = g_ptr_array_index(node->children, 0);
+	const FerryQNode *number = g_ptr_array_index(node->children, 1);
+	const FerryQNode *argument;
+	FerryQOp op = node->op;
+	Iterator *iterator;
+	g_autofree char *aggregate = NULL;
+	double n;
+	gboolean zero_matches;
+
+	if (op > FERRY_QOP_GE)
+		return FALSE;
+	if (node_is_number(call)) {
+		const FerryQNode *swap = call;
+		call = number;
+		number = swap;
+		op = flipped[op];
+	}
+	if (call->type != FERRY_QNODE_CALL || !node_is_number(number) ||
+	    (call->func != FERRY_QFUNC_SUM && call->func != FERRY_QFUNC_LEN))
+		return FALSE;
+	n = number->type == FERRY_QNODE_INT ? (double)number->integer : number->real;
+	argument = g_ptr_array_index(call->children, 0);
+	if (!isfinite(n) || argument->type == FERRY_QNODE_ARRAY)
+		return FALSE;
+	switch (op) {
+	case FERRY_QOP_EQ:
+		zero_matches = 0 == n;
+		break;
+	case FERRY_QOP_NE:
+		zero_matches = 0 != n;
+		break;
+	case FERRY_QOP_LT:
+		zero_matches = 0 < n;
+		break;
+	case FERRY_QOP_LE:
+		zero_matches = 0 <= n;
+		break;
+	case FERRY_QOP_GT:
+		zero_matches = 0 > n;
+		break;
+	case FERRY_QOP_GE:
+		zero_matches = 0 >= n;
+		break;
+	default:
+		return FALSE;
+	}
+	if (!push_scope(context, call, TRUE)) {
+		*result = NULL;
+		return TRUE;
+	}
+	if (current_scope(context)->iterators->len == 0 ||
+	    !scope_reads_elements_only(context, argument)) {
+		pop_scope(context);
+		return FALSE;
+	}
+	iterator = g_ptr_array_index(current_scope(context)->iterators, 0);
+	if (call->func == FERRY_QFUNC_SUM) {
+		/* as compile_call() writes it */
+		g_autofree char *inner = compile_value(context, argument);
+		if (inner != NULL)
+			aggregate = g_strdup_printf("COALESCE(sum(ferry_num(%s)), 0)", inner);
+	} else {
+		aggregate = g_strdup("count(*)");
+	}
+	if (aggregate != NULL) {
+		g_autofree char *literal = compile_literal(number);
+		*result = g_strdup_printf(
+			"(%s %sIN (SELECT %s.obj FROM %s GROUP BY %s.obj HAVING %s(%s %s %s)))",
+			iterator->owner, zero_matches ? "NOT " : "", iterator->alias,
+			iterator->from, iterator->alias, zero_matches ? "NOT " : "", aggregate,
+			ops[op], literal);
+	} else {
+		*result = NULL;
+	}
+	pop_scope(context);
+	return TRUE;
+}
+
 /* a condition that is not and/or/not/any/all: it iterates on its own when no
  * enclosing function does */
 static char *
@@ -1394,6 +1502,9 @@ compile_atom(FerryQContext *context, const FerryQNode *node, gboolean strict)
 	gboolean own_scope = context->scopes->len == 0;
 	gboolean iterates;
 
+	if (own_scope && node->type == FERRY_QNODE_COMPARE &&
+	    compile_grouped_compare(context, node, &inner))
+		return g_steal_pointer(&inner);
 	if (own_scope && !push_scope(context, node, FALSE))
 		return NULL;
 	iterates = own_scope && current_scope(context)->iterators->len > 0;

@@ -172,7 +172,9 @@ static const QueryCase semantic_cases[] = {
 	{"sum(disks.capacity) = 60Gi", "web-01"},
 	{"sum(memoryMB) = 1024", "Ünïcode-vm"},
 	{"len(disks[*]) = 2", "web-01"},
-	{"all(disks[*].capacity >= 20Gi)", "db-01,web-02,Ünïcode-vm"},
+	{"all(disks[*].capacity >= 20Gi)", "db-01,web-02"},
+	/* kubectl-mtv's prefix form of the functions */
+	{"len disks >= 1 and sum disks[*].capacity > 300Gi", "db-01"},
 	{"all(disks[*].capacity >= 20Gi) and len(disks) > 0", "db-01,web-02"},
 	{"any(disks[*].shared = true and disks[*].capacity > 40Gi)", "web-01"},
 	{"any(disks[*].shared = false and disks[*].capacity > 40Gi)", "db-01"},
@@ -202,6 +204,13 @@ static const QueryCase semantic_cases[] = {
 	{"where cpuCount is not null order by cpuCount desc", "cache_01,db-01,web-01,web-02"},
 	{"order by len(disks) desc, name limit 3", "db-01,web-01,cache_01"},
 	{"limit 0", ""},
+	/* kubectl-mtv's SORT BY, and select aliases in WHERE and ORDER BY */
+	{"sort by memoryMB desc limit 2", "db-01,web-01"},
+	{"where cpuCount > 0 sort by name desc", "web-02,web-01,db-01"},
+	{"select name, memoryMB as mem order by mem desc limit 2", "db-01,web-01"},
+	{"select name, len(disks) as n where n = 2 order by n desc, name", "web-01"},
+	/* an alias that shadows the field it is computed from leaves it alone */
+	{"select name, len(disks) as disks where len(disks) = 2 order by name", "web-01"},
 	{"order by 2, len(disks) desc, true, 'x', name limit 2", "db-01,web-01"},
 	{"", "cache_01,db-01,web-01,web-02,Ünïcode-vm"},
 };
@@ -590,6 +599,10 @@ test_query_element_facts(void)
 	g_assert_true(ferry_inventory_commit_update(inventory, &error));
 	assert_names(inventory, "any(disks[*].c > 4)", "a");
 	assert_names(inventory, "sum(disks[*].c) = 6", "a");
+	/* ORDER BY a select item's alias orders by that item, not by a field */
+	assert_names(inventory, "select name, sum(disks[*].c) as total order by total", "b,a");
+	assert_names(inventory, "select name, sum(disks[*].c) as total order by total desc",
+		     "a,b");
 	assert_names(inventory, "len(disks[*]) = 2", "a,b");
 	assert_names(inventory, "any(tags[*] = true)", "a");
 	/* the scalar 7 is an element without c */
@@ -617,6 +630,16 @@ test_query_element_facts(void)
 	assert_names(inventory, "any(disks[*].c > 0)", "a");
 	assert_names(inventory, "any(nics[*].m = 1)", "");
 	assert_names(inventory, "len(disks[*]) = 0", "b,d");
+	/* sum() and len() compared with a number (one grouped pass over the
+	 * facts): objects without elements have 0, and match when 0 does,
+	 * either way round, under not too */
+	assert_names(inventory, "sum(disks[*].c) > 5", "a");
+	assert_names(inventory, "sum(disks[*].c) < 5", "b,d");
+	assert_names(inventory, "5 > sum(disks[*].c)", "b,d");
+	assert_names(inventory, "sum(disks[*].c) != 0", "a");
+	assert_names(inventory, "not (sum(disks[*].c) <= 0)", "a");
+	assert_names(inventory, "sum(disks[*].c) >= -1.5", "a,b,d");
+	assert_names(inventory, "len(disks[*]) >= 1", "a");
 
 	/* a field that turns out to be an object is read from the JSON */
 	g_assert_true(ferry_inventory_begin_update(inventory, "p1", FALSE, &error));
@@ -629,6 +652,8 @@ test_query_element_facts(void)
 	upsert_json(inventory, "f", "{\"disks\":{\"one\":{\"c\":8}}}");
 	g_assert_true(ferry_inventory_commit_update(inventory, &error));
 	assert_names(inventory, "any(disks[*].c > 4)", "a,f");
+	assert_names(inventory, "sum(disks[*].c) > 5", "a,f");
+	assert_names(inventory, "sum(disks[*].c) < 5", "b,d,e");
 }
 
 static void

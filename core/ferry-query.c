@@ -671,6 +671,18 @@ static const struct {
 	{"sum", FERRY_QFUNC_SUM},
 };
 
+static gboolean
+is_function_name(const char *name)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(functions); i++) {
+		if (g_ascii_strcasecmp(name, functions[i].name) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static FerryQNode *parser_unary(Parser *parser);
+
 static FerryQNode *
 parser_call(Parser *parser, Token *name)
 {
@@ -689,6 +701,16 @@ parser_call(Parser *parser, Token *name)
 			    "unknown function '%s'; the functions are len, any, all and sum",
 			    name->string);
 		return NULL;
+	}
+	if (!token_is_punct(parser_peek(parser), "(")) {
+		/* TSL's prefix form, `len disks > 1`: the function takes the
+		 * operand right after it, as unary minus does */
+		argument = parser_unary(parser);
+		if (argument == NULL)
+			return NULL;
+		ferry_qnode_add_child(node, argument);
+		parser_finish_node(parser, node, name->start);
+		return g_steal_pointer(&node);
 	}
 	parser_next(parser); /* ( */
 	argument = parser_expression(parser);
@@ -750,6 +772,10 @@ parser_primary(Parser *parser)
 		} else if (token_is_keyword(token, "null")) {
 			node = ferry_qnode_new(FERRY_QNODE_NULL, token->column);
 		} else if (!token->quoted && token_is_punct(parser_peek(parser), "(")) {
+			return parser_call(parser, token);
+		} else if (!token->quoted && is_function_name(token->string) &&
+			   parser_peek(parser)->type == TOKEN_IDENT &&
+			   !token_is_any_keyword(parser_peek(parser))) {
 			return parser_call(parser, token);
 		} else if (token_is_any_keyword(token)) {
 			parser_fail(parser, token->column,
@@ -1155,6 +1181,19 @@ parser_order(Parser *parser, FerryQuery *query)
 	}
 }
 
+/* ORDER BY, or kubectl-mtv's SORT BY ("sort" is no keyword: a field may
+ * have that name; only "sort by" starts the clause) */
+static gboolean
+parser_at_order(Parser *parser)
+{
+	Token *token = parser_peek(parser);
+	if (token_is_keyword(token, "order"))
+		return TRUE;
+	return token->type == TOKEN_IDENT && !token->quoted &&
+	       g_ascii_strcasecmp(token->string, "sort") == 0 &&
+	       token_is_keyword(parser_peek_at(parser, 1), "by");
+}
+
 static gboolean
 parser_query(Parser *parser, FerryQuery *query)
 {
@@ -1171,15 +1210,15 @@ parser_query(Parser *parser, FerryQuery *query)
 		query->where = parser_expression(parser);
 		if (query->where == NULL)
 			return FALSE;
-	} else if (token->type != TOKEN_END && query->select == NULL &&
-		   !token_is_keyword(token, "order") && !token_is_keyword(token, "limit")) {
+	} else if (token->type != TOKEN_END && query->select == NULL && !parser_at_order(parser) &&
+		   !token_is_keyword(token, "limit")) {
 		/* a bare expression is the WHERE clause */
 		query->where = parser_expression(parser);
 		if (query->where == NULL)
 			return FALSE;
 	}
 	token = parser_peek(parser);
-	if (token_is_keyword(token, "order")) {
+	if (parser_at_order(parser)) {
 		Token *by;
 		parser_next(parser);
 		by = parser_next(parser);
@@ -1217,6 +1256,67 @@ parser_query(Parser *parser, FerryQuery *query)
 				   "unexpected %s; join conditions with 'and' or 'or'", found);
 	}
 	return TRUE;
+}
+
+/* whether an expression reads the field @key (a path that starts with it) */
+static gboolean
+qnode_reads_field(const FerryQNode *node, const char *key)
+{
+	if (node->type == FERRY_QNODE_PATH) {
+		const FerryQSegment *first = g_ptr_array_index(node->segments, 0);
+		return first->type == FERRY_QSEGMENT_KEY && g_strcmp0(first->key, key) == 0;
+	}
+	for (guint i = 0; node->children != NULL && i < node->children->len; i++) {
+		if (qnode_reads_field(g_ptr_array_index(node->children, i), key))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* kubectl-mtv's aliases: a name in WHERE or ORDER BY that is the alias of a
+ * selected value stands for that value (`select len(disks) as n where n > 1
+ * order by n`); a selected field under its own name is that field anyway,
+ * and so is a field that an alias of a value computed from it shadows
+ * (`len(disks) as disks`: `disks` elsewhere is still the field) */
+static void
+query_resolve_aliases(FerryQuery *query, FerryQNode **slot)
+{
+	FerryQNode *node = *slot;
+
+	if (node->type == FERRY_QNODE_PATH && node->segments->len == 1) {
+		FerryQSegment *segment = g_ptr_array_index(node->segments, 0);
+		for (guint i = 0; segment->type == FERRY_QSEGMENT_KEY && i < query->select->len;
+		     i++) {
+			FerryQSelectItem *item = g_ptr_array_index(query->select, i);
+			g_autofree char *path = NULL;
+			if (g_strcmp0(item->name, segment->key) != 0)
+				continue;
+			if (item->expr->type == FERRY_QNODE_PATH)
+				path = ferry_qnode_path_to_string(item->expr, G_MAXUINT);
+			if (g_strcmp0(path, item->name) == 0 ||
+			    qnode_reads_field(item->expr, item->name))
+				return;
+			*slot = ferry_qnode_copy(item->expr);
+			ferry_qnode_free(node);
+			return;
+		}
+		return;
+	}
+	for (guint i = 0; node->children != NULL && i < node->children->len; i++)
+		query_resolve_aliases(query, (FerryQNode **)&node->children->pdata[i]);
+}
+
+static void
+query_resolve_all_aliases(FerryQuery *query)
+{
+	if (query->select == NULL)
+		return;
+	if (query->where != NULL)
+		query_resolve_aliases(query, &query->where);
+	for (guint i = 0; query->order != NULL && i < query->order->len; i++) {
+		FerryQOrderItem *item = g_ptr_array_index(query->order, i);
+		query_resolve_aliases(query, &item->expr);
+	}
 }
 
 /* the deepest nesting SQL can take; chains of `and` or `or` count once */
@@ -1380,6 +1480,7 @@ ferry_query_new(const char *text, GError **error)
 		return NULL;
 	}
 	parser_clear(&parser);
+	query_resolve_all_aliases(self);
 	return g_steal_pointer(&self);
 }
 

@@ -295,6 +295,52 @@ lookup(GHashTable *index, FerryResource *resource, const char *path, const char 
 	return g_hash_table_lookup(index, key);
 }
 
+/* the ForkliftController the engine reads (the first by namespace and
+ * name, as ferry_store_dup_controller()), or NULL */
+static FerryResource *
+find_controller(GHashTable *index)
+{
+	GHashTableIter iter;
+	gpointer key, value;
+	const char *best = NULL;
+	FerryResource *found = NULL;
+
+	g_hash_table_iter_init(&iter, index);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		if (!g_str_has_prefix(key, "ForkliftController/"))
+			continue;
+		if (best == NULL || strcmp(key, best) < 0) {
+			best = key;
+			found = value;
+		}
+	}
+	return found;
+}
+
+/* a migration type Forklift switches with a feature gate (warm from oVirt:
+ * controller_ovirt_warm_migration) is refused while the gate is off */
+static void
+check_feature_gate(FerryResource *plan, GHashTable *index, const char *provider_type,
+		   const char *type)
+{
+	const char *gate = ferry_platform_get_feature_gate(provider_type, type);
+	FerryResource *controller = find_controller(index);
+	g_autofree char *message = NULL;
+
+	if (ferry_forklift_controller_get_setting_boolean(
+		    FERRY_IS_FORKLIFT_CONTROLLER(controller) ? FERRY_FORKLIFT_CONTROLLER(controller)
+							     : NULL,
+		    gate))
+		return;
+	message = g_strdup_printf(
+		"Plan/%s: %s migration from %s providers is switched off: ForkliftController/%s "
+		"sets %s to false; set it to true there, or use type cold.",
+		ferry_resource_get_name(plan), type, provider_type,
+		controller != NULL ? ferry_resource_get_name(controller) : "", gate);
+	ferry_resource_set_condition(plan, "MigrationTypeNotValid", TRUE,
+				     FERRY_CONDITION_CATEGORY_CRITICAL, "FeatureDisabled", message);
+}
+
 static void
 check_plan(FerryPlan *plan, GHashTable *index)
 {
@@ -345,6 +391,8 @@ check_plan(FerryPlan *plan, GHashTable *index)
 			ferry_resource_set_condition(resource, "MigrationTypeNotValid", TRUE,
 						     FERRY_CONDITION_CATEGORY_CRITICAL, "NotValid",
 						     message);
+		} else if (ferry_platform_get_feature_gate(provider_type, type) != NULL) {
+			check_feature_gate(resource, index, provider_type, type);
 		}
 	}
 

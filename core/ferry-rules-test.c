@@ -282,7 +282,7 @@ test_rules_user_directory(void)
 			      "      name = ['x']\n"
 			      "  - id: vmware.tpm.detected\n"
 			      "    disabled: true\n"
-			      "  - id: vmware.changed_tracking.disabled\n"
+			      "  - id: vmware.changed_block_tracking.disabled\n"
 			      "    category: Critical\n"
 			      "    label: \"CBT is required here ({{ name }})\"\n"
 			      "    when: changeTrackingEnabled = false\n");
@@ -333,7 +333,7 @@ test_rules_user_directory(void)
 	g_assert_cmpint(ferry_concern_get_category(concern), ==, FERRY_CONCERN_CATEGORY_CRITICAL);
 	g_assert_cmpstr(ferry_concern_get_label(concern), ==, "64.0 GiB is more than we allow");
 	g_assert_null(find_concern(concerns, "vmware.tpm.detected"));
-	concern = find_concern(concerns, "vmware.changed_tracking.disabled");
+	concern = find_concern(concerns, "vmware.changed_block_tracking.disabled");
 	g_assert_nonnull(concern);
 	g_assert_cmpint(ferry_concern_get_category(concern), ==, FERRY_CONCERN_CATEGORY_CRITICAL);
 	g_assert_cmpstr(ferry_concern_get_label(concern), ==, "CBT is required here (x)");
@@ -443,9 +443,9 @@ test_rules_revalidate(void)
 
 	concerns = ferry_inventory_get_concerns(inventory, "vc", "vm", "vm-2", &error);
 	g_assert_no_error(error);
-	g_assert_nonnull(find_concern(concerns, "vmware.changed_tracking.disabled"));
+	g_assert_nonnull(find_concern(concerns, "vmware.changed_block_tracking.disabled"));
 	/* from the expanded cluster */
-	g_assert_nonnull(find_concern(concerns, "vmware.cluster.drs.enabled"));
+	g_assert_nonnull(find_concern(concerns, "vmware.drs.enabled"));
 	g_assert_null(find_concern(concerns, "vmware.disk.capacity.invalid"));
 
 	names = query_names(inventory, "criticalConcerns > 0");
@@ -453,7 +453,7 @@ test_rules_revalidate(void)
 	g_clear_pointer(&names, g_free);
 	names = query_names(
 		inventory,
-		"any(concerns[*].id = 'vmware.changed_tracking.disabled') order by name");
+		"any(concerns[*].id = 'vmware.changed_block_tracking.disabled') order by name");
 	g_assert_cmpstr(names, ==, "no-cbt");
 	g_clear_pointer(&names, g_free);
 	names = query_names(inventory, "concernsHuman = '0/1/1'");

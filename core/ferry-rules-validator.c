@@ -24,7 +24,7 @@
  * ```yaml
  * rulesVersion: 5
  * rules:
- *   - id: vmware.changed_tracking.disabled
+ *   - id: vmware.changed_block_tracking.disabled
  *     category: Warning        # Critical, Warning or Information
  *     label: Changed Block Tracking (CBT) is not enabled
  *     assessment: Warm migration needs CBT ...
@@ -812,7 +812,7 @@ ferry_rules_validator_dup_directories(FerryRulesValidator *self)
  * @self: a #FerryRulesValidator
  * @provider_type: a provider type, e.g. `vsphere`
  *
- * Returns: (transfer full) (element-type Json.Object): the rules in force
+ * Returns: (transfer container) (element-type Json.Object): the rules in force
  *   for @provider_type, as written in their files
  *
  * Since: 0.1

@@ -374,3 +374,66 @@ ferry_secret_redact(FerrySecret *self, const char *text)
 	}
 	return g_string_free(result, FALSE);
 }
+
+/**
+ * ferry_secret_new_tls_database:
+ * @self: a #FerrySecret
+ * @key: the key holding a CA bundle in PEM form, such as `cacert`
+ * @ca_file: where to write the bundle (mode 0600), in a private folder of the
+ *   caller's; the caller removes it when done (nbdkit or curl may read it)
+ * @hint: (nullable): what the user should put in @key, for the error
+ * @error: return location for a #GError
+ *
+ * Writes the value of @key to @ca_file and makes a TLS database that trusts
+ * the certificates it holds, for soup_session_set_tls_database(). The error
+ * names the key and the Secret (callers prefix their own object).
+ *
+ * Returns: (transfer full): the database, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+GTlsDatabase *
+ferry_secret_new_tls_database(FerrySecret *self,
+			      const char *key,
+			      const char *ca_file,
+			      const char *hint,
+			      GError **error)
+{
+	g_autoptr(GError) local_error = NULL;
+	g_autoptr(GBytes) pem = NULL;
+	GTlsDatabase *database;
+	GList *certificates;
+
+	g_return_val_if_fail(FERRY_IS_SECRET(self), NULL);
+	g_return_val_if_fail(key != NULL && ca_file != NULL, NULL);
+	pem = ferry_secret_get(self, key);
+	if (pem == NULL || g_bytes_get_size(pem) == 0) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			    "key %s of Secret %s is empty; %s", key, self->name,
+			    hint != NULL ? hint : "put the CA certificate there in PEM form");
+		return NULL;
+	}
+	if (!g_file_set_contents_full(ca_file, g_bytes_get_data(pem, NULL), g_bytes_get_size(pem),
+				      G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "cannot write %s: %s", ca_file,
+			    local_error->message);
+		return NULL;
+	}
+	certificates = g_tls_certificate_list_new_from_file(ca_file, &local_error);
+	if (certificates == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			    "key %s of Secret %s holds no PEM certificate (%s); %s", key,
+			    self->name, local_error != NULL ? local_error->message : "empty",
+			    hint != NULL ? hint : "put the CA certificate there in PEM form");
+		return NULL;
+	}
+	g_list_free_full(certificates, g_object_unref);
+	database = g_tls_file_database_new(ca_file, &local_error);
+	if (database == NULL) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
+			    "cannot use key %s of Secret %s as a CA bundle: %s", key, self->name,
+			    local_error->message);
+		return NULL;
+	}
+	return database;
+}

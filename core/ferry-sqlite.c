@@ -92,8 +92,29 @@ ferry_state_dir_make_private(const char *state_dir)
 	gboolean found = real != NULL && g_stat(real, &st) == 0;
 	gboolean open_dir = found && (st.st_mode & 077) != 0;
 	guint fixed = found ? make_private(real, st.st_dev) : 0;
+	static char *warned = NULL;
+	G_LOCK_DEFINE_STATIC(warned);
 
-	if (open_dir)
+	if (!open_dir)
+		return;
+	/* said once per process: the store, the ledger and the journals each
+	 * open the same directory */
+	G_LOCK(warned);
+	if (g_strcmp0(warned, real) == 0) {
+		G_UNLOCK(warned);
+		return;
+	}
+	g_free(warned);
+	warned = g_strdup(real);
+	G_UNLOCK(warned);
+	if (g_stat(real, &st) == 0 && (st.st_mode & 077) != 0)
+		/* not its owner (a volume's mount point, say): say what to do */
+		g_warning("the state directory %s can be read by others (mode %04o, owner uid %u) "
+			  "and Ferry, running as uid %u, cannot change that; use a folder of "
+			  "Ferry's own (a subfolder of the volume: Ferry creates it with mode 0700) "
+			  "or chmod 0700 it",
+			  state_dir, (guint)(st.st_mode & 07777), (guint)st.st_uid, (guint)getuid());
+	else
 		g_warning("the state directory %s could be read by others; made %u files and "
 			  "folders in it private to their owner (mode 0700/0600)",
 			  state_dir, fixed);

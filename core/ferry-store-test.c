@@ -219,6 +219,42 @@ test_store_generation(Fixture *fixture, gconstpointer data)
 	}
 }
 
+/* a mirror of a cluster's object (ferryd) keeps its uid; a uid another
+ * resource holds, or one that is not a UUID, is replaced */
+static void
+test_store_given_uid(Fixture *fixture, gconstpointer data)
+{
+	static const char *const uid = "0b5e9c3a-61f7-4b0e-9d2c-6f0f1c2e7a11";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) first = resources_from_yaml(
+		"apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\n"
+		"metadata: {name: mirrored, namespace: mtv, uid: 0b5e9c3a-61f7-4b0e-9d2c-6f0f1c2e7a11}\n"
+		"spec: {image: quay.io/konveyor/hook-runner}\n");
+	g_autoptr(GPtrArray) second = resources_from_yaml(
+		"apiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\n"
+		"metadata: {name: copy, namespace: mtv, uid: 0b5e9c3a-61f7-4b0e-9d2c-6f0f1c2e7a11}\n"
+		"spec: {image: quay.io/konveyor/hook-runner}\n"
+		"---\napiVersion: forklift.konveyor.io/v1beta1\nkind: Hook\n"
+		"metadata: {name: odd, namespace: mtv, uid: not-a-uuid}\n"
+		"spec: {image: quay.io/konveyor/hook-runner}\n");
+	g_autoptr(FerryResource) mirrored = NULL;
+	g_autoptr(FerryResource) copy = NULL;
+	g_autoptr(FerryResource) odd = NULL;
+
+	g_assert_true(ferry_store_apply(fixture->store, first, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(ferry_store_apply(fixture->store, second, NULL, &error));
+	g_assert_no_error(error);
+	mirrored = ferry_store_get(fixture->store, "Hook", "mtv", "mirrored", &error);
+	copy = ferry_store_get(fixture->store, "Hook", "mtv", "copy", &error);
+	odd = ferry_store_get(fixture->store, "Hook", "mtv", "odd", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(ferry_resource_get_uid(mirrored), ==, uid);
+	g_assert_cmpstr(ferry_resource_get_uid(copy), !=, uid);
+	g_assert_true(g_uuid_string_is_valid(ferry_resource_get_uid(copy)));
+	g_assert_true(g_uuid_string_is_valid(ferry_resource_get_uid(odd)));
+}
+
 static void
 test_store_status(Fixture *fixture, gconstpointer data)
 {
@@ -581,6 +617,8 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/store/generation", Fixture, manifests, fixture_setup, test_store_generation,
+		   fixture_teardown);
+	g_test_add("/store/given-uid", Fixture, manifests, fixture_setup, test_store_given_uid,
 		   fixture_teardown);
 	g_test_add("/store/status", Fixture, manifests, fixture_setup, test_store_status,
 		   fixture_teardown);

@@ -697,6 +697,21 @@ store_now(void)
 }
 
 static gboolean
+store_uid_taken(FerryStore *self, const char *uid)
+{
+	sqlite3_stmt *stmt = NULL;
+	gboolean taken = TRUE;
+
+	if (sqlite3_prepare_v2(self->db, "SELECT 1 FROM resources WHERE uid = ?1", -1, &stmt,
+			       NULL) != SQLITE_OK)
+		return TRUE;
+	sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_TRANSIENT);
+	taken = sqlite3_step(stmt) != SQLITE_DONE;
+	sqlite3_finalize(stmt);
+	return taken;
+}
+
+static gboolean
 store_apply_one(FerryStore *self, FerryResource *resource, FerrySecret *secret,
 		FerryApplyOutcome *outcome, GError **error)
 {
@@ -720,7 +735,13 @@ store_apply_one(FerryStore *self, FerryResource *resource, FerrySecret *secret,
 		secret_changed = stored == NULL || !store_secrets_equal(stored, secret);
 	}
 	if (old == NULL) {
-		row->uid = g_uuid_string_random();
+		const char *given = ferry_resource_get_uid(resource);
+		/* a mirror of a cluster's object keeps its identity (ferryd); a
+		 * uid another resource holds is replaced */
+		row->uid = given != NULL && g_uuid_string_is_valid(given) &&
+				   !store_uid_taken(self, given)
+			       ? g_strdup(given)
+			       : g_uuid_string_random();
 		row->generation = 1;
 		row->created = store_now();
 		row->resource_version = store_next_resource_version(self);
@@ -907,7 +928,9 @@ store_object_unref0(gpointer object)
  * Creates or updates every resource in one transaction: either all are
  * applied or, on any error, none. As with `kubectl apply`, `status` in the
  * input is ignored and system metadata (`uid`, `generation`,
- * `resourceVersion`, `creationTimestamp`) is the store's. Afterwards the
+ * `resourceVersion`, `creationTimestamp`) is the store's, except that a new
+ * resource keeps the `uid` it carries when no other resource has it (so a
+ * mirror of a cluster's objects, as ferryd keeps, matches the cluster). Afterwards the
  * references between all resources are checked again.
  *
  * Returns: %TRUE on success

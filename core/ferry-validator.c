@@ -69,7 +69,7 @@ ferry_validator_get_version(FerryValidator *self, const char *provider_type)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Returns: (transfer full) (element-type FerryConcern): the concerns, maybe
+ * Returns: (transfer container) (element-type FerryConcern): the concerns, maybe
  *   none, or %NULL with @error set when the VM could not be judged
  *
  * Since: 0.1

@@ -345,6 +345,57 @@ test_delete(void)
 	run_result_clear(&r);
 }
 
+/* delete -f: what the manifests name, in the reverse order of apply */
+static void
+test_delete_from_manifests(void)
+{
+	g_autofree char *docs = manifest("forklift-docs.yaml");
+	RunResult r;
+	char *plan, *secret;
+
+	apply_docs();
+	r = run_ferry("delete", "-f", docs, NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	plan = strstr(r.out, "plan.forklift.konveyor.io \"web-tier\" deleted\n");
+	secret = strstr(r.out, "secret \"vsphere-credentials\" deleted\n");
+	g_assert_nonnull(plan);
+	g_assert_nonnull(secret);
+	g_assert_true(plan < secret);
+	run_result_clear(&r);
+	r = run_ferry("get", "plans", "-A", NULL);
+	g_assert_cmpstr(r.err, ==, "No resources found\n");
+	run_result_clear(&r);
+	/* gone: an error, unless --ignore-not-found */
+	r = run_ferry("delete", "-f", docs, NULL);
+	g_assert_cmpint(r.status, !=, 0);
+	g_assert_nonnull(strstr(r.err, "not found"));
+	run_result_clear(&r);
+	r = run_ferry("delete", "-f", docs, "--ignore-not-found", NULL);
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "");
+	run_result_clear(&r);
+}
+
+/* the verbs that work on the local state only say so in cluster mode,
+ * before reading any kubeconfig */
+static void
+test_cluster_mode_local_only_verbs(void)
+{
+	RunResult r = run_ferry("--kubeconfig", "/nonexistent/kubeconfig", "run", NULL);
+	g_assert_cmpint(r.status, !=, 0);
+	g_assert_nonnull(strstr(r.err, "ferry run works on the local state only"));
+	run_result_clear(&r);
+	r = run_ferry("copy", "a.img", "b.img", "--context", "elsewhere", NULL);
+	g_assert_cmpint(r.status, !=, 0);
+	g_assert_nonnull(strstr(r.err, "ferry copy works on the local state only"));
+	run_result_clear(&r);
+	/* a verb that works on a cluster reads the kubeconfig, and names it */
+	r = run_ferry("--kubeconfig", "/nonexistent/kubeconfig", "get", "plans", NULL);
+	g_assert_cmpint(r.status, !=, 0);
+	g_assert_nonnull(strstr(r.err, "kubeconfig /nonexistent/kubeconfig: cannot read it"));
+	run_result_clear(&r);
+}
+
 /* the values of the Secrets in the manifests, in every form they take */
 static const char *const secret_values[] = {
 	"Secr3t-Passw0rd-For-Docs", "FakeCertificateForTestsOnly", "RXN4aS1Ib3N0LVBhc3N3b3Jk",
@@ -570,6 +621,10 @@ main(int argc, char **argv)
 	g_test_add_data_func("/resources/bad-state", (gconstpointer)test_bad_state,
 			     run_in_fresh_state);
 	g_test_add_data_func("/resources/delete", (gconstpointer)test_delete, run_in_fresh_state);
+	g_test_add_data_func("/resources/delete-from-manifests",
+			     (gconstpointer)test_delete_from_manifests, run_in_fresh_state);
+	g_test_add_data_func("/resources/cluster-mode-local-only-verbs",
+			     (gconstpointer)test_cluster_mode_local_only_verbs, run_in_fresh_state);
 	g_test_add_data_func("/resources/mtv-guide-cli", (gconstpointer)test_mtv_guide_cli,
 			     run_in_fresh_state);
 	g_test_add_data_func("/resources/state-private", (gconstpointer)test_state_private,

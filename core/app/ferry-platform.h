@@ -33,6 +33,8 @@ const char *const *
 ferry_platform_get_secret_keys(const char *provider_type, const char *url, gboolean *needs_ca);
 gboolean
 ferry_platform_supports_migration_type(const char *provider_type, const char *migration_type);
+const char *
+ferry_platform_get_feature_gate(const char *provider_type, const char *migration_type);
 JsonObject *
 ferry_platform_describe_vm(const char *provider_type, JsonObject *vm, GError **error);
 

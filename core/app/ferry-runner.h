@@ -47,6 +47,12 @@ ferry_runner_refresh_inventory(FerryRunner *self,
 			       GCancellable *cancellable,
 			       GError **error);
 gboolean
+ferry_runner_watch_inventory(FerryRunner *self,
+			     const char *name_space,
+			     const char *name,
+			     GCancellable *cancellable,
+			     GError **error);
+gboolean
 ferry_runner_validate_plan(FerryRunner *self, FerryResource *plan, GError **error);
 GPtrArray *
 ferry_runner_check_plan_ready(FerryRunner *self,
@@ -54,6 +60,13 @@ ferry_runner_check_plan_ready(FerryRunner *self,
 			      const char *name,
 			      GCancellable *cancellable,
 			      GError **error);
+JsonObject *
+ferry_runner_estimate_plan(FerryRunner *self,
+			   const char *name_space,
+			   const char *name,
+			   guint64 bytes_per_second,
+			   GCancellable *cancellable,
+			   GError **error);
 FerryResource *
 ferry_runner_create_migration(FerryRunner *self,
 			      const char *plan_namespace,

@@ -19,6 +19,7 @@
 
 #include "ferry-engine.h"
 #include "ferry-manifest.h"
+#include "ferry-estimate.h"
 #include "ferry-plan-validation.h"
 #include "ferry-platform.h"
 #include "ferry-plugin-info.h"

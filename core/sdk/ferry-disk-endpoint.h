@@ -117,6 +117,15 @@ ferry_disk_endpoint_dup_cleanup_paths(FerryDiskEndpoint *self);
 void
 ferry_disk_endpoint_add_cleanup_path(FerryDiskEndpoint *self, const char *path);
 void
+ferry_disk_endpoint_add_artifact(FerryDiskEndpoint *self, const char *kind, const char *id);
+guint
+ferry_disk_endpoint_get_n_artifacts(FerryDiskEndpoint *self);
+void
+ferry_disk_endpoint_get_artifact(FerryDiskEndpoint *self,
+				 guint index,
+				 const char **kind,
+				 const char **id);
+void
 ferry_disk_endpoint_add_close_func(FerryDiskEndpoint *self,
 				   FerryDiskEndpointCloseFunc func,
 				   gpointer user_data,

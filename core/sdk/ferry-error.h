@@ -80,5 +80,7 @@ void
 ferry_error_convert(GError **perror);
 int
 ferry_error_to_exit_status(const GError *error);
+gboolean
+ferry_error_is_untrusted_certificate(const GError *error);
 
 G_END_DECLS

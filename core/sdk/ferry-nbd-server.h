@@ -43,6 +43,8 @@ ferry_nbd_server_set_timeout(FerryNbdServer *self, guint seconds);
 void
 ferry_nbd_server_set_secret(FerryNbdServer *self, FerrySecret *secret);
 void
+ferry_nbd_server_setenv(FerryNbdServer *self, const char *name, const char *value);
+void
 ferry_nbd_server_add_argument(FerryNbdServer *self, const char *argument);
 char *
 ferry_nbd_server_build_private_path(FerryNbdServer *self, const char *name, GError **error);

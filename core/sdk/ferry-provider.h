@@ -140,7 +140,8 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  * @create_vm: DESTINATION; create the VM from @vm_spec and its written disks
  * @remove_vm: DESTINATION; remove a VM and its disks created by create_vm
  * @remove_artifact: optional; remove an object the engine recorded as created
- *   by this provider (kinds `snapshot`, `vm`, `disk`, `image`, `volume`, …);
+ *   by this provider (kinds `snapshot`, `vm`, `disk`, `image`, `volume`,
+ *   `pre-transfer`: all a PRE_TRANSFER preparation of a VM made, …);
  *   missing objects are not an error
  * @finalize_plan: optional; clean up after every VM of a plan finished
  * @live_migrate: LIVE; migrate a running VM to @destination
@@ -164,6 +165,10 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  *   it serves, what the credentials may do in @namespaces, the namespaces
  *   the plans using the provider work in); see
  *   ferry_provider_test_connection()
+ * @get_feature_gate: optional; the ForkliftController setting that switches
+ *   plans of @migration_type from this provider on and off (Forklift's
+ *   feature gates, such as `controller_ovirt_warm_migration`), or %NULL;
+ *   must work unconnected
  *
  * The vtable of a platform plugin. Every method runs synchronously in the
  * calling thread; the `_async` forms of the public API call them in a worker
@@ -283,9 +288,10 @@ struct _FerryProviderInterface {
 				       const char *const *namespaces,
 				       GCancellable *cancellable,
 				       GError **error);
+	const char *(*get_feature_gate)(FerryProvider *self, const char *migration_type);
 
 	/*< private >*/
-	gpointer padding[10];
+	gpointer padding[9];
 };
 
 const char *
@@ -504,6 +510,8 @@ gboolean
 ferry_provider_check_url(FerryProvider *self, const char *url, GError **error);
 const char *const *
 ferry_provider_get_secret_keys(FerryProvider *self, const char *url, gboolean *needs_ca);
+const char *
+ferry_provider_get_feature_gate(FerryProvider *self, const char *migration_type);
 JsonObject *
 ferry_provider_test_connection(FerryProvider *self,
 			       const char *const *namespaces,

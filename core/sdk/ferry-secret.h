@@ -9,7 +9,7 @@
 #error "Only <ferry.h> or <ferry-plugin-sdk.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -38,5 +38,11 @@ gboolean
 ferry_secret_get_boolean(FerrySecret *self, const char *key, gboolean default_value);
 char *
 ferry_secret_redact(FerrySecret *self, const char *text);
+GTlsDatabase *
+ferry_secret_new_tls_database(FerrySecret *self,
+			      const char *key,
+			      const char *ca_file,
+			      const char *hint,
+			      GError **error);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
 	char *dir;
@@ -886,6 +887,77 @@ test_engine_hooks(Fixture *f, gconstpointer data)
 	assert_ledger_empty(f);
 }
 
+/* whether a process whose command line holds @marker is alive */
+static gboolean
+process_with_marker(const char *marker)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
+		g_autofree char *cmdline = NULL;
+		gsize length = 0;
+		if (!g_ascii_isdigit(name[0]) ||
+		    !g_file_get_contents(path, &cmdline, &length, NULL))
+			continue;
+		for (gsize i = 0; i + 1 < length; i++) {
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		}
+		if (strstr(cmdline, marker) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* a hook that never ends and has no spec.deadline stops at the setting
+ * hook_default_deadline_seconds, with everything it started; the VM fails
+ * with a message naming the cause and the fix */
+static void
+test_engine_hook_hangs(Fixture *f, gconstpointer data)
+{
+	g_autoptr(JsonObject) context = NULL;
+	g_autoptr(JsonObject) settings = json_object_new();
+	g_autofree char *uid = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	g_autofree char *marker = g_strdup_printf("ferry-hang-%d", (int)getpid());
+	/* a child in the background and one in the foreground: both must go */
+	g_autofree char *command =
+	    g_strdup_printf("sh -c 'sleep 1000 # %s' & sleep 1001 # %s", marker, marker);
+	JsonObject *hooks = json_object_new();
+	JsonObject *hook = make_hook("pre", command);
+	const char *reason;
+	gint64 started;
+
+	json_object_remove_member(json_object_get_object_member(hook, "spec"), "deadline");
+	json_object_set_int_member(settings, "hook_default_deadline_seconds", 1);
+	add_vm(f, "vm-1", "web", 1, 4 << 20);
+	f->engine = make_engine(f, settings);
+	context = make_context(f, "hung", NULL, 1);
+	json_object_set_object_member(hooks, "demo/pre", hook);
+	json_object_set_object_member(context, "hooks", hooks);
+	add_hook_ref(context, "PreHook", "pre");
+	started = g_get_monotonic_time();
+	uid = start(f, context);
+	status = run_until(f, uid, NULL, NULL, 60);
+	/* one attempt: a hook that timed out is not tried again */
+	g_assert_cmpint(g_get_monotonic_time() - started, <, 20 * G_USEC_PER_SEC);
+	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Failed");
+	reason = json_array_get_string_element(
+	    json_object_get_array_member(
+		json_object_get_object_member(vm_status(status, "vm-1"), "error"), "reasons"),
+	    0);
+	g_test_message("reason: %s", reason);
+	g_assert_nonnull(strstr(reason, "Hook/demo/pre did not finish within 1 s"));
+	g_assert_nonnull(strstr(reason, "no spec.deadline"));
+	g_assert_nonnull(strstr(reason, "Set spec.deadline or fix the hook"));
+	for (guint i = 0; i < 50 && process_with_marker(marker); i++)
+		g_usleep(100 * 1000);
+	g_assert_false(process_with_marker(marker));
+	assert_ledger_empty(f);
+}
+
 static void
 test_engine_conversion_needs_converter(Fixture *f, gconstpointer data)
 {
@@ -943,6 +1015,69 @@ test_engine_resume(Fixture *f, gconstpointer data)
 		g_autofree char *target = target_path(f, "web", "resume", 0);
 		assert_identical(target, disk_path(vm, 0));
 	}
+	assert_ledger_empty(f);
+}
+
+/* whether the fixture's state marks @vm_id prepared by pre_transfer */
+static gboolean
+world_prepared(Fixture *f, const char *vm_id)
+{
+	g_autofree char *path = g_strconcat(f->world_path, ".state", NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *prepared;
+	if (!json_parser_load_from_file(parser, path, NULL))
+		return FALSE;
+	prepared = json_object_get_object_member(json_node_get_object(json_parser_get_root(parser)),
+						 "prepared");
+	return prepared != NULL && json_object_has_member(prepared, vm_id);
+}
+
+/* a PRE_TRANSFER source (as OpenStack, whose preparation makes temporary
+ * Glance images): the preparation is in the ledger, as kind `pre-transfer`,
+ * from before it starts; the engine goes away mid-copy, a new one recovers
+ * and finishes, and what the preparation made is removed at the VM's end */
+static void
+test_engine_pre_transfer_ledger(Fixture *f, gconstpointer data)
+{
+	JsonObject *vm = add_vm(f, "vm-1", "web", 1, 64 << 20);
+	g_autoptr(JsonObject) context = NULL;
+	g_autofree char *uid = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) delay = json_object_new();
+	g_autoptr(JsonNode) artifacts = NULL;
+	gboolean recorded = FALSE;
+
+	json_object_set_boolean_member(f->world, "preTransfer", TRUE);
+	json_object_set_int_member(delay, "open_disk", 300);
+	json_object_set_object_member(f->world, "delayMs", json_object_ref(delay));
+	f->engine = make_engine(f, NULL);
+	context = make_context(f, "prepared", NULL, 1);
+	uid = start(f, context);
+	status = run_until(f, uid, copy_started, NULL, 60);
+	g_assert_true(world_prepared(f, "vm-1"));
+	artifacts = ferry_engine_list_artifacts(f->engine);
+	for (guint i = 0; i < json_array_get_length(json_node_get_array(artifacts)); i++) {
+		JsonObject *entry = json_array_get_object_element(json_node_get_array(artifacts), i);
+		if (g_strcmp0(json_object_get_string_member(entry, "kind"), "pre-transfer") == 0 &&
+		    g_strcmp0(json_object_get_string_member(entry, "id"), "vm-1") == 0 &&
+		    g_strcmp0(json_object_get_string_member(entry, "side"), "source") == 0)
+			recorded = TRUE;
+	}
+	g_assert_true(recorded);
+	g_clear_object(&f->engine);
+
+	f->engine = make_engine(f, NULL);
+	g_assert_true(ferry_engine_recover(f->engine, NULL, &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&status, json_object_unref);
+	status = run_until(f, uid, NULL, NULL, 120);
+	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Succeeded");
+	{
+		g_autofree char *target = target_path(f, "web", "prepared", 0);
+		assert_identical(target, disk_path(vm, 0));
+	}
+	g_assert_false(world_prepared(f, "vm-1"));
 	assert_ledger_empty(f);
 }
 
@@ -1056,8 +1191,10 @@ main(int argc, char **argv)
 	TEST("/engine/restart", test_engine_restart, NULL);
 	TEST("/engine/scheduler", test_engine_scheduler, NULL);
 	TEST("/engine/hooks", test_engine_hooks, NULL);
+	TEST("/engine/hook-hangs", test_engine_hook_hangs, NULL);
 	TEST("/engine/conversion-needs-converter", test_engine_conversion_needs_converter, NULL);
 	TEST("/engine/resume", test_engine_resume, NULL);
+	TEST("/engine/pre-transfer-ledger", test_engine_pre_transfer_ledger, NULL);
 	TEST("/engine/archive", test_engine_archive, NULL);
 	TEST("/engine/cutover-per-vm", test_engine_cutover_per_vm, NULL);
 	return g_test_run();

@@ -813,6 +813,43 @@ fw_remove_vm(FerryProvider *provider,
 	return TRUE;
 }
 
+/* a PRE_TRANSFER preparation (worlds with "preTransfer": true): marks the
+ * VM prepared in the state, as OpenStack's temporary images would be */
+static gboolean
+fw_set_prepared(FerryProvider *provider, const char *vm_id, gboolean prepared, GError **error)
+{
+	FixtureWorld *self = fixture_world_get(provider);
+	g_autoptr(JsonObject) state = NULL;
+	JsonObject *all;
+	gboolean ok;
+
+	g_mutex_lock(&state_lock);
+	state = state_load(self, error);
+	if (state == NULL) {
+		g_mutex_unlock(&state_lock);
+		return FALSE;
+	}
+	if (!json_object_has_member(state, "prepared"))
+		json_object_set_object_member(state, "prepared", json_object_new());
+	all = json_object_get_object_member(state, "prepared");
+	if (prepared)
+		json_object_set_boolean_member(all, vm_id, TRUE);
+	else if (json_object_has_member(all, vm_id))
+		json_object_remove_member(all, vm_id);
+	ok = save_json(self->state_path, state, error);
+	g_mutex_unlock(&state_lock);
+	return ok;
+}
+
+static gboolean
+fw_pre_transfer(FerryProvider *provider, const char *vm_id, GCancellable *cancellable,
+		GError **error)
+{
+	if (!test_check(fixture_world_get(provider), "pre_transfer", error))
+		return FALSE;
+	return fw_set_prepared(provider, vm_id, TRUE, error);
+}
+
 static gboolean
 fw_remove_artifact(FerryProvider *provider,
 		   const char *kind,
@@ -837,6 +874,8 @@ fw_remove_artifact(FerryProvider *provider,
 	    json_object_has_member(details, "vmSpec"))
 		return fw_remove_vm(provider, json_object_get_object_member(details, "vmSpec"),
 				    cancellable, error);
+	if (g_strcmp0(kind, "pre-transfer") == 0)
+		return fw_set_prepared(provider, vm_id != NULL ? vm_id : id, FALSE, error);
 	if (g_strcmp0(kind, "disk") == 0 && details != NULL &&
 	    json_object_has_member(details, "vmSpec")) {
 		JsonObject *spec = json_object_get_object_member(details, "vmSpec");
@@ -903,4 +942,5 @@ fixture_world_iface_init(FerryProviderInterface *iface)
 	iface->create_vm = fw_create_vm;
 	iface->remove_vm = fw_remove_vm;
 	iface->remove_artifact = fw_remove_artifact;
+	iface->pre_transfer = fw_pre_transfer;
 }

@@ -59,9 +59,15 @@ tp_get_provider_type(FerryProvider *provider)
 static FerryProviderCapabilities
 tp_get_capabilities(FerryProvider *provider)
 {
-	return FERRY_PROVIDER_CAPABILITY_SOURCE | FERRY_PROVIDER_CAPABILITY_DESTINATION |
-	       FERRY_PROVIDER_CAPABILITY_POWER | FERRY_PROVIDER_CAPABILITY_SNAPSHOT |
-	       FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS | FERRY_PROVIDER_CAPABILITY_HOSTS;
+	FerryProviderCapabilities capabilities =
+	    FERRY_PROVIDER_CAPABILITY_SOURCE | FERRY_PROVIDER_CAPABILITY_DESTINATION |
+	    FERRY_PROVIDER_CAPABILITY_POWER | FERRY_PROVIDER_CAPABILITY_SNAPSHOT |
+	    FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS | FERRY_PROVIDER_CAPABILITY_HOSTS;
+	JsonObject *world = fixture_world_get(provider)->world;
+	/* a world with "preTransfer": true prepares its VMs as OpenStack does */
+	if (world != NULL && json_object_get_boolean_member_with_default(world, "preTransfer", FALSE))
+		capabilities |= FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER;
+	return capabilities;
 }
 
 static gboolean
