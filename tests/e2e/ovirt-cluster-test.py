@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""oVirt into the real Kubernetes test bed (scripts/kube-testbed), through
+the ferry command: the oVirt bed of tests/e2e/ovirtbed.py (a REAL
+ovirt-imageio daemon from PyPI; the engine is the HAND-WRITTEN STAND-IN
+tests/e2e/ovirt/engine-standin.py serving fakeovirt's recorded stubs,
+because fakeovirt cannot be built here: `scripts/ovirt-testbed why`) as the
+source, the bed's API server as the destination (a Provider of type
+openshift with a ServiceAccount token):
+
+- a cold plan of a VM whose raw disk imageio serves, pulled by a transfer
+  pod in the cluster (on the host's network: the engine and imageio listen
+  on loopback), and one whose qcow2 disk imageio serves through qemu-nbd,
+  pushed through the API server's port-forward: both succeed with no guest
+  conversion (oVirt guests already run on KVM, as under Forklift);
+- each VirtualMachine exists, accepted by the API server with KubeVirt's
+  CRD schema, and its PVC, read back by a pod, holds disk.img equal to the
+  disk's content (sha256; the qcow2 one as raw);
+- every image transfer the engine opened was finalized exactly once;
+- no transfer pod or Secret is left in the target namespace;
+- no password, SSO token or imageio ticket on any process's command line
+  or environment (the transfer pods run on this node).
+
+Objects live in a namespace named ovirt-cluster-<random>, removed at the
+end. Without either bed it skips (exit 77), except under CI=true, where it
+fails.
+"""
+
+import hashlib
+import importlib.util
+import os
+import secrets
+import sys
+import tempfile
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import kubebed  # noqa: E402
+import ovirtbed  # noqa: E402
+
+# the images, the watcher and the manifests are the bundle test's
+_spec = importlib.util.spec_from_file_location("ovirt_bundle_test",
+                                               os.path.join(HERE, "ovirt-bundle-test.py"))
+ovirt = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ovirt)
+
+FERRY = os.environ["FERRY_BIN"]
+SUFFIX = secrets.token_hex(3)
+TARGET_NS = f"ovirt-cluster-{SUFFIX}"
+BINDING = f"ovirt-cluster-{SUFFIX}"
+# (VM, its name, its disk, how the disk reaches the PVC)
+VMS = ((ovirt.VM_COLD, "vm-for-migration", ovirt.RAW_DISK, "pull"),
+       (ovirt.VM_RESUME, "vm-for-insecure-migration", ovirt.QCOW2_DISK, "push"))
+
+
+def run(*argv, check=True, **kwargs):
+    return ovirt.run(*argv, check=check, **kwargs)
+
+
+def documents(destination):
+    """@destination (the bed's Secret and Provider), the maps, and one Plan
+    per VM into the target namespace"""
+    docs = list(destination)
+    pair = {"source": {"name": "ovirt-prod", "namespace": "demo"},
+            "destination": {"name": "cluster", "namespace": "demo"}}
+    docs += [
+        {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "NetworkMap",
+         "metadata": {"name": "ovirt-cluster-net", "namespace": "demo"},
+         "spec": {"provider": pair,
+                  "map": [{"source": {"id": "6b6b7239-5ea1-4f08-a76e-be150ab8eb89"},
+                           "destination": {"type": "pod"}}]}},
+        {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "StorageMap",
+         "metadata": {"name": "ovirt-cluster-storage", "namespace": "demo"},
+         "spec": {"provider": pair,
+                  "map": [{"source": {"id": "95ef6fee-5773-46a2-9340-a636958a96b8"},
+                           "destination": {"storageClass": "local-path",
+                                           "volumeMode": "Filesystem",
+                                           "accessMode": "ReadWriteOnce"}}]}},
+    ]
+    for vm, name, _, mode in VMS:
+        docs.append(
+            {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
+             "metadata": {"name": f"to-cluster-{name}", "namespace": "demo",
+                          "annotations": {"transfer.ferry.konveyor.io/mode": mode}},
+             "spec": {"type": "cold", "targetNamespace": TARGET_NS, "targetPowerState": "off",
+                      "provider": pair,
+                      "map": {"network": {"name": "ovirt-cluster-net", "namespace": "demo"},
+                              "storage": {"name": "ovirt-cluster-storage",
+                                          "namespace": "demo"}},
+                      "vms": [{"id": vm}]}})
+    return docs
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="ferry-e2e-ovirt-cluster-")
+    images, expected = ovirt.make_images(work)
+    bed = ovirtbed.OvirtBed(work, ovirt.USER, ovirt.PASSWORD, images=images,
+                            vms_up=[ovirt.VM_RESUME])
+    if not bed.available:
+        kubebed.skip_or_fail("the oVirt test bed is missing; run scripts/ovirt-testbed build")
+    cluster = kubebed.Bed(kubebed.start())
+    bed.start()
+    watcher = ovirt.Watcher({os.getpid(), bed.engine.pid})
+    watcher.start()
+    cluster.kubectl("create", "namespace", TARGET_NS)
+    try:
+        token = cluster.admin_token(TARGET_NS, BINDING)
+        # the bundle test's Secret and oVirt Provider (its first two documents)
+        source = list(yaml.safe_load_all(ovirt.manifests(bed, os.path.join(work, "unused"))))[:2]
+        path = os.path.join(work, "ovirt-cluster.yaml")
+        with open(path, "w") as f:
+            yaml.safe_dump_all(source + documents(
+                # the engine and imageio listen on the node's loopback: the
+                # pull transfer pods use the host's network
+                cluster.provider_docs("cluster", "demo", token,
+                                      {"transferHostNetwork": "true"})), f)
+        env = dict(os.environ, FERRY_NO_TTY="1")
+        ferry = [FERRY, "--state", os.path.join(work, "state"), "-n", "demo"]
+        run(*ferry, "apply", "-f", path, env=env)
+
+        for vm, name, disk, mode in VMS:
+            before = len(bed.stats()["created"])
+            out = run(*ferry, "plan", "start", f"to-cluster-{name}", env=env, check=False)
+            text = out.stdout + out.stderr
+            if f"Plan/to-cluster-{name}: Succeeded" not in text:
+                sys.exit(f"the plan of {name} into the cluster did not succeed:\n{text}")
+            if "virt-v2v" in text or "Convert" in text:
+                sys.exit(f"an oVirt guest was converted on its way to the cluster:\n{text}")
+            doc = cluster.kubectl_json("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS,
+                                       name)
+            claims = [v["persistentVolumeClaim"]["claimName"]
+                      for v in doc["spec"]["template"]["spec"]["volumes"]
+                      if "persistentVolumeClaim" in v]
+            if len(claims) != 1:
+                sys.exit(f"VirtualMachine {name} has PVCs {claims}, not one")
+            got = cluster.read_back(TARGET_NS, claims)[claims[0]]
+            want = (len(expected[disk]), hashlib.sha256(expected[disk]).hexdigest())
+            if got != want:
+                sys.exit(f"PVC {claims[0]} holds {got}, not the disk imageio served {want}")
+            stats = bed.stats()
+            created = stats["created"][before:]
+            if not created or any(stats["finalize"].get(t) != 1 for t in created):
+                sys.exit(f"the image transfers of {name} were not each finalized once: {stats}")
+            print(f"{name} ({mode}): VirtualMachine {TARGET_NS}/{name} on PVC {claims[0]}, whose "
+                  f"disk.img equals the disk imageio served ({len(expected[disk]) >> 20} MiB, "
+                  f"sha256); {len(created)} image transfer(s), each finalized once; "
+                  "no conversion")
+
+        cluster.wait_for("the transfer objects to go", lambda: not cluster.kubectl_json(
+            "get", "pods,secrets,configmaps", "-n", TARGET_NS, "-l",
+            "ferry.konveyor.io/transfer")["items"], timeout=90)
+        print("no transfer pod, Secret or ConfigMap left")
+        leaks = [o for o in ovirt.OUTPUTS
+                 if any(s in o for s in [ovirt.PASSWORD] + sorted(bed.secrets))]
+        if leaks:
+            sys.exit("a credential appeared in ferry's output")
+        watcher.check([ovirt.PASSWORD] + sorted(bed.secrets))
+    finally:
+        watcher.stop.set()
+        bed.stop()
+        cluster.kubectl("delete", "virtualmachines.kubevirt.io", "--all", "-n", TARGET_NS,
+                        "--wait=true", check=False)
+        cluster.kubectl("delete", "namespace", TARGET_NS, "--wait=false", check=False)
+        cluster.kubectl("delete", "clusterrolebinding", BINDING, check=False)
+
+
+if __name__ == "__main__":
+    main()
