@@ -23,7 +23,8 @@
 #define CDI_API "cdi.kubevirt.io/v1beta1"
 
 /* what Ferry does in a target namespace: PVCs for the disks, pods that
- * serve them (reached through port-forward), Secrets, the VM itself */
+ * serve or fill them (reached through port-forward), the ConfigMaps and
+ * Secrets that describe a pull transfer or a conversion, the VM itself */
 static const FerryKubevirtPermission permissions[] = {
 	{"", "persistentvolumeclaims", NULL, "create"},
 	{"", "persistentvolumeclaims", NULL, "get"},
@@ -39,6 +40,10 @@ static const FerryKubevirtPermission permissions[] = {
 	/* why a transfer pod failed: its log and its events */
 	{"", "pods", "log", "get"},
 	{"", "events", NULL, "list"},
+	{"", "configmaps", NULL, "create"},
+	{"", "configmaps", NULL, "get"},
+	{"", "configmaps", NULL, "list"},
+	{"", "configmaps", NULL, "delete"},
 	{"", "secrets", NULL, "create"},
 	{"", "secrets", NULL, "get"},
 	{"", "secrets", NULL, "list"},

@@ -368,38 +368,12 @@ ferry_kubevirt_write_file(const char *path,
 	return ferry_kubevirt_propagate(error, g_steal_pointer(&local_error), display);
 }
 
-/* the VM folder, made and marked when missing; a folder Ferry did not make is refused */
 static char *
-ferry_kubevirt_ensure_vm_directory_locked(FerryKubevirtProvider *self,
-					  FerryKubevirtTarget *target,
-					  GError **error)
+ferry_kubevirt_marker_contents(FerryKubevirtTarget *target)
 {
-	g_autofree char *dir = ferry_kubevirt_vm_directory(self, target->name_space, target->name);
-	g_autofree char *marker = g_build_filename(dir, BUNDLE_MARKER, NULL);
-	g_autoptr(JsonBuilder) builder = NULL;
+	g_autoptr(JsonBuilder) builder = json_builder_new();
 	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *contents = NULL;
-	g_autoptr(GDir) listing = NULL;
 
-	if (g_file_test(marker, G_FILE_TEST_IS_REGULAR))
-		return g_steal_pointer(&dir);
-	if (g_mkdir_with_parents(dir, 0755) != 0) {
-		int saved_errno = errno;
-		g_set_error(error, FERRY_ERROR, ferry_kubevirt_errno_code(saved_errno),
-			    "%s: cannot create the bundle folder %s: %s", target->display, dir,
-			    g_strerror(saved_errno));
-		return NULL;
-	}
-	listing = g_dir_open(dir, 0, NULL);
-	if (listing != NULL && g_dir_read_name(listing) != NULL &&
-	    !g_file_test(marker, G_FILE_TEST_IS_REGULAR)) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_EXISTS,
-			    "%s: the folder %s already exists and was not made by Ferry; move it "
-			    "away or choose another target name or namespace",
-			    target->display, dir);
-		return NULL;
-	}
-	builder = json_builder_new();
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "kind");
 	json_builder_add_string_value(builder, "FerryBundle");
@@ -411,9 +385,77 @@ ferry_kubevirt_ensure_vm_directory_locked(FerryKubevirtProvider *self,
 	json_builder_add_string_value(builder, ferry_version_string());
 	json_builder_end_object(builder);
 	root = json_builder_get_root(builder);
-	contents = json_to_string(root, TRUE);
-	if (!ferry_kubevirt_write_file(marker, contents, 0644, target->display, error))
+	return json_to_string(root, TRUE);
+}
+
+/* the VM folder, made and marked when missing; a folder Ferry did not make is
+ * refused. A new folder is made under a temporary name, marked, then renamed
+ * into place: a run stopped half-way (a crash, the bundle made read-only)
+ * never leaves a folder of the VM's name without its marker, which every
+ * later run would refuse as not Ferry's. */
+static char *
+ferry_kubevirt_ensure_vm_directory_locked(FerryKubevirtProvider *self,
+					  FerryKubevirtTarget *target,
+					  GError **error)
+{
+	g_autofree char *dir = ferry_kubevirt_vm_directory(self, target->name_space, target->name);
+	g_autofree char *marker = g_build_filename(dir, BUNDLE_MARKER, NULL);
+	g_autofree char *parent = g_path_get_dirname(dir);
+	g_autofree char *base = g_path_get_basename(dir);
+	g_autofree char *contents = ferry_kubevirt_marker_contents(target);
+	g_autofree char *partial = NULL;
+	g_autofree char *partial_marker = NULL;
+	g_autoptr(GDir) listing = NULL;
+
+	if (g_file_test(marker, G_FILE_TEST_IS_REGULAR))
+		return g_steal_pointer(&dir);
+	if (g_mkdir_with_parents(parent, 0755) != 0) {
+		int saved_errno = errno;
+		g_set_error(error, FERRY_ERROR, ferry_kubevirt_errno_code(saved_errno),
+			    "%s: cannot create the bundle folder %s: %s", target->display, parent,
+			    g_strerror(saved_errno));
 		return NULL;
+	}
+	if (g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		/* an empty folder of that name is taken over and marked */
+		listing = g_dir_open(dir, 0, NULL);
+		if (listing != NULL && g_dir_read_name(listing) != NULL) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_EXISTS,
+				    "%s: the folder %s already exists and was not made by Ferry; "
+				    "move it away or choose another target name or namespace",
+				    target->display, dir);
+			return NULL;
+		}
+		if (!ferry_kubevirt_write_file(marker, contents, 0644, target->display, error))
+			return NULL;
+		return g_steal_pointer(&dir);
+	}
+	partial = g_strdup_printf("%s/.%s.partial-XXXXXX", parent, base);
+	if (g_mkdtemp_full(partial, 0755) == NULL) {
+		int saved_errno = errno;
+		g_set_error(error, FERRY_ERROR, ferry_kubevirt_errno_code(saved_errno),
+			    "%s: cannot create the bundle folder %s: %s", target->display, dir,
+			    g_strerror(saved_errno));
+		return NULL;
+	}
+	partial_marker = g_build_filename(partial, BUNDLE_MARKER, NULL);
+	if (!ferry_kubevirt_write_file(partial_marker, contents, 0644, target->display, error)) {
+		g_unlink(partial_marker);
+		g_rmdir(partial);
+		return NULL;
+	}
+	if (g_rename(partial, dir) != 0) {
+		int saved_errno = errno;
+		g_unlink(partial_marker);
+		g_rmdir(partial);
+		/* another run made it meanwhile: use it when it is Ferry's */
+		if (g_file_test(marker, G_FILE_TEST_IS_REGULAR))
+			return g_steal_pointer(&dir);
+		g_set_error(error, FERRY_ERROR, ferry_kubevirt_errno_code(saved_errno),
+			    "%s: cannot create the bundle folder %s: %s", target->display, dir,
+			    g_strerror(saved_errno));
+		return NULL;
+	}
 	return g_steal_pointer(&dir);
 }
 

@@ -1600,13 +1600,16 @@ ferry_ova_ovf_parse(const char *data, gsize length, const char *origin, GError *
 	xmlFreeDoc(doc);
 	if (!ok)
 		return NULL;
-	/* Forklift's `exportSource` (`ovaSource` in its rules) */
+	/* what exported it: `ovaSource` as Forklift's inventory serves it (and
+	 * its rules read), also `exportSource` */
 	json_object_set_string_member(envelope, "exportSource",
 				      p.vbox ? "VirtualBox" : p.vmware ? "VMware" : "Unknown");
-	for (guint i = 0; i < json_array_get_length(p.vms); i++)
-		json_object_set_string_member(json_array_get_object_element(p.vms, i),
-					      "exportSource",
-					      json_object_get_string_member(envelope, "exportSource"));
+	for (guint i = 0; i < json_array_get_length(p.vms); i++) {
+		JsonObject *vm = json_array_get_object_element(p.vms, i);
+		const char *source = json_object_get_string_member(envelope, "exportSource");
+		json_object_set_string_member(vm, "ovaSource", source);
+		json_object_set_string_member(vm, "exportSource", source);
+	}
 	json_object_set_array_member(envelope, "virtualSystems", g_steal_pointer(&p.vms));
 	return g_steal_pointer(&envelope);
 }

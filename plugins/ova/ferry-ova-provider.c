@@ -1414,6 +1414,13 @@ ova_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
 				  json_object_get_int_member_with_default(d, "capacity", 0),
 				  id != NULL ? id : fallback, "scsi",
 				  json_object_get_string_member_with_default(d, "filePath", NULL), FALSE);
+		/* the OVF's ovf:populatedSize: how much of the disk holds data (the
+		 * estimate's bytes to move, the bundle's space check) */
+		if (json_object_get_int_member_with_default(d, "populatedSize", 0) > 0)
+			json_object_set_int_member(json_array_get_object_element(
+							   disks, json_array_get_length(disks) - 1),
+						   "populatedSize",
+						   json_object_get_int_member(d, "populatedSize"));
 	}
 	for (guint i = 0; in_nics != NULL && i < json_array_get_length(in_nics); i++) {
 		JsonObject *n = json_array_get_object_element(in_nics, i);

@@ -133,11 +133,10 @@ ferry_vsphere_client_redact_error(FerryVsphereClient *self, GError *error)
 }
 
 static gboolean
-ferry_vsphere_client_setup_ca(FerryVsphereClient *self, GBytes *pem, const char *key, GError **error)
+ferry_vsphere_client_setup_ca(FerryVsphereClient *self, const char *key, GError **error)
 {
 	g_autoptr(GError) local_error = NULL;
 	g_autoptr(GTlsDatabase) database = NULL;
-	GList *certificates;
 
 	self->private_dir = g_dir_make_tmp("ferry-vsphere-XXXXXX", &local_error);
 	if (self->private_dir == NULL) {
@@ -147,29 +146,11 @@ ferry_vsphere_client_setup_ca(FerryVsphereClient *self, GBytes *pem, const char 
 		return FALSE;
 	}
 	self->ca_file = g_build_filename(self->private_dir, "ca.pem", NULL);
-	if (!g_file_set_contents_full(self->ca_file, g_bytes_get_data(pem, NULL),
-				      g_bytes_get_size(pem), G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-				      &local_error)) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_IO, "vsphere: %s: cannot write %s: %s",
-			    self->display_name, self->ca_file, local_error->message);
-		return FALSE;
-	}
-	certificates = g_tls_certificate_list_new_from_file(self->ca_file, &local_error);
-	if (certificates == NULL) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
-			    "vsphere: %s: key %s of Secret %s holds no PEM certificate (%s); put "
-			    "the vCenter CA certificate there in PEM form",
-			    self->display_name, key, ferry_secret_get_name(self->secret),
-			    local_error != NULL ? local_error->message : "empty");
-		return FALSE;
-	}
-	g_list_free_full(certificates, g_object_unref);
-	database = g_tls_file_database_new(self->ca_file, &local_error);
+	database = ferry_secret_new_tls_database(
+	    self->secret, key, self->ca_file, "put the vCenter CA certificate there in PEM form",
+	    error);
 	if (database == NULL) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_ARGUMENT,
-			    "vsphere: %s: cannot use key %s of Secret %s as a CA bundle: %s",
-			    self->display_name, key, ferry_secret_get_name(self->secret),
-			    local_error->message);
+		g_prefix_error(error, "vsphere: %s: ", self->display_name);
 		return FALSE;
 	}
 	soup_session_set_tls_database(self->session, database);
@@ -209,7 +190,7 @@ ferry_vsphere_client_setup_tls(FerryVsphereClient *self, GError **error)
 	}
 	if (ca != NULL && g_bytes_get_size(ca) > 0) {
 		self->tls_mode = TLS_MODE_CA;
-		return ferry_vsphere_client_setup_ca(self, ca, ca_key, error);
+		return ferry_vsphere_client_setup_ca(self, ca_key, error);
 	}
 	if (self->pinned != NULL) {
 		/* no database: every certificate reaches accept-certificate,
@@ -676,7 +657,7 @@ ferry_vsphere_client_set_transport_error(FerryVsphereClient *self,
 		g_set_error(error, FERRY_ERROR, FERRY_ERROR_CANCELLED, "%s: cancelled", context);
 		return;
 	}
-	if (transport->domain == G_TLS_ERROR ||
+	if (ferry_error_is_untrusted_certificate(transport) ||
 	    g_object_get_data(G_OBJECT(msg), "ferry-tls-errors") != NULL) {
 		ferry_vsphere_client_set_tls_error(self, msg, context,
 						   transport->domain == G_TLS_ERROR

@@ -899,8 +899,9 @@ ferry_vsphere_map_disk(xmlNode *device,
 	ferry_vsphere_xml_get_int64(device, "unitNumber", &unit);
 	if (!ferry_vsphere_xml_get_int64(device, "capacityInBytes", &capacity) || capacity <= 0) {
 		gint64 kb = 0;
+		/* a size no disk has (it would overflow in bytes) counts as unknown */
 		if (ferry_vsphere_xml_get_int64(device, "capacityInKB", &kb))
-			capacity = kb * 1024;
+			capacity = kb > 0 && kb <= G_MAXINT64 / 1024 ? kb * 1024 : 0;
 	}
 	controller = g_hash_table_lookup(controllers, GINT_TO_POINTER((gint)controller_key));
 	rdm = g_strcmp0(backing_type, "VirtualDiskRawDiskMappingVer1BackingInfo") == 0;

@@ -147,7 +147,7 @@ test_connection_conditions(void)
 	g_autofree char *vm = NULL;
 
 	/* the verbs Ferry needs, named as users grant them */
-	g_assert_cmpuint(n_permissions, ==, 20);
+	g_assert_cmpuint(n_permissions, ==, 24);
 	g_assert_cmpstr(first, ==, "create persistentvolumeclaims");
 	for (guint i = 0; i < n_permissions; i++) {
 		g_autofree char *text = ferry_kubevirt_permission_to_string(&permissions[i]);

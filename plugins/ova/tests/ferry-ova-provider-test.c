@@ -329,6 +329,7 @@ test_vmdk_ova(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(vm, "firmware"), ==, "efi");
 	g_assert_true(json_object_get_boolean_member(vm, "secureBoot"));
 	g_assert_cmpstr(json_object_get_string_member(vm, "osType"), ==, "debian11_64Guest");
+	g_assert_cmpstr(json_object_get_string_member(vm, "ovaSource"), ==, "VMware");
 	g_assert_cmpstr(json_object_get_string_member(vm, "exportSource"), ==, "VMware");
 	g_assert_cmpstr(json_object_get_string_member(vm, "ovfPath"), ==, ova);
 	g_assert_false(json_object_get_boolean_member(vm, "faultToleranceEnabled"));

@@ -802,21 +802,21 @@ test_inventory_rules_fire(void)
 	    "vmware.cpu_affinity.detected",
 	    "vmware.cpu_memory.hotplug.enabled",
 	    "vmware.numa_affinity.detected",
-	    "vmware.device.passthrough",
-	    "vmware.device.sriov",
-	    "vmware.device.usb_controller",
-	    "vmware.disk.changed_tracking.disabled",
+	    "vmware.passthrough_device.detected",
+	    "vmware.device.sriov.detected",
+	    "vmware.usb_controller.detected",
+	    "vmware.changed_block_tracking.disk.disabled",
 	    "vmware.datastore.missing",
 	    "vmware.disk_mode.independent",
-	    "vmware.disk.serial.truncated",
+	    "vmware.disk_serial.truncated",
 	    "vmware.disk.capacity.invalid",
 	    "vmware.disk.rdm.detected",
 	    "vmware.disk.shared.detected",
 	    "vmware.hostname.default",
-	    "vmware.ip.missing",
-	    "vmware.name.invalid",
-	    "vmware.changed_tracking.disabled",
-	    "vmware.snapshot.consolidation_needed",
+	    "vmware.vm_missing_ip.detected",
+	    "vmware.vm.name.invalid",
+	    "vmware.changed_block_tracking.disabled",
+	    "vmware.consolidation_needed",
 	    "vmware.snapshot.detected",
 	    "vmware.fault_tolerance.enabled",
 	    "vmware.tpm.detected",
@@ -824,12 +824,12 @@ test_inventory_rules_fire(void)
 	    NULL,
 	};
 	/* the simulator's names have underscores, which the name rule rejects */
-	static const char *const healthy_expected[] = {"vmware.name.invalid", NULL};
+	static const char *const healthy_expected[] = {"vmware.vm.name.invalid", NULL};
 	static const char *const clustered_expected[] = {
-	    "vmware.cluster.dpm.enabled",   "vmware.cluster.drs.enabled",
-	    "vmware.host_affinity.detected", "vmware.name.invalid",
-	    "vmware.changed_tracking.disabled", "vmware.disk.changed_tracking.disabled",
-	    "vmware.ip.missing",            "vmware.hostname.empty",
+	    "vmware.dpm.enabled",   "vmware.drs.enabled",
+	    "vmware.host_affinity.detected", "vmware.vm.name.invalid",
+	    "vmware.changed_block_tracking.disabled", "vmware.changed_block_tracking.disk.disabled",
+	    "vmware.vm_missing_ip.detected",            "vmware.hostname.empty",
 	    "vmware.os.unsupported",        NULL,
 	};
 	g_autoptr(FerryVcsim) vcsim = vcsim_start("-scenario=rules", "-cbt=" VM0, NULL);
