@@ -13,17 +13,28 @@
 
 #include "ferry-cli.h"
 
+#define N_GLOBAL_ENTRIES 7
+
 static void
-ferry_cli_fill_global_entries(FerryCli *cli, GOptionEntry entries[5])
+ferry_cli_fill_global_entries(FerryCli *cli, GOptionEntry entries[N_GLOBAL_ENTRIES])
 {
 	const GOptionEntry globals[] = {
 	    {"state", 0, 0, G_OPTION_ARG_FILENAME, &cli->state_dir,
 	     "State directory (default: $FERRY_STATE_DIR or $XDG_STATE_HOME/ferry)", "DIR"},
 	    {"namespace", 'n', 0, G_OPTION_ARG_STRING, &cli->name_space,
-	     "Namespace of the resources (default: default)", "NS"},
+	     "Namespace of the resources (default: default; on a cluster, the context's)",
+	     "NS"},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet, "Print only results and errors",
 	     NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Print debug messages", NULL},
+	    {"kubeconfig", 0, 0, G_OPTION_ARG_FILENAME, &cli->kubeconfig,
+	     "Work on the cluster of this kubeconfig instead of the local state (apply, get, "
+	     "describe, delete, plan); $KUBECONFIG alone does not",
+	     "FILE"},
+	    {"context", 0, 0, G_OPTION_ARG_STRING, &cli->context,
+	     "Work on the cluster of this kubeconfig context (of --kubeconfig, else of "
+	     "$KUBECONFIG or ~/.kube/config)",
+	     "NAME"},
 	    {NULL},
 	};
 	memcpy(entries, globals, sizeof(globals));
@@ -32,7 +43,7 @@ ferry_cli_fill_global_entries(FerryCli *cli, GOptionEntry entries[5])
 GOptionGroup *
 ferry_cli_global_options(FerryCli *cli)
 {
-	GOptionEntry entries[5];
+	GOptionEntry entries[N_GLOBAL_ENTRIES];
 	GOptionGroup *group =
 	    g_option_group_new("global", "Global options:", "Show the global options", cli, NULL);
 	ferry_cli_fill_global_entries(cli, entries);
@@ -61,7 +72,7 @@ ferry_cli_parse(FerryCli *cli,
 		g_option_context_add_main_entries(context, entries, NULL);
 	{
 		/* global options are accepted after the verb too, and listed with it */
-		GOptionEntry globals[5];
+		GOptionEntry globals[N_GLOBAL_ENTRIES];
 		ferry_cli_fill_global_entries(cli, globals);
 		/* a verb's own short option wins (inventory's -q is --query) */
 		for (guint i = 0; globals[i].long_name != NULL; i++) {
@@ -79,7 +90,7 @@ ferry_cli_parse(FerryCli *cli,
 	}
 	if (cli->verbose)
 		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
-	return TRUE;
+	return ferry_cli_cluster_check_verb(cli, error);
 }
 
 const char *

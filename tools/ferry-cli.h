@@ -28,8 +28,12 @@ typedef struct {
 	char *name_space;
 	gboolean quiet;
 	gboolean verbose;
+	/* cluster mode: the verbs work on a cluster's API server (ferry-cluster.c) */
+	char *kubeconfig;
+	char *context;
 	const char *verb;
 	FerryPluginRegistry *registry;
+	FerryKubeClient *kube;
 } FerryCli;
 
 typedef int (*FerryCliVerbFunc)(FerryCli *cli, int argc, char **argv);
@@ -133,5 +137,58 @@ int
 ferry_cmd_doctor(FerryCli *cli, int argc, char **argv);
 int
 ferry_cmd_provider(FerryCli *cli, int argc, char **argv);
+
+/* cluster mode (ferry-cluster.c): --kubeconfig or --context given */
+gboolean
+ferry_cli_cluster_mode(FerryCli *cli);
+gboolean
+ferry_cli_cluster_check_verb(FerryCli *cli, GError **error);
+/* -n, else the kubeconfig context's namespace, else default */
+const char *
+ferry_cli_cluster_namespace(FerryCli *cli, GError **error);
+int
+ferry_cluster_apply(FerryCli *cli, GStrv files, gboolean dry_run, gboolean force_conflicts);
+int
+ferry_cluster_apply_object(FerryCli *cli, JsonNode *object);
+int
+ferry_cluster_get(FerryCli *cli,
+		  const char *kind,
+		  const char *const *names,
+		  FerryOutputFormat format,
+		  gboolean all_namespaces);
+int
+ferry_cluster_describe(FerryCli *cli, const char *kind, const char *name);
+int
+ferry_cluster_delete(FerryCli *cli,
+		     const char *kind,
+		     const char *const *names,
+		     GStrv files,
+		     gboolean ignore_not_found);
+int
+ferry_cluster_plan_start(FerryCli *cli, const char *name, const char *cutover);
+int
+ferry_cluster_plan_cutover(FerryCli *cli, const char *name, const char *vm, GDateTime *when);
+int
+ferry_cluster_plan_cancel(FerryCli *cli, const char *name, const char *const *vms);
+int
+ferry_cluster_plan_archive(FerryCli *cli, const char *name);
+
+/* shared by both modes (ferry-cmd-resources.c, ferry-cmd-plan.c) */
+char *
+ferry_cli_resource_reference(FerryResource *resource, gboolean quote_name);
+const char *
+ferry_cli_lookup_kind(const char *name, GError **error);
+void
+ferry_cli_print_resource_table(const char *kind, GPtrArray *resources, gboolean all_namespaces);
+JsonNode *
+ferry_cli_list_node(GPtrArray *resources);
+void
+ferry_cli_describe_resource(FerryResource *resource, FerrySecret *secret, GStrv referrers);
+void
+ferry_cli_print_plan_vms(FerryResource *plan);
+/* the resources of manifests, in apply order (Secrets, Providers, Hosts,
+ * maps, Hooks, Plans, Migrations) */
+void
+ferry_cli_sort_for_apply(GPtrArray *resources);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <string.h>
 
 #include "ferry-cli.h"
@@ -380,6 +381,187 @@ inventory_refresh(FerryCli *cli, const char *name, GStrv rules_dirs)
 	return FERRY_EXIT_OK;
 }
 
+/* `ferry inventory watch`: the watch runs in a thread of its own; the main
+ * loop receives the signals and prints what each committed update changed */
+typedef struct {
+	FerryCli *cli;
+	FerryRunner *runner;
+	char *name;
+	GCancellable *cancellable;
+	GMainLoop *loop;
+	GMainContext *context;
+	GHashTable *revisions; /* VM id → "revision\x1fname" as last seen */
+	GError *error;
+	gboolean ok;
+} WatchRun;
+
+/* VM id → "revision\x1fname" */
+static GHashTable *
+watch_snapshot(WatchRun *run)
+{
+	g_autoptr(FerryQuery) query = ferry_query_new("select id, name, revision", NULL);
+	g_autoptr(GPtrArray) vms = ferry_inventory_query(
+	    ferry_runner_get_inventory(run->runner), run->name, "vm", query,
+	    FERRY_INVENTORY_QUERY_FLAG_NONE, NULL);
+	GHashTable *table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+	for (guint i = 0; vms != NULL && i < vms->len; i++) {
+		JsonObject *vm = g_ptr_array_index(vms, i);
+		const char *id = json_object_get_string_member_with_default(vm, "id", NULL);
+		if (id == NULL)
+			continue;
+		g_hash_table_insert(
+		    table, g_strdup(id),
+		    g_strdup_printf("%" G_GINT64_FORMAT "\x1f%s",
+				    json_object_get_int_member_with_default(vm, "revision", 0),
+				    json_object_get_string_member_with_default(vm, "name", "")));
+	}
+	return table;
+}
+
+/* one line per VM added, changed or removed since the last update */
+static gboolean
+watch_print_changes_cb(gpointer user_data)
+{
+	WatchRun *run = user_data;
+	g_autoptr(GHashTable) now = watch_snapshot(run);
+	g_autoptr(GDateTime) time = g_date_time_new_now_utc();
+	g_autofree char *stamp = g_date_time_format(time, "%Y-%m-%dT%H:%M:%SZ");
+	gboolean first = g_hash_table_size(run->revisions) == 0;
+	guint printed = 0;
+	GHashTableIter iter;
+	const char *id, *seen;
+
+	if (first && g_hash_table_size(now) > 0) {
+		g_print("%s %s: loaded, %u VMs\n", stamp, run->name, g_hash_table_size(now));
+		printed++;
+	}
+	g_hash_table_iter_init(&iter, now);
+	while (!first && g_hash_table_iter_next(&iter, (gpointer *)&id, (gpointer *)&seen)) {
+		const char *before = g_hash_table_lookup(run->revisions, id);
+		g_auto(GStrv) parts = g_strsplit(seen, "\x1f", 2);
+		if (g_strcmp0(before, seen) == 0)
+			continue;
+		g_print("%s %s: vm %s (%s) %s, revision %s\n", stamp, run->name, parts[1], id,
+			before == NULL ? "added" : "changed", parts[0]);
+		printed++;
+	}
+	g_hash_table_iter_init(&iter, run->revisions);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&id, (gpointer *)&seen)) {
+		g_auto(GStrv) parts = NULL;
+		if (g_hash_table_contains(now, id))
+			continue;
+		parts = g_strsplit(seen, "\x1f", 2);
+		g_print("%s %s: vm %s (%s) removed\n", stamp, run->name, parts[1], id);
+		printed++;
+	}
+	if (printed == 0 && !run->cli->quiet)
+		g_printerr("%s %s: an update was applied; no VM changed\n", stamp, run->name);
+	fflush(stdout);
+	g_hash_table_unref(run->revisions);
+	run->revisions = g_steal_pointer(&now);
+	return G_SOURCE_REMOVE;
+}
+
+/* from the watch's thread to the main loop (never g_main_context_invoke(),
+ * which runs the function right there when the loop does not run yet) */
+static void
+watch_post(WatchRun *run, GSourceFunc func)
+{
+	g_autoptr(GSource) source = g_idle_source_new();
+
+	g_source_set_callback(source, func, run, NULL);
+	g_source_attach(source, run->context);
+}
+
+/* in the watch's thread: hand the news to the main loop */
+static void
+watch_changed_cb(FerryInventory *inventory, const char *provider, guint count, gpointer user_data)
+{
+	WatchRun *run = user_data;
+
+	if (g_strcmp0(provider, run->name) == 0)
+		watch_post(run, watch_print_changes_cb);
+}
+
+static gboolean
+watch_done_cb(gpointer user_data)
+{
+	g_main_loop_quit(((WatchRun *)user_data)->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static gpointer
+watch_thread(gpointer user_data)
+{
+	WatchRun *run = user_data;
+
+	run->ok = ferry_runner_watch_inventory(run->runner, provider_namespace(run->cli),
+					       run->name, run->cancellable, &run->error);
+	watch_post(run, watch_done_cb);
+	return NULL;
+}
+
+static gboolean
+watch_signal_cb(gpointer user_data)
+{
+	WatchRun *run = user_data;
+
+	if (!run->cli->quiet && !g_cancellable_is_cancelled(run->cancellable))
+		g_printerr("Stopping the watch of %s…\n", run->name);
+	g_cancellable_cancel(run->cancellable);
+	return G_SOURCE_CONTINUE;
+}
+
+static int
+inventory_watch(FerryCli *cli, const char *name)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryRunner) runner = NULL;
+	g_autofree char *type = NULL;
+	WatchRun run = {cli, NULL, (char *)name, NULL, NULL, NULL, NULL, NULL, FALSE};
+	GThread *thread;
+	gulong handler;
+	guint sigint, sigterm;
+
+	/* the usual errors first: no such Provider, no plugin for its type */
+	type = inventory_provider_type(cli, name, &error);
+	if (type == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	runner = ferry_cli_open_runner(cli, &error);
+	if (runner == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	run.runner = runner;
+	run.cancellable = g_cancellable_new();
+	run.context = g_main_context_ref_thread_default();
+	run.loop = g_main_loop_new(run.context, FALSE);
+	run.revisions = watch_snapshot(&run);
+	handler = g_signal_connect(ferry_runner_get_inventory(runner), "changed",
+				   G_CALLBACK(watch_changed_cb), &run);
+	sigint = g_unix_signal_add(SIGINT, watch_signal_cb, &run);
+	sigterm = g_unix_signal_add(SIGTERM, watch_signal_cb, &run);
+	if (!cli->quiet && ferry_platform_has_capability(type, FERRY_PROVIDER_CAPABILITY_WATCH))
+		g_printerr("Watching the inventory of %s (%s); Ctrl-C stops.\n", name, type);
+	thread = g_thread_new("ferry-inventory-watch", watch_thread, &run);
+	g_main_loop_run(run.loop);
+	g_thread_join(thread);
+	g_signal_handler_disconnect(ferry_runner_get_inventory(runner), handler);
+	/* what the last update changed, if its news came after the end */
+	while (g_main_context_iteration(run.context, FALSE))
+		;
+	g_source_remove(sigint);
+	g_source_remove(sigterm);
+	g_clear_pointer(&run.revisions, g_hash_table_unref);
+	g_main_loop_unref(run.loop);
+	g_main_context_unref(run.context);
+	g_object_unref(run.cancellable);
+	if (!run.ok)
+		return ferry_cli_fail(cli, run.error);
+	if (!cli->quiet)
+		g_printerr("Stopped watching the inventory of %s.\n", name);
+	return FERRY_EXIT_OK;
+}
+
 static int
 inventory_rules(FerryCli *cli, const char *provider_type, FerryOutputFormat format,
 		GStrv rules_dirs)
@@ -451,13 +633,15 @@ ferry_cmd_inventory(FerryCli *cli, int argc, char **argv)
 	};
 
 	if (!ferry_cli_parse(
-		    cli, &argc, &argv, entries, "KIND PROVIDER | refresh PROVIDER | rules TYPE",
+		    cli, &argc, &argv, entries, "KIND PROVIDER | refresh PROVIDER | watch PROVIDER | rules TYPE",
 		    "Explore what a source provider has. 'ferry inventory vms vsphere-prod -q "
 		    "\"where "
 		    "memoryMB > 4096 and len(disks) > 1\"' lists objects of a kind (vms, hosts, "
 		    "clusters, networks, storage, disks, …) that match a query; 'ferry inventory "
 		    "refresh "
 		    "PROVIDER' loads the provider's inventory and validates its VMs; 'ferry "
+		    "inventory watch PROVIDER' keeps it live until interrupted, printing each "
+		    "change; 'ferry "
 		    "inventory "
 		    "rules vsphere' lists the validation rules of a provider type and reports "
 		    "mistakes "
@@ -467,6 +651,8 @@ ferry_cmd_inventory(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc == 3 && g_strcmp0(argv[1], "refresh") == 0)
 		return inventory_refresh(cli, argv[2], rules_dirs);
+	if (argc == 3 && g_strcmp0(argv[1], "watch") == 0)
+		return inventory_watch(cli, argv[2]);
 	if (argc == 3 && g_strcmp0(argv[1], "rules") == 0)
 		return inventory_rules(cli, argv[2], format, rules_dirs);
 	if (argc != 3)

@@ -34,6 +34,7 @@ typedef struct {
 	GHashTable *rows;	/* vm id → line */
 	GPtrArray *order;	/* vm ids in first-seen order */
 	gint64 drawn_at;
+	GHashTable *failed;	/* vm ids that failed during this run */
 } Progress;
 
 static void
@@ -127,6 +128,8 @@ progress_vm_changed_cb(FerryEngine *engine,
 	const char *phase = json_object_get_string_member_with_default(status, "phase", "");
 	const char *result = outcome(status);
 
+	if (g_strcmp0(result, "Failed") == 0)
+		g_hash_table_add(p->failed, g_strdup(vm_id));
 	if (p->cli->quiet)
 		return;
 	if (!p->tty) {
@@ -176,6 +179,7 @@ plan_run_foreground(FerryCli *cli, FerryRunner *runner, const char *plan_ns, con
 {
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	Progress p = {cli, isatty(STDOUT_FILENO) && g_getenv("FERRY_NO_TTY") == NULL, 0};
 	FerryEngine *engine = ferry_runner_get_engine(runner);
 	gulong handler;
@@ -186,6 +190,7 @@ plan_run_foreground(FerryCli *cli, FerryRunner *runner, const char *plan_ns, con
 	p.last_phase = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	p.rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	p.order = g_ptr_array_new_with_free_func(g_free);
+	p.failed = failed;
 	handler = g_signal_connect(engine, "vm-changed", G_CALLBACK(progress_vm_changed_cb), &p);
 	/* the signals are checked between passes: the engine never blocks on one */
 	sigint = g_unix_signal_add(SIGINT, on_signal_cb, cancellable);
@@ -208,6 +213,14 @@ plan_run_foreground(FerryCli *cli, FerryRunner *runner, const char *plan_ns, con
 		    ferry_engine_get_plan_status(engine, plan_ns, plan, &error);
 		JsonArray *history;
 		const char *phase = "Succeeded";
+		if (node == NULL && g_error_matches(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND)) {
+			/* the Migration could not start: the warnings say why */
+			g_clear_error(&error);
+			g_set_error(&error, FERRY_ERROR, FERRY_ERROR_FAILED,
+				    "Plan/%s did not start (the warnings above say why); fix that, "
+				    "then run `ferry run`, or `ferry plan start %s` again",
+				    plan, plan);
+		}
 		if (node == NULL)
 			return ferry_cli_fail(cli, g_steal_pointer(&error));
 		history = json_object_get_array_member(json_node_get_object(node), "history");
@@ -221,6 +234,18 @@ plan_run_foreground(FerryCli *cli, FerryRunner *runner, const char *plan_ns, con
 			status = FERRY_EXIT_FAILURE;
 		else if (g_strcmp0(phase, "Canceled") == 0)
 			status = EXIT_CANCELLED;
+	} else if (g_hash_table_size(failed) > 0) {
+		/* `ferry run`: a VM failed on the way */
+		status = FERRY_EXIT_FAILURE;
+	}
+	if (status == FERRY_EXIT_FAILURE) {
+		g_autofree char *again =
+		    plan != NULL ? g_strdup_printf("`ferry plan start %s`", plan)
+				 : g_strdup("`ferry plan start PLAN`");
+		g_printerr("ferry: %u VM(s) failed; fix what their errors above name, then %s "
+			   "migrates the failed VMs again (those that succeeded are kept); "
+			   "`ferry describe plan` shows each step\n",
+			   g_hash_table_size(failed), again);
 	}
 	return status;
 }
@@ -279,6 +304,8 @@ plan_start(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc != 2)
 		return ferry_cli_usage_error(cli, "give the name of one plan");
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_plan_start(cli, argv[1], cutover);
 	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL || !plan_check_ready(cli, runner, argv[1], &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -334,6 +361,8 @@ plan_cutover(FerryCli *cli, int argc, char **argv)
 	when = at != NULL ? g_date_time_new_from_iso8601(at, NULL) : g_date_time_new_now_utc();
 	if (when == NULL)
 		return ferry_cli_usage_error(cli, "--at '%s' is not an RFC 3339 time", at);
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_plan_cutover(cli, argv[1], vm, when);
 	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL ||
 	    !ferry_runner_cutover(runner, plan_namespace(cli), argv[1], vm, when, &error))
@@ -363,6 +392,8 @@ plan_cancel(FerryCli *cli, int argc, char **argv)
 	if (argc != 2 || vms == NULL)
 		return ferry_cli_usage_error(cli, "give the plan and --vms");
 	list = g_strsplit(vms, ",", -1);
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_plan_cancel(cli, argv[1], (const char *const *)list);
 	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL ||
 	    !ferry_runner_cancel(runner, plan_namespace(cli), argv[1], (const char *const *)list,
@@ -384,6 +415,8 @@ plan_archive(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc != 2)
 		return ferry_cli_usage_error(cli, "give the name of one plan");
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_plan_archive(cli, argv[1]);
 	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL ||
 	    !ferry_runner_archive(runner, plan_namespace(cli), argv[1], NULL, &error))
@@ -420,6 +453,8 @@ plan_list(FerryCli *cli, int argc, char **argv)
 			     &error) ||
 	    !ferry_cli_parse_output(output, TRUE, &format, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_get(cli, "Plan", NULL, format, FALSE);
 	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -472,29 +507,46 @@ plan_list(FerryCli *cli, int argc, char **argv)
 static void
 describe_vm(JsonObject *vm)
 {
-	JsonArray *pipeline = json_object_has_member(vm, "pipeline")
-				  ? json_object_get_array_member(vm, "pipeline")
-				  : NULL;
+	JsonArray *pipeline = ferry_json_get_array(vm, "pipeline");
+	JsonObject *error = ferry_json_get_object(vm, "error");
 	const char *result = outcome(vm);
-	g_print("  %s (%s): %s%s%s\n", vm_name(vm),
-		json_object_get_string_member_with_default(vm, "id", "?"),
-		json_object_get_string_member_with_default(vm, "phase", "Pending"),
-		result != NULL ? ", " : "", result != NULL ? result : "");
+	g_print("  %s (%s): %s%s%s\n", vm_name(vm), ferry_json_get_string_or(vm, "id", "?"),
+		ferry_json_get_string_or(vm, "phase", "Pending"), result != NULL ? ", " : "",
+		result != NULL ? result : "");
 	for (guint i = 0; pipeline != NULL && i < json_array_get_length(pipeline); i++) {
-		JsonObject *step = json_array_get_object_element(pipeline, i);
-		JsonObject *progress = json_object_get_object_member(step, "progress");
+		JsonObject *step = ferry_json_array_object(pipeline, i);
+		JsonObject *progress = step != NULL ? ferry_json_get_object(step, "progress") : NULL;
+		if (step == NULL)
+			continue;
 		g_print("    %-28s %-10s %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "\n",
-			json_object_get_string_member(step, "name"),
-			json_object_get_string_member(step, "phase"),
-			json_object_get_int_member(progress, "completed"),
-			json_object_get_int_member(progress, "total"));
+			ferry_json_get_string_or(step, "name", "?"),
+			ferry_json_get_string_or(step, "phase", "Pending"),
+			ferry_json_get_int_or(progress, "completed", 0),
+			ferry_json_get_int_or(progress, "total", 0));
 	}
-	if (json_object_has_member(vm, "error")) {
-		JsonObject *error = json_object_get_object_member(vm, "error");
-		JsonArray *reasons = json_object_get_array_member(error, "reasons");
-		g_print("    error in %s:\n", json_object_get_string_member(error, "phase"));
+	if (error != NULL) {
+		JsonArray *reasons = ferry_json_get_array(error, "reasons");
+		g_print("    error in %s:\n", ferry_json_get_string_or(error, "phase", "?"));
 		for (guint i = 0; reasons != NULL && i < json_array_get_length(reasons); i++)
-			g_print("      %s\n", json_array_get_string_element(reasons, i));
+			g_print("      %s\n", ferry_json_array_string(reasons, i));
+	}
+}
+
+/* the VMs of a plan's latest migration, or of a migration, with their
+ * pipeline and progress */
+void
+ferry_cli_print_plan_vms(FerryResource *plan)
+{
+	JsonNode *vms = ferry_resource_get_node(
+	    plan, FERRY_IS_PLAN(plan) ? "status.migration.vms" : "status.vms");
+	if (vms == NULL || !JSON_NODE_HOLDS_ARRAY(vms) ||
+	    json_array_get_length(json_node_get_array(vms)) == 0)
+		return;
+	g_print("VMs:\n");
+	for (guint i = 0; i < json_array_get_length(json_node_get_array(vms)); i++) {
+		JsonNode *vm = json_array_get_element(json_node_get_array(vms), i);
+		if (JSON_NODE_HOLDS_OBJECT(vm))
+			describe_vm(json_node_get_object(vm));
 	}
 }
 
@@ -514,6 +566,8 @@ plan_describe(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc != 2)
 		return ferry_cli_usage_error(cli, "give the name of one plan");
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_describe(cli, "Plan", argv[1]);
 	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL || !ferry_runner_sync(runner, &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -569,6 +623,9 @@ plan_delete(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	if (argc != 2)
 		return ferry_cli_usage_error(cli, "give the name of one plan");
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_delete(cli, "Plan", (const char *const[]){argv[1], NULL}, NULL,
+					    FALSE);
 	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -614,7 +671,7 @@ plan_create(FerryCli *cli, int argc, char **argv)
 	g_autoptr(JsonNode) node = NULL;
 	g_autoptr(FerryResource) resource = NULL;
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_object_unref);
-	const char *ns = plan_namespace(cli);
+	const char *ns;
 	const GOptionEntry entries[] = {
 	    {"source", 0, 0, G_OPTION_ARG_STRING, &source, "Source Provider", "P"},
 	    {"target", 0, 0, G_OPTION_ARG_STRING, &target, "Destination Provider", "P"},
@@ -641,6 +698,11 @@ plan_create(FerryCli *cli, int argc, char **argv)
 	    network_map == NULL || storage_map == NULL)
 		return ferry_cli_usage_error(cli, "give NAME, --source, --target, --vms or "
 						  "--vms-query, --network-map and --storage-map");
+	/* -n may follow the verb: the namespace is known once parsed */
+	ns = ferry_cli_cluster_mode(cli) ? ferry_cli_cluster_namespace(cli, &error)
+					 : plan_namespace(cli);
+	if (ns == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	json_object_set_string_member(plan, "apiVersion", "forklift.konveyor.io/v1beta1");
 	json_object_set_string_member(plan, "kind", "Plan");
 	json_object_set_string_member(metadata, "name", argv[1]);
@@ -661,6 +723,25 @@ plan_create(FerryCli *cli, int argc, char **argv)
 		json_object_set_boolean_member(spec, "skipGuestConversion", TRUE);
 	if (description != NULL)
 		json_object_set_string_member(spec, "description", description);
+	if (ferry_cli_cluster_mode(cli)) {
+		/* the Plan goes to the cluster as `ferry apply` sends it; the
+		 * inventory a query needs is ferryd's, not the CLI's */
+		if (vms_query != NULL)
+			return ferry_cli_usage_error(
+			    cli, "--vms-query needs the local inventory; against a cluster, name "
+				 "the VMs with --vms");
+		names = g_strsplit(vms, ",", -1);
+		for (guint i = 0; names[i] != NULL; i++) {
+			JsonObject *vm = json_object_new();
+			g_strstrip(names[i]);
+			json_object_set_string_member(vm, "name", names[i]);
+			json_array_add_object_element(vm_list, vm);
+		}
+		json_object_set_array_member(spec, "vms", vm_list);
+		json_object_set_object_member(plan, "spec", spec);
+		node = json_node_init_object(json_node_alloc(), plan);
+		return ferry_cluster_apply_object(cli, node);
+	}
 	runner = ferry_cli_open_runner(cli, &error);
 	if (runner == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -704,15 +785,174 @@ plan_create(FerryCli *cli, int argc, char **argv)
 	return FERRY_EXIT_OK;
 }
 
+/* --- estimate --- */
+
+static char *
+format_bytes(JsonObject *object, const char *member)
+{
+	return g_format_size_full(
+		(guint64)json_object_get_int_member_with_default(object, member, 0),
+		G_FORMAT_SIZE_IEC_UNITS);
+}
+
+static char *
+format_seconds(JsonObject *object)
+{
+	JsonNode *node = json_object_get_member(object, "seconds");
+	double seconds;
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+		return g_strdup("-");
+	seconds = json_node_get_double(node);
+	if (seconds < 60)
+		return g_strdup_printf("%.1f s", seconds);
+	if (seconds < 3600)
+		return g_strdup_printf("%d min %02d s", (int)seconds / 60, (int)seconds % 60);
+	return g_strdup_printf("%d h %02d min", (int)seconds / 3600, ((int)seconds % 3600) / 60);
+}
+
+static void
+print_estimate(JsonObject *estimate)
+{
+	JsonArray *vms = json_object_get_array_member(estimate, "vms");
+	JsonObject *throughput = json_object_get_object_member(estimate, "throughput");
+	JsonObject *recorded = ferry_json_get_object(throughput, "recorded");
+	const char *source = json_object_get_string_member_with_default(throughput, "source", "");
+	g_autoptr(FerryTable) table = ferry_table_new("VM", "DISKS", "CAPACITY", "TO MOVE", "BASIS",
+						      "DESTINATION", "TIME", NULL);
+	g_autofree char *capacity = format_bytes(estimate, "capacity");
+	g_autofree char *bytes = format_bytes(estimate, "bytes");
+	g_autofree char *destination = format_bytes(estimate, "destinationBytes");
+	g_autofree char *time = format_seconds(estimate);
+	g_autofree char *disks = NULL;
+	guint n_disks = 0;
+
+	for (guint i = 0; i < json_array_get_length(vms); i++) {
+		JsonObject *vm = json_array_get_object_element(vms, i);
+		g_autofree char *vm_capacity = format_bytes(vm, "capacity");
+		g_autofree char *vm_bytes = format_bytes(vm, "bytes");
+		g_autofree char *vm_destination = format_bytes(vm, "destinationBytes");
+		g_autofree char *vm_time = format_seconds(vm);
+		guint n = json_array_get_length(json_object_get_array_member(vm, "disks"));
+		g_autofree char *vm_disks = g_strdup_printf("%u", n);
+		n_disks += n;
+		ferry_table_add_row(table,
+				    json_object_get_string_member_with_default(vm, "name", ""),
+				    vm_disks, vm_capacity, vm_bytes,
+				    json_object_get_string_member_with_default(vm, "basis", ""),
+				    vm_destination, vm_time, NULL);
+	}
+	disks = g_strdup_printf("%u", n_disks);
+	ferry_table_add_row(table, "(plan)", disks, capacity, bytes, "", destination, time, NULL);
+	ferry_table_print(table);
+	g_print("\n");
+	if (json_object_has_member(estimate, "filesystemOverhead"))
+		g_print("Destination: PVC requests of %s (%s): capacity rounded up to 1 MiB, "
+			"Filesystem volumes with %s %% filesystem overhead, Block volumes plus "
+			"%" G_GINT64_FORMAT " bytes.\n",
+			json_object_get_string_member_with_default(estimate, "destinationProvider",
+								   ""),
+			json_object_get_string_member_with_default(estimate, "destinationType", ""),
+			json_object_get_string_member(estimate, "filesystemOverhead"),
+			json_object_get_int_member_with_default(estimate, "blockOverhead", 0));
+	else
+		g_print("Destination: the data of sparse image files on %s (%s).\n",
+			json_object_get_string_member_with_default(estimate, "destinationProvider",
+								   ""),
+			json_object_get_string_member_with_default(estimate, "destinationType",
+								   ""));
+	g_print("To move: the data the source reports per disk (basis allocated), else the "
+		"capacity (provisioned).\n");
+	if (g_strcmp0(source, "recorded") == 0 && recorded != NULL) {
+		g_autofree char *rate = g_format_size_full(
+			(guint64)json_object_get_int_member(throughput, "bytesPerSecond"),
+			G_FORMAT_SIZE_IEC_UNITS);
+		g_autofree char *moved = format_bytes(recorded, "bytes");
+		g_print("Time: the copies alone at %s/s, the rate of this machine's last migration "
+			"that copied data (Plan/%s: %s in %.1f s of copying, %" G_GINT64_FORMAT
+			" disk(s)); give --throughput to assume another.\n",
+			rate, json_object_get_string_member_with_default(recorded, "plan", ""),
+			moved, json_object_get_double_member_with_default(recorded, "seconds", 0),
+			json_object_get_int_member_with_default(recorded, "copies", 0));
+	} else if (json_object_get_int_member_with_default(throughput, "bytesPerSecond", 0) > 0) {
+		g_autofree char *rate = g_format_size_full(
+			(guint64)json_object_get_int_member(throughput, "bytesPerSecond"),
+			G_FORMAT_SIZE_IEC_UNITS);
+		g_print("Time: the copies alone at the given %s/s.\n", rate);
+	} else {
+		g_print("Time: unknown; no migration on this machine has copied data yet: give "
+			"--throughput RATE (e.g. 200MiB/s).\n");
+	}
+}
+
+static int
+plan_estimate(FerryCli *cli, int argc, char **argv)
+{
+	g_autofree char *output = NULL;
+	g_autofree char *throughput = NULL;
+	FerryOutputFormat format;
+	guint64 rate = 0;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryRunner) runner = NULL;
+	g_autoptr(JsonObject) estimate = NULL;
+	const GOptionEntry entries[] = {
+		{"throughput", 0, 0, G_OPTION_ARG_STRING, &throughput,
+		 "Assume this copy rate (e.g. 200MiB/s) instead of the last one recorded here",
+		 "RATE"},
+		{"output", 'o', 0, G_OPTION_ARG_STRING, &output, "table, json or yaml", "FORMAT"},
+		{NULL},
+	};
+
+	if (!ferry_cli_parse(cli, &argc, &argv, entries, "NAME",
+			     "Predict, per VM and for the plan, the bytes its copies move (the "
+			     "data the source reports, else the capacity), the space the "
+			     "destination needs (PVC requests with the filesystem overhead) and "
+			     "the copy time at --throughput or at the rate of this machine's last "
+			     "migration that copied data.",
+			     &error) ||
+	    !ferry_cli_parse_output(output, TRUE, &format, &error))
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (argc != 2)
+		return ferry_cli_usage_error(cli, "give the name of one plan");
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cli_usage_error(cli, "plan estimate works on the local state only; "
+						  "run it without --kubeconfig and --context");
+	if (throughput != NULL) {
+		g_autoptr(GError) parse_error = NULL;
+		if (!ferry_copy_parse_size(throughput, &rate, &parse_error) || rate == 0)
+			return ferry_cli_usage_error(
+				cli,
+				"--throughput %s: give a rate such as 200MiB/s, "
+				"100M or 50MB/s",
+				throughput);
+	}
+	runner = ferry_cli_open_runner(cli, &error);
+	if (runner == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	estimate = ferry_runner_estimate_plan(runner, plan_namespace(cli), argv[1], rate, NULL,
+					      &error);
+	if (estimate == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (format != FERRY_OUTPUT_TABLE) {
+		g_autoptr(JsonNode) root = json_node_init_object(json_node_alloc(), estimate);
+		if (!ferry_cli_print_node(format, root, &error))
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+		return FERRY_EXIT_OK;
+	}
+	print_estimate(estimate);
+	return FERRY_EXIT_OK;
+}
+
 static const FerryCliVerb plan_verbs[] = {
-    {"create", "Create a plan", plan_create},
-    {"list", "List plans", plan_list},
-    {"describe", "Show a plan, its conditions and its VMs", plan_describe},
-    {"start", "Start a migration of the plan", plan_start},
-    {"cutover", "Set the cutover time of a warm migration", plan_cutover},
-    {"cancel", "Cancel VMs of the running migration", plan_cancel},
-    {"archive", "Archive the plan", plan_archive},
-    {"delete", "Delete the plan", plan_delete},
+	{"create", "Create a plan", plan_create},
+	{"list", "List plans", plan_list},
+	{"describe", "Show a plan, its conditions and its VMs", plan_describe},
+	{"estimate", "Predict the bytes to move, the destination space and the copy time",
+	 plan_estimate},
+	{"start", "Start a migration of the plan", plan_start},
+	{"cutover", "Set the cutover time of a warm migration", plan_cutover},
+	{"cancel", "Cancel VMs of the running migration", plan_cancel},
+	{"archive", "Archive the plan", plan_archive},
+	{"delete", "Delete the plan", plan_delete},
 };
 
 int

@@ -19,8 +19,8 @@ cli_namespace(FerryCli *cli)
 }
 
 /* `plan.forklift.konveyor.io/web-tier`, as kubectl names resources */
-static char *
-resource_reference(FerryResource *resource, gboolean quote_name)
+char *
+ferry_cli_resource_reference(FerryResource *resource, gboolean quote_name)
 {
 	const char *kind = ferry_resource_get_kind(resource);
 	g_autofree char *lower = g_ascii_strdown(kind, -1);
@@ -32,8 +32,8 @@ resource_reference(FerryResource *resource, gboolean quote_name)
 	return g_strdup_printf("%s/%s", type, ferry_resource_get_name(resource));
 }
 
-static const char *
-lookup_kind(FerryCli *cli, const char *name, GError **error)
+const char *
+ferry_cli_lookup_kind(const char *name, GError **error)
 {
 	const char *kind = ferry_resource_kind_lookup(name);
 	if (kind == NULL)
@@ -74,6 +74,7 @@ ferry_cmd_apply(FerryCli *cli, int argc, char **argv)
 {
 	g_auto(GStrv) files = NULL;
 	gboolean dry_run = FALSE;
+	gboolean force_conflicts = FALSE;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
 	g_autoptr(GPtrArray) resources = NULL;
@@ -85,6 +86,10 @@ ferry_cmd_apply(FerryCli *cli, int argc, char **argv)
 		 "FILE"},
 		{"dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
 		 "Check the manifests and change nothing", NULL},
+		{"force-conflicts", 0, 0, G_OPTION_ARG_NONE, &force_conflicts,
+		 "Cluster mode: take over fields another field manager owns (as kubectl apply "
+		 "--server-side --force-conflicts)",
+		 NULL},
 		{NULL},
 	};
 
@@ -98,6 +103,8 @@ ferry_cmd_apply(FerryCli *cli, int argc, char **argv)
 	if (files == NULL || argc > 1)
 		return ferry_cli_usage_error(cli,
 					     "give the manifests with -f FILE, -f DIR or -f -");
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_apply(cli, files, dry_run, force_conflicts);
 
 	resources = ferry_manifest_load_paths((const char *const *)files, cli->name_space,
 					      &warnings, &error);
@@ -108,7 +115,7 @@ ferry_cmd_apply(FerryCli *cli, int argc, char **argv)
 	if (dry_run) {
 		for (guint i = 0; i < resources->len; i++) {
 			g_autofree char *reference =
-				resource_reference(g_ptr_array_index(resources, i), FALSE);
+				ferry_cli_resource_reference(g_ptr_array_index(resources, i), FALSE);
 			g_print("%s valid (dry run)\n", reference);
 		}
 		return FERRY_EXIT_OK;
@@ -118,7 +125,7 @@ ferry_cmd_apply(FerryCli *cli, int argc, char **argv)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
 	for (guint i = 0; i < resources->len; i++) {
 		FerryResource *resource = g_ptr_array_index(resources, i);
-		g_autofree char *reference = resource_reference(resource, FALSE);
+		g_autofree char *reference = ferry_cli_resource_reference(resource, FALSE);
 		g_autoptr(FerryResource) stored = NULL;
 		const char *const words[] = {"created", "configured", "unchanged"};
 		if (!cli->quiet)
@@ -155,8 +162,8 @@ format_age(const char *timestamp)
 	return g_strdup_printf("%" G_GINT64_FORMAT "d", span / 86400);
 }
 
-static void
-print_table(const char *kind, GPtrArray *resources, gboolean all_namespaces)
+void
+ferry_cli_print_resource_table(const char *kind, GPtrArray *resources, gboolean all_namespaces)
 {
 	g_auto(GStrv) headers = ferry_resource_kind_list_columns(kind);
 	g_autoptr(GStrvBuilder) header_builder = g_strv_builder_new();
@@ -198,8 +205,8 @@ print_table(const char *kind, GPtrArray *resources, gboolean all_namespaces)
 	ferry_table_print(table);
 }
 
-static JsonNode *
-list_node(GPtrArray *resources)
+JsonNode *
+ferry_cli_list_node(GPtrArray *resources)
 {
 	JsonObject *list = json_object_new();
 	JsonArray *items = json_array_new();
@@ -241,7 +248,10 @@ ferry_cmd_get(FerryCli *cli, int argc, char **argv)
 	if (argc < 2)
 		return ferry_cli_usage_error(cli, "give the kind of resources to show, such as "
 						  "'ferry get plans'");
-	kind = lookup_kind(cli, argv[1], &error);
+	kind = ferry_cli_lookup_kind(argv[1], &error);
+	if (kind != NULL && ferry_cli_cluster_mode(cli))
+		return ferry_cluster_get(cli, kind, (const char *const *)argv + 2, format,
+					 all_namespaces);
 	store = kind != NULL ? ferry_cli_open_store(cli, &error) : NULL;
 	if (store == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
@@ -277,16 +287,44 @@ ferry_cmd_get(FerryCli *cli, int argc, char **argv)
 					   cli_namespace(cli));
 			return FERRY_EXIT_OK;
 		}
-		print_table(kind, resources, all_namespaces);
+		ferry_cli_print_resource_table(kind, resources, all_namespaces);
 		return FERRY_EXIT_OK;
 	}
 	{
 		g_autoptr(JsonNode) node = argc == 3 ? json_node_copy(ferry_resource_get_json(
 							       g_ptr_array_index(resources, 0)))
-						     : list_node(resources);
+						     : ferry_cli_list_node(resources);
 		if (!ferry_cli_print_node(format, node, &error))
 			return ferry_cli_fail(cli, g_steal_pointer(&error));
 	}
+	return FERRY_EXIT_OK;
+}
+
+/* deletes one resource of the local state; the exit status */
+static int
+delete_local(FerryCli *cli,
+	     FerryStore *store,
+	     const char *kind,
+	     const char *name_space,
+	     const char *name,
+	     gboolean ignore_not_found)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryResource) resource =
+		ferry_store_get(store, kind, name_space, name, &error);
+	g_auto(GStrv) referrers = NULL;
+	g_autofree char *reference = NULL;
+	if (resource == NULL && ignore_not_found &&
+	    g_error_matches(error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
+		return FERRY_EXIT_OK;
+	if (resource == NULL || !ferry_store_delete(store, kind, name_space, name, &error))
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	reference = ferry_cli_resource_reference(resource, TRUE);
+	if (!cli->quiet)
+		g_print("%s deleted\n", reference);
+	referrers = ferry_store_list_referrers(store, kind, name_space, name, NULL);
+	for (guint r = 0; referrers != NULL && referrers[r] != NULL; r++)
+		g_printerr("Warning: %s still refers to it\n", referrers[r]);
 	return FERRY_EXIT_OK;
 }
 
@@ -295,38 +333,63 @@ ferry_cmd_delete(FerryCli *cli, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FerryStore) store = NULL;
-	const char *kind;
+	g_auto(GStrv) files = NULL;
+	g_auto(GStrv) names = NULL;
+	gboolean ignore_not_found = FALSE;
+	const char *kind = NULL;
 	int status = FERRY_EXIT_OK;
+	const GOptionEntry entries[] = {
+		{"filename", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &files,
+		 "Delete what these manifests (file, directory or -) name (repeatable)", "FILE"},
+		{"ignore-not-found", 0, 0, G_OPTION_ARG_NONE, &ignore_not_found,
+		 "A resource that does not exist is not an error", NULL},
+		{NULL},
+	};
 
-	if (!ferry_cli_parse(cli, &argc, &argv, NULL, "KIND NAME…",
-			     "Delete resources. Resources that refer to a deleted one say so in "
-			     "their conditions.",
+	if (!ferry_cli_parse(cli, &argc, &argv, entries, "KIND NAME… | -f FILE…",
+			     "Delete resources, by kind and name or those manifests name (in the "
+			     "reverse order of apply). Resources that refer to a deleted one say "
+			     "so in their conditions.",
 			     &error))
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	if (argc < 3)
+	if ((files == NULL && argc < 3) || (files != NULL && argc > 1))
 		return ferry_cli_usage_error(cli, "give the kind and the name, such as 'ferry "
-						  "delete plan web-tier'");
-	kind = lookup_kind(cli, argv[1], &error);
-	store = kind != NULL ? ferry_cli_open_store(cli, &error) : NULL;
+						  "delete plan web-tier', or the manifests with -f");
+	if (files == NULL) {
+		kind = ferry_cli_lookup_kind(argv[1], &error);
+		if (kind == NULL)
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+		names = g_new0(char *, argc - 1);
+		for (int i = 2; i < argc; i++)
+			names[i - 2] = g_strdup(argv[i]);
+	}
+	if (ferry_cli_cluster_mode(cli))
+		return ferry_cluster_delete(cli, kind, (const char *const *)names, files,
+					    ignore_not_found);
+	store = ferry_cli_open_store(cli, &error);
 	if (store == NULL)
 		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	for (int i = 2; i < argc; i++) {
-		g_autoptr(FerryResource) resource =
-			ferry_store_get(store, kind, cli_namespace(cli), argv[i], &error);
-		g_auto(GStrv) referrers = NULL;
-		g_autofree char *reference = NULL;
-		if (resource == NULL ||
-		    !ferry_store_delete(store, kind, cli_namespace(cli), argv[i], &error)) {
-			status = ferry_cli_fail(cli, g_steal_pointer(&error));
-			continue;
+	if (files != NULL) {
+		g_autoptr(GPtrArray) resources = ferry_manifest_load_paths(
+			(const char *const *)files, cli->name_space, NULL, &error);
+		if (resources == NULL)
+			return ferry_cli_fail(cli, g_steal_pointer(&error));
+		ferry_cli_sort_for_apply(resources);
+		for (guint i = resources->len; i > 0; i--) {
+			FerryResource *resource = g_ptr_array_index(resources, i - 1);
+			int one = delete_local(cli, store, ferry_resource_get_kind(resource),
+					       ferry_resource_get_namespace(resource),
+					       ferry_resource_get_name(resource), ignore_not_found);
+			if (one != FERRY_EXIT_OK)
+				status = one;
 		}
-		reference = resource_reference(resource, TRUE);
-		if (!cli->quiet)
-			g_print("%s deleted\n", reference);
-		referrers =
-			ferry_store_list_referrers(store, kind, cli_namespace(cli), argv[i], NULL);
-		for (guint r = 0; referrers != NULL && referrers[r] != NULL; r++)
-			g_printerr("Warning: %s still refers to it\n", referrers[r]);
+		return status;
+	}
+	for (guint i = 0; names[i] != NULL; i++) {
+		int one = delete_local(cli, store, kind, cli_namespace(cli), names[i],
+				       ignore_not_found);
+		if (one != FERRY_EXIT_OK)
+			status = one;
 	}
 	return status;
 }
@@ -396,40 +459,17 @@ print_conditions(FerryResource *resource)
 	ferry_cli_print_suggestions(conditions);
 }
 
-int
-ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
+/* the describe text of a resource, the same in both modes; @secret gives a
+ * Secret's keys and sizes, @referrers what refers to it (NULL: not known) */
+void
+ferry_cli_describe_resource(FerryResource *resource, FerrySecret *secret, GStrv referrers)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(FerryStore) store = NULL;
-	g_autoptr(FerryResource) resource = NULL;
-	g_auto(GStrv) referrers = NULL;
-	g_autofree char *referrer_list = NULL;
-	const char *kind;
 	JsonObject *spec;
 	JsonObject *status;
 
-	if (!ferry_cli_parse(cli, &argc, &argv, NULL, "KIND NAME",
-			     "Show one resource in detail: metadata, spec, conditions, status "
-			     "and what refers to it.",
-			     &error))
-		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	if (argc != 3)
-		return ferry_cli_usage_error(cli, "give the kind and the name, such as 'ferry "
-						  "describe plan web-tier'");
-	kind = lookup_kind(cli, argv[1], &error);
-	store = kind != NULL ? ferry_cli_open_store(cli, &error) : NULL;
-	if (store == NULL)
-		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	resource = ferry_store_get(store, kind, cli_namespace(cli), argv[2], &error);
-	if (resource == NULL)
-		return ferry_cli_fail(cli, g_steal_pointer(&error));
-	if (FERRY_IS_PLAN(resource) &&
-	    !ferry_cli_validate_plan(cli, store, FERRY_PLAN(resource), &error))
-		return ferry_cli_fail(cli, g_steal_pointer(&error));
-
 	g_print("%-18s%s\n", "Name:", ferry_resource_get_name(resource));
 	g_print("%-18s%s\n", "Namespace:", ferry_resource_get_namespace(resource));
-	g_print("%-18s%s\n", "Kind:", kind);
+	g_print("%-18s%s\n", "Kind:", ferry_resource_get_kind(resource));
 	g_print("%-18s%s\n", "API Version:", ferry_resource_get_api_version(resource));
 	g_print("%-18s%s\n", "UID:", ferry_resource_get_uid(resource));
 	g_print("%-18s%" G_GINT64_FORMAT "\n",
@@ -440,9 +480,6 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 	print_map("Annotations:", resource, "metadata.annotations");
 
 	if (FERRY_IS_SECRET_RESOURCE(resource)) {
-		g_autoptr(FerrySecret) secret =
-			ferry_store_get_secret(store, ferry_resource_get_namespace(resource),
-					       ferry_resource_get_name(resource), NULL);
 		g_auto(GStrv) keys = secret != NULL ? ferry_secret_list_keys(secret) : NULL;
 		g_print("%-18s%s\n", "Type:",
 			ferry_secret_resource_get_secret_type(FERRY_SECRET_RESOURCE(resource)) !=
@@ -468,6 +505,9 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 			print_indented(text, "  ");
 	}
 	print_conditions(resource);
+	if (g_strcmp0(ferry_resource_get_kind(resource), "Plan") == 0 ||
+	    g_strcmp0(ferry_resource_get_kind(resource), "Migration") == 0)
+		ferry_cli_print_plan_vms(resource);
 	status = ferry_resource_get_status(resource);
 	if (status != NULL) {
 		g_autoptr(JsonObject) rest = json_object_new();
@@ -489,10 +529,50 @@ ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
 				print_indented(text, "  ");
 		}
 	}
+	if (referrers != NULL) {
+		g_autofree char *referrer_list =
+			referrers[0] != NULL ? g_strjoinv(", ", referrers) : g_strdup("<none>");
+		g_print("%-18s%s\n", "Used By:", referrer_list);
+	}
+}
+
+int
+ferry_cmd_describe(FerryCli *cli, int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FerryStore) store = NULL;
+	g_autoptr(FerryResource) resource = NULL;
+	g_autoptr(FerrySecret) secret = NULL;
+	g_auto(GStrv) referrers = NULL;
+	const char *kind;
+
+	if (!ferry_cli_parse(cli, &argc, &argv, NULL, "KIND NAME",
+			     "Show one resource in detail: metadata, spec, conditions, a plan's "
+			     "VMs with their pipeline, status and what refers to it.",
+			     &error))
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (argc != 3)
+		return ferry_cli_usage_error(cli, "give the kind and the name, such as 'ferry "
+						  "describe plan web-tier'");
+	kind = ferry_cli_lookup_kind(argv[1], &error);
+	if (kind != NULL && ferry_cli_cluster_mode(cli))
+		return ferry_cluster_describe(cli, kind, argv[2]);
+	store = kind != NULL ? ferry_cli_open_store(cli, &error) : NULL;
+	if (store == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	resource = ferry_store_get(store, kind, cli_namespace(cli), argv[2], &error);
+	if (resource == NULL)
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (FERRY_IS_PLAN(resource) &&
+	    !ferry_cli_validate_plan(cli, store, FERRY_PLAN(resource), &error))
+		return ferry_cli_fail(cli, g_steal_pointer(&error));
+	if (FERRY_IS_SECRET_RESOURCE(resource))
+		secret = ferry_store_get_secret(store, ferry_resource_get_namespace(resource),
+						ferry_resource_get_name(resource), NULL);
 	referrers = ferry_store_list_referrers(store, kind, ferry_resource_get_namespace(resource),
 					       ferry_resource_get_name(resource), NULL);
-	referrer_list = referrers != NULL && referrers[0] != NULL ? g_strjoinv(", ", referrers)
-								  : g_strdup("<none>");
-	g_print("%-18s%s\n", "Used By:", referrer_list);
+	if (referrers == NULL)
+		referrers = g_new0(char *, 1);
+	ferry_cli_describe_resource(resource, secret, referrers);
 	return FERRY_EXIT_OK;
 }

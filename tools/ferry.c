@@ -140,6 +140,9 @@ main(int argc, char **argv)
 	status = verb->run(&cli, argc - 1, argv + 1);
 
 	g_clear_object(&cli.registry);
+	g_clear_object(&cli.kube);
+	g_free(cli.kubeconfig);
+	g_free(cli.context);
 	g_free(cli.state_dir);
 	g_free(cli.name_space);
 	global_cli = NULL;
