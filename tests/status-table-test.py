@@ -6,6 +6,8 @@ what the plugins that load provide.
 - every row of the README table is works, partial or planned;
 - a source or destination that works names the plugin providing its
   provider type; a transfer method that works, the plugin providing it;
+- a mode (how Ferry runs, such as the operator `ferryd`) that works names
+  a program built beside `ferry`;
 - a planned provider type or transfer method is provided by no plugin (a
   type that another row says works, such as openshift for the bundle, is
   exempt);
@@ -63,6 +65,12 @@ def main():
         seen.add((kind, item))
         if state not in STATES:
             problems.append("%s: state '%s' is not works, partial or planned" % (what, state))
+            continue
+        if kind == "mode":
+            program = os.path.join(os.path.dirname(FERRY), item)
+            if state in ("works", "partial") and not os.access(program, os.X_OK):
+                problems.append("%s: says %s, but %s was not built beside ferry" % (
+                    what, state, item))
             continue
         if kind == "migration":
             if item not in MIGRATION_TYPES:
