@@ -104,7 +104,8 @@ static FerryProviderCapabilities
 openstack_get_capabilities(FerryProvider *provider)
 {
 	return FERRY_PROVIDER_CAPABILITY_SOURCE | FERRY_PROVIDER_CAPABILITY_POWER |
-	       FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER | FERRY_PROVIDER_CAPABILITY_CREDENTIALS;
+	       FERRY_PROVIDER_CAPABILITY_PRE_TRANSFER | FERRY_PROVIDER_CAPABILITY_CREDENTIALS |
+	       FERRY_PROVIDER_CAPABILITY_WATCH;
 }
 
 static FerryOpenstackClient *
@@ -312,6 +313,47 @@ openstack_load_inventory(FerryProvider *provider,
 		return FALSE;
 	}
 	return ferry_inventory_commit_update(inventory, error);
+}
+
+/* sleeps @ms, waking for @cancellable */
+static gboolean
+openstack_watch_sleep(guint ms, GCancellable *cancellable, GError **error)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+	while (g_get_monotonic_time() < end) {
+		if (g_cancellable_is_cancelled(cancellable)) {
+			g_set_error_literal(error, FERRY_ERROR, FERRY_ERROR_CANCELLED,
+					    "openstack: the inventory watch was cancelled");
+			return FALSE;
+		}
+		g_usleep(MIN(100 * 1000, MAX(1, end - g_get_monotonic_time())));
+	}
+	return TRUE;
+}
+
+/* Forklift's OpenStack collector lists the cloud again every 10 s (the
+ * Provider setting pollSeconds changes that); each pass is one full update,
+ * which moves the revision only of what changed and removes what the cloud
+ * no longer lists. OpenStack has no event feed a client can follow without
+ * a message-queue account, so there is no cheaper way to learn of removals. */
+static gboolean
+openstack_watch_inventory(FerryProvider *provider,
+			  FerryInventory *inventory,
+			  GCancellable *cancellable,
+			  GError **error)
+{
+	FerryProviderConfig *config = ferry_provider_get_config(provider);
+	const char *setting =
+	    config != NULL ? ferry_provider_config_get_setting(config, "pollSeconds") : NULL;
+	guint seconds = 10;
+
+	if (setting != NULL && g_ascii_strtoull(setting, NULL, 10) > 0)
+		seconds = (guint)MIN(g_ascii_strtoull(setting, NULL, 10), 3600);
+	for (;;) {
+		if (!openstack_watch_sleep(seconds * 1000, cancellable, error) ||
+		    !openstack_load_inventory(provider, inventory, cancellable, error))
+			return FALSE;
+	}
 }
 
 /* --- power ---------------------------------------------------------------- */
@@ -1293,6 +1335,7 @@ ferry_openstack_provider_iface_init(FerryProviderInterface *iface)
 	iface->get_capabilities = openstack_get_capabilities;
 	iface->connect = openstack_connect;
 	iface->load_inventory = openstack_load_inventory;
+	iface->watch_inventory = openstack_watch_inventory;
 	iface->get_power_state = openstack_get_power_state;
 	iface->power_off = openstack_power_off;
 	iface->power_on = openstack_power_on;

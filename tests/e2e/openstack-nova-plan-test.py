@@ -17,6 +17,12 @@ started once and reused).
   holds (qcow2 over its _base file, converted to raw), which starts with the
   image the server was booted from; the bundle's VirtualMachine has the
   flavor's 1 vCPU and 128 MiB; no temporary image is left in Glance;
+- networks from the real Neutron: a flat network and its subnet, made by
+  the admin for the test's project through Neutron's API, are in `ferry
+  inventory networks` and `ferry inventory subnets` with Forklift's field
+  names (tenantID, projectID, subnets, status; networkID, cidr, gatewayIP,
+  ipVersion, enableDHCP); removed, they leave the inventory at the next
+  refresh (servers stay without NICs: Neutron has no agent to bind ports);
 - a second plan is killed (kill -9 of `ferry plan start`) while Ferry waits
   for Nova's image, then `ferry run` finishes it: equal disk, no temporary
   image left in Glance, no nbdkit or qemu-nbd left.
@@ -283,6 +289,71 @@ def check_inventory(fx, server_id, image_id):
           "attachedVolumes) and one root disk from glance" % (server_id, FLAVOR))
 
 
+def neutron(bed, method, path, body=None, token=None):
+    request = urllib.request.Request(
+        bed["FERRY_OS_NEUTRON_URL"] + "/v2.0" + path, method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"X-Auth-Token": token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            text = reply.read()
+            return json.loads(text) if text else None
+    except urllib.error.HTTPError as e:
+        fail("Neutron %s %s: %d %s" % (method, path, e.code, e.read().decode()[:500]))
+
+
+def check_networks(fx, nova):
+    """a network and a subnet of the real Neutron in the inventory"""
+    admin = nova.admin
+    project = [p for p in json.loads(run(*fx.ferry, "inventory", "projects", "osp", "-o", "json",
+                                         env=fx.env).stdout)
+               if p.get("name") == fx.bed["FERRY_OS_PROJECT"]]
+    if not project:
+        fail("the inventory has no project %s" % fx.bed["FERRY_OS_PROJECT"])
+    name = "ferry-net-%s" % uuid.uuid4().hex[:8]
+    network = neutron(fx.bed, "POST", "/networks", {"network": {
+        "name": name, "project_id": project[0]["id"], "provider:network_type": "flat",
+        "provider:physical_network": name}}, token=admin)["network"]
+    try:
+        subnet = neutron(fx.bed, "POST", "/subnets", {"subnet": {
+            "name": name + "-subnet", "network_id": network["id"], "ip_version": 4,
+            "cidr": "10.99.7.0/24", "project_id": project[0]["id"]}}, token=admin)["subnet"]
+        run(*fx.ferry, "inventory", "refresh", "osp", env=fx.env)
+        networks = json.loads(run(*fx.ferry, "inventory", "networks", "osp", "-o", "json",
+                                  env=fx.env).stdout)
+        found = [n for n in networks if n.get("id") == network["id"]]
+        if not found:
+            fail("the inventory has no network %s: %s" % (name, [n.get("name") for n in networks]))
+        # (provider:network_type, Forklift's networkType, is shown to admins
+        # only by Neutron's default policy: absent for the project's user)
+        want = {"name": name, "tenantID": project[0]["id"], "projectID": project[0]["id"],
+                "subnets": [subnet["id"]], "shared": False, "status": "ACTIVE",
+                "adminStateUp": True}
+        wrong = {k: found[0].get(k) for k, v in want.items() if found[0].get(k) != v}
+        if wrong:
+            fail("the network's document lacks Forklift's fields (wrong: %s): %s" %
+                 (wrong, json.dumps(found[0], indent=1)))
+        subnets = json.loads(run(*fx.ferry, "inventory", "subnets", "osp", "-o", "json",
+                                 env=fx.env).stdout)
+        found = [s for s in subnets if s.get("id") == subnet["id"]]
+        want = {"networkID": network["id"], "cidr": "10.99.7.0/24", "gatewayIP": "10.99.7.1",
+                "ipVersion": 4, "enableDHCP": True}
+        wrong = {k: found[0].get(k) for k, v in want.items() if found[0].get(k) != v} \
+            if found else want
+        if wrong:
+            fail("the subnet is missing or lacks Forklift's fields (wrong: %s): %s" %
+                 (wrong, found))
+    finally:
+        neutron(fx.bed, "DELETE", "/networks/" + network["id"], token=admin)
+    run(*fx.ferry, "inventory", "refresh", "osp", env=fx.env)
+    networks = json.loads(run(*fx.ferry, "inventory", "networks", "osp", "-o", "json",
+                              env=fx.env).stdout)
+    if any(n.get("id") == network["id"] for n in networks):
+        fail("the deleted network %s is still in the inventory after a refresh" % name)
+    print("Neutron: network %s (flat) and subnet 10.99.7.0/24 in the inventory with "
+          "Forklift's fields; gone after their deletion and a refresh" % name)
+
+
 def plan_phase(fx, name):
     out = run(*fx.ferry, "get", "plan", name, "-o", "json", env=fx.env).stdout
     for c in json.loads(out).get("status", {}).get("conditions", []):
@@ -344,6 +415,7 @@ def main():
             f.write(manifests(bed, bundle, [("cold", cold), ("resume", resume)]))
         run(*fx.ferry, "apply", "-f", path, env=fx.env)
         check_inventory(fx, cold, image_id)
+        check_networks(fx, nova)
 
         # cold: powered off through Nova, createImage, download, removed
         out = run(*fx.ferry, "plan", "start", "cold", env=fx.env, timeout=1200).stdout

@@ -13,6 +13,10 @@ and reused):
 - inventory: `ferry inventory refresh` loads projects, regions and Glance's
   images with Forklift's field names (diskFormat, custom properties under
   `properties`);
+- `ferry inventory watch` (the Provider's pollSeconds at 1) follows Glance:
+  an image uploaded, then deleted, shows in and then leaves `ferry inventory
+  images` (another process, no refresh) within 30 s each; SIGINT ends the
+  watch with exit 0;
 - the Glance download path of a migration: an image uploaded to the real
   Glance under Forklift's temporary name (`forklift-migration-vm-<vm>` for an
   image-booted root disk, `…-volume-<volume>` for a volume) is copied by
@@ -296,8 +300,9 @@ class Fixture:
         return mounted_secret(os.path.join(self.work, "secret-" + name),
                               self.secret_values(**override))
 
-    def manifests(self, name, **override):
+    def manifests(self, name, settings=None, **override):
         values = self.secret_values(**override)
+        settings = dict({"insecureHTTP": "true"}, **(settings or {}))
         data = "".join("  %s: %s\n" % (k, json.dumps(v)) for k, v in values.items())
         return """apiVersion: v1
 kind: Secret
@@ -312,12 +317,12 @@ spec:
   type: openstack
   url: %s
   secret: {name: %s-credentials, namespace: demo}
-  settings: {insecureHTTP: "true"}
-""" % (name, data, name, self.bed["FERRY_OS_AUTH_URL"], name)
+  settings: %s
+""" % (name, data, name, self.bed["FERRY_OS_AUTH_URL"], name, json.dumps(settings))
 
-    def apply(self, name, url=None, **override):
+    def apply(self, name, url=None, settings=None, **override):
         path = os.path.join(self.work, name + ".yaml")
-        text = self.manifests(name, **override)
+        text = self.manifests(name, settings, **override)
         if url is not None:
             text = text.replace(self.bed["FERRY_OS_AUTH_URL"], url)
         with open(path, "w") as f:
@@ -445,6 +450,61 @@ def check_inventory(fx, image_id):
         fail("the image's custom property is not under properties: %s" % image)
     print("inventory: %d projects, %d regions, %d images with Forklift's field names" %
           (len(projects), len(regions), len(images)))
+
+
+def check_watch(fx, raw):
+    """the watch follows Glance: an image added, then removed"""
+    fx.apply("osp-watch", settings={"pollSeconds": "1"})
+
+    def images():
+        r = run(*fx.ferry, "inventory", "images", "osp-watch", "-o", "json", env=fx.env,
+                check=False)
+        return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else []
+
+    def wait(what, predicate, bound=30):
+        started = time.monotonic()
+        while not predicate(images()):
+            if watch.poll() is not None:
+                fail("the watch ended (%d) while waiting for %s:\n%s" %
+                     (watch.returncode, what, watch.stderr.read()))
+            if time.monotonic() - started > bound:
+                fail("`ferry inventory images` does not show %s after %d s of the watch, "
+                     "no refresh" % (what, bound))
+            time.sleep(0.3)
+        return time.monotonic() - started
+
+    watch = subprocess.Popen([*fx.ferry, "inventory", "watch", "osp-watch"], env=fx.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    image_id = None
+    try:
+        wait("the first load", lambda listed: len(listed) > 0, bound=60)
+        name = "ferry-watch-" + str(uuid.uuid4())
+        image_id = fx.cloud.upload(name, raw, "raw")
+        took = wait("image %s added" % name,
+                    lambda listed: image_id in [i.get("id") for i in listed])
+        print("watch: image %s in the inventory %.1f s after it became active" % (name, took))
+        fx.cloud.delete(image_id)
+        image_id = None
+        took = wait("image %s removed" % name,
+                    lambda listed: name not in [i.get("name") for i in listed])
+        print("watch: image %s gone from the inventory %.1f s after its deletion" % (name, took))
+        watch.send_signal(signal.SIGINT)
+        try:
+            code = watch.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            fail("the watch did not stop within 10 s of SIGINT")
+        err = watch.stderr.read()
+        if code != 0:
+            fail("the watch ended with %d after SIGINT:\n%s" % (code, err))
+        if fx.bed["FERRY_OS_PASSWORD"] in err:
+            fail("the password appeared in the watch's output")
+        print("watch: SIGINT stopped it with exit 0")
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
+        if image_id is not None:
+            fx.cloud.delete(image_id)
 
 
 def check_download(fx, vm, raw):
@@ -623,6 +683,7 @@ def main():
                                             {"forklift_original_volume_id": volume}))
             check_connection(fx)
             check_inventory(fx, image_id)
+            check_watch(fx, raw)
             check_tls(fx)
             check_download(fx, vm, raw)
             check_qcow2(fx, vm, volume, raw)
