@@ -33,6 +33,9 @@ struct _FerryOpenstackClient {
 	JsonNode *catalog; /* token.catalog */
 	char *project_id;
 	char *project_name;
+	gint64 token_obtained; /* monotonic µs */
+	gint64 token_lifetime; /* µs, 0 when Keystone did not say */
+	guint token_generation;
 };
 
 G_DEFINE_FINAL_TYPE(FerryOpenstackClient, ferry_openstack_client, G_TYPE_OBJECT)
@@ -467,6 +470,25 @@ client_error_message(GBytes *reply)
 
 /* POST /auth/tokens: returns the HTTP status (0 with @error set on a
  * transport error); on 201 keeps the token, the catalog and the project */
+/* expires_at - issued_at of a Keystone token, in µs (0 when unknown) */
+static gint64
+token_lifetime(JsonObject *token)
+{
+	const char *issued = ferry_json_get_string(token, "issued_at");
+	const char *expires = ferry_json_get_string(token, "expires_at");
+	g_autoptr(GDateTime) from = NULL;
+	g_autoptr(GDateTime) to = NULL;
+	g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+
+	if (issued == NULL || expires == NULL)
+		return 0;
+	from = g_date_time_new_from_iso8601(issued, utc);
+	to = g_date_time_new_from_iso8601(expires, utc);
+	if (from == NULL || to == NULL || g_date_time_difference(to, from) <= 0)
+		return 0;
+	return g_date_time_difference(to, from);
+}
+
 static guint
 client_post_auth(FerryOpenstackClient *self,
 		 gboolean scoped,
@@ -516,6 +538,9 @@ client_post_auth(FerryOpenstackClient *self,
 	g_mutex_lock(&self->lock);
 	g_free(self->token);
 	self->token = g_strdup(subject);
+	self->token_obtained = g_get_monotonic_time();
+	self->token_lifetime = token_lifetime(token);
+	self->token_generation++;
 	g_clear_pointer(&self->catalog, json_node_unref);
 	if (ferry_json_get_array(token, "catalog") != NULL)
 		self->catalog = json_node_copy(json_object_get_member(token, "catalog"));
@@ -870,6 +895,34 @@ ferry_openstack_client_request(FerryOpenstackClient *self,
 		    "lack a role on the project",
 		    self->display_name, service_display(service_type), method, path);
 	return NULL;
+}
+
+/**
+ * ferry_openstack_client_get_token_age:
+ * @self: a client
+ * @lifetime: (out) (optional): the token's lifetime in µs as Keystone gave
+ *   it (expires_at - issued_at), 0 when unknown
+ * @generation: (out) (optional): how many tokens the client has had, so a
+ *   holder of a copy knows when it changed
+ *
+ * Returns: how long ago (µs) the current token was obtained, or -1 when
+ *   the client has none
+ */
+gint64
+ferry_openstack_client_get_token_age(FerryOpenstackClient *self,
+				     gint64 *lifetime,
+				     guint *generation)
+{
+	gint64 age;
+
+	g_mutex_lock(&self->lock);
+	age = self->token != NULL ? g_get_monotonic_time() - self->token_obtained : -1;
+	if (lifetime != NULL)
+		*lifetime = self->token_lifetime;
+	if (generation != NULL)
+		*generation = self->token_generation;
+	g_mutex_unlock(&self->lock);
+	return age;
 }
 
 /**

@@ -46,6 +46,10 @@ ferry_openstack_client_request(FerryOpenstackClient *self,
 			       SoupMessageHeaders **reply_headers,
 			       GCancellable *cancellable,
 			       GError **error);
+gint64
+ferry_openstack_client_get_token_age(FerryOpenstackClient *self,
+				     gint64 *lifetime,
+				     guint *generation);
 gboolean
 ferry_openstack_client_write_token_header(FerryOpenstackClient *self,
 					  const char *path,

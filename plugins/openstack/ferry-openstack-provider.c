@@ -1035,6 +1035,123 @@ openstack_stop_server(gpointer user_data, GError **error)
 	return ferry_nbd_server_stop(FERRY_NBD_SERVER(user_data), error);
 }
 
+/* --- keeping the download's token fresh ---------------------------------- */
+
+/* A Keystone token lives an hour by default, and a large disk takes longer
+ * than that to download: while an endpoint is open, a thread renews the
+ * client's token when 3/4 of its lifetime has passed (or every
+ * tokenRenewSeconds, a Provider setting) and writes the new one into the
+ * header file the nbdkit plugin reads again for every request. A token a
+ * request of the client renewed on its own (after a 401) is written too. */
+typedef struct {
+	FerryOpenstackClient *client;
+	char *header_path;
+	char *what;
+	gint64 renew_after; /* µs; 0: 3/4 of the token's lifetime */
+	guint written;	    /* the client's token generation in the file */
+	GMutex lock;
+	GCond cond;
+	gboolean stop;
+	GThread *thread;
+} TokenKeeper;
+
+static gpointer
+token_keeper_run(gpointer user_data)
+{
+	TokenKeeper *k = user_data;
+	gint64 next_try = 0;
+
+	g_mutex_lock(&k->lock);
+	while (!k->stop) {
+		gint64 lifetime = 0;
+		guint generation = 0;
+		gint64 age;
+		gboolean due;
+
+		g_cond_wait_until(&k->cond, &k->lock,
+				  g_get_monotonic_time() + G_USEC_PER_SEC / 2);
+		if (k->stop || g_get_monotonic_time() < next_try)
+			continue;
+		g_mutex_unlock(&k->lock);
+		age = ferry_openstack_client_get_token_age(k->client, &lifetime, &generation);
+		due = k->renew_after > 0 ? age >= k->renew_after
+					 : lifetime > 0 && age >= lifetime / 4 * 3;
+		if (age >= 0 && due) {
+			g_autoptr(GError) error = NULL;
+			if (!ferry_openstack_client_authenticate(k->client, NULL, &error)) {
+				g_warning("could not renew the Keystone token for %s (trying again in "
+					  "30 s): %s",
+					  k->what, error->message);
+				next_try = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+			}
+			ferry_openstack_client_get_token_age(k->client, NULL, &generation);
+		}
+		if (generation != k->written) {
+			g_autoptr(GError) error = NULL;
+			if (ferry_openstack_client_write_token_header(k->client, k->header_path,
+								      &error))
+				k->written = generation;
+			else
+				g_warning("%s", error->message);
+		}
+		g_mutex_lock(&k->lock);
+	}
+	g_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+static gboolean
+token_keeper_stop(gpointer user_data, GError **error)
+{
+	TokenKeeper *k = user_data;
+
+	g_mutex_lock(&k->lock);
+	k->stop = TRUE;
+	g_cond_signal(&k->cond);
+	g_mutex_unlock(&k->lock);
+	if (k->thread != NULL)
+		g_thread_join(g_steal_pointer(&k->thread));
+	return TRUE;
+}
+
+static void
+token_keeper_free(gpointer user_data)
+{
+	TokenKeeper *k = user_data;
+
+	token_keeper_stop(k, NULL);
+	g_clear_object(&k->client);
+	g_free(k->header_path);
+	g_free(k->what);
+	g_mutex_clear(&k->lock);
+	g_cond_clear(&k->cond);
+	g_free(k);
+}
+
+static TokenKeeper *
+token_keeper_start(FerryProvider *provider,
+		   FerryOpenstackClient *client,
+		   const char *header_path,
+		   const char *what)
+{
+	FerryProviderConfig *config = ferry_provider_get_config(provider);
+	const char *setting =
+	    config != NULL ? ferry_provider_config_get_setting(config, "tokenRenewSeconds") : NULL;
+	TokenKeeper *k = g_new0(TokenKeeper, 1);
+
+	k->client = g_object_ref(client);
+	k->header_path = g_strdup(header_path);
+	k->what = g_strdup(what);
+	if (setting != NULL && g_ascii_strtoull(setting, NULL, 10) > 0)
+		k->renew_after = (gint64)MIN(g_ascii_strtoull(setting, NULL, 10), 86400) *
+				 G_USEC_PER_SEC;
+	ferry_openstack_client_get_token_age(client, NULL, &k->written);
+	g_mutex_init(&k->lock);
+	g_cond_init(&k->cond);
+	k->thread = g_thread_new("ferry-openstack-token", token_keeper_run, k);
+	return k;
+}
+
 static FerryDiskEndpoint *
 openstack_open_disk(FerryProvider *provider,
 		    const char *vm_id,
@@ -1170,6 +1287,9 @@ openstack_open_disk(FerryProvider *provider,
 	} else {
 		endpoint = ferry_nbd_server_new_endpoint(server, FERRY_DISK_ROLE_SOURCE);
 	}
+	ferry_disk_endpoint_add_close_func(endpoint, token_keeper_stop,
+					   token_keeper_start(provider, client, header_path, display),
+					   token_keeper_free);
 	ferry_disk_endpoint_set_disk_id(endpoint, disk_id);
 	ferry_disk_endpoint_set_description(endpoint, description);
 	return endpoint;

@@ -31,6 +31,10 @@ and reused):
   the disk is equal; no nbdkit is left behind;
 - Glance down in the middle of a download: the transfer fails with a clear
   error, and succeeds once Glance is back;
+- the download's token is renewed while it runs (the source setting
+  tokenRenewSeconds at 2; by default at 3/4 of Keystone's token lifetime):
+  the header file nbdkit reads holds at least two new tokens during a 12 s
+  transfer, never on a command line, and the disk is equal;
 - a watcher reads every process's command line and environment all along:
   the password and the Keystone token never appear in one.
 
@@ -579,6 +583,48 @@ def check_kill9(fx, vm, image_id, raw):
     print("kill -9 during the download: no nbdkit left, the next transfer finished, equal")
 
 
+def check_token_renewal(fx, vm, image_id, raw):
+    target = fx.volume("renewed")
+    description = fx.description(vm, "root", target, bandwidth=4 * MIB)
+    description["source"]["settings"] = {"tokenRenewSeconds": "2"}
+    process = subprocess.Popen([FERRY, "transfer", "--description", fx.write(description),
+                                "--progress-interval", "0.5"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tokens = []
+    output = []
+    reader = threading.Thread(target=lambda: output.append(process.communicate()),
+                              daemon=True)
+    reader.start()
+    while reader.is_alive():
+        for pid in nbdkit_for(image_id):
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    args = f.read().split(b"\0")
+                header = [a[len(b"header-file="):].decode() for a in args
+                          if a.startswith(b"header-file=")]
+                with open(header[0]) as f:
+                    token = f.read().strip().partition(":")[2].strip()
+            except (OSError, IndexError):
+                continue
+            if any(token.encode() in a for a in args):
+                fail("the download's token is on nbdkit's command line")
+            if token and token not in tokens:
+                tokens.append(token)
+        reader.join(0.2)
+    out, err = output[0]
+    lines = [json.loads(t) for t in out.splitlines() if t.startswith("{")]
+    if process.returncode != 0 or not lines or lines[-1].get("result") != "Succeeded":
+        fail("the transfer with token renewal failed (%d):\n%s%s" % (process.returncode, out,
+                                                                     err))
+    if read(target) != read(raw):
+        fail("the disk differs after a transfer whose token was renewed")
+    if len(tokens) < 3:
+        fail("the download's token was renewed %d times in a 12 s transfer with "
+             "tokenRenewSeconds 2 (want 2 or more)" % (len(tokens) - 1))
+    print("token renewal: the download's header file held %d tokens in turn (renewed every "
+          "2 s), none on a command line; the disk is equal" % len(tokens))
+
+
 def check_glance_down(fx, vm, raw):
     target = fx.volume("glance-down")
     process = slow_transfer(fx, vm, target)
@@ -690,6 +736,7 @@ def main():
             check_missing_image(fx)
             check_auth_types(fx, vm, raw, credential)
             check_kill9(fx, vm, image_id, raw)
+            check_token_renewal(fx, vm, image_id, raw)
             check_glance_down(fx, vm, raw)
             check_reauth(fx)
             # the password change revoked the test's own token too
