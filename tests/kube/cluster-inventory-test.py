@@ -276,7 +276,7 @@ def test_provider_test_limited(ferry):
     provider = ferry.json("get", "provider", "cluster-limited")
     recorded = conditions(provider)
     assert recorded["InsufficientPrivileges"]["category"] == "Critical", recorded
-    assert len(recorded["InsufficientPrivileges"]["items"]) == 18, recorded
+    assert len(recorded["InsufficientPrivileges"]["items"]) == 22, recorded
     assert "Ready" not in recorded and provider["status"]["phase"] == "ValidationFailed", \
         provider["status"]
 
