@@ -715,6 +715,22 @@ runner_refresh_destination(FerryRunner *self,
 	return FALSE;
 }
 
+/* the Plan @name_space/@name from the store */
+static FerryResource *
+runner_get_plan(FerryRunner *self, const char *name_space, const char *name, GError **error)
+{
+	g_autoptr(FerryResource) plan = ferry_store_get(self->store, "Plan", name_space, name,
+							error);
+	if (plan == NULL)
+		return NULL;
+	if (!FERRY_IS_PLAN(plan)) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA, "Plan/%s is not a plan",
+			    name);
+		return NULL;
+	}
+	return g_steal_pointer(&plan);
+}
+
 /**
  * ferry_runner_check_plan_ready:
  * @self: a #FerryRunner
@@ -758,14 +774,9 @@ ferry_runner_check_plan_ready(FerryRunner *self,
 	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
 	g_return_val_if_fail(name != NULL, NULL);
 
-	plan = ferry_store_get(self->store, "Plan", name_space, name, error);
+	plan = runner_get_plan(self, name_space, name, error);
 	if (plan == NULL)
 		return NULL;
-	if (!FERRY_IS_PLAN(plan)) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA, "Plan/%s is not a plan",
-			    name);
-		return NULL;
-	}
 	/* validation reads the source's inventory: load it once if never loaded */
 	source_name = ferry_resource_get_reference(plan, "spec.provider.source", &source_ns);
 	if (source_ns == NULL)
@@ -833,14 +844,9 @@ ferry_runner_estimate_plan(FerryRunner *self, const char *name_space, const char
 	g_return_val_if_fail(FERRY_IS_RUNNER(self), NULL);
 	g_return_val_if_fail(name != NULL, NULL);
 
-	plan = ferry_store_get(self->store, "Plan", name_space, name, error);
+	plan = runner_get_plan(self, name_space, name, error);
 	if (plan == NULL)
 		return NULL;
-	if (!FERRY_IS_PLAN(plan)) {
-		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA, "Plan/%s is not a plan",
-			    name);
-		return NULL;
-	}
 	source_name = ferry_resource_get_reference(plan, "spec.provider.source", &source_ns);
 	if (source_ns == NULL)
 		source_ns = ferry_resource_get_namespace(plan);

@@ -33,10 +33,12 @@ def make_certificate(folder):
         raise AssertionError(f"openssl req failed: {r.stdout}")
 
 
-def write_overlay(folder, namespace, image, replicas=None, apiserver=None):
+def write_overlay(folder, namespace, image, replicas=None, apiserver=None, host_paths=()):
     """writes a kustomization in @folder over deploy/ferryd, or over
     deploy/ferryd-testbed with @apiserver (the bed's https://HOST:PORT,
-    which the pods reach on the host's network)"""
+    which the pods reach on the host's network); @host_paths: (folder of
+    the node, path in the container) pairs mounted read-only into ferryd
+    (an OVA share, as an NFS volume would be in a real cluster)"""
     name, _, tag = image.rpartition(":")
     lines = [
         "apiVersion: kustomize.config.k8s.io/v1beta1",
@@ -63,6 +65,13 @@ def write_overlay(folder, namespace, image, replicas=None, apiserver=None):
     # every other test on the shared bed
     args_patch = [{"op": "add", "path": "/spec/template/spec/containers/0/args/-",
                    "value": f"--namespace={namespace}"}]
+    for i, (node_path, mount_path) in enumerate(host_paths):
+        args_patch += [
+            {"op": "add", "path": "/spec/template/spec/volumes/-",
+             "value": {"name": f"host-{i}", "hostPath": {"path": node_path,
+                                                         "type": "Directory"}}},
+            {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
+             "value": {"name": f"host-{i}", "mountPath": mount_path, "readOnly": True}}]
     lines += ["patches:", "- target:", "    kind: Deployment", "    name: ferryd",
               f"  patch: '{json.dumps(args_patch)}'"]
     if apiserver is not None:

@@ -4,7 +4,8 @@
 (scripts/kube-testbed) with `kubectl apply -k` of deploy/ferryd (the bed's
 overlay, deploy/ferryd-testbed: host network, no kube-proxy), and driven only
 by Forklift resources applied with kubectl, it migrates a VM of the vCenter
-simulator (ferry-vcsim, from govmomi) into the cluster it runs in:
+simulator (ferry-vcsim, from govmomi) and a VM of an OVA into the cluster
+it runs in:
 
 - Secret + vSphere Provider + a destination Provider of type openshift with
   no URL (the host cluster, reached with the pod's own ServiceAccount, as
@@ -16,7 +17,12 @@ simulator (ferry-vcsim, from govmomi) into the cluster it runs in:
   ServiceAccount's least-privilege RBAC, deploy/ferryd/rbac.yaml, was
   enough: nothing else is bound to it), and no transfer object is left;
 - the vSphere password appears in no ferryd pod log, no ConfigMap and no
-  process's command line on this node (the pods run here).
+  process's command line on this node (the pods run here);
+- beside it, an OVA Provider whose folder is mounted into the ferryd pods
+  (a hostPath here, where a real cluster would mount the NFS share
+  Forklift's OVA provider reads): its Plan succeeds too, the disk pushed
+  from the ferryd pod (nbdkit in the pod, through the API server's
+  port-forward) into a PVC that equals the OVA's disk.
 
 Objects live in namespaces named pod-mig-<random>, removed at the end.
 Without a bed or a simulator it skips (exit 77), except under CI=true, where
@@ -28,6 +34,7 @@ import importlib.util
 import json
 import os
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -36,6 +43,7 @@ sys.path.insert(0, os.path.join(os.environ["FERRY_SOURCE_ROOT"], "tests", "e2e")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ferrydbed  # noqa: E402
 import kubebed  # noqa: E402
+from ferrydctl import check_disk, make_ova  # noqa: E402
 
 E2E = os.path.join(os.environ["FERRY_SOURCE_ROOT"], "tests", "e2e")
 MIB = 1 << 20
@@ -55,7 +63,12 @@ image = env["FERRY_KUBE_IMAGE"]
 bed = kubebed.Bed(env)
 ns = f"pod-mig-{secrets.token_hex(3)}"
 target = f"{ns}-vms"
-overlay = ferrydbed.Overlay(bed, ns, image, replicas=1, apiserver=env["FERRY_KUBE_APISERVER"])
+# the OVA share: a folder every user can read (ferryd runs as nobody)
+ova_dir = tempfile.mkdtemp(prefix="ferryd-pod-ova-", dir="/var/tmp")
+os.chmod(ova_dir, 0o755)
+OVA_MOUNT = "/srv/ova"
+overlay = ferrydbed.Overlay(bed, ns, image, replicas=1, apiserver=env["FERRY_KUBE_APISERVER"],
+                            host_paths=[(ova_dir, OVA_MOUNT)])
 selector = "app.kubernetes.io/name=ferryd"
 
 
@@ -120,6 +133,37 @@ def documents(vcsim):
         {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
          "metadata": {"name": "from-vsphere-1", "namespace": ns},
          "spec": {"plan": {"name": "from-vsphere", "namespace": ns}}},
+    ] + ova_documents()
+
+
+def ova_documents():
+    pair = {"source": {"name": "ova", "namespace": ns},
+            "destination": {"name": "host", "namespace": ns}}
+    return [
+        {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Provider",
+         "metadata": {"name": "ova", "namespace": ns},
+         "spec": {"type": "ova", "url": OVA_MOUNT}},
+        {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "NetworkMap",
+         "metadata": {"name": "ova-net", "namespace": ns},
+         "spec": {"provider": pair, "map": [{"source": {"name": "VM Network"},
+                                             "destination": {"type": "pod"}}]}},
+        {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "StorageMap",
+         "metadata": {"name": "ova-storage", "namespace": ns},
+         "spec": {"provider": pair,
+                  "map": [{"source": {"name": "web-disk1.vmdk"},
+                           "destination": {"storageClass": "local-path",
+                                           "volumeMode": "Filesystem",
+                                           "accessMode": "ReadWriteOnce"}}]}},
+        {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
+         "metadata": {"name": "from-ova", "namespace": ns},
+         "spec": {"type": "cold", "targetNamespace": target, "skipGuestConversion": True,
+                  "useCompatibilityMode": True, "targetPowerState": "off", "provider": pair,
+                  "map": {"network": {"name": "ova-net", "namespace": ns},
+                          "storage": {"name": "ova-storage", "namespace": ns}},
+                  "vms": [{"name": "web"}]}},
+        {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
+         "metadata": {"name": "from-ova-1", "namespace": ns},
+         "spec": {"plan": {"name": "from-ova", "namespace": ns}}},
     ]
 
 
@@ -130,12 +174,12 @@ def condition(obj, kind):
     return None
 
 
-def plan():
-    return bed.kubectl_json("get", "plans.forklift.konveyor.io", "-n", ns, "from-vsphere")
+def plan(name="from-vsphere"):
+    return bed.kubectl_json("get", "plans.forklift.konveyor.io", "-n", ns, name)
 
 
-def finished():
-    p = plan()
+def finished(name="from-vsphere"):
+    p = plan(name)
     return p if condition(p, "Succeeded") or condition(p, "Failed") else None
 
 
@@ -146,6 +190,7 @@ watcher.start()
 disk = os.urandom(DISK_MIB * MIB)
 with open(vsphere.flat_file(vcsim, "DC0_H0_VM1"), "wb") as f:
     f.write(disk)
+make_ova(ova_dir, "web")
 status = 1
 try:
     overlay.apply()
@@ -200,6 +245,20 @@ try:
           f"simulator's disk ({DISK_MIB} MiB, sha256); pulled by pod {claims[0]}-pull-…; "
           "nothing left")
 
+    result = bed.wait_for("the OVA Plan to finish", lambda: finished("from-ova"),
+                          timeout=600, interval=0.5)
+    if not condition(result, "Succeeded"):
+        raise AssertionError("the OVA Plan did not succeed:\n" +
+                             json.dumps(result.get("status"), indent=1))
+    vm = bed.kubectl_json("get", "virtualmachines.kubevirt.io", "-n", target, "web")
+    claims = [v["persistentVolumeClaim"]["claimName"]
+              for v in vm["spec"]["template"]["spec"]["volumes"]]
+    assert len(claims) == 1, claims
+    size = check_disk(bed, target, claims[0], os.path.join(ova_dir + ".expected", "web.raw"))
+    print(f"ok: Plan {ns}/from-ova Succeeded: the OVA folder mounted into the ferryd pod, "
+          f"VirtualMachine {target}/web on PVC {claims[0]}, equal to the OVA's disk "
+          f"({size >> 20} MiB, sha256)")
+
     logs = ferryd_logs()
     assert PASSWORD not in logs, "a ferryd pod logged the vSphere password"
     watcher.stop.set()
@@ -223,4 +282,6 @@ finally:
     vcsim["process"].stdin.close()
     vcsim["process"].wait()
     work.cleanup()
+    shutil.rmtree(ova_dir, ignore_errors=True)
+    shutil.rmtree(ova_dir + ".expected", ignore_errors=True)
 sys.exit(status)
