@@ -140,9 +140,15 @@ def ova_documents():
     pair = {"source": {"name": "ova", "namespace": ns},
             "destination": {"name": "host", "namespace": ns}}
     return [
+        # Forklift's CRD wants a Secret for every Provider; an OVA's holds
+        # only the URL
+        {"apiVersion": "v1", "kind": "Secret",
+         "metadata": {"name": "ova-credentials", "namespace": ns}, "type": "Opaque",
+         "stringData": {"url": OVA_MOUNT}},
         {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Provider",
          "metadata": {"name": "ova", "namespace": ns},
-         "spec": {"type": "ova", "url": OVA_MOUNT}},
+         "spec": {"type": "ova", "url": OVA_MOUNT,
+                  "secret": {"name": "ova-credentials", "namespace": ns}}},
         {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "NetworkMap",
          "metadata": {"name": "ova-net", "namespace": ns},
          "spec": {"provider": pair, "map": [{"source": {"name": "VM Network"},
