@@ -1370,6 +1370,37 @@ runner_migration_changed_cb(FerryEngine *engine,
 		g_warning("%s", error->message);
 }
 
+/* Migrations the engine finished whose resource does not say so yet: a
+ * process killed after the engine recorded the end and before the status
+ * was written (the Migration's, or the Plan's after it). The next run's syncs, which look only at what changed, must
+ * write them too, or their Plan would show Executing for ever. */
+static void
+runner_mark_unsynced(FerryRunner *self)
+{
+	g_autoptr(GPtrArray) migrations = ferry_store_list(self->store, "Migration", NULL, NULL);
+	g_auto(GStrv) known = ferry_engine_list_migrations(self->engine, FALSE);
+	g_auto(GStrv) running = ferry_engine_list_migrations(self->engine, TRUE);
+
+	for (guint i = 0; migrations != NULL && i < migrations->len; i++) {
+		FerryResource *migration = g_ptr_array_index(migrations, i);
+		const char *uid = ferry_resource_get_uid(migration);
+		JsonObject *status = ferry_resource_get_status(migration);
+		g_autoptr(FerryResource) plan = NULL;
+
+		if (uid == NULL || !g_strv_contains((const char *const *)known, uid) ||
+		    g_strv_contains((const char *const *)running, uid))
+			continue;
+		/* killed between the Migration's status and the Plan's */
+		if (status != NULL && json_object_has_member(status, "completed")) {
+			plan = runner_get_ref(self, migration, "Plan", "spec.plan", FALSE, NULL);
+			if (plan == NULL || !ferry_resource_has_condition(plan, "Executing"))
+				continue;
+		}
+		g_hash_table_add(self->changed, g_strdup(uid));
+		self->dirty = TRUE;
+	}
+}
+
 /**
  * ferry_runner_run:
  * @self: a #FerryRunner
@@ -1394,6 +1425,7 @@ ferry_runner_run(FerryRunner *self, GCancellable *cancellable, GError **error)
 	g_return_val_if_fail(FERRY_IS_RUNNER(self), FALSE);
 	if (!ferry_engine_recover(self->engine, cancellable, error))
 		return FALSE;
+	runner_mark_unsynced(self);
 	if (!ferry_runner_start_pending(self, cancellable, error))
 		return FALSE;
 	handler = g_signal_connect(self->engine, "migration-changed",
