@@ -24,10 +24,42 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 FERRY = os.environ["FERRY_BIN"]
 SOURCE_ROOT = os.environ["FERRY_SOURCE_ROOT"]
 CI = os.environ.get("CI") == "true"
+STARTED = time.monotonic()
+# each conversion and the boot check are bounded well inside meson's limit,
+# so a stalled step fails with its own message and the state of the machine
+CONVERSION_TIMEOUT = 780
+STEP_TIMEOUT = 1100
+WORK = None
+
+
+def step(text):
+    """A timestamped line: meson prints them when the test fails or times out."""
+    print("[%5.0f s] %s" % (time.monotonic() - STARTED, text), flush=True)
+
+
+def diagnose():
+    """What was running, and the end of each virt-v2v log, after a failure."""
+    ps = subprocess.run(["ps", "-eo", "pid,ppid,etime,time,stat,args", "--sort=start_time"],
+                        capture_output=True, text=True).stdout
+    print("--- processes (qemu, virt-v2v, ferry, libvirtd) ---")
+    for line in ps.splitlines()[1:]:
+        if any(word in line for word in ("qemu", "virt-v2v", "ferry", "libvirtd", "nbdkit",
+                                         "guestfish", "supermin")):
+            print(line[:300])
+    load = open("/proc/loadavg").read().strip()
+    print("--- load average: %s ---" % load)
+    if WORK is not None:
+        for log in sorted(glob.glob(os.path.join(WORK, "state", "work", "*", "*",
+                                                 "virt-v2v.log"))):
+            lines = open(log, errors="replace").read().splitlines()
+            print("--- the last lines of %s ---" % log)
+            print("\n".join(lines[-40:]))
+    sys.stdout.flush()
 
 
 def skip(reason):
@@ -37,8 +69,14 @@ def skip(reason):
     sys.exit(77)
 
 
-def run(*argv, check=True, **kwargs):
-    result = subprocess.run(argv, capture_output=True, text=True, **kwargs)
+def run(*argv, check=True, timeout=STEP_TIMEOUT, **kwargs):
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                **kwargs)
+    except subprocess.TimeoutExpired as e:
+        diagnose()
+        sys.exit("%s did not end within %d s:\n%s%s" % (
+            " ".join(argv), timeout, e.stdout or "", e.stderr or ""))
     if check and result.returncode != 0:
         sys.exit("%s failed (%d):\n%s%s" % (" ".join(argv), result.returncode, result.stdout,
                                             result.stderr))
@@ -63,12 +101,15 @@ def main():
             skip("%s is not installed (scripts/install-deps)" % tool)
     if os.geteuid() != 0:
         skip("the test guest and libvirtd need root")
+    global WORK
+    step("building or finding the test guest")
     guest = run(os.path.join(SOURCE_ROOT, "scripts", "make-test-guest")).stdout.strip()
     image = run(os.path.join(SOURCE_ROOT, "scripts", "make-test-guest"),
                 "--image").stdout.strip()
     run(os.path.join(SOURCE_ROOT, "scripts", "libvirtd"), "start")
 
     work = tempfile.mkdtemp(prefix="ferry-real-guest-", dir="/var/tmp")
+    WORK = work
     # QEMU runs as its own user under qemu:///system: it must reach the disks
     os.chmod(work, 0o755)
     # its own target name, so a quickstart's domain is left alone
@@ -86,14 +127,16 @@ def main():
                                 "    - name: ferry-test-guest\n      targetName: %s\n" % domain)
             with open(os.path.join(manifests, os.path.basename(path)), "w") as f:
                 f.write(text)
-        env = dict(os.environ, FERRY_NO_TTY="1")
+        env = dict(os.environ, FERRY_NO_TTY="1", FERRY_V2V_TIMEOUT=str(CONVERSION_TIMEOUT))
         ferry = [FERRY, "--state", os.path.join(work, "state"), "-n", "quickstart"]
         run(*ferry, "apply", "-f", manifests, env=env)
 
         # into the bundle, converted
+        step("guest-to-bundle: converting")
         out = run(*ferry, "plan", "start", "guest-to-bundle", check=False, env=env)
         vm = vm_status(ferry, env, "guest-to-bundle")
         if "Succeeded" not in conditions(vm):
+            diagnose()
             sys.exit("guest-to-bundle did not succeed:\n%s%s\n%s" % (
                 out.stdout, out.stderr, json.dumps(vm, indent=1)))
         steps = [s["name"] for s in vm.get("pipeline", [])]
@@ -109,6 +152,7 @@ def main():
         if len(disks) != 1:
             sys.exit("expected one disk image in %s: %s" % (folder, os.listdir(folder)))
         # virt-v2v's first-boot service is in the converted guest, not in the source
+        step("guest-to-bundle: succeeded; reading the converted disk")
         env_fs = dict(os.environ, LIBGUESTFS_BACKEND="direct",
                       LIBGUESTFS_BACKEND_SETTINGS="force_tcg")
         probe = "is-file /usr/lib/virt-sysprep/firstboot.sh\n"
@@ -128,10 +172,12 @@ def main():
             sys.exit("the conversion's progress was not reported: %s" % transfer)
 
         # onto libvirt, converted, and booted
+        step("guest-to-libvirt: converting, then the boot check")
         out = run(*ferry, "plan", "start", "guest-to-libvirt", check=False, env=env)
         vm = vm_status(ferry, env, "guest-to-libvirt")
         boot = vm.get("bootVerification", {})
         if "Succeeded" not in conditions(vm) or not boot.get("booted"):
+            diagnose()
             sys.exit("guest-to-libvirt did not boot:\n%s%s\n%s" % (
                 out.stdout, out.stderr, json.dumps(vm, indent=1)))
         if "BootVerified" not in conditions(vm):
@@ -146,7 +192,7 @@ def main():
         xml = run("virsh", "-c", "qemu:///system", "dumpxml", domain).stdout
         if "bus='virtio'" not in xml or work not in xml:
             sys.exit("the domain does not use the converted disk on virtio:\n" + xml)
-        print("converted into the bundle and onto libvirt; booted in %s s" % boot.get("seconds"))
+        step("converted into the bundle and onto libvirt; booted in %s s" % boot.get("seconds"))
     finally:
         run("virsh", "-c", "qemu:///system", "destroy", domain, check=False)
         run("virsh", "-c", "qemu:///system", "undefine", "--nvram", domain, check=False)
