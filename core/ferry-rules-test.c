@@ -17,8 +17,8 @@ static const struct {
 	guint version;
 } providers[] = {
 	{"vsphere", "vmware.", 29, 5},
-	{"ovirt", "ovirt.", 39, 6},
-	{"openstack", "openstack.", 16, 6},
+	{"ovirt", "ovirt.", 39, 7},
+	{"openstack", "openstack.", 16, 7},
 	{"ova", "ova.", 6, 5},
 };
 

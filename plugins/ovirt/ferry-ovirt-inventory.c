@@ -258,7 +258,10 @@ disk_document(xmlNode *node)
 			set_int(unit, "size", u, "size");
 			json_array_add_object_element(units, unit);
 		}
-		json_object_set_array_member(lun, "logicalUnits", units);
+		/* Forklift's shape: lun.logicalUnits.logicalUnit[] (as the engine's JSON) */
+		JsonObject *logical_units = json_object_new();
+		json_object_set_array_member(logical_units, "logicalUnit", units);
+		json_object_set_object_member(lun, "logicalUnits", logical_units);
 		json_object_set_object_member(out, "lun", lun);
 	}
 	return out;

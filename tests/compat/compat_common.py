@@ -132,6 +132,16 @@ spec:
                 continue
             self.refreshed.append(name)
 
+    def add_provider(self, name, manifests):
+        """Applies a provider's manifests (with its Secret) and loads it."""
+        path = os.path.join(self.work, name + ".yaml")
+        with open(path, "w") as f:
+            f.write(manifests)
+        run(*self.ferry, "apply", "-f", path, env=self.env)
+        run(*self.ferry, "inventory", "refresh", name, env=self.env)
+        self.providers.append(name)
+        self.refreshed.append(name)
+
     def objects(self, provider, kind):
         """The documents of another kind (hosts, clusters, …)."""
         result = run(*self.ferry, "inventory", kind, provider, "-o", "json", env=self.env)

@@ -254,16 +254,20 @@ def check_inventory(ferry, env):
     def concerns(vid):
         return {c["id"] for c in vms[vid].get("concerns", [])}
 
-    if not {"ovirt.nic.interface.unsupported", "ovirt.nic.pci_passthrough"} <= \
+    if not {"ovirt.nic.interface_type.unsupported", "ovirt.nic.pci_passthrough.detected"} <= \
             concerns("vm-with-sriov-nic"):
         sys.exit("the SR-IOV NIC raised %s" % concerns("vm-with-sriov-nic"))
-    for vid in ("nic-interface-pci_passthrough", "nic-interface-rtl8139_virtio"):
-        if "ovirt.nic.interface.unsupported" not in concerns(vid):
-            sys.exit("VM %s (unsupported NIC model) raised %s" % (vid, concerns(vid)))
-    if "ovirt.nic.interface.unsupported" in concerns("basic-network") or \
-            "ovirt.nic.pci_passthrough" in concerns(VM_COLD):
+    if "ovirt.nic.interface_type.unsupported" not in concerns("nic-interface-pci_passthrough"):
+        sys.exit("VM nic-interface-pci_passthrough (unsupported NIC model) raised %s" %
+                 concerns("nic-interface-pci_passthrough"))
+    # as Forklift's policy: a name containing virtio (rtl8139_virtio) is kept
+    if "ovirt.nic.interface_type.unsupported" in concerns("nic-interface-rtl8139_virtio"):
+        sys.exit("VM nic-interface-rtl8139_virtio raised %s" %
+                 concerns("nic-interface-rtl8139_virtio"))
+    if "ovirt.nic.interface_type.unsupported" in concerns("basic-network") or \
+            "ovirt.nic.pci_passthrough.detected" in concerns(VM_COLD):
         sys.exit("a virtio NIC raised NIC concerns")
-    if "ovirt.nic.network_filter" not in concerns(VM_COLD):
+    if "ovirt.nic.network_filter.detected" not in concerns(VM_COLD):
         sys.exit("the vdsm-no-mac-spoofing filter of %s raised %s" % (VM_COLD, concerns(VM_COLD)))
 
     disks = {d["id"]: d for d in listing("disks")}

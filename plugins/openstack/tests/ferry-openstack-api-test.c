@@ -268,10 +268,12 @@ test_rules(void)
 	bad = ferry_inventory_get_concerns(inventory, "osp", "vm", "vm-bad", &error);
 	g_assert_no_error(error);
 	{
-		const char *raised[] = {"openstack.name.invalid", "openstack.status.unsupported",
-					"openstack.floating_ips.detected", "openstack.numa.tuning",
-					"openstack.disk.interface.unsupported",
-					"openstack.disk.size.invalid", "openstack.disk.status.unsupported"};
+		const char *raised[] = {"openstack.vm.name.invalid",
+					"openstack.vm.status.invalid",
+					"openstack.network.floating_ips.detected",
+					"openstack.numa_tuning.detected",
+					"openstack.disk.unsupported_interface",
+					"openstack.disk.capacity.invalid", "openstack.disk.status.unsupported"};
 		for (guint i = 0; i < G_N_ELEMENTS(raised); i++) {
 			if (!has_concern(bad, raised[i]))
 				g_error("the variant has no concern %s", raised[i]);

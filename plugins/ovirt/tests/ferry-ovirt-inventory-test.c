@@ -146,7 +146,10 @@ test_lun_sriov_and_guest_ips(void)
 	g_assert_cmpuint(json_array_get_length(ferry_json_get_array(disk, "storageDomains")), ==,
 			 2);
 	unit = ferry_json_array_object(
-		ferry_json_get_array(ferry_json_get_object(disk, "lun"), "logicalUnits"), 0);
+		ferry_json_get_array(
+			ferry_json_get_object(ferry_json_get_object(disk, "lun"), "logicalUnits"),
+			"logicalUnit"),
+		0);
 	g_assert_cmpstr(ferry_json_get_string(unit, "lunId"), ==, "36001");
 	g_assert_cmpint(ferry_json_get_int_or(unit, "size", 0), ==, 10737418240);
 	g_assert_true(ferry_json_get_bool_or(profile, "passThrough", FALSE));
