@@ -18,8 +18,8 @@ docs/rules.md (DELIBERATE below). Prints the agreement figure and, per
 Forklift rule, how often it fired and stayed silent; every rule must do
 both at least once.
 
-OpenStack is compared by its own part below; Hyper-V has no provider in
-Ferry."""
+OpenStack: rego-openstack-compat-test.py, on the OpenStack test bed.
+Hyper-V has no provider in Ferry."""
 
 import copy
 import json
@@ -501,7 +501,8 @@ def main():
                 failures.append("Forklift rule %s: fired %d, silent %d (the edge cases must "
                                 "exercise it both ways)" % (cid, fired[cid], silent))
     subprocess.run(["rm", "-rf", tmp])
-    print("OpenStack, Hyper-V: not compared here (Hyper-V: no such provider in Ferry)")
+    print("OpenStack: tests/compat/rego-openstack-compat-test.py (on the OpenStack test bed); "
+          "Hyper-V: no such provider in Ferry")
     for cid, labels in sorted(deliberate_seen.items()):
         print("deliberate difference %s (%s): %d VMs" % (cid, DELIBERATE[cid], len(labels)))
     if failures:
