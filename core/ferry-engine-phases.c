@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "ferry-engine-private.h"
@@ -589,6 +590,8 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		g_ptr_array_add(job->progress, ferry_progress_new());
 	g_mutex_unlock(&job->lock);
 
+	gint64 round_copy_us = 0, round_open_us = 0;
+
 	for (guint i = 0; i < job_n_disks(job); i++) {
 		JsonObject *disk = job_disk(job, i);
 		gboolean done = FALSE;
@@ -613,6 +616,8 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		if (!job_copy_disk(job, source, destination, i, warm,
 				   g_ptr_array_index(job->progress, i), &transfer_started, error))
 			return FERRY_PHASE_FAIL;
+		round_copy_us += g_get_real_time() - started;
+		round_open_us += transfer_started - started;
 		/* what a cold copy moved and how long it took: the throughput
 		 * ferry_estimate_recorded_throughput() finds, in the units of the
 		 * estimate (the data the source reports, else the capacity) */
@@ -647,6 +652,15 @@ job_copy_disks(FerryEngineJob *job, const char *step, GError **error)
 		}
 		if (task_name != NULL)
 			ferry_engine_status_set_task_progress(job->status, step, task_name, mib, mib);
+	}
+	if (warm) {
+		/* how long this round's copy took, and of that opening the ends
+		 * (the part a final copy pays whatever it moves) */
+		JsonObject *last_round = json_object_new();
+		json_object_set_int_member(last_round, "round", round);
+		json_object_set_int_member(last_round, "copyUs", round_copy_us);
+		json_object_set_int_member(last_round, "openUs", round_open_us);
+		json_object_set_object_member(job->state, "warmLastRound", last_round);
 	}
 	if (warm) {
 		/* remember what the target now holds: the next delta starts here */
@@ -719,6 +733,153 @@ job_cutover_time(FerryEngineJob *job)
 	return parsed != NULL ? g_date_time_to_unix(parsed) : 0;
 }
 
+/* a Ferry annotation of the Migration, else of the Plan */
+static const char *
+job_annotation(FerryEngineJob *job, const char *key)
+{
+	/* (the keys have dots: not paths) */
+	JsonObject *annotations = ferry_json_path_object(job->migration, "metadata.annotations");
+	const char *value =
+	    annotations != NULL ? json_object_get_string_member_with_default(annotations, key, NULL)
+				: NULL;
+	if (value == NULL) {
+		annotations = ferry_json_path_object(job_plan(job), "metadata.annotations");
+		value = annotations != NULL
+			    ? json_object_get_string_member_with_default(annotations, key, NULL)
+			    : NULL;
+	}
+	return value;
+}
+
+/* @text in seconds ("90", "90s"), minutes ("5m") or hours ("1h"), fractions
+ * allowed: the seconds, or a negative number when @text is not a duration */
+static gdouble
+job_parse_duration(const char *text)
+{
+	g_autofree char *copy = NULL;
+	char *end = NULL;
+	gdouble value, unit = 1;
+	gsize len;
+
+	if (text == NULL)
+		return -1;
+	copy = g_strstrip(g_strdup(text));
+	len = strlen(copy);
+	if (len == 0)
+		return -1;
+	switch (copy[len - 1]) {
+	case 's':
+		copy[len - 1] = '\0';
+		break;
+	case 'm':
+		unit = 60;
+		copy[len - 1] = '\0';
+		break;
+	case 'h':
+		unit = 3600;
+		copy[len - 1] = '\0';
+		break;
+	default:
+		break;
+	}
+	value = g_ascii_strtod(copy, &end);
+	if (end == copy || *end != '\0' || !isfinite(value) || value < 0)
+		return -1;
+	return value * unit;
+}
+
+/* The downtime a cutover started now would cost, in seconds, as far as the
+ * last two precopies tell (negative before the second one): taking the final
+ * snapshot, opening the disks, and copying what changed since the last
+ * snapshot at the rate the source changed between the last two snapshots,
+ * as fast as the last round copied. The source's power-off, a conversion
+ * and creating the target VM come on top. */
+static gdouble
+job_predict_downtime(FerryEngineJob *job, gint64 now_us)
+{
+	gint64 snapshot_at = ferry_json_path_int(job->state, "warmSnapshotAtUs", 0);
+	gint64 previous_at = ferry_json_path_int(job->state, "warmPreviousSnapshotAtUs", 0);
+	gint64 took = ferry_json_path_int(job->state, "warmSnapshotTookUs", 0);
+	JsonObject *last = ferry_json_path_object(job->state, "warmLastRound");
+	gint64 round = ferry_json_path_int(job->state, "round", 0);
+	gint64 copy_us, open_us;
+	gdouble interval, elapsed;
+
+	if (last == NULL || round < 1 || ferry_json_path_int(last, "round", -1) != round ||
+	    snapshot_at <= 0 || previous_at <= 0 || snapshot_at <= previous_at)
+		return -1;
+	copy_us = ferry_json_path_int(last, "copyUs", 0);
+	open_us = MIN(ferry_json_path_int(last, "openUs", 0), copy_us);
+	interval = (gdouble)(snapshot_at - previous_at);
+	elapsed = (gdouble)MAX(now_us - snapshot_at, 0);
+	return ((gdouble)took + (gdouble)open_us + (gdouble)(copy_us - open_us) * elapsed / interval) /
+	       G_USEC_PER_SEC;
+}
+
+/* With the downtime budget (ferry.konveyor.io/downtime-budget on the
+ * Migration or the Plan): cut over once the predicted downtime fits it,
+ * not before the cutover time when one is set; at the end of the cutover
+ * window (ferry.konveyor.io/cutover-window after the cutover time) cut
+ * over whatever the prediction. Returns TRUE with *cut set when it decided. */
+static gboolean
+job_budget_decision(FerryEngineJob *job, gint64 now, gint64 cutover, gboolean *cut,
+		    gboolean *precopy_now)
+{
+	const char *budget_text = job_annotation(job, "ferry.konveyor.io/downtime-budget");
+	const char *window_text = job_annotation(job, "ferry.konveyor.io/cutover-window");
+	gdouble budget = job_parse_duration(budget_text);
+	gdouble window = job_parse_duration(window_text);
+	gdouble predicted;
+	gboolean open = cutover <= 0 || cutover <= now;
+	g_autofree char *message = NULL;
+
+	*cut = FALSE;
+	*precopy_now = FALSE;
+	if (budget_text == NULL)
+		return FALSE;
+	if (budget < 0) {
+		g_autofree char *bad = g_strdup_printf(
+		    "the annotation ferry.konveyor.io/downtime-budget '%s' is not a duration "
+		    "(such as 90s, 5m or 1h); the budget is ignored",
+		    budget_text);
+		ferry_engine_status_set_condition(job->status, "DowntimeBudget", "Warning",
+						  "NotADuration", bad);
+		return FALSE;
+	}
+	predicted = job_predict_downtime(job, g_get_real_time());
+	if (open && predicted >= 0 && predicted <= budget) {
+		message = g_strdup_printf("predicted downtime %.1f s fits the budget of %.1f s: "
+					  "cutting over",
+					  predicted, budget);
+		ferry_engine_status_set_condition(job->status, "DowntimeBudget", "Advisory",
+						  "Fits", message);
+		*cut = TRUE;
+		return TRUE;
+	}
+	if (cutover > 0 && window_text != NULL && window >= 0 && now >= cutover + (gint64)window) {
+		message = g_strdup_printf("the cutover window closed with the predicted downtime "
+					  "at %.1f s, over the budget of %.1f s: cutting over",
+					  predicted, budget);
+		ferry_engine_status_set_condition(job->status, "DowntimeBudget", "Warning",
+						  "WindowClosed", message);
+		*cut = TRUE;
+		return TRUE;
+	}
+	if (predicted < 0)
+		message = g_strdup_printf("no prediction before the second precopy; budget %.1f s",
+					  budget);
+	else
+		message = g_strdup_printf("predicted downtime %.1f s is over the budget of "
+					  "%.1f s: precopying again%s",
+					  predicted, budget,
+					  open ? "" : " until the cutover time");
+	ferry_engine_status_set_condition(job->status, "DowntimeBudget", "Advisory",
+					  predicted < 0 ? "Measuring" : "OverBudget", message);
+	/* the cutover time has come: precopy again now rather than at the interval */
+	*precopy_now = open && cutover > 0;
+	return TRUE;
+}
+
 static FerryPhaseResult
 phase_copying_paused(FerryEngineJob *job, GError **error)
 {
@@ -726,7 +887,19 @@ phase_copying_paused(FerryEngineJob *job, GError **error)
 	gint64 cutover = job_cutover_time(job);
 	gint64 next = ferry_json_path_int(job->state, "nextPrecopyAtUnix", 0);
 	gint64 wake;
+	gboolean cut, precopy_now;
 
+	if (job_budget_decision(job, now, cutover, &cut, &precopy_now)) {
+		if (cut) {
+			job->jump_to = g_strdup("StorePowerState");
+			return FERRY_PHASE_JUMP;
+		}
+		if (precopy_now || next <= now)
+			return FERRY_PHASE_DONE;
+		wake = cutover > now ? MIN(next, cutover) : next;
+		job->wake_at = g_get_monotonic_time() + MIN(wake - now, 5) * G_USEC_PER_SEC;
+		return FERRY_PHASE_WAIT;
+	}
 	if (cutover > 0 && cutover <= now) {
 		job->jump_to = g_strdup("StorePowerState");
 		return FERRY_PHASE_JUMP;
@@ -761,6 +934,7 @@ job_create_snapshot(FerryEngineJob *job, GError **error)
 	JsonObject *warm_status, *precopy;
 	JsonArray *precopies;
 	g_autofree char *now = ferry_engine_timestamp_now();
+	gint64 snapshot_started;
 	gint64 row;
 
 	if (source == NULL)
@@ -783,12 +957,20 @@ job_create_snapshot(FerryEngineJob *job, GError **error)
 					 "snapshot", name, details, error);
 	if (row == 0)
 		return FERRY_PHASE_FAIL;
+	snapshot_started = g_get_real_time();
 	snapshot = ferry_provider_create_snapshot(source, job->vm_id, name,
 						  FERRY_SNAPSHOT_FLAG_QUIESCE, job->cancellable, error);
 	if (snapshot == NULL) {
 		ferry_engine_ledger_forget(job->ledger, row, NULL);
 		return FERRY_PHASE_FAIL;
 	}
+	/* when the point in time was taken and how long taking it took: the
+	 * downtime budget's prediction (job_predict_downtime) */
+	json_object_set_int_member(job->state, "warmPreviousSnapshotAtUs",
+				   ferry_json_path_int(job->state, "warmSnapshotAtUs", 0));
+	json_object_set_int_member(job->state, "warmSnapshotAtUs", g_get_real_time());
+	json_object_set_int_member(job->state, "warmSnapshotTookUs",
+				   g_get_real_time() - snapshot_started);
 	/* recorded under its real id from now on */
 	json_object_set_boolean_member(details, "byName", FALSE);
 	json_object_set_string_member(details, "id", ferry_snapshot_get_id(snapshot));

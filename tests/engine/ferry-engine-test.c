@@ -575,6 +575,131 @@ test_engine_warm(Fixture *f, gconstpointer data)
 	assert_ledger_empty(f);
 }
 
+/* the VM's condition of @type, or NULL */
+static JsonObject *
+vm_condition(JsonObject *migration, const char *type)
+{
+	JsonArray *conditions = json_object_get_array_member(vm_status(migration, "vm-1"),
+							     "conditions");
+	for (guint i = 0; conditions != NULL && i < json_array_get_length(conditions); i++) {
+		JsonObject *c = json_array_get_object_element(conditions, i);
+		if (g_strcmp0(json_object_get_string_member(c, "type"), type) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+set_plan_annotation(JsonObject *context, const char *key, const char *value)
+{
+	JsonObject *metadata =
+	    json_object_get_object_member(json_object_get_object_member(context, "plan"), "metadata");
+	if (!json_object_has_member(metadata, "annotations"))
+		json_object_set_object_member(metadata, "annotations", json_object_new());
+	json_object_set_string_member(json_object_get_object_member(metadata, "annotations"), key,
+				      value);
+}
+
+static gboolean
+budget_reason(JsonObject *migration, gpointer data)
+{
+	JsonObject *condition = vm_condition(migration, "DowntimeBudget");
+	return condition != NULL &&
+	       g_strcmp0(json_object_get_string_member(condition, "reason"), data) == 0;
+}
+
+static gboolean
+third_precopy_paused(JsonObject *migration, gpointer data)
+{
+	return in_phase(migration, "CopyingPaused") && precopies(migration) >= 3;
+}
+
+/* A downtime budget the prediction fits: with no cutover time, the engine
+ * cuts over on its own after the second precopy (the first that can tell
+ * how fast the disk changes), and the target equals the source. */
+static void
+test_engine_warm_budget_met(Fixture *f, gconstpointer data)
+{
+	JsonObject *vm = add_vm(f, "vm-1", "web", 1, 32 << 20);
+	g_autoptr(JsonObject) settings = json_object_new();
+	g_autoptr(JsonObject) context = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	g_autofree char *uid = NULL;
+	g_autofree char *target = NULL;
+	const char *path = disk_path(vm, 0);
+	JsonObject *condition;
+
+	json_object_set_int_member(settings, "precopy_interval_seconds", 1);
+	f->engine = make_engine(f, settings);
+	context = make_context(f, "budget-plan", "warm", 1);
+	set_plan_annotation(context, "ferry.konveyor.io/downtime-budget", "2m");
+	uid = start(f, context);
+	/* after the first (full) copy there is no rate of change yet */
+	status = run_until(f, uid, budget_reason, (gpointer) "Measuring", 120);
+	g_assert_cmpint(precopies(status), ==, 1);
+	guest_write(path, "0x5a", 5 << 20, 300 * 1024);
+	g_clear_pointer(&status, json_object_unref);
+	/* no cutover time is ever set: the budget alone ends the precopies */
+	status = run_until(f, uid, NULL, NULL, 120);
+	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Succeeded");
+	g_assert_cmpint(precopies(status), >=, 3);
+	condition = vm_condition(status, "DowntimeBudget");
+	g_assert_nonnull(condition);
+	g_assert_cmpstr(json_object_get_string_member(condition, "reason"), ==, "Fits");
+	g_assert_true(strstr(json_object_get_string_member(condition, "message"),
+			     "fits the budget of 120.0 s") != NULL);
+	target = target_path(f, "web", "budget-plan", 0);
+	assert_identical(target, path);
+	assert_ledger_empty(f);
+}
+
+/* A budget no prediction can fit (a microsecond): the engine keeps
+ * precopying past any number of rounds and says why; the cutover time opens
+ * the window, and at its end (a window of 0 s) it cuts over anyway, saying
+ * the budget was not met. */
+static void
+test_engine_warm_budget_window(Fixture *f, gconstpointer data)
+{
+	JsonObject *vm = add_vm(f, "vm-1", "web", 1, 32 << 20);
+	g_autoptr(JsonObject) settings = json_object_new();
+	g_autoptr(JsonObject) context = NULL;
+	g_autoptr(JsonObject) status = NULL;
+	g_autoptr(GDateTime) now = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *uid = NULL;
+	g_autofree char *target = NULL;
+	const char *path = disk_path(vm, 0);
+	JsonObject *condition;
+
+	json_object_set_int_member(settings, "precopy_interval_seconds", 1);
+	f->engine = make_engine(f, settings);
+	context = make_context(f, "window-plan", "warm", 1);
+	set_plan_annotation(context, "ferry.konveyor.io/downtime-budget", "0.000001");
+	set_plan_annotation(context, "ferry.konveyor.io/cutover-window", "0s");
+	uid = start(f, context);
+	status = run_until(f, uid, third_precopy_paused, NULL, 120);
+	g_clear_pointer(&status, json_object_unref);
+	status = run_until(f, uid, budget_reason, (gpointer) "OverBudget", 120);
+	condition = vm_condition(status, "DowntimeBudget");
+	g_assert_nonnull(condition);
+	g_assert_cmpstr(json_object_get_string_member(condition, "reason"), ==, "OverBudget");
+	g_assert_true(strstr(json_object_get_string_member(condition, "message"),
+			     "over the budget of 0.0 s: precopying again") != NULL);
+	guest_write(path, "0x6b", 20 << 20, 70000);
+	now = g_date_time_new_now_utc();
+	g_assert_true(ferry_engine_set_cutover(f->engine, uid, NULL, now, &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&status, json_object_unref);
+	status = run_until(f, uid, NULL, NULL, 120);
+	g_assert_cmpstr(json_object_get_string_member(status, "phase"), ==, "Succeeded");
+	condition = vm_condition(status, "DowntimeBudget");
+	g_assert_cmpstr(json_object_get_string_member(condition, "reason"), ==, "WindowClosed");
+	g_assert_cmpstr(json_object_get_string_member(condition, "category"), ==, "Warning");
+	target = target_path(f, "web", "window-plan", 0);
+	assert_identical(target, path);
+	assert_ledger_empty(f);
+}
+
 static JsonObject *
 make_hook(const char *name, const char *command)
 {
@@ -1183,6 +1308,8 @@ main(int argc, char **argv)
 	g_test_add(path, Fixture, data, fixture_setup, func, fixture_teardown)
 	TEST("/engine/cold", test_engine_cold, NULL);
 	TEST("/engine/warm", test_engine_warm, NULL);
+	TEST("/engine/warm-downtime-budget-met", test_engine_warm_budget_met, NULL);
+	TEST("/engine/warm-downtime-budget-window", test_engine_warm_budget_window, NULL);
 	TEST("/engine/fail/power-off", test_engine_failure, "power_off");
 	TEST("/engine/fail/open-disk", test_engine_failure, "open_disk");
 	TEST("/engine/fail/prepare-disk", test_engine_failure, "prepare_disk");
