@@ -819,8 +819,9 @@ job_predict_downtime(FerryEngineJob *job, gint64 now_us)
 /* With the downtime budget (ferry.konveyor.io/downtime-budget on the
  * Migration or the Plan): cut over once the predicted downtime fits it,
  * not before the cutover time when one is set; at the end of the cutover
- * window (ferry.konveyor.io/cutover-window after the cutover time) cut
- * over whatever the prediction. Returns TRUE with *cut set when it decided. */
+ * window (ferry.konveyor.io/cutover-window after the cutover time, none
+ * when not set) cut over whatever the prediction. Returns TRUE when the
+ * budget decided: *cut to cut over now, *precopy_now to precopy again now. */
 static gboolean
 job_budget_decision(FerryEngineJob *job, gint64 now, gint64 cutover, gboolean *cut,
 		    gboolean *precopy_now)
@@ -856,7 +857,10 @@ job_budget_decision(FerryEngineJob *job, gint64 now, gint64 cutover, gboolean *c
 		*cut = TRUE;
 		return TRUE;
 	}
-	if (cutover > 0 && window_text != NULL && window >= 0 && now >= cutover + (gint64)window) {
+	/* a cutover time with no window (`ferry plan cutover`): at that time */
+	if (window < 0)
+		window = 0;
+	if (cutover > 0 && now >= cutover + (gint64)window) {
 		message = g_strdup_printf("the cutover window closed with the predicted downtime "
 					  "at %.1f s, over the budget of %.1f s: cutting over",
 					  predicted, budget);
