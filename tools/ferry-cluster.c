@@ -745,6 +745,7 @@ ferry_cluster_plan_start(FerryCli *cli, const char *name, const char *cutover)
 	JsonArray *owners;
 	const char *uid, *name_space = cluster_namespace(cli);
 	gboolean warm;
+	const char *budget = NULL;
 
 	if (plan == NULL)
 		return cluster_fail(cli, g_steal_pointer(&error));
@@ -777,6 +778,14 @@ ferry_cluster_plan_start(FerryCli *cli, const char *name, const char *cutover)
 	if (condition_true(plan, "Succeeded"))
 		return cluster_fail(cli, g_error_new(FERRY_ERROR, FERRY_ERROR_INVALID_STATE,
 						     "Plan/%s has already succeeded", name));
+	{
+		/* (the key has dots: not a path) */
+		JsonObject *annotations =
+		    ferry_json_get_object(ferry_json_get_object(plan_root, "metadata"), "annotations");
+		budget = annotations != NULL ? json_object_get_string_member_with_default(
+						   annotations, "ferry.konveyor.io/downtime-budget", NULL)
+					     : NULL;
+	}
 	warm = ferry_json_get_bool_or(spec, "warm", FALSE) ||
 	       g_strcmp0(ferry_json_get_string(spec, "type"), "warm") == 0;
 	if (cutover != NULL) {
@@ -789,6 +798,10 @@ ferry_cluster_plan_start(FerryCli *cli, const char *name, const char *cutover)
 	if (!warm && when != NULL) {
 		g_printerr("Warning: Plan/%s is not warm; the cutover time is ignored\n", name);
 		g_clear_pointer(&when, g_date_time_unref);
+	} else if (warm && when == NULL && budget != NULL) {
+		g_printerr("Plan/%s has the downtime budget %s: it cuts over on its own once the "
+			   "predicted downtime fits (or at a time set with 'ferry plan cutover')\n",
+			   name, budget);
 	} else if (warm && when == NULL) {
 		g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 		g_autofree char *text = NULL;
