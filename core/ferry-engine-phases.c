@@ -812,6 +812,10 @@ job_predict_downtime(FerryEngineJob *job, gint64 now_us)
 	open_us = MIN(ferry_json_path_int(last, "openUs", 0), copy_us);
 	interval = (gdouble)(snapshot_at - previous_at);
 	elapsed = (gdouble)MAX(now_us - snapshot_at, 0);
+	g_debug("%s: downtime prediction: snapshot took %" G_GINT64_FORMAT " us, round %" G_GINT64_FORMAT
+		" copied in %" G_GINT64_FORMAT " us (opening %" G_GINT64_FORMAT " us), %.0f us between "
+		"snapshots, %.0f us since the last",
+		job_display_name(job), took, round, copy_us, open_us, interval, elapsed);
 	return ((gdouble)took + (gdouble)open_us + (gdouble)(copy_us - open_us) * elapsed / interval) /
 	       G_USEC_PER_SEC;
 }

@@ -17,8 +17,8 @@
  * the prediction, the part the budget covers (final snapshot to the end of
  * the final copy) and whether the budget held.
  *
- * The guest's writes are simulated: the benchmark writes random 64 KiB
- * clusters into the qcow2 with qemu-io at the set rate, counted from the
+ * The guest's writes are simulated: the benchmark writes random 1 MiB
+ * blocks into the qcow2 with qemu-io at the set rate, counted from the
  * start to the source's power-off. qemu-nbd holds the image while a copy
  * reads it, so what the guest wrote during a copy lands as soon as the copy
  * ends, before the engine decides on a cutover; the final delta thus holds
@@ -36,7 +36,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#define CLUSTER (64 * 1024)
+#define CLUSTER (1024 * 1024)
 
 static char *testprov_dir = NULL;
 static gint bandwidth_mib = 0; /* the plan's spec.bandwidth, MiB/s (0: none) */
@@ -71,7 +71,7 @@ run(const char *const *argv)
 	return p != NULL && g_subprocess_wait_check(p, NULL, NULL);
 }
 
-/* the guest writes @bytes (whole clusters) at random places */
+/* the guest writes @bytes (whole MiB) at random places */
 static void
 guest_write(const char *path, guint64 size, guint64 bytes, GRand *rand)
 {
