@@ -789,11 +789,13 @@ job_parse_duration(const char *text)
 }
 
 /* The downtime a cutover started now would cost, in seconds, as far as the
- * last two precopies tell (negative before the second one): taking the final
- * snapshot, opening the disks, and copying what changed since the last
- * snapshot at the rate the source changed between the last two snapshots,
- * as fast as the last round copied. The source's power-off, a conversion
- * and creating the target VM come on top. */
+ * last precopy tells (negative before the second one, the first that copies
+ * only changes): taking the final snapshot and copying what changed since
+ * the last one, at most what the last round copied, since the final copy
+ * starts sooner after its snapshot than the last round did after the one
+ * before (a block written twice counts once, so a shorter window cannot be
+ * scaled down from a longer one safely). The source's power-off, a
+ * conversion and creating the target VM come on top. */
 static gdouble
 job_predict_downtime(FerryEngineJob *job, gint64 now_us)
 {
@@ -802,22 +804,20 @@ job_predict_downtime(FerryEngineJob *job, gint64 now_us)
 	gint64 took = ferry_json_path_int(job->state, "warmSnapshotTookUs", 0);
 	JsonObject *last = ferry_json_path_object(job->state, "warmLastRound");
 	gint64 round = ferry_json_path_int(job->state, "round", 0);
-	gint64 copy_us, open_us;
-	gdouble interval, elapsed;
+	gint64 copy_us;
 
 	if (last == NULL || round < 1 || ferry_json_path_int(last, "round", -1) != round ||
 	    snapshot_at <= 0 || previous_at <= 0 || snapshot_at <= previous_at)
 		return -1;
 	copy_us = ferry_json_path_int(last, "copyUs", 0);
-	open_us = MIN(ferry_json_path_int(last, "openUs", 0), copy_us);
-	interval = (gdouble)(snapshot_at - previous_at);
-	elapsed = (gdouble)MAX(now_us - snapshot_at, 0);
-	g_debug("%s: downtime prediction: snapshot took %" G_GINT64_FORMAT " us, round %" G_GINT64_FORMAT
-		" copied in %" G_GINT64_FORMAT " us (opening %" G_GINT64_FORMAT " us), %.0f us between "
-		"snapshots, %.0f us since the last",
-		job_display_name(job), took, round, copy_us, open_us, interval, elapsed);
-	return ((gdouble)took + (gdouble)open_us + (gdouble)(copy_us - open_us) * elapsed / interval) /
-	       G_USEC_PER_SEC;
+	g_debug("%s: downtime prediction: the snapshot took %" G_GINT64_FORMAT
+		" us and round %" G_GINT64_FORMAT " copied its changes of %.1f s in %" G_GINT64_FORMAT
+		" us (opening %" G_GINT64_FORMAT " us); %.1f s since its snapshot",
+		job_display_name(job), took, round,
+		(gdouble)(snapshot_at - previous_at) / G_USEC_PER_SEC, copy_us,
+		ferry_json_path_int(last, "openUs", 0),
+		(gdouble)(now_us - snapshot_at) / G_USEC_PER_SEC);
+	return (gdouble)(took + copy_us) / G_USEC_PER_SEC;
 }
 
 /* With the downtime budget (ferry.konveyor.io/downtime-budget on the
