@@ -79,6 +79,41 @@ def opa_concerns(opa, rego_dir, package, docs, tmp):
     return [{(c["id"], c["category"]) for c in concerns} for concerns in value]
 
 
+def compare_package(opa, rego_dir, ptype, package, cases, tmp, deliberate, failures,
+                    deliberate_seen):
+    """Compares Ferry's concerns of @cases [(label, workload, {(id,
+    category)})] with those of Forklift's @package; appends what differs
+    (but what deliberate(label, id) allows) to @failures and prints how
+    often each Forklift rule fired and stayed silent (each must do both).
+    Returns how many VMs agree."""
+    docs = [d for _, d, _ in cases]
+    forklift = opa_concerns(opa, rego_dir, package, docs, tmp)
+    fired = {i: 0 for i in rules_of(rego_dir, package)}
+    agree = 0
+    for (label, _, ours), theirs in zip(cases, forklift):
+        for cid, _ in theirs:
+            fired[cid] = fired.get(cid, 0) + 1
+        differ = ours ^ theirs
+        kept = {d for d in differ if not deliberate(label, d[0])}
+        for d in differ - kept:
+            deliberate_seen.setdefault(d[0], set()).add(label)
+        if kept:
+            failures.append("%s: only Ferry %s; only Forklift %s" % (
+                label, sorted(ours - theirs), sorted(theirs - ours)))
+        else:
+            agree += 1
+    print("%s (Forklift package %s): %d of %d VMs with the same concerns" % (
+        ptype, package, agree, len(docs)))
+    for cid in sorted(fired):
+        silent = len(docs) - fired[cid]
+        mark = "" if fired[cid] and silent else "   <- not exercised both ways"
+        print("  %-48s fired %4d, silent %4d%s" % (cid, fired[cid], silent, mark))
+        if not fired[cid] or not silent:
+            failures.append("Forklift rule %s: fired %d, silent %d (the edge cases must "
+                            "exercise it both ways)" % (cid, fired[cid], silent))
+    return agree
+
+
 def ferry_concerns(doc):
     return {(c["id"], c["category"]) for c in doc.get("concerns") or []}
 
@@ -472,34 +507,11 @@ def main():
         if not cases[ptype]:
             failures.append("no %s VMs were compared" % ptype)
             continue
-        docs = [d for _, d, _ in cases[ptype]]
-        forklift = opa_concerns(opa, rego_dir, package, docs, tmp)
-        declared = rules_of(rego_dir, package)
-        fired = {i: 0 for i in declared}
-        here = 0
-        for (label, doc, ours), theirs in zip(cases[ptype], forklift):
-            total += 1
-            for cid, _ in theirs:
-                fired[cid] = fired.get(cid, 0) + 1
-            differ = ours ^ theirs
-            kept = {d for d in differ if d[0] not in DELIBERATE}
-            for d in differ - kept:
-                deliberate_seen.setdefault(d[0], set()).add(label)
-            if kept:
-                failures.append("%s: only Ferry %s; only Forklift %s" % (
-                    label, sorted(ours - theirs), sorted(theirs - ours)))
-            else:
-                agree += 1
-                here += 1
-        print("%s (Forklift package %s): %d of %d VMs with the same concerns" % (
-            ptype, package, here, len(docs)))
-        for cid in sorted(fired):
-            silent = len(docs) - fired[cid]
-            mark = "" if fired[cid] and silent else "   <- not exercised both ways"
-            print("  %-48s fired %4d, silent %4d%s" % (cid, fired[cid], silent, mark))
-            if not fired[cid] or not silent:
-                failures.append("Forklift rule %s: fired %d, silent %d (the edge cases must "
-                                "exercise it both ways)" % (cid, fired[cid], silent))
+        here = compare_package(opa, rego_dir, ptype, package, cases[ptype], tmp,
+                               lambda label, cid: cid in DELIBERATE, failures,
+                               deliberate_seen)
+        agree += here
+        total += len(cases[ptype])
     subprocess.run(["rm", "-rf", tmp])
     print("OpenStack: tests/compat/rego-openstack-compat-test.py (on the OpenStack test bed); "
           "Hyper-V: no such provider in Ferry")

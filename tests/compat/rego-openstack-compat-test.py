@@ -243,35 +243,16 @@ def main():
                                                   os.path.join(HERE, "rego-compat-test.py"))
     rego = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rego)
-    forklift = rego.opa_concerns(opa, rego_dir, "openstack", [w for _, w, _ in cases], tmp)
-    subprocess.run(["rm", "-rf", tmp])
-    declared = rego.rules_of(rego_dir, "openstack")
-    fired = {i: 0 for i in declared}
-    agree = 0
     failures = []
     deliberate_seen = {}
-    for (label, _, ours), theirs in zip(cases, forklift):
-        for cid, _ in theirs:
-            fired[cid] = fired.get(cid, 0) + 1
-        differ = ours ^ theirs
-        expected = label.startswith("edge-") and label[5:] in DELIBERATE_CASES
-        kept = {d for d in differ if not (expected and d[0] in DELIBERATE)}
-        for d in differ - kept:
-            deliberate_seen.setdefault(d[0], set()).add(label)
-        if kept:
-            failures.append("%s: only Ferry %s; only Forklift %s" % (
-                label, sorted(ours - theirs), sorted(theirs - ours)))
-        else:
-            agree += 1
-    print("openstack (Forklift package openstack): %d of %d VMs with the same concerns" % (
-        agree, len(cases)))
-    for cid in sorted(fired):
-        silent = len(cases) - fired[cid]
-        mark = "" if fired[cid] and silent else "   <- not exercised both ways"
-        print("  %-48s fired %4d, silent %4d%s" % (cid, fired[cid], silent, mark))
-        if not fired[cid] or not silent:
-            failures.append("Forklift rule %s: fired %d, silent %d (the edge cases must "
-                            "exercise it both ways)" % (cid, fired[cid], silent))
+
+    def deliberate(label, cid):
+        return label.startswith("edge-") and label[5:] in DELIBERATE_CASES and \
+            cid in DELIBERATE
+
+    agree = rego.compare_package(opa, rego_dir, "openstack", "openstack", cases, tmp,
+                                 deliberate, failures, deliberate_seen)
+    subprocess.run(["rm", "-rf", tmp])
     for cid, labels in sorted(deliberate_seen.items()):
         print("deliberate difference %s (%s): %s" % (cid, DELIBERATE[cid],
                                                       ", ".join(sorted(labels))))
