@@ -865,9 +865,15 @@ job_budget_decision(FerryEngineJob *job, gint64 now, gint64 cutover, gboolean *c
 	if (window < 0)
 		window = 0;
 	if (cutover > 0 && now >= cutover + (gint64)window) {
-		message = g_strdup_printf("the cutover window closed with the predicted downtime "
-					  "at %.1f s, over the budget of %.1f s: cutting over",
-					  predicted, budget);
+		if (predicted < 0)
+			message = g_strdup_printf(
+			    "the cutover %s before a prediction (the budget is %.1f s): cutting over",
+			    window > 0 ? "window closed" : "time came", budget);
+		else
+			message = g_strdup_printf("the cutover %s with the predicted downtime %.1f s "
+						  "over the budget of %.1f s: cutting over",
+						  window > 0 ? "window closed" : "time came", predicted,
+						  budget);
 		ferry_engine_status_set_condition(job->status, "DowntimeBudget", "Warning",
 						  "WindowClosed", message);
 		*cut = TRUE;

@@ -327,6 +327,9 @@ run_case(const char *dir, guint64 size, gdouble rate, guint interval, gdouble bu
 				const char *m = condition_message(vm_now, "DowntimeBudget");
 				const char *p = strstr(m, "predicted downtime ");
 				result->predicted = p != NULL ? g_ascii_strtod(p + 19, NULL) : -1;
+				if (strstr(m, "is over the budget") == NULL &&
+				    strstr(m, "cutting over") != NULL && strstr(m, "fits") == NULL)
+					result->forced = TRUE;
 			}
 			break;
 		}
