@@ -1061,6 +1061,10 @@ bus_of(const char *interface)
 static JsonObject *
 ferry_ovirt_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
 {
+	FerryOvirtProvider *self = FERRY_OVIRT_PROVIDER(provider);
+	gboolean skip_luns =
+	    self->config != NULL &&
+	    g_strcmp0(ferry_provider_config_get_setting(self->config, "skipDirectLuns"), "true") == 0;
 	JsonObject *out = json_object_new();
 	JsonArray *attachments = ferry_json_get_array(vm, "diskAttachments");
 	JsonArray *in_nics = ferry_json_get_array(vm, "nics");
@@ -1103,9 +1107,32 @@ ferry_ovirt_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
 		} else {
 			id = ferry_json_get_string(a, "disk");
 		}
-		/* a direct LUN has no image: Forklift maps it to a static PV */
-		if (g_strcmp0(ferry_json_get_string(disk, "storageType"), "lun") == 0)
-			continue;
+		/* a direct LUN has no image: Forklift maps it to a static PV/PVC,
+		 * which Ferry does not make yet; never left out unless asked */
+		if (g_strcmp0(ferry_json_get_string(disk, "storageType"), "lun") == 0) {
+			const char *vm_name = ferry_json_get_string_or(vm, "name", "?");
+			const char *disk_name = ferry_json_get_string_or(
+			    disk, "alias", id != NULL ? id : "?");
+			if (skip_luns) {
+				g_message("ovirt: VM %s: the direct LUN disk %s is left out "
+					  "(skipDirectLuns)",
+					  vm_name, disk_name);
+				continue;
+			}
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+				    "ovirt: VM %s has the direct LUN disk %s, which has no image to "
+				    "copy, and Ferry does not make the static PV/PVC Forklift makes "
+				    "for one; detach the LUN from the VM and attach it to the target "
+				    "yourself, or set spec.settings.skipDirectLuns: \"true\" on "
+				    "%s%s to migrate the VM without it",
+				    vm_name, disk_name, self->config != NULL ? "Provider/" : "the Provider",
+				    self->config != NULL ? ferry_provider_config_get_name(self->config)
+							 : "");
+			json_array_unref(disks);
+			json_array_unref(nics);
+			json_object_unref(out);
+			return NULL;
+		}
 		d = json_object_new();
 		json_object_set_string_member(
 			d, "id", id != NULL ? id : ferry_json_get_string_or(a, "id", "disk"));

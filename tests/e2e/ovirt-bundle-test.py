@@ -20,6 +20,9 @@ both itself (tests/e2e/ovirtbed.py).
 - the same VM onto libvirt (its test driver), byte-identical;
 - wrong password, wrong CA, engine down mid-copy: the errors name the
   Provider and the fix;
+- a VM with a direct LUN (hand-written stub): its plan fails naming the VM,
+  the disk, the Provider and skipDirectLuns, writing nothing; with the
+  Provider's skipDirectLuns it migrates without the LUN, its image disk equal;
 - all along, no password, SSO token or imageio ticket on any process's
   command line or environment (/proc/*/cmdline, /proc/*/environ), nor in
   any output.
@@ -43,6 +46,7 @@ USER, PASSWORD = "admin@internal", "Engine-Pa55-%d" % os.getpid()
 RAW_DISK = "b5a7f7f6-377b-467b-850f-a0dcd43ac5d7"     # of vm-for-migration
 QCOW2_DISK = "a5dd889c-77f4-43bc-b981-bfc8f48b08ca"   # of vm-for-insecure-migration
 VM_COLD = "31573c08-717b-43e0-825f-69a36fb0e1a1"
+LUN_VM = "vm-with-direct-lun"  # tests/e2e/ovirt/stubs: the image disk of VM_COLD and a LUN
 VM_RESUME = "4db71538-9255-4ba3-a291-1240682dd8c6"
 DISK_SIZE = 46137344  # the stubs' provisioned size (44 MiB)
 OUTPUTS = []
@@ -220,7 +224,7 @@ def check_inventory(ferry, env):
     vms = {vm["id"]: vm for vm in listing("vms", "criticalConcerns >= 0")}
     expected = {VM_COLD, VM_RESUME, "123", "basic-network", "invalid-disk",
                 "nic-interface-pci_passthrough", "nic-interface-rtl8139_virtio",
-                "vm-with-sriov-nic"}
+                "vm-with-sriov-nic", LUN_VM}
     if set(vms) != expected:
         sys.exit("the inventory has VMs %s, expected %s" % (sorted(vms), sorted(expected)))
     vm = vms[VM_COLD]
@@ -246,7 +250,8 @@ def check_inventory(ferry, env):
         sys.exit("disk attachment of %s: %s" % (VM_COLD, attachment))
     # each VM has the devices its stubs list
     for vid, nics, disks in ((VM_RESUME, 1, 1), ("123", 0, 1), ("basic-network", 1, 1),
-                             ("nic-interface-pci_passthrough", 1, 1), ("vm-with-sriov-nic", 1, 1)):
+                             ("nic-interface-pci_passthrough", 1, 1), ("vm-with-sriov-nic", 1, 1),
+                             (LUN_VM, 0, 2)):
         if len(vms[vid]["nics"]) != nics or len(vms[vid]["diskAttachments"]) != disks:
             sys.exit("VM %s has %d NICs and %d disks, expected %d and %d" % (
                 vid, len(vms[vid]["nics"]), len(vms[vid]["diskAttachments"]), nics, disks))
@@ -275,6 +280,14 @@ def check_inventory(ferry, env):
     if two is None or two["storageDomains"] != ["95ef6fee-5773-46a2-9340-a636958a96b8",
                                                 "second-domain"]:
         sys.exit("the disk on two storage domains: %s" % two)
+    # a direct LUN's units in Forklift's shape
+    units = disks["direct-lun"].get("lun", {}).get("logicalUnits", {}).get("logicalUnit", [])
+    want = {"lunId": "36001405f1b2c3d4e5f60718293a4b5c6", "address": "192.0.2.10",
+            "port": "3260", "target": "iqn.2026-01.org.example:storage.lun1", "lunMapping": 1,
+            "size": 10737418240}
+    if disks["direct-lun"].get("storageType") != "lun" or len(units) != 1 or \
+            any(units[0].get(k) != v for k, v in want.items()):
+        sys.exit("the direct LUN disk: %s" % disks["direct-lun"])
     disk = disks[RAW_DISK]
     if (disk["provisionedSize"] != DISK_SIZE or disk["storageType"] != "image"
             or disk["format"] != "raw" or disk["storageDomain"] != "95ef6fee-5773-46a2-9340-a636958a96b8"):
@@ -289,6 +302,55 @@ def check_inventory(ferry, env):
             sys.exit("expected %d %s" % (count, kind))
     print("inventory: %d VMs, %d disks, %d vNIC profiles, concerns as the rules say" % (
         len(vms), len(disks), len(profiles)))
+
+
+def check_direct_lun(ferry, env, bed, work, bundle, expected):
+    """A VM with a direct LUN: its plan fails naming the disk and the two
+    ways out, and nothing is written for it; with the Provider's
+    skipDirectLuns it migrates without the LUN (its image disk equal)."""
+    lun_path = os.path.join(work, "lun.yaml")
+    with open(lun_path, "w") as f:
+        f.write(plan_yaml("lun", LUN_VM, target="luns") +
+                plan_yaml("lun-skip", LUN_VM, target="luns-skipped"))
+    run(*ferry, "apply", "-f", lun_path, env=env)
+    out = run(*ferry, "plan", "start", "lun", check=False, env=env)
+    OUTPUTS.append(out.stdout + out.stderr)
+    status = json.loads(run(*ferry, "get", "plan", "lun", "-o", "json", env=env).stdout)
+    reasons = [r for vm in status.get("status", {}).get("migration", {}).get("vms", [])
+               for r in vm.get("error", {}).get("reasons", [])]
+    text = " ".join(reasons) + out.stdout + out.stderr
+    if out.returncode == 0 or "direct LUN disk direct-lun" not in text or \
+            "skipDirectLuns" not in text or "Provider/ovirt-prod" not in text:
+        sys.exit("a VM with a direct LUN did not fail naming the disk and the fix "
+                 "(exit %d):\n%s" % (out.returncode, text))
+    if os.path.exists(os.path.join(bundle, "luns")):
+        sys.exit("the failed LUN plan wrote into the bundle: %s" %
+                 os.listdir(os.path.join(bundle, "luns")))
+    print("direct LUN: " + next(r for r in reasons if "direct LUN" in r)[:300])
+    # the Provider asks to leave direct LUNs out
+    with open(lun_path, "w") as f:
+        f.write("""apiVersion: forklift.konveyor.io/v1beta1
+kind: Provider
+metadata: {name: ovirt-prod, namespace: demo}
+spec:
+  type: ovirt
+  url: %s
+  secret: {name: ovirt-credentials, namespace: demo}
+  settings: {skipDirectLuns: "true"}
+""" % bed.url)
+    run(*ferry, "apply", "-f", lun_path, env=env)
+    out = run(*ferry, "plan", "start", "lun-skip", check=False, env=env)
+    OUTPUTS.append(out.stdout + out.stderr)
+    if "Plan/lun-skip: Succeeded" not in out.stdout:
+        sys.exit("with skipDirectLuns the LUN VM did not migrate:\n%s%s" % (out.stdout,
+                                                                          out.stderr))
+    folder = os.path.join(bundle, "luns-skipped", "vm-with-direct-lun")
+    images = [f for f in os.listdir(folder) if f.endswith(".img")]
+    if len(images) != 1 or open(os.path.join(folder, images[0]), "rb").read() != \
+            expected[RAW_DISK]:
+        sys.exit("with skipDirectLuns the bundle holds %s, expected the image disk alone" %
+                 images)
+    print("direct LUN with skipDirectLuns: migrated without it, the image disk equal")
 
 
 def bundle_disk(bundle, plan, name):
@@ -546,6 +608,7 @@ spec:
             sys.exit("the expiring tokens were not renewed: %s" % stats)
         print("expiring SSO tokens: %d refused, %d logins, the inventory loaded" % (
             stats["refused_tokens"], stats["logins"]))
+        check_direct_lun(ferry, env, bed, work, bundle, expected)
     finally:
         bed.stop()
     secrets = [PASSWORD] + sorted(bed.secrets)
