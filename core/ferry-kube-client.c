@@ -355,6 +355,14 @@ ferry_kube_set_transport_error(GError **error,
 		code = FERRY_ERROR_TIMED_OUT;
 		g_string_append_printf(text, ": the API server %s did not answer in time (%s)",
 				       ferry_kube_config_get_server(config), cause->message);
+	} else if (g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS)) {
+		/* GnuTLS reports a connection closed in the middle of the handshake
+		 * (an API server restarting) as NOT_TLS, like a server that does
+		 * not speak TLS at all: transient, and not the CA's fault */
+		g_string_append_printf(text,
+				       ": the API server %s broke off the TLS handshake (%s): it is "
+				       "restarting, or does not speak TLS at that address",
+				       ferry_kube_config_get_server(config), cause->message);
 	} else if (cause->domain == G_TLS_ERROR &&
 		   !g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_MISC) &&
 		   !g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_EOF)) {

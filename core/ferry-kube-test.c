@@ -555,6 +555,9 @@ test_kube_transport_errors(void)
 	    {G_IO_ERROR, G_IO_ERROR_TIMED_OUT, FERRY_ERROR_TIMED_OUT, "did not answer in time"},
 	    {G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, FERRY_ERROR_CONNECTION_FAILED,
 	     "cannot reach the API server https://api.test:6443"},
+	    /* a handshake broken off (a restart): tried again, not the CA's fault */
+	    {G_TLS_ERROR, G_TLS_ERROR_NOT_TLS, FERRY_ERROR_CONNECTION_FAILED,
+	     "broke off the TLS handshake"},
 	};
 
 	g_assert_no_error(error);

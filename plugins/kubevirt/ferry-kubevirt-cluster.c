@@ -23,6 +23,45 @@ ferry_kubevirt_cluster_free(FerryKubevirtCluster *cluster)
 	g_free(cluster);
 }
 
+#define CONNECT_ATTEMPTS 5 /* tries of the first call while the API server is unreachable */
+
+/**
+ * ferry_kubevirt_is_transient:
+ * @error: an error of an API call
+ *
+ * Returns: whether the API server could not be reached (restarting, a
+ *   connection reset, a timeout), so the call may be tried again
+ */
+gboolean
+ferry_kubevirt_is_transient(const GError *error)
+{
+	return g_error_matches(error, FERRY_ERROR, FERRY_ERROR_CONNECTION_FAILED) ||
+	       g_error_matches(error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT);
+}
+
+/**
+ * ferry_kubevirt_backoff:
+ * @attempt: the attempt that failed, from 0
+ * @last: its error
+ * @cancellable: (nullable): cancels the wait
+ *
+ * Waits before the next attempt: 1 s, 2 s, 4 s, then 8 s.
+ *
+ * Returns: FALSE when cancelled
+ */
+gboolean
+ferry_kubevirt_backoff(guint attempt, const GError *last, GCancellable *cancellable)
+{
+	guint seconds = MIN(1u << MIN(attempt, 3u), 8u);
+	g_debug("kubevirt: %s; trying again in %u s", last->message, seconds);
+	for (guint i = 0; i < seconds * 10; i++) {
+		if (g_cancellable_is_cancelled(cancellable))
+			return FALSE;
+		g_usleep(G_USEC_PER_SEC / 10);
+	}
+	return TRUE;
+}
+
 /*
  * Connects and proves the connection: the API groups are listed (which
  * checks the address, the certificate and the token), and KubeVirt's API
@@ -67,7 +106,16 @@ ferry_kubevirt_cluster_connect(const char *display,
 	}
 	cluster->client = ferry_kube_client_new(kube_config);
 	ferry_kube_client_set_field_manager(cluster->client, "ferry");
-	versions = ferry_kube_client_get_api_versions(cluster->client, cancellable, &local_error);
+	/* an API server that restarts while Ferry connects is waited for */
+	for (guint attempt = 0;; attempt++) {
+		g_clear_error(&local_error);
+		versions =
+		    ferry_kube_client_get_api_versions(cluster->client, cancellable, &local_error);
+		if (versions != NULL || !ferry_kubevirt_is_transient(local_error) ||
+		    attempt + 1 >= CONNECT_ATTEMPTS ||
+		    !ferry_kubevirt_backoff(attempt, local_error, cancellable))
+			break;
+	}
 	if (versions == NULL) {
 		g_set_error(error, FERRY_ERROR, local_error->code, "%s: %s", display,
 			    local_error->message);

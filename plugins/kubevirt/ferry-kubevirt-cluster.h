@@ -28,6 +28,10 @@ ferry_kubevirt_cluster_connect(const char *display,
 			       GError **error);
 void
 ferry_kubevirt_cluster_free(FerryKubevirtCluster *cluster);
+gboolean
+ferry_kubevirt_is_transient(const GError *error);
+gboolean
+ferry_kubevirt_backoff(guint attempt, const GError *last, GCancellable *cancellable);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FerryKubevirtCluster, ferry_kubevirt_cluster_free)
 

@@ -25,27 +25,6 @@
 
 /* --- API calls, retried while the API server is unreachable --- */
 
-static gboolean
-push_is_transient(const GError *error)
-{
-	return g_error_matches(error, FERRY_ERROR, FERRY_ERROR_CONNECTION_FAILED) ||
-	       g_error_matches(error, FERRY_ERROR, FERRY_ERROR_TIMED_OUT);
-}
-
-/* waits before attempt @attempt (1 s, 2 s, 4 s, 8 s…); FALSE when cancelled */
-static gboolean
-push_backoff(guint attempt, GError *last, GCancellable *cancellable)
-{
-	guint seconds = MIN(1u << attempt, 8u);
-	g_debug("kubevirt: %s; trying again in %u s", last->message, seconds);
-	for (guint i = 0; i < seconds * 10; i++) {
-		if (g_cancellable_is_cancelled(cancellable))
-			return FALSE;
-		g_usleep(G_USEC_PER_SEC / 10);
-	}
-	return TRUE;
-}
-
 /* sets @result to @call (which reports to error_), tried again while the
  * error is transient; the last error goes to @dest */
 #define PUSH_RETRY(result, dest, call)                                                        \
@@ -56,8 +35,8 @@ push_backoff(guint attempt, GError *last, GCancellable *cancellable)
 			result = call;                                                        \
 			if (try_error_ == NULL)                                               \
 				break;                                                        \
-			if (!push_is_transient(try_error_) || attempt_ + 1 >= PUSH_ATTEMPTS || \
-			    !push_backoff(attempt_, try_error_, cancellable)) {               \
+			if (!ferry_kubevirt_is_transient(try_error_) || attempt_ + 1 >= PUSH_ATTEMPTS || \
+			    !ferry_kubevirt_backoff(attempt_, try_error_, cancellable)) {               \
 				g_propagate_error(dest, g_steal_pointer(&try_error_));        \
 				break;                                                        \
 			}                                                                     \

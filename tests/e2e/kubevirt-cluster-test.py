@@ -396,7 +396,21 @@ class Proxy:
         self.conns = []
         self.listener = None
         self.port = 0
+        self.armed = None
+        self.outage_over = threading.Event()
         self.up()
+
+    def arm(self, seconds):
+        """the next bytes a client sends (a request) take the proxy down for
+        @seconds: the outage is sure to meet an API call"""
+        self.outage_over.clear()
+        self.armed = seconds
+
+    def outage(self, seconds):
+        self.down()
+        time.sleep(seconds)
+        self.up()
+        self.outage_over.set()
 
     def up(self):
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -420,15 +434,23 @@ class Proxy:
                 continue
             with self.lock:
                 self.conns += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+            for a, b, from_client in ((client, server, True), (server, client, False)):
+                threading.Thread(target=self.pipe, args=(a, b, from_client),
+                                 daemon=True).start()
 
-    @staticmethod
-    def pipe(a, b):
+    def pipe(self, a, b, from_client):
         try:
             while True:
                 data = a.recv(65536)
                 if not data:
+                    break
+                seconds = None
+                if from_client:
+                    with self.lock:
+                        seconds, self.armed = self.armed, None
+                if seconds is not None:
+                    # this request is lost with the connection
+                    threading.Thread(target=self.outage, args=(seconds,), daemon=True).start()
                     break
                 b.sendall(data)
         except OSError:
@@ -470,25 +492,30 @@ def test_api_outage(ferry, work, token, ca):
         process = subprocess.Popen(ferry.argv("plan", "start", "flaky"), stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, env=env)
         output = []
-        preparing = threading.Event()
+        started = threading.Event()
 
         def read():
             for line in process.stdout:
                 output.append(line)
-                if line.rstrip().endswith("flaky: CreateDataVolumes"):
-                    preparing.set()
+                if line.rstrip().endswith("flaky: Started"):
+                    started.set()
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
-        # when Ferry starts making the PVC and the transfer pod (API calls
-        # only, no copy yet), the API server goes away for 6 s
-        if not preparing.wait(timeout=120):
+        # once the VM has started (the plan's checks, which ask the API
+        # server, are done) its first phases touch only the OVA; the next
+        # request to the API server (making the PVC and the transfer pod, no
+        # copy yet) is lost, and the API server stays away for 6 s
+        if not started.wait(timeout=120):
             process.kill()
             reader.join()
-            raise AssertionError("the plan did not reach CreateDataVolumes:\n" +
+            raise AssertionError("the VM did not start:\n" +
                                  "".join(output))
-        proxy.down()
-        time.sleep(6)
-        proxy.up()
+        proxy.arm(6)
+        if not proxy.outage_over.wait(timeout=120):
+            process.kill()
+            reader.join()
+            raise AssertionError("no request reached the API server after the start:\n" +
+                                 "".join(output))
         process.wait(timeout=600)
         reader.join()
         text = "".join(output)
