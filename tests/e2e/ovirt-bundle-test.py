@@ -128,6 +128,18 @@ spec:
 """ % (name, kind, target, extra, vm)
 
 
+def provider_yaml(url, settings=""):
+    """the oVirt Provider, ovirt-prod, with @settings (YAML flow mapping)"""
+    return """apiVersion: forklift.konveyor.io/v1beta1
+kind: Provider
+metadata: {name: ovirt-prod, namespace: demo}
+spec:
+  type: ovirt
+  url: %s
+  secret: {name: ovirt-credentials, namespace: demo}
+%s""" % (url, "  settings: %s\n" % settings if settings else "")
+
+
 def manifests(bed, bundle, password=PASSWORD, ca=None, insecure=False, thumbprint=None,
               plans=None, user=USER):
     """the Secret, the Providers, the maps and @plans (by default this test's
@@ -150,14 +162,7 @@ stringData:
   user: %s
   password: %s
 %s---
-apiVersion: forklift.konveyor.io/v1beta1
-kind: Provider
-metadata: {name: ovirt-prod, namespace: demo}
-spec:
-  type: ovirt
-  url: %s
-  secret: {name: ovirt-credentials, namespace: demo}
----
+%s---
 apiVersion: forklift.konveyor.io/v1beta1
 kind: Provider
 metadata: {name: kubevirt-bundle, namespace: demo}
@@ -186,7 +191,7 @@ spec:
   map:
     - source: {id: 95ef6fee-5773-46a2-9340-a636958a96b8}
       destination: {storageClass: standard}
-%s""" % (user, password, ca_block, bed.url, bundle, plans)
+%s""" % (user, password, ca_block, provider_yaml(bed.url), bundle, plans)
 
 
 def make_images(work):
@@ -329,15 +334,7 @@ def check_direct_lun(ferry, env, bed, work, bundle, expected):
     print("direct LUN: " + next(r for r in reasons if "direct LUN" in r)[:300])
     # the Provider asks to leave direct LUNs out
     with open(lun_path, "w") as f:
-        f.write("""apiVersion: forklift.konveyor.io/v1beta1
-kind: Provider
-metadata: {name: ovirt-prod, namespace: demo}
-spec:
-  type: ovirt
-  url: %s
-  secret: {name: ovirt-credentials, namespace: demo}
-  settings: {skipDirectLuns: "true"}
-""" % bed.url)
+        f.write(provider_yaml(bed.url, '{skipDirectLuns: "true"}'))
     run(*ferry, "apply", "-f", lun_path, env=env)
     out = run(*ferry, "plan", "start", "lun-skip", check=False, env=env)
     OUTPUTS.append(out.stdout + out.stderr)
