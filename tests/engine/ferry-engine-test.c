@@ -614,6 +614,23 @@ third_precopy_paused(JsonObject *migration, gpointer data)
 	return in_phase(migration, "CopyingPaused") && precopies(migration) >= 3;
 }
 
+/* starts a warm plan of one VM (precopies every second) with a downtime
+ * budget and, when not NULL, a cutover window */
+static char *
+start_budget_plan(Fixture *f, const char *plan, const char *budget, const char *window)
+{
+	g_autoptr(JsonObject) settings = json_object_new();
+	g_autoptr(JsonObject) context = NULL;
+
+	json_object_set_int_member(settings, "precopy_interval_seconds", 1);
+	f->engine = make_engine(f, settings);
+	context = make_context(f, plan, "warm", 1);
+	set_plan_annotation(context, "ferry.konveyor.io/downtime-budget", budget);
+	if (window != NULL)
+		set_plan_annotation(context, "ferry.konveyor.io/cutover-window", window);
+	return start(f, context);
+}
+
 /* A downtime budget the prediction fits: with no cutover time, the engine
  * cuts over on its own after the second precopy (the first that can tell
  * how fast the disk changes), and the target equals the source. */
@@ -621,19 +638,12 @@ static void
 test_engine_warm_budget_met(Fixture *f, gconstpointer data)
 {
 	JsonObject *vm = add_vm(f, "vm-1", "web", 1, 32 << 20);
-	g_autoptr(JsonObject) settings = json_object_new();
-	g_autoptr(JsonObject) context = NULL;
 	g_autoptr(JsonObject) status = NULL;
-	g_autofree char *uid = NULL;
+	g_autofree char *uid = start_budget_plan(f, "budget-plan", "2m", NULL);
 	g_autofree char *target = NULL;
 	const char *path = disk_path(vm, 0);
 	JsonObject *condition;
 
-	json_object_set_int_member(settings, "precopy_interval_seconds", 1);
-	f->engine = make_engine(f, settings);
-	context = make_context(f, "budget-plan", "warm", 1);
-	set_plan_annotation(context, "ferry.konveyor.io/downtime-budget", "2m");
-	uid = start(f, context);
 	/* after the first (full) copy there is no rate of change yet */
 	status = run_until(f, uid, budget_reason, (gpointer) "Measuring", 120);
 	g_assert_cmpint(precopies(status), ==, 1);
@@ -661,22 +671,14 @@ static void
 test_engine_warm_budget_window(Fixture *f, gconstpointer data)
 {
 	JsonObject *vm = add_vm(f, "vm-1", "web", 1, 32 << 20);
-	g_autoptr(JsonObject) settings = json_object_new();
-	g_autoptr(JsonObject) context = NULL;
 	g_autoptr(JsonObject) status = NULL;
 	g_autoptr(GDateTime) now = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree char *uid = NULL;
+	g_autofree char *uid = start_budget_plan(f, "window-plan", "0.000001", "0s");
 	g_autofree char *target = NULL;
 	const char *path = disk_path(vm, 0);
 	JsonObject *condition;
 
-	json_object_set_int_member(settings, "precopy_interval_seconds", 1);
-	f->engine = make_engine(f, settings);
-	context = make_context(f, "window-plan", "warm", 1);
-	set_plan_annotation(context, "ferry.konveyor.io/downtime-budget", "0.000001");
-	set_plan_annotation(context, "ferry.konveyor.io/cutover-window", "0s");
-	uid = start(f, context);
 	status = run_until(f, uid, third_precopy_paused, NULL, 120);
 	g_clear_pointer(&status, json_object_unref);
 	status = run_until(f, uid, budget_reason, (gpointer) "OverBudget", 120);
