@@ -230,6 +230,53 @@ job_prepare_target(FerryEngineJob *job, FerryProvider *destination, guint index,
 
 /* --- phases --- */
 
+/*
+ * A VM with direct LUNs (the spec's `luns`) moves only where the source can
+ * detach them and the destination attach them in place; anywhere else it
+ * fails before anything is touched, naming the LUNs and both ways out.
+ */
+static gboolean
+job_check_luns(FerryEngineJob *job, FerryProvider *source, JsonObject *spec, GError **error)
+{
+	JsonArray *luns = ferry_json_path_array(spec, "luns");
+	g_autoptr(FerryProvider) destination = NULL;
+	g_autoptr(GString) names = NULL;
+
+	if (luns == NULL || json_array_get_length(luns) == 0)
+		return TRUE;
+	destination = job_destination(job, error);
+	if (destination == NULL)
+		return FALSE;
+	if (ferry_provider_has_capability(source, FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS) &&
+	    ferry_provider_has_capability(destination, FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS))
+		return TRUE;
+	names = g_string_new(NULL);
+	for (guint i = 0; i < json_array_get_length(luns); i++) {
+		JsonObject *lun = json_array_get_object_element(luns, i);
+		const char *alias = ferry_json_path_string(lun, "alias", NULL);
+		if (names->len > 0)
+			g_string_append(names, ", ");
+		g_string_append(names, ferry_json_path_string(lun, "id", "?"));
+		if (alias != NULL)
+			g_string_append_printf(names, " (%s)", alias);
+	}
+	g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
+		    "VM %s has the direct LUN disk%s %s, which Provider/%s cannot %s in place (a "
+		    "KubeVirt cluster can: Ferry gives each LUN a static PersistentVolume and "
+		    "claim there, as Forklift does); migrate the VM to a cluster, or detach the "
+		    "LUN from the VM, or set spec.settings.skipDirectLuns: \"true\" on "
+		    "Provider/%s to migrate the VM without it",
+		    job_display_name(job), json_array_get_length(luns) == 1 ? "" : "s", names->str,
+		    ferry_provider_has_capability(source, FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS)
+			? ferry_json_path_string(job->context, "destination.name", "?")
+			: ferry_json_path_string(job->context, "source.name", "?"),
+		    ferry_provider_has_capability(source, FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS)
+			? "attach them"
+			: "hand them over",
+		    ferry_json_path_string(job->context, "source.name", "?"));
+	return FALSE;
+}
+
 static FerryPhaseResult
 phase_started(FerryEngineJob *job, GError **error)
 {
@@ -258,6 +305,10 @@ phase_started(FerryEngineJob *job, GError **error)
 					  job->migration_uid, error);
 	if (spec == NULL)
 		return FERRY_PHASE_FAIL;
+	if (!job_check_luns(job, source, spec, error)) {
+		json_object_unref(spec);
+		return FERRY_PHASE_FAIL;
+	}
 	json_object_set_object_member(job->state, "vmSpec", spec);
 	if (g_strcmp0(ferry_json_path_string(spec, "name", NULL),
 		      ferry_json_path_string(inventory_vm, "name", NULL)) != 0)
@@ -1583,6 +1634,23 @@ phase_completed(FerryEngineJob *job, GError **error)
 {
 	g_autofree char *journals = g_build_filename(ferry_engine_get_state_dir(job->engine),
 						     "journals", job->migration_uid, job->vm_id, NULL);
+	JsonArray *luns = ferry_json_path_array(job_vm_spec(job), "luns");
+
+	/* the direct LUNs now belong to the target VM: detached from the source
+	 * VM (not deleted) so that nothing uses them from both sides */
+	for (guint i = 0; luns != NULL && i < json_array_get_length(luns); i++) {
+		g_autoptr(FerryProvider) source = job_source(job, error);
+		const char *disk_id =
+		    ferry_json_path_string(json_array_get_object_element(luns, i), "id", "");
+		if (source == NULL ||
+		    !ferry_provider_detach_disk(source, job->vm_id, disk_id, job->cancellable, error)) {
+			g_prefix_error(error, "VM %s: direct LUN %s stays attached to the source VM: ",
+				       job_display_name(job), disk_id);
+			return FERRY_PHASE_FAIL;
+		}
+		g_message("VM %s: direct LUN %s detached from the source VM", job_display_name(job),
+			  disk_id);
+	}
 	/* the target VM and its disks are the result: they leave the ledger;
 	 * snapshots, processes and work files go */
 	if (!ferry_engine_cleanup_vm(job->engine, job->migration_uid, job->vm_id, job->context,

@@ -46,6 +46,53 @@ find_map_pair(JsonObject *map, const char *ref)
 	return NULL;
 }
 
+/*
+ * The source's direct LUNs (its description's `luns`), which move without a
+ * copy: each keeps what the source said of it (id, capacity, bus, `iscsi` or
+ * `fc`) and gains `name`, its claim's name (the disk id, as Forklift names a
+ * LUN's PVC), and `volumeName`, numbered on from the copied disks.
+ */
+static JsonArray *
+build_luns(JsonObject *plan, JsonObject *plan_vm, FerryVmSpec *described, guint n_disks,
+	   const char *name, GError **error)
+{
+	JsonArray *in = ferry_json_path_array(ferry_vm_spec_get_json(described), "luns");
+	g_autoptr(JsonArray) out = json_array_new();
+	const char *volume_template = ferry_json_path_string(
+	    plan_vm, "volumeNameTemplate", ferry_json_path_string(plan, "spec.volumeNameTemplate", NULL));
+
+	for (guint i = 0; in != NULL && i < json_array_get_length(in); i++) {
+		JsonNode *node = json_array_get_element(in, i);
+		g_autoptr(JsonObject) lun = NULL;
+		g_autoptr(JsonObject) volume_data =
+		    ferry_naming_new_template_data(FERRY_NAME_TEMPLATE_VOLUME);
+		g_autofree char *volume = NULL;
+		const char *id;
+
+		if (!JSON_NODE_HOLDS_OBJECT(node) ||
+		    (id = ferry_json_path_string(json_node_get_object(node), "id", NULL)) == NULL) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+				    "VM %s: direct LUN %u has no id", name, i);
+			return NULL;
+		}
+		lun = ferry_json_object_copy(json_node_get_object(node));
+		if (!json_object_has_member(lun, "name"))
+			json_object_set_string_member(lun, "name", id);
+		json_object_set_string_member(volume_data, "PVCName",
+					      json_object_get_string_member(lun, "name"));
+		json_object_set_int_member(volume_data, "VolumeIndex", n_disks + i);
+		volume = ferry_naming_render(FERRY_NAME_TEMPLATE_VOLUME, volume_template, volume_data,
+					     FALSE, error);
+		if (volume == NULL) {
+			g_prefix_error(error, "VM %s direct LUN %s: ", name, id);
+			return NULL;
+		}
+		json_object_set_string_member(lun, "volumeName", volume);
+		json_array_add_object_element(out, g_steal_pointer(&lun));
+	}
+	return g_steal_pointer(&out);
+}
+
 JsonObject *
 ferry_engine_build_vm_spec(JsonObject *context,
 			   JsonObject *plan_vm,
@@ -309,5 +356,15 @@ ferry_engine_build_vm_spec(JsonObject *context,
 	if (vm_id != NULL)
 		json_object_set_string_member(labels, "vmID", vm_id);
 	json_object_set_object_member(spec, "labels", labels);
+	{
+		JsonArray *luns = build_luns(plan, plan_vm, described,
+					     ferry_vm_spec_get_n_disks(described), name, error);
+		if (luns == NULL)
+			return NULL;
+		if (json_array_get_length(luns) > 0)
+			json_object_set_array_member(spec, "luns", luns);
+		else
+			json_array_unref(luns);
+	}
 	return g_steal_pointer(&spec);
 }

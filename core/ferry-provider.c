@@ -72,7 +72,7 @@ ferry_provider_capabilities_to_string(FerryProviderCapabilities capabilities)
 					    "hosts",	"watch",	  "pre-transfer",
 					    "guest-conversion", "convert-on-copy", "conversion-only",
 					    "snapshot-consolidation", "credentials", "certificate-pin",
-					    "destination-inventory"};
+					    "destination-inventory", "direct-luns"};
 	g_autoptr(GString) str = g_string_new(NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
 		if ((capabilities & (1u << i)) == 0)
@@ -490,6 +490,35 @@ ferry_provider_get_changed_areas(FerryProvider *self,
 	PROVIDER_CALL(self, FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS, get_changed_areas,
 		      "list changed disk areas", NULL, error, vm_id, disk_id, snapshot_id,
 		      change_id, cancellable);
+}
+
+/**
+ * ferry_provider_detach_disk:
+ * @self: a #FerryProvider
+ * @vm_id: the source VM
+ * @disk_id: one of its direct LUNs (the description's `luns[].id`)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Detaches a direct LUN from the source VM without deleting it, after the
+ * VM was migrated with the LUN attached in place on the destination. A disk
+ * that is attached no more is not an error.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.2
+ */
+gboolean
+ferry_provider_detach_disk(FerryProvider *self,
+			   const char *vm_id,
+			   const char *disk_id,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	g_return_val_if_fail(FERRY_IS_PROVIDER(self), FALSE);
+	g_return_val_if_fail(vm_id != NULL && disk_id != NULL, FALSE);
+	PROVIDER_CALL(self, FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS, detach_disk,
+		      "detach a direct LUN", FALSE, error, vm_id, disk_id, cancellable);
 }
 
 /**

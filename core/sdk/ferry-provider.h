@@ -51,6 +51,13 @@ G_BEGIN_DECLS
  *   against them before anything is created (see "Destination inventory"
  *   below). A connection that has nothing to list (e.g. a directory of
  *   manifests) fails load_inventory() with %FERRY_ERROR_NOT_SUPPORTED.
+ * @FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS: direct LUNs (disks on a SAN the
+ *   source and the destination both reach) move without a copy. A source
+ *   lists a VM's direct LUNs in its description's `luns` (not in `disks`) and
+ *   detaches one from the source VM with detach_disk() once the VM is
+ *   migrated; a destination attaches the vm_spec's `luns` in place in
+ *   create_vm() (on KubeVirt: a static PersistentVolume and its claim). The
+ *   engine refuses a VM with `luns` for a destination without it. Since: 0.2
  *
  * The in-flight limit (`controller_max_vm_inflight`) is counted per host of
  * the VM (the inventory VM's `host` member) for providers with
@@ -91,6 +98,7 @@ typedef enum /*< flags >*/ {
 	FERRY_PROVIDER_CAPABILITY_CREDENTIALS = 1 << 13,
 	FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN = 1 << 14,
 	FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY = 1 << 15,
+	FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS = 1 << 16,
 } FerryProviderCapabilities;
 
 /**
@@ -169,6 +177,10 @@ G_DECLARE_INTERFACE(FerryProvider, ferry_provider, FERRY, PROVIDER, GObject)
  *   plans of @migration_type from this provider on and off (Forklift's
  *   feature gates, such as `controller_ovirt_warm_migration`), or %NULL;
  *   must work unconnected
+ * @detach_disk: DIRECT_LUNS, for a source; detach the direct LUN @disk_id
+ *   from the source VM @vm_id without deleting it, once the VM has been
+ *   migrated (so that the LUN is never used from both sides); a disk that is
+ *   no longer attached is not an error. Since: 0.2
  *
  * The vtable of a platform plugin. Every method runs synchronously in the
  * calling thread; the `_async` forms of the public API call them in a worker
@@ -289,9 +301,14 @@ struct _FerryProviderInterface {
 				       GCancellable *cancellable,
 				       GError **error);
 	const char *(*get_feature_gate)(FerryProvider *self, const char *migration_type);
+	gboolean (*detach_disk)(FerryProvider *self,
+				const char *vm_id,
+				const char *disk_id,
+				GCancellable *cancellable,
+				GError **error);
 
 	/*< private >*/
-	gpointer padding[9];
+	gpointer padding[8];
 };
 
 const char *
@@ -429,6 +446,12 @@ ferry_provider_get_changed_areas_async(FerryProvider *self,
 				       gpointer user_data);
 FerryExtentList *
 ferry_provider_get_changed_areas_finish(FerryProvider *self, GAsyncResult *result, GError **error);
+gboolean
+ferry_provider_detach_disk(FerryProvider *self,
+			   const char *vm_id,
+			   const char *disk_id,
+			   GCancellable *cancellable,
+			   GError **error);
 gboolean
 ferry_provider_pre_transfer(FerryProvider *self,
 			    const char *vm_id,

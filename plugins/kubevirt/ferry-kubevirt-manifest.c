@@ -530,11 +530,27 @@ ferry_kubevirt_disk_free(gpointer data)
 	g_free(disk);
 }
 
+static void
+ferry_kubevirt_lun_free(gpointer data)
+{
+	FerryKubevirtLun *lun = data;
+	g_free(lun->name);
+	g_free(lun->pv_name);
+	g_free(lun->id);
+	if (lun->volume != NULL)
+		json_node_unref(lun->volume);
+	if (lun->claim != NULL)
+		json_node_unref(lun->claim);
+	g_free(lun);
+}
+
 void
 ferry_kubevirt_target_free(FerryKubevirtTarget *target)
 {
 	if (target == NULL)
 		return;
+	if (target->luns != NULL)
+		g_ptr_array_unref(target->luns);
 	g_free(target->name);
 	g_free(target->name_space);
 	g_free(target->display);
@@ -739,6 +755,186 @@ ferry_kubevirt_build_disk(FerryKubevirtTarget *target,
 	disk->volume_mode = g_strdup(volume_mode);
 	disk->claim = ferry_kubevirt_build_claim(target, disk, system_labels, source, index_text,
 						 storage_class, volume_mode, access_mode, quantity);
+	return TRUE;
+}
+
+/* the `iscsi` or `fc` source of a LUN's PersistentVolume, checked */
+static JsonObject *
+ferry_kubevirt_lun_source(FerryKubevirtTarget *target,
+			  JsonObject *lun,
+			  const char *path,
+			  const char **kind,
+			  GError **error)
+{
+	JsonObject *iscsi = ferry_json_get_object(lun, "iscsi");
+	JsonObject *fc = ferry_json_get_object(lun, "fc");
+	JsonObject *out = json_object_new();
+
+	if ((iscsi == NULL) == (fc == NULL)) {
+		json_object_unref(out);
+		ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
+				    "%s must have one of iscsi and fc", path);
+		return NULL;
+	}
+	if (iscsi != NULL) {
+		const char *portal = ferry_json_get_string(iscsi, "targetPortal");
+		const char *iqn = ferry_json_get_string(iscsi, "iqn");
+		JsonNode *number = json_object_get_member(iscsi, "lun");
+		if (portal == NULL || *portal == '\0' || iqn == NULL || *iqn == '\0' ||
+		    number == NULL || !JSON_NODE_HOLDS_VALUE(number) ||
+		    json_node_get_value_type(number) != G_TYPE_INT64 ||
+		    json_node_get_int(number) < 0) {
+			json_object_unref(out);
+			ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
+					    "%siscsi needs targetPortal, iqn and lun (a whole "
+					    "number of at least 0)",
+					    path);
+			return NULL;
+		}
+		json_object_set_string_member(out, "targetPortal", portal);
+		json_object_set_string_member(out, "iqn", iqn);
+		json_object_set_int_member(out, "lun", json_node_get_int(number));
+		*kind = "iscsi";
+	} else {
+		JsonArray *wwids = ferry_json_get_array(fc, "wwids");
+		JsonArray *copy = json_array_new();
+		for (guint i = 0; wwids != NULL && i < json_array_get_length(wwids); i++) {
+			JsonNode *node = json_array_get_element(wwids, i);
+			if (!JSON_NODE_HOLDS_VALUE(node) ||
+			    json_node_get_value_type(node) != G_TYPE_STRING ||
+			    *json_node_get_string(node) == '\0')
+				continue;
+			json_array_add_string_element(copy, json_node_get_string(node));
+		}
+		json_object_set_array_member(out, "wwids", copy);
+		if (json_array_get_length(copy) == 0) {
+			json_object_unref(out);
+			ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
+					    "%sfc needs wwids, a list of the LUN's WWIDs", path);
+			return NULL;
+		}
+		*kind = "fc";
+	}
+	json_object_set_boolean_member(out, "readOnly", FALSE);
+	return out;
+}
+
+/*
+ * A direct LUN (vm_spec `luns[]`), attached in place as Forklift does for
+ * oVirt's: a static PersistentVolume naming the LUN (iSCSI or Fibre Channel),
+ * Block mode so that nothing formats it, ReadWriteMany so that the VM can
+ * live-migrate, reclaim policy Retain and no storage class; and a claim of
+ * the same size bound to it by name. The PV is pre-bound to the claim
+ * (claimRef) so that no other claim can take the LUN.
+ */
+static gboolean
+ferry_kubevirt_build_lun(FerryKubevirtTarget *target,
+			 JsonObject *lun_json,
+			 guint index,
+			 JsonObject *system_labels,
+			 GError **error)
+{
+	g_autofree char *path = g_strdup_printf("luns[%u].", index);
+	FerryKubevirtLun *lun = g_new0(FerryKubevirtLun, 1);
+	const char *id = ferry_kubevirt_string_member(lun_json, "id");
+	const char *name = ferry_kubevirt_string_member(lun_json, "name");
+	JsonNode *capacity_node = json_object_get_member(lun_json, "capacity");
+	const char *kind = NULL;
+	JsonObject *source;
+	g_autofree char *quantity = NULL;
+	g_autoptr(GError) local_error = NULL;
+	JsonObject *manifest;
+	JsonObject *metadata;
+	JsonObject *spec;
+	JsonObject *claim_ref;
+
+	g_ptr_array_add(target->luns, lun);
+	if (id == NULL)
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
+					   "%sid must be the source disk's id", path);
+	if (name == NULL)
+		name = id;
+	if (capacity_node == NULL || !JSON_NODE_HOLDS_VALUE(capacity_node) ||
+	    json_node_get_value_type(capacity_node) != G_TYPE_INT64 ||
+	    json_node_get_int(capacity_node) <= 0)
+		return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
+					   "%scapacity must be the LUN's size in bytes", path);
+	if (!ferry_kubevirt_check_dns1123_label("direct LUN claim name", name, &local_error) ||
+	    !ferry_kubevirt_check_label("volume", id, &local_error))
+		return ferry_kubevirt_wrap(target, error, g_steal_pointer(&local_error));
+	for (guint i = 0; i < target->disks->len; i++) {
+		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
+		if (g_strcmp0(disk->name, name) == 0)
+			return ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_ARGUMENT,
+						   "disk %u and direct LUN %u are both named '%s'",
+						   i, index, name);
+	}
+	source = ferry_kubevirt_lun_source(target, lun_json, path, &kind, error);
+	if (source == NULL)
+		return FALSE;
+	lun->id = g_strdup(id);
+	lun->name = g_strdup(name);
+	/* PVs live cluster-wide: the namespace keeps two targets' apart */
+	lun->pv_name = g_strdup_printf("%s-%s", target->name_space, name);
+	quantity = ferry_kubevirt_format_quantity((guint64)json_node_get_int(capacity_node));
+
+	manifest = json_object_new();
+	lun->volume = json_node_init_object(json_node_alloc(), manifest);
+	json_object_unref(manifest);
+	json_object_set_string_member(manifest, "apiVersion", "v1");
+	json_object_set_string_member(manifest, "kind", "PersistentVolume");
+	metadata = ferry_kubevirt_add_object(manifest, "metadata");
+	json_object_set_string_member(metadata, "name", lun->pv_name);
+	{
+		JsonObject *labels = json_object_new();
+		g_autoptr(GList) members = json_object_get_members(system_labels);
+		for (GList *l = members; l != NULL; l = l->next)
+			json_object_set_string_member(
+			    labels, l->data, json_object_get_string_member(system_labels, l->data));
+		json_object_set_string_member(labels, "volume", id);
+		json_object_set_object_member(metadata, "labels", labels);
+	}
+	json_object_set_string_member(ferry_kubevirt_add_object(metadata, "annotations"),
+				      "forklift.konveyor.io/disk-source", id);
+	json_object_set_string_member(json_object_get_object_member(metadata, "annotations"),
+				      "lun", "true");
+	spec = ferry_kubevirt_add_object(manifest, "spec");
+	json_object_set_string_member(ferry_kubevirt_add_object(spec, "capacity"), "storage",
+				      quantity);
+	json_array_add_string_element(ferry_kubevirt_add_array(spec, "accessModes"),
+				      "ReadWriteMany");
+	json_object_set_string_member(spec, "persistentVolumeReclaimPolicy", "Retain");
+	json_object_set_string_member(spec, "storageClassName", "");
+	json_object_set_string_member(spec, "volumeMode", "Block");
+	claim_ref = ferry_kubevirt_add_object(spec, "claimRef");
+	json_object_set_string_member(claim_ref, "apiVersion", "v1");
+	json_object_set_string_member(claim_ref, "kind", "PersistentVolumeClaim");
+	json_object_set_string_member(claim_ref, "namespace", target->name_space);
+	json_object_set_string_member(claim_ref, "name", name);
+	json_object_set_object_member(spec, kind, source);
+
+	manifest = json_object_new();
+	lun->claim = json_node_init_object(json_node_alloc(), manifest);
+	json_object_unref(manifest);
+	json_object_set_string_member(manifest, "apiVersion", "v1");
+	json_object_set_string_member(manifest, "kind", "PersistentVolumeClaim");
+	metadata = ferry_kubevirt_metadata(manifest, name, target->name_space);
+	if (json_object_get_size(system_labels) > 0)
+		json_object_set_object_member(metadata, "labels",
+					      json_object_ref(system_labels));
+	json_object_set_string_member(ferry_kubevirt_add_object(metadata, "annotations"),
+				      "forklift.konveyor.io/disk-source", id);
+	json_object_set_string_member(json_object_get_object_member(metadata, "annotations"),
+				      "lun", "true");
+	spec = ferry_kubevirt_add_object(manifest, "spec");
+	json_array_add_string_element(ferry_kubevirt_add_array(spec, "accessModes"),
+				      "ReadWriteMany");
+	json_object_set_string_member(spec, "storageClassName", "");
+	json_object_set_string_member(spec, "volumeMode", "Block");
+	json_object_set_string_member(spec, "volumeName", lun->pv_name);
+	json_object_set_string_member(
+	    ferry_kubevirt_add_object(ferry_kubevirt_add_object(spec, "resources"), "requests"),
+	    "storage", quantity);
 	return TRUE;
 }
 
@@ -1105,6 +1301,37 @@ ferry_kubevirt_build_vm(FerryKubevirtTarget *target,
 		json_object_set_string_member(ferry_kubevirt_add_object(volume, "dataVolume"),
 					      "name", disk->name);
 	}
+	for (guint i = 0; i < target->luns->len; i++) {
+		FerryKubevirtLun *lun = g_ptr_array_index(target->luns, i);
+		JsonObject *lun_json =
+		    json_array_get_object_element(ferry_json_get_array(document, "luns"), i);
+		const char *given = ferry_kubevirt_string_member(lun_json, "volumeName");
+		const char *bus = ferry_kubevirt_string_member(lun_json, "bus");
+		g_autofree char *volume_name =
+		    given != NULL ? g_strdup(given)
+				  : g_strdup_printf("vol-%u", target->disks->len + i);
+		g_autofree char *path = g_strdup_printf("luns[%u].", i);
+		g_autoptr(GError) name_error = NULL;
+		JsonObject *disk_entry;
+		JsonObject *volume;
+
+		if (!ferry_kubevirt_check_dns1123_label("volume name", volume_name, &name_error))
+			return ferry_kubevirt_wrap(target, error, g_steal_pointer(&name_error));
+		/* SCSI commands pass through a scsi bus (Forklift maps oVirt's virtio_scsi) */
+		if (bus == NULL)
+			bus = "scsi";
+		if (!CHECK_CHOICE(target, path, "bus", bus, disk_buses, error))
+			return FALSE;
+		disk_entry = ferry_kubevirt_append_object(disks);
+		json_object_set_string_member(disk_entry, "name", volume_name);
+		json_object_set_string_member(ferry_kubevirt_add_object(disk_entry, "lun"), "bus",
+					      bus);
+		volume = ferry_kubevirt_append_object(volumes);
+		json_object_set_string_member(volume, "name", volume_name);
+		json_object_set_string_member(
+		    ferry_kubevirt_add_object(volume, "persistentVolumeClaim"), "claimName",
+		    lun->name);
+	}
 	if (!ferry_kubevirt_build_nics(target, spec, compatibility, interfaces, networks, error))
 		return FALSE;
 	if (json_array_get_length(interfaces) == 0) {
@@ -1182,6 +1409,7 @@ ferry_kubevirt_target_new(JsonObject *vm_spec,
 
 	g_return_val_if_fail(vm_spec != NULL, NULL);
 	target->disks = g_ptr_array_new_with_free_func(ferry_kubevirt_disk_free);
+	target->luns = g_ptr_array_new_with_free_func(ferry_kubevirt_lun_free);
 	spec = ferry_vm_spec_new_from_json(vm_spec, error);
 	if (spec == NULL)
 		return NULL;
@@ -1208,6 +1436,27 @@ ferry_kubevirt_target_new(JsonObject *vm_spec,
 		if (!ferry_kubevirt_build_disk(target, ferry_vm_spec_get_disk(spec, i), i,
 					       system_labels, sizing, default_format, error))
 			return NULL;
+	}
+	{
+		JsonNode *luns = json_object_get_member(vm_spec, "luns");
+		if (luns != NULL && !JSON_NODE_HOLDS_NULL(luns) && !JSON_NODE_HOLDS_ARRAY(luns)) {
+			ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
+					    "luns must be a list");
+			return NULL;
+		}
+		for (guint i = 0; luns != NULL && JSON_NODE_HOLDS_ARRAY(luns) &&
+				  i < json_array_get_length(json_node_get_array(luns));
+		     i++) {
+			JsonNode *lun = json_array_get_element(json_node_get_array(luns), i);
+			if (!JSON_NODE_HOLDS_OBJECT(lun)) {
+				ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
+						    "luns[%u] must be an object", i);
+				return NULL;
+			}
+			if (!ferry_kubevirt_build_lun(target, json_node_get_object(lun), i,
+						      system_labels, error))
+				return NULL;
+		}
 	}
 	if (!ferry_kubevirt_build_vm(target, spec, system_labels, error))
 		return NULL;

@@ -58,6 +58,16 @@ typedef struct {
 	JsonNode *claim; /* the PersistentVolumeClaim of cluster mode */
 } FerryKubevirtDisk;
 
+/* one direct LUN of the target VM, attached in place: a static
+ * PersistentVolume naming the LUN and the claim bound to it */
+typedef struct {
+	char *name;    /* the PersistentVolumeClaim's name */
+	char *pv_name; /* the PersistentVolume's name (cluster-wide) */
+	char *id;      /* source disk id */
+	JsonNode *volume;
+	JsonNode *claim;
+} FerryKubevirtLun;
+
 /* a validated vm_spec and the manifests made from it */
 typedef struct {
 	char *name;
@@ -65,6 +75,7 @@ typedef struct {
 	char *display; /* how messages name it: "Plan/web-tier VM migrated/web-01" */
 	char *run_strategy;
 	GPtrArray *disks; /* of FerryKubevirtDisk */
+	GPtrArray *luns;  /* of FerryKubevirtLun */
 	JsonNode *vm;
 } FerryKubevirtTarget;
 

@@ -101,8 +101,12 @@ ferry_kubevirt_get_capabilities(FerryProvider *provider)
 {
 	/* a cluster's token; a bundle directory (file://) or the cluster Ferry
 	 * runs in needs none (ferry_platform_local_needs_no_secret) */
+	FerryKubevirtProvider *self = FERRY_KUBEVIRT_PROVIDER(provider);
+	/* a cluster attaches a source's direct LUNs in place (static PV/PVC); a
+	 * bundle cannot */
 	return FERRY_PROVIDER_CAPABILITY_DESTINATION | FERRY_PROVIDER_CAPABILITY_CREDENTIALS |
-	       FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY;
+	       FERRY_PROVIDER_CAPABILITY_DESTINATION_INVENTORY |
+	       (self->cluster != NULL ? FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS : 0);
 }
 
 static void

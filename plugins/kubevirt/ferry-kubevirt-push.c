@@ -257,36 +257,41 @@ push_set_create_error(GError **error,
 }
 
 /*
- * The disk's PVC, created when missing and reused when it carries this plan's
- * and VM's labels (a run after a crash); anyone else's is an EXISTS error.
+ * A core (v1) object of this VM, created when missing and reused when it
+ * carries this plan's and VM's labels (a run after a crash); anyone else's is
+ * an EXISTS error. @name_space is NULL for a cluster-wide kind.
  */
 static gboolean
-push_ensure_claim(FerryKubevirtCluster *cluster,
-		  FerryKubevirtTarget *target,
-		  FerryKubevirtDisk *disk,
-		  GCancellable *cancellable,
-		  GError **error)
+push_ensure(FerryKubevirtCluster *cluster,
+	    FerryKubevirtTarget *target,
+	    const char *kind,
+	    const char *name_space,
+	    const char *name,
+	    JsonNode *ours,
+	    GCancellable *cancellable,
+	    GError **error)
 {
+	g_autofree char *shown = name_space != NULL ? g_strdup_printf("%s/%s", name_space, name)
+						    : g_strdup(name);
+
 	for (guint round = 0; round < 2; round++) {
 		g_autoptr(GError) local_error = NULL;
 		g_autoptr(JsonNode) found = NULL;
 		g_autoptr(JsonNode) created = NULL;
 
-		found = push_get(cluster, "v1", "PersistentVolumeClaim", target->name_space,
-				 disk->name, cancellable, &local_error);
+		found = push_get(cluster, "v1", kind, name_space, name, cancellable, &local_error);
 		if (found != NULL) {
 			g_autofree char *owner = NULL;
-			if (push_is_ours(found, disk->claim)) {
-				g_debug("%s: reusing the PersistentVolumeClaim %s/%s",
-					target->display, target->name_space, disk->name);
+			if (push_is_ours(found, ours)) {
+				g_debug("%s: reusing the %s %s", target->display, kind, shown);
 				return TRUE;
 			}
 			owner = push_describe_owner(found);
 			g_set_error(error, FERRY_ERROR, FERRY_ERROR_EXISTS,
-				    "%s: the PersistentVolumeClaim %s/%s already exists and is not "
-				    "this VM's (%s); delete it, or migrate into another namespace "
-				    "or under another name",
-				    target->display, target->name_space, disk->name, owner);
+				    "%s: the %s %s already exists and is not this VM's (%s); "
+				    "delete it, or migrate into another namespace or under another "
+				    "name",
+				    target->display, kind, shown, owner);
 			return FALSE;
 		}
 		if (!g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND)) {
@@ -295,21 +300,64 @@ push_ensure_claim(FerryKubevirtCluster *cluster,
 			return FALSE;
 		}
 		g_clear_error(&local_error);
-		created = push_create(cluster, disk->claim, cancellable, &local_error);
+		created = push_create(cluster, ours, cancellable, &local_error);
 		if (created != NULL)
 			return TRUE;
 		/* made meanwhile (or by a create whose reply was lost): look again */
 		if (g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_EXISTS))
 			continue;
-		push_set_create_error(error, local_error, cluster, target, "PersistentVolumeClaim",
-				      disk->name);
+		if (name_space == NULL &&
+		    g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED)) {
+			g_set_error(error, FERRY_ERROR, FERRY_ERROR_PERMISSION_DENIED,
+				    "%s: cannot create the %s %s: %s; a %s is cluster-wide, so the "
+				    "destination Provider's credentials need a ClusterRole that may "
+				    "get, create and delete %ss",
+				    target->display, kind, shown, local_error->message, kind, kind);
+			return FALSE;
+		}
+		push_set_create_error(error, local_error, cluster, target, kind, name);
 		return FALSE;
 	}
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_BUSY,
-		    "%s: the PersistentVolumeClaim %s/%s keeps appearing and disappearing; "
-		    "is another program creating it?",
-		    target->display, target->name_space, disk->name);
+		    "%s: the %s %s keeps appearing and disappearing; is another program creating "
+		    "it?",
+		    target->display, kind, shown);
 	return FALSE;
+}
+
+static gboolean
+push_ensure_claim(FerryKubevirtCluster *cluster,
+		  FerryKubevirtTarget *target,
+		  FerryKubevirtDisk *disk,
+		  GCancellable *cancellable,
+		  GError **error)
+{
+	return push_ensure(cluster, target, "PersistentVolumeClaim", target->name_space,
+			   disk->name, disk->claim, cancellable, error);
+}
+
+/*
+ * The direct LUNs, attached in place: each one's PersistentVolume (which
+ * names the LUN; deleting it later leaves the LUN's data alone, its reclaim
+ * policy being Retain) and the claim bound to it.
+ */
+static gboolean
+push_ensure_luns(FerryKubevirtCluster *cluster,
+		 FerryKubevirtTarget *target,
+		 GCancellable *cancellable,
+		 GError **error)
+{
+	for (guint i = 0; i < target->luns->len; i++) {
+		FerryKubevirtLun *lun = g_ptr_array_index(target->luns, i);
+		if (!push_ensure(cluster, target, "PersistentVolume", NULL, lun->pv_name,
+				 lun->volume, cancellable, error) ||
+		    !push_ensure(cluster, target, "PersistentVolumeClaim", target->name_space,
+				 lun->name, lun->claim, cancellable, error))
+			return FALSE;
+		g_debug("%s: direct LUN %s attached through the PersistentVolume %s",
+			target->display, lun->id, lun->pv_name);
+	}
+	return TRUE;
 }
 
 /* --- transfer pods --- */
@@ -862,6 +910,8 @@ ferry_kubevirt_push_create_vm(FerryKubevirtCluster *cluster,
 		}
 	}
 
+	if (!push_ensure_luns(cluster, target, cancellable, error))
+		return NULL;
 	ferry_kubevirt_target_use_claims(target);
 	for (guint round = 0; round < 2; round++) {
 		g_autoptr(JsonNode) found = NULL;
@@ -992,6 +1042,14 @@ ferry_kubevirt_push_remove_vm(FerryKubevirtCluster *cluster,
 		FerryKubevirtDisk *disk = g_ptr_array_index(target->disks, i);
 		push_delete_if_ours(cluster, target, "v1", "PersistentVolumeClaim", disk->name,
 				    disk->claim, cancellable, first == NULL ? &first : NULL);
+	}
+	/* a LUN's PV goes, never its data (reclaim policy Retain) */
+	for (guint i = 0; i < target->luns->len; i++) {
+		FerryKubevirtLun *lun = g_ptr_array_index(target->luns, i);
+		push_delete_if_ours(cluster, target, "v1", "PersistentVolumeClaim", lun->name,
+				    lun->claim, cancellable, first == NULL ? &first : NULL);
+		push_delete_if_ours(cluster, target, "v1", "PersistentVolume", lun->pv_name,
+				    lun->volume, cancellable, first == NULL ? &first : NULL);
 	}
 	if (first != NULL) {
 		g_propagate_error(error, g_steal_pointer(&first));

@@ -610,6 +610,12 @@ ferry_ovirt_client_call(FerryOvirtClient *self, const char *method, const char *
 			g_propagate_error(error, g_steal_pointer(&failed));
 			return NULL;
 		}
+		/* a DELETE may answer with no body at all */
+		if (g_bytes_get_size(body) == 0) {
+			doc = xmlNewDoc(BAD_CAST "1.0");
+			xmlDocSetRootElement(doc, xmlNewNode(NULL, BAD_CAST "action"));
+			return doc;
+		}
 		doc = ferry_ovirt_parse_document(g_bytes_get_data(body, NULL),
 						 g_bytes_get_size(body), error);
 		if (doc == NULL) {
@@ -642,6 +648,13 @@ ferry_ovirt_client_post(FerryOvirtClient *self, const char *path, const char *bo
 {
 	return ferry_ovirt_client_call(self, SOUP_METHOD_POST, path,
 				       body != NULL ? body : "<action/>", cancellable, error);
+}
+
+xmlDoc *
+ferry_ovirt_client_delete(FerryOvirtClient *self, const char *path, GCancellable *cancellable,
+			  GError **error)
+{
+	return ferry_ovirt_client_call(self, SOUP_METHOD_DELETE, path, NULL, cancellable, error);
 }
 
 /**

@@ -43,6 +43,9 @@ ferry_ovirt_client_post(FerryOvirtClient *self,
 			const char *body,
 			GCancellable *cancellable,
 			GError **error);
+xmlDoc *
+ferry_ovirt_client_delete(FerryOvirtClient *self, const char *path, GCancellable *cancellable,
+			  GError **error);
 
 JsonNode *
 ferry_ovirt_client_fetch_json(FerryOvirtClient *self,

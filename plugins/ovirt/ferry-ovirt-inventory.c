@@ -494,7 +494,7 @@ vm_join(JsonObject *vm, GHashTable *disks, GHashTable *profiles)
 	JsonArray *nics = json_object_get_array_member(vm, "nics");
 	static const char *const copied[] = {
 		"provisionedSize", "actualSize", "storageDomain", "storageType", "format",
-		"shared",          NULL};
+		"shared",          "alias",      "lun",           NULL};
 
 	for (guint i = 0; i < json_array_get_length(attachments); i++) {
 		JsonObject *a = json_array_get_object_element(attachments, i);

@@ -92,7 +92,7 @@ ferry_ovirt_get_capabilities(FerryProvider *provider)
 	return FERRY_PROVIDER_CAPABILITY_SOURCE | FERRY_PROVIDER_CAPABILITY_POWER |
 	       FERRY_PROVIDER_CAPABILITY_SNAPSHOT | FERRY_PROVIDER_CAPABILITY_CHANGED_BLOCKS |
 	       FERRY_PROVIDER_CAPABILITY_WATCH | FERRY_PROVIDER_CAPABILITY_CREDENTIALS |
-	       FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN;
+	       FERRY_PROVIDER_CAPABILITY_CERTIFICATE_PIN | FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS;
 }
 
 /* the client stays owned by the provider; connect happens once */
@@ -317,6 +317,29 @@ ferry_ovirt_power_on(FerryProvider *provider, const char *vm_id, GCancellable *c
 		return FALSE;
 	reply = ferry_ovirt_client_post(client, start, "<action/>", cancellable, error);
 	return reply != NULL;
+}
+
+/* --- direct LUNs --- */
+
+/* Forklift's DetachDisks: the attachment goes, the disk (the LUN) stays */
+static gboolean
+ferry_ovirt_detach_disk(FerryProvider *provider, const char *vm_id, const char *disk_id,
+			GCancellable *cancellable, GError **error)
+{
+	FerryOvirtClient *client = ferry_ovirt_get_client(provider, error);
+	g_autofree char *escaped = g_uri_escape_string(disk_id, NULL, FALSE);
+	g_autofree char *action = g_strdup_printf("diskattachments/%s", escaped);
+	g_autofree char *path = vm_path(vm_id, action);
+	g_autoptr(xmlDoc) reply = NULL;
+	g_autoptr(GError) local_error = NULL;
+
+	if (client == NULL)
+		return FALSE;
+	reply = ferry_ovirt_client_delete(client, path, cancellable, &local_error);
+	if (reply != NULL || g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
+		return TRUE; /* detached now, or before */
+	g_propagate_error(error, g_steal_pointer(&local_error));
+	return FALSE;
 }
 
 /* --- image transfers --- */
@@ -1058,6 +1081,59 @@ bus_of(const char *interface)
 	return "virtio";
 }
 
+/*
+ * A direct LUN as the description's `luns` give it: its first logical unit
+ * (as Forklift: multipath is the node's business), over iSCSI when the unit
+ * has an address (portal address:port, target IQN, LUN number), else Fibre
+ * Channel by its WWID (the unit's id). Its size is the unit's: the disk's
+ * provisioned size of a LUN is 0.
+ */
+static JsonObject *
+ferry_ovirt_describe_lun(JsonObject *disk, const char *id, const char *bus, GError **error)
+{
+	JsonArray *units = ferry_json_get_array(
+	    ferry_json_get_object(ferry_json_get_object(disk, "lun"), "logicalUnits"), "logicalUnit");
+	JsonObject *unit = units != NULL && json_array_get_length(units) > 0
+			       ? ferry_json_array_object(units, 0)
+			       : NULL;
+	const char *alias = ferry_json_get_string(disk, "alias");
+	const char *address = unit != NULL ? ferry_json_get_string(unit, "address") : NULL;
+	gint64 size = unit != NULL ? ferry_json_get_int_or(unit, "size", 0) : 0;
+	g_autoptr(JsonObject) out = json_object_new();
+
+	if (id == NULL || unit == NULL || size <= 0) {
+		g_set_error(error, FERRY_ERROR, FERRY_ERROR_INVALID_DATA,
+			    "the direct LUN disk %s has %s; an engine older than 4.5.2.1 does not "
+			    "give a LUN's details: upgrade it, or set spec.settings.skipDirectLuns: "
+			    "\"true\" on the Provider to migrate the VM without the LUN",
+			    alias != NULL ? alias : (id != NULL ? id : "?"),
+			    unit == NULL ? "no logical unit" : "a logical unit of no size");
+		return NULL;
+	}
+	json_object_set_string_member(out, "id", id);
+	if (alias != NULL)
+		json_object_set_string_member(out, "alias", alias);
+	json_object_set_int_member(out, "capacity", size);
+	json_object_set_string_member(out, "bus", bus);
+	if (address != NULL && *address != '\0') {
+		JsonObject *iscsi = json_object_new();
+		const char *port = ferry_json_get_string(unit, "port");
+		g_autofree char *portal = g_strdup_printf(
+		    "%s:%s", address, port != NULL && *port != '\0' ? port : "3260");
+		json_object_set_string_member(iscsi, "targetPortal", portal);
+		json_object_set_string_member(iscsi, "iqn", ferry_json_get_string_or(unit, "target", ""));
+		json_object_set_int_member(iscsi, "lun", ferry_json_get_int_or(unit, "lunMapping", 0));
+		json_object_set_object_member(out, "iscsi", iscsi);
+	} else {
+		JsonObject *fc = json_object_new();
+		JsonArray *wwids = json_array_new();
+		json_array_add_string_element(wwids, ferry_json_get_string_or(unit, "lunId", ""));
+		json_object_set_array_member(fc, "wwids", wwids);
+		json_object_set_object_member(out, "fc", fc);
+	}
+	return g_steal_pointer(&out);
+}
+
 static JsonObject *
 ferry_ovirt_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
 {
@@ -1069,6 +1145,7 @@ ferry_ovirt_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
 	JsonArray *attachments = ferry_json_get_array(vm, "diskAttachments");
 	JsonArray *in_nics = ferry_json_get_array(vm, "nics");
 	JsonArray *disks = json_array_new();
+	JsonArray *luns = json_array_new();
 	JsonArray *nics = json_array_new();
 	JsonObject *cpu = json_object_new();
 	JsonObject *firmware = json_object_new();
@@ -1107,31 +1184,31 @@ ferry_ovirt_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
 		} else {
 			id = ferry_json_get_string(a, "disk");
 		}
-		/* a direct LUN has no image: Forklift maps it to a static PV/PVC,
-		 * which Ferry does not make yet; never left out unless asked */
+		/* a direct LUN has no image: it moves without a copy (a static
+		 * PV/PVC on a cluster, as Forklift), or is left out when asked */
 		if (g_strcmp0(ferry_json_get_string(disk, "storageType"), "lun") == 0) {
 			const char *vm_name = ferry_json_get_string_or(vm, "name", "?");
 			const char *disk_name = ferry_json_get_string_or(
 			    disk, "alias", id != NULL ? id : "?");
+			JsonObject *lun;
 			if (skip_luns) {
 				g_message("ovirt: VM %s: the direct LUN disk %s is left out "
 					  "(skipDirectLuns)",
 					  vm_name, disk_name);
 				continue;
 			}
-			g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-				    "ovirt: VM %s has the direct LUN disk %s, which has no image to "
-				    "copy, and Ferry does not make the static PV/PVC Forklift makes "
-				    "for one; detach the LUN from the VM and attach it to the target "
-				    "yourself, or set spec.settings.skipDirectLuns: \"true\" on "
-				    "%s%s to migrate the VM without it",
-				    vm_name, disk_name, self->config != NULL ? "Provider/" : "the Provider",
-				    self->config != NULL ? ferry_provider_config_get_name(self->config)
-							 : "");
-			json_array_unref(disks);
-			json_array_unref(nics);
-			json_object_unref(out);
-			return NULL;
+			lun = ferry_ovirt_describe_lun(disk, id, bus_of(ferry_json_get_string(a, "interface")),
+						       error);
+			if (lun == NULL) {
+				g_prefix_error(error, "ovirt: VM %s: ", vm_name);
+				json_array_unref(luns);
+				json_array_unref(disks);
+				json_array_unref(nics);
+				json_object_unref(out);
+				return NULL;
+			}
+			json_array_add_object_element(luns, lun);
+			continue;
 		}
 		d = json_object_new();
 		json_object_set_string_member(
@@ -1174,6 +1251,10 @@ ferry_ovirt_describe_vm(FerryProvider *provider, JsonObject *vm, GError **error)
 		json_array_add_object_element(nics, nic);
 	}
 	json_object_set_array_member(out, "disks", disks);
+	if (json_array_get_length(luns) > 0)
+		json_object_set_array_member(out, "luns", luns);
+	else
+		json_array_unref(luns);
 	json_object_set_array_member(out, "nics", nics);
 	return out;
 }
@@ -1221,6 +1302,7 @@ ferry_ovirt_provider_iface_init(FerryProviderInterface *iface)
 	iface->get_changed_areas = ferry_ovirt_get_changed_areas;
 	iface->open_disk = ferry_ovirt_open_disk;
 	iface->describe_vm = ferry_ovirt_describe_vm;
+	iface->detach_disk = ferry_ovirt_detach_disk;
 	iface->get_map_kinds = ferry_ovirt_get_map_kinds;
 	iface->get_secret_keys = ferry_ovirt_get_secret_keys;
 }

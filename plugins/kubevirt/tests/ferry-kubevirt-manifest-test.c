@@ -842,6 +842,122 @@ test_cluster_claims(void)
 	}
 }
 
+/* direct LUNs (vm_spec luns[]): a static PV naming the LUN (iSCSI, or Fibre
+ * Channel by WWID), Block, ReadWriteMany, Retain, no storage class, pre-bound
+ * to a claim of the same size; the VM attaches the claim as a lun device
+ * after the copied disks; a malformed LUN is refused naming its member */
+static void
+test_direct_luns(void)
+{
+	g_autoptr(FerryKubevirtTarget) target = build(
+	    "{\"name\": \"db-01\", \"namespace\": \"migrated\", \"plan\": \"db-tier\","
+	    " \"migration\": \"mig-1\", \"memoryMiB\": 2048,"
+	    " \"source\": {\"vm\": {\"id\": \"vm-7\", \"name\": \"db-01\"}},"
+	    " \"disks\": [{\"id\": \"disk-1\", \"capacity\": 1073741824, \"name\": \"db-01-disk-0\"}],"
+	    " \"luns\": [{\"id\": \"lun-a\", \"capacity\": 10737418240, \"bus\": \"scsi\","
+	    "              \"volumeName\": \"vol-1\","
+	    "              \"iscsi\": {\"targetPortal\": \"192.0.2.10:3260\","
+	    "                          \"iqn\": \"iqn.2026-01.org.example:lun1\", \"lun\": 1}},"
+	    "             {\"id\": \"lun-b\", \"capacity\": 5368709120,"
+	    "              \"fc\": {\"wwids\": [\"36001405f1b2c3d4e5f60718293a4b5c6\"]}}]}");
+	FerryKubevirtLun *iscsi;
+	FerryKubevirtLun *fc;
+
+	g_assert_cmpuint(target->luns->len, ==, 2);
+	iscsi = g_ptr_array_index(target->luns, 0);
+	fc = g_ptr_array_index(target->luns, 1);
+	g_assert_cmpstr(iscsi->name, ==, "lun-a");
+	g_assert_cmpstr(iscsi->pv_name, ==, "migrated-lun-a");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.kind"), ==, "PersistentVolume");
+	g_assert_false(has(iscsi->volume, "$.metadata.namespace"));
+	g_assert_cmpstr(at_string(iscsi->volume, "$.metadata.labels.vmID"), ==, "vm-7");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.metadata.labels.volume"), ==, "lun-a");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.spec.iscsi.targetPortal"), ==,
+			"192.0.2.10:3260");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.spec.iscsi.iqn"), ==,
+			"iqn.2026-01.org.example:lun1");
+	g_assert_cmpint(at_int(iscsi->volume, "$.spec.iscsi.lun"), ==, 1);
+	g_assert_false(has(iscsi->volume, "$.spec.fc"));
+	g_assert_cmpstr(at_string(iscsi->volume, "$.spec.capacity.storage"), ==, "10Gi");
+	g_assert_cmpstr(at_json(iscsi->volume, "$.spec.accessModes"), ==, "[\"ReadWriteMany\"]");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.spec.volumeMode"), ==, "Block");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.spec.persistentVolumeReclaimPolicy"), ==,
+			"Retain");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.spec.storageClassName"), ==, "");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.spec.claimRef.namespace"), ==, "migrated");
+	g_assert_cmpstr(at_string(iscsi->volume, "$.spec.claimRef.name"), ==, "lun-a");
+	g_assert_cmpstr(at_string(iscsi->claim, "$.metadata.namespace"), ==, "migrated");
+	g_assert_cmpstr(at_string(iscsi->claim, "$.spec.volumeName"), ==, "migrated-lun-a");
+	g_assert_cmpstr(at_string(iscsi->claim, "$.spec.storageClassName"), ==, "");
+	g_assert_cmpstr(at_string(iscsi->claim, "$.spec.volumeMode"), ==, "Block");
+	g_assert_cmpstr(at_string(iscsi->claim, "$.spec.resources.requests.storage"), ==, "10Gi");
+	g_assert_cmpstr(at_string(iscsi->claim, "$.metadata.annotations.lun"), ==, "true");
+	g_assert_cmpstr(at_json(fc->volume, "$.spec.fc.wwids"), ==,
+			"[\"36001405f1b2c3d4e5f60718293a4b5c6\"]");
+	g_assert_false(has(fc->volume, "$.spec.iscsi"));
+	g_assert_cmpstr(at_string(fc->volume, "$.spec.capacity.storage"), ==, "5Gi");
+
+	/* the VM: the copied disk first, then the LUNs as lun devices */
+	ferry_kubevirt_target_use_claims(target);
+	g_assert_cmpuint(at_length(target->vm, "$.spec.template.spec.domain.devices.disks"), ==,
+			 3);
+	g_assert_cmpstr(at_string(target->vm, "$.spec.template.spec.domain.devices.disks[1].name"),
+			==, "vol-1");
+	g_assert_cmpstr(
+	    at_string(target->vm, "$.spec.template.spec.domain.devices.disks[1].lun.bus"), ==,
+	    "scsi");
+	g_assert_cmpstr(at_string(target->vm, "$.spec.template.spec.domain.devices.disks[2].name"),
+			==, "vol-2");
+	g_assert_false(has(target->vm, "$.spec.template.spec.domain.devices.disks[1].disk"));
+	g_assert_cmpstr(
+	    at_string(target->vm, "$.spec.template.spec.volumes[1].persistentVolumeClaim.claimName"),
+	    ==, "lun-a");
+	g_assert_cmpstr(
+	    at_string(target->vm, "$.spec.template.spec.volumes[2].persistentVolumeClaim.claimName"),
+	    ==, "lun-b");
+	if (require_schemas())
+		assert_target_valid(target);
+}
+
+static void
+test_direct_luns_invalid(void)
+{
+	const struct {
+		const char *luns;
+		const char *message;
+		FerryError code;
+	} cases[] = {
+		{"[{\"capacity\": 1, \"fc\": {\"wwids\": [\"w\"]}}]", "luns[0].id must be", FERRY_ERROR_INVALID_DATA},
+		{"[{\"id\": \"l\", \"fc\": {\"wwids\": [\"w\"]}}]",
+		 "luns[0].capacity must be the LUN's size in bytes", FERRY_ERROR_INVALID_DATA},
+		{"[{\"id\": \"l\", \"capacity\": 1}]", "luns[0]. must have one of iscsi and fc", FERRY_ERROR_INVALID_DATA},
+		{"[{\"id\": \"l\", \"capacity\": 1, \"iscsi\": {\"iqn\": \"i\", \"lun\": 0}}]",
+		 "luns[0].iscsi needs targetPortal, iqn and lun", FERRY_ERROR_INVALID_DATA},
+		{"[{\"id\": \"l\", \"capacity\": 1, \"fc\": {\"wwids\": []}}]",
+		 "luns[0].fc needs wwids", FERRY_ERROR_INVALID_DATA},
+		{"[{\"id\": \"Bad_Id\", \"capacity\": 1, \"fc\": {\"wwids\": [\"w\"]}}]",
+		 "'Bad_Id' is not a DNS-1123 label", FERRY_ERROR_INVALID_ARGUMENT},
+		{"{}", "luns must be a list", FERRY_ERROR_INVALID_DATA},
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *json = g_strdup_printf(
+		    "{\"name\": \"web\", \"namespace\": \"ns\", \"memoryMiB\": 1, \"luns\": %s}",
+		    cases[i].luns);
+		g_autoptr(JsonObject) spec = parse_spec(json);
+		g_autoptr(GError) error = NULL;
+		FerryKubevirtSizing sizing;
+		FerryKubevirtTarget *target;
+
+		ferry_kubevirt_sizing_init(&sizing);
+		target = ferry_kubevirt_target_new(spec, &sizing, "raw", &error);
+		g_assert_null(target);
+		g_assert_error(error, FERRY_ERROR, (int)cases[i].code);
+		if (strstr(error->message, cases[i].message) == NULL)
+			g_error("case %u: '%s' does not say '%s'", i, error->message,
+				cases[i].message);
+	}
+}
+
 static void
 test_validator_rejects(void)
 {
@@ -969,6 +1085,8 @@ main(int argc, char **argv)
 	g_test_add_func("/kubevirt/manifest/scheduling", test_scheduling);
 	g_test_add_func("/kubevirt/manifest/invalid-specs", test_invalid_specs);
 	g_test_add_func("/kubevirt/manifest/cluster-claims", test_cluster_claims);
+	g_test_add_func("/kubevirt/manifest/direct-luns", test_direct_luns);
+	g_test_add_func("/kubevirt/manifest/direct-luns-invalid", test_direct_luns_invalid);
 	g_test_add_func("/kubevirt/yaml/quoting", test_yaml_quoting);
 	g_test_add_func("/kubevirt/validator/rejects", test_validator_rejects);
 	g_test_add_func("/kubevirt/validator/data-volume-crd", test_validator_data_volume_crd);

@@ -47,6 +47,9 @@ fakeovirt scripts with its dynamic stubs or lacks, written by hand here:
   adds one (a test's), POST /ovirt-engine/api/ferry-standin/remove-vm
   removes a VM (it answers 404 and leaves the list) with a USER_REMOVE_VM
   event unless told not to;
+- detaching a disk: DELETE /vms/<id>/diskattachments/<id> takes the
+  attachment out of what the VM's diskattachments serve (a second one
+  answers 404) and the stats list it under "detached";
 - the engine's CA (--ca) at /ovirt-engine/services/pki-resource?resource=
   ca-certificate&format=X509-PEM-CA, without login, as the engine serves it.
 
@@ -99,9 +102,11 @@ class State:
         self.checkpoints = {}
         self.events = load_events(args.stubs)
         self.removed = set()
+        self.detached = set()  # (vm, attachment) pairs a DELETE detached
         self.templates = load_templates(args.stubs)
         self.stats.update({"backups": [], "backup_finalize": {}, "transferred": {},
-                           "transfer_backup": {}, "dirty": {}, "writes": []})
+                           "transfer_backup": {}, "dirty": {}, "writes": [],
+                           "detached": []})
         for vm in args.vm_up or []:
             self.status[vm] = "up"
         self.images = json.load(open(args.images)) if args.images else {}
@@ -533,6 +538,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "</transfer_url><disk id=\"%s\"/></image_transfer>"
                 % (API, tid, tid, transfer["phase"], url, transfer["disk"]))
 
+    def do_DELETE(self):
+        """DELETE /vms/<vm>/diskattachments/<id>: the attachment goes, the
+        disk stays (the engine's default, detach_only), as Forklift's
+        DetachDisks does for a VM's direct LUNs after its migration"""
+        state = self.server.state
+        path = urllib.parse.urlsplit(self.path).path
+        if not path.startswith(API):
+            return self.reply(404, "<error/>")
+        if not self.authorized():
+            return self.reply(401, "<fault><reason>Unauthorized</reason></fault>")
+        rest = path[len(API):].rstrip("/")
+        m = re.fullmatch(r"/vms/([^/]+)/diskattachments/([^/]+)", rest)
+        if not m or find_stub(state.args.stubs, "/vms/%s" % m.group(1)) is None:
+            return self.reply(404, "<error/>")
+        with state.lock:
+            if (m.group(1), m.group(2)) in state.detached:
+                return self.reply(404, "<fault><reason>Operation Failed</reason>"
+                                  "<detail>Entity not found</detail></fault>")
+            state.detached.add((m.group(1), m.group(2)))
+            state.stats["detached"].append([m.group(1), m.group(2)])
+        return self.reply(200, "<action><status>complete</status></action>")
+
     def do_GET(self):
         state = self.server.state
         path = urllib.parse.urlsplit(self.path).path
@@ -591,6 +618,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     status = state.status.get(vm.get("id"))
                     if status is not None and vm.find("status") is not None:
                         vm.find("status").text = status
+            data = ET.tostring(root)
+        m = re.fullmatch(r"/vms/([^/]+)/diskattachments", rest)
+        if m:
+            root = ET.fromstring(data)
+            with state.lock:
+                for a in [a for a in root if (m.group(1), a.get("id")) in state.detached]:
+                    root.remove(a)
             data = ET.tostring(root)
         return self.reply(200, data)
 
