@@ -261,7 +261,7 @@ job_check_luns(FerryEngineJob *job, FerryProvider *source, JsonObject *spec, GEr
 			g_string_append_printf(names, " (%s)", alias);
 	}
 	g_set_error(error, FERRY_ERROR, FERRY_ERROR_NOT_SUPPORTED,
-		    "VM %s has the direct LUN disk%s %s, which Provider/%s cannot %s in place (a "
+		    "VM %s has the direct LUN disk%s %s, and Provider/%s cannot %s in place (a "
 		    "KubeVirt cluster can: Ferry gives each LUN a static PersistentVolume and "
 		    "claim there, as Forklift does); migrate the VM to a cluster, or detach the "
 		    "LUN from the VM, or set spec.settings.skipDirectLuns: \"true\" on "
@@ -271,8 +271,8 @@ job_check_luns(FerryEngineJob *job, FerryProvider *source, JsonObject *spec, GEr
 			? ferry_json_path_string(job->context, "destination.name", "?")
 			: ferry_json_path_string(job->context, "source.name", "?"),
 		    ferry_provider_has_capability(source, FERRY_PROVIDER_CAPABILITY_DIRECT_LUNS)
-			? "attach them"
-			: "hand them over",
+			? "attach a direct LUN"
+			: "hand a direct LUN over",
 		    ferry_json_path_string(job->context, "source.name", "?"));
 	return FALSE;
 }

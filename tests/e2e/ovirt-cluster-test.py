@@ -17,6 +17,13 @@ openshift with a ServiceAccount token):
   CRD schema, and its PVC, read back by a pod, holds disk.img equal to the
   disk's content (sha256; the qcow2 one as raw);
 - every image transfer the engine opened was finalized exactly once;
+- a VM with a direct iSCSI LUN (hand-written stub vm-with-direct-lun) moves
+  with its LUN attached in place, as Forklift does: its image disk is copied
+  into a PVC, its LUN gets a static PersistentVolume (iscsi: the LUN's
+  portal, IQN and number; Block, ReadWriteMany, Retain, no storage class)
+  that the API server's PV controller binds to the claim the VM names as a
+  `lun` device; nothing of the LUN is copied, and the engine is asked once
+  to detach (not delete) the LUN from the source VM;
 - no transfer pod or Secret is left in the target namespace;
 - no password, SSO token or imageio ticket on any process's command line
   or environment (the transfer pods run on this node).
@@ -53,6 +60,8 @@ BINDING = f"ovirt-cluster-{SUFFIX}"
 # (VM, its name, its disk, how the disk reaches the PVC)
 VMS = ((ovirt.VM_COLD, "vm-for-migration", ovirt.RAW_DISK, "pull"),
        (ovirt.VM_RESUME, "vm-for-insecure-migration", ovirt.QCOW2_DISK, "push"))
+LUN_ID = "direct-lun"  # the LUN of ovirt.LUN_VM (tests/e2e/ovirt/stubs/disks/direct-lun)
+LUN_PV = f"{TARGET_NS}-{LUN_ID}"
 
 
 def run(*argv, check=True, **kwargs):
@@ -79,7 +88,7 @@ def documents(destination):
                                            "volumeMode": "Filesystem",
                                            "accessMode": "ReadWriteOnce"}}]}},
     ]
-    for vm, name, _, mode in VMS:
+    for vm, name, _, mode in VMS + ((ovirt.LUN_VM, "vm-with-direct-lun", None, "push"),):
         docs.append(
             {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
              "metadata": {"name": f"to-cluster-{name}", "namespace": "demo",
@@ -148,6 +157,8 @@ def main():
                   f"sha256); {len(created)} image transfer(s), each finalized once; "
                   "no conversion")
 
+        check_direct_lun(cluster, bed, ferry, env, expected)
+
         cluster.wait_for("the transfer objects to go", lambda: not cluster.kubectl_json(
             "get", "pods,secrets,configmaps", "-n", TARGET_NS, "-l",
             "ferry.konveyor.io/transfer")["items"], timeout=90)
@@ -163,7 +174,58 @@ def main():
         cluster.kubectl("delete", "virtualmachines.kubevirt.io", "--all", "-n", TARGET_NS,
                         "--wait=true", check=False)
         cluster.kubectl("delete", "namespace", TARGET_NS, "--wait=false", check=False)
+        # a PersistentVolume is cluster-wide: the namespace does not take it
+        cluster.kubectl("delete", "persistentvolume", LUN_PV, "--wait=false", check=False)
         cluster.kubectl("delete", "clusterrolebinding", BINDING, check=False)
+
+
+def check_direct_lun(cluster, bed, ferry, env, expected):
+    """the VM with a direct iSCSI LUN: image disk copied, LUN attached in
+    place through a static PV bound to the claim its lun device names, and
+    detached from the source VM once"""
+    name = "vm-with-direct-lun"
+    out = run(*ferry, "plan", "start", f"to-cluster-{name}", env=env, check=False)
+    text = out.stdout + out.stderr
+    if f"Plan/to-cluster-{name}: Succeeded" not in text:
+        sys.exit(f"the plan of the VM with a direct LUN did not succeed:\n{text}")
+    doc = cluster.kubectl_json("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS, name)
+    template = doc["spec"]["template"]["spec"]
+    luns = [d["name"] for d in template["domain"]["devices"]["disks"] if "lun" in d]
+    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in template["volumes"]
+              if "persistentVolumeClaim" in v}
+    if len(luns) != 1 or claims.get(luns[0]) != LUN_ID or len(claims) != 2:
+        sys.exit(f"VirtualMachine {name}: lun devices {luns}, claims {claims}; expected the "
+                 f"image disk's claim and the lun device on claim {LUN_ID}")
+    image = [c for v, c in claims.items() if v != luns[0]]
+    got = cluster.read_back(TARGET_NS, image)[image[0]]
+    want = (len(expected[ovirt.RAW_DISK]), hashlib.sha256(expected[ovirt.RAW_DISK]).hexdigest())
+    if got != want:
+        sys.exit(f"PVC {image[0]} holds {got}, not the image disk imageio served {want}")
+    pv = cluster.kubectl_json("get", "persistentvolume", LUN_PV)
+    spec = pv["spec"]
+    want_pv = {"iscsi": {"targetPortal": "192.0.2.10:3260",
+                         "iqn": "iqn.2026-01.org.example:storage.lun1", "lun": 1},
+               "volumeMode": "Block", "accessModes": ["ReadWriteMany"],
+               "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "",
+               "capacity": {"storage": "10Gi"}}
+    for key, value in want_pv.items():
+        have = spec.get(key)
+        if key == "iscsi":
+            have = {k: (have or {}).get(k) for k in value}
+        if have not in (value, None if key == "storageClassName" else value):
+            sys.exit(f"PersistentVolume {LUN_PV}: {key} is {spec.get(key)}, not {value}")
+    cluster.wait_for(f"the PV controller to bind {LUN_PV} to {TARGET_NS}/{LUN_ID}", lambda: (
+        cluster.kubectl_json("get", "pvc", "-n", TARGET_NS, LUN_ID)["status"].get("phase")
+        == "Bound"), timeout=60)
+    claim = cluster.kubectl_json("get", "pvc", "-n", TARGET_NS, LUN_ID)
+    if claim["spec"].get("volumeName") != LUN_PV:
+        sys.exit(f"claim {LUN_ID} is bound to {claim['spec'].get('volumeName')}, not {LUN_PV}")
+    detached = bed.stats().get("detached", [])
+    if detached != [[ovirt.LUN_VM, LUN_ID]]:
+        sys.exit(f"the engine was asked to detach {detached}, not the LUN once")
+    print(f"{name}: image disk equal on PVC {image[0]}; the LUN attached in place through "
+          f"PV {LUN_PV} (iscsi 192.0.2.10:3260 lun 1, Block, ReadWriteMany, Retain), bound to "
+          f"claim {LUN_ID}, a lun device of the VM; detached from the source VM once")
 
 
 if __name__ == "__main__":
