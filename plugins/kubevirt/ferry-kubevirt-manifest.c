@@ -773,7 +773,7 @@ ferry_kubevirt_lun_source(FerryKubevirtTarget *target,
 	if ((iscsi == NULL) == (fc == NULL)) {
 		json_object_unref(out);
 		ferry_kubevirt_fail(target, error, FERRY_ERROR_INVALID_DATA,
-				    "%s must have one of iscsi and fc", path);
+				    "%siscsi and %sfc: exactly one must be given", path, path);
 		return NULL;
 	}
 	if (iscsi != NULL) {

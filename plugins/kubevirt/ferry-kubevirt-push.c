@@ -295,8 +295,8 @@ push_ensure(FerryKubevirtCluster *cluster,
 			return FALSE;
 		}
 		if (!g_error_matches(local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND)) {
-			g_set_error(error, FERRY_ERROR, local_error->code, "%s: %s",
-				    target->display, local_error->message);
+			g_set_error(error, FERRY_ERROR, local_error->code, "%s: cannot read the %s %s: %s",
+				    target->display, kind, shown, local_error->message);
 			return FALSE;
 		}
 		g_clear_error(&local_error);

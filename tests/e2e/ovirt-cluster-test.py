@@ -23,7 +23,11 @@ openshift with a ServiceAccount token):
   portal, IQN and number; Block, ReadWriteMany, Retain, no storage class)
   that the API server's PV controller binds to the claim the VM names as a
   `lun` device; nothing of the LUN is copied, and the engine is asked once
-  to detach (not delete) the LUN from the source VM;
+  to detach (not delete) the LUN from the source VM; before that, with a
+  token whose rights stop at the target namespace (a Role: no
+  PersistentVolume may be created), the same VM fails naming the
+  PersistentVolume, the ClusterRole it needs and the rule, no PV is made and
+  the LUN stays attached;
 - no transfer pod or Secret is left in the target namespace;
 - no password, SSO token or imageio ticket on any process's command line
   or environment (the transfer pods run on this node).
@@ -88,7 +92,8 @@ def documents(destination):
                                            "volumeMode": "Filesystem",
                                            "accessMode": "ReadWriteOnce"}}]}},
     ]
-    for vm, name, _, mode in VMS + ((ovirt.LUN_VM, "vm-with-direct-lun", None, "push"),):
+    for vm, name, _, mode in VMS + ((ovirt.LUN_VM, "vm-with-direct-lun", None, "push"),
+                                    (ovirt.LUN_VM, "lun-rbac", None, "push")):
         docs.append(
             {"apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
              "metadata": {"name": f"to-cluster-{name}", "namespace": "demo",
@@ -157,6 +162,7 @@ def main():
                   f"sha256); {len(created)} image transfer(s), each finalized once; "
                   "no conversion")
 
+        check_direct_lun_rbac(cluster, bed, ferry, env, path, token)
         check_direct_lun(cluster, bed, ferry, env, expected)
 
         cluster.wait_for("the transfer objects to go", lambda: not cluster.kubectl_json(
@@ -177,6 +183,56 @@ def main():
         # a PersistentVolume is cluster-wide: the namespace does not take it
         cluster.kubectl("delete", "persistentvolume", LUN_PV, "--wait=false", check=False)
         cluster.kubectl("delete", "clusterrolebinding", BINDING, check=False)
+
+
+def check_direct_lun_rbac(cluster, bed, ferry, env, path, token):
+    """the LUN VM with a token that may do everything in the target
+    namespace but create a PersistentVolume: a clear refusal, nothing made"""
+    sa = f"ns-only-{SUFFIX}"
+    cluster.kubectl("create", "serviceaccount", "-n", TARGET_NS, sa)
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": sa, "namespace": TARGET_NS},
+            "rules": [{"apiGroups": [""], "verbs": ["get", "list", "create", "delete"],
+                       "resources": ["persistentvolumeclaims", "pods", "configmaps",
+                                     "secrets"]},
+                      {"apiGroups": [""], "resources": ["pods/portforward"],
+                       "verbs": ["get", "create"]},
+                      {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+                      {"apiGroups": [""], "resources": ["events"], "verbs": ["list"]},
+                      {"apiGroups": ["kubevirt.io"], "resources": ["virtualmachines"],
+                       "verbs": ["get", "list", "create", "delete"]}]}
+    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(role))
+    cluster.kubectl("create", "rolebinding", "-n", TARGET_NS, sa, f"--role={sa}",
+                    f"--serviceaccount={TARGET_NS}:{sa}")
+    limited = cluster.kubectl("create", "token", "-n", TARGET_NS, sa,
+                              "--duration=1h").stdout.strip()
+    secret = cluster.provider_docs("cluster", "demo", limited, {"transferHostNetwork": "true"})[0]
+    limited_path = path + ".limited"
+    with open(limited_path, "w") as f:
+        yaml.safe_dump(secret, f)
+    run(*ferry, "apply", "-f", limited_path, env=env)
+    try:
+        out = run(*ferry, "plan", "start", "to-cluster-lun-rbac", env=env, check=False)
+        status = run(*ferry, "get", "plan", "to-cluster-lun-rbac", "-o", "json", env=env).stdout
+        text = out.stdout + out.stderr + status
+        if out.returncode == 0 or "PersistentVolume" not in text or \
+                "ClusterRole" not in text or "persistentvolumes" not in text:
+            sys.exit(f"a LUN VM without the right to create a PersistentVolume did not fail "
+                     f"naming it (exit {out.returncode}):\n{text[-3000:]}")
+        if limited in text:
+            sys.exit("the token appeared in ferry's output")
+    finally:
+        run(*ferry, "apply", "-f", path, env=env)  # the admin token again
+    pvs = cluster.kubectl_json("get", "persistentvolumes")["items"]
+    if any(p["metadata"]["name"] == LUN_PV for p in pvs):
+        sys.exit("a PersistentVolume was made although the plan was refused")
+    if bed.stats().get("detached"):
+        sys.exit("the LUN was detached from the source although the VM did not migrate")
+    vms = cluster.kubectl_json("get", "virtualmachines.kubevirt.io", "-n", TARGET_NS)["items"]
+    if any(v["metadata"]["name"] == "lun-rbac" for v in vms):
+        sys.exit("a VirtualMachine was made although its LUN could not be attached")
+    line = next((x for x in text.splitlines() if "ClusterRole" in x), "")
+    print("a LUN VM without rights on PersistentVolumes: " + line.strip()[:300])
 
 
 def check_direct_lun(cluster, bed, ferry, env, expected):
