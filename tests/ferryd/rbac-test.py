@@ -111,6 +111,9 @@ try:
                      "virtualmachineclusterpreferences.instancetype.kubevirt.io",
                      "virtualmachines.kubevirt.io", "persistentvolumeclaims"):
         expect(True, "list", resource)
+    # a direct LUN's static PersistentVolume (cluster-wide), made and removed
+    for verb in ("get", "create", "delete"):
+        expect(True, verb, "persistentvolumes")
     expect(True, "create", "tokenreviews.authentication.k8s.io")
     expect(True, "create", "subjectaccessreviews.authorization.k8s.io")
     for verb in ("get", "create", "update"):
@@ -148,7 +151,9 @@ try:
         ("delete", "virtualmachineinstances.kubevirt.io", target, None),
         ("update", "virtualmachines.kubevirt.io", target, None),
         ("update", "persistentvolumeclaims", target, None),
-        ("delete", "persistentvolumes", None, None),
+        ("update", "persistentvolumes", None, None),
+        ("patch", "persistentvolumes", None, None),
+        ("list", "persistentvolumes", None, None),
     ]
     for verb, resource, namespace, subresource in denied:
         expect(False, verb, resource, namespace, subresource)
