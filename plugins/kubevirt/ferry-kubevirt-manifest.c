@@ -819,6 +819,16 @@ ferry_kubevirt_lun_source(FerryKubevirtTarget *target,
 	return out;
 }
 
+/* what marks a LUN's PV and claim: its source disk, and that it is a LUN
+ * (which Forklift's progress skips) */
+static void
+ferry_kubevirt_lun_annotations(JsonObject *metadata, const char *id)
+{
+	JsonObject *annotations = ferry_kubevirt_add_object(metadata, "annotations");
+	json_object_set_string_member(annotations, "forklift.konveyor.io/disk-source", id);
+	json_object_set_string_member(annotations, "lun", "true");
+}
+
 /*
  * A direct LUN (vm_spec `luns[]`), attached in place as Forklift does for
  * oVirt's: a static PersistentVolume naming the LUN (iSCSI or Fibre Channel),
@@ -894,10 +904,7 @@ ferry_kubevirt_build_lun(FerryKubevirtTarget *target,
 		json_object_set_string_member(labels, "volume", id);
 		json_object_set_object_member(metadata, "labels", labels);
 	}
-	json_object_set_string_member(ferry_kubevirt_add_object(metadata, "annotations"),
-				      "forklift.konveyor.io/disk-source", id);
-	json_object_set_string_member(json_object_get_object_member(metadata, "annotations"),
-				      "lun", "true");
+	ferry_kubevirt_lun_annotations(metadata, id);
 	spec = ferry_kubevirt_add_object(manifest, "spec");
 	json_object_set_string_member(ferry_kubevirt_add_object(spec, "capacity"), "storage",
 				      quantity);
@@ -922,10 +929,7 @@ ferry_kubevirt_build_lun(FerryKubevirtTarget *target,
 	if (json_object_get_size(system_labels) > 0)
 		json_object_set_object_member(metadata, "labels",
 					      json_object_ref(system_labels));
-	json_object_set_string_member(ferry_kubevirt_add_object(metadata, "annotations"),
-				      "forklift.konveyor.io/disk-source", id);
-	json_object_set_string_member(json_object_get_object_member(metadata, "annotations"),
-				      "lun", "true");
+	ferry_kubevirt_lun_annotations(metadata, id);
 	spec = ferry_kubevirt_add_object(manifest, "spec");
 	json_array_add_string_element(ferry_kubevirt_add_array(spec, "accessModes"),
 				      "ReadWriteMany");
