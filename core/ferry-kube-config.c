@@ -948,8 +948,21 @@ ferry_kube_accept_any_certificate_cb(SoupMessage *msg,
 SoupSession *
 ferry_kube_session_new(FerryKubeConfig *config, guint timeout_seconds)
 {
-	SoupSession *session = soup_session_new_with_options("timeout", timeout_seconds,
-							     "user-agent", "ferry", NULL);
+	/* The API server asks for an optional client certificate in every
+	 * handshake. Without an interaction of its own, a session gives each
+	 * connection libsoup's, which glib-networking's handshake worker calls
+	 * in the main context that was the thread's default when the connection
+	 * was made: with no loop running there (a thread of the engine, a
+	 * command) and two handshakes at once, one worker handed its question to
+	 * a context the other had just stopped iterating and waited for good.
+	 * A plain GTlsInteraction has no handlers, so the question is answered
+	 * "unhandled" at once, in the worker; a kubeconfig's client
+	 * certificate is set on each TLS connection before its handshake
+	 * (ferry_kube_network_event_cb()), so it is never asked for. */
+	g_autoptr(GTlsInteraction) interaction = g_object_new(G_TYPE_TLS_INTERACTION, NULL);
+	SoupSession *session =
+	    soup_session_new_with_options("timeout", timeout_seconds, "user-agent", "ferry",
+					  "tls-interaction", interaction, NULL);
 	/* with a CA of its own, every certificate reaches accept-certificate,
 	 * which checks it against that CA only */
 	if (config->ca != NULL)
@@ -968,8 +981,15 @@ ferry_kube_network_event_cb(SoupMessage *msg,
 {
 	static const char *const http1[] = {"http/1.1", NULL};
 
-	if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CONNECTION(connection))
-		g_tls_connection_set_advertised_protocols(G_TLS_CONNECTION(connection), http1);
+	GTlsCertificate *client_certificate = user_data;
+
+	if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING || !G_IS_TLS_CONNECTION(connection))
+		return;
+	g_tls_connection_set_advertised_protocols(G_TLS_CONNECTION(connection), http1);
+	/* on the connection itself: a session with an interaction of its own
+	 * ignores soup_message_set_tls_client_certificate() */
+	if (client_certificate != NULL)
+		g_tls_connection_set_certificate(G_TLS_CONNECTION(connection), client_certificate);
 }
 
 gboolean
@@ -992,9 +1012,9 @@ ferry_kube_message_prepare(FerryKubeConfig *config,
 		memset(value, 0, strlen(value));
 		memset(token, 0, strlen(token));
 	}
-	if (config->client_certificate != NULL)
-		soup_message_set_tls_client_certificate(msg, config->client_certificate);
-	g_signal_connect(msg, "network-event", G_CALLBACK(ferry_kube_network_event_cb), NULL);
+	/* the configuration outlives its client's messages */
+	g_signal_connect(msg, "network-event", G_CALLBACK(ferry_kube_network_event_cb),
+			 config->client_certificate);
 	if (config->insecure)
 		g_signal_connect(msg, "accept-certificate",
 				 G_CALLBACK(ferry_kube_accept_any_certificate_cb), NULL);
