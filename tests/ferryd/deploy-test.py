@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import ssl
+import subprocess
 import sys
 import time
 
@@ -70,6 +71,29 @@ def logs(pod):
 
 def describe():
     return bed.kubectl("describe", "pods", "-n", ns, check=False).stdout
+
+
+def controller_diagnostics():
+    """what the ReplicaSet controller did for this namespace: its events,
+    the ReplicaSet's status and the controller manager's own log lines"""
+    print("--- events:\n" + bed.kubectl("get", "events", "-n", ns, "--sort-by=.lastTimestamp",
+                                        check=False).stdout)
+    print("--- replicasets:\n" + bed.kubectl("get", "replicasets", "-n", ns, "-o", "yaml",
+                                            check=False).stdout)
+    path = os.path.join(env["FERRY_KUBE_STATE"], "logs", "kube-controller-manager.log")
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.readlines()
+    except OSError as e:
+        print(f"--- no controller manager log: {e}")
+        return
+    mine = [line for line in lines if ns in line]
+    print(f"--- kube-controller-manager.log: {len(lines)} lines, {len(mine)} naming {ns}; "
+          "the last 40 of those, then the log's last 20:")
+    print("".join(mine[-40:]) + "...\n" + "".join(lines[-20:]))
+    alive = subprocess.run(["pgrep", "-x", "kube-controller"], stdout=subprocess.PIPE,
+                           text=True).stdout.split()
+    print(f"--- kube-controller-manager processes: {alive or 'none'}")
 
 
 def render(folder):
@@ -226,6 +250,7 @@ except AssertionError:
     for p in bed.kubectl_json("get", "pods", "-n", ns)["items"]:
         name = p["metadata"]["name"]
         print(f"--- log of {name}:\n{logs(name)}")
+    controller_diagnostics()
     raise
 finally:
     overlay.delete()
